@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde: turn one interrupted context into one SAMPLE record.
+ *
+ * Runs in the context of the source: hard irq for the timer (an NMI for a
+ * PMU source later), on the CPU whose ring receives the record, with the
+ * interrupted task as current.  It never sleeps, allocates or spins: the
+ * record is built in place in the ring, reserved at its largest possible
+ * size (the data pages are mapped twice, so the reservation is contiguous),
+ * then committed at its real size.  User memory is read only through
+ * copy_from_user_nofault(), which fails instead of faulting.
+ *
+ * Order of work is cheapest first: the tgid filter runs before anything
+ * touches the ring, so that tasks outside the session cost a lookup only.
+ */
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/uaccess.h>
+#include <linux/bsearch.h>
+#include <linux/timekeeping.h>
+#include <asm/unwind.h>
+#include <asm/ptrace.h>
+#include "session.h"
+#include "ring.h"
+
+/**
+ * sonde_sample_max_record - largest SAMPLE record for the given limits
+ * @kernel_depth: kernel frames at most
+ * @user_depth: user frames at most
+ * @user_stack_bytes: bytes of user stack (a multiple of 8)
+ */
+u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
+			    u32 user_stack_bytes)
+{
+	return sizeof(struct sonde_sample) +
+	       (kernel_depth + user_depth) * sizeof(u64) + user_stack_bytes;
+}
+
+static int cmp_u32(const void *key, const void *elt)
+{
+	u32 a = *(const u32 *)key, b = *(const u32 *)elt;
+
+	return a < b ? -1 : a > b;
+}
+
+static bool tgid_wanted(const struct sonde_sampler *sp, u32 tgid)
+{
+	return bsearch(&tgid, sp->tgids, sp->nr_tgids, sizeof(u32),
+		       cmp_u32) != NULL;
+}
+
+/*
+ * The kernel call chain through the ORC unwinder, starting at the
+ * interrupted IP.  With regs, unwind_start() positions on the interrupted
+ * frame itself, so its first address repeats regs->ip: skip it.
+ */
+static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
+			bool *truncated)
+{
+	struct unwind_state state;
+	u32 n = 0;
+
+	if (!max)
+		return 0;
+	frames[n++] = regs->ip;
+	for (unwind_start(&state, current, regs, NULL); !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		unsigned long addr = unwind_get_return_address(&state);
+
+		if (!addr)
+			break;
+		if (n == 1 && addr == regs->ip)
+			continue;
+		if (n >= max) {
+			*truncated = true;
+			break;
+		}
+		frames[n++] = addr;
+	}
+	return n;
+}
+
+/*
+ * The user call chain by frame pointers: each frame is {saved rbp, return
+ * address} at rbp.  Frames must lie above the user SP and grow upward, so
+ * the walk ends on garbage instead of looping; a frame that cannot be read
+ * without faulting ends it too.
+ */
+static u32 user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
+		      bool *truncated)
+{
+	unsigned long fp = uregs->bp;
+	unsigned long sp = uregs->sp;
+	u32 n = 0;
+
+	if (!max)
+		return 0;
+	frames[n++] = uregs->ip;
+	if (!user_64bit_mode(uregs))
+		return n;
+	while (fp) {
+		unsigned long frame[2];
+
+		if ((fp & (sizeof(long) - 1)) || fp < sp)
+			break;
+		if (copy_from_user_nofault(frame, (const void __user *)fp,
+					   sizeof(frame)))
+			break;
+		if (!frame[1])
+			break;
+		if (n >= max) {
+			*truncated = true;
+			break;
+		}
+		frames[n++] = frame[1];
+		if (frame[0] <= fp)
+			break;
+		fp = frame[0];
+	}
+	return n;
+}
+
+/* Copy up to @want bytes from @sp, page by page, stopping at a hole. */
+static u32 user_stack(u8 *dst, unsigned long sp, u32 want)
+{
+	u32 done = 0;
+
+	while (done < want) {
+		u32 chunk = min_t(u32, want - done,
+				  PAGE_SIZE - offset_in_page(sp + done));
+
+		if (copy_from_user_nofault(dst + done,
+					   (const void __user *)(sp + done),
+					   chunk))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+static void fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
+			struct sonde_sample *rec, struct pt_regs *regs,
+			u64 now)
+{
+	struct task_struct *task = current;
+	struct pt_regs *uregs = NULL;
+	bool ktrunc = false, utrunc = false;
+	u32 nk = 0, nu = 0, stack = 0, len;
+	u16 flags = 0;
+
+	rec->hdr.type = SONDE_RECORD_SAMPLE;
+	rec->time_ns = now;
+	rec->cpu = ring->cpu;
+	if (is_idle_task(task)) {
+		rec->pid = 0;
+		rec->tid = 0;
+	} else {
+		rec->pid = task->tgid;
+		rec->tid = task->pid;
+	}
+
+	if (user_mode(regs)) {
+		rec->context = SONDE_CTX_USER;
+		uregs = regs;
+	} else {
+		rec->context = is_idle_task(task) ? SONDE_CTX_IDLE :
+						    SONDE_CTX_KERNEL;
+		if (!(task->flags & PF_KTHREAD) && task->mm)
+			uregs = task_pt_regs(task);
+	}
+	if (task->flags & PF_KTHREAD)
+		flags |= SONDE_SAMPLE_KTHREAD;
+
+	rec->ip = regs->ip;
+	if (rec->context != SONDE_CTX_USER) {
+		if (!sp->kernel_allowed) {
+			rec->ip = 0;
+			flags |= SONDE_SAMPLE_KERNEL_HIDDEN;
+		} else if (sp->capture & SONDE_CAPTURE_KERNEL_CHAIN) {
+			nk = kernel_chain(rec->frames, sp->kernel_depth, regs,
+					  &ktrunc);
+		}
+	}
+
+	rec->user_ip = 0;
+	rec->user_sp = 0;
+	rec->user_bp = 0;
+	if (uregs) {
+		flags |= SONDE_SAMPLE_USER_REGS;
+		rec->user_ip = uregs->ip;
+		rec->user_sp = uregs->sp;
+		rec->user_bp = uregs->bp;
+		if (sp->capture & SONDE_CAPTURE_USER_CHAIN)
+			nu = user_chain(rec->frames + nk, sp->user_depth, uregs,
+					&utrunc);
+		if (sp->user_stack_bytes)
+			stack = user_stack((u8 *)(rec->frames + nk + nu),
+					   uregs->sp, sp->user_stack_bytes);
+	}
+	if (!(sp->capture & SONDE_CAPTURE_USER_REGS)) {
+		rec->user_sp = 0;
+		rec->user_bp = 0;
+	}
+	if (ktrunc)
+		flags |= SONDE_SAMPLE_KERNEL_TRUNCATED;
+	if (utrunc)
+		flags |= SONDE_SAMPLE_USER_TRUNCATED;
+
+	rec->flags = flags;
+	rec->nr_kernel = nk;
+	rec->nr_user = nu;
+	rec->user_stack_size = stack;
+
+	len = sizeof(*rec) + (nk + nu) * sizeof(u64) + stack;
+	/* Padding must read as zero: the ring may hold older bytes here. */
+	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
+	rec->hdr.size = ALIGN(len, 8);
+}
+
+/**
+ * sonde_sample - record the context interrupted on this CPU
+ * @sp: the session's sampling parameters
+ * @ring: this CPU's ring
+ * @regs: the interrupted registers
+ *
+ * Context: hard irq (or NMI) on the ring's CPU.
+ */
+void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
+		  struct pt_regs *regs)
+{
+	u64 now = ktime_get_mono_fast_ns();
+	struct sonde_sample *rec;
+	u64 spent;
+
+	if (sp->nr_tgids) {
+		u32 tgid = is_idle_task(current) ? 0 : current->tgid;
+
+		if (!tgid_wanted(sp, tgid)) {
+			local64_inc(&ring->filtered);
+			return;
+		}
+	}
+	local64_inc(&ring->samples);
+	if (!sonde_ring_enter(ring)) {
+		sonde_ring_lose(ring, SONDE_LOST_NESTED);
+		return;
+	}
+
+	rec = sonde_ring_reserve(ring, sp->max_record, now);
+	if (rec) {
+		fill_sample(sp, ring, rec, regs, now);
+		sonde_ring_commit(ring, rec->hdr.size);
+	} else {
+		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
+	}
+
+	spent = ktime_get_mono_fast_ns() - now;
+	WRITE_ONCE(ring->handler_ns_total, ring->handler_ns_total + spent);
+	if (spent > ring->handler_ns_max)
+		WRITE_ONCE(ring->handler_ns_max, spent);
+	sonde_ring_exit(ring);
+}

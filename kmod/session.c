@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde: the session behind the one open /dev/sonde, and its ioctls.
+ *
+ * Every function here runs in process context with s->lock held (the
+ * device's ioctl entry takes it), except create and destroy, which run
+ * when no other path can reach the session.  Validation comes before any
+ * allocation, and a CONFIGURE that fails leaves the previous configuration
+ * in place, so that a refused ioctl leaves nothing allocated.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/sort.h>
+#include <linux/file.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include "session.h"
+#include "ring.h"
+#include "compat.h"
+
+/**
+ * sonde_mmap_cpu_stride - distance between two CPUs' mmap offsets
+ */
+u64 sonde_mmap_cpu_stride(void)
+{
+	/* ctrl page, meta page, the largest data area mapped twice */
+	return (u64)(2 + 2 * SONDE_MAX_RING_PAGES) << PAGE_SHIFT;
+}
+
+struct sonde_session *sonde_session_create(void)
+{
+	struct sonde_session *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	if (!zalloc_cpumask_var(&s->cpus, GFP_KERNEL)) {
+		kfree(s);
+		return NULL;
+	}
+	mutex_init(&s->lock);
+	init_waitqueue_head(&s->wq);
+	return s;
+}
+
+static void session_drop_buffers(struct sonde_session *s)
+{
+	if (s->ring_file)
+		fput(s->ring_file);
+	s->ring_file = NULL;
+	sonde_buffers_put(s->bufs);
+	s->bufs = NULL;
+	kfree(s->sampler.tgids);
+	s->sampler.tgids = NULL;
+	s->sampler.nr_tgids = 0;
+	s->configured = false;
+}
+
+/* Safe on a session in any state, including half-configured. */
+void sonde_session_destroy(struct sonde_session *s)
+{
+	if (!s)
+		return;
+	mutex_lock(&s->lock);
+	if (s->running)
+		sonde_session_stop(s);
+	session_drop_buffers(s);
+	mutex_unlock(&s->lock);
+	free_cpumask_var(s->cpus);
+	kfree(s);
+}
+
+long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
+{
+	struct sonde_info info = {};
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < SONDE_INFO_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+
+	info.size = min_t(u32, usize, sizeof(info));
+	info.abi_version = SONDE_ABI_VERSION;
+	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_KERNEL_CHAIN |
+			SONDE_FEAT_USER_CHAIN | SONDE_FEAT_USER_STACK;
+	if (s->sampler.kernel_allowed)
+		info.features |= SONDE_FEAT_KERNEL_ALLOWED;
+	info.nr_cpu_ids = nr_cpu_ids;
+	info.page_size = PAGE_SIZE;
+	info.min_ring_pages = SONDE_MIN_RING_PAGES;
+	info.max_ring_pages = SONDE_MAX_RING_PAGES;
+	info.max_frequency = SONDE_MAX_FREQUENCY;
+	info.min_period_ns = SONDE_MIN_PERIOD_NS;
+	info.max_kernel_depth = SONDE_MAX_KERNEL_DEPTH;
+	info.max_user_depth = SONDE_MAX_USER_DEPTH;
+	info.max_user_stack = SONDE_MAX_USER_STACK;
+	info.max_tgids = SONDE_MAX_TGIDS;
+	info.mmap_cpu_stride = sonde_mmap_cpu_stride();
+	info.mmap_ctrl_offset = SONDE_MMAP_CTRL_OFFSET;
+	info.mmap_meta_offset = SONDE_MMAP_META_OFFSET;
+
+	/* A caller newer than us gets zeros past what we know. */
+	if (usize > sizeof(info) &&
+	    clear_user(uarg + sizeof(info), usize - sizeof(info)))
+		return -EFAULT;
+	if (copy_to_user(uarg, &info, info.size))
+		return -EFAULT;
+	return 0;
+}
+
+static int copy_cpumask(struct cpumask *dst, const struct sonde_config *cfg)
+{
+	unsigned int nbits = cfg->cpumask_bytes * BITS_PER_BYTE;
+	unsigned long *bits;
+	unsigned int bit;
+	u64 *words;
+	int ret = 0;
+
+	if (!cfg->cpumask_ptr) {
+		if (cfg->cpumask_bytes)
+			return -EINVAL;
+		cpumask_copy(dst, cpu_possible_mask);
+		return 0;
+	}
+	if (!cfg->cpumask_bytes || cfg->cpumask_bytes % sizeof(u64) ||
+	    cfg->cpumask_bytes > DIV_ROUND_UP(NR_CPUS, 64) * sizeof(u64))
+		return -EINVAL;
+	words = memdup_user(u64_to_user_ptr(cfg->cpumask_ptr),
+			    cfg->cpumask_bytes);
+	if (IS_ERR(words))
+		return PTR_ERR(words);
+	bits = bitmap_alloc(nbits, GFP_KERNEL);
+	if (!bits) {
+		ret = -ENOMEM;
+		goto out_free_words;
+	}
+	/* The ABI bitmap is little-endian __u64 words, as arr64 reads. */
+	bitmap_from_arr64(bits, words, nbits);
+	cpumask_clear(dst);
+	for_each_set_bit(bit, bits, nbits) {
+		if (bit >= nr_cpu_ids || !cpu_possible(bit)) {
+			ret = -EINVAL;
+			goto out_free_bits;
+		}
+		cpumask_set_cpu(bit, dst);
+	}
+	if (cpumask_empty(dst))
+		ret = -EINVAL;
+out_free_bits:
+	bitmap_free(bits);
+out_free_words:
+	kfree(words);
+	return ret;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int copy_tgids(struct sonde_sampler *sp, const struct sonde_config *cfg)
+{
+	u32 *tgids;
+	u32 i;
+
+	if (!cfg->nr_tgids)
+		return cfg->tgids_ptr ? -EINVAL : 0;
+	if (cfg->nr_tgids > SONDE_MAX_TGIDS || !cfg->tgids_ptr)
+		return -EINVAL;
+	tgids = memdup_user(u64_to_user_ptr(cfg->tgids_ptr),
+			    cfg->nr_tgids * sizeof(u32));
+	if (IS_ERR(tgids))
+		return PTR_ERR(tgids);
+	for (i = 0; i < cfg->nr_tgids; i++) {
+		if (!tgids[i] || tgids[i] > PID_MAX_LIMIT) {
+			kfree(tgids);
+			return -EINVAL;
+		}
+	}
+	sort(tgids, cfg->nr_tgids, sizeof(u32), cmp_u32, NULL);
+	sp->tgids = tgids;
+	sp->nr_tgids = cfg->nr_tgids;
+	return 0;
+}
+
+/* Checks that need no allocation; fills @sp's scalar fields. */
+static int check_config(const struct sonde_config *cfg,
+			struct sonde_sampler *sp, u32 *ring_pages,
+			u64 *wakeup_bytes)
+{
+	u32 kdepth, udepth, stack;
+	u64 size;
+
+	if (cfg->__reserved[0] || cfg->__reserved[1])
+		return -EINVAL;
+	if (cfg->source == SONDE_SOURCE_PMU)
+		return -EOPNOTSUPP;
+	if (cfg->source != SONDE_SOURCE_TIMER)
+		return -EINVAL;
+	if (cfg->capture & ~SONDE_CAPTURE_ALL)
+		return -EINVAL;
+
+	if (!!cfg->frequency == !!cfg->period_ns)
+		return -EINVAL;
+	if (cfg->frequency) {
+		if (cfg->frequency > SONDE_MAX_FREQUENCY)
+			return -EINVAL;
+		sp->period_ns = NSEC_PER_SEC / cfg->frequency;
+	} else {
+		if (cfg->period_ns < SONDE_MIN_PERIOD_NS ||
+		    cfg->period_ns > SONDE_MAX_PERIOD_NS)
+			return -EINVAL;
+		sp->period_ns = cfg->period_ns;
+	}
+
+	kdepth = cfg->max_kernel_depth ?: SONDE_MAX_KERNEL_DEPTH;
+	udepth = cfg->max_user_depth ?: SONDE_MAX_USER_DEPTH;
+	if (kdepth > SONDE_MAX_KERNEL_DEPTH || udepth > SONDE_MAX_USER_DEPTH)
+		return -EINVAL;
+	if (!(cfg->capture & SONDE_CAPTURE_KERNEL_CHAIN))
+		kdepth = 1;	/* the IP alone */
+	if (!(cfg->capture & SONDE_CAPTURE_USER_CHAIN))
+		udepth = 0;
+
+	stack = 0;
+	if (cfg->capture & SONDE_CAPTURE_USER_STACK) {
+		stack = cfg->user_stack_bytes ?: SONDE_MAX_USER_STACK;
+		if (stack % 8 || stack > SONDE_MAX_USER_STACK)
+			return -EINVAL;
+	} else if (cfg->user_stack_bytes) {
+		return -EINVAL;
+	}
+
+	*ring_pages = cfg->ring_pages ?: SONDE_DEFAULT_RING_PAGES;
+	if (!is_power_of_2(*ring_pages) ||
+	    *ring_pages < SONDE_MIN_RING_PAGES ||
+	    *ring_pages > SONDE_MAX_RING_PAGES)
+		return -EINVAL;
+	size = (u64)*ring_pages << PAGE_SHIFT;
+
+	sp->capture = cfg->capture;
+	sp->kernel_depth = kdepth;
+	sp->user_depth = udepth;
+	sp->user_stack_bytes = stack;
+	sp->max_record = sonde_sample_max_record(kdepth, udepth, stack);
+	/* Room for a largest sample and the LOST record before it, twice. */
+	if (2 * ((u64)sp->max_record + sizeof(struct sonde_lost)) > size)
+		return -EINVAL;
+
+	*wakeup_bytes = cfg->wakeup_bytes ?: size / 4;
+	if (*wakeup_bytes > size)
+		return -EINVAL;
+	return 0;
+}
+
+long sonde_session_configure(struct sonde_session *s, void __user *uarg)
+{
+	struct sonde_sampler sp = { .kernel_allowed = s->sampler.kernel_allowed };
+	struct sonde_buffers *bufs;
+	struct sonde_config cfg;
+	cpumask_var_t cpus;
+	struct file *file;
+	u64 wakeup_bytes;
+	u32 usize, ring_pages;
+	int ret;
+
+	if (s->running)
+		return -EBUSY;
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < SONDE_CONFIG_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&cfg, sizeof(cfg), uarg, usize);
+	if (ret)
+		return ret;
+
+	ret = check_config(&cfg, &sp, &ring_pages, &wakeup_bytes);
+	if (ret)
+		return ret;
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+	ret = copy_cpumask(cpus, &cfg);
+	if (ret)
+		goto out_free_cpus;
+	ret = copy_tgids(&sp, &cfg);
+	if (ret)
+		goto out_free_cpus;
+
+	ret = -ENOMEM;
+	bufs = sonde_buffers_alloc(cpus, ring_pages, wakeup_bytes);
+	if (!bufs)
+		goto out_free_tgids;
+	file = sonde_ring_file_create(bufs);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out_put_buffers;
+	}
+
+	session_drop_buffers(s);
+	s->sampler = sp;
+	cpumask_copy(s->cpus, cpus);
+	s->bufs = bufs;
+	s->ring_file = file;
+	s->configured = true;
+	free_cpumask_var(cpus);
+	return 0;
+
+out_put_buffers:
+	sonde_buffers_put(bufs);
+out_free_tgids:
+	kfree(sp.tgids);
+out_free_cpus:
+	free_cpumask_var(cpus);
+	return ret;
+}
+
+long sonde_session_start(struct sonde_session *s)
+{
+	int ret;
+
+	if (!s->configured)
+		return -EINVAL;
+	if (s->running)
+		return -EBUSY;
+	ret = sonde_timer_arm(s);
+	if (ret)
+		return ret;
+	s->running = true;
+	return 0;
+}
+
+long sonde_session_stop(struct sonde_session *s)
+{
+	unsigned int cpu;
+
+	if (!s->running)
+		return 0;
+	sonde_timer_disarm(s);
+	s->running = false;
+	/* No source runs any more: retire pending wakeups, then wake all. */
+	for (cpu = 0; cpu < s->bufs->nr_rings; cpu++) {
+		struct sonde_ring *ring = s->bufs->rings[cpu];
+
+		if (!ring)
+			continue;
+		WRITE_ONCE(ring->wq, NULL);
+		irq_work_sync(&ring->wakeup_work);
+	}
+	wake_up_all(&s->wq);
+	return 0;
+}
+
+static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st)
+{
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	if (!ring)
+		return;
+	st->samples = local64_read(&ring->samples);
+	st->records = READ_ONCE(ring->records);
+	st->bytes = READ_ONCE(ring->bytes);
+	for (i = 0; i < SONDE_LOST_NR_REASONS; i++)
+		st->lost[i] = local64_read(&ring->lost[i]);
+	st->filtered = local64_read(&ring->filtered);
+	st->handler_ns_total = READ_ONCE(ring->handler_ns_total);
+	st->handler_ns_max = READ_ONCE(ring->handler_ns_max);
+}
+
+long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)
+{
+	struct sonde_stats req;
+	struct sonde_cpu_stats st;
+	u32 usize, cpu, n;
+	void __user *dst;
+	int ret;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < SONDE_STATS_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&req, sizeof(req), uarg, usize);
+	if (ret)
+		return ret;
+	if (req.__reserved || !req.stats_size || req.stats_size % 8 ||
+	    req.stats_size > PAGE_SIZE)
+		return -EINVAL;
+	if (req.nr_cpus < nr_cpu_ids) {
+		req.nr_cpus = nr_cpu_ids;
+		if (put_user(req.nr_cpus,
+			     &((struct sonde_stats __user *)uarg)->nr_cpus))
+			return -EFAULT;
+		return -E2BIG;
+	}
+
+	n = min_t(u32, req.stats_size, sizeof(st));
+	dst = u64_to_user_ptr(req.cpu_stats_ptr);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		ring_stats(s->bufs ? s->bufs->rings[cpu] : NULL, &st);
+		if (copy_to_user(dst, &st, n))
+			return -EFAULT;
+		if (req.stats_size > n && clear_user(dst + n, req.stats_size - n))
+			return -EFAULT;
+		dst += req.stats_size;
+	}
+	if (put_user((u32)nr_cpu_ids,
+		     &((struct sonde_stats __user *)uarg)->nr_cpus))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sonde: the state of the one open /dev/sonde file, and the immutable
+ * sampling parameters its sources read while armed.
+ */
+#ifndef _SONDE_SESSION_H
+#define _SONDE_SESSION_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/cpumask.h>
+#include <linux/wait.h>
+#include "../uapi/sonde.h"
+
+struct pt_regs;
+struct file;
+struct sonde_ring;
+struct sonde_buffers;
+
+/* Limits reported by GET_INFO. */
+#define SONDE_MAX_FREQUENCY	20000
+#define SONDE_MIN_PERIOD_NS	(NSEC_PER_SEC / SONDE_MAX_FREQUENCY)
+#define SONDE_MAX_PERIOD_NS	(10 * NSEC_PER_SEC)
+#define SONDE_MAX_KERNEL_DEPTH	128
+#define SONDE_MAX_USER_DEPTH	128
+#define SONDE_MAX_USER_STACK	16384
+#define SONDE_MAX_TGIDS		256
+#define SONDE_MIN_RING_PAGES	2
+#define SONDE_MAX_RING_PAGES	4096
+#define SONDE_DEFAULT_RING_PAGES 64
+
+/* Offsets of a CPU's mappings inside its range of the device's offsets. */
+#define SONDE_MMAP_CTRL_OFFSET	0
+#define SONDE_MMAP_META_OFFSET	PAGE_SIZE
+
+/**
+ * struct sonde_sampler - what a source needs; fixed from START to STOP
+ * @period_ns: sampling period
+ * @capture: SONDE_CAPTURE_* bits
+ * @kernel_depth: kernel frames per sample at most
+ * @user_depth: user frames per sample at most
+ * @user_stack_bytes: bytes of user stack to copy (0: none)
+ * @max_record: largest SAMPLE record these settings can produce
+ * @kernel_allowed: the opener may see kernel addresses
+ * @nr_tgids: entries in @tgids; 0 samples every task
+ * @tgids: sorted thread-group ids to sample
+ */
+struct sonde_sampler {
+	u64 period_ns;
+	u32 capture;
+	u32 kernel_depth;
+	u32 user_depth;
+	u32 user_stack_bytes;
+	u32 max_record;
+	bool kernel_allowed;
+	u32 nr_tgids;
+	u32 *tgids;
+};
+
+/**
+ * struct sonde_session - one open /dev/sonde
+ * @lock: serializes ioctl, mmap, poll setup and release
+ * @configured: CONFIGURE succeeded and @bufs is valid
+ * @running: between START and STOP
+ * @sampler: the parameters, immutable while @running
+ * @cpus: CPUs to sample
+ * @bufs: the rings (the session's own reference)
+ * @ring_file: anon file that mappings of @bufs point at
+ * @wq: pollers of the device file
+ * @hp_state: dynamic CPU hotplug state while @running
+ */
+struct sonde_session {
+	struct mutex lock;
+	bool configured;
+	bool running;
+	struct sonde_sampler sampler;
+	cpumask_var_t cpus;
+	struct sonde_buffers *bufs;
+	struct file *ring_file;
+	wait_queue_head_t wq;
+	int hp_state;
+};
+
+struct sonde_session *sonde_session_create(void);
+void sonde_session_destroy(struct sonde_session *s);
+long sonde_session_get_info(struct sonde_session *s, void __user *uarg);
+long sonde_session_configure(struct sonde_session *s, void __user *uarg);
+long sonde_session_start(struct sonde_session *s);
+long sonde_session_stop(struct sonde_session *s);
+long sonde_session_get_stats(struct sonde_session *s, void __user *uarg);
+u64 sonde_mmap_cpu_stride(void);
+
+/* sample.c: build one sample from interrupted registers. */
+void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
+		  struct pt_regs *regs);
+u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
+			    u32 user_stack_bytes);
+
+/* timer.c: the hrtimer source, armed on the session's CPUs. */
+int sonde_timer_arm(struct sonde_session *s);
+void sonde_timer_disarm(struct sonde_session *s);
+
+/* dev.c: the anon file behind ring mappings. */
+struct file *sonde_ring_file_create(struct sonde_buffers *bufs);
+
+#endif /* _SONDE_SESSION_H */

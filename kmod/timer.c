@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde: the timer source, a pinned per-CPU hrtimer, and CPU hotplug.
+ *
+ * Arming registers a dynamic CPU hotplug state: its startup callback runs
+ * on each online CPU (in that CPU's hotplug thread) and starts the CPU's
+ * timer pinned, in hard irq mode; it runs again on any CPU that comes
+ * online while the state is registered.  Its teardown callback runs on
+ * the CPU before it goes offline and cancels the timer there: an hrtimer
+ * left on a dying CPU is migrated to another CPU by hrtimers_cpu_dying()
+ * and would become a second writer on a single-producer ring.  Disarming
+ * removes the state, which runs the teardown on every online CPU and
+ * returns once no timer callback runs anywhere.
+ *
+ * Contexts: sonde_timer_arm/disarm in process context under the session
+ * lock; hotplug callbacks in the CPU's hotplug thread; timer_fn in hard
+ * irq on its CPU.  Only one session exists (open is exclusive), so the
+ * armed session lives in one static pointer, written before the state is
+ * registered and cleared after it is removed; cpuhp's own locking orders
+ * those writes against the callbacks.
+ */
+#include <linux/hrtimer.h>
+#include <linux/cpuhotplug.h>
+#include <linux/percpu.h>
+#include <linux/timekeeping.h>
+#include <asm/irq_regs.h>
+#include "session.h"
+#include "ring.h"
+
+/**
+ * struct sonde_cpu_timer - the timer source of one CPU
+ * @timer: pinned, hard irq hrtimer
+ * @ring: this CPU's ring
+ * @sampler: the armed session's parameters
+ * @armed: @timer was started and not yet cancelled
+ */
+struct sonde_cpu_timer {
+	struct hrtimer timer;
+	struct sonde_ring *ring;
+	const struct sonde_sampler *sampler;
+	bool armed;
+};
+
+static DEFINE_PER_CPU(struct sonde_cpu_timer, sonde_cpu_timers);
+static struct sonde_session *armed_session;
+
+static enum hrtimer_restart timer_fn(struct hrtimer *timer)
+{
+	struct sonde_cpu_timer *ct = container_of(timer, struct sonde_cpu_timer,
+						  timer);
+	struct pt_regs *regs = get_irq_regs();
+
+	hrtimer_forward_now(timer, ns_to_ktime(ct->sampler->period_ns));
+	/* No interrupted context (e.g. run from a softirq): nothing to take. */
+	if (regs)
+		sonde_sample(ct->sampler, ct->ring, regs);
+	return HRTIMER_RESTART;
+}
+
+static int timer_cpu_online(unsigned int cpu)
+{
+	struct sonde_session *s = armed_session;
+	struct sonde_cpu_timer *ct = per_cpu_ptr(&sonde_cpu_timers, cpu);
+
+	if (!s || !cpumask_test_cpu(cpu, s->cpus))
+		return 0;
+	/* Pinned timers start on the CPU they are started from. */
+	if (WARN_ON_ONCE(cpu != raw_smp_processor_id()))
+		return 0;
+	ct->ring = s->bufs->rings[cpu];
+	ct->sampler = &s->sampler;
+	WRITE_ONCE(ct->ring->wq, &s->wq);
+	hrtimer_init(&ct->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	ct->timer.function = timer_fn;
+	hrtimer_start(&ct->timer, ns_to_ktime(s->sampler.period_ns),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	ct->armed = true;
+	return 0;
+}
+
+static int timer_cpu_offline(unsigned int cpu)
+{
+	struct sonde_cpu_timer *ct = per_cpu_ptr(&sonde_cpu_timers, cpu);
+
+	if (!ct->armed)
+		return 0;
+	hrtimer_cancel(&ct->timer);
+	ct->armed = false;
+	/* No writer is left on the ring: close its loss accounting. */
+	preempt_disable();
+	sonde_ring_flush_lost(ct->ring, ktime_get_mono_fast_ns());
+	preempt_enable();
+	return 0;
+}
+
+/**
+ * sonde_timer_arm - start sampling on the session's CPUs
+ * @s: the session, configured, with its lock held
+ *
+ * Returns 0 or a negative errno from the hotplug core.
+ */
+int sonde_timer_arm(struct sonde_session *s)
+{
+	int state;
+
+	armed_session = s;
+	state = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "sonde:timer",
+				  timer_cpu_online, timer_cpu_offline);
+	if (state < 0) {
+		armed_session = NULL;
+		return state;
+	}
+	s->hp_state = state;
+	return 0;
+}
+
+/**
+ * sonde_timer_disarm - stop sampling and wait for running handlers
+ * @s: the session, with its lock held
+ */
+void sonde_timer_disarm(struct sonde_session *s)
+{
+	cpuhp_remove_state(s->hp_state);
+	s->hp_state = 0;
+	armed_session = NULL;
+}

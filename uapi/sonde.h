@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * sonde: the ABI between sonde.ko and userspace.
+ *
+ * This header is the only thing the module and the tool share.  It is
+ * included by the kernel module, by the sonde tool and by the tests.
+ *
+ * DOC: General ioctl format
+ *
+ * The device is the misc character device /dev/sonde.  open() requires
+ * CAP_PERFMON or CAP_SYS_ADMIN; later decisions (may kernel addresses and
+ * kernel call chains be emitted?) are taken from the opener's credentials
+ * at open() time, never from the caller of a later ioctl.  Only one file
+ * may be open at a time.
+ *
+ * Every ioctl argument is a struct that starts with a __u32 @size field
+ * holding sizeof() of the struct as the caller knows it.  The kernel
+ * applies copy_struct_from_user() semantics: a shorter struct (down to the
+ * _SIZE_VER0 of that struct) is zero-extended, a longer one is accepted
+ * only when all bytes the kernel does not know are zero.  A field added
+ * later means "old behaviour" when zero.  Reserved fields must be zero.
+ *
+ * The errno vocabulary, the same for every command:
+ *   ENOTTY     unknown command
+ *   E2BIG      the struct is longer than the kernel knows and its tail is
+ *              not zero, or a caller-supplied array is too small
+ *   EINVAL     a field is invalid: non-zero reserved field, unknown flag,
+ *              value out of range, struct shorter than _SIZE_VER0
+ *   EOPNOTSUPP a field is understood but its value is not supported by
+ *              this kernel or machine (e.g. the PMU source without a PMU)
+ *   EBUSY      wrong state: the device is already open, CONFIGURE or
+ *              START while sampling, START twice
+ *   EACCES     the opener lacks CAP_PERFMON and CAP_SYS_ADMIN
+ *   ENOMEM     the rings or per-CPU scratch could not be allocated
+ *   EFAULT     a user pointer could not be read or written
+ *
+ * DOC: Session life cycle
+ *
+ *   open -> GET_INFO -> CONFIGURE -> mmap rings -> START -> ... -> STOP
+ *        -> (CONFIGURE again | START again | close)
+ *
+ * CONFIGURE allocates the per-CPU rings; START arms the sampling source on
+ * every CPU of the mask that is online, and on any such CPU that comes
+ * online later.  STOP disarms it and waits until no sampling handler runs;
+ * after STOP returns, no record is written until the next START.  Closing
+ * the file stops sampling.  The rings live on while any mapping of them
+ * exists, even after close(); a later CONFIGURE gives the session fresh
+ * rings and leaves old mappings pointing at the old ones.
+ *
+ * DOC: mmap layout
+ *
+ * Each CPU of the mask has its own ring.  Its mmap offsets are computed from
+ * struct sonde_info, never hard-coded:
+ *
+ *   base(cpu) = cpu * info.mmap_cpu_stride
+ *   control page: offset base(cpu) + info.mmap_ctrl_offset, length
+ *                 info.page_size, PROT_READ | PROT_WRITE, MAP_SHARED.
+ *                 Holds struct sonde_ring_ctrl: the consumer's position.
+ *   meta + data:  offset base(cpu) + info.mmap_meta_offset, length
+ *                 info.page_size + 2 * data_size, PROT_READ only,
+ *                 MAP_SHARED.  The first page holds struct
+ *                 sonde_ring_meta; data_offset bytes later come the data
+ *                 pages, mapped twice back to back so that a record that
+ *                 wraps the end of the ring is contiguous in memory.
+ *
+ * Mappings must cover exactly those ranges.  Writable or executable data
+ * mappings, MAP_PRIVATE, other offsets or lengths, partial munmap() and
+ * mremap() are refused (EINVAL).  The mappings are not inherited by
+ * fork() and not dumped into core files.  Every byte the kernel has not
+ * written reads as zero.
+ *
+ * DOC: Ring ordering
+ *
+ * One producer per ring (the sampling handler on that CPU, or the CPU's
+ * hotplug teardown once its source is disarmed) and one consumer.
+ * Positions are free-running byte counters; the offset in the data area
+ * is (pos & (data_size - 1)).
+ *
+ *   kernel (producer)                  user (consumer)
+ *   tail = load_acquire(ctrl->tail)    head = load_acquire(meta->head)  (C)
+ *                                (A)   read records in [tail, head)
+ *   if (head - tail + len > size)      store_release(ctrl->tail, head)  (D)
+ *           count as lost
+ *   write record at head
+ *   store_release(meta->head,
+ *                 head + len)    (B)
+ *
+ * A pairs with D: the consumer has finished reading a record before the
+ * producer may overwrite it.  B pairs with C: a record's bytes are visible
+ * before the head that covers them.  The kernel reads ctrl->tail once per
+ * record and clamps it into [head - data_size, head]: a bogus tail can
+ * only lose that consumer's own data.
+ *
+ * DOC: Records
+ *
+ * Every record starts with struct sonde_record_header; @size counts the
+ * header and is a multiple of 8.  Readers skip types they do not know.
+ * Each ring holds only records of its own CPU.  A LOST record is written
+ * before the next record that fits after one or more samples could not be
+ * written; with it, for every ring,
+ *
+ *   samples == SAMPLE records + sum of LOST.nr_lost
+ *
+ * holds exactly once the session is stopped and the ring drained (STOP
+ * writes a final LOST record when there is room).
+ */
+#ifndef _UAPI_SONDE_H
+#define _UAPI_SONDE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define SONDE_DEVICE		"/dev/sonde"
+#define SONDE_ABI_VERSION	1
+
+/* Feature bits of sonde_info.features. */
+#define SONDE_FEAT_TIMER	(1ULL << 0)	/* hrtimer source */
+#define SONDE_FEAT_PMU		(1ULL << 1)	/* perf counter overflow source */
+#define SONDE_FEAT_KERNEL_CHAIN	(1ULL << 2)	/* ORC kernel call chains */
+#define SONDE_FEAT_USER_CHAIN	(1ULL << 3)	/* frame-pointer user chains */
+#define SONDE_FEAT_USER_STACK	(1ULL << 4)	/* user stack copies */
+#define SONDE_FEAT_KERNEL_ALLOWED (1ULL << 5)	/* this opener may see kernel addresses */
+
+/**
+ * struct sonde_info - what the running module supports and how to map it
+ * @size: in: sizeof() as the caller knows it; out: bytes the kernel wrote
+ * @abi_version: SONDE_ABI_VERSION of the module
+ * @features: SONDE_FEAT_* bits
+ * @nr_cpu_ids: number of possible CPU ids; rings are indexed below it
+ * @page_size: the kernel's page size
+ * @min_ring_pages: smallest data size per CPU, in pages (power of two)
+ * @max_ring_pages: largest data size per CPU, in pages (power of two)
+ * @max_frequency: highest sampling frequency in Hz
+ * @min_period_ns: shortest sampling period in ns
+ * @max_kernel_depth: deepest kernel call chain a sample can hold
+ * @max_user_depth: deepest user call chain a sample can hold
+ * @max_user_stack: largest user stack copy in bytes
+ * @max_tgids: most thread-group ids a session can filter on
+ * @__reserved0: zero
+ * @mmap_cpu_stride: distance between two CPUs' mmap offsets, in bytes
+ * @mmap_ctrl_offset: offset of the control page inside a CPU's range
+ * @mmap_meta_offset: offset of the meta + data mapping inside it
+ */
+struct sonde_info {
+	__u32 size;
+	__u32 abi_version;
+	__aligned_u64 features;
+	__u32 nr_cpu_ids;
+	__u32 page_size;
+	__u32 min_ring_pages;
+	__u32 max_ring_pages;
+	__u32 max_frequency;
+	__u32 min_period_ns;
+	__u32 max_kernel_depth;
+	__u32 max_user_depth;
+	__u32 max_user_stack;
+	__u32 max_tgids;
+	__u32 __reserved0;
+	__u32 __reserved1;
+	__aligned_u64 mmap_cpu_stride;
+	__aligned_u64 mmap_ctrl_offset;
+	__aligned_u64 mmap_meta_offset;
+};
+#define SONDE_INFO_SIZE_VER0	88
+
+/* sonde_config.source */
+#define SONDE_SOURCE_TIMER	0	/* pinned per-CPU hrtimer, hard irq */
+#define SONDE_SOURCE_PMU	1	/* perf counter overflow (not yet) */
+
+/* sonde_config.capture */
+#define SONDE_CAPTURE_KERNEL_CHAIN	(1U << 0)
+#define SONDE_CAPTURE_USER_CHAIN	(1U << 1)
+#define SONDE_CAPTURE_USER_REGS		(1U << 2)
+#define SONDE_CAPTURE_USER_STACK	(1U << 3)
+#define SONDE_CAPTURE_ALL		0xfU
+
+/**
+ * struct sonde_config - argument of SONDE_IOC_CONFIGURE
+ * @size: sizeof() as the caller knows it
+ * @source: SONDE_SOURCE_*
+ * @frequency: samples per second per CPU; exactly one of @frequency and
+ *	@period_ns is non-zero
+ * @capture: SONDE_CAPTURE_* bits
+ * @period_ns: sampling period in ns
+ * @max_kernel_depth: kernel frames per sample (0: info.max_kernel_depth)
+ * @max_user_depth: user frames per sample (0: info.max_user_depth)
+ * @user_stack_bytes: bytes of user stack copied from the user SP when
+ *	SONDE_CAPTURE_USER_STACK is set; a multiple of 8, at most
+ *	info.max_user_stack (0 with the flag set: info.max_user_stack)
+ * @ring_pages: data pages per CPU ring; a power of two in
+ *	[info.min_ring_pages, info.max_ring_pages]
+ * @wakeup_bytes: poll() reports a ring readable when it holds at least
+ *	this many bytes (0: a quarter of the ring); at most the ring size
+ * @nr_tgids: number of entries at @tgids_ptr; 0 samples every task
+ * @cpumask_bytes: size of the bitmap at @cpumask_ptr, a multiple of 8
+ * @tgids_ptr: user pointer to __u32[@nr_tgids]: thread-group ids (in the
+ *	initial pid namespace) whose threads are sampled; others are dropped
+ *	before any unwinding
+ * @cpumask_ptr: user pointer to a bitmap of CPUs (bit n of the little
+ *	endian __u64 word n / 64); 0 means every possible CPU.  The bitmap
+ *	must not be empty and must name only possible CPUs.
+ * @__reserved: zero
+ */
+struct sonde_config {
+	__u32 size;
+	__u32 source;
+	__u32 frequency;
+	__u32 capture;
+	__aligned_u64 period_ns;
+	__u16 max_kernel_depth;
+	__u16 max_user_depth;
+	__u32 user_stack_bytes;
+	__u32 ring_pages;
+	__u32 wakeup_bytes;
+	__u32 nr_tgids;
+	__u32 cpumask_bytes;
+	__aligned_u64 tgids_ptr;
+	__aligned_u64 cpumask_ptr;
+	__aligned_u64 __reserved[2];
+};
+#define SONDE_CONFIG_SIZE_VER0	80
+
+/* Why a sample was not written; index of sonde_cpu_stats.lost[]. */
+#define SONDE_LOST_RING_FULL	0	/* the consumer was too slow */
+#define SONDE_LOST_NESTED	1	/* a source interrupted another one */
+#define SONDE_LOST_NR_REASONS	4	/* room for more */
+
+/**
+ * struct sonde_cpu_stats - counters of one CPU for the current session
+ * @samples: handler runs that passed the tgid filter (samples produced)
+ * @records: SAMPLE records written
+ * @bytes: bytes of records written, LOST records included
+ * @lost: samples not written, by SONDE_LOST_* reason
+ * @filtered: handler runs dropped by the tgid filter
+ * @handler_ns_total: time spent in the handler, summed
+ * @handler_ns_max: longest handler run
+ * @__reserved: zero
+ */
+struct sonde_cpu_stats {
+	__aligned_u64 samples;
+	__aligned_u64 records;
+	__aligned_u64 bytes;
+	__aligned_u64 lost[SONDE_LOST_NR_REASONS];
+	__aligned_u64 filtered;
+	__aligned_u64 handler_ns_total;
+	__aligned_u64 handler_ns_max;
+	__aligned_u64 __reserved[2];
+};
+
+/**
+ * struct sonde_stats - argument of SONDE_IOC_GET_STATS
+ * @size: sizeof() as the caller knows it
+ * @nr_cpus: in: entries at @cpu_stats_ptr; out: info.nr_cpu_ids.  E2BIG
+ *	when the array is too small (@nr_cpus then tells the size needed).
+ * @stats_size: in: sizeof(struct sonde_cpu_stats) as the caller knows it;
+ *	the kernel writes min(that, its own size) bytes per entry
+ * @__reserved: zero
+ * @cpu_stats_ptr: user pointer to the array, indexed by CPU id
+ */
+struct sonde_stats {
+	__u32 size;
+	__u32 nr_cpus;
+	__u32 stats_size;
+	__u32 __reserved;
+	__aligned_u64 cpu_stats_ptr;
+};
+#define SONDE_STATS_SIZE_VER0	24
+
+#define SONDE_IOC_MAGIC		0xb5
+#define SONDE_IOC_GET_INFO	_IO(SONDE_IOC_MAGIC, 0x00) /* struct sonde_info */
+#define SONDE_IOC_CONFIGURE	_IO(SONDE_IOC_MAGIC, 0x01) /* struct sonde_config */
+#define SONDE_IOC_START		_IO(SONDE_IOC_MAGIC, 0x02) /* no argument */
+#define SONDE_IOC_STOP		_IO(SONDE_IOC_MAGIC, 0x03) /* no argument */
+#define SONDE_IOC_GET_STATS	_IO(SONDE_IOC_MAGIC, 0x04) /* struct sonde_stats */
+
+/**
+ * struct sonde_ring_meta - first page of a CPU's read-only mapping
+ * @size: sizeof() of this struct as the kernel knows it
+ * @version: SONDE_ABI_VERSION
+ * @cpu: the CPU this ring belongs to
+ * @__reserved0: zero
+ * @data_offset: offset of the data pages from the start of the mapping
+ * @data_size: bytes of data, a power of two (mapped twice from
+ *	@data_offset)
+ * @__pad: keeps @data_head on its own cache line
+ * @data_head: producer position; read it with a load-acquire (C)
+ */
+struct sonde_ring_meta {
+	__u32 size;
+	__u32 version;
+	__u32 cpu;
+	__u32 __reserved0;
+	__aligned_u64 data_offset;
+	__aligned_u64 data_size;
+	__aligned_u64 __pad[4];
+	__aligned_u64 data_head;
+};
+
+/**
+ * struct sonde_ring_ctrl - the control page, the only writable mapping
+ * @data_tail: consumer position; write it with a store-release (D)
+ */
+struct sonde_ring_ctrl {
+	__aligned_u64 data_tail;
+};
+
+/* sonde_record_header.type */
+#define SONDE_RECORD_SAMPLE	1
+#define SONDE_RECORD_LOST	2
+
+/**
+ * struct sonde_record_header - starts every record in a ring
+ * @type: SONDE_RECORD_*
+ * @size: bytes of the whole record, header included; a multiple of 8
+ */
+struct sonde_record_header {
+	__u32 type;
+	__u32 size;
+};
+
+/* sonde_sample.context */
+#define SONDE_CTX_USER		0
+#define SONDE_CTX_KERNEL	1
+#define SONDE_CTX_IDLE		2
+
+/* sonde_sample.flags */
+#define SONDE_SAMPLE_KERNEL_TRUNCATED	(1U << 0) /* kernel chain hit max depth */
+#define SONDE_SAMPLE_USER_TRUNCATED	(1U << 1) /* user chain hit max depth */
+#define SONDE_SAMPLE_KERNEL_HIDDEN	(1U << 2) /* kernel addresses withheld */
+#define SONDE_SAMPLE_USER_REGS		(1U << 3) /* user_ip/sp/bp are valid */
+#define SONDE_SAMPLE_KTHREAD		(1U << 4) /* a kernel thread, no user side */
+
+/**
+ * struct sonde_sample - SONDE_RECORD_SAMPLE
+ * @hdr: type SONDE_RECORD_SAMPLE
+ * @time_ns: CLOCK_MONOTONIC time of the sample
+ * @cpu: the CPU sampled (always the ring's CPU)
+ * @pid: thread-group id of the interrupted task (initial pid namespace)
+ * @tid: thread id of the interrupted task; 0 for the idle task
+ * @context: SONDE_CTX_*: where the CPU was when interrupted
+ * @flags: SONDE_SAMPLE_* bits
+ * @ip: interrupted instruction pointer (0 when kernel-hidden)
+ * @user_ip: user IP of the task (the interrupted one, or where it entered
+ *	the kernel)
+ * @user_sp: user stack pointer
+ * @user_bp: user frame pointer
+ * @nr_kernel: kernel frames in @frames, innermost first, starting with @ip
+ * @nr_user: user frames after them, innermost first, starting with @user_ip
+ * @user_stack_size: bytes of user stack copied from @user_sp, after the
+ *	frames
+ * @frames: @nr_kernel + @nr_user return addresses, then @user_stack_size
+ *	bytes of stack, then zero padding to a multiple of 8
+ */
+struct sonde_sample {
+	struct sonde_record_header hdr;
+	__aligned_u64 time_ns;
+	__u32 cpu;
+	__u32 pid;
+	__u32 tid;
+	__u16 context;
+	__u16 flags;
+	__aligned_u64 ip;
+	__aligned_u64 user_ip;
+	__aligned_u64 user_sp;
+	__aligned_u64 user_bp;
+	__u16 nr_kernel;
+	__u16 nr_user;
+	__u32 user_stack_size;
+	__aligned_u64 frames[];
+};
+
+/**
+ * struct sonde_lost - SONDE_RECORD_LOST
+ * @hdr: type SONDE_RECORD_LOST
+ * @time_ns: CLOCK_MONOTONIC time the record was written
+ * @cpu: the ring's CPU
+ * @__reserved: zero
+ * @nr_lost: samples lost since the previous LOST record
+ * @by_reason: the same, split by SONDE_LOST_* reason
+ */
+struct sonde_lost {
+	struct sonde_record_header hdr;
+	__aligned_u64 time_ns;
+	__u32 cpu;
+	__u32 __reserved;
+	__aligned_u64 nr_lost;
+	__aligned_u64 by_reason[SONDE_LOST_NR_REASONS];
+};
+
+#endif /* _UAPI_SONDE_H */
