@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde kernel tests: the ioctl ABI.  Struct layout, size-versioned
+ * copy-in, the errno vocabulary, state errors, and that refused requests
+ * leave nothing behind (no rings to map).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+#include "helpers.h"
+
+_Static_assert(sizeof(struct sonde_info) == SONDE_INFO_SIZE_VER0, "info");
+_Static_assert(sizeof(struct sonde_config) == SONDE_CONFIG_SIZE_VER0, "cfg");
+_Static_assert(sizeof(struct sonde_stats) == SONDE_STATS_SIZE_VER0, "stats");
+_Static_assert(sizeof(struct sonde_record_header) == 8, "hdr");
+_Static_assert(sizeof(struct sonde_sample) == 72, "sample");
+_Static_assert(offsetof(struct sonde_sample, frames) == 72, "frames");
+_Static_assert(offsetof(struct sonde_sample, ip) == 32, "ip");
+_Static_assert(sizeof(struct sonde_lost) == 64, "lost");
+_Static_assert(offsetof(struct sonde_ring_meta, data_head) == 64, "head");
+_Static_assert(offsetof(struct sonde_config, period_ns) == 16, "period");
+_Static_assert(offsetof(struct sonde_config, tgids_ptr) == 48, "tgids");
+_Static_assert(offsetof(struct sonde_config, __reserved) == 64, "resv");
+_Static_assert(offsetof(struct sonde_info, mmap_cpu_stride) == 64, "stride");
+
+FIXTURE(dev) {
+	int fd;
+	struct sonde_info info;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = dev_open();
+	ASSERT_GE(self->fd, 0) TH_LOG("open %s: %s", SONDE_DEVICE,
+				      strerror(-self->fd));
+	ASSERT_EQ(0, dev_info(self->fd, &self->info));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+/* No rings may exist after a refused CONFIGURE on a fresh session. */
+static bool rings_exist(int fd, const struct sonde_info *info)
+{
+	void *p = mmap(NULL, info->page_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, ring_offset(info, 0, true));
+
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, info->page_size);
+	return true;
+}
+
+TEST_F(dev, get_info)
+{
+	struct sonde_info *i = &self->info;
+
+	EXPECT_EQ(SONDE_ABI_VERSION, i->abi_version);
+	EXPECT_EQ(sizeof(*i), i->size);
+	EXPECT_EQ(sysconf(_SC_PAGESIZE), i->page_size);
+	EXPECT_GE(i->nr_cpu_ids, (unsigned int)nr_online_cpus());
+	EXPECT_TRUE(i->features & SONDE_FEAT_TIMER);
+	EXPECT_FALSE(i->features & SONDE_FEAT_PMU);
+	EXPECT_EQ(0, i->max_ring_pages & (i->max_ring_pages - 1));
+	EXPECT_EQ(0, i->min_ring_pages & (i->min_ring_pages - 1));
+	EXPECT_GE(i->mmap_cpu_stride,
+		  (2 + 2 * (uint64_t)i->max_ring_pages) * i->page_size);
+	EXPECT_NE(i->mmap_ctrl_offset, i->mmap_meta_offset);
+	EXPECT_EQ(0, i->__reserved0);
+	EXPECT_EQ(0, i->__reserved1);
+}
+
+TEST_F(dev, info_sizes)
+{
+	uint8_t buf[256];
+	struct sonde_info *i = (void *)buf;
+
+	/* Longer than the kernel knows: the tail is zeroed. */
+	memset(buf, 0xa5, sizeof(buf));
+	i->size = sizeof(buf);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_INFO, buf));
+	EXPECT_EQ(sizeof(struct sonde_info), i->size);
+	for (size_t n = sizeof(struct sonde_info); n < sizeof(buf); n++)
+		ASSERT_EQ(0, buf[n]);
+	/* Shorter than version 0. */
+	i->size = SONDE_INFO_SIZE_VER0 - 8;
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_GET_INFO, buf));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_GET_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(dev, unknown_commands)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(SONDE_IOC_MAGIC, 0x7f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO('T', 0x01), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_START, 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, configure_short_and_long)
+{
+	uint8_t buf[sizeof(struct sonde_config) + 64];
+	struct sonde_config *cfg = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	config_init(cfg, 100, 4);
+
+	/* Exactly version 0. */
+	EXPECT_EQ(0, dev_configure(self->fd, cfg));
+	/* Longer with a zero tail: accepted. */
+	cfg->size = sizeof(buf);
+	EXPECT_EQ(0, dev_configure(self->fd, cfg));
+	/* Longer with a non-zero tail: E2BIG. */
+	buf[sizeof(buf) - 1] = 1;
+	EXPECT_EQ(-E2BIG, dev_configure(self->fd, cfg));
+	buf[sizeof(buf) - 1] = 0;
+	/* Shorter than version 0: EINVAL. */
+	cfg->size = SONDE_CONFIG_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, dev_configure(self->fd, cfg));
+	cfg->size = 8192;
+	EXPECT_EQ(-E2BIG, dev_configure(self->fd, cfg));
+}
+
+struct bad_config {
+	const char *what;
+	void (*mutate)(struct sonde_config *cfg, const struct sonde_info *i);
+	int err;
+};
+
+static uint64_t empty_mask;
+static uint64_t impossible_mask[1024 / 64];
+static uint32_t zero_tgid;
+
+static void m_reserved0(struct sonde_config *c, const struct sonde_info *i) { c->__reserved[0] = 1; }
+static void m_reserved1(struct sonde_config *c, const struct sonde_info *i) { c->__reserved[1] = 1ull << 63; }
+static void m_capture(struct sonde_config *c, const struct sonde_info *i) { c->capture |= 1u << 31; }
+static void m_source(struct sonde_config *c, const struct sonde_info *i) { c->source = 7; }
+static void m_pmu(struct sonde_config *c, const struct sonde_info *i) { c->source = SONDE_SOURCE_PMU; }
+static void m_freq0(struct sonde_config *c, const struct sonde_info *i) { c->frequency = 0; }
+static void m_freq_big(struct sonde_config *c, const struct sonde_info *i) { c->frequency = i->max_frequency + 1; }
+static void m_both(struct sonde_config *c, const struct sonde_info *i) { c->period_ns = 1000000; }
+static void m_period_small(struct sonde_config *c, const struct sonde_info *i) { c->frequency = 0; c->period_ns = i->min_period_ns - 1; }
+static void m_pages_npot(struct sonde_config *c, const struct sonde_info *i) { c->ring_pages = 3 * i->min_ring_pages; }
+static void m_pages_big(struct sonde_config *c, const struct sonde_info *i) { c->ring_pages = i->max_ring_pages * 2; }
+static void m_pages_small(struct sonde_config *c, const struct sonde_info *i) { c->ring_pages = i->min_ring_pages / 2; }
+static void m_kdepth(struct sonde_config *c, const struct sonde_info *i) { c->max_kernel_depth = i->max_kernel_depth + 1; }
+static void m_udepth(struct sonde_config *c, const struct sonde_info *i) { c->max_user_depth = i->max_user_depth + 1; }
+static void m_stack_noflag(struct sonde_config *c, const struct sonde_info *i) { c->user_stack_bytes = 64; }
+static void m_stack_odd(struct sonde_config *c, const struct sonde_info *i) { c->capture |= SONDE_CAPTURE_USER_STACK; c->user_stack_bytes = 12; }
+static void m_stack_big(struct sonde_config *c, const struct sonde_info *i) { c->capture |= SONDE_CAPTURE_USER_STACK; c->user_stack_bytes = i->max_user_stack + 8; }
+static void m_wakeup(struct sonde_config *c, const struct sonde_info *i) { c->wakeup_bytes = c->ring_pages * i->page_size + 1; }
+static void m_mask_empty(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_ptr = (uintptr_t)&empty_mask; c->cpumask_bytes = 8; }
+static void m_mask_impossible(struct sonde_config *c, const struct sonde_info *i)
+{
+	memset(impossible_mask, 0, sizeof(impossible_mask));
+	impossible_mask[i->nr_cpu_ids / 64] |= 1ull << (i->nr_cpu_ids % 64);
+	c->cpumask_ptr = (uintptr_t)impossible_mask;
+	c->cpumask_bytes = (i->nr_cpu_ids / 64 + 1) * 8;
+}
+static void m_mask_len(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_ptr = (uintptr_t)impossible_mask; c->cpumask_bytes = 4; }
+static void m_mask_noptr(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_bytes = 8; }
+static void m_mask_fault(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_ptr = 8; c->cpumask_bytes = 8; }
+static void m_tgids_many(struct sonde_config *c, const struct sonde_info *i) { c->nr_tgids = i->max_tgids + 1; c->tgids_ptr = (uintptr_t)impossible_mask; }
+static void m_tgid_zero(struct sonde_config *c, const struct sonde_info *i) { c->nr_tgids = 1; c->tgids_ptr = (uintptr_t)&zero_tgid; }
+static void m_tgids_noptr(struct sonde_config *c, const struct sonde_info *i) { c->nr_tgids = 1; }
+/* The largest record must fit twice: deep stacks need a bigger ring. */
+static void m_record_too_big(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->capture |= SONDE_CAPTURE_USER_STACK;
+	c->user_stack_bytes = i->max_user_stack;
+	c->ring_pages = i->min_ring_pages;
+}
+
+static const struct bad_config bad_configs[] = {
+	{ "reserved[0]", m_reserved0, EINVAL },
+	{ "reserved[1]", m_reserved1, EINVAL },
+	{ "unknown capture flag", m_capture, EINVAL },
+	{ "unknown source", m_source, EINVAL },
+	{ "pmu source without pmu", m_pmu, EOPNOTSUPP },
+	{ "frequency 0", m_freq0, EINVAL },
+	{ "frequency above cap", m_freq_big, EINVAL },
+	{ "frequency and period", m_both, EINVAL },
+	{ "period below min", m_period_small, EINVAL },
+	{ "ring pages not pow2", m_pages_npot, EINVAL },
+	{ "ring pages above cap", m_pages_big, EINVAL },
+	{ "ring pages below min", m_pages_small, EINVAL },
+	{ "kernel depth above cap", m_kdepth, EINVAL },
+	{ "user depth above cap", m_udepth, EINVAL },
+	{ "stack bytes without flag", m_stack_noflag, EINVAL },
+	{ "stack bytes not multiple of 8", m_stack_odd, EINVAL },
+	{ "stack bytes above cap", m_stack_big, EINVAL },
+	{ "wakeup above ring size", m_wakeup, EINVAL },
+	{ "empty cpu mask", m_mask_empty, EINVAL },
+	{ "impossible cpu in mask", m_mask_impossible, EINVAL },
+	{ "mask length not multiple of 8", m_mask_len, EINVAL },
+	{ "mask length without pointer", m_mask_noptr, EINVAL },
+	{ "mask pointer faults", m_mask_fault, EFAULT },
+	{ "too many tgids", m_tgids_many, EINVAL },
+	{ "tgid zero", m_tgid_zero, EINVAL },
+	{ "tgids without pointer", m_tgids_noptr, EINVAL },
+	{ "record larger than half the ring", m_record_too_big, EINVAL },
+};
+
+TEST_F(dev, bad_configs_leave_nothing)
+{
+	for (size_t n = 0; n < sizeof(bad_configs) / sizeof(bad_configs[0]); n++) {
+		const struct bad_config *b = &bad_configs[n];
+		struct sonde_config cfg;
+
+		config_init(&cfg, 100, 4);
+		b->mutate(&cfg, &self->info);
+		EXPECT_EQ(-b->err, dev_configure(self->fd, &cfg))
+			TH_LOG("case '%s'", b->what);
+		EXPECT_FALSE(rings_exist(self->fd, &self->info))
+			TH_LOG("case '%s' left rings", b->what);
+	}
+	/* And the device is still usable. */
+	{
+		struct sonde_config cfg;
+
+		config_init(&cfg, 100, 4);
+		EXPECT_EQ(0, dev_configure(self->fd, &cfg));
+		EXPECT_TRUE(rings_exist(self->fd, &self->info));
+	}
+}
+
+TEST_F(dev, refused_reconfigure_keeps_old_rings)
+{
+	struct sonde_config cfg;
+
+	config_init(&cfg, 100, 4);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	cfg.ring_pages = 3;
+	EXPECT_EQ(-EINVAL, dev_configure(self->fd, &cfg));
+	EXPECT_TRUE(rings_exist(self->fd, &self->info));
+}
+
+TEST_F(dev, state_errors)
+{
+	struct sonde_config cfg;
+
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_START, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+
+	config_init(&cfg, 100, 4);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_START, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-EBUSY, dev_configure(self->fd, &cfg));
+	EXPECT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	EXPECT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	EXPECT_EQ(0, dev_configure(self->fd, &cfg));
+	EXPECT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+}
+
+TEST_F(dev, exclusive_open)
+{
+	int fd2 = dev_open();
+
+	EXPECT_EQ(-EBUSY, fd2);
+	if (fd2 >= 0)
+		close(fd2);
+}
+
+TEST_F(dev, stats_sizes)
+{
+	struct sonde_cpu_stats *st = calloc(self->info.nr_cpu_ids, sizeof(*st));
+	struct sonde_stats req = {
+		.size = sizeof(req),
+		.nr_cpus = 0,
+		.stats_size = sizeof(*st),
+		.cpu_stats_ptr = (uintptr_t)st,
+	};
+
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(self->info.nr_cpu_ids, req.nr_cpus);
+	req.stats_size = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.stats_size = sizeof(*st);
+	req.__reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.__reserved = 0;
+	EXPECT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	free(st);
+}
+
+/* Open needs CAP_PERFMON or CAP_SYS_ADMIN, whatever the node's mode. */
+TEST(unprivileged_open_refused)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to drop privileges");
+	ASSERT_EQ(0, stat(SONDE_DEVICE, &st));
+	ASSERT_EQ(0, chmod(SONDE_DEVICE, 0666));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		fd = open(SONDE_DEVICE, O_RDWR);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	chmod(SONDE_DEVICE, st.st_mode & 07777);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde kernel tests: the mmap permission model and ring memory contents.
+ * Data is read-only, only the control page is writable, mappings are
+ * all-or-nothing, not inherited, and everything unwritten reads as zero.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+#include "helpers.h"
+
+#define PAGES 4
+
+FIXTURE(rings) {
+	int fd;
+	struct sonde_info info;
+	size_t psz;
+	size_t meta_len;
+};
+
+FIXTURE_SETUP(rings)
+{
+	struct sonde_config cfg;
+
+	self->fd = dev_open();
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, dev_info(self->fd, &self->info));
+	self->psz = self->info.page_size;
+	self->meta_len = self->psz * (1 + 2 * PAGES);
+	config_init(&cfg, 100, PAGES);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+}
+
+FIXTURE_TEARDOWN(rings)
+{
+	close(self->fd);
+}
+
+static void *map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	return mmap(NULL, len, prot, flags, fd, off);
+}
+
+TEST_F(rings, refused_mappings)
+{
+	off_t ctrl = ring_offset(&self->info, 0, true);
+	off_t meta = ring_offset(&self->info, 0, false);
+	int fd = self->fd;
+	void *p;
+
+	/* Data and meta are never writable or executable. */
+	p = map(fd, self->meta_len, PROT_READ | PROT_WRITE, MAP_SHARED, meta);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, self->meta_len, PROT_READ | PROT_EXEC, MAP_SHARED, meta);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, self->psz, PROT_READ | PROT_EXEC, MAP_SHARED, ctrl);
+	EXPECT_EQ(MAP_FAILED, p);
+	/* Private mappings. */
+	p = map(fd, self->meta_len, PROT_READ, MAP_PRIVATE, meta);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, self->psz, PROT_READ | PROT_WRITE, MAP_PRIVATE, ctrl);
+	EXPECT_EQ(MAP_FAILED, p);
+	/* Wrong lengths. */
+	p = map(fd, self->meta_len - self->psz, PROT_READ, MAP_SHARED, meta);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, self->meta_len + self->psz, PROT_READ, MAP_SHARED, meta);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, 2 * self->psz, PROT_READ, MAP_SHARED, ctrl);
+	EXPECT_EQ(MAP_FAILED, p);
+	/* Offsets inside a CPU's range that name nothing, or past the end. */
+	p = map(fd, self->psz, PROT_READ, MAP_SHARED, meta + self->psz);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, self->psz, PROT_READ, MAP_SHARED,
+		ring_offset(&self->info, self->info.nr_cpu_ids, true));
+	EXPECT_EQ(MAP_FAILED, p);
+	p = map(fd, self->psz, PROT_READ, MAP_SHARED,
+		ring_offset(&self->info, self->info.nr_cpu_ids + 100, true));
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(rings, no_upgrade_split_or_move)
+{
+	off_t meta = ring_offset(&self->info, 0, false);
+	void *p, *q;
+
+	p = map(self->fd, self->meta_len, PROT_READ, MAP_SHARED, meta);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, self->psz, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(p, self->meta_len, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	/* Partial munmap would split the mapping. */
+	EXPECT_EQ(-1, munmap((char *)p + self->psz, self->psz));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, munmap(p, self->psz));
+	/* Neither shrink, grow nor move. */
+	q = mremap(p, self->meta_len, self->meta_len - self->psz, 0);
+	EXPECT_EQ(MAP_FAILED, q);
+	q = mremap(p, self->meta_len, self->meta_len + self->psz,
+		   MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, q);
+	q = mremap(p, self->meta_len, self->meta_len, MREMAP_MAYMOVE |
+		   MREMAP_FIXED, (char *)p + 64 * self->psz);
+	EXPECT_EQ(MAP_FAILED, q);
+	/* Still whole and readable. */
+	EXPECT_EQ(0, ((struct sonde_ring_meta *)p)->data_head);
+	EXPECT_EQ(0, munmap(p, self->meta_len));
+}
+
+TEST_F(rings, fresh_memory_is_zero)
+{
+	struct test_ring r;
+	const uint8_t *bytes;
+	size_t n;
+
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &r));
+	EXPECT_EQ(sizeof(struct sonde_ring_meta), r.meta->size);
+	EXPECT_EQ(SONDE_ABI_VERSION, r.meta->version);
+	EXPECT_EQ(0, r.meta->cpu);
+	EXPECT_EQ(self->psz, r.meta->data_offset);
+	EXPECT_EQ(PAGES * self->psz, r.meta->data_size);
+	EXPECT_EQ(0, r.meta->data_head);
+	EXPECT_EQ(0, r.meta->__reserved0);
+	bytes = (const uint8_t *)r.meta;
+	for (n = offsetof(struct sonde_ring_meta, __pad); n < self->psz; n++)
+		if (n < offsetof(struct sonde_ring_meta, data_head) ||
+		    n >= offsetof(struct sonde_ring_meta, data_head) + 8)
+			ASSERT_EQ(0, bytes[n]) TH_LOG("meta byte %zu", n);
+	for (n = 0; n < 2 * r.size; n++)
+		ASSERT_EQ(0, r.data[n]) TH_LOG("data byte %zu", n);
+	bytes = (const uint8_t *)r.ctrl;
+	for (n = 0; n < self->psz; n++)
+		ASSERT_EQ(0, bytes[n]);
+	/* The ctrl page is writable and the write is harmless. */
+	r.ctrl->data_tail = 12345;
+	ring_unmap(&r);
+}
+
+TEST_F(rings, data_is_mapped_twice)
+{
+	struct drain_counts c = { 0 };
+	struct sonde_config cfg;
+	struct test_ring r;
+
+	config_init(&cfg, 1000, PAGES);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &r));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	/* Run long enough to wrap a 16 KiB ring a few times. */
+	for (int i = 0; i < 40; i++) {
+		burn_cpu_ms(25);
+		ring_drain(&r, &c, NULL, NULL);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	ring_drain(&r, &c, NULL, NULL);
+	EXPECT_EQ(0, memcmp(r.data, r.data + r.size, r.size));
+	EXPECT_EQ(0, c.bad_records);
+	EXPECT_EQ(0, c.bad_cpu);
+	EXPECT_GT(c.samples, 0);
+	ring_unmap(&r);
+}
+
+static sigjmp_buf segv_jmp;
+
+static void on_segv(int sig)
+{
+	siglongjmp(segv_jmp, 1);
+}
+
+TEST_F(rings, not_inherited_by_fork)
+{
+	struct test_ring r;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &r));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		volatile uint64_t v;
+
+		signal(SIGSEGV, on_segv);
+		if (sigsetjmp(segv_jmp, 1))
+			_exit(0);	/* the page is gone: expected */
+		v = r.meta->data_size;
+		(void)v;
+		_exit(1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ring_unmap(&r);
+}
+
+/* Mappings outlive the fd; closing it frees the device for a new open. */
+TEST_F(rings, mapping_outlives_close)
+{
+	struct test_ring r;
+	int fd2;
+
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &r));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	burn_cpu_ms(30);
+	close(self->fd);
+	fd2 = dev_open();
+	EXPECT_GE(fd2, 0) TH_LOG("close did not release the session");
+	EXPECT_EQ(PAGES * self->psz, r.meta->data_size);
+	{
+		uint64_t head = r.meta->data_head;
+
+		burn_cpu_ms(30);
+		EXPECT_EQ(head, r.meta->data_head) TH_LOG("still sampling");
+	}
+	ring_unmap(&r);
+	self->fd = fd2;
+}
+
+TEST_HARNESS_MAIN

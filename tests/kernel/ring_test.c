@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde kernel tests: ring accounting and wakeups.  With the reader
+ * stalled the producer never blocks, counts every loss, marks the gap with
+ * a LOST record, and samples == records consumed + lost holds exactly.  A
+ * hostile consumer position cannot hurt the kernel.  poll() wakes at the
+ * watermark.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "kselftest_harness.h"
+#include "helpers.h"
+
+FIXTURE(ring) {
+	int fd;
+	struct sonde_info info;
+	struct test_ring *rings;
+	struct drain_counts *c;
+	struct sonde_cpu_stats *st;
+	int nr;
+};
+
+FIXTURE_SETUP(ring)
+{
+	self->fd = dev_open();
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, dev_info(self->fd, &self->info));
+	self->nr = self->info.nr_cpu_ids;
+	self->rings = calloc(self->nr, sizeof(*self->rings));
+	self->c = calloc(self->nr, sizeof(*self->c));
+	self->st = calloc(self->nr, sizeof(*self->st));
+	ASSERT_NE(NULL, self->rings);
+	ASSERT_NE(NULL, self->c);
+	ASSERT_NE(NULL, self->st);
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	for (int i = 0; i < self->nr; i++)
+		ring_unmap(&self->rings[i]);
+	free(self->rings);
+	free(self->c);
+	free(self->st);
+	close(self->fd);
+}
+
+static void setup_rings(struct __test_metadata *_metadata,
+			FIXTURE_DATA(ring) *self, uint32_t freq, uint32_t pages,
+			uint32_t wakeup)
+{
+	struct sonde_config cfg;
+
+	config_init(&cfg, freq, pages);
+	cfg.wakeup_bytes = wakeup;
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	for (int cpu = 0; cpu < self->nr; cpu++)
+		ASSERT_EQ(0, ring_map(self->fd, &self->info, cpu, pages,
+				      &self->rings[cpu]));
+}
+
+static void drain(FIXTURE_DATA(ring) *self)
+{
+	for (int cpu = 0; cpu < self->nr; cpu++)
+		ring_drain(&self->rings[cpu], &self->c[cpu], NULL, NULL);
+}
+
+static uint64_t lost_sum(const struct sonde_cpu_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
+		n += st->lost[i];
+	return n;
+}
+
+TEST_F(ring, stalled_reader_accounting)
+{
+	uint64_t total_lost = 0;
+
+	setup_rings(_metadata, self, 1000, self->info.min_ring_pages, 0);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	usleep(400000);		/* stall: the rings overflow */
+	drain(self);		/* the records before the gap */
+	usleep(20000);		/* room again: the next record is LOST */
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	drain(self);
+	ASSERT_EQ(0, dev_stats(self->fd, &self->info, self->st));
+
+	for (int cpu = 0; cpu < nr_online_cpus(); cpu++) {
+		struct sonde_cpu_stats *st = &self->st[cpu];
+		struct drain_counts *c = &self->c[cpu];
+
+		ksft_print_msg("cpu%d: produced %llu consumed %llu lost %llu (in %llu LOST records: %llu)\n",
+			       cpu, (unsigned long long)st->samples,
+			       (unsigned long long)c->samples,
+			       (unsigned long long)lost_sum(st),
+			       (unsigned long long)c->lost_records,
+			       (unsigned long long)c->lost);
+		EXPECT_EQ(st->samples, c->samples + lost_sum(st));
+		EXPECT_EQ(st->records, c->samples);
+		EXPECT_EQ(lost_sum(st), st->lost[SONDE_LOST_RING_FULL]);
+		EXPECT_GT(lost_sum(st), 0);
+		EXPECT_GE(c->lost_records, 1);
+		EXPECT_EQ(lost_sum(st), c->lost);
+		EXPECT_EQ(0, c->bad_records);
+		EXPECT_EQ(0, c->bad_cpu);
+		total_lost += c->lost;
+	}
+	EXPECT_GT(total_lost, 0);
+}
+
+/* The consumer position is untrusted: garbage only loses its own data. */
+TEST_F(ring, hostile_tail)
+{
+	static const uint64_t tails[] = {
+		~0ull, 1ull << 63, 7, 0x1234567, 0xfffffffffffff000ull, 0,
+	};
+
+	setup_rings(_metadata, self, 2000, 4, 0);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (int i = 0; i < 60; i++) {
+		for (int cpu = 0; cpu < self->nr; cpu++)
+			__atomic_store_n(&self->rings[cpu].ctrl->data_tail,
+					 tails[i % 6] + i, __ATOMIC_RELEASE);
+		usleep(5000);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	ASSERT_EQ(0, dev_stats(self->fd, &self->info, self->st));
+	for (int cpu = 0; cpu < nr_online_cpus(); cpu++) {
+		struct sonde_cpu_stats *st = &self->st[cpu];
+
+		EXPECT_EQ(st->samples, st->records + lost_sum(st));
+		EXPECT_GT(st->samples, 0);
+	}
+	/* After a sane tail the ring reads cleanly again. */
+	for (int cpu = 0; cpu < self->nr; cpu++)
+		self->rings[cpu].ctrl->data_tail =
+			self->rings[cpu].meta->data_head;
+	ASSERT_EQ(0, dev_configure(self->fd, &(struct sonde_config){
+		.size = sizeof(struct sonde_config), .frequency = 100,
+		.ring_pages = 4 }));
+}
+
+TEST_F(ring, poll_wakes_at_watermark)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	uint64_t t0;
+	int n;
+
+	setup_rings(_metadata, self, 1000, 16, 4096);
+	/* Nothing recorded: not readable. */
+	EXPECT_EQ(0, poll(&pfd, 1, 50));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	t0 = mono_ns();
+	n = poll(&pfd, 1, 5000);
+	EXPECT_EQ(1, n);
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	ksft_print_msg("woken after %.1f ms\n", (mono_ns() - t0) / 1e6);
+	drain(self);
+	/* Below the watermark right after a drain, unless it refilled. */
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	drain(self);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+}
+
+TEST_HARNESS_MAIN
