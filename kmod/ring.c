@@ -184,7 +184,10 @@ void sonde_buffers_put(struct sonde_buffers *bufs)
 /* The consumer's position, read once and clamped: it is untrusted. */
 static u64 ring_tail(const struct sonde_ring *ring, u64 head)
 {
-	u64 tail = smp_load_acquire(&ring->ctrl->data_tail); /* A, pairs with D in the consumer */
+	u64 tail;
+
+	/* A, pairs with D in the consumer: its reads are done before this */
+	tail = smp_load_acquire(&ring->ctrl->data_tail);
 
 	if ((s64)(head - tail) < 0)
 		return head;
@@ -201,8 +204,10 @@ static u64 ring_tail(const struct sonde_ring *ring, u64 head)
  */
 u64 sonde_ring_readable(const struct sonde_ring *ring)
 {
-	u64 head = smp_load_acquire(&ring->meta->data_head);
+	u64 head;
 
+	/* Pairs with B: a head at least as new as the records counted */
+	head = smp_load_acquire(&ring->meta->data_head);
 	return head - ring_tail(ring, head);
 }
 
@@ -276,7 +281,8 @@ static void publish(struct sonde_ring *ring, u64 old_head)
 {
 	u64 tail;
 
-	smp_store_release(&ring->meta->data_head, ring->head); /* B, pairs with C in the consumer */
+	/* B, pairs with C in the consumer: the record before the head */
+	smp_store_release(&ring->meta->data_head, ring->head);
 
 	/*
 	 * Wake the reader when this record made the ring cross the

@@ -126,7 +126,7 @@ static int copy_cpumask(struct cpumask *dst, const struct sonde_config *cfg)
 		return 0;
 	}
 	if (!cfg->cpumask_bytes || cfg->cpumask_bytes % sizeof(u64) ||
-	    cfg->cpumask_bytes > DIV_ROUND_UP(NR_CPUS, 64) * sizeof(u64))
+	    cfg->cpumask_bytes > DIV_ROUND_UP(nr_cpu_ids, 64) * sizeof(u64))
 		return -EINVAL;
 	words = memdup_user(u64_to_user_ptr(cfg->cpumask_ptr),
 			    cfg->cpumask_bytes);

@@ -143,25 +143,86 @@ static uint64_t empty_mask;
 static uint64_t impossible_mask[1024 / 64];
 static uint32_t zero_tgid;
 
-static void m_reserved0(struct sonde_config *c, const struct sonde_info *i) { c->__reserved[0] = 1; }
-static void m_reserved1(struct sonde_config *c, const struct sonde_info *i) { c->__reserved[1] = 1ull << 63; }
-static void m_capture(struct sonde_config *c, const struct sonde_info *i) { c->capture |= 1u << 31; }
-static void m_source(struct sonde_config *c, const struct sonde_info *i) { c->source = 7; }
-static void m_pmu(struct sonde_config *c, const struct sonde_info *i) { c->source = SONDE_SOURCE_PMU; }
-static void m_freq0(struct sonde_config *c, const struct sonde_info *i) { c->frequency = 0; }
-static void m_freq_big(struct sonde_config *c, const struct sonde_info *i) { c->frequency = i->max_frequency + 1; }
-static void m_both(struct sonde_config *c, const struct sonde_info *i) { c->period_ns = 1000000; }
-static void m_period_small(struct sonde_config *c, const struct sonde_info *i) { c->frequency = 0; c->period_ns = i->min_period_ns - 1; }
-static void m_pages_npot(struct sonde_config *c, const struct sonde_info *i) { c->ring_pages = 3 * i->min_ring_pages; }
-static void m_pages_big(struct sonde_config *c, const struct sonde_info *i) { c->ring_pages = i->max_ring_pages * 2; }
-static void m_pages_small(struct sonde_config *c, const struct sonde_info *i) { c->ring_pages = i->min_ring_pages / 2; }
-static void m_kdepth(struct sonde_config *c, const struct sonde_info *i) { c->max_kernel_depth = i->max_kernel_depth + 1; }
-static void m_udepth(struct sonde_config *c, const struct sonde_info *i) { c->max_user_depth = i->max_user_depth + 1; }
-static void m_stack_noflag(struct sonde_config *c, const struct sonde_info *i) { c->user_stack_bytes = 64; }
-static void m_stack_odd(struct sonde_config *c, const struct sonde_info *i) { c->capture |= SONDE_CAPTURE_USER_STACK; c->user_stack_bytes = 12; }
-static void m_stack_big(struct sonde_config *c, const struct sonde_info *i) { c->capture |= SONDE_CAPTURE_USER_STACK; c->user_stack_bytes = i->max_user_stack + 8; }
-static void m_wakeup(struct sonde_config *c, const struct sonde_info *i) { c->wakeup_bytes = c->ring_pages * i->page_size + 1; }
-static void m_mask_empty(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_ptr = (uintptr_t)&empty_mask; c->cpumask_bytes = 8; }
+static void m_reserved0(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->__reserved[0] = 1;
+}
+static void m_reserved1(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->__reserved[1] = 1ull << 63;
+}
+static void m_capture(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->capture |= 1u << 31;
+}
+static void m_source(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->source = 7;
+}
+static void m_pmu(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->source = SONDE_SOURCE_PMU;
+}
+static void m_freq0(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->frequency = 0;
+}
+static void m_freq_big(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->frequency = i->max_frequency + 1;
+}
+static void m_both(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->period_ns = 1000000;
+}
+static void m_period_small(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->frequency = 0;
+	c->period_ns = i->min_period_ns - 1;
+}
+static void m_pages_npot(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->ring_pages = 3 * i->min_ring_pages;
+}
+static void m_pages_big(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->ring_pages = i->max_ring_pages * 2;
+}
+static void m_pages_small(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->ring_pages = i->min_ring_pages / 2;
+}
+static void m_kdepth(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->max_kernel_depth = i->max_kernel_depth + 1;
+}
+static void m_udepth(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->max_user_depth = i->max_user_depth + 1;
+}
+static void m_stack_noflag(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->user_stack_bytes = 64;
+}
+static void m_stack_odd(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->capture |= SONDE_CAPTURE_USER_STACK;
+	c->user_stack_bytes = 12;
+}
+static void m_stack_big(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->capture |= SONDE_CAPTURE_USER_STACK;
+	c->user_stack_bytes = i->max_user_stack + 8;
+}
+static void m_wakeup(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->wakeup_bytes = c->ring_pages * i->page_size + 1;
+}
+static void m_mask_empty(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->cpumask_ptr = (uintptr_t)&empty_mask;
+	c->cpumask_bytes = 8;
+}
 static void m_mask_impossible(struct sonde_config *c, const struct sonde_info *i)
 {
 	memset(impossible_mask, 0, sizeof(impossible_mask));
@@ -169,12 +230,34 @@ static void m_mask_impossible(struct sonde_config *c, const struct sonde_info *i
 	c->cpumask_ptr = (uintptr_t)impossible_mask;
 	c->cpumask_bytes = (i->nr_cpu_ids / 64 + 1) * 8;
 }
-static void m_mask_len(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_ptr = (uintptr_t)impossible_mask; c->cpumask_bytes = 4; }
-static void m_mask_noptr(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_bytes = 8; }
-static void m_mask_fault(struct sonde_config *c, const struct sonde_info *i) { c->cpumask_ptr = 8; c->cpumask_bytes = 8; }
-static void m_tgids_many(struct sonde_config *c, const struct sonde_info *i) { c->nr_tgids = i->max_tgids + 1; c->tgids_ptr = (uintptr_t)impossible_mask; }
-static void m_tgid_zero(struct sonde_config *c, const struct sonde_info *i) { c->nr_tgids = 1; c->tgids_ptr = (uintptr_t)&zero_tgid; }
-static void m_tgids_noptr(struct sonde_config *c, const struct sonde_info *i) { c->nr_tgids = 1; }
+static void m_mask_len(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->cpumask_ptr = (uintptr_t)impossible_mask;
+	c->cpumask_bytes = 4;
+}
+static void m_mask_noptr(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->cpumask_bytes = 8;
+}
+static void m_mask_fault(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->cpumask_ptr = 8;
+	c->cpumask_bytes = 8;
+}
+static void m_tgids_many(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->nr_tgids = i->max_tgids + 1;
+	c->tgids_ptr = (uintptr_t)impossible_mask;
+}
+static void m_tgid_zero(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->nr_tgids = 1;
+	c->tgids_ptr = (uintptr_t)&zero_tgid;
+}
+static void m_tgids_noptr(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->nr_tgids = 1;
+}
 /* The largest record must fit twice: deep stacks need a bigger ring. */
 static void m_record_too_big(struct sonde_config *c, const struct sonde_info *i)
 {
@@ -215,7 +298,7 @@ static const struct bad_config bad_configs[] = {
 
 TEST_F(dev, bad_configs_leave_nothing)
 {
-	for (size_t n = 0; n < sizeof(bad_configs) / sizeof(bad_configs[0]); n++) {
+	for (size_t n = 0; n < ARRAY_SIZE(bad_configs); n++) {
 		const struct bad_config *b = &bad_configs[n];
 		struct sonde_config cfg;
 

@@ -48,24 +48,25 @@ FIXTURE_TEARDOWN(ring)
 	close(self->fd);
 }
 
-static void setup_rings(struct __test_metadata *_metadata,
-			FIXTURE_DATA(ring) *self, uint32_t freq, uint32_t pages,
-			uint32_t wakeup)
+static int setup_rings(int fd, const struct sonde_info *info,
+		       struct test_ring *rings, uint32_t freq, uint32_t pages,
+		       uint32_t wakeup)
 {
 	struct sonde_config cfg;
+	int ret;
 
 	config_init(&cfg, freq, pages);
 	cfg.wakeup_bytes = wakeup;
-	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
-	for (int cpu = 0; cpu < self->nr; cpu++)
-		ASSERT_EQ(0, ring_map(self->fd, &self->info, cpu, pages,
-				      &self->rings[cpu]));
+	ret = dev_configure(fd, &cfg);
+	for (unsigned int cpu = 0; !ret && cpu < info->nr_cpu_ids; cpu++)
+		ret = ring_map(fd, info, cpu, pages, &rings[cpu]);
+	return ret;
 }
 
-static void drain(FIXTURE_DATA(ring) *self)
+static void drain(struct test_ring *rings, struct drain_counts *c, int nr)
 {
-	for (int cpu = 0; cpu < self->nr; cpu++)
-		ring_drain(&self->rings[cpu], &self->c[cpu], NULL, NULL);
+	for (int cpu = 0; cpu < nr; cpu++)
+		ring_drain(&rings[cpu], &c[cpu], NULL, NULL);
 }
 
 static uint64_t lost_sum(const struct sonde_cpu_stats *st)
@@ -81,13 +82,13 @@ TEST_F(ring, stalled_reader_accounting)
 {
 	uint64_t total_lost = 0;
 
-	setup_rings(_metadata, self, 1000, self->info.min_ring_pages, 0);
+	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 1000, self->info.min_ring_pages, 0));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
 	usleep(400000);		/* stall: the rings overflow */
-	drain(self);		/* the records before the gap */
+	drain(self->rings, self->c, self->nr);		/* the records before the gap */
 	usleep(20000);		/* room again: the next record is LOST */
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
-	drain(self);
+	drain(self->rings, self->c, self->nr);
 	ASSERT_EQ(0, dev_stats(self->fd, &self->info, self->st));
 
 	for (int cpu = 0; cpu < nr_online_cpus(); cpu++) {
@@ -120,7 +121,7 @@ TEST_F(ring, hostile_tail)
 		~0ull, 1ull << 63, 7, 0x1234567, 0xfffffffffffff000ull, 0,
 	};
 
-	setup_rings(_metadata, self, 2000, 4, 0);
+	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 2000, 4, 0));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
 	for (int i = 0; i < 60; i++) {
 		for (int cpu = 0; cpu < self->nr; cpu++)
@@ -151,7 +152,7 @@ TEST_F(ring, poll_wakes_at_watermark)
 	uint64_t t0;
 	int n;
 
-	setup_rings(_metadata, self, 1000, 16, 4096);
+	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 1000, 16, 4096));
 	/* Nothing recorded: not readable. */
 	EXPECT_EQ(0, poll(&pfd, 1, 50));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
@@ -160,10 +161,10 @@ TEST_F(ring, poll_wakes_at_watermark)
 	EXPECT_EQ(1, n);
 	EXPECT_TRUE(pfd.revents & POLLIN);
 	ksft_print_msg("woken after %.1f ms\n", (mono_ns() - t0) / 1e6);
-	drain(self);
+	drain(self->rings, self->c, self->nr);
 	/* Below the watermark right after a drain, unless it refilled. */
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
-	drain(self);
+	drain(self->rings, self->c, self->nr);
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 }
 
