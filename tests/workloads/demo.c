@@ -28,7 +28,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-__attribute__((noinline)) static uint64_t hot_primes(uint64_t limit)
+__attribute__((noinline, noclone)) uint64_t hot_primes(uint64_t limit)
 {
 	uint64_t count = 0;
 
@@ -43,7 +43,7 @@ __attribute__((noinline)) static uint64_t hot_primes(uint64_t limit)
 	return count;
 }
 
-__attribute__((noinline)) static uint64_t hot_hash(uint64_t rounds)
+__attribute__((noinline, noclone)) uint64_t hot_hash(uint64_t rounds)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -52,7 +52,7 @@ __attribute__((noinline)) static uint64_t hot_hash(uint64_t rounds)
 	return h;
 }
 
-__attribute__((noinline)) static void cpu_work(double end)
+__attribute__((noinline, noclone)) void cpu_work(double end)
 {
 	while (now() < end) {
 		sink += hot_primes(60000);
@@ -60,7 +60,7 @@ __attribute__((noinline)) static void cpu_work(double end)
 	}
 }
 
-__attribute__((noinline)) static void syscall_copy(double end)
+__attribute__((noinline, noclone)) void syscall_copy(double end)
 {
 	static char buf[1 << 16];
 	int in = open("/dev/zero", O_RDONLY);

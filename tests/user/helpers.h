@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the host tests share: building ring records and
+ * synthetic recordings with the real writer, running the sonde binary and
+ * capturing its output.
+ */
+#ifndef SONDE_TEST_HELPERS_H
+#define SONDE_TEST_HELPERS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "recording.h"
+#include "util.h"
+
+/* Build a SAMPLE record in @buf (room for 1024 frames); returns its size. */
+static inline size_t make_sample(void *buf, __u64 time_ns, __u32 cpu,
+				 __u32 pid, __u32 tid, __u16 context,
+				 __u16 flags, const __u64 *kframes,
+				 unsigned int nk, const __u64 *uframes,
+				 unsigned int nu)
+{
+	struct sonde_sample *s = buf;
+	size_t size = sizeof(*s) + (nk + nu) * sizeof(__u64);
+
+	memset(s, 0, size);
+	s->hdr.type = SONDE_RECORD_SAMPLE;
+	s->hdr.size = size;
+	s->time_ns = time_ns;
+	s->cpu = cpu;
+	s->pid = pid;
+	s->tid = tid;
+	s->context = context;
+	s->flags = flags;
+	s->ip = nk ? kframes[0] : nu ? uframes[0] : 0;
+	s->user_ip = nu ? uframes[0] : 0;
+	s->nr_kernel = nk;
+	s->nr_user = nu;
+	if (nk)
+		memcpy(s->frames, kframes, nk * sizeof(__u64));
+	if (nu)
+		memcpy(s->frames + nk, uframes, nu * sizeof(__u64));
+	return size;
+}
+
+static inline size_t make_lost(void *buf, __u64 time_ns, __u32 cpu,
+			       __u64 nr)
+{
+	struct sonde_lost *l = buf;
+
+	memset(l, 0, sizeof(*l));
+	l->hdr.type = SONDE_RECORD_LOST;
+	l->hdr.size = sizeof(*l);
+	l->time_ns = time_ns;
+	l->cpu = cpu;
+	l->nr_lost = nr;
+	l->by_reason[SONDE_LOST_RING_FULL] = nr;
+	return sizeof(*l);
+}
+
+static inline int add_session(struct rec_writer *w, __u32 freq)
+{
+	struct srec_session ss = { .size = sizeof(ss), .frequency = freq };
+
+	strcpy(ss.sysname, "Linux");
+	strcpy(ss.nodename, "testhost");
+	strcpy(ss.release, "6.12.0-test");
+	return rec_writer__add_section(w, SREC_SEC_SESSION, 0, &ss,
+				       sizeof(ss));
+}
+
+/* One process snapshot with at most one mapping (path NULL: none). */
+static inline int add_process(struct rec_writer *w, __u32 pid,
+			      const char *comm, __u64 time_ns,
+			      const char *path, __u64 start, __u64 end,
+			      __u64 pgoff, const unsigned char *bid,
+			      unsigned int bid_size)
+{
+	struct srec_process ph = { .pid = pid, .time_ns = time_ns };
+	struct srec_map m = { .start = start, .end = end, .pgoff = pgoff };
+	struct buf b = { 0 };
+	int err;
+
+	snprintf(ph.comm, sizeof(ph.comm), "%s", comm);
+	ph.nr_maps = path ? 1 : 0;
+	err = buf__append(&b, &ph, sizeof(ph));
+	if (path && !err) {
+		m.path_len = strlen(path);
+		m.build_id_size = bid_size;
+		if (bid_size)
+			memcpy(m.build_id, bid, bid_size);
+		err = buf__append(&b, &m, sizeof(m));
+		if (!err)
+			err = buf__append(&b, path, m.path_len + 1);
+		if (!err)
+			err = buf__pad8(&b);
+	}
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_PROCESS, 0, b.data,
+					      b.len);
+	buf__free(&b);
+	return err;
+}
+
+static inline int add_end(struct rec_writer *w, __u64 samples, __u64 lost)
+{
+	struct srec_end e = { .nr_samples = samples, .nr_lost = lost };
+
+	return rec_writer__add_section(w, SREC_SEC_END, 0, &e, sizeof(e));
+}
+
+/* A fresh empty directory under /tmp; the caller removes it. */
+static inline char *make_tmpdir(void)
+{
+	char *d = strdup("/tmp/sonde-test.XXXXXX");
+
+	return d && mkdtemp(d) ? d : NULL;
+}
+
+static inline void remove_tree(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static inline void drain_fd(int fd, struct buf *b)
+{
+	char tmp[4096];
+	ssize_t n;
+
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		buf__append(b, tmp, n);
+}
+
+/*
+ * run_sonde - run the sonde binary with @argv (argv[0] ignored) in @cwd,
+ * capturing stdout and stderr (NUL-terminated).  Returns the exit status,
+ * or -1 when it died of a signal.
+ */
+static inline int run_sonde(char *const argv[], const char *cwd,
+			    struct buf *out, struct buf *err)
+{
+	char *ofile, *efile;
+	int status, ofd, efd;
+	pid_t pid;
+
+	if (asprintf(&ofile, "/tmp/sonde-out.%d", (int)getpid()) < 0 ||
+	    asprintf(&efile, "/tmp/sonde-err.%d", (int)getpid()) < 0)
+		return -1;
+	ofd = open(ofile, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	efd = open(efile, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	unlink(ofile);
+	unlink(efile);
+	free(ofile);
+	free(efile);
+	pid = fork();
+	if (pid == 0) {
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		if (cwd && chdir(cwd))
+			_exit(126);
+		execv(SONDE_BIN, argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	out->len = 0;
+	err->len = 0;
+	lseek(ofd, 0, SEEK_SET);
+	lseek(efd, 0, SEEK_SET);
+	drain_fd(ofd, out);
+	drain_fd(efd, err);
+	buf__append(out, "", 1);
+	buf__append(err, "", 1);
+	out->len--;
+	err->len--;
+	close(ofd);
+	close(efd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static inline unsigned int count_lines(const char *s)
+{
+	unsigned int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+#endif /* SONDE_TEST_HELPERS_H */

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Report, script and export of a synthetic recording
+ * whose sample addresses point into a real PIE built for the test
+ * (fixture.c) through a fake mapping, plus fake kernel symbols.  Expected
+ * outputs are computed from the same table the samples are built from.
+ */
+#include "kselftest_harness.h"
+
+#include "buildid.h"
+#include "fixture-syms.h"
+#include "helpers.h"
+
+#include <sys/stat.h>
+
+static double fabs_diff(double a, double b)
+{
+	return a > b ? a - b : b - a;
+}
+
+#define MAP_START	(0x555555554000ULL + TEXT_VADDR)
+#define MAP_END		(MAP_START + 0x10000)
+#define USER(sym, off)	(MAP_START + (SYM_##sym - TEXT_VADDR) + (off))
+/* A return address: inside the caller, past its first byte. */
+#define RET(sym)	USER(sym, SIZE_##sym / 2)
+#define KBASE		0xffffffff81000000ULL
+
+static const char kallsyms_text[] =
+	"ffffffff81000000 T kfn_a\n"
+	"ffffffff81000100 T kfn_b\n"
+	"ffffffff81000200 t kidle\n"
+	"ffffffff81000300 T kend\n";
+
+struct spec {
+	__u32 pid, tid, cpu;
+	__u16 context, flags;
+	unsigned int count;
+	__u64 k[4];
+	unsigned int nk;
+	__u64 u[4];
+	unsigned int nu;
+	const char *folded;	/* expected line, without the count */
+};
+
+static const struct spec specs[] = {
+	{ 100, 100, 0, SONDE_CTX_USER, SONDE_SAMPLE_USER_REGS, 5, {}, 0,
+	  { USER(fixture_leaf, 5), RET(fixture_mid), RET(fixture_top),
+	    RET(main) }, 4,
+	  "fixture;main;fixture_top;fixture_mid;fixture_leaf" },
+	{ 100, 101, 1, SONDE_CTX_KERNEL, SONDE_SAMPLE_USER_REGS, 3,
+	  { KBASE + 0x110, KBASE + 0x20 }, 2,
+	  { USER(fixture_mid, 8), RET(fixture_top), RET(main) }, 3,
+	  "fixture;main;fixture_top;fixture_mid;kfn_a_[k];kfn_b_[k]" },
+	{ 0, 0, 1, SONDE_CTX_IDLE, SONDE_SAMPLE_KTHREAD, 2,
+	  { KBASE + 0x204, KBASE + 0x30 }, 2, {}, 0,
+	  "swapper;kfn_a_[k];kidle_[k]" },
+	{ 100, 100, 0, SONDE_CTX_KERNEL,
+	  SONDE_SAMPLE_KERNEL_HIDDEN | SONDE_SAMPLE_USER_REGS, 1, {}, 0,
+	  { USER(fixture_top, 2), RET(main) }, 2,
+	  "fixture;main;fixture_top" },
+	{ 200, 200, 0, SONDE_CTX_USER, SONDE_SAMPLE_USER_REGS, 1, {}, 0,
+	  { 0x1234 }, 1, ":200;[unknown]" },
+};
+
+#define NR_LOST		4
+
+static unsigned int total_samples(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(specs); i++)
+		n += specs[i].count;
+	return n;
+}
+
+static int write_recording(const char *path, bool wrong_build_id)
+{
+	unsigned char bid[BUILD_ID_MAX], rec[1024];
+	struct rec_writer *w;
+	unsigned int i, j;
+	__u64 t = 1000000;
+	int fd, n, err;
+
+	fd = open(FIXTURE_BIN, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = buildid__from_fd(fd, bid, sizeof(bid));
+	close(fd);
+	if (n <= 0)
+		return -ENOEXEC;
+	if (wrong_build_id)
+		bid[0] ^= 0xff;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err)
+		return err;
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < ARRAY_SIZE(specs); i++) {
+		const struct spec *s = &specs[i];
+
+		for (j = 0; !err && j < s->count; j++) {
+			size_t len = make_sample(rec, t += 1000, s->cpu, s->pid,
+						 s->tid, s->context, s->flags,
+						 s->k, s->nk, s->u, s->nu);
+
+			err = rec_writer__append_records(w, s->cpu, rec, len);
+		}
+	}
+	if (!err)
+		err = rec_writer__append_records(w, 0, rec,
+						 make_lost(rec, t, 0, NR_LOST));
+	/* Snapshot after the samples, as record does. */
+	if (!err)
+		err = add_process(w, 100, "fixture", t + 1, FIXTURE_BIN,
+				  MAP_START, MAP_END, TEXT_OFFSET, bid, n);
+	if (!err)
+		err = rec_writer__add_section_z(w, SREC_SEC_KALLSYMS, 0,
+						kallsyms_text,
+						sizeof(kallsyms_text) - 1);
+	if (!err)
+		err = add_end(w, total_samples(), NR_LOST);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+FIXTURE(rec) {
+	char *dir;
+	char path[256];
+	struct buf out, err;
+};
+
+FIXTURE_SETUP(rec)
+{
+	self->dir = make_tmpdir();
+	ASSERT_NE(NULL, self->dir);
+	snprintf(self->path, sizeof(self->path), "%s/rec.data", self->dir);
+	ASSERT_EQ(0, write_recording(self->path, false));
+	memset(&self->out, 0, sizeof(self->out));
+	memset(&self->err, 0, sizeof(self->err));
+}
+
+FIXTURE_TEARDOWN(rec)
+{
+	remove_tree(self->dir);
+	free(self->dir);
+	buf__free(&self->out);
+	buf__free(&self->err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* The expected folded output, from specs[] alone. */
+static char *expected_folded(void)
+{
+	char *lines[ARRAY_SIZE(specs)], *all;
+	struct buf b = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(specs); i++)
+		if (asprintf(&lines[i], "%s %u\n", specs[i].folded,
+			     specs[i].count) < 0)
+			return NULL;
+	qsort(lines, ARRAY_SIZE(specs), sizeof(lines[0]), cmp_str);
+	for (i = 0; i < ARRAY_SIZE(specs); i++) {
+		buf__append(&b, lines[i], strlen(lines[i]));
+		free(lines[i]);
+	}
+	buf__append(&b, "", 1);
+	all = b.data;
+	return all;
+}
+
+static unsigned long long sum_folded(const char *text)
+{
+	unsigned long long sum = 0;
+	const char *line = text;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		const char *sp = memrchr(line, ' ', nl ? (size_t)(nl - line) :
+					 strlen(line));
+
+		if (sp)
+			sum += strtoull(sp + 1, NULL, 10);
+		line = nl ? nl + 1 : NULL;
+	}
+	return sum;
+}
+
+TEST_F(rec, folded_golden)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, "-f", "folded",
+			 NULL };
+	char *expect = expected_folded();
+
+	ASSERT_NE(NULL, expect);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_STREQ(expect, self->out.data);
+	EXPECT_EQ(total_samples(), sum_folded(self->out.data));
+	free(expect);
+}
+
+TEST_F(rec, folded_to_file)
+{
+	char out[300], *text;
+	char *argv[] = { "sonde", "export", "-i", self->path, "-o", out,
+			 NULL };
+	size_t len;
+
+	snprintf(out, sizeof(out), "%s/out.folded", self->dir);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(0, self->out.len);
+	ASSERT_EQ(0, read_file(out, &text, &len));
+	EXPECT_EQ(total_samples(), sum_folded(text));
+	free(text);
+}
+
+/* The row of @report containing @needle, or NULL. */
+static const char *row(const char *report, const char *needle)
+{
+	const char *p = strstr(report, needle);
+
+	while (p && p > report && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+TEST_F(rec, report_table)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
+	char expect[64];
+	const char *r;
+	unsigned long long self_n;
+	double total, selfp;
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	snprintf(expect, sizeof(expect), "# samples: %u\n", total_samples());
+	EXPECT_NE(NULL, strstr(self->out.data, expect));
+	EXPECT_NE(NULL, strstr(self->out.data, "# lost: 4\n"));
+	EXPECT_NE(NULL, strstr(self->out.data, self->path));
+
+	r = row(self->out.data, "[.] fixture_leaf");
+	ASSERT_NE(NULL, r) TH_LOG("%s", self->out.data);
+	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &self_n));
+	EXPECT_EQ(specs[0].count, self_n);
+	EXPECT_NE(NULL, strstr(r, FIXTURE_BIN));
+
+	r = row(self->out.data, "[k] kfn_b");
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &self_n));
+	EXPECT_EQ(specs[1].count, self_n);
+	EXPECT_NE(NULL, strstr(r, "[kernel.kallsyms]"));
+
+	/* fixture_top is never a leaf but for spec 3: self 1, total 9. */
+	r = row(self->out.data, "[.] fixture_top");
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &self_n));
+	EXPECT_EQ(1, self_n);
+	EXPECT_LT(fabs_diff(total, 100.0 * 9 / total_samples()), 0.01);
+}
+
+TEST_F(rec, report_children_and_filters)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, "--children",
+			 "--pid", "100", NULL };
+	char *argv2[] = { "sonde", "report", "-i", self->path, "--sort",
+			  "comm", NULL };
+	unsigned long long n;
+	double total, selfp;
+	const char *r;
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->out.data, "# shown: 9 samples"));
+	/* main is only a caller: listed with --children, at 100%. */
+	r = row(self->out.data, "[.] main");
+	ASSERT_NE(NULL, r) TH_LOG("%s", self->out.data);
+	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_LT(fabs_diff(total, 100.0), 0.01);
+
+	ASSERT_EQ(0, run_sonde(argv2, NULL, &self->out, &self->err));
+	r = row(self->out.data, "fixture\n");
+	ASSERT_NE(NULL, r) TH_LOG("%s", self->out.data);
+	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &n));
+	EXPECT_EQ(9, n);
+	r = row(self->out.data, "swapper\n");
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &n));
+	EXPECT_EQ(2, n);
+}
+
+TEST_F(rec, script_layout)
+{
+	char *argv[] = { "sonde", "script", "-i", self->path, NULL };
+	char needle[512];
+	unsigned int headers = 0, frames = 0;
+	const char *line;
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	for (line = self->out.data; line && *line;) {
+		const char *nl = strchr(line, '\n');
+
+		if (*line == '\t')
+			frames++;
+		else if (*line != '\n')
+			headers++;
+		line = nl ? nl + 1 : NULL;
+	}
+	EXPECT_EQ(total_samples(), headers);
+	EXPECT_EQ(5 * 4 + 3 * 5 + 2 * 2 + 1 * 2 + 1, frames);
+	/* perf script's layout, which stackcollapse-perf.pl parses. */
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "fixture   100/100   [000]     0.001001:    1000000 cpu-clock: \n"))
+		TH_LOG("%s", self->out.data);
+	snprintf(needle, sizeof(needle), "\t%16llx fixture_leaf+0x5 (%s)\n",
+		 USER(fixture_leaf, 5), FIXTURE_BIN);
+	EXPECT_NE(NULL, strstr(self->out.data, needle));
+	snprintf(needle, sizeof(needle), "\t%16llx kfn_b+0x10 ([kernel.kallsyms])\n",
+		 KBASE + 0x110);
+	EXPECT_NE(NULL, strstr(self->out.data, needle));
+	EXPECT_NE(NULL, strstr(self->out.data, "swapper     0/0     [001]"));
+	EXPECT_NE(NULL, strstr(self->out.data, "[unknown] ([unknown])"));
+}
+
+TEST_F(rec, commands_agree)
+{
+	char *rep[] = { "sonde", "report", "-i", self->path, "--sort", "pid",
+			NULL };
+	char *exp[] = { "sonde", "export", "-i", self->path, NULL };
+	char *scr[] = { "sonde", "script", "-i", self->path, NULL };
+	unsigned long long folded, n, sum = 0;
+	unsigned int headers = 0;
+	const char *line;
+	double a, b;
+
+	ASSERT_EQ(0, run_sonde(exp, NULL, &self->out, &self->err));
+	folded = sum_folded(self->out.data);
+	ASSERT_EQ(0, run_sonde(scr, NULL, &self->out, &self->err));
+	for (line = self->out.data; line && *line;) {
+		const char *nl = strchr(line, '\n');
+
+		headers += *line != '\t' && *line != '\n';
+		line = nl ? nl + 1 : NULL;
+	}
+	ASSERT_EQ(0, run_sonde(rep, NULL, &self->out, &self->err));
+	for (line = self->out.data; line && *line;) {
+		const char *nl = strchr(line, '\n');
+
+		if (*line != '#' && sscanf(line, " %lf%% %lf%% %llu", &a, &b,
+					   &n) == 3)
+			sum += n;
+		line = nl ? nl + 1 : NULL;
+	}
+	EXPECT_EQ(total_samples(), folded);
+	EXPECT_EQ(total_samples(), headers);
+	EXPECT_EQ(total_samples(), sum);
+}
+
+TEST_F(rec, build_id_mismatch)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+
+	ASSERT_EQ(0, write_recording(self->path, true));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	/* Refused, not guessed: the file offsets show instead of names. */
+	EXPECT_EQ(NULL, strstr(self->out.data, "fixture_leaf"));
+	EXPECT_NE(NULL, strstr(self->out.data, ";fixture+0x"));
+	EXPECT_NE(NULL, strstr(self->err.data, "build-id"));
+	EXPECT_EQ(total_samples(), sum_folded(self->out.data));
+}
+
+TEST_F(rec, cut_short)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
+	struct stat st;
+
+	ASSERT_EQ(0, stat(self->path, &st));
+	/* Cut inside the kallsyms section: every sample is before it. */
+	ASSERT_EQ(0, truncate(self->path, st.st_size - 60));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(1, count_lines(self->err.data)) TH_LOG("%s", self->err.data);
+	EXPECT_NE(NULL, strstr(self->err.data, "truncated at byte"));
+	EXPECT_NE(NULL, strstr(self->out.data, "# samples: 12\n"));
+}
+
+TEST_HARNESS_MAIN

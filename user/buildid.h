@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading the GNU build-id note of ELF files, the identity
+ * that ties a recorded mapping to the exact binary that was run.
+ */
+#ifndef SONDE_BUILDID_H
+#define SONDE_BUILDID_H
+
+#include <stddef.h>
+#include <gelf.h>
+
+#define BUILD_ID_MAX	20
+
+/* Returns the build-id size (> 0), 0 when there is none, or -errno. */
+int buildid__from_elf(Elf *elf, unsigned char *out, size_t max);
+int buildid__from_fd(int fd, unsigned char *out, size_t max);
+void buildid__to_hex(const unsigned char *id, size_t len, char *hex);
+
+#endif /* SONDE_BUILDID_H */

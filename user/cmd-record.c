@@ -1,0 +1,920 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde record: configure /dev/sonde, drain its per-CPU
+ * rings into a recording, and capture what report needs to symbolize the
+ * samples later, here or on another machine.
+ *
+ * The recording is written as FILE.tmp-PID and renamed to FILE only once
+ * its END section is on disk, so a FILE that exists is always complete; a
+ * crash leaves the temporary, which the reader still reads up to where it
+ * stops.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "dev.h"
+#include "hmap.h"
+#include "kallsyms.h"
+#include "loop.h"
+#include "procmap.h"
+#include "recording.h"
+#include "ring.h"
+#include "util.h"
+
+#define DEFAULT_FREQ		999
+#define DEFAULT_PAGES		64
+#define TICK_MS			250	/* drain and status line period */
+#define FLUSH_NS		1000000000ULL
+#define CHUNK_SIZE		(1 << 20)
+#define NR_CHUNKS		8
+
+struct record_opts {
+	__u32 freq;
+	bool callgraph;
+	bool all;
+	__u32 *pids;
+	unsigned int nr_pids;
+	char **command;
+	const char *cpus;
+	double duration;
+	__u32 pages;
+	const char *output;
+	bool quiet;
+	bool no_uring;
+};
+
+struct recorder {
+	struct record_opts *o;
+	int dev_fd;
+	int sig_fd;
+	int out_fd;
+	char *tmp_path;
+	struct sonde_info info;
+	__u64 *cpumask;		/* NULL: every possible CPU */
+	unsigned int mask_words;
+	__u32 *cpus;		/* the CPUs sampled, one ring each */
+	struct sonde_ring **rings;
+	unsigned int nr_rings;
+	struct sonde_loop *loop;
+	struct rec_writer *writer;
+	struct procmap *procmap;
+	struct hmap seen;	/* pids already snapshotted */
+	__u32 *pending;		/* pids to snapshot after this drain */
+	unsigned int nr_pending, cap_pending;
+	struct buf scratch;
+	pid_t child;
+	int go_fd;		/* write end: lets the child exec */
+	int exec_fd;		/* read end: EOF once the child exec'ed */
+	bool child_done;
+	int child_status;
+	__u64 samples, lost, errors;
+	__u64 start_ns;
+	bool status_shown;
+	bool reported;		/* the error was already explained */
+};
+
+void help_record(FILE *f)
+{
+	fprintf(f,
+"usage: sonde record [OPTIONS] (-a | -p PID[,PID...] | [--] COMMAND [ARGS...])\n"
+"\n"
+"Sample CPUs through /dev/sonde and write a recording.\n"
+"\n"
+"  -F, --freq HZ          samples per second per CPU (default %d)\n"
+"  -g, --call-graph       capture kernel and user call chains\n"
+"  -a, --all              sample every task\n"
+"  -p, --pid PID[,PID]    sample these processes (thread-group ids)\n"
+"  -C, --cpu LIST         sample only these CPUs, e.g. 0,2-3\n"
+"  -d, --duration SECS    stop after this many seconds\n"
+"  -m, --mmap-pages N     ring data pages per CPU, a power of two (default %d)\n"
+"  -o, --output FILE      recording to write (default sonde.data)\n"
+"  -q, --quiet            no status line and no summary\n"
+"      --no-io-uring      use poll() and write() instead of io_uring\n"
+"  -h, --help             this help\n"
+"\n"
+"Recording ends after -d, when COMMAND exits, or on SIGINT/SIGTERM; the\n"
+"file is complete in every case.\n", DEFAULT_FREQ, DEFAULT_PAGES);
+}
+
+static int parse_record_args(int argc, char **argv, struct record_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "freq", required_argument, NULL, 'F' },
+		{ "call-graph", no_argument, NULL, 'g' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mmap-pages", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-io-uring", no_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c, scopes;
+
+	o->freq = DEFAULT_FREQ;
+	o->output = "sonde.data";
+	opterr = 0;
+	/* '+': the first non-option starts COMMAND, its options are its own. */
+	while ((c = getopt_long(argc, argv, "+:F:gap:C:d:m:o:qh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (parse_u32(optarg, &o->freq) || !o->freq)
+				return usage_error("record: -F needs a frequency in Hz above 0, not '%s'",
+						   optarg);
+			break;
+		case 'g':
+			o->callgraph = true;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'p':
+			free(o->pids);
+			if (parse_pid_list(optarg, &o->pids, &o->nr_pids))
+				return usage_error("record: -p needs a list of process ids like 12,34, not '%s'",
+						   optarg);
+			break;
+		case 'C':
+			o->cpus = optarg;
+			break;
+		case 'd':
+			if (parse_double(optarg, &o->duration) ||
+			    o->duration <= 0 || o->duration > 1e9)
+				return usage_error("record: -d needs a positive number of seconds, not '%s'",
+						   optarg);
+			break;
+		case 'm':
+			if (parse_u32(optarg, &o->pages) || !o->pages ||
+			    (o->pages & (o->pages - 1)))
+				return usage_error("record: -m needs a power of two of pages, not '%s'",
+						   optarg);
+			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("record: -o needs a file name");
+			o->output = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'U':
+			o->no_uring = true;
+			break;
+		case 'h':
+			help_record(stdout);
+			return 1;
+		default:
+			return opt_error("record", c, argv);
+		}
+	}
+	if (optind < argc)
+		o->command = argv + optind;
+	scopes = o->all + !!o->nr_pids + !!o->command;
+	if (scopes == 0)
+		return usage_error("record: say what to sample: -a, -p PID or a command (try 'sonde record --help')");
+	if (scopes > 1)
+		return usage_error("record: -a, -p and a command exclude each other");
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static int open_device(struct recorder *r)
+{
+	int fd = sonde_dev_open();
+
+	switch (fd) {
+	case -ENOENT:
+		pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
+		       SONDE_DEVICE);
+		return fd;
+	case -EACCES:
+	case -EPERM:
+		pr_err("%s: permission denied: recording needs CAP_PERFMON or root",
+		       SONDE_DEVICE);
+		return fd;
+	case -EBUSY:
+		pr_err("%s is busy: another sonde record is running",
+		       SONDE_DEVICE);
+		return fd;
+	}
+	if (fd < 0) {
+		pr_err("cannot open %s: %s", SONDE_DEVICE, strerror(-fd));
+		return fd;
+	}
+	r->dev_fd = fd;
+	return 0;
+}
+
+static int setup_cpus(struct recorder *r)
+{
+	unsigned int nbits = r->info.nr_cpu_ids, words = (nbits + 63) / 64;
+	__u64 *possible;
+	char *text;
+	size_t len;
+	unsigned int cpu;
+	int err;
+
+	possible = calloc(words, sizeof(__u64));
+	if (!possible)
+		return -ENOMEM;
+	if (!read_file("/sys/devices/system/cpu/possible", &text, &len)) {
+		text[strcspn(text, "\n")] = '\0';
+		err = parse_cpu_list(text, possible, nbits);
+		free(text);
+	} else {
+		err = -ENOENT;
+	}
+	if (err)
+		for (cpu = 0; cpu < nbits; cpu++)
+			possible[cpu / 64] |= 1ULL << (cpu % 64);
+	if (r->o->cpus) {
+		r->cpumask = calloc(words, sizeof(__u64));
+		if (!r->cpumask) {
+			free(possible);
+			return -ENOMEM;
+		}
+		r->mask_words = words;
+		err = parse_cpu_list(r->o->cpus, r->cpumask, nbits);
+		for (cpu = 0; !err && cpu < words; cpu++)
+			if (r->cpumask[cpu] & ~possible[cpu])
+				err = -ERANGE;
+		if (err) {
+			free(possible);
+			return usage_error("record: -C needs CPUs like 0,2-3 among the %u possible ones, not '%s'",
+					   nbits, r->o->cpus);
+		}
+		memcpy(possible, r->cpumask, words * sizeof(__u64));
+	}
+	r->rings = calloc(nbits, sizeof(*r->rings));
+	r->cpus = calloc(nbits, sizeof(*r->cpus));
+	if (!r->rings || !r->cpus) {
+		free(possible);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < nbits; cpu++)
+		if (possible[cpu / 64] & (1ULL << (cpu % 64)))
+			r->cpus[r->nr_rings++] = cpu;
+	free(possible);
+	return 0;
+}
+
+static int start_child(struct recorder *r)
+{
+	int go[2], ex[2];
+	sigset_t empty;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
+		return -errno;
+	r->child = fork();
+	if (r->child < 0)
+		return -errno;
+	if (r->child == 0) {
+		char c;
+		int e;
+
+		sigemptyset(&empty);
+		sigprocmask(SIG_SETMASK, &empty, NULL);
+		close(go[1]);
+		close(ex[0]);
+		/* Wait until sampling runs: EOF without a byte is "abort". */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(r->o->command[0], r->o->command);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+	r->go_fd = go[1];
+	r->exec_fd = ex[0];
+	return 0;
+}
+
+static int configure(struct recorder *r)
+{
+	struct record_opts *o = r->o;
+	struct sonde_config cfg = {
+		.source = SONDE_SOURCE_TIMER,
+		.frequency = o->freq,
+		.capture = SONDE_CAPTURE_USER_REGS,
+	};
+	__u32 pid;
+
+	if (o->freq > r->info.max_frequency)
+		return usage_error("record: -F %u is above the module's maximum of %u Hz",
+				   o->freq, r->info.max_frequency);
+	if (!o->pages)
+		o->pages = max_t(__u32, r->info.min_ring_pages,
+				 min_t(__u32, DEFAULT_PAGES,
+				       r->info.max_ring_pages));
+	if (o->pages < r->info.min_ring_pages ||
+	    o->pages > r->info.max_ring_pages)
+		return usage_error("record: -m must be between %u and %u pages",
+				   r->info.min_ring_pages,
+				   r->info.max_ring_pages);
+	if (o->callgraph) {
+		if (r->info.features & SONDE_FEAT_KERNEL_CHAIN)
+			cfg.capture |= SONDE_CAPTURE_KERNEL_CHAIN;
+		else
+			pr_warn("the module cannot unwind kernel stacks: kernel call chains off");
+		if (r->info.features & SONDE_FEAT_USER_CHAIN)
+			cfg.capture |= SONDE_CAPTURE_USER_CHAIN;
+		else
+			pr_warn("the module cannot unwind user stacks: user call chains off");
+	}
+	cfg.ring_pages = o->pages;
+	if (o->nr_pids) {
+		if (o->nr_pids > r->info.max_tgids)
+			return usage_error("record: at most %u processes with -p",
+					   r->info.max_tgids);
+		cfg.nr_tgids = o->nr_pids;
+		cfg.tgids_ptr = (__u64)(unsigned long)o->pids;
+	} else if (o->command) {
+		pid = r->child;
+		cfg.nr_tgids = 1;
+		cfg.tgids_ptr = (__u64)(unsigned long)&pid;
+	}
+	if (r->cpumask) {
+		cfg.cpumask_bytes = r->mask_words * sizeof(__u64);
+		cfg.cpumask_ptr = (__u64)(unsigned long)r->cpumask;
+	}
+	return sonde_dev_configure(r->dev_fd, &cfg);
+}
+
+static int map_rings(struct recorder *r)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < r->nr_rings; i++) {
+		err = sonde_ring__map(&r->rings[i], r->dev_fd, &r->info,
+				      r->cpus[i], r->o->pages);
+		if (err) {
+			pr_err("cannot map the ring of CPU %u: %s", r->cpus[i],
+			       strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int open_output(struct recorder *r)
+{
+	size_t n = strlen(r->o->output) + 32;
+
+	r->tmp_path = malloc(n);
+	if (!r->tmp_path)
+		return -ENOMEM;
+	snprintf(r->tmp_path, n, "%s.tmp-%d", r->o->output, (int)getpid());
+	r->out_fd = open(r->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			 0600);
+	if (r->out_fd < 0) {
+		int err = -errno;
+
+		pr_err("cannot create %s: %s", r->tmp_path, strerror(-err));
+		free(r->tmp_path);
+		r->tmp_path = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src);
+}
+
+static int write_session(struct recorder *r)
+{
+	struct srec_session ss = { .size = sizeof(ss) };
+	struct buf b = { 0 };
+	struct utsname u;
+	char **a;
+	size_t used = 0;
+	int err;
+
+	ss.info_size = sizeof(r->info);
+	ss.start_mono_ns = now_ns(CLOCK_MONOTONIC);
+	ss.start_real_ns = now_ns(CLOCK_REALTIME);
+	r->start_ns = ss.start_mono_ns;
+	ss.flags = (r->o->all ? SREC_SESSION_ALL : 0) |
+		   (r->o->command ? SREC_SESSION_COMMAND : 0);
+	ss.source = SONDE_SOURCE_TIMER;
+	ss.frequency = r->o->freq;
+	ss.capture = SONDE_CAPTURE_USER_REGS |
+		     (r->o->callgraph ? SONDE_CAPTURE_KERNEL_CHAIN |
+		      SONDE_CAPTURE_USER_CHAIN : 0);
+	ss.ring_pages = r->o->pages;
+	ss.nr_tgids = r->o->command ? 1 : r->o->nr_pids;
+	if (!uname(&u)) {
+		copy_str(ss.sysname, sizeof(ss.sysname), u.sysname);
+		copy_str(ss.nodename, sizeof(ss.nodename), u.nodename);
+		copy_str(ss.release, sizeof(ss.release), u.release);
+		copy_str(ss.version, sizeof(ss.version), u.version);
+		copy_str(ss.machine, sizeof(ss.machine), u.machine);
+	}
+	for (a = r->o->command; a && *a && used < sizeof(ss.command) - 1;
+	     a++) {
+		int n = snprintf(ss.command + used, sizeof(ss.command) - used,
+				 "%s%s", used ? " " : "", *a);
+
+		used += n;
+	}
+	err = buf__append(&b, &ss, sizeof(ss));
+	if (!err)
+		err = buf__append(&b, &r->info, sizeof(r->info));
+	if (!err)
+		err = rec_writer__add_section(r->writer, SREC_SEC_SESSION, 0,
+					      b.data, b.len);
+	buf__free(&b);
+	return err;
+}
+
+/*
+ * The vDSO is the same image in every process of this boot: keep ours so
+ * report can symbolize [vdso] frames anywhere.
+ */
+static int write_vdso(struct recorder *r)
+{
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+	char *maps, *line, *save;
+	size_t len;
+	int err = 0;
+
+	if (!base || read_file("/proc/self/maps", &maps, &len))
+		return 0;
+	for (line = strtok_r(maps, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long start, end;
+
+		if (!strstr(line, "[vdso]") ||
+		    sscanf(line, "%llx-%llx", &start, &end) != 2 ||
+		    start != base)
+			continue;
+		err = rec_writer__add_section(r->writer, SREC_SEC_VDSO, 0,
+					      (void *)base, end - start);
+		break;
+	}
+	free(maps);
+	return err;
+}
+
+/* ---- steady state ---- */
+
+static int note_pid(struct recorder *r, __u32 pid)
+{
+	__u32 *p;
+
+	if (!pid || hmap__find(&r->seen, hash_u64(pid),
+			       (void *)(unsigned long)pid))
+		return 0;
+	if (hmap__insert(&r->seen, hash_u64(pid), (void *)(unsigned long)pid,
+			 NULL))
+		return -ENOMEM;
+	if (r->nr_pending == r->cap_pending) {
+		r->cap_pending = r->cap_pending ? r->cap_pending * 2 : 64;
+		p = realloc(r->pending, r->cap_pending * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		r->pending = p;
+	}
+	r->pending[r->nr_pending++] = pid;
+	return 0;
+}
+
+struct drain_ctx {
+	struct recorder *r;
+	__u32 cpu;
+};
+
+static int drain_record(const struct sonde_record_header *h, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+	struct recorder *r = d->r;
+	int err;
+
+	if (h->type == SONDE_RECORD_SAMPLE) {
+		r->samples++;
+		err = note_pid(r, ((const struct sonde_sample *)h)->pid);
+		if (err)
+			return err;
+	} else if (h->type == SONDE_RECORD_LOST) {
+		r->lost += ((const struct sonde_lost *)h)->nr_lost;
+	}
+	return rec_writer__append_records(r->writer, d->cpu, h, h->size);
+}
+
+static int snapshot(struct recorder *r, __u32 pid, __u32 flags)
+{
+	int err;
+
+	r->scratch.len = 0;
+	err = procmap__snapshot(r->procmap, pid, flags,
+				now_ns(CLOCK_MONOTONIC), &r->scratch);
+	if (err == -ESRCH)
+		return 0;	/* gone before we looked: nothing to add */
+	if (err)
+		return err;
+	return rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
+				       r->scratch.data, r->scratch.len);
+}
+
+static int drain(struct recorder *r)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < r->nr_rings; i++) {
+		struct drain_ctx d = { r, sonde_ring__cpu(r->rings[i]) };
+		long n = sonde_ring__consume(r->rings[i], drain_record, &d,
+					     &r->errors);
+
+		if (n < 0)
+			return n;
+	}
+	for (i = 0; i < r->nr_pending; i++) {
+		err = snapshot(r, r->pending[i], 0);
+		if (err)
+			return err;
+	}
+	r->nr_pending = 0;
+	return 0;
+}
+
+static void show_status(struct recorder *r, bool final)
+{
+	double secs = (now_ns(CLOCK_MONOTONIC) - r->start_ns) / 1e9;
+	double mib = rec_writer__bytes(r->writer) / 1048576.0;
+
+	if (final) {
+		if (r->status_shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[Ksonde: %.1fs  %llu samples  %llu lost  %.1f MiB",
+		secs, (unsigned long long)r->samples,
+		(unsigned long long)r->lost, mib);
+	r->status_shown = true;
+}
+
+static bool pids_alive(struct recorder *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->o->nr_pids; i++)
+		if (!kill(r->o->pids[i], 0) || errno != ESRCH)
+			return true;
+	return false;
+}
+
+static void reap_child(struct recorder *r)
+{
+	int status;
+
+	if (r->child <= 0 || r->child_done)
+		return;
+	if (waitpid(r->child, &status, WNOHANG) == r->child) {
+		r->child_done = true;
+		r->child_status = status;
+	}
+}
+
+/* After exec the child's own image is what gets sampled: snapshot it. */
+static int wait_exec(struct recorder *r)
+{
+	int e = 0;
+	ssize_t n;
+
+	n = read(r->exec_fd, &e, sizeof(e));
+	close(r->exec_fd);
+	r->exec_fd = -1;
+	if (n == sizeof(e)) {
+		pr_err("cannot run '%s': %s", r->o->command[0], strerror(e));
+		r->reported = true;
+		return -e;
+	}
+	return snapshot(r, r->child, SREC_PROC_EXEC);
+}
+
+static int run_loop(struct recorder *r)
+{
+	bool tty = !r->o->quiet && isatty(STDERR_FILENO);
+	__u64 deadline = 0, last_flush = r->start_ns;
+	struct signalfd_siginfo si;
+	int ev, err;
+
+	if (r->o->duration)
+		deadline = r->start_ns + r->o->duration * 1e9;
+	for (;;) {
+		__u64 now;
+
+		ev = loop__wait(r->loop, &si);
+		if (ev < 0)
+			return ev;
+		err = drain(r);
+		if (err)
+			return err;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (ev & LOOP_EV_SIGNAL) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+				return 0;
+			reap_child(r);
+		}
+		if (r->child > 0 && r->child_done)
+			return 0;
+		if (deadline && now >= deadline)
+			return 0;
+		if (ev & LOOP_EV_TICK) {
+			if (r->o->nr_pids && !pids_alive(r))
+				return 0;
+			if (tty)
+				show_status(r, false);
+			/* Keep what a crash would lose to about a second. */
+			if (now - last_flush >= FLUSH_NS) {
+				err = rec_writer__flush(r->writer);
+				if (err)
+					return err;
+				last_flush = now;
+			}
+		}
+	}
+}
+
+/* ---- the end ---- */
+
+static int write_final(struct recorder *r)
+{
+	struct srec_end end = { 0 };
+	struct sonde_cpu_stats *stats;
+	struct buf b = { 0 };
+	struct hmap_entry *e;
+	bool restricted = false;
+	__u32 nr = r->info.nr_cpu_ids;
+	unsigned int i;
+	int err;
+
+	/* Processes still alive: their maps may have grown (dlopen). */
+	hmap__for_each(&r->seen, e) {
+		err = snapshot(r, (unsigned long)e->key, SREC_PROC_FINAL);
+		if (err)
+			return err;
+	}
+	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
+	if (!err && restricted) {
+		pr_warn("/proc/kallsyms shows no addresses (kptr_restrict): kernel frames will stay unresolved");
+		b.len = 0;
+	}
+	if (!err)
+		err = rec_writer__add_section_z(r->writer, SREC_SEC_KALLSYMS,
+						restricted ? SREC_SF_RESTRICTED : 0,
+						b.data, b.len);
+	else
+		pr_warn("cannot read /proc/kallsyms: %s", strerror(-err));
+	buf__free(&b);
+	if (!read_file("/proc/modules", &b.data, &b.len)) {
+		err = rec_writer__add_section(r->writer, SREC_SEC_MODULES, 0,
+					      b.data, b.len);
+		buf__free(&b);
+		if (err)
+			return err;
+	}
+
+	stats = calloc(nr, sizeof(*stats));
+	if (!stats)
+		return -ENOMEM;
+	err = sonde_dev_get_stats(r->dev_fd, stats, &nr);
+	if (!err) {
+		struct srec_stats sh = { r->nr_rings, sizeof(*stats) };
+
+		err = buf__append(&b, &sh, sizeof(sh));
+		for (i = 0; !err && i < r->nr_rings; i++) {
+			__u32 cpu[2] = { sonde_ring__cpu(r->rings[i]), 0 };
+
+			err = buf__append(&b, cpu, sizeof(cpu));
+			if (!err && cpu[0] < nr)
+				err = buf__append(&b, &stats[cpu[0]],
+						  sizeof(*stats));
+		}
+		if (!err)
+			err = rec_writer__add_section(r->writer,
+						      SREC_SEC_STATS, 0,
+						      b.data, b.len);
+	} else {
+		pr_warn("cannot read the module's statistics: %s",
+			strerror(-err));
+		err = 0;
+	}
+	free(stats);
+	buf__free(&b);
+	if (err)
+		return err;
+
+	end.time_ns = now_ns(CLOCK_MONOTONIC);
+	end.nr_samples = r->samples;
+	end.nr_lost = r->lost;
+	end.nr_errors = r->errors;
+	return rec_writer__add_section(r->writer, SREC_SEC_END, 0, &end,
+				       sizeof(end));
+}
+
+static int record(struct recorder *r)
+{
+	sigset_t mask;
+	int err, stop_err;
+
+	err = open_device(r);
+	if (err)
+		return err;
+	err = sonde_dev_get_info(r->dev_fd, &r->info);
+	if (err) {
+		pr_err("%s: GET_INFO failed: %s", SONDE_DEVICE, strerror(-err));
+		return err;
+	}
+	if (r->info.abi_version != SONDE_ABI_VERSION) {
+		pr_err("the module speaks ABI version %u, this sonde speaks %u: rebuild one of them",
+		       r->info.abi_version, SONDE_ABI_VERSION);
+		return -EPROTO;
+	}
+	err = setup_cpus(r);
+	if (err)
+		return err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	r->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r->sig_fd < 0)
+		return -errno;
+	if (r->o->command) {
+		err = start_child(r);
+		if (err) {
+			pr_err("cannot fork: %s", strerror(-err));
+			return err;
+		}
+	}
+	err = configure(r);
+	if (err) {
+		if (err != -SONDE_EUSAGE)
+			pr_err("%s: CONFIGURE failed: %s", SONDE_DEVICE,
+			       strerror(-err));
+		return err;
+	}
+	err = map_rings(r);
+	if (err)
+		return err;
+	err = open_output(r);
+	if (err)
+		return err;
+	err = loop__new(&r->loop, r->dev_fd, r->sig_fd, r->out_fd, TICK_MS,
+			r->o->no_uring);
+	if (err)
+		return err;
+	err = rec_writer__new(&r->writer, loop__sink(r->loop), CHUNK_SIZE,
+			      NR_CHUNKS);
+	if (err)
+		return err;
+	loop__set_writer(r->loop, r->writer);
+	err = write_session(r);
+	if (!err)
+		err = write_vdso(r);
+	if (err)
+		goto out_write_err;
+
+	err = sonde_dev_start(r->dev_fd);
+	if (err) {
+		pr_err("%s: START failed: %s", SONDE_DEVICE, strerror(-err));
+		return err;
+	}
+	if (r->o->command) {
+		/* Sampling runs: let the child exec. */
+		if (write(r->go_fd, "g", 1) != 1)
+			err = -errno;
+		close(r->go_fd);
+		r->go_fd = -1;
+		if (!err)
+			err = wait_exec(r);
+	}
+	if (!err)
+		err = run_loop(r);
+
+	/* Whatever ended the loop, stop and keep every record written. */
+	stop_err = sonde_dev_stop(r->dev_fd);
+	if (stop_err)
+		pr_err("%s: STOP failed: %s", SONDE_DEVICE,
+		       strerror(-stop_err));
+	if (!err)
+		err = drain(r);
+	if (!err)
+		err = write_final(r);
+	if (!err)
+		err = rec_writer__finish(r->writer);
+	if (err)
+		goto out_write_err;
+	if (fsync(r->out_fd) || rename(r->tmp_path, r->o->output)) {
+		err = -errno;
+		pr_err("cannot write %s: %s", r->o->output, strerror(-err));
+		return err;
+	}
+	free(r->tmp_path);
+	r->tmp_path = NULL;
+	return 0;
+
+out_write_err:
+	if (err != -SONDE_EUSAGE && !r->reported)
+		pr_err("recording failed: %s", strerror(-err));
+	return err;
+}
+
+static void cleanup(struct recorder *r)
+{
+	unsigned int i;
+
+	if (r->child > 0 && !r->child_done) {
+		/* Still running (-d, or we failed): it was ours to start. */
+		if (r->go_fd >= 0)
+			close(r->go_fd);
+		kill(r->child, SIGTERM);
+		waitpid(r->child, NULL, 0);
+	}
+	if (r->writer)
+		rec_writer__finish(r->writer);
+	rec_writer__free(r->writer);
+	loop__free(r->loop);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	if (r->tmp_path) {
+		/* Never leave a half-written file behind under any name. */
+		unlink(r->tmp_path);
+		free(r->tmp_path);
+	}
+	for (i = 0; r->rings && i < r->nr_rings; i++)
+		sonde_ring__unmap(r->rings[i]);
+	free(r->rings);
+	free(r->cpus);
+	free(r->cpumask);
+	if (r->dev_fd >= 0)
+		close(r->dev_fd);
+	if (r->sig_fd >= 0)
+		close(r->sig_fd);
+	if (r->exec_fd >= 0)
+		close(r->exec_fd);
+	procmap__free(r->procmap);
+	hmap__free(&r->seen);
+	free(r->pending);
+	buf__free(&r->scratch);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	struct recorder r = {
+		.o = &o, .dev_fd = -1, .sig_fd = -1, .out_fd = -1,
+		.go_fd = -1, .exec_fd = -1,
+	};
+	int err;
+
+	err = parse_record_args(argc, argv, &o);
+	if (err) {
+		free(o.pids);
+		return err > 0 ? 0 : err;
+	}
+	hmap__init(&r.seen, NULL);
+	err = procmap__new(&r.procmap, "/proc");
+	if (!err)
+		err = record(&r);
+	if (r.status_shown)
+		show_status(&r, true);
+	if (!err && !o.quiet)
+		fprintf(stderr, "sonde: %llu samples, %llu lost, written to %s (%.1f MiB)\n",
+			(unsigned long long)r.samples,
+			(unsigned long long)r.lost, o.output,
+			rec_writer__bytes(r.writer) / 1048576.0);
+	if (!err && r.errors)
+		pr_warn("%llu corrupt ring windows were dropped",
+			(unsigned long long)r.errors);
+	cleanup(&r);
+	free(o.pids);
+	return err;
+}

@@ -1,0 +1,720 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load a recording and resolve its samples.
+ *
+ * Metadata sections may come after the samples they describe (a process
+ * is snapshotted only once its first samples were drained), so loading
+ * walks the file once for metadata and then once per pass over records.
+ *
+ * A process can have several snapshots (first seen, after exec, at the
+ * end).  A sample uses the first snapshot taken at or after its time,
+ * else the last one: that is the image the process ran when sampled, as
+ * long as it did not exec twice in between.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+#include "kallsyms.h"
+#include "session.h"
+#include "symbolize.h"
+#include "util.h"
+
+#define KERNEL_DSO	"[kernel.kallsyms]"
+#define UNKNOWN		"[unknown]"
+
+struct map {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	const char *path;	/* points into the mapped file */
+	const unsigned char *build_id;
+	__u8 build_id_size;
+};
+
+struct snapshot {
+	__u64 time_ns;
+	__u32 flags;
+	const char *comm;	/* interned */
+	struct map *maps;
+	__u32 nr_maps;
+};
+
+struct proc {
+	__u32 pid;
+	struct snapshot *snaps;
+	unsigned int nr_snaps;
+};
+
+struct dso_ent {
+	const char *path;
+	const unsigned char *build_id;
+	__u8 build_id_size;
+	struct dso *dso;	/* NULL: could not be loaded */
+	bool tried;
+};
+
+struct cache_key {
+	__u64 addr;
+	__u32 pid;
+	__u32 gen;		/* snapshot index; ~0 for kernel */
+};
+
+struct cache_ent {
+	struct cache_key key;
+	const struct frame_id *id;
+	__u64 off;
+};
+
+struct session {
+	struct rec_reader *reader;
+	struct srec_session info;
+	bool has_info;
+	struct srec_end end;
+	bool has_end;
+	struct kallsyms *ksyms;
+	bool kallsyms_restricted;
+	bool kallsyms_missing;
+	const void *vdso;
+	size_t vdso_size;
+	struct hmap procs;	/* pid -> struct proc */
+	struct hmap dsos;	/* struct dso_ent (path, build-id) */
+	struct hmap strings;	/* interned strings */
+	struct hmap frame_ids;	/* struct frame_id by value */
+	struct hmap cache;	/* struct cache_key -> struct cache_ent */
+	unsigned int nr_frame_ids;
+	struct session_counts counts;
+	struct frame *frames;	/* scratch for resolve */
+	size_t frames_cap;
+};
+
+static bool str_eq(const void *a, const void *b)
+{
+	return !strcmp(a, b);
+}
+
+static bool dso_ent_eq(const void *a, const void *b)
+{
+	const struct dso_ent *x = a, *y = b;
+
+	return !strcmp(x->path, y->path) &&
+	       x->build_id_size == y->build_id_size &&
+	       !memcmp(x->build_id, y->build_id, x->build_id_size);
+}
+
+static bool frame_id_eq(const void *a, const void *b)
+{
+	const struct frame_id *x = a, *y = b;
+
+	return x->kernel == y->kernel && x->dso == y->dso &&
+	       !strcmp(x->name, y->name);
+}
+
+static bool cache_key_eq(const void *a, const void *b)
+{
+	return !memcmp(a, b, sizeof(struct cache_key));
+}
+
+static const char *intern(struct session *s, const char *str)
+{
+	__u64 h = hash_str(str);
+	char *p = hmap__find(&s->strings, h, str);
+
+	if (p)
+		return p;
+	p = strdup(str);
+	if (!p || hmap__insert(&s->strings, h, p, p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* ---- loading ---- */
+
+static int load_process(struct session *s, const struct rec_section *sec)
+{
+	const struct srec_process *ph = sec->data;
+	const char *p = sec->data, *end = p + sec->size;
+	struct snapshot snap = { 0 };
+	struct proc *proc;
+	char comm[sizeof(ph->comm) + 1];
+	__u32 i;
+
+	if (sec->size < sizeof(*ph))
+		return -EBADMSG;
+	memcpy(comm, ph->comm, sizeof(ph->comm));
+	comm[sizeof(ph->comm)] = '\0';
+	snap.time_ns = ph->time_ns;
+	snap.flags = ph->flags;
+	snap.comm = intern(s, comm);
+	if (!snap.comm)
+		return -ENOMEM;
+	/* Bound the allocation by what the section can hold. */
+	if (ph->nr_maps > sec->size / sizeof(struct srec_map))
+		return -EBADMSG;
+	snap.maps = calloc(ph->nr_maps + 1, sizeof(*snap.maps));
+	if (!snap.maps)
+		return -ENOMEM;
+	p += sizeof(*ph);
+	for (i = 0; i < ph->nr_maps; i++) {
+		const struct srec_map *m = (const void *)p;
+		struct map *out = &snap.maps[snap.nr_maps];
+
+		if ((size_t)(end - p) < sizeof(*m) ||
+		    (size_t)(end - p) - sizeof(*m) < (__u64)m->path_len + 1 ||
+		    p[sizeof(*m) + m->path_len] != '\0' ||
+		    m->build_id_size > sizeof(m->build_id))
+			break;
+		out->start = m->start;
+		out->end = m->end;
+		out->pgoff = m->pgoff;
+		out->path = p + sizeof(*m);
+		out->build_id = m->build_id;
+		out->build_id_size = m->build_id_size;
+		if (m->end > m->start)
+			snap.nr_maps++;
+		p += ALIGN8(sizeof(*m) + m->path_len + 1);
+		if (p > end)
+			break;
+	}
+	proc = hmap__find(&s->procs, hash_u64(ph->pid),
+			  (void *)(unsigned long)ph->pid);
+	if (!proc) {
+		proc = calloc(1, sizeof(*proc));
+		if (!proc || hmap__insert(&s->procs, hash_u64(ph->pid),
+					  (void *)(unsigned long)ph->pid,
+					  proc)) {
+			free(proc);
+			free(snap.maps);
+			return -ENOMEM;
+		}
+		proc->pid = ph->pid;
+	}
+	{
+		struct snapshot *sn = realloc(proc->snaps, (proc->nr_snaps + 1) *
+					       sizeof(*sn));
+		unsigned int j;
+
+		if (!sn) {
+			free(snap.maps);
+			return -ENOMEM;
+		}
+		proc->snaps = sn;
+		/* Keep them sorted by time; they mostly come in order. */
+		for (j = proc->nr_snaps; j > 0 && sn[j - 1].time_ns >
+		     snap.time_ns; j--)
+			sn[j] = sn[j - 1];
+		sn[j] = snap;
+		proc->nr_snaps++;
+	}
+	return 0;
+}
+
+static int load_kallsyms(struct session *s, const struct rec_section *sec)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	if (sec->flags & SREC_SF_RESTRICTED) {
+		s->kallsyms_restricted = true;
+		return 0;
+	}
+	err = rec_section__payload(sec, &text, &len);
+	if (err)
+		return err;
+	kallsyms__free(s->ksyms);
+	s->ksyms = NULL;
+	err = kallsyms__parse(&s->ksyms, text, len);
+	free(text);
+	return err;
+}
+
+static int load_cb(const struct rec_section *sec, void *ctx)
+{
+	struct session *s = ctx;
+	int err = 0;
+
+	if (sec->truncated)
+		return 0;
+	switch (sec->type) {
+	case SREC_SEC_SESSION:
+		memset(&s->info, 0, sizeof(s->info));
+		memcpy(&s->info, sec->data,
+		       min_t(size_t, sec->size, sizeof(s->info)));
+		s->has_info = true;
+		break;
+	case SREC_SEC_PROCESS:
+		err = load_process(s, sec);
+		if (err == -EBADMSG) {
+			pr_warn("%s: bad process section at byte %llu",
+				rec_reader__path(s->reader),
+				(unsigned long long)sec->offset);
+			err = 0;
+		}
+		break;
+	case SREC_SEC_KALLSYMS:
+		err = load_kallsyms(s, sec);
+		if (err == -EBADMSG) {
+			pr_warn("%s: bad kallsyms section at byte %llu",
+				rec_reader__path(s->reader),
+				(unsigned long long)sec->offset);
+			err = 0;
+		}
+		break;
+	case SREC_SEC_VDSO:
+		if (!(sec->flags & SREC_SF_ZLIB)) {
+			s->vdso = sec->data;
+			s->vdso_size = sec->size;
+		}
+		break;
+	case SREC_SEC_END:
+		memcpy(&s->end, sec->data,
+		       min_t(size_t, sec->size, sizeof(s->end)));
+		s->has_end = true;
+		break;
+	}
+	return err;
+}
+
+int session__open(struct session **sp, const char *path)
+{
+	struct session *s;
+	__u64 size, end;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	hmap__init(&s->procs, NULL);
+	hmap__init(&s->dsos, dso_ent_eq);
+	hmap__init(&s->strings, str_eq);
+	hmap__init(&s->frame_ids, frame_id_eq);
+	hmap__init(&s->cache, cache_key_eq);
+	err = rec_reader__open(&s->reader, path);
+	if (err)
+		goto err_free;
+	err = rec_reader__iter_sections(s->reader, load_cb, s);
+	if (err)
+		goto err_free;
+	s->kallsyms_missing = !s->ksyms && !s->kallsyms_restricted;
+	size = rec_reader__size(s->reader);
+	end = rec_reader__complete_end(s->reader);
+	if (end < size)
+		pr_warn("%s: truncated at byte %llu (section at byte %llu is incomplete): using the complete records before it",
+			path, (unsigned long long)size,
+			(unsigned long long)end);
+	else if (!rec_reader__has_end(s->reader))
+		pr_warn("%s: cut short at byte %llu (no END section): using every record up to there",
+			path, (unsigned long long)size);
+	*sp = s;
+	return 0;
+
+err_free:
+	session__close(s);
+	return err;
+}
+
+void session__close(struct session *s)
+{
+	struct hmap_entry *e;
+
+	if (!s)
+		return;
+	hmap__for_each(&s->procs, e) {
+		struct proc *p = e->val;
+		unsigned int i;
+
+		for (i = 0; i < p->nr_snaps; i++)
+			free(p->snaps[i].maps);
+		free(p->snaps);
+		free(p);
+	}
+	hmap__for_each(&s->dsos, e) {
+		struct dso_ent *d = e->val;
+
+		dso__free(d->dso);
+		free(d);
+	}
+	hmap__for_each(&s->strings, e)
+		free(e->val);
+	hmap__for_each(&s->frame_ids, e)
+		free(e->val);
+	hmap__for_each(&s->cache, e)
+		free(e->val);
+	hmap__free(&s->procs);
+	hmap__free(&s->dsos);
+	hmap__free(&s->strings);
+	hmap__free(&s->frame_ids);
+	hmap__free(&s->cache);
+	kallsyms__free(s->ksyms);
+	rec_reader__close(s->reader);
+	free(s->frames);
+	free(s);
+}
+
+const char *session__path(const struct session *s)
+{
+	return rec_reader__path(s->reader);
+}
+
+const struct srec_session *session__info(const struct session *s)
+{
+	return s->has_info ? &s->info : NULL;
+}
+
+const struct srec_end *session__end(const struct session *s)
+{
+	return s->has_end ? &s->end : NULL;
+}
+
+const struct session_counts *session__counts(const struct session *s)
+{
+	return &s->counts;
+}
+
+/* ---- records ---- */
+
+struct walk {
+	struct session *s;
+	rec_record_cb_t cb;
+	void *ctx;
+};
+
+static int record_cb(const struct sonde_record_header *h, void *ctx)
+{
+	struct walk *w = ctx;
+
+	if (h->type == SONDE_RECORD_SAMPLE)
+		w->s->counts.samples++;
+	else if (h->type == SONDE_RECORD_LOST)
+		w->s->counts.lost += ((const struct sonde_lost *)h)->nr_lost;
+	return w->cb(h, w->ctx);
+}
+
+static int section_cb(const struct rec_section *sec, void *ctx)
+{
+	struct walk *w = ctx;
+	struct rec_record_stats st = { 0 };
+	int ret;
+
+	if (sec->type != SREC_SEC_RECORDS ||
+	    sec->size < sizeof(struct srec_records))
+		return 0;
+	ret = rec_records__iter((const char *)sec->data +
+				    sizeof(struct srec_records),
+				    sec->size - sizeof(struct srec_records),
+				    record_cb, w, &st);
+	w->s->counts.bad += st.bad;
+	w->s->counts.unknown += st.unknown;
+	/* A record cut by the end of a truncated file is expected. */
+	if (st.stopped_at >= 0 && !sec->truncated) {
+		if (!w->s->counts.corrupt_sections)
+			pr_warn("%s: corrupt record at byte %llu: skipping the rest of its section",
+				session__path(w->s),
+				(unsigned long long)(sec->offset +
+				sizeof(struct srec_section_header) +
+				sizeof(struct srec_records) + st.stopped_at));
+		w->s->counts.corrupt_sections++;
+	}
+	return ret;
+}
+
+int session__iter_records(struct session *s, rec_record_cb_t cb,
+			     void *ctx)
+{
+	struct walk w = { s, cb, ctx };
+
+	memset(&s->counts, 0, sizeof(s->counts));
+	return rec_reader__iter_sections(s->reader, section_cb, &w);
+}
+
+/* ---- symbolization ---- */
+
+static const struct frame_id *get_frame_id(struct session *s,
+					   const char *name, const char *dso,
+					   bool kernel, bool known)
+{
+	struct frame_id key = { .name = name, .kernel = kernel };
+	struct frame_id *id;
+	__u64 h;
+
+	key.dso = intern(s, dso);
+	if (!key.dso)
+		return NULL;
+	h = hash_str(name) ^ hash_u64((unsigned long)key.dso + kernel);
+	id = hmap__find(&s->frame_ids, h, &key);
+	if (id)
+		return id;
+	id = calloc(1, sizeof(*id) + strlen(name) + 1);
+	if (!id)
+		return NULL;
+	memcpy(id + 1, name, strlen(name) + 1);
+	id->name = (char *)(id + 1);
+	id->dso = key.dso;
+	id->kernel = kernel;
+	id->known = known;
+	id->idx = s->nr_frame_ids;
+	if (hmap__insert(&s->frame_ids, h, id, id)) {
+		free(id);
+		return NULL;
+	}
+	s->nr_frame_ids++;
+	return id;
+}
+
+static const struct frame_id *resolve_kernel(struct session *s, __u64 addr,
+					     __u64 *off)
+{
+	const char *name, *mod;
+	char dso[80];
+	__u64 start;
+
+	if (!kallsyms__lookup(s->ksyms, addr, &name, &start, &mod))
+		return get_frame_id(s, UNKNOWN, KERNEL_DSO, true, false);
+	*off = addr - start;
+	if (*mod) {
+		snprintf(dso, sizeof(dso), "[%s]", mod);
+		return get_frame_id(s, name, dso, true, true);
+	}
+	return get_frame_id(s, name, KERNEL_DSO, true, true);
+}
+
+static struct dso_ent *get_dso(struct session *s, const struct map *m)
+{
+	struct dso_ent key = {
+		.path = m->path,
+		.build_id = m->build_id,
+		.build_id_size = m->build_id_size,
+	};
+	__u64 h = hash_str(m->path);
+	struct dso_ent *d = hmap__find(&s->dsos, h, &key);
+	int err;
+
+	if (d)
+		return d;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = key;
+	if (hmap__insert(&s->dsos, h, d, d)) {
+		free(d);
+		return NULL;
+	}
+	if (!strcmp(m->path, "[vdso]")) {
+		err = s->vdso ? dso__load_image(&d->dso, s->vdso, s->vdso_size)
+			      : -ENOENT;
+		if (err)
+			d->dso = NULL;
+		return d;
+	}
+	err = dso__load(&d->dso, m->path, m->build_id, m->build_id_size);
+	if (err == -ESTALE)
+		pr_warn("%s: build-id differs from the recorded one: not the binary that ran, its frames stay unresolved",
+			m->path);
+	else if (err && err != -ENOENT)
+		pr_warn("%s: cannot read symbols: %s", m->path, strerror(-err));
+	if (err)
+		d->dso = NULL;
+	return d;
+}
+
+static const struct map *find_map(const struct snapshot *sn, __u64 addr)
+{
+	__u32 i;
+
+	for (i = 0; i < sn->nr_maps; i++)
+		if (addr >= sn->maps[i].start && addr < sn->maps[i].end)
+			return &sn->maps[i];
+	return NULL;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static const struct frame_id *resolve_user(struct session *s,
+					   const struct proc *p,
+					   unsigned int gen, __u64 addr,
+					   __u64 *off)
+{
+	const struct map *m = NULL;
+	const struct dso_ent *d;
+	const char *name;
+	char buf[300];
+	__u64 vaddr;
+	unsigned int i;
+
+	if (p && p->nr_snaps) {
+		m = find_map(&p->snaps[gen], addr);
+		for (i = 0; !m && i < p->nr_snaps; i++)
+			m = find_map(&p->snaps[i], addr);
+	}
+	if (!m)
+		return get_frame_id(s, UNKNOWN, UNKNOWN, false, false);
+	d = get_dso(s, m);
+	if (!d)
+		return NULL;
+	if (d->dso && dso__lookup(d->dso, m->start, m->pgoff, addr, &name,
+				  off, &vaddr))
+		return get_frame_id(s, name, m->path, false, true);
+	if (!d->dso)
+		vaddr = addr - m->start + m->pgoff;
+	snprintf(buf, sizeof(buf), "%s+0x%llx", base_name(m->path),
+		 (unsigned long long)vaddr);
+	return get_frame_id(s, buf, m->path, false, false);
+}
+
+static const struct proc *find_proc(struct session *s, __u32 pid,
+				    __u64 time_ns, unsigned int *gen)
+{
+	const struct proc *p = hmap__find(&s->procs, hash_u64(pid),
+					  (void *)(unsigned long)pid);
+	unsigned int i;
+
+	*gen = 0;
+	if (!p || !p->nr_snaps)
+		return p;
+	for (i = 0; i < p->nr_snaps; i++)
+		if (p->snaps[i].time_ns >= time_ns)
+			break;
+	*gen = i < p->nr_snaps ? i : p->nr_snaps - 1;
+	return p;
+}
+
+static int resolve_frame(struct session *s, const struct proc *p,
+			 unsigned int gen, __u32 pid, __u64 addr, bool kernel,
+			 bool is_return, struct frame *f)
+{
+	/*
+	 * A return address points after its call, which may be the first
+	 * byte of the next function: look up the call itself, as perf does.
+	 */
+	__u64 look = is_return && addr ? addr - 1 : addr;
+	struct cache_key key = { look, kernel ? 0 : pid, kernel ? ~0U : gen };
+	struct cache_ent *c;
+	__u64 h = hash_bytes(&key, sizeof(key), 0), off = 0;
+
+	f->addr = addr;
+	c = hmap__find(&s->cache, h, &key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		c->key = key;
+		c->id = kernel ? resolve_kernel(s, look, &off)
+			       : resolve_user(s, p, gen, look, &off);
+		c->off = off;
+		if (!c->id || hmap__insert(&s->cache, h, &c->key, c)) {
+			free(c);
+			return -ENOMEM;
+		}
+	}
+	f->id = c->id;
+	f->off = c->id->known ? c->off + (addr - look) : 0;
+	return 0;
+}
+
+int session__resolve(struct session *s, const struct sonde_sample *raw,
+		     struct sample_view *v)
+{
+	bool khidden = raw->flags & SONDE_SAMPLE_KERNEL_HIDDEN;
+	unsigned int nk = khidden ? 0 : raw->nr_kernel, nu = raw->nr_user;
+	unsigned int gen, n = 0, i;
+	const struct proc *p;
+	__u64 user_leaf = 0;
+	char comm[40];
+	int err;
+
+	/* Without call chains the interrupted IPs are the only frames. */
+	if (!nk && !khidden && raw->context != SONDE_CTX_USER && raw->ip)
+		nk = 1;
+	if (!nu && !(raw->flags & SONDE_SAMPLE_KTHREAD) && raw->pid) {
+		if (raw->flags & SONDE_SAMPLE_USER_REGS)
+			user_leaf = raw->user_ip;
+		else if (raw->context == SONDE_CTX_USER)
+			user_leaf = raw->ip;
+	}
+	if (s->frames_cap < nk + nu + 1) {
+		struct frame *f = realloc(s->frames,
+					  (nk + nu + 1) * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		s->frames = f;
+		s->frames_cap = nk + nu + 1;
+	}
+	p = find_proc(s, raw->pid, raw->time_ns, &gen);
+	for (i = 0; i < nk; i++) {
+		__u64 a = raw->nr_kernel ? raw->frames[i] : raw->ip;
+
+		err = resolve_frame(s, p, gen, raw->pid, a, true, i > 0,
+				    &s->frames[n++]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < nu; i++) {
+		err = resolve_frame(s, p, gen, raw->pid,
+				    raw->frames[raw->nr_kernel + i], false,
+				    i > 0, &s->frames[n++]);
+		if (err)
+			return err;
+	}
+	if (user_leaf) {
+		err = resolve_frame(s, p, gen, raw->pid, user_leaf, false,
+				    false, &s->frames[n++]);
+		if (err)
+			return err;
+	}
+	if (khidden && raw->context != SONDE_CTX_USER)
+		s->counts.kernel_hidden++;
+	if (!raw->pid && raw->context == SONDE_CTX_IDLE) {
+		v->comm = intern(s, "swapper");
+	} else if (p && p->nr_snaps) {
+		v->comm = p->snaps[gen].comm;
+	} else {
+		snprintf(comm, sizeof(comm), raw->pid ? ":%u" : "swapper",
+			 raw->pid);
+		v->comm = intern(s, comm);
+	}
+	if (!v->comm)
+		return -ENOMEM;
+	v->raw = raw;
+	v->frames = s->frames;
+	v->nr_frames = n;
+	v->nr_kernel = nk;
+	return 0;
+}
+
+struct sample_walk {
+	struct session *s;
+	sample_cb_t cb;
+	void *ctx;
+};
+
+static int sample_record_cb(const struct sonde_record_header *h, void *ctx)
+{
+	struct sample_walk *w = ctx;
+	struct sample_view v;
+	int err;
+
+	if (h->type != SONDE_RECORD_SAMPLE)
+		return 0;
+	err = session__resolve(w->s, (const void *)h, &v);
+	if (err)
+		return err;
+	return w->cb(&v, w->ctx);
+}
+
+int session__iter_samples(struct session *s, sample_cb_t cb, void *ctx)
+{
+	struct sample_walk w = { s, cb, ctx };
+
+	return session__iter_records(s, sample_record_cb, &w);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers every sonde command shares: diagnostics, the
+ * usage-error convention, number and list parsing, growable buffers.
+ *
+ * Error convention: every function returns 0 (or a count) on success and a
+ * negative errno on failure.  A bad command line is reported with
+ * usage_error(), which prints one line and returns -SONDE_EUSAGE; only
+ * main() turns these values into exit codes (2 for usage, 1 otherwise).
+ */
+#ifndef SONDE_UTIL_H
+#define SONDE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#define SONDE_VERSION	"0.1.0"
+
+/* Not an errno value: the command line was wrong (exit status 2). */
+#define SONDE_EUSAGE	4096
+
+/* Named as in the kernel, so format checking reads the same. */
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#define ALIGN8(x)	(((x) + 7) & ~(__u64)7)
+#define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b)	((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+
+void pr_err(const char *fmt, ...) __printf(1, 2);
+void pr_warn(const char *fmt, ...) __printf(1, 2);
+int usage_error(const char *fmt, ...) __printf(1, 2);
+
+int parse_u64(const char *s, __u64 *out);
+int parse_u32(const char *s, __u32 *out);
+int parse_double(const char *s, double *out);
+
+/*
+ * parse_cpu_list - "0,2-3" into a bitmap of @nbits bits (little endian
+ * __u64 words, the layout of sonde_config.cpumask_ptr).
+ */
+int parse_cpu_list(const char *s, __u64 *mask, unsigned int nbits);
+
+/* parse_pid_list - "12,34" into a newly allocated array. */
+int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr);
+
+/* read_file - whole file (procfs too: size is not trusted) into memory. */
+int read_file(const char *path, char **buf, size_t *len);
+
+/*
+ * struct buf - a growable byte buffer; used to build sections whose size is
+ * only known at the end.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+int buf__reserve(struct buf *b, size_t extra);
+int buf__append(struct buf *b, const void *p, size_t len);
+int buf__pad8(struct buf *b);
+void buf__free(struct buf *b);
+
+__u64 now_ns(int clock);
+
+/*
+ * opt_error - the usage error for getopt_long()'s '?' or ':' result (run
+ * with a ':' optstring prefix and opterr = 0, so getopt prints nothing).
+ */
+int opt_error(const char *cmd, int c, char **argv);
+
+#endif /* SONDE_UTIL_H */
