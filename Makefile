@@ -37,6 +37,7 @@ build/$(KVER)/kmod/sonde.ko: $(KMOD_SRCS)
 	@cp kmod/*.c kmod/*.h kmod/Kbuild build/$(KVER)/kmod/
 	@cp uapi/sonde.h build/$(KVER)/uapi/
 	$(MAKE) -s -C /usr/src/linux-headers-$(KVER) M=$(CURDIR)/build/$(KVER) \
+		CONFIG_DEBUG_INFO_BTF_MODULES= \
 		$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 endif
 module-for:
