@@ -36,6 +36,7 @@ struct file;
  * @bytes: stats, written by the outermost writer only
  * @handler_ns_total: stats, written by the outermost writer only
  * @handler_ns_max: stats, written by the outermost writer only
+ * @timer_missed: stats, written by the timer source of this CPU only
  * @cpu: the CPU whose ring this is
  * @nr_data_pages: pages of data
  * @ctrl_page: the page behind @ctrl
@@ -61,6 +62,7 @@ struct sonde_ring {
 	u64 bytes;
 	u64 handler_ns_total;
 	u64 handler_ns_max;
+	u64 timer_missed;
 
 	unsigned int cpu;
 	unsigned int nr_data_pages;

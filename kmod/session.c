@@ -372,6 +372,7 @@ static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st
 	st->filtered = local64_read(&ring->filtered);
 	st->handler_ns_total = READ_ONCE(ring->handler_ns_total);
 	st->handler_ns_max = READ_ONCE(ring->handler_ns_max);
+	st->timer_missed = READ_ONCE(ring->timer_missed);
 }
 
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)

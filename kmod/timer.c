@@ -49,8 +49,13 @@ static enum hrtimer_restart timer_fn(struct hrtimer *timer)
 	struct sonde_cpu_timer *ct = container_of(timer, struct sonde_cpu_timer,
 						  timer);
 	struct pt_regs *regs = get_irq_regs();
+	u64 periods;
 
-	hrtimer_forward_now(timer, ns_to_ktime(ct->sampler->period_ns));
+	/* More than one period passed: count the ones nobody sampled. */
+	periods = hrtimer_forward_now(timer, ns_to_ktime(ct->sampler->period_ns));
+	if (periods > 1)
+		WRITE_ONCE(ct->ring->timer_missed,
+			   ct->ring->timer_missed + periods - 1);
 	/* No interrupted context (e.g. run from a softirq): nothing to take. */
 	if (regs)
 		sonde_sample(ct->sampler, ct->ring, regs);

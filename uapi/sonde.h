@@ -234,6 +234,9 @@ struct sonde_config {
  * @filtered: handler runs dropped by the tgid filter
  * @handler_ns_total: time spent in the handler, summed
  * @handler_ns_max: longest handler run
+ * @timer_missed: timer periods that passed without a sample because the
+ *	timer ran late (long interrupt-disabled sections, or a virtual CPU
+ *	that was not running); samples + timer_missed counts the periods
  * @__reserved: zero
  */
 struct sonde_cpu_stats {
@@ -244,7 +247,8 @@ struct sonde_cpu_stats {
 	__aligned_u64 filtered;
 	__aligned_u64 handler_ns_total;
 	__aligned_u64 handler_ns_max;
-	__aligned_u64 __reserved[2];
+	__aligned_u64 timer_missed;
+	__aligned_u64 __reserved[1];
 };
 
 /**
