@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/perf_event.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
 
 /*
  * v6.3 made vm_area_struct.vm_flags const and added vm_flags_set() /
@@ -61,5 +62,19 @@ static inline bool sonde_perf_allow_kernel(void)
 	return perfmon_capable();
 #endif
 }
+
+/*
+ * Tasks whose pt_regs hold no user context although they have an mm:
+ * kernel threads, and the user workers io_uring (io-wq, SQPOLL) and vhost
+ * create.  Their copied regs have ip = sp = 0 (copy_thread()).  v6.4
+ * generalized PF_IO_WORKER into PF_USER_WORKER (commit 54e6842d0775,
+ * "fork/vm: Move common PF_IO_WORKER behavior to new flag"); 6.1 has only
+ * PF_IO_WORKER.
+ */
+#ifdef PF_USER_WORKER
+#define SONDE_PF_NO_USER	(PF_KTHREAD | PF_USER_WORKER)
+#else
+#define SONDE_PF_NO_USER	(PF_KTHREAD | PF_IO_WORKER)
+#endif
 
 #endif /* _SONDE_COMPAT_H */

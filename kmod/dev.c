@@ -16,8 +16,9 @@
  * removed while either is open or mapped; sampling is always stopped
  * before the device file's release returns, so no timer outlives it.
  *
- * Contexts: everything here runs in process context; ioctl, mmap and poll
- * take the session lock.
+ * Contexts: everything here runs in process context.  ioctl and poll take
+ * the session lock (never while touching user memory); mmap, which runs
+ * under the mmap lock, takes only the session's map spinlock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -82,41 +83,52 @@ static int sonde_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct sonde_session *s = file->private_data;
 	unsigned long npages = vma_pages(vma);
+	struct sonde_buffers *bufs;
 	struct sonde_ring *ring;
+	struct file *ring_file;
 	u64 cpu, rel;
 	int ret = -EINVAL;
 
 	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
-	if (!s->configured)
-		goto out_unlock;
+	/*
+	 * Called with the mmap lock held: take no sleeping lock here (see
+	 * struct sonde_session).  The ring file's reference keeps bufs alive
+	 * even if a CONFIGURE replaces them meanwhile.
+	 */
+	spin_lock(&s->map_lock);
+	ring_file = s->ring_file ? get_file(s->ring_file) : NULL;
+	bufs = s->bufs;
+	spin_unlock(&s->map_lock);
+	if (!ring_file)
+		return -EINVAL;
+
 	cpu = div64_u64_rem((u64)vma->vm_pgoff << PAGE_SHIFT,
 			    sonde_mmap_cpu_stride(), &rel);
-	if (cpu >= s->bufs->nr_rings || !s->bufs->rings[cpu])
-		goto out_unlock;
-	ring = s->bufs->rings[cpu];
+	if (cpu >= bufs->nr_rings || !bufs->rings[cpu])
+		goto out_put_file;
+	ring = bufs->rings[cpu];
 
 	sonde_vm_flags_clear(vma, VM_MAYEXEC);
 	sonde_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &sonde_vm_ops;
 	if (rel == SONDE_MMAP_CTRL_OFFSET) {
 		if (npages != 1)
-			goto out_unlock;
+			goto out_put_file;
 		ret = vm_map_pages_zero(vma, &ring->ctrl_page, 1);
 	} else if (rel == SONDE_MMAP_META_OFFSET) {
 		if (npages != 1 + 2UL * ring->nr_data_pages ||
 		    (vma->vm_flags & VM_WRITE))
-			goto out_unlock;
+			goto out_put_file;
 		sonde_vm_flags_clear(vma, VM_MAYWRITE);
 		ret = vm_map_pages_zero(vma, ring->map_pages, npages);
 	}
 	/* The mapping holds the rings, not the device file. */
 	if (!ret)
-		vma_set_file(vma, s->ring_file);
-out_unlock:
-	mutex_unlock(&s->lock);
+		vma_set_file(vma, ring_file);
+out_put_file:
+	fput(ring_file);
 	return ret;
 }
 
@@ -159,7 +171,7 @@ static long sonde_ioctl(struct file *file, unsigned int cmd,
 	if (_IOC_TYPE(cmd) != SONDE_IOC_MAGIC)
 		return -ENOTTY;
 
-	mutex_lock(&s->lock);
+	/* Each command takes the session lock itself, never across uaccess. */
 	switch (cmd) {
 	case SONDE_IOC_GET_INFO:
 		ret = sonde_session_get_info(s, uarg);
@@ -180,7 +192,6 @@ static long sonde_ioctl(struct file *file, unsigned int cmd,
 		ret = -ENOTTY;
 		break;
 	}
-	mutex_unlock(&s->lock);
 	return ret;
 }
 

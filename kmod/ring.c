@@ -43,6 +43,8 @@
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/slab.h>
+#include <linux/sched/signal.h>
+#include <linux/err.h>
 #include <linux/poll.h>
 #include <linux/cpumask.h>
 #include <linux/topology.h>
@@ -83,7 +85,9 @@ static struct sonde_ring *ring_alloc(unsigned int cpu,
 				     unsigned int nr_data_pages,
 				     u64 wakeup_bytes)
 {
-	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	/* Fail with ENOMEM rather than wake the OOM killer for a profiler. */
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+			  __GFP_RETRY_MAYFAIL;
 	int node = cpu_to_node(cpu);
 	struct sonde_ring *ring;
 	unsigned int i;
@@ -105,6 +109,8 @@ static struct sonde_ring *ring_alloc(unsigned int cpu,
 	if (!ring->map_pages)
 		goto err_free_ring;
 	for (i = 0; i <= nr_data_pages; i++) {
+		if (fatal_signal_pending(current))
+			goto err_free_ring;
 		ring->map_pages[i] = alloc_pages_node(node, gfp, 0);
 		if (!ring->map_pages[i])
 			goto err_free_ring;
@@ -148,19 +154,26 @@ static void buffers_release(struct kref *ref)
  * @nr_data_pages: data pages per ring, a power of two
  * @wakeup_bytes: poll() watermark
  *
- * Context: process.  Returns the buffers with one reference, or NULL.
+ * The pages are charged to the caller's memory cgroup, and all rings
+ * together may take at most a quarter of RAM.
+ *
+ * Context: process.  Returns the buffers with one reference, or
+ * ERR_PTR(-ENOMEM).
  */
 struct sonde_buffers *sonde_buffers_alloc(const struct cpumask *cpus,
 					  unsigned int nr_data_pages,
 					  u64 wakeup_bytes)
 {
+	u64 pages = (u64)cpumask_weight(cpus) * (nr_data_pages + 2);
 	struct sonde_buffers *bufs;
 	unsigned int cpu;
 
+	if (pages > totalram_pages() / 4)
+		return ERR_PTR(-ENOMEM);
 	bufs = kvzalloc(struct_size(bufs, rings, nr_cpu_ids),
 			GFP_KERNEL_ACCOUNT);
 	if (!bufs)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	kref_init(&bufs->ref);
 	bufs->nr_rings = nr_cpu_ids;
 	for_each_cpu(cpu, cpus) {
@@ -172,7 +185,7 @@ struct sonde_buffers *sonde_buffers_alloc(const struct cpumask *cpus,
 
 err_put_buffers:
 	sonde_buffers_put(bufs);
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 
 void sonde_buffers_put(struct sonde_buffers *bufs)
@@ -304,7 +317,12 @@ static void publish(struct sonde_ring *ring, u64 old_head)
  */
 void sonde_ring_commit(struct sonde_ring *ring, u32 len)
 {
-	u64 old_head = ring->resv_head;
+	/*
+	 * The last published head, not resv_head: a LOST record written by
+	 * the reserve is published only now, and the watermark crossing may
+	 * be its doing.
+	 */
+	u64 old_head = ring->meta->data_head;
 
 	ring->head = ring->resv_head + len;
 	ring->records++;

@@ -22,6 +22,7 @@
 #include <asm/ptrace.h>
 #include "session.h"
 #include "ring.h"
+#include "compat.h"
 
 /**
  * sonde_sample_max_record - largest SAMPLE record for the given limits
@@ -51,8 +52,8 @@ static bool tgid_wanted(const struct sonde_sampler *sp, u32 tgid)
 
 /*
  * The kernel call chain through the ORC unwinder, starting at the
- * interrupted IP.  With regs, unwind_start() positions on the interrupted
- * frame itself, so its first address repeats regs->ip: skip it.
+ * interrupted IP.  Given regs, __unwind_start() already steps past the
+ * interrupted frame, so the first address it yields is its caller's.
  */
 static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
 			bool *truncated)
@@ -69,8 +70,6 @@ static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
 
 		if (!addr)
 			break;
-		if (n == 1 && addr == regs->ip)
-			continue;
 		if (n >= max) {
 			*truncated = true;
 			break;
@@ -165,10 +164,10 @@ static void fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	} else {
 		rec->context = is_idle_task(task) ? SONDE_CTX_IDLE :
 						    SONDE_CTX_KERNEL;
-		if (!(task->flags & PF_KTHREAD) && task->mm)
+		if (!(task->flags & SONDE_PF_NO_USER) && task->mm)
 			uregs = task_pt_regs(task);
 	}
-	if (task->flags & PF_KTHREAD)
+	if (task->flags & SONDE_PF_NO_USER)
 		flags |= SONDE_SAMPLE_KTHREAD;
 
 	rec->ip = regs->ip;
@@ -186,20 +185,18 @@ static void fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	rec->user_sp = 0;
 	rec->user_bp = 0;
 	if (uregs) {
-		flags |= SONDE_SAMPLE_USER_REGS;
 		rec->user_ip = uregs->ip;
-		rec->user_sp = uregs->sp;
-		rec->user_bp = uregs->bp;
+		if (sp->capture & SONDE_CAPTURE_USER_REGS) {
+			flags |= SONDE_SAMPLE_USER_REGS;
+			rec->user_sp = uregs->sp;
+			rec->user_bp = uregs->bp;
+		}
 		if (sp->capture & SONDE_CAPTURE_USER_CHAIN)
 			nu = user_chain(rec->frames + nk, sp->user_depth, uregs,
 					&utrunc);
 		if (sp->user_stack_bytes)
 			stack = user_stack((u8 *)(rec->frames + nk + nu),
 					   uregs->sp, sp->user_stack_bytes);
-	}
-	if (!(sp->capture & SONDE_CAPTURE_USER_REGS)) {
-		rec->user_sp = 0;
-		rec->user_bp = 0;
 	}
 	if (ktrunc)
 		flags |= SONDE_SAMPLE_KERNEL_TRUNCATED;

@@ -2,9 +2,9 @@
 /*
  * sonde: the session behind the one open /dev/sonde, and its ioctls.
  *
- * Every function here runs in process context with s->lock held (the
- * device's ioctl entry takes it), except create and destroy, which run
- * when no other path can reach the session.  Validation comes before any
+ * Everything here runs in process context.  User memory is copied in and
+ * out without s->lock held (see struct sonde_session for why); the lock
+ * covers only the state changes themselves.  Validation comes before any
  * allocation, and a CONFIGURE that fails leaves the previous configuration
  * in place, so that a refused ioctl leaves nothing allocated.
  */
@@ -14,6 +14,8 @@
 #include <linux/file.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/timekeeping.h>
+#include <linux/lockdep.h>
 #include "session.h"
 #include "ring.h"
 #include "compat.h"
@@ -39,33 +41,41 @@ struct sonde_session *sonde_session_create(void)
 		return NULL;
 	}
 	mutex_init(&s->lock);
+	spin_lock_init(&s->map_lock);
 	init_waitqueue_head(&s->wq);
 	return s;
 }
 
-static void session_drop_buffers(struct sonde_session *s)
+/* What a CONFIGURE replaces, released after the locks are dropped. */
+struct session_old {
+	struct file *ring_file;
+	struct sonde_buffers *bufs;
+	u32 *tgids;
+};
+
+static void session_release_old(struct session_old *old)
 {
-	if (s->ring_file)
-		fput(s->ring_file);
-	s->ring_file = NULL;
-	sonde_buffers_put(s->bufs);
-	s->bufs = NULL;
-	kfree(s->sampler.tgids);
-	s->sampler.tgids = NULL;
-	s->sampler.nr_tgids = 0;
-	s->configured = false;
+	if (old->ring_file)
+		fput(old->ring_file);
+	sonde_buffers_put(old->bufs);
+	kfree(old->tgids);
 }
 
-/* Safe on a session in any state, including half-configured. */
+/* Safe on a session in any state, including never configured. */
 void sonde_session_destroy(struct sonde_session *s)
 {
+	struct session_old old;
+
 	if (!s)
 		return;
 	mutex_lock(&s->lock);
-	if (s->running)
-		sonde_session_stop(s);
-	session_drop_buffers(s);
+	sonde_session_stop_locked(s);
 	mutex_unlock(&s->lock);
+	/* The file is being released: no ioctl or mmap can reach us now. */
+	old.ring_file = s->ring_file;
+	old.bufs = s->bufs;
+	old.tgids = s->sampler.tgids;
+	session_release_old(&old);
 	free_cpumask_var(s->cpus);
 	kfree(s);
 }
@@ -229,6 +239,9 @@ static int check_config(const struct sonde_config *cfg,
 
 	stack = 0;
 	if (cfg->capture & SONDE_CAPTURE_USER_STACK) {
+		/* A stack copy is useless without the SP it starts at. */
+		if (!(cfg->capture & SONDE_CAPTURE_USER_REGS))
+			return -EINVAL;
 		stack = cfg->user_stack_bytes ?: SONDE_MAX_USER_STACK;
 		if (stack % 8 || stack > SONDE_MAX_USER_STACK)
 			return -EINVAL;
@@ -260,7 +273,9 @@ static int check_config(const struct sonde_config *cfg,
 
 long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 {
+	/* kernel_allowed is fixed at open() */
 	struct sonde_sampler sp = { .kernel_allowed = s->sampler.kernel_allowed };
+	struct session_old old = {};
 	struct sonde_buffers *bufs;
 	struct sonde_config cfg;
 	cpumask_var_t cpus;
@@ -269,8 +284,6 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	u32 usize, ring_pages;
 	int ret;
 
-	if (s->running)
-		return -EBUSY;
 	if (get_user(usize, (u32 __user *)uarg))
 		return -EFAULT;
 	if (usize < SONDE_CONFIG_SIZE_VER0)
@@ -284,6 +297,8 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	ret = check_config(&cfg, &sp, &ring_pages, &wakeup_bytes);
 	if (ret)
 		return ret;
+	if (READ_ONCE(s->running))	/* rechecked under the lock */
+		return -EBUSY;
 	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL))
 		return -ENOMEM;
 	ret = copy_cpumask(cpus, &cfg);
@@ -293,25 +308,41 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	if (ret)
 		goto out_free_cpus;
 
-	ret = -ENOMEM;
 	bufs = sonde_buffers_alloc(cpus, ring_pages, wakeup_bytes);
-	if (!bufs)
+	if (IS_ERR(bufs)) {
+		ret = PTR_ERR(bufs);
 		goto out_free_tgids;
+	}
 	file = sonde_ring_file_create(bufs);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto out_put_buffers;
 	}
 
-	session_drop_buffers(s);
-	s->sampler = sp;
-	cpumask_copy(s->cpus, cpus);
+	mutex_lock(&s->lock);
+	if (s->running) {
+		mutex_unlock(&s->lock);
+		ret = -EBUSY;
+		goto out_put_file;
+	}
+	old.ring_file = s->ring_file;
+	old.bufs = s->bufs;
+	old.tgids = s->sampler.tgids;
+	spin_lock(&s->map_lock);
 	s->bufs = bufs;
 	s->ring_file = file;
+	spin_unlock(&s->map_lock);
+	s->sampler = sp;
+	cpumask_copy(s->cpus, cpus);
 	s->configured = true;
+	mutex_unlock(&s->lock);
+
+	session_release_old(&old);
 	free_cpumask_var(cpus);
 	return 0;
 
+out_put_file:
+	fput(file);
 out_put_buffers:
 	sonde_buffers_put(bufs);
 out_free_tgids:
@@ -325,25 +356,32 @@ long sonde_session_start(struct sonde_session *s)
 {
 	int ret;
 
-	if (!s->configured)
-		return -EINVAL;
-	if (s->running)
-		return -EBUSY;
-	ret = sonde_timer_arm(s);
-	if (ret)
-		return ret;
-	s->running = true;
-	return 0;
+	mutex_lock(&s->lock);
+	if (!s->configured) {
+		ret = -EINVAL;
+	} else if (s->running) {
+		ret = -EBUSY;
+	} else {
+		ret = sonde_timer_arm(s);
+		/* Only failure: no dynamic hotplug state left (-ENOSPC). */
+		if (ret)
+			ret = -EBUSY;
+		else
+			s->running = true;
+	}
+	mutex_unlock(&s->lock);
+	return ret;
 }
 
-long sonde_session_stop(struct sonde_session *s)
+void sonde_session_stop_locked(struct sonde_session *s)
 {
 	unsigned int cpu;
 
+	lockdep_assert_held(&s->lock);
 	if (!s->running)
-		return 0;
+		return;
 	sonde_timer_disarm(s);
-	s->running = false;
+	WRITE_ONCE(s->running, false);
 	/* No source runs any more: retire pending wakeups, then wake all. */
 	for (cpu = 0; cpu < s->bufs->nr_rings; cpu++) {
 		struct sonde_ring *ring = s->bufs->rings[cpu];
@@ -354,6 +392,13 @@ long sonde_session_stop(struct sonde_session *s)
 		irq_work_sync(&ring->wakeup_work);
 	}
 	wake_up_all(&s->wq);
+}
+
+long sonde_session_stop(struct sonde_session *s)
+{
+	mutex_lock(&s->lock);
+	sonde_session_stop_locked(s);
+	mutex_unlock(&s->lock);
 	return 0;
 }
 
@@ -377,8 +422,8 @@ static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st
 
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)
 {
+	struct sonde_cpu_stats *st;
 	struct sonde_stats req;
-	struct sonde_cpu_stats st;
 	u32 usize, cpu, n;
 	void __user *dst;
 	int ret;
@@ -396,25 +441,42 @@ long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)
 	    req.stats_size > PAGE_SIZE)
 		return -EINVAL;
 	if (req.nr_cpus < nr_cpu_ids) {
-		req.nr_cpus = nr_cpu_ids;
-		if (put_user(req.nr_cpus,
+		if (put_user((u32)nr_cpu_ids,
 			     &((struct sonde_stats __user *)uarg)->nr_cpus))
 			return -EFAULT;
 		return -E2BIG;
 	}
 
-	n = min_t(u32, req.stats_size, sizeof(st));
-	dst = u64_to_user_ptr(req.cpu_stats_ptr);
+	st = kvcalloc(nr_cpu_ids, sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	mutex_lock(&s->lock);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		ring_stats(s->bufs ? s->bufs->rings[cpu] : NULL, &st);
-		if (copy_to_user(dst, &st, n))
-			return -EFAULT;
-		if (req.stats_size > n && clear_user(dst + n, req.stats_size - n))
-			return -EFAULT;
+		struct sonde_ring *ring = s->bufs ? s->bufs->rings[cpu] : NULL;
+
+		/*
+		 * Stopped, nothing else writes the rings: a LOST record that
+		 * found no room at STOP may fit now that the reader drained.
+		 */
+		if (ring && !s->running)
+			sonde_ring_flush_lost(ring, ktime_get_mono_fast_ns());
+		ring_stats(ring, &st[cpu]);
+	}
+	mutex_unlock(&s->lock);
+
+	n = min_t(u32, req.stats_size, sizeof(*st));
+	dst = u64_to_user_ptr(req.cpu_stats_ptr);
+	ret = 0;
+	for (cpu = 0; cpu < nr_cpu_ids && !ret; cpu++) {
+		if (copy_to_user(dst, &st[cpu], n) ||
+		    (req.stats_size > n &&
+		     clear_user(dst + n, req.stats_size - n)))
+			ret = -EFAULT;
 		dst += req.stats_size;
 	}
-	if (put_user((u32)nr_cpu_ids,
-		     &((struct sonde_stats __user *)uarg)->nr_cpus))
-		return -EFAULT;
-	return 0;
+	if (!ret && put_user((u32)nr_cpu_ids,
+			     &((struct sonde_stats __user *)uarg)->nr_cpus))
+		ret = -EFAULT;
+	kvfree(st);
+	return ret;
 }

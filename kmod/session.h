@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/cpumask.h>
 #include <linux/wait.h>
 #include "../uapi/sonde.h"
@@ -59,7 +60,12 @@ struct sonde_sampler {
 
 /**
  * struct sonde_session - one open /dev/sonde
- * @lock: serializes ioctl, mmap, poll setup and release
+ * @lock: serializes changes of state (the CONFIGURE swap, START, STOP)
+ *	and poll's look at the rings.  Never held while touching user
+ *	memory: ->mmap() runs under the mmap lock, which a user fault takes
+ *	too, so ->mmap() must not wait for @lock and @lock holders must not
+ *	fault.
+ * @map_lock: leaf lock over @bufs and @ring_file for ->mmap()
  * @configured: CONFIGURE succeeded and @bufs is valid
  * @running: between START and STOP
  * @sampler: the parameters, immutable while @running
@@ -71,6 +77,7 @@ struct sonde_sampler {
  */
 struct sonde_session {
 	struct mutex lock;
+	spinlock_t map_lock;
 	bool configured;
 	bool running;
 	struct sonde_sampler sampler;
@@ -87,6 +94,7 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg);
 long sonde_session_configure(struct sonde_session *s, void __user *uarg);
 long sonde_session_start(struct sonde_session *s);
 long sonde_session_stop(struct sonde_session *s);
+void sonde_session_stop_locked(struct sonde_session *s);
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg);
 u64 sonde_mmap_cpu_stride(void);
 

@@ -13,7 +13,7 @@
  * returns once no timer callback runs anywhere.
  *
  * Contexts: sonde_timer_arm/disarm in process context under the session
- * lock; hotplug callbacks in the CPU's hotplug thread; timer_fn in hard
+ * lock; hotplug callbacks in the CPU's hotplug thread; sonde_timer_fn in hard
  * irq on its CPU.  Only one session exists (open is exclusive), so the
  * armed session lives in one static pointer, written before the state is
  * registered and cleared after it is removed; cpuhp's own locking orders
@@ -44,7 +44,7 @@ struct sonde_cpu_timer {
 static DEFINE_PER_CPU(struct sonde_cpu_timer, sonde_cpu_timers);
 static struct sonde_session *armed_session;
 
-static enum hrtimer_restart timer_fn(struct hrtimer *timer)
+static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 {
 	struct sonde_cpu_timer *ct = container_of(timer, struct sonde_cpu_timer,
 						  timer);
@@ -76,7 +76,7 @@ static int timer_cpu_online(unsigned int cpu)
 	ct->sampler = &s->sampler;
 	WRITE_ONCE(ct->ring->wq, &s->wq);
 	hrtimer_init(&ct->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	ct->timer.function = timer_fn;
+	ct->timer.function = sonde_timer_fn;
 	hrtimer_start(&ct->timer, ns_to_ktime(s->sampler.period_ns),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	ct->armed = true;

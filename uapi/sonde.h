@@ -10,26 +10,33 @@
  * The device is the misc character device /dev/sonde.  open() requires
  * CAP_PERFMON or CAP_SYS_ADMIN; later decisions (may kernel addresses and
  * kernel call chains be emitted?) are taken from the opener's credentials
- * at open() time, never from the caller of a later ioctl.  Only one file
- * may be open at a time.
+ * at open() time, never from the caller of a later ioctl.  On kernels that
+ * export perf_allow_kernel() (6.12) that decision follows
+ * perf_event_paranoid and the LSM's perf hook, as perf's does; on 6.1,
+ * which does not export it, the capability checked at open is the whole
+ * check and the LSM hook is not consulted.  Only one file may be open at
+ * a time.
  *
  * Every ioctl argument is a struct that starts with a __u32 @size field
  * holding sizeof() of the struct as the caller knows it.  The kernel
  * applies copy_struct_from_user() semantics: a shorter struct (down to the
  * _SIZE_VER0 of that struct) is zero-extended, a longer one is accepted
- * only when all bytes the kernel does not know are zero.  A field added
- * later means "old behaviour" when zero.  Reserved fields must be zero.
+ * only when all bytes the kernel does not know are zero, and a struct
+ * longer than a page is refused (E2BIG).  A field added later means "old
+ * behaviour" when zero.  Reserved fields must be zero.
  *
  * The errno vocabulary, the same for every command:
  *   ENOTTY     unknown command
  *   E2BIG      the struct is longer than the kernel knows and its tail is
  *              not zero, or a caller-supplied array is too small
  *   EINVAL     a field is invalid: non-zero reserved field, unknown flag,
- *              value out of range, struct shorter than _SIZE_VER0
+ *              value out of range, struct shorter than _SIZE_VER0; or
+ *              START or mmap() before any successful CONFIGURE
  *   EOPNOTSUPP a field is understood but its value is not supported by
  *              this kernel or machine (e.g. the PMU source without a PMU)
  *   EBUSY      wrong state: the device is already open, CONFIGURE or
- *              START while sampling, START twice
+ *              START while sampling, START twice; or START found no free
+ *              CPU hotplug state to arm the source with
  *   EACCES     the opener lacks CAP_PERFMON and CAP_SYS_ADMIN
  *   ENOMEM     the rings or per-CPU scratch could not be allocated
  *   EFAULT     a user pointer could not be read or written
@@ -64,9 +71,12 @@
  *                 wraps the end of the ring is contiguous in memory.
  *
  * Mappings must cover exactly those ranges.  Writable or executable data
- * mappings, MAP_PRIVATE, other offsets or lengths, partial munmap() and
- * mremap() are refused (EINVAL).  The mappings are not inherited by
- * fork() and not dumped into core files.  Every byte the kernel has not
+ * mappings, MAP_PRIVATE, other offsets or lengths and partial munmap()
+ * are refused (EINVAL), and so are mprotect() upgrades (EACCES) and
+ * mremap() (EINVAL, or EFAULT for growing).  The mappings are not dumped
+ * into core files and not inherited by fork() (VM_DONTCOPY, which
+ * madvise(MADV_DOFORK) can undo: the child then shares the rings, which
+ * is safe but is the caller's choice).  Every byte the kernel has not
  * written reads as zero.
  *
  * DOC: Ring ordering
@@ -97,12 +107,14 @@
  * header and is a multiple of 8.  Readers skip types they do not know.
  * Each ring holds only records of its own CPU.  A LOST record is written
  * before the next record that fits after one or more samples could not be
- * written; with it, for every ring,
+ * written.  For every ring, GET_STATS always satisfies
  *
- *   samples == SAMPLE records + sum of LOST.nr_lost
+ *   samples == records + sum of lost[]
  *
- * holds exactly once the session is stopped and the ring drained (STOP
- * writes a final LOST record when there is room).
+ * and the stream agrees with it: once the session is stopped, GET_STATS
+ * first writes the LOST record still pending when it fits, so that after
+ * STOP, drain, GET_STATS, drain, the SAMPLE records read and the LOST
+ * records' nr_lost add up to the same counts.
  */
 #ifndef _UAPI_SONDE_H
 #define _UAPI_SONDE_H
@@ -180,7 +192,8 @@ struct sonde_info {
  * @source: SONDE_SOURCE_*
  * @frequency: samples per second per CPU; exactly one of @frequency and
  *	@period_ns is non-zero
- * @capture: SONDE_CAPTURE_* bits
+ * @capture: SONDE_CAPTURE_* bits; SONDE_CAPTURE_USER_STACK needs
+ *	SONDE_CAPTURE_USER_REGS (the copy starts at the reported user SP)
  * @period_ns: sampling period in ns
  * @max_kernel_depth: kernel frames per sample (0: info.max_kernel_depth)
  * @max_user_depth: user frames per sample (0: info.max_user_depth)
@@ -237,7 +250,7 @@ struct sonde_config {
  * @timer_missed: timer periods that passed without a sample because the
  *	timer ran late (long interrupt-disabled sections, or a virtual CPU
  *	that was not running); samples + timer_missed counts the periods
- * @__reserved: zero
+ * @__reserved0: zero
  */
 struct sonde_cpu_stats {
 	__aligned_u64 samples;
@@ -248,7 +261,7 @@ struct sonde_cpu_stats {
 	__aligned_u64 handler_ns_total;
 	__aligned_u64 handler_ns_max;
 	__aligned_u64 timer_missed;
-	__aligned_u64 __reserved[1];
+	__aligned_u64 __reserved0;
 };
 
 /**
@@ -256,8 +269,10 @@ struct sonde_cpu_stats {
  * @size: sizeof() as the caller knows it
  * @nr_cpus: in: entries at @cpu_stats_ptr; out: info.nr_cpu_ids.  E2BIG
  *	when the array is too small (@nr_cpus then tells the size needed).
- * @stats_size: in: sizeof(struct sonde_cpu_stats) as the caller knows it;
- *	the kernel writes min(that, its own size) bytes per entry
+ * @stats_size: in: sizeof(struct sonde_cpu_stats) as the caller knows it,
+ *	a non-zero multiple of 8 up to a page (EINVAL otherwise); entry n
+ *	starts at n * @stats_size, and the kernel fills min(@stats_size, its
+ *	own size) bytes of it and zeroes the rest
  * @__reserved: zero
  * @cpu_stats_ptr: user pointer to the array, indexed by CPU id
  */
@@ -331,8 +346,9 @@ struct sonde_record_header {
 #define SONDE_SAMPLE_KERNEL_TRUNCATED	(1U << 0) /* kernel chain hit max depth */
 #define SONDE_SAMPLE_USER_TRUNCATED	(1U << 1) /* user chain hit max depth */
 #define SONDE_SAMPLE_KERNEL_HIDDEN	(1U << 2) /* kernel addresses withheld */
-#define SONDE_SAMPLE_USER_REGS		(1U << 3) /* user_ip/sp/bp are valid */
-#define SONDE_SAMPLE_KTHREAD		(1U << 4) /* a kernel thread, no user side */
+#define SONDE_SAMPLE_USER_REGS		(1U << 3) /* user_sp/bp are valid */
+#define SONDE_SAMPLE_KTHREAD		(1U << 4) /* no user side: kernel thread,
+						   * io_uring or vhost worker */
 
 /**
  * struct sonde_sample - SONDE_RECORD_SAMPLE
@@ -345,9 +361,9 @@ struct sonde_record_header {
  * @flags: SONDE_SAMPLE_* bits
  * @ip: interrupted instruction pointer (0 when kernel-hidden)
  * @user_ip: user IP of the task (the interrupted one, or where it entered
- *	the kernel)
- * @user_sp: user stack pointer
- * @user_bp: user frame pointer
+ *	the kernel); 0 when the task has no user side
+ * @user_sp: user stack pointer (with SONDE_SAMPLE_USER_REGS, else 0)
+ * @user_bp: user frame pointer (with SONDE_SAMPLE_USER_REGS, else 0)
  * @nr_kernel: kernel frames in @frames, innermost first, starting with @ip
  * @nr_user: user frames after them, innermost first, starting with @user_ip
  * @user_stack_size: bytes of user stack copied from @user_sp, after the

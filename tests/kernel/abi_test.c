@@ -209,6 +209,12 @@ static void m_stack_odd(struct sonde_config *c, const struct sonde_info *i)
 	c->capture |= SONDE_CAPTURE_USER_STACK;
 	c->user_stack_bytes = 12;
 }
+static void m_stack_noregs(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->capture = SONDE_CAPTURE_USER_STACK;
+	c->user_stack_bytes = 64;
+}
+
 static void m_stack_big(struct sonde_config *c, const struct sonde_info *i)
 {
 	c->capture |= SONDE_CAPTURE_USER_STACK;
@@ -283,6 +289,7 @@ static const struct bad_config bad_configs[] = {
 	{ "user depth above cap", m_udepth, EINVAL },
 	{ "stack bytes without flag", m_stack_noflag, EINVAL },
 	{ "stack bytes not multiple of 8", m_stack_odd, EINVAL },
+	{ "stack copy without user regs", m_stack_noregs, EINVAL },
 	{ "stack bytes above cap", m_stack_big, EINVAL },
 	{ "wakeup above ring size", m_wakeup, EINVAL },
 	{ "empty cpu mask", m_mask_empty, EINVAL },

@@ -13,6 +13,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <poll.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include "kselftest_harness.h"
 #include "helpers.h"
 
@@ -221,6 +226,100 @@ TEST_F(rings, mapping_outlives_close)
 	}
 	ring_unmap(&r);
 	self->fd = fd2;
+}
+
+struct faulting_configure {
+	int fd;
+	void *arg;
+	long ret;
+};
+
+static void *configure_thread(void *p)
+{
+	struct faulting_configure *fc = p;
+
+	fc->ret = ioctl(fc->fd, SONDE_IOC_CONFIGURE, fc->arg);
+	return NULL;
+}
+
+struct mapper {
+	int fd;
+	off_t off;
+	size_t len;
+	void *addr;
+};
+
+static void *mmap_thread(void *p)
+{
+	struct mapper *m = p;
+
+	m->addr = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       m->fd, m->off);
+	return NULL;
+}
+
+/*
+ * CONFIGURE parked in a page fault on its own argument (userfaultfd) must
+ * not hold anything mmap() of a ring waits for: ->mmap() runs under the
+ * mmap lock, which the fault needs.  Both complete once the fault is
+ * resolved; a lock inversion would leave them stuck.
+ */
+TEST_F(rings, mmap_while_configure_faults)
+{
+	struct faulting_configure fc = { .fd = self->fd };
+	struct mapper m = { .fd = self->fd, .len = self->psz,
+			    .off = ring_offset(&self->info, 0, true) };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffdio_copy copy;
+	struct pollfd pfd;
+	struct uffd_msg msg;
+	struct sonde_config cfg;
+	pthread_t a, b;
+	void *page, *src;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, self->psz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (uintptr_t)page;
+	reg.range.len = self->psz;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	fc.arg = page;
+	ASSERT_EQ(0, pthread_create(&a, NULL, configure_thread, &fc));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	/* CONFIGURE now waits in the fault. */
+	ASSERT_EQ(0, pthread_create(&b, NULL, mmap_thread, &m));
+	usleep(200000);
+
+	config_init(&cfg, 100, PAGES);
+	src = aligned_alloc(self->psz, self->psz);
+	ASSERT_NE(NULL, src);
+	memset(src, 0, self->psz);
+	memcpy(src, &cfg, sizeof(cfg));
+	copy.dst = (uintptr_t)page;
+	copy.src = (uintptr_t)src;
+	copy.len = self->psz;
+	copy.mode = 0;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	EXPECT_EQ(0, fc.ret);
+	EXPECT_NE(MAP_FAILED, m.addr);
+	if (m.addr != MAP_FAILED)
+		munmap(m.addr, self->psz);
+	free(src);
+	munmap(page, self->psz);
+	close(uffd);
 }
 
 TEST_HARNESS_MAIN

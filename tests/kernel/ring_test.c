@@ -114,6 +114,55 @@ TEST_F(ring, stalled_reader_accounting)
 	EXPECT_GT(total_lost, 0);
 }
 
+/*
+ * Stalled until STOP, so no LOST record fits at STOP: after the drain,
+ * GET_STATS writes it, and a second drain closes the accounting.
+ */
+TEST_F(ring, lost_record_after_stop)
+{
+	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 1000,
+				 self->info.min_ring_pages, 0));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	usleep(300000);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	drain(self->rings, self->c, self->nr);
+	ASSERT_EQ(0, dev_stats(self->fd, &self->info, self->st));
+	drain(self->rings, self->c, self->nr);
+	for (int cpu = 0; cpu < nr_online_cpus(); cpu++) {
+		struct sonde_cpu_stats *st = &self->st[cpu];
+		struct drain_counts *c = &self->c[cpu];
+
+		EXPECT_GT(lost_sum(st), 0);
+		EXPECT_EQ(1, c->lost_records);
+		EXPECT_EQ(lost_sum(st), c->lost);
+		EXPECT_EQ(st->samples, c->samples + c->lost);
+	}
+}
+
+/*
+ * A watermark below the size of a LOST record: the first record after a
+ * loss is LOST + SAMPLE, and that crossing must wake the poller too.
+ */
+TEST_F(ring, poll_wakes_after_loss)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+
+	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 1000,
+				 self->info.min_ring_pages, 8));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (int round = 0; round < 3; round++) {
+		uint64_t t0;
+
+		usleep(300000);		/* overflow: samples get lost */
+		drain(self->rings, self->c, self->nr);
+		t0 = mono_ns();
+		EXPECT_EQ(1, poll(&pfd, 1, 2000));
+		EXPECT_LT(mono_ns() - t0, 500000000ull)
+			TH_LOG("round %d: woken late or not at all", round);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+}
+
 /* The consumer position is untrusted: garbage only loses its own data. */
 TEST_F(ring, hostile_tail)
 {

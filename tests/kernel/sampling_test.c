@@ -115,7 +115,7 @@ static void keep_time(const struct sonde_sample *s, void *arg)
 {
 	struct times *t = arg;
 
-	if (t->n < sizeof(t->t) / sizeof(t->t[0]))
+	if (t->n < ARRAY_SIZE(t->t))
 		t->t[t->n++] = s->time_ns;
 }
 
