@@ -347,8 +347,8 @@ struct sonde_record_header {
 #define SONDE_SAMPLE_USER_TRUNCATED	(1U << 1) /* user chain hit max depth */
 #define SONDE_SAMPLE_KERNEL_HIDDEN	(1U << 2) /* kernel addresses withheld */
 #define SONDE_SAMPLE_USER_REGS		(1U << 3) /* user_sp/bp are valid */
-#define SONDE_SAMPLE_KTHREAD		(1U << 4) /* no user side: kernel thread,
-						   * io_uring or vhost worker */
+/* no user side: a kernel thread, or an io_uring or vhost worker */
+#define SONDE_SAMPLE_KTHREAD		(1U << 4)
 
 /**
  * struct sonde_sample - SONDE_RECORD_SAMPLE

@@ -99,7 +99,10 @@ int cmd_export(int argc, char **argv)
 		if (err)
 			unlink(tmp);
 	}
-	if (err)
+	/* The reader went away (sonde export | head): not our failure. */
+	if (err == -EPIPE && !output)
+		err = 0;
+	else if (err)
 		pr_err("exporting %s: %s", input, strerror(-err));
 out_free:
 	free(tmp);

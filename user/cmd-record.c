@@ -480,16 +480,27 @@ static int write_vdso(struct recorder *r)
 
 /* ---- steady state ---- */
 
-static int note_pid(struct recorder *r, __u32 pid)
+/* Returns 1 when @pid is new, 0 when it was seen before. */
+static int mark_seen(struct recorder *r, __u32 pid)
 {
-	__u32 *p;
-
-	if (!pid || hmap__find(&r->seen, hash_u64(pid),
-			       (void *)(unsigned long)pid))
+	if (hmap__find(&r->seen, hash_u64(pid), (void *)(unsigned long)pid))
 		return 0;
 	if (hmap__insert(&r->seen, hash_u64(pid), (void *)(unsigned long)pid,
 			 NULL))
 		return -ENOMEM;
+	return 1;
+}
+
+static int note_pid(struct recorder *r, __u32 pid)
+{
+	__u32 *p;
+	int err;
+
+	if (!pid)
+		return 0;
+	err = mark_seen(r, pid);
+	if (err <= 0)
+		return err;
 	if (r->nr_pending == r->cap_pending) {
 		r->cap_pending = r->cap_pending ? r->cap_pending * 2 : 64;
 		p = realloc(r->pending, r->cap_pending * sizeof(*p));
@@ -598,7 +609,27 @@ static void reap_child(struct recorder *r)
 	}
 }
 
-/* After exec the child's own image is what gets sampled: snapshot it. */
+/*
+ * Until it execs, the child is a copy of us, and it is sampled from START
+ * on: the samples of its way into execve() need this image, not the one
+ * it execs.  It is blocked reading go_fd, so its maps cannot change before
+ * we let it go, and the snapshot's time is after any sample of it so far.
+ */
+static int snapshot_pre_exec(struct recorder *r)
+{
+	int err = snapshot(r, r->child, SREC_PROC_PRE_EXEC);
+
+	/* Its first drained samples need no snapshot of their own. */
+	if (!err)
+		err = mark_seen(r, r->child);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * After exec the child's own image is what gets sampled: snapshot it.  The
+ * exec pipe is close-on-exec: EOF means the exec is done, so the snapshot
+ * taken right after it is after the exec too.
+ */
 static int wait_exec(struct recorder *r)
 {
 	int e = 0;
@@ -808,6 +839,9 @@ static int record(struct recorder *r)
 		return err;
 	}
 	if (r->o->command) {
+		err = snapshot_pre_exec(r);
+		if (err)
+			goto out_write_err;
 		/* Sampling runs: let the child exec. */
 		if (write(r->go_fd, "g", 1) != 1)
 			err = -errno;

@@ -82,12 +82,17 @@ static void print_sample(const struct sample_view *v, __u64 period)
 	unsigned int i;
 
 	print_comm(v->comm[0] ? v->comm : ":");
-	/* perf's layout, trailing space included: parsers expect it. */
-	printf(" %5u/%-5u [%03u] %5llu.%06llu: %10llu cpu-clock: \n",
+	/*
+	 * perf's layout, trailing space after "cpu-clock:" included:
+	 * stackcollapse-perf.pl and friends match on it.  The newline is a
+	 * separate putchar() so that space is not mistaken for a typo.
+	 */
+	printf(" %5u/%-5u [%03u] %5llu.%06llu: %10llu cpu-clock: ",
 	       s->pid, s->tid, s->cpu,
 	       (unsigned long long)(s->time_ns / 1000000000ULL),
 	       (unsigned long long)(s->time_ns % 1000000000ULL / 1000),
 	       (unsigned long long)period);
+	putchar('\n');
 	for (i = 0; i < v->nr_frames; i++) {
 		const struct frame *f = &v->frames[i];
 

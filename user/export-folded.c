@@ -150,10 +150,11 @@ int export_folded(struct session *s, FILE *out)
 	}
 	if (!err) {
 		qsort(lines, nr, sizeof(*lines), cmp_line);
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < nr && !ferror(out); i++)
 			fprintf(out, "%s\n", lines[i]);
-		if (ferror(out))
-			err = -EIO;
+		/* -EPIPE lets the caller tell a closed reader from a failure. */
+		if (ferror(out) || fflush(out))
+			err = errno == EPIPE ? -EPIPE : -EIO;
 	}
 	for (i = 0; i < nr; i++)
 		free(lines[i]);

@@ -86,6 +86,7 @@ struct srec_records {
 #define SREC_PROC_FINAL		(1U << 0) /* taken when the session ended */
 #define SREC_PROC_EXEC		(1U << 1) /* taken after -- COMMAND exec'ed */
 #define SREC_PROC_NO_MAPS	(1U << 2) /* maps unreadable (gone, kthread) */
+#define SREC_PROC_PRE_EXEC	(1U << 3) /* -- COMMAND before its exec */
 
 #define SREC_BUILD_ID_MAX	20
 

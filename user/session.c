@@ -6,10 +6,13 @@
  * is snapshotted only once its first samples were drained), so loading
  * walks the file once for metadata and then once per pass over records.
  *
- * A process can have several snapshots (first seen, after exec, at the
- * end).  A sample uses the first snapshot taken at or after its time,
- * else the last one: that is the image the process ran when sampled, as
- * long as it did not exec twice in between.
+ * A process can have several snapshots (before and after the exec of
+ * -- COMMAND, first seen, at the end).  A sample uses the first snapshot
+ * taken at or after its time, else the last one: that is the image the
+ * process ran when sampled, as long as it did not exec in between.  Around
+ * an exec, time alone cannot tell the two images apart (record only sees
+ * the exec once it is over), so when the sample's user address is not
+ * mapped in that snapshot, the nearest snapshot in time that maps it wins.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -532,6 +535,37 @@ static const struct map *find_map(const struct snapshot *sn, __u64 addr)
 	return NULL;
 }
 
+/*
+ * find_map_near - the mapping of @addr in snapshot @gen of @p or, failing
+ * that, in the snapshot nearest to it (earlier ones first at equal
+ * distance: an image that was replaced is likelier than one to come).
+ * *@found tells which snapshot held it.
+ */
+static const struct map *find_map_near(const struct proc *p, unsigned int gen,
+				       __u64 addr, unsigned int *found)
+{
+	const struct map *m;
+	unsigned int d;
+
+	for (d = 0; d < p->nr_snaps; d++) {
+		if (d <= gen) {
+			m = find_map(&p->snaps[gen - d], addr);
+			if (m) {
+				*found = gen - d;
+				return m;
+			}
+		}
+		if (d && gen + d < p->nr_snaps) {
+			m = find_map(&p->snaps[gen + d], addr);
+			if (m) {
+				*found = gen + d;
+				return m;
+			}
+		}
+	}
+	return NULL;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -549,13 +583,10 @@ static const struct frame_id *resolve_user(struct session *s,
 	const char *name;
 	char buf[300];
 	__u64 vaddr;
-	unsigned int i;
+	unsigned int found;
 
-	if (p && p->nr_snaps) {
-		m = find_map(&p->snaps[gen], addr);
-		for (i = 0; !m && i < p->nr_snaps; i++)
-			m = find_map(&p->snaps[i], addr);
-	}
+	if (p && p->nr_snaps)
+		m = find_map_near(p, gen, addr, &found);
 	if (!m)
 		return get_frame_id(s, UNKNOWN, UNKNOWN, false, false);
 	d = get_dso(s, m);
@@ -571,8 +602,15 @@ static const struct frame_id *resolve_user(struct session *s,
 	return get_frame_id(s, buf, m->path, false, false);
 }
 
+/*
+ * find_proc - the process of a sample and, in *@gen, the snapshot that
+ * describes it at @time_ns (see the top of this file).  @user_addr, the
+ * sample's innermost user address (0: none), settles the choice when the
+ * snapshot picked by time does not map it.
+ */
 static const struct proc *find_proc(struct session *s, __u32 pid,
-				    __u64 time_ns, unsigned int *gen)
+				    __u64 time_ns, __u64 user_addr,
+				    unsigned int *gen)
 {
 	const struct proc *p = hmap__find(&s->procs, hash_u64(pid),
 					  (void *)(unsigned long)pid);
@@ -585,6 +623,9 @@ static const struct proc *find_proc(struct session *s, __u32 pid,
 		if (p->snaps[i].time_ns >= time_ns)
 			break;
 	*gen = i < p->nr_snaps ? i : p->nr_snaps - 1;
+	/* Mapped nowhere: the choice by time stands. */
+	if (user_addr && find_map_near(p, *gen, user_addr, &i))
+		*gen = i;
 	return p;
 }
 
@@ -650,7 +691,8 @@ int session__resolve(struct session *s, const struct sonde_sample *raw,
 		s->frames = f;
 		s->frames_cap = nk + nu + 1;
 	}
-	p = find_proc(s, raw->pid, raw->time_ns, &gen);
+	p = find_proc(s, raw->pid, raw->time_ns,
+		      nu ? raw->frames[raw->nr_kernel] : user_leaf, &gen);
 	for (i = 0; i < nk; i++) {
 		__u64 a = raw->nr_kernel ? raw->frames[i] : raw->ip;
 

@@ -19,6 +19,28 @@ check() {
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
+# "pid cpu" of every sample of a recording, from sonde script's headers.
+script_pids_cpus() {
+	sonde script -i "$1" 2>/dev/null | awk '/ cpu-clock: $/ {
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); pid = a[1] }
+			if ($i ~ /^\[[0-9]+\]$/) cpu = substr($i, 2, length($i) - 2) + 0
+		}
+		print pid, cpu }'
+}
+# The "# samples: N" of a report.
+report_samples() {
+	sed -n 's/^# samples: \([0-9]*\).*/\1/p' "$1" | head -n1
+}
+# Wait up to $2 seconds for a file matching glob $1 to exist.
+wait_for() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		compgen -G "$1" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # The samples of a folded file whose stack contains frame $2.
 folded_count() {
 	awk -v f=";$2" 'index($0, f ";") || substr($0, length($0) - length($NF) - length(f), length(f)) == f {
@@ -79,6 +101,133 @@ check "SIGINT: the recording reports $n samples (exit $rc)" \
 	test $rc -eq 0 -a "${n:-0}" -gt 0
 check "SIGINT: the recording is complete (no warning)" test ! -s "$out/int.err"
 
-# 5. For the host-side comparison.
+# 5. Samples of the command before its exec are symbolized in the image
+# that ran them (the pre-exec copy of sonde), not left [unknown].
+unk=$(grep -c '\[unknown\] (\[unknown\])' "$out/split.script")
+check "command: no frame outside every mapping ($unk)" test "$unk" -eq 0
+
+# 6. -a -d 1 ends by itself and sees several processes, idle included.
+"$wl/split" 4 >/dev/null &
+bg=$!
+start=$(date +%s)
+timeout 60 sonde record -q -a -d 1 -o "$out/all.data" 2>"$out/all.err"
+rc=$?
+secs=$(($(date +%s) - start))
+check "-a -d 1: exits 0 by itself within 15 s (exit $rc, ${secs}s)" \
+	test $rc -eq 0 -a $secs -le 15 -a ! -s "$out/all.err"
+script_pids_cpus "$out/all.data" >"$out/all.pids"
+npids=$(cut -d' ' -f1 "$out/all.pids" | sort -u | wc -l)
+check "-a: samples of $npids pids, idle (pid 0) and the workload among them" \
+	test "$npids" -ge 3 -a -n "$(awk '$1 == 0' "$out/all.pids" | head -n1)" \
+	-a -n "$(awk -v p=$bg '$1 == p' "$out/all.pids" | head -n1)"
+sonde report -i "$out/all.data" --sort comm >"$out/all.report" 2>&1
+check "-a: report lists swapper" grep -q ' swapper$' "$out/all.report"
+
+# 7. -C 0: only CPU 0, while the workload keeps both CPUs busy.
+"$wl/split" 3 >/dev/null &
+bg2=$!
+sonde record -q -a -C 0 -d 1 -o "$out/cpu0.data" 2>"$out/cpu0.err"
+rc=$?
+script_pids_cpus "$out/cpu0.data" >"$out/cpu0.pids"
+n=$(wc -l <"$out/cpu0.pids")
+other=$(awk '$2 != 0' "$out/cpu0.pids" | wc -l)
+check "-C 0: $n samples, $other of them not on CPU 0 (exit $rc)" \
+	test $rc -eq 0 -a "$n" -gt 0 -a "$other" -eq 0
+wait $bg $bg2
+
+# 8. -p PID: only that process, and recording ends when it exits.
+"$wl/split" 2 >/dev/null &
+bg=$!
+start=$(date +%s)
+timeout 60 sonde record -q -p $bg -o "$out/pid.data" 2>"$out/pid.err"
+rc=$?
+secs=$(($(date +%s) - start))
+wait $bg
+script_pids_cpus "$out/pid.data" >"$out/pid.pids"
+n=$(wc -l <"$out/pid.pids")
+other=$(awk -v p=$bg '$1 != p' "$out/pid.pids" | wc -l)
+check "-p: ends when the process exits (exit $rc, ${secs}s)" \
+	test $rc -eq 0 -a $secs -le 20
+check "-p: $n samples, $other of them from other pids" \
+	test "$n" -gt 100 -a "$other" -eq 0
+sonde export -i "$out/pid.data" >"$out/pid.folded" 2>/dev/null
+check "-p: the workload's functions are named" \
+	grep -q ';three_quarters ' "$out/pid.folded"
+
+# 9. --no-io-uring: poll() and pwrite() give the same kind of recording.
+sonde record -q -g --no-io-uring -o "$out/nouring.data" -- "$wl/split" 2 \
+	>/dev/null 2>"$out/nouring.err"
+rc=$?
+check "--no-io-uring: exit $rc, no diagnostics" \
+	test $rc -eq 0 -a ! -s "$out/nouring.err"
+sonde report -i "$out/nouring.data" >"$out/nouring.report" 2>"$out/nouring.rerr"
+n=$(report_samples "$out/nouring.report")
+sonde export -i "$out/nouring.data" >"$out/nouring.folded" 2>/dev/null
+three=$(folded_count "$out/nouring.folded" three_quarters)
+one=$(folded_count "$out/nouring.folded" one_quarter)
+pct=$(awk -v a="$three" -v b="$one" 'BEGIN { if (a + b) printf "%.1f", 100 * a / (a + b); else print 0 }')
+check "--no-io-uring: complete, $n samples, split $pct% (70..80)" \
+	awk -v n="${n:-0}" -v p="$pct" -v e="$(wc -c <"$out/nouring.rerr")" \
+	'BEGIN { exit !(n > 500 && p >= 70 && p <= 80 && e == 0) }'
+
+# 10. SIGTERM to record of a command: complete file, command terminated.
+sonde record -q -o "$out/term.data" -- \
+	sh -c 'echo $$ >"$0"; exec "$1" 30' "$out/term.pid" "$wl/split" \
+	>/dev/null 2>"$out/term.err" &
+rec=$!
+wait_for "$out/term.pid" 20
+sleep 1
+kill -TERM $rec
+wait $rec
+rc=$?
+child=$(cat "$out/term.pid" 2>/dev/null)
+check "SIGTERM: record exits 0 (got $rc)" test $rc -eq 0 -a ! -s "$out/term.err"
+check "SIGTERM: the command ($child) was terminated" \
+	test -n "$child" -a ! -d "/proc/${child:-none}"
+sonde report -i "$out/term.data" >"$out/term.report" 2>"$out/term.rerr"
+rc=$?
+n=$(report_samples "$out/term.report")
+check "SIGTERM: complete recording, $n samples (exit $rc)" \
+	test $rc -eq 0 -a "${n:-0}" -gt 0 -a ! -s "$out/term.rerr"
+
+# 11. An unwritable output (the read-only host root) fails cleanly.
+sonde record -q -a -d 1 -o /usr/sonde-e2e.data 2>"$out/rofs.err"
+rc=$?
+lines=$(wc -l <"$out/rofs.err")
+check "unwritable -o: exit $rc, one line of error" \
+	test $rc -eq 1 -a "$lines" -eq 1
+check "unwritable -o: the line says why" grep -q '^sonde: .*Read-only' "$out/rofs.err"
+check "unwritable -o: nothing left behind" \
+	test -z "$(compgen -G '/usr/sonde-e2e.data*')"
+
+# 12. A recording cut in half still reports, with exactly one warning.
+size=$(stat -c %s "$out/int.data")
+head -c $((size / 2)) "$out/int.data" >"$out/half.data"
+sonde report -i "$out/half.data" >"$out/half.report" 2>"$out/half.err"
+rc=$?
+n=$(report_samples "$out/half.report")
+check "cut in half: reports $n samples (exit $rc)" \
+	test $rc -eq 0 -a "${n:-0}" -gt 0
+check "cut in half: exactly one warning" \
+	test "$(wc -l <"$out/half.err")" -eq 1 -a \
+	"$(grep -cE 'warning: .*(truncated|cut short) at byte' "$out/half.err")" -eq 1
+
+# 13. A second record while one runs: a clear "busy" error, no file.
+sonde record -q -a -d 4 -o "$out/busy1.data" 2>"$out/busy1.err" &
+rec=$!
+wait_for "$out/busy1.data.tmp-*" 20
+sonde record -q -a -d 1 -o "$out/busy2.data" 2>"$out/busy2.err"
+rc=$?
+wait $rec
+rc1=$?
+check "busy: the second record fails (exit $rc), the first completes ($rc1)" \
+	test $rc -eq 1 -a $rc1 -eq 0 -a -s "$out/busy1.data"
+check "busy: one line saying so, no file" \
+	test "$(wc -l <"$out/busy2.err")" -eq 1 -a ! -e "$out/busy2.data" \
+	-a -z "$(compgen -G "$out/busy2.data.tmp-*")"
+grep -q 'is busy' "$out/busy2.err" || sed 's/^/# /' "$out/busy2.err"
+check "busy: the error names the cause" grep -q 'busy: another sonde record' "$out/busy2.err"
+
+# 14. For the host-side comparison.
 sonde report -i "$out/split.data" >"$out/split.report.guest" 2>/dev/null
 exit 0

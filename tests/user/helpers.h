@@ -74,14 +74,20 @@ static inline int add_session(struct rec_writer *w, __u32 freq)
 				       sizeof(ss));
 }
 
-/* One process snapshot with at most one mapping (path NULL: none). */
-static inline int add_process(struct rec_writer *w, __u32 pid,
-			      const char *comm, __u64 time_ns,
-			      const char *path, __u64 start, __u64 end,
-			      __u64 pgoff, const unsigned char *bid,
-			      unsigned int bid_size)
+/*
+ * One process snapshot with SREC_PROC_* @flags and at most one mapping
+ * (path NULL: none).
+ */
+static inline int add_process_flags(struct rec_writer *w, __u32 pid,
+				    const char *comm, __u64 time_ns,
+				    __u32 flags, const char *path,
+				    __u64 start, __u64 end, __u64 pgoff,
+				    const unsigned char *bid,
+				    unsigned int bid_size)
 {
-	struct srec_process ph = { .pid = pid, .time_ns = time_ns };
+	struct srec_process ph = {
+		.pid = pid, .time_ns = time_ns, .flags = flags,
+	};
 	struct srec_map m = { .start = start, .end = end, .pgoff = pgoff };
 	struct buf b = { 0 };
 	int err;
@@ -105,6 +111,16 @@ static inline int add_process(struct rec_writer *w, __u32 pid,
 					      b.len);
 	buf__free(&b);
 	return err;
+}
+
+static inline int add_process(struct rec_writer *w, __u32 pid,
+			      const char *comm, __u64 time_ns,
+			      const char *path, __u64 start, __u64 end,
+			      __u64 pgoff, const unsigned char *bid,
+			      unsigned int bid_size)
+{
+	return add_process_flags(w, pid, comm, time_ns, 0, path, start, end,
+				 pgoff, bid, bid_size);
 }
 
 static inline int add_end(struct rec_writer *w, __u64 samples, __u64 lost)
@@ -182,6 +198,43 @@ static inline int run_sonde(char *const argv[], const char *cwd,
 	out->len--;
 	err->len--;
 	close(ofd);
+	close(efd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * run_sonde_closed_stdout - like run_sonde(), in the working directory, but
+ * with stdout a pipe nobody reads (as in `sonde script | head`, once head
+ * has exited).  Captures stderr; returns the exit status or -1.
+ */
+static inline int run_sonde_closed_stdout(char *const argv[], struct buf *err)
+{
+	char *efile;
+	int status, efd, p[2];
+	pid_t pid;
+
+	if (asprintf(&efile, "/tmp/sonde-err.%d", (int)getpid()) < 0)
+		return -1;
+	efd = open(efile, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	unlink(efile);
+	free(efile);
+	if (efd < 0 || pipe(p))
+		return -1;
+	close(p[0]);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(efd, 2);
+		execv(SONDE_BIN, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	waitpid(pid, &status, 0);
+	err->len = 0;
+	lseek(efd, 0, SEEK_SET);
+	drain_fd(efd, err);
+	buf__append(err, "", 1);
+	err->len--;
 	close(efd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -234,6 +234,13 @@ static const char *row(const char *report, const char *needle)
 	return p;
 }
 
+/* The total%, self% and sample count a report row starts with. */
+static bool parse_row(const char *r, double *total, double *selfp,
+		      unsigned long long *n)
+{
+	return r && sscanf(r, " %lf%% %lf%% %llu", total, selfp, n) == 3;
+}
+
 TEST_F(rec, report_table)
 {
 	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
@@ -251,20 +258,20 @@ TEST_F(rec, report_table)
 
 	r = row(self->out.data, "[.] fixture_leaf");
 	ASSERT_NE(NULL, r) TH_LOG("%s", self->out.data);
-	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &self_n));
+	ASSERT_TRUE(parse_row(r, &total, &selfp, &self_n));
 	EXPECT_EQ(specs[0].count, self_n);
 	EXPECT_NE(NULL, strstr(r, FIXTURE_BIN));
 
 	r = row(self->out.data, "[k] kfn_b");
 	ASSERT_NE(NULL, r);
-	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &self_n));
+	ASSERT_TRUE(parse_row(r, &total, &selfp, &self_n));
 	EXPECT_EQ(specs[1].count, self_n);
 	EXPECT_NE(NULL, strstr(r, "[kernel.kallsyms]"));
 
 	/* fixture_top is never a leaf but for spec 3: self 1, total 9. */
 	r = row(self->out.data, "[.] fixture_top");
 	ASSERT_NE(NULL, r);
-	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &self_n));
+	ASSERT_TRUE(parse_row(r, &total, &selfp, &self_n));
 	EXPECT_EQ(1, self_n);
 	EXPECT_LT(fabs_diff(total, 100.0 * 9 / total_samples()), 0.01);
 }
@@ -284,18 +291,18 @@ TEST_F(rec, report_children_and_filters)
 	/* main is only a caller: listed with --children, at 100%. */
 	r = row(self->out.data, "[.] main");
 	ASSERT_NE(NULL, r) TH_LOG("%s", self->out.data);
-	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &n));
+	ASSERT_TRUE(parse_row(r, &total, &selfp, &n));
 	EXPECT_EQ(0, n);
 	EXPECT_LT(fabs_diff(total, 100.0), 0.01);
 
 	ASSERT_EQ(0, run_sonde(argv2, NULL, &self->out, &self->err));
 	r = row(self->out.data, "fixture\n");
 	ASSERT_NE(NULL, r) TH_LOG("%s", self->out.data);
-	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &n));
+	ASSERT_TRUE(parse_row(r, &total, &selfp, &n));
 	EXPECT_EQ(9, n);
 	r = row(self->out.data, "swapper\n");
 	ASSERT_NE(NULL, r);
-	ASSERT_EQ(3, sscanf(r, " %lf%% %lf%% %llu", &total, &selfp, &n));
+	ASSERT_TRUE(parse_row(r, &total, &selfp, &n));
 	EXPECT_EQ(2, n);
 }
 
@@ -319,9 +326,14 @@ TEST_F(rec, script_layout)
 	}
 	EXPECT_EQ(total_samples(), headers);
 	EXPECT_EQ(5 * 4 + 3 * 5 + 2 * 2 + 1 * 2 + 1, frames);
-	/* perf script's layout, which stackcollapse-perf.pl parses. */
-	EXPECT_NE(NULL, strstr(self->out.data,
-			       "fixture   100/100   [000]     0.001001:    1000000 cpu-clock: \n"))
+	/*
+	 * perf script's layout, which stackcollapse-perf.pl parses,
+	 * including the space between "cpu-clock:" and the newline.
+	 */
+	snprintf(needle, sizeof(needle),
+		 "fixture   100/100   [000]     0.001001:    1000000 cpu-clock:%c\n",
+		 ' ');
+	EXPECT_NE(NULL, strstr(self->out.data, needle))
 		TH_LOG("%s", self->out.data);
 	snprintf(needle, sizeof(needle), "\t%16llx fixture_leaf+0x5 (%s)\n",
 		 USER(fixture_leaf, 5), FIXTURE_BIN);
@@ -392,6 +404,157 @@ TEST_F(rec, cut_short)
 	EXPECT_EQ(1, count_lines(self->err.data)) TH_LOG("%s", self->err.data);
 	EXPECT_NE(NULL, strstr(self->err.data, "truncated at byte"));
 	EXPECT_NE(NULL, strstr(self->out.data, "# samples: 12\n"));
+}
+
+/* Many distinct unknown processes: far more output than stdio buffers. */
+static int write_many(const char *path, unsigned int nr)
+{
+	unsigned char rec[1024];
+	struct rec_writer *w;
+	__u64 addr = 0x1234;
+	unsigned int i;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err)
+		return err;
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < nr; i++)
+		err = rec_writer__append_records(w, 0, rec,
+				make_sample(rec, 1000 + i, 0, 1000 + i,
+					    1000 + i, SONDE_CTX_USER,
+					    SONDE_SAMPLE_USER_REGS, NULL, 0,
+					    &addr, 1));
+	if (!err)
+		err = add_end(w, nr, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+/* `sonde script | head`: the reader leaving early is not an error. */
+TEST_F(rec, closed_stdout_is_quiet)
+{
+	char *scr[] = { "sonde", "script", "-i", self->path, NULL };
+	char *exp[] = { "sonde", "export", "-i", self->path, NULL };
+
+	/* Over 64 KiB of output either way: writes fail before exit. */
+	ASSERT_EQ(0, write_many(self->path, 4000));
+	EXPECT_EQ(0, run_sonde_closed_stdout(scr, &self->err));
+	EXPECT_EQ(0, self->err.len) TH_LOG("script: %s", self->err.data);
+	EXPECT_EQ(0, run_sonde_closed_stdout(exp, &self->err));
+	EXPECT_EQ(0, self->err.len) TH_LOG("export: %s", self->err.data);
+}
+
+/*
+ * Which snapshot a sample uses.  pid 300 runs as record's -- COMMAND
+ * does: a copy of sonde (PRE_EXEC snapshot at 2000) execs the command
+ * (EXEC snapshot at 5000, the image mapped elsewhere; FINAL at 9000).
+ * pid 301 keeps one mapping under two comms, so only the time can
+ * tell its snapshots apart.
+ */
+#define EXEC_BASE	(MAP_START + 0x1000000)
+#define EXEC_USER(sym)	(EXEC_BASE + (SYM_##sym - TEXT_VADDR) + 5)
+
+static const struct {
+	__u32 pid;
+	__u64 time_ns;
+	__u64 addr;
+	unsigned int count;
+} timed[] = {
+	/* Before the pre-exec snapshot: it is the first one after. */
+	{ 300, 1500, USER(fixture_leaf, 5), 1 },
+	/* Between the two: by time the EXEC one, by address the old image. */
+	{ 300, 3000, USER(fixture_mid, 5), 2 },
+	{ 300, 4000, EXEC_USER(fixture_leaf), 4 },
+	{ 300, 6000, EXEC_USER(fixture_top), 3 },
+	{ 301, 1000, USER(fixture_leaf, 5), 5 },
+	{ 301, 4000, USER(fixture_leaf, 5), 6 },
+	/* After every snapshot: the last one. */
+	{ 301, 7000, USER(fixture_leaf, 5), 7 },
+};
+
+static const char timed_folded[] =
+	"fixture;fixture_leaf 4\n"
+	"fixture;fixture_top 3\n"
+	"new;fixture_leaf 13\n"
+	"old;fixture_leaf 5\n"
+	"sonde;fixture_leaf 1\n"
+	"sonde;fixture_mid 2\n";
+
+static int write_timed(const char *path)
+{
+	unsigned char rec[1024];
+	struct rec_writer *w;
+	unsigned int i, j, n = 0;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err)
+		return err;
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < ARRAY_SIZE(timed); i++) {
+		for (j = 0; !err && j < timed[i].count; j++) {
+			size_t len = make_sample(rec, timed[i].time_ns + j, 0,
+						 timed[i].pid, timed[i].pid,
+						 SONDE_CTX_USER,
+						 SONDE_SAMPLE_USER_REGS, NULL,
+						 0, &timed[i].addr, 1);
+
+			err = rec_writer__append_records(w, 0, rec, len);
+			n++;
+		}
+	}
+	/* In the order record writes them: EXEC and FINAL after samples. */
+	if (!err)
+		err = add_process_flags(w, 300, "sonde", 2000,
+					SREC_PROC_PRE_EXEC, FIXTURE_BIN,
+					MAP_START, MAP_END, TEXT_OFFSET,
+					NULL, 0);
+	if (!err)
+		err = add_process_flags(w, 300, "fixture", 5000,
+					SREC_PROC_EXEC, FIXTURE_BIN, EXEC_BASE,
+					EXEC_BASE + 0x10000, TEXT_OFFSET,
+					NULL, 0);
+	if (!err)
+		err = add_process_flags(w, 300, "fixture", 9000,
+					SREC_PROC_FINAL, FIXTURE_BIN,
+					EXEC_BASE, EXEC_BASE + 0x10000,
+					TEXT_OFFSET, NULL, 0);
+	if (!err)
+		err = add_process_flags(w, 301, "new", 5000, SREC_PROC_FINAL,
+					FIXTURE_BIN, MAP_START, MAP_END,
+					TEXT_OFFSET, NULL, 0);
+	if (!err)
+		err = add_process_flags(w, 301, "old", 2000, 0, FIXTURE_BIN,
+					MAP_START, MAP_END, TEXT_OFFSET,
+					NULL, 0);
+	if (!err)
+		err = add_end(w, n, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+TEST_F(rec, snapshot_by_time)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+
+	ASSERT_EQ(0, write_timed(self->path));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_STREQ(timed_folded, self->out.data);
+	EXPECT_EQ(0, self->err.len) TH_LOG("%s", self->err.data);
 }
 
 TEST_HARNESS_MAIN
