@@ -84,38 +84,55 @@ static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
  * address} at rbp.  Frames must lie above the user SP and grow upward, so
  * the walk ends on garbage instead of looping; a frame that cannot be read
  * without faulting ends it too.
+ *
+ * The first frame is read with copy_from_user_nofault(), which also checks
+ * that current's mm is the one loaded (nmi_uaccess_okay(), which modules
+ * cannot call); that cannot change while this interrupt runs.  The other
+ * frames are read with page faults disabled through unsafe_get_user(): two
+ * plain loads in one user-access window per frame instead of a full copy
+ * routine per frame.
  */
 static u32 user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
 		      bool *truncated)
 {
+	const unsigned long __user *ufp;
 	unsigned long fp = uregs->bp;
-	unsigned long sp = uregs->sp;
+	unsigned long frame[2];
 	u32 n = 0;
 
 	if (!max)
 		return 0;
 	frames[n++] = uregs->ip;
-	if (!user_64bit_mode(uregs))
+	if (!user_64bit_mode(uregs) || !fp || (fp & (sizeof(long) - 1)) ||
+	    fp < uregs->sp)
 		return n;
-	while (fp) {
-		unsigned long frame[2];
+	if (copy_from_user_nofault(frame, (const void __user *)fp,
+				   sizeof(frame)))
+		return n;
 
-		if ((fp & (sizeof(long) - 1)) || fp < sp)
-			break;
-		if (copy_from_user_nofault(frame, (const void __user *)fp,
-					   sizeof(frame)))
-			break;
-		if (!frame[1])
-			break;
+	pagefault_disable();
+	while (frame[1]) {
 		if (n >= max) {
 			*truncated = true;
 			break;
 		}
 		frames[n++] = frame[1];
-		if (frame[0] <= fp)
+		if (frame[0] <= fp || (frame[0] & (sizeof(long) - 1)))
 			break;
 		fp = frame[0];
+		ufp = (const unsigned long __user *)fp;
+		if (!user_read_access_begin(ufp, sizeof(frame)))
+			break;
+		unsafe_get_user(frame[0], ufp, out_fault);
+		unsafe_get_user(frame[1], ufp + 1, out_fault);
+		user_read_access_end();
 	}
+	pagefault_enable();
+	return n;
+
+out_fault:
+	user_read_access_end();
+	pagefault_enable();
 	return n;
 }
 
