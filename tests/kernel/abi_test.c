@@ -99,6 +99,45 @@ TEST_F(dev, info_sizes)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/* Bad argument pointers fault cleanly, whatever they point at. */
+TEST_F(dev, bad_pointers)
+{
+	static const unsigned long bad[] = {
+		0, 8, 0xffffffff81000000ul, 0xffff888000000000ul, ~0ul,
+	};
+	static const unsigned long cmds[] = {
+		SONDE_IOC_GET_INFO, SONDE_IOC_CONFIGURE, SONDE_IOC_GET_STATS,
+	};
+
+	for (size_t c = 0; c < ARRAY_SIZE(cmds); c++) {
+		for (size_t b = 0; b < ARRAY_SIZE(bad); b++) {
+			EXPECT_EQ(-1, ioctl(self->fd, cmds[c], bad[b]));
+			EXPECT_EQ(EFAULT, errno)
+				TH_LOG("cmd %#lx arg %#lx", cmds[c], bad[b]);
+		}
+	}
+}
+
+TEST_F(dev, stats_tail_zeroed)
+{
+	size_t big = sizeof(struct sonde_cpu_stats) + 64, n;
+	uint8_t *buf = malloc(big * self->info.nr_cpu_ids);
+	struct sonde_stats req = {
+		.size = sizeof(req),
+		.nr_cpus = self->info.nr_cpu_ids,
+		.stats_size = big,
+	};
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0xaa, big * self->info.nr_cpu_ids);
+	req.cpu_stats_ptr = (uintptr_t)buf;
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	/* No session yet: every byte, known or not, reads zero. */
+	for (n = 0; n < big * self->info.nr_cpu_ids; n++)
+		ASSERT_EQ(0, buf[n]) TH_LOG("byte %zu", n);
+	free(buf);
+}
+
 TEST_F(dev, unknown_commands)
 {
 	EXPECT_EQ(-1, ioctl(self->fd, _IO(SONDE_IOC_MAGIC, 0x7f), 0));
@@ -180,6 +219,12 @@ static void m_period_small(struct sonde_config *c, const struct sonde_info *i)
 	c->frequency = 0;
 	c->period_ns = i->min_period_ns - 1;
 }
+static void m_period_huge(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->frequency = 0;
+	c->period_ns = 1ull << 63;
+}
+
 static void m_pages_npot(struct sonde_config *c, const struct sonde_info *i)
 {
 	c->ring_pages = 3 * i->min_ring_pages;
@@ -282,6 +327,7 @@ static const struct bad_config bad_configs[] = {
 	{ "frequency above cap", m_freq_big, EINVAL },
 	{ "frequency and period", m_both, EINVAL },
 	{ "period below min", m_period_small, EINVAL },
+	{ "period with bit 63", m_period_huge, EINVAL },
 	{ "ring pages not pow2", m_pages_npot, EINVAL },
 	{ "ring pages above cap", m_pages_big, EINVAL },
 	{ "ring pages below min", m_pages_small, EINVAL },

@@ -12,6 +12,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <pthread.h>
 #include "kselftest_harness.h"
 #include "helpers.h"
 
@@ -101,6 +104,120 @@ TEST(rmmod_refused_while_mapped)
 	EXPECT_EQ(4 * info.page_size, r.meta->data_size);
 	ring_unmap(&r);
 	EXPECT_EQ(0, reload_module());
+}
+
+struct hammer {
+	int fd;
+	int which;
+	volatile bool *stop;
+	unsigned long calls;
+};
+
+static void *hammer_thread(void *p)
+{
+	struct hammer *h = p;
+	struct sonde_config cfg;
+	struct sonde_info info;
+
+	config_init(&cfg, 2000, 4);
+	dev_info(h->fd, &info);
+	while (!*h->stop) {
+		struct sonde_cpu_stats st[64];
+
+		switch (h->which % 4) {
+		case 0:
+			ioctl(h->fd, SONDE_IOC_START, 0);
+			break;
+		case 1:
+			ioctl(h->fd, SONDE_IOC_STOP, 0);
+			break;
+		case 2:
+			dev_configure(h->fd, &cfg);
+			break;
+		case 3:
+			if (info.nr_cpu_ids <= 64)
+				dev_stats(h->fd, &info, st);
+			break;
+		}
+		h->calls++;
+	}
+	return NULL;
+}
+
+/*
+ * START, STOP, CONFIGURE and GET_STATS from eight threads at once, then
+ * close while sampling may be on: no deadlock, no double start, and the
+ * device opens again at once.
+ */
+TEST(concurrent_control)
+{
+	struct hammer h[8];
+	pthread_t t[8];
+	volatile bool stop = false;
+	unsigned long calls = 0;
+	struct sonde_config cfg;
+	int fd = dev_open();
+
+	ASSERT_GE(fd, 0);
+	config_init(&cfg, 2000, 4);
+	ASSERT_EQ(0, dev_configure(fd, &cfg));
+	for (int i = 0; i < 8; i++) {
+		h[i] = (struct hammer){ .fd = fd, .which = i, .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer_thread, &h[i]));
+	}
+	usleep(1500000);
+	stop = true;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		calls += h[i].calls;
+	}
+	ksft_print_msg("%lu ioctls from 8 threads\n", calls);
+	EXPECT_GT(calls, 100);
+	close(fd);
+	fd = dev_open();
+	EXPECT_GE(fd, 0);
+	close(fd);
+}
+
+/* The owner killed mid-recording: release runs, the device opens again. */
+TEST(owner_killed)
+{
+	int ready[2], status, fd;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct sonde_info info;
+		struct sonde_config cfg;
+		struct test_ring r;
+		int cfd = dev_open();
+
+		if (cfd < 0 || dev_info(cfd, &info))
+			_exit(1);
+		config_init(&cfg, 2000, 8);
+		if (dev_configure(cfd, &cfg) ||
+		    ring_map(cfd, &info, 0, 8, &r) ||
+		    ioctl(cfd, SONDE_IOC_START, 0))
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			burn_cpu_ms(100);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	usleep(100000);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	fd = dev_open();
+	EXPECT_GE(fd, 0) TH_LOG("the killed owner's session was not released");
+	if (fd >= 0)
+		close(fd);
+	close(ready[0]);
 }
 
 static int set_online(int cpu, int on)

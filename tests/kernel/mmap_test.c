@@ -173,6 +173,25 @@ TEST_F(rings, data_is_mapped_twice)
 	ring_unmap(&r);
 }
 
+/* Two mappings of one ring show the same bytes. */
+TEST_F(rings, mapped_twice_by_one_process)
+{
+	struct test_ring a, b;
+
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &a));
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &b));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	burn_cpu_ms(50);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	EXPECT_NE(0, a.meta->data_head);
+	EXPECT_EQ(a.meta->data_head, b.meta->data_head);
+	EXPECT_EQ(0, memcmp(a.data, b.data, a.size));
+	a.ctrl->data_tail = 64;
+	EXPECT_EQ(64, b.ctrl->data_tail);
+	ring_unmap(&a);
+	ring_unmap(&b);
+}
+
 static sigjmp_buf segv_jmp;
 
 static void on_segv(int sig)
