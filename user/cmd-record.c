@@ -39,6 +39,9 @@
 #define FLUSH_NS		1000000000ULL
 #define CHUNK_SIZE		(1 << 20)
 #define NR_CHUNKS		8
+/* Re-snapshot backoff per process: first wait, and the longest. */
+#define RESNAP_MIN_NS		100000000ULL
+#define RESNAP_MAX_NS		8000000000ULL
 
 struct record_opts {
 	__u32 freq;
@@ -70,7 +73,7 @@ struct recorder {
 	struct sonde_loop *loop;
 	struct rec_writer *writer;
 	struct procmap *procmap;
-	struct hmap seen;	/* pids already snapshotted */
+	struct hmap seen;	/* pid -> struct seen_pid */
 	__u32 *pending;		/* pids to snapshot after this drain */
 	unsigned int nr_pending, cap_pending;
 	struct buf scratch;
@@ -480,27 +483,30 @@ static int write_vdso(struct recorder *r)
 
 /* ---- steady state ---- */
 
-/* Returns 1 when @pid is new, 0 when it was seen before. */
-static int mark_seen(struct recorder *r, __u32 pid)
+/*
+ * struct seen_pid - a process whose samples were drained.  Its snapshot is
+ * taken when first seen; a process maps more code later (the dynamic
+ * loader maps libc after exec, dlopen()), so a sample whose user IP lies
+ * outside the last snapshot's ranges asks for another one.  The backoff
+ * bounds that for code that is never in a snapshot (JIT, anonymous).
+ */
+struct seen_pid {
+	__u64 *ranges;		/* start, end pairs of the last snapshot */
+	unsigned int nr_ranges;
+	bool pending;		/* queued for a snapshot after this drain */
+	__u64 next_ns;		/* no re-snapshot for samples before this */
+	__u64 backoff_ns;
+};
+
+static struct seen_pid *find_seen(struct recorder *r, __u32 pid)
 {
-	if (hmap__find(&r->seen, hash_u64(pid), (void *)(unsigned long)pid))
-		return 0;
-	if (hmap__insert(&r->seen, hash_u64(pid), (void *)(unsigned long)pid,
-			 NULL))
-		return -ENOMEM;
-	return 1;
+	return hmap__find(&r->seen, hash_u64(pid), (void *)(unsigned long)pid);
 }
 
-static int note_pid(struct recorder *r, __u32 pid)
+static int queue_pid(struct recorder *r, __u32 pid)
 {
 	__u32 *p;
-	int err;
 
-	if (!pid)
-		return 0;
-	err = mark_seen(r, pid);
-	if (err <= 0)
-		return err;
 	if (r->nr_pending == r->cap_pending) {
 		r->cap_pending = r->cap_pending ? r->cap_pending * 2 : 64;
 		p = realloc(r->pending, r->cap_pending * sizeof(*p));
@@ -509,6 +515,81 @@ static int note_pid(struct recorder *r, __u32 pid)
 		r->pending = p;
 	}
 	r->pending[r->nr_pending++] = pid;
+	return 0;
+}
+
+static bool in_ranges(const struct seen_pid *sp, __u64 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->nr_ranges; i++)
+		if (addr >= sp->ranges[2 * i] && addr < sp->ranges[2 * i + 1])
+			return true;
+	return false;
+}
+
+/* Called for every sample: no syscall here, only lookups. */
+static int note_sample(struct recorder *r, const struct sonde_sample *s)
+{
+	struct seen_pid *sp;
+	__u64 addr = 0;
+
+	if (!s->pid)
+		return 0;
+	sp = find_seen(r, s->pid);
+	if (!sp) {
+		sp = calloc(1, sizeof(*sp));
+		if (!sp || hmap__insert(&r->seen, hash_u64(s->pid),
+					(void *)(unsigned long)s->pid, sp)) {
+			free(sp);
+			return -ENOMEM;
+		}
+		sp->pending = true;
+		return queue_pid(r, s->pid);
+	}
+	if (sp->pending || s->time_ns < sp->next_ns ||
+	    (s->flags & SONDE_SAMPLE_KTHREAD))
+		return 0;
+	if (s->flags & SONDE_SAMPLE_USER_REGS)
+		addr = s->user_ip;
+	else if (s->context == SONDE_CTX_USER)
+		addr = s->ip;
+	if (!addr || in_ranges(sp, addr))
+		return 0;
+	sp->pending = true;
+	return queue_pid(r, s->pid);
+}
+
+/* Remember the ranges of the snapshot in r->scratch for @pid. */
+static int note_snapshot(struct recorder *r, __u32 pid, __u64 time_ns)
+{
+	const struct srec_process *ph = (const void *)r->scratch.data;
+	const char *p = r->scratch.data + sizeof(*ph);
+	const char *end = r->scratch.data + r->scratch.len;
+	struct seen_pid *sp = find_seen(r, pid);
+	__u64 *ranges;
+	__u32 i;
+
+	if (!sp)
+		return 0;
+	ranges = realloc(sp->ranges, (ph->nr_maps + 1) * 2 * sizeof(__u64));
+	if (!ranges)
+		return -ENOMEM;
+	sp->ranges = ranges;
+	sp->nr_ranges = 0;
+	for (i = 0; i < ph->nr_maps &&
+	     (size_t)(end - p) >= sizeof(struct srec_map); i++) {
+		const struct srec_map *m = (const void *)p;
+
+		ranges[2 * sp->nr_ranges] = m->start;
+		ranges[2 * sp->nr_ranges + 1] = m->end;
+		sp->nr_ranges++;
+		p += ALIGN8(sizeof(*m) + m->path_len + 1);
+	}
+	sp->backoff_ns = sp->backoff_ns ?
+			 min_t(__u64, 2 * sp->backoff_ns, RESNAP_MAX_NS) :
+			 RESNAP_MIN_NS;
+	sp->next_ns = time_ns + sp->backoff_ns;
 	return 0;
 }
 
@@ -525,7 +606,7 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 
 	if (h->type == SONDE_RECORD_SAMPLE) {
 		r->samples++;
-		err = note_pid(r, ((const struct sonde_sample *)h)->pid);
+		err = note_sample(r, (const struct sonde_sample *)h);
 		if (err)
 			return err;
 	} else if (h->type == SONDE_RECORD_LOST) {
@@ -536,13 +617,15 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 
 static int snapshot(struct recorder *r, __u32 pid, __u32 flags)
 {
+	__u64 t = now_ns(CLOCK_MONOTONIC);
 	int err;
 
 	r->scratch.len = 0;
-	err = procmap__snapshot(r->procmap, pid, flags,
-				now_ns(CLOCK_MONOTONIC), &r->scratch);
+	err = procmap__snapshot(r->procmap, pid, flags, t, &r->scratch);
 	if (err == -ESRCH)
 		return 0;	/* gone before we looked: nothing to add */
+	if (!err)
+		err = note_snapshot(r, pid, t);
 	if (err)
 		return err;
 	return rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
@@ -563,6 +646,10 @@ static int drain(struct recorder *r)
 			return n;
 	}
 	for (i = 0; i < r->nr_pending; i++) {
+		struct seen_pid *sp = find_seen(r, r->pending[i]);
+
+		if (sp)
+			sp->pending = false;
 		err = snapshot(r, r->pending[i], 0);
 		if (err)
 			return err;
@@ -617,12 +704,13 @@ static void reap_child(struct recorder *r)
  */
 static int snapshot_pre_exec(struct recorder *r)
 {
-	int err = snapshot(r, r->child, SREC_PROC_PRE_EXEC);
-
-	/* Its first drained samples need no snapshot of their own. */
-	if (!err)
-		err = mark_seen(r, r->child);
-	return err < 0 ? err : 0;
+	/*
+	 * The child is not marked seen: the EXEC snapshot comes before the
+	 * dynamic loader mapped the libraries, so the one taken when its
+	 * samples are first drained is still needed (at the end, a command
+	 * that exited has no maps left to read).
+	 */
+	return snapshot(r, r->child, SREC_PROC_PRE_EXEC);
 }
 
 /*
@@ -883,6 +971,7 @@ out_write_err:
 
 static void cleanup(struct recorder *r)
 {
+	struct hmap_entry *e;
 	unsigned int i;
 
 	if (r->child > 0 && !r->child_done) {
@@ -915,6 +1004,12 @@ static void cleanup(struct recorder *r)
 	if (r->exec_fd >= 0)
 		close(r->exec_fd);
 	procmap__free(r->procmap);
+	hmap__for_each(&r->seen, e) {
+		struct seen_pid *sp = e->val;
+
+		free(sp->ranges);
+		free(sp);
+	}
 	hmap__free(&r->seen);
 	free(r->pending);
 	buf__free(&r->scratch);
