@@ -70,13 +70,9 @@ int cmd_export(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("export: unexpected argument '%s'",
 				   argv[optind]);
-	err = session__open(&s, input);
-	if (err) {
-		pr_err("cannot read %s: %s", input,
-		       err == -EBADMSG ? "not a sonde recording" :
-		       strerror(-err));
+	err = session__open_verbose(&s, input);
+	if (err)
 		return err;
-	}
 	if (output) {
 		/* Written aside and renamed: OUT is complete or absent. */
 		if (asprintf(&tmp, "%s.tmp-%d", output, (int)getpid()) < 0) {

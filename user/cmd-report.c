@@ -313,13 +313,9 @@ int cmd_report(int argc, char **argv)
 	err = parse_report_args(argc, argv, &o);
 	if (err)
 		return err > 0 ? 0 : err;
-	err = session__open(&s, o.input);
-	if (err) {
-		pr_err("cannot read %s: %s", o.input,
-		       err == -EBADMSG ? "not a sonde recording" :
-		       strerror(-err));
+	err = session__open_verbose(&s, o.input);
+	if (err)
 		return err;
-	}
 	hmap__init(&r.entries, NULL);
 	err = session__iter_samples(s, sample_cb, &r);
 	if (!err) {

@@ -138,13 +138,9 @@ int cmd_script(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("script: unexpected argument '%s'",
 				   argv[optind]);
-	err = session__open(&s, input);
-	if (err) {
-		pr_err("cannot read %s: %s", input,
-		       err == -EBADMSG ? "not a sonde recording" :
-		       strerror(-err));
+	err = session__open_verbose(&s, input);
+	if (err)
 		return err;
-	}
 	info = session__info(s);
 	if (info && info->frequency)
 		period = 1000000000ULL / info->frequency;

@@ -257,21 +257,8 @@ static int arm(struct sonde_loop *l)
 static int sync_submit(void *ctx, void *buf, size_t len, __u64 off)
 {
 	struct sonde_loop *l = ctx;
-	size_t done = 0;
-	int res = 0;
+	int res = pwrite_all(l->out_fd, buf, len, off);
 
-	while (done < len) {
-		ssize_t n = pwrite(l->out_fd, (char *)buf + done, len - done,
-				   off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			res = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += n;
-	}
 	rec_writer__done(l->writer, buf, res);
 	return 0;
 }

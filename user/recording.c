@@ -53,21 +53,8 @@ struct rec_writer {
 static int fd_submit(void *ctx, void *buf, size_t len, __u64 off)
 {
 	struct rec_writer *w = ctx;
-	size_t done = 0;
-	int res = 0;
+	int res = pwrite_all(w->fd, buf, len, off);
 
-	while (done < len) {
-		ssize_t n = pwrite(w->fd, (char *)buf + done, len - done,
-				   off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			res = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += n;
-	}
 	rec_writer__done(w, buf, res);
 	return 0;
 }

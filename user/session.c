@@ -321,6 +321,17 @@ err_free:
 	return err;
 }
 
+int session__open_verbose(struct session **s, const char *path)
+{
+	int err = session__open(s, path);
+
+	if (err)
+		pr_err("cannot read %s: %s", path,
+		       err == -EBADMSG ? "not a sonde recording" :
+		       strerror(-err));
+	return err;
+}
+
 void session__close(struct session *s)
 {
 	struct hmap_entry *e;

@@ -55,6 +55,8 @@ typedef int (*sample_cb_t)(const struct sample_view *v, void *ctx);
 
 /* Open @path and load its metadata; warns (one line) if cut short. */
 int session__open(struct session **s, const char *path);
+/* session__open(), saying on stderr why a recording cannot be read. */
+int session__open_verbose(struct session **s, const char *path);
 void session__close(struct session *s);
 
 const char *session__path(const struct session *s);

@@ -263,3 +263,20 @@ int opt_error(const char *cmd, int c, char **argv)
 	return usage_error("%s: unknown option '%s' (try 'sonde %s --help')",
 			   cmd, opt, cmd);
 }
+
+int pwrite_all(int fd, const void *buf, size_t len, __u64 off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
+				   off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += n;
+	}
+	return 0;
+}

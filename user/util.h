@@ -49,6 +49,9 @@ int parse_cpu_list(const char *s, __u64 *mask, unsigned int nbits);
 /* parse_pid_list - "12,34" into a newly allocated array. */
 int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr);
 
+/* pwrite_all - all of @len at @off, retrying short writes; 0 or -errno. */
+int pwrite_all(int fd, const void *buf, size_t len, __u64 off);
+
 /* read_file - whole file (procfs too: size is not trusted) into memory. */
 int read_file(const char *path, char **buf, size_t *len);
 
