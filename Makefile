@@ -7,16 +7,22 @@
 #   make tool         the sonde tool (user/sonde)
 #   make module       sonde.ko in kmod/ against KDIR (default: the running
 #                     kernel's headers); W=1 and C=1 pass through
-#   make module-for KVER=6.12.117+deb12-amd64
+#   make module-for KVER=6.12.117+deb12-amd64 [KTREE=DIR]
 #                     sonde.ko in build/KVER/kmod/ against
-#                     /usr/src/linux-headers-KVER (what the guests load)
+#                     /usr/src/linux-headers-KVER or KTREE (what the
+#                     guests load)
 #   make lint         checkpatch, W=1 and sparse on both guest kernels
 #   make check        every test: host unit tests, then the kernel suite
 #                     in 6.1 and 6.12 guests (installs what it needs)
+#   make check-debug  the kernel suite under a KASAN/lockdep/kmemleak 6.12
+#                     kernel built from linux-source-6.12 (once, ~12 min)
 #   make demo         a demo recording in a guest, into demo-out/
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+# The tree module-for builds against: Debian's headers, or a full tree
+# (the debug kernel of scripts/debug-kernel).
+KTREE ?= /usr/src/linux-headers-$(KVER)
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) uapi/sonde.h
 
 all: tool
@@ -36,7 +42,7 @@ build/$(KVER)/kmod/sonde.ko: $(KMOD_SRCS)
 	@cp Kbuild build/$(KVER)/
 	@cp kmod/*.c kmod/*.h kmod/Kbuild build/$(KVER)/kmod/
 	@cp uapi/sonde.h build/$(KVER)/uapi/
-	$(MAKE) -s -C /usr/src/linux-headers-$(KVER) M=$(CURDIR)/build/$(KVER) \
+	$(MAKE) -s -C $(KTREE) M=$(CURDIR)/build/$(KVER) \
 		CONFIG_DEBUG_INFO_BTF_MODULES= \
 		$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 endif
@@ -49,6 +55,9 @@ lint:
 
 check:
 	scripts/check
+
+check-debug:
+	scripts/check --debug
 
 demo:
 	scripts/demo
@@ -63,4 +72,4 @@ clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd kmod/modules.order \
 		Module.symvers modules.order .*.cmd
 
-.PHONY: all tool module module-for lint check demo bench clean
+.PHONY: all tool module module-for lint check check-debug demo bench clean
