@@ -259,6 +259,15 @@ static void print_header(struct report *r, struct session *s)
 	}
 	printf("# samples: %llu\n", (unsigned long long)c->samples);
 	printf("# lost: %llu\n", (unsigned long long)c->lost);
+	if (c->has_stats) {
+		printf("# timer periods missed: %llu\n",
+		       (unsigned long long)c->timer_missed);
+		if (c->handler_samples)
+			printf("# sampling handler: mean %llu ns, max %llu ns\n",
+			       (unsigned long long)(c->handler_ns_total /
+						    c->handler_samples),
+			       (unsigned long long)c->handler_ns_max);
+	}
 	if (r->nr_samples != c->samples)
 		printf("# shown: %llu samples after --pid/--comm\n",
 		       (unsigned long long)r->nr_samples);

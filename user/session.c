@@ -216,6 +216,37 @@ static int load_process(struct session *s, const struct rec_section *sec)
 	return 0;
 }
 
+/*
+ * Sum the module's per-CPU statistics.  Entries are as long as the
+ * recording's module made them: read only the fields both know.
+ */
+static void load_stats(struct session *s, const struct rec_section *sec)
+{
+	const struct srec_stats *h = sec->data;
+	size_t entry, known;
+	const __u8 *p;
+	__u32 i;
+
+	if (sec->size < sizeof(*h) || h->stats_size < 8)
+		return;
+	entry = 8 + (size_t)h->stats_size;
+	if ((sec->size - sizeof(*h)) / entry < h->nr_cpus)
+		return;
+	known = min_t(size_t, h->stats_size, sizeof(struct sonde_cpu_stats));
+	p = (const __u8 *)(h + 1);
+	for (i = 0; i < h->nr_cpus; i++, p += entry) {
+		struct sonde_cpu_stats st = { 0 };
+
+		memcpy(&st, p + 8, known);
+		s->counts.timer_missed += st.timer_missed;
+		s->counts.handler_samples += st.samples;
+		s->counts.handler_ns_total += st.handler_ns_total;
+		if (st.handler_ns_max > s->counts.handler_ns_max)
+			s->counts.handler_ns_max = st.handler_ns_max;
+	}
+	s->counts.has_stats = true;
+}
+
 static int load_kallsyms(struct session *s, const struct rec_section *sec)
 {
 	char *text;
@@ -273,6 +304,9 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 			s->vdso = sec->data;
 			s->vdso_size = sec->size;
 		}
+		break;
+	case SREC_SEC_STATS:
+		load_stats(s, sec);
 		break;
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
@@ -442,7 +476,13 @@ int session__iter_records(struct session *s, rec_record_cb_t cb,
 {
 	struct walk w = { s, cb, ctx };
 
-	memset(&s->counts, 0, sizeof(s->counts));
+	/* A new walk recounts the records; the module's stats stay. */
+	s->counts.samples = 0;
+	s->counts.lost = 0;
+	s->counts.bad = 0;
+	s->counts.unknown = 0;
+	s->counts.corrupt_sections = 0;
+	s->counts.kernel_hidden = 0;
 	return rec_reader__iter_sections(s->reader, section_cb, &w);
 }
 

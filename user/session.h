@@ -47,6 +47,12 @@ struct session_counts {
 	__u64 unknown;		/* records of unknown type */
 	__u64 corrupt_sections;	/* sections whose walk hit a bad size */
 	__u64 kernel_hidden;	/* in-kernel samples without kernel frames */
+	/* From the module's per-CPU statistics (the STATS section): */
+	bool has_stats;
+	__u64 timer_missed;	/* timer periods that passed unsampled */
+	__u64 handler_samples;	/* handler runs that produced a sample */
+	__u64 handler_ns_total;
+	__u64 handler_ns_max;
 };
 
 struct session;

@@ -77,6 +77,8 @@ scr=$(grep -c -E '^[^[:space:]].* cpu-clock:' "$out/split.script")
 echo "# samples: report $rep, script $scr, folded $total"
 check "report, script and export agree ($rep/$scr/$total)" \
 	test -n "$rep" -a "$rep" = "$scr" -a "$scr" = "$total"
+check "report shows the module's statistics" \
+	grep -q '^# sampling handler: mean [0-9]* ns, max [0-9]* ns$' "$out/split.report"
 check "report names three_quarters" grep -q 'three_quarters' "$out/split.report"
 
 # 3. Kernel work shows kernel frames; user hot functions have names.
