@@ -279,7 +279,9 @@ TEST_F(sampling, hot_function_and_user_chain)
 		       (unsigned long long)h.leaf_stack,
 		       (unsigned long long)filtered);
 	EXPECT_EQ(0, h.wrong_pid);
-	EXPECT_GT(filtered, 0) TH_LOG("other tasks (idle) were not filtered");
+	/* With a second CPU, its idle task is sampled and filtered out. */
+	if (nr_online_cpus() > 1)
+		EXPECT_GT(filtered, 0) TH_LOG("other tasks (idle) were not filtered");
 	ASSERT_GE(h.total, 300);
 	EXPECT_GE(h.leaf * 100, h.total * 70) TH_LOG("hot_leaf should dominate");
 	EXPECT_GE(h.leaf_chain * 100, h.leaf * 90);
