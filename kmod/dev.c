@@ -141,7 +141,7 @@ static __poll_t sonde_poll(struct file *file, poll_table *pt)
 	/* Queue first, then look: a crossing after the look wakes us. */
 	poll_wait(file, &s->wq, pt);
 	mutex_lock(&s->lock);
-	if (s->configured) {
+	if (s->bufs) {
 		for (cpu = 0; cpu < s->bufs->nr_rings; cpu++) {
 			struct sonde_ring *ring = s->bufs->rings[cpu];
 			u64 avail;

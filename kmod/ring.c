@@ -224,6 +224,12 @@ u64 sonde_ring_readable(const struct sonde_ring *ring)
 	return head - ring_tail(ring, head);
 }
 
+/* Bytes the producer may write at its head now. */
+static u64 ring_room(const struct sonde_ring *ring)
+{
+	return ring->size - (ring->head - ring_tail(ring, ring->head));
+}
+
 static u64 take_pending_lost(struct sonde_ring *ring, u64 *by_reason)
 {
 	u64 total = 0;
@@ -278,15 +284,12 @@ static void write_lost(struct sonde_ring *ring, u64 now)
  */
 void *sonde_ring_reserve(struct sonde_ring *ring, u32 max_len, u64 now)
 {
-	u64 head = ring->head;
-	u64 room = ring->size - (head - ring_tail(ring, head));
 	bool lost = peek_pending_lost(ring) != 0;
 
-	if (max_len + (lost ? sizeof(struct sonde_lost) : 0) > room)
+	if (max_len + (lost ? sizeof(struct sonde_lost) : 0) > ring_room(ring))
 		return NULL;
 	if (lost)
 		write_lost(ring, now);
-	ring->resv_head = ring->head;
 	return ring->data + (ring->head & (ring->size - 1));
 }
 
@@ -318,13 +321,12 @@ static void publish(struct sonde_ring *ring, u64 old_head)
 void sonde_ring_commit(struct sonde_ring *ring, u32 len)
 {
 	/*
-	 * The last published head, not resv_head: a LOST record written by
-	 * the reserve is published only now, and the watermark crossing may
-	 * be its doing.
+	 * The last published head: a LOST record written by the reserve is
+	 * published only now, and the watermark crossing may be its doing.
 	 */
 	u64 old_head = ring->meta->data_head;
 
-	ring->head = ring->resv_head + len;
+	ring->head += len;
 	ring->records++;
 	ring->bytes += len;
 	publish(ring, old_head);
@@ -355,9 +357,8 @@ void sonde_ring_lose(struct sonde_ring *ring, unsigned int reason)
 void sonde_ring_flush_lost(struct sonde_ring *ring, u64 now)
 {
 	u64 head = ring->head;
-	u64 room = ring->size - (head - ring_tail(ring, head));
 
-	if (!peek_pending_lost(ring) || room < sizeof(struct sonde_lost))
+	if (!peek_pending_lost(ring) || ring_room(ring) < sizeof(struct sonde_lost))
 		return;
 	write_lost(ring, now);
 	publish(ring, head);

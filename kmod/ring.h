@@ -22,8 +22,8 @@ struct file;
  * @ctrl: the writable control page (consumer state, untrusted)
  * @data: the data pages, mapped twice back to back in the kernel too
  * @size: bytes of data, a power of two
- * @head: the producer's private position; meta->data_head mirrors it
- * @resv_head: where the reserved record starts, between reserve and commit
+ * @head: the producer's private position; meta->data_head publishes it,
+ *	and between reserve and commit it is where the reserved record starts
  * @wakeup_bytes: poll() watermark
  * @wq: woken from @wakeup_work; set while a source may run
  * @wakeup_work: moves the wakeup out of hard irq / NMI context
@@ -48,7 +48,6 @@ struct sonde_ring {
 	void *data;
 	u64 size;
 	u64 head;
-	u64 resv_head;
 	u64 wakeup_bytes;
 	wait_queue_head_t *wq;
 	struct irq_work wakeup_work;

@@ -80,17 +80,40 @@ void sonde_session_destroy(struct sonde_session *s)
 	kfree(s);
 }
 
+/*
+ * The size rule every ioctl struct follows (uapi/sonde.h, "General ioctl
+ * format"): the caller's size, at least version 0's, at most a page.
+ */
+static int ioctl_usize(void __user *uarg, u32 size_ver0, u32 *usize)
+{
+	if (get_user(*usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < size_ver0)
+		return -EINVAL;
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
+	return 0;
+}
+
+/* Copy an ioctl struct in with copy_struct_from_user() semantics. */
+static int ioctl_copy_in(void *dst, size_t ksize, u32 size_ver0,
+			 void __user *uarg)
+{
+	u32 usize;
+	int ret = ioctl_usize(uarg, size_ver0, &usize);
+
+	return ret ?: copy_struct_from_user(dst, ksize, uarg, usize);
+}
+
 long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 {
 	struct sonde_info info = {};
 	u32 usize;
+	int ret;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < SONDE_INFO_SIZE_VER0)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
+	ret = ioctl_usize(uarg, SONDE_INFO_SIZE_VER0, &usize);
+	if (ret)
+		return ret;
 
 	info.size = min_t(u32, usize, sizeof(info));
 	info.abi_version = SONDE_ABI_VERSION;
@@ -281,16 +304,10 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	cpumask_var_t cpus;
 	struct file *file;
 	u64 wakeup_bytes;
-	u32 usize, ring_pages;
+	u32 ring_pages;
 	int ret;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < SONDE_CONFIG_SIZE_VER0)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
-	ret = copy_struct_from_user(&cfg, sizeof(cfg), uarg, usize);
+	ret = ioctl_copy_in(&cfg, sizeof(cfg), SONDE_CONFIG_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 
@@ -334,7 +351,6 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	spin_unlock(&s->map_lock);
 	s->sampler = sp;
 	cpumask_copy(s->cpus, cpus);
-	s->configured = true;
 	mutex_unlock(&s->lock);
 
 	session_release_old(&old);
@@ -357,7 +373,7 @@ long sonde_session_start(struct sonde_session *s)
 	int ret;
 
 	mutex_lock(&s->lock);
-	if (!s->configured) {
+	if (!s->bufs) {
 		ret = -EINVAL;
 	} else if (s->running) {
 		ret = -EBUSY;
@@ -424,17 +440,11 @@ long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)
 {
 	struct sonde_cpu_stats *st;
 	struct sonde_stats req;
-	u32 usize, cpu, n;
+	u32 cpu, n;
 	void __user *dst;
 	int ret;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < SONDE_STATS_SIZE_VER0)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
-	ret = copy_struct_from_user(&req, sizeof(req), uarg, usize);
+	ret = ioctl_copy_in(&req, sizeof(req), SONDE_STATS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (req.__reserved || !req.stats_size || req.stats_size % 8 ||

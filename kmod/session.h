@@ -66,11 +66,11 @@ struct sonde_sampler {
  *	too, so ->mmap() must not wait for @lock and @lock holders must not
  *	fault.
  * @map_lock: leaf lock over @bufs and @ring_file for ->mmap()
- * @configured: CONFIGURE succeeded and @bufs is valid
  * @running: between START and STOP
  * @sampler: the parameters, immutable while @running
  * @cpus: CPUs to sample
- * @bufs: the rings (the session's own reference)
+ * @bufs: the rings (the session's own reference); NULL until the first
+ *	successful CONFIGURE
  * @ring_file: anon file that mappings of @bufs point at
  * @wq: pollers of the device file
  * @hp_state: dynamic CPU hotplug state while @running
@@ -78,7 +78,6 @@ struct sonde_sampler {
 struct sonde_session {
 	struct mutex lock;
 	spinlock_t map_lock;
-	bool configured;
 	bool running;
 	struct sonde_sampler sampler;
 	cpumask_var_t cpus;
