@@ -107,9 +107,13 @@ check "SIGINT: the recording reports $n samples (exit $rc)" \
 check "SIGINT: the recording is complete (no warning)" test ! -s "$out/int.err"
 
 # 5. Samples of the command before its exec are symbolized in the image
-# that ran them (the pre-exec copy of sonde), not left [unknown].
-unk=$(grep -c '\[unknown\] (\[unknown\])' "$out/split.script")
-check "command: no frame outside every mapping ($unk)" test "$unk" -eq 0
+# that ran them (the pre-exec copy of sonde), not left [unknown].  Only
+# the leaf frame (the sampled IP) is exact: a frame-pointer walk through
+# code built without frame pointers (ld.so) can yield garbage callers.
+unk=$(awk '/cpu-clock:/ { leaf = 1; next }
+	leaf && /\[unknown\] \(\[unknown\]\)/ { n++ } { leaf = 0 }
+	END { print n + 0 }' "$out/split.script")
+check "command: no sampled IP outside every mapping ($unk)" test "$unk" -eq 0
 
 # 6. -a -d 1 ends by itself and sees several processes, idle included.
 "$wl/split" 4 >/dev/null &
