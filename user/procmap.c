@@ -19,6 +19,7 @@
 #include "hmap.h"
 #include "procmap.h"
 #include "recording.h"
+#include "untrusted.h"
 
 struct file_key {
 	__u64 dev;
@@ -76,9 +77,9 @@ static int open_mapped(struct procmap *pm, __u32 pid, const char *path)
 	int fd;
 
 	snprintf(p, sizeof(p), "%s/%u/root%s", pm->proc_root, pid, path);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(p);
 	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open_regular(path);
 	return fd;
 }
 

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "recording.h"
+#include "untrusted.h"
 #include "util.h"
 
 enum chunk_state { CHUNK_FREE, CHUNK_FILLING, CHUNK_INFLIGHT };
@@ -368,15 +369,15 @@ int rec_reader__open(struct rec_reader **rp, const char *path)
 	struct stat st;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st)) {
 		err = -errno;
 		goto err_close;
 	}
 	err = -EBADMSG;
-	if (!S_ISREG(st.st_mode) || (__u64)st.st_size < sizeof(*fh))
+	if ((__u64)st.st_size < sizeof(*fh))
 		goto err_close;
 	r = calloc(1, sizeof(*r));
 	if (!r) {

@@ -23,6 +23,7 @@
 #include "kallsyms.h"
 #include "session.h"
 #include "symbolize.h"
+#include "untrusted.h"
 #include "util.h"
 
 #define KERNEL_DSO	"[kernel.kallsyms]"
@@ -362,7 +363,7 @@ int session__open_verbose(struct session **s, const char *path)
 	if (err)
 		pr_err("cannot read %s: %s", path,
 		       err == -EBADMSG ? "not a sonde recording" :
-		       strerror(-err));
+		       sonde_strerror(err));
 	return err;
 }
 
@@ -570,7 +571,8 @@ static struct dso_ent *get_dso(struct session *s, const struct map *m)
 		pr_warn("%s: build-id differs from the recorded one: not the binary that ran, its frames stay unresolved",
 			m->path);
 	else if (err && err != -ENOENT)
-		pr_warn("%s: cannot read symbols: %s", m->path, strerror(-err));
+		pr_warn("%s: cannot read symbols: %s", m->path,
+			sonde_strerror(err));
 	if (err)
 		d->dso = NULL;
 	return d;

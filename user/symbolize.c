@@ -18,6 +18,7 @@
 
 #include "buildid.h"
 #include "symbolize.h"
+#include "untrusted.h"
 
 #define MAX_LOADS	16
 
@@ -168,9 +169,9 @@ int dso__load(struct dso **dp, const char *path,
 	int fd, err, n;
 
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf) {
 		close(fd);

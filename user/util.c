@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "untrusted.h"
 #include "util.h"
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
@@ -165,9 +166,9 @@ int read_file(const char *path, char **out, size_t *out_len)
 	struct buf b = { 0 };
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (;;) {
 		ssize_t n;
 

@@ -52,7 +52,10 @@ int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr);
 /* pwrite_all - all of @len at @off, retrying short writes; 0 or -errno. */
 int pwrite_all(int fd, const void *buf, size_t len, __u64 off);
 
-/* read_file - whole file (procfs too: size is not trusted) into memory. */
+/*
+ * read_file - whole file (procfs too: size is not trusted) into memory,
+ * NUL-terminated.  Only a regular file is read (open_regular()).
+ */
 int read_file(const char *path, char **buf, size_t *len);
 
 /*

@@ -183,6 +183,8 @@ static inline int run_sonde(char *const argv[], const char *cwd,
 		dup2(efd, 2);
 		if (cwd && chdir(cwd))
 			_exit(126);
+		/* A sonde that blocks (the class of issue 7 item 10) dies. */
+		alarm(20);
 		execv(SONDE_BIN, argv);
 		_exit(127);
 	}
@@ -246,6 +248,50 @@ static inline unsigned int count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+/*
+ * write_one_map - a complete recording at @path: one process @pid named
+ * @comm mapping @map_path at 0x400000-0x500000, and @n user samples at
+ * 0x401000.  For tests of what the tool does with hostile metadata.
+ */
+static inline int write_one_map(const char *path, __u32 pid,
+				const char *comm, const char *map_path,
+				unsigned int n)
+{
+	__u64 u[1] = { 0x401000 };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	unsigned int i;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < n; i++) {
+		size_t len = make_sample(rec, 1000 + i, 0, pid, pid,
+					 SONDE_CTX_USER,
+					 SONDE_SAMPLE_USER_REGS, NULL, 0, u,
+					 1);
+
+		err = rec_writer__append_records(w, 0, rec, len);
+	}
+	if (!err)
+		err = add_process(w, pid, comm, 2000, map_path, 0x400000,
+				  0x500000, 0, NULL, 0);
+	if (!err)
+		err = add_end(w, n, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
 }
 
 #endif /* SONDE_TEST_HELPERS_H */
