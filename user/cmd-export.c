@@ -12,6 +12,7 @@
 
 #include "cmds.h"
 #include "export-folded.h"
+#include "outfile.h"
 #include "session.h"
 #include "util.h"
 
@@ -26,7 +27,8 @@ void help_export(FILE *f)
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
-"  -o, --output OUT    write there instead of standard output\n"
+"  -o, --output OUT    write there instead of standard output (-: stdout);\n"
+"                      a regular OUT is replaced only once complete\n"
 "  -h, --help          this help\n");
 }
 
@@ -39,10 +41,10 @@ int cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *input = "sonde.data", *output = NULL;
-	char *tmp = NULL;
+	const char *input = "sonde.data", *output = "-";
+	struct outfile of;
 	struct session *s;
-	FILE *out = stdout;
+	FILE *out;
 	int opt, err;
 
 	opterr = 0;
@@ -58,6 +60,8 @@ int cmd_export(int argc, char **argv)
 						   optarg);
 			break;
 		case 'o':
+			if (!*optarg)
+				return usage_error("export: -o needs a file name (or - for standard output)");
 			output = optarg;
 			break;
 		case 'h':
@@ -73,35 +77,37 @@ int cmd_export(int argc, char **argv)
 	err = session__open_verbose(&s, input);
 	if (err)
 		return err;
-	if (output) {
-		/* Written aside and renamed: OUT is complete or absent. */
-		if (asprintf(&tmp, "%s.tmp-%d", output, (int)getpid()) < 0) {
-			err = -ENOMEM;
-			goto out_close;
-		}
-		out = fopen(tmp, "w");
-		if (!out) {
-			err = -errno;
-			pr_err("cannot create %s: %s", tmp, strerror(-err));
-			goto out_free;
-		}
+	err = outfile__open(&of, output, 0666, false);
+	out = err ? NULL : outfile__stream(&of);
+	if (!err && !out)
+		err = -errno;
+	if (err) {
+		pr_err("cannot create %s: %s",
+		       of.tmp ? of.tmp : outfile__name(&of), strerror(-err));
+		outfile__abort(&of);
+		goto out_close;
 	}
 	err = export_folded(s, out);
-	if (output) {
-		if (fclose(out) && !err)
-			err = -errno;
-		if (!err && rename(tmp, output))
-			err = -errno;
-		if (err)
-			unlink(tmp);
+	if (err) {
+		/* ferror() tells a failed write from a failed read. */
+		bool wrote = ferror(out);
+
+		outfile__abort(&of);
+		/* The reader went away (sonde export | head): no failure. */
+		if (err == -EPIPE && of.is_stdout)
+			err = 0;
+		else if (wrote)
+			pr_err("writing %s: %s", outfile__name(&of),
+			       strerror(-err));
+		else
+			pr_err("reading %s: %s", input, strerror(-err));
+		goto out_close;
 	}
-	/* The reader went away (sonde export | head): not our failure. */
-	if (err == -EPIPE && !output)
+	err = outfile__commit(&of);
+	if (err == -EPIPE && of.is_stdout)
 		err = 0;
 	else if (err)
-		pr_err("exporting %s: %s", input, strerror(-err));
-out_free:
-	free(tmp);
+		pr_err("writing %s: %s", outfile__name(&of), strerror(-err));
 out_close:
 	session__close(s);
 	return err;

@@ -7,7 +7,8 @@
  * The recording is written as FILE.tmp-PID and renamed to FILE only once
  * its END section is on disk, so a FILE that exists is always complete; a
  * crash leaves the temporary, which the reader still reads up to where it
- * stops.
+ * stops.  A FILE that is a symlink or a device is written in place
+ * (outfile.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "hmap.h"
 #include "kallsyms.h"
 #include "loop.h"
+#include "outfile.h"
 #include "procmap.h"
 #include "recording.h"
 #include "ring.h"
@@ -62,8 +64,7 @@ struct recorder {
 	struct record_opts *o;
 	int dev_fd;
 	int sig_fd;
-	int out_fd;
-	char *tmp_path;
+	struct outfile out;
 	struct sonde_info info;
 	__u64 *cpumask;		/* NULL: every possible CPU */
 	unsigned int mask_words;
@@ -382,23 +383,16 @@ static int map_rings(struct recorder *r)
 
 static int open_output(struct recorder *r)
 {
-	size_t n = strlen(r->o->output) + 32;
+	int err = outfile__open(&r->out, r->o->output, 0600, true);
 
-	r->tmp_path = malloc(n);
-	if (!r->tmp_path)
-		return -ENOMEM;
-	snprintf(r->tmp_path, n, "%s.tmp-%d", r->o->output, (int)getpid());
-	r->out_fd = open(r->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			 0600);
-	if (r->out_fd < 0) {
-		int err = -errno;
-
-		pr_err("cannot create %s: %s", r->tmp_path, strerror(-err));
-		free(r->tmp_path);
-		r->tmp_path = NULL;
-		return err;
-	}
-	return 0;
+	if (err == -ESPIPE)
+		pr_err("cannot write a recording to %s: it needs a file (or a device) that takes writes at offsets",
+		       outfile__name(&r->out));
+	else if (err)
+		pr_err("cannot create %s: %s",
+		       r->out.tmp ? r->out.tmp : outfile__name(&r->out),
+		       strerror(-err));
+	return err;
 }
 
 static void copy_str(char *dst, size_t n, const char *src)
@@ -906,7 +900,7 @@ static int record(struct recorder *r)
 	err = open_output(r);
 	if (err)
 		return err;
-	err = loop__new(&r->loop, r->dev_fd, r->sig_fd, r->out_fd, TICK_MS,
+	err = loop__new(&r->loop, r->dev_fd, r->sig_fd, r->out.fd, TICK_MS,
 			r->o->no_uring);
 	if (err)
 		return err;
@@ -954,13 +948,11 @@ static int record(struct recorder *r)
 		err = rec_writer__finish(r->writer);
 	if (err)
 		goto out_write_err;
-	if (fsync(r->out_fd) || rename(r->tmp_path, r->o->output)) {
-		err = -errno;
+	err = outfile__commit(&r->out);
+	if (err) {
 		pr_err("cannot write %s: %s", r->o->output, strerror(-err));
 		return err;
 	}
-	free(r->tmp_path);
-	r->tmp_path = NULL;
 	return 0;
 
 out_write_err:
@@ -985,13 +977,8 @@ static void cleanup(struct recorder *r)
 		rec_writer__finish(r->writer);
 	rec_writer__free(r->writer);
 	loop__free(r->loop);
-	if (r->out_fd >= 0)
-		close(r->out_fd);
-	if (r->tmp_path) {
-		/* Never leave a half-written file behind under any name. */
-		unlink(r->tmp_path);
-		free(r->tmp_path);
-	}
+	/* Never leave a half-written file behind under any name. */
+	outfile__abort(&r->out);
 	for (i = 0; r->rings && i < r->nr_rings; i++)
 		sonde_ring__unmap(r->rings[i]);
 	free(r->rings);
@@ -1019,7 +1006,7 @@ int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { 0 };
 	struct recorder r = {
-		.o = &o, .dev_fd = -1, .sig_fd = -1, .out_fd = -1,
+		.o = &o, .dev_fd = -1, .sig_fd = -1, .out = { .fd = -1 },
 		.go_fd = -1, .exec_fd = -1,
 	};
 	int err;

@@ -150,11 +150,12 @@ int export_folded(struct session *s, FILE *out)
 	}
 	if (!err) {
 		qsort(lines, nr, sizeof(*lines), cmp_line);
-		for (i = 0; i < nr && !ferror(out); i++)
-			fprintf(out, "%s\n", lines[i]);
-		/* -EPIPE lets the caller tell a closed reader from a failure. */
-		if (ferror(out) || fflush(out))
-			err = errno == EPIPE ? -EPIPE : -EIO;
+		/* -errno of the failing write: -EPIPE is a closed reader. */
+		for (i = 0; i < nr && !err; i++)
+			if (fprintf(out, "%s\n", lines[i]) < 0)
+				err = -errno;
+		if (!err && fflush(out))
+			err = -errno;
 	}
 	for (i = 0; i < nr; i++)
 		free(lines[i]);

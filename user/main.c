@@ -5,9 +5,11 @@
  * (0 success, 1 failure, 2 bad command line).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "util.h"
@@ -84,9 +86,36 @@ static int run(int argc, char **argv)
 	return cmd->run(argc - 1, argv + 1);
 }
 
+/*
+ * Started with stdin, stdout or stderr closed (2>&-), the first file sonde
+ * opens would take that number, and a warning would land in it: hold each
+ * closed one with /dev/null first.
+ */
+static int open_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", O_RDWR);
+		if (n != fd) {
+			if (n >= 0)
+				close(n);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
+
+	if (open_std_fds())
+		return 1;
 
 	/* A closed stdout (sonde script | head) is an error, not a death. */
 	signal(SIGPIPE, SIG_IGN);

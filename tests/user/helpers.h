@@ -7,6 +7,7 @@
 #ifndef SONDE_TEST_HELPERS_H
 #define SONDE_TEST_HELPERS_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -239,6 +240,21 @@ static inline int run_sonde_closed_stdout(char *const argv[], struct buf *err)
 	err->len--;
 	close(efd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Entries of directory @dir, "." and ".." not counted; -1 on error. */
+static inline int dir_count(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	if (!dp)
+		return -1;
+	while ((d = readdir(dp)))
+		n += strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+	closedir(dp);
+	return n;
 }
 
 static inline unsigned int count_lines(const char *s)

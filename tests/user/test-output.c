@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the tool writes (issue 7): output files named with -o
+ * (item 11) and the correctness of report and export output (item 13).
+ * Each test names the item whose class it covers.
+ */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "kselftest_harness.h"
+
+#include "helpers.h"
+
+FIXTURE(out) {
+	char *dir;
+	char path[256];
+	char file[300];
+	struct buf out, err;
+};
+
+FIXTURE_SETUP(out)
+{
+	self->dir = make_tmpdir();
+	ASSERT_NE(NULL, self->dir);
+	snprintf(self->path, sizeof(self->path), "%s/rec.data", self->dir);
+	/* A regular file that is not ELF: loading it warns, late. */
+	ASSERT_EQ(0, write_one_map(self->path, 42, "worker", self->path, 3));
+	snprintf(self->file, sizeof(self->file), "%s/out.folded", self->dir);
+	memset(&self->out, 0, sizeof(self->out));
+	memset(&self->err, 0, sizeof(self->err));
+}
+
+FIXTURE_TEARDOWN(out)
+{
+	remove_tree(self->dir);
+	free(self->dir);
+	buf__free(&self->out);
+	buf__free(&self->err);
+}
+
+static int read_all(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	b->len = 0;
+	drain_fd(fd, b);
+	buf__append(b, "", 1);
+	b->len--;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Run sonde in @cwd with its stdout and stderr in @out, after closing
+ * descriptor @close_fd (-1: none) and, with @plant, planting a symlink
+ * named @plant.tmp-PID (the temporary sonde would use) to @victim.
+ */
+static int run_special(char *const argv[], const char *cwd, int close_fd,
+		       const char *plant, const char *victim, struct buf *out)
+{
+	char name[400];
+	int status, fd;
+	pid_t pid;
+
+	fd = open(cwd, O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0)
+		return -2;
+	pid = fork();
+	if (pid == 0) {
+		if (plant) {
+			snprintf(name, sizeof(name), "%s.tmp-%d", plant,
+				 (int)getpid());
+			if (symlink(victim, name))
+				_exit(126);
+		}
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+		if (chdir(cwd))
+			_exit(126);
+		if (close_fd >= 0)
+			close(close_fd);
+		alarm(20);
+		execv(SONDE_BIN, argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	out->len = 0;
+	lseek(fd, 0, SEEK_SET);
+	drain_fd(fd, out);
+	buf__append(out, "", 1);
+	out->len--;
+	close(fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Item 11: a regular OUT is replaced whole; no temporary is left. */
+TEST_F(out, item11_regular_file_replaced)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, "-o",
+			 self->file, NULL };
+	struct buf b = { 0 };
+
+	ASSERT_EQ(0, read_all(self->path, &b));
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err));
+	ASSERT_EQ(0, read_all(self->file, &b));
+	EXPECT_NE(NULL, strstr(b.data, "worker;")) TH_LOG("%s", b.data);
+	EXPECT_EQ(0, self->out.len);
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err));
+	EXPECT_EQ(2, dir_count(self->dir));
+	buf__free(&b);
+}
+
+/* Item 11: a symlink given as OUT stays a symlink; its target is written. */
+TEST_F(out, item11_symlink_written_through)
+{
+	char link[300];
+	char *argv[] = { "sonde", "export", "-i", self->path, "-o", link,
+			 NULL };
+	struct buf b = { 0 };
+	struct stat st;
+
+	snprintf(link, sizeof(link), "%s/link", self->dir);
+	ASSERT_EQ(0, symlink(self->file, link));
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err))
+		TH_LOG("%s", self->err.data);
+	ASSERT_EQ(0, lstat(link, &st));
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_EQ(0, read_all(self->file, &b));
+	EXPECT_NE(NULL, strstr(b.data, "worker;"));
+	buf__free(&b);
+}
+
+/*
+ * Item 11: /dev/stdout (a symlink to a descriptor), "-" and a device node
+ * are written in place: nothing named "-" or "OUT.tmp-*" appears, and the
+ * output reaches the descriptor.  The device is a node of our own (as
+ * root a broken fix must not replace the system's /dev/null).
+ */
+TEST_F(out, item11_stdout_and_devices_in_place)
+{
+	char null[300];
+	const char *outs[] = { "/dev/stdout", "-", null };
+	unsigned int i, n = ARRAY_SIZE(outs), entries = 1;
+
+	snprintf(null, sizeof(null), "%s/null", self->dir);
+	if (mknod(null, S_IFCHR | 0600, makedev(1, 3)))
+		n--;	/* not root: no device node of our own */
+	else
+		entries++;
+	for (i = 0; i < n; i++) {
+		char *argv[] = { "sonde", "export", "-i", self->path, "-o",
+				 (char *)outs[i], NULL };
+		struct stat st;
+
+		ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out,
+				       &self->err))
+			TH_LOG("-o %s: %s", outs[i], self->err.data);
+		if (outs[i] != null)
+			EXPECT_NE(NULL, strstr(self->out.data, "worker;"))
+				TH_LOG("-o %s: %s", outs[i], self->out.data);
+		EXPECT_EQ(entries, dir_count(self->dir))
+			TH_LOG("-o %s", outs[i]);
+		if (outs[i] == null) {
+			ASSERT_EQ(0, stat(null, &st));
+			EXPECT_TRUE(S_ISCHR(st.st_mode));
+		}
+	}
+}
+
+/* Item 11: a symlink planted where the temporary goes is not followed. */
+TEST_F(out, item11_planted_temporary_not_followed)
+{
+	char victim[300];
+	char *argv[] = { "sonde", "export", "-i", self->path, "-o",
+			 self->file, NULL };
+	struct buf b = { 0 };
+
+	snprintf(victim, sizeof(victim), "%s/victim", self->dir);
+	ASSERT_EQ(0, write_one_map(victim, 1, "x", "/x", 0));
+	ASSERT_EQ(0, read_all(victim, &self->err));
+	EXPECT_EQ(1, run_special(argv, self->dir, -1, self->file, victim,
+				 &self->out));
+	EXPECT_NE(NULL, strstr(self->out.data, ".tmp-"))
+		TH_LOG("%s", self->out.data);
+	ASSERT_EQ(0, read_all(victim, &b));
+	EXPECT_EQ(self->err.len, b.len);
+	EXPECT_EQ(0, memcmp(self->err.data, b.data, b.len));
+	EXPECT_NE(0, access(self->file, F_OK));
+	buf__free(&b);
+}
+
+/* Item 11 (R05): with stderr closed, warnings do not land in OUT. */
+TEST_F(out, item11_closed_stderr_keeps_output_clean)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, "-o",
+			 self->file, NULL };
+	struct buf b = { 0 };
+
+	ASSERT_EQ(0, run_special(argv, self->dir, 2, NULL, NULL,
+				 &self->out));
+	ASSERT_EQ(0, read_all(self->file, &b));
+	EXPECT_EQ(NULL, strstr(b.data, "sonde:")) TH_LOG("%s", b.data);
+	EXPECT_NE(NULL, strstr(b.data, "worker;"));
+	buf__free(&b);
+}
+
+TEST_HARNESS_MAIN
