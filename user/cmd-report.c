@@ -9,6 +9,7 @@
  * twice and total >= self always holds.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "cmds.h"
 #include "hmap.h"
 #include "session.h"
+#include "untrusted.h"
 #include "util.h"
 
 enum sort_key { SORT_SYM, SORT_DSO, SORT_COMM, SORT_PID, SORT_TID };
@@ -246,16 +248,27 @@ static void print_header(struct report *r, struct session *s)
 	const struct session_counts *c = session__counts(s);
 	const struct srec_session *info = session__info(s);
 
+	/* Every string from the file is bounded and printable. */
+	char node[SREC_UTS_LEN + 1], sys[SREC_UTS_LEN + 1];
+	char rel[SREC_UTS_LEN + 1], cmd[sizeof(info->command) + 1];
+	char src[PATH_MAX];
+	const char *path = session__path(s);
+
+	text_clean(src, sizeof(src), path, strlen(path));
 	printf("# sonde report\n");
-	printf("# source: %s\n", session__path(s));
+	printf("# source: %s\n", src);
 	if (info) {
-		printf("# host: %s %s %s, %u Hz%s\n", info->nodename,
-		       info->sysname, info->release, info->frequency,
+		text_clean(node, sizeof(node), info->nodename, SREC_UTS_LEN);
+		text_clean(sys, sizeof(sys), info->sysname, SREC_UTS_LEN);
+		text_clean(rel, sizeof(rel), info->release, SREC_UTS_LEN);
+		text_clean(cmd, sizeof(cmd), info->command,
+			   sizeof(info->command));
+		printf("# host: %s %s %s, %u Hz%s\n", node, sys, rel,
+		       info->frequency,
 		       info->capture & SONDE_CAPTURE_USER_CHAIN ?
 		       ", call chains" : "");
-		if (info->command[0])
-			printf("# command: %.*s\n",
-			       (int)sizeof(info->command), info->command);
+		if (cmd[0])
+			printf("# command: %s\n", cmd);
 	}
 	printf("# samples: %llu\n", (unsigned long long)c->samples);
 	printf("# lost: %llu\n", (unsigned long long)c->lost);

@@ -149,8 +149,7 @@ static int load_process(struct session *s, const struct rec_section *sec)
 
 	if (sec->size < sizeof(*ph))
 		return -EBADMSG;
-	memcpy(comm, ph->comm, sizeof(ph->comm));
-	comm[sizeof(ph->comm)] = '\0';
+	text_clean(comm, sizeof(comm), ph->comm, sizeof(ph->comm));
 	snap.time_ns = ph->time_ns;
 	snap.flags = ph->flags;
 	snap.comm = intern(s, comm);
@@ -489,26 +488,48 @@ int session__iter_records(struct session *s, rec_record_cb_t cb,
 
 /* ---- symbolization ---- */
 
+/* Interned copy of @str made printable (text_clean()). */
+static const char *intern_clean(struct session *s, const char *str)
+{
+	const char *ret;
+	char *copy;
+
+	if (text_is_clean(str))
+		return intern(s, str);
+	copy = strdup(str);
+	if (!copy)
+		return NULL;
+	text_clean(copy, strlen(copy) + 1, str, strlen(str));
+	ret = intern(s, copy);
+	free(copy);
+	return ret;
+}
+
+/*
+ * The frame id of (@name, @dso): both come from files (symbol tables,
+ * recorded paths) and are made printable here, once, for every output.
+ */
 static const struct frame_id *get_frame_id(struct session *s,
 					   const char *name, const char *dso,
 					   bool kernel, bool known)
 {
-	struct frame_id key = { .name = name, .kernel = kernel };
+	struct frame_id key = { .kernel = kernel };
 	struct frame_id *id;
 	__u64 h;
 
-	key.dso = intern(s, dso);
-	if (!key.dso)
+	key.dso = intern_clean(s, dso);
+	key.name = intern_clean(s, name);
+	if (!key.dso || !key.name)
 		return NULL;
+	name = key.name;
 	h = hash_str(name) ^ hash_u64((unsigned long)key.dso + kernel);
 	id = hmap__find(&s->frame_ids, h, &key);
 	if (id)
 		return id;
-	id = calloc(1, sizeof(*id) + strlen(name) + 1);
+	id = calloc(1, sizeof(*id));
 	if (!id)
 		return NULL;
-	memcpy(id + 1, name, strlen(name) + 1);
-	id->name = (char *)(id + 1);
+	id->name = key.name;
 	id->dso = key.dso;
 	id->kernel = kernel;
 	id->known = known;

@@ -15,11 +15,22 @@
 #include "untrusted.h"
 #include "util.h"
 
+/*
+ * Messages quote paths and names from recordings: one message, one line,
+ * whatever they hold (text_clean()).
+ */
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "sonde: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *msg, *p;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fprintf(stderr, "sonde: %s(out of memory)\n", prefix);
+		return;
+	}
+	for (p = msg; *p; p++)
+		*p = text_char(*p);
+	fprintf(stderr, "sonde: %s%s\n", prefix, msg);
+	free(msg);
 }
 
 void pr_err(const char *fmt, ...)

@@ -107,4 +107,113 @@ TEST_F(hostile, item10_map_path_not_regular)
 	}
 }
 
+/*
+ * A recording whose every text field tries to forge output: a nodename
+ * with a newline and a fake header line, unterminated uname fields, a
+ * command with a newline, a comm with a newline and a tab, a mapping path
+ * with a newline (an existing non-ELF file, so that loading it warns),
+ * and a kernel symbol with an escape sequence.
+ */
+static int write_forging(const char *path, const char *map_path)
+{
+	static const char ksyms[] = "ffffffff81000000 T evil\x1b[2Jsym\r\n"
+				    "ffffffff81001000 T after\n";
+	struct srec_session ss = { .size = sizeof(ss), .frequency = 1000 };
+	__u64 k[1] = { 0xffffffff81000010 }, u[1] = { 0x401000 };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	int fd, err;
+
+	memset(ss.sysname, 'S', sizeof(ss.sysname));
+	snprintf(ss.nodename, sizeof(ss.nodename), "evil\n# samples: 999");
+	memset(ss.release, 'R', sizeof(ss.release));
+	memset(ss.command, 'C', sizeof(ss.command));
+	ss.command[10] = '\n';
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_SESSION, 0, &ss,
+					      sizeof(ss));
+	if (!err)
+		err = rec_writer__append_records(w, 0, rec,
+			make_sample(rec, 1000, 0, 7, 7, SONDE_CTX_KERNEL,
+				    SONDE_SAMPLE_USER_REGS, k, 1, u, 1));
+	if (!err)
+		err = add_process(w, 7, "co\nmm\tx", 2000, map_path, 0x400000,
+				  0x500000, 0, NULL, 0);
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_KALLSYMS, 0, ksyms,
+					      sizeof(ksyms) - 1);
+	if (!err)
+		err = add_end(w, 1, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ||
+		    *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * Item 12 (R08, R08b): text from a recording cannot forge header lines,
+ * break rows or run fields together, in report, script, export and in
+ * warnings.
+ */
+TEST_F(hostile, item12_text_is_escaped)
+{
+	char map[300];
+	char *report[] = { "sonde", "report", "-i", self->path, NULL };
+	char *sort_comm[] = { "sonde", "report", "-s", "comm", "-i",
+			      self->path, NULL };
+	char *script[] = { "sonde", "script", "-i", self->path, NULL };
+	char *export[] = { "sonde", "export", "-i", self->path, NULL };
+	const char *line;
+
+	snprintf(map, sizeof(map), "%s/lib\nx.so", self->dir);
+	ASSERT_EQ(0, write_one_map(map, 1, "x", "/x", 0));
+	ASSERT_EQ(0, write_forging(self->path, map));
+
+	ASSERT_EQ(0, run_sonde(report, self->dir, &self->out, &self->err));
+	EXPECT_FALSE(has_control(self->out.data));
+	/* Exactly one samples line, and it says 1; uname fields bounded. */
+	line = strstr(self->out.data, "\n# samples:");
+	ASSERT_NE(NULL, line);
+	EXPECT_EQ(0, strncmp(line, "\n# samples: 1\n", 14));
+	EXPECT_EQ(NULL, strstr(line + 1, "\n# samples:"));
+	EXPECT_EQ(NULL, strstr(self->out.data, "SRRR"));
+	EXPECT_NE(NULL, strstr(self->out.data, "# command: CCCCCCCCCC?C"));
+	/* Every line is a header line or a table row. */
+	for (line = self->out.data; *line; line = strchr(line, '\n') + 1)
+		EXPECT_TRUE(line[0] == '#' || line[0] == ' ')
+			TH_LOG("%.40s", line);
+	/* The warning for the path with a newline is one line. */
+	EXPECT_EQ(1, count_lines(self->err.data)) TH_LOG("%s", self->err.data);
+	EXPECT_NE(NULL, strstr(self->err.data, "lib?x.so"));
+
+	ASSERT_EQ(0, run_sonde(sort_comm, self->dir, &self->out,
+			       &self->err));
+	EXPECT_NE(NULL, strstr(self->out.data, "co?mm?x\n"))
+		TH_LOG("%s", self->out.data);
+
+	ASSERT_EQ(0, run_sonde(script, self->dir, &self->out, &self->err));
+	EXPECT_FALSE(has_control(self->out.data));
+	/* Sample line, kernel frame, user frame, blank line. */
+	EXPECT_EQ(4, count_lines(self->out.data)) TH_LOG("%s", self->out.data);
+	EXPECT_NE(NULL, strstr(self->out.data, "evil?[2Jsym?+0x10"));
+
+	ASSERT_EQ(0, run_sonde(export, self->dir, &self->out, &self->err));
+	EXPECT_FALSE(has_control(self->out.data));
+	EXPECT_EQ(1, count_lines(self->out.data)) TH_LOG("%s", self->out.data);
+}
+
 TEST_HARNESS_MAIN
