@@ -134,14 +134,48 @@ static int parse_report_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
-static struct entry *get_entry(struct report *r, const void *key,
-			       const struct sample_view *v,
+/*
+ * Entries by pid or tid are keyed by their label, "PID COMM": a pid that
+ * was reused by another command is another process, and gets its own row.
+ */
+static bool by_label(const struct report *r)
+{
+	return r->o->sort == SORT_PID || r->o->sort == SORT_TID;
+}
+
+static bool label_eq(const void *a, const void *b)
+{
+	return !strcmp(a, b);
+}
+
+static struct entry *get_entry(struct report *r, const struct sample_view *v,
 			       const struct frame *f)
 {
-	__u64 h = hash_u64((unsigned long)key);
-	struct entry *e = hmap__find(&r->entries, h, key);
+	const void *key = NULL;
 	char buf[64];
+	struct entry *e;
+	__u64 h;
 
+	switch (r->o->sort) {
+	case SORT_SYM:
+		key = f->id;
+		break;
+	case SORT_DSO:
+		key = f->id->dso;	/* interned: equal strings, equal ptrs */
+		break;
+	case SORT_COMM:
+		key = v->comm;
+		break;
+	case SORT_PID:
+	case SORT_TID:
+		snprintf(buf, sizeof(buf), "%7u %s",
+			 r->o->sort == SORT_PID ? v->raw->pid : v->raw->tid,
+			 v->comm);
+		key = buf;
+		break;
+	}
+	h = by_label(r) ? hash_str(key) : hash_u64((unsigned long)key);
+	e = hmap__find(&r->entries, h, key);
 	if (e)
 		return e;
 	e = calloc(1, sizeof(*e));
@@ -160,40 +194,22 @@ static struct entry *get_entry(struct report *r, const void *key,
 		break;
 	case SORT_PID:
 	case SORT_TID:
-		snprintf(buf, sizeof(buf), "%7u %s",
-			 r->o->sort == SORT_PID ? v->raw->pid : v->raw->tid,
-			 v->comm);
-		/* Owned by the entry, freed with it. */
+		/* Owned by the entry, freed with it; also its key. */
 		e->label = strdup(buf);
 		if (!e->label) {
 			free(e);
 			return NULL;
 		}
+		key = e->label;
 		break;
 	}
 	if (hmap__insert(&r->entries, h, key, e)) {
+		if (by_label(r))
+			free((char *)e->label);
 		free(e);
 		return NULL;
 	}
 	return e;
-}
-
-static const void *key_of(const struct report *r,
-			  const struct sample_view *v, const struct frame *f)
-{
-	switch (r->o->sort) {
-	case SORT_SYM:
-		return f->id;
-	case SORT_DSO:
-		return f->id->dso;	/* interned: equal strings, equal ptrs */
-	case SORT_COMM:
-		return v->comm;
-	case SORT_PID:
-		return (void *)(unsigned long)(v->raw->pid + 1ULL);
-	case SORT_TID:
-		return (void *)(unsigned long)(v->raw->tid + 1ULL);
-	}
-	return NULL;
 }
 
 static int sample_cb(const struct sample_view *v, void *ctx)
@@ -215,7 +231,7 @@ static int sample_cb(const struct sample_view *v, void *ctx)
 	for (i = 0; i < n; i++) {
 		const struct frame *f = per_frame ? &v->frames[i] : &none_frame;
 
-		e = get_entry(r, key_of(r, v, f), v, f);
+		e = get_entry(r, v, f);
 		if (!e)
 			return -ENOMEM;
 		if (i == 0)
@@ -271,7 +287,8 @@ static void print_header(struct report *r, struct session *s)
 			printf("# command: %s\n", cmd);
 	}
 	printf("# samples: %llu\n", (unsigned long long)c->samples);
-	printf("# lost: %llu\n", (unsigned long long)c->lost);
+	printf("# lost: %llu%s\n", (unsigned long long)c->lost,
+	       c->lost == UINT64_MAX ? " (or more: the count saturated)" : "");
 	if (c->has_stats) {
 		printf("# timer periods missed: %llu\n",
 		       (unsigned long long)c->timer_missed);
@@ -338,7 +355,7 @@ int cmd_report(int argc, char **argv)
 	err = session__open_verbose(&s, o.input);
 	if (err)
 		return err;
-	hmap__init(&r.entries, NULL);
+	hmap__init(&r.entries, by_label(&r) ? label_eq : NULL);
 	err = session__iter_samples(s, sample_cb, &r);
 	if (!err) {
 		arr = calloc(r.entries.nr + 1, sizeof(*arr));

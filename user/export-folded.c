@@ -6,7 +6,8 @@
  *   comm;root;...;leaf COUNT
  *
  * with kernel frames suffixed "_[k]" (bcc's convention).  Lines are sorted
- * so that the same recording always exports the same bytes.
+ * so that the same recording always exports the same bytes, and stacks
+ * that format the same are merged into one line.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -80,29 +81,40 @@ static int add_cb(const struct sample_view *v, void *ctx)
 	return 0;
 }
 
-/* ';' separates frames and the count follows the last space of a line. */
+/*
+ * ';' separates frames and the count follows the last space of a line;
+ * control characters were replaced when the names were interned.
+ */
+static char folded_char(char c)
+{
+	return c == ';' || c == '\n' || c == '\r' || c == '\t' ? '_' : c;
+}
+
 static int put_name(struct buf *b, const char *name)
 {
 	int err = 0;
 
 	for (; *name && !err; name++) {
-		char c = *name;
+		char c = folded_char(*name);
 
-		if (c == ';' || c == '\n' || c == '\r' || c == '\t')
-			c = '_';
 		err = buf__append(b, &c, 1);
 	}
 	return err;
 }
 
-static int format_line(const struct stack *st, struct buf *b)
+static const char *comm_of(const struct stack *st)
+{
+	return st->comm[0] ? st->comm : "[unknown]";
+}
+
+/* The line of @st without its count, NUL-terminated, in @b. */
+static int format_stack(const struct stack *st, struct buf *b)
 {
 	unsigned int i;
-	char count[32];
 	int err;
 
 	b->len = 0;
-	err = put_name(b, st->comm[0] ? st->comm : "[unknown]");
+	err = put_name(b, comm_of(st));
 	for (i = 0; !err && i < st->nr; i++) {
 		err = buf__append(b, ";", 1);
 		if (!err)
@@ -110,57 +122,112 @@ static int format_line(const struct stack *st, struct buf *b)
 		if (!err && st->ids[i]->kernel)
 			err = buf__append(b, "_[k]", 4);
 	}
-	snprintf(count, sizeof(count), " %llu", (unsigned long long)st->count);
-	if (!err)
-		err = buf__append(b, count, strlen(count) + 1);
 	return err;
 }
 
-static int cmp_line(const void *a, const void *b)
+/*
+ * struct cursor - the characters format_stack() would produce, one at a
+ * time, so that stacks sort by their text without every line being kept
+ * formatted in memory (2M distinct stacks took gigabytes that way).
+ */
+struct cursor {
+	const struct stack *st;
+	const char *p;
+	unsigned int next;	/* frame to start after *p */
+	bool kernel;		/* "_[k]" follows *p */
+};
+
+static int cursor_next(struct cursor *c)
 {
-	return strcmp(*(char * const *)a, *(char * const *)b);
+	while (!*c->p) {
+		const struct frame_id *id;
+
+		if (c->kernel) {
+			c->kernel = false;
+			c->p = "_[k]";
+			continue;
+		}
+		if (c->next >= c->st->nr)
+			return -1;
+		id = c->st->ids[c->next++];
+		c->p = id->name;
+		c->kernel = id->kernel;
+		return ';';
+	}
+	return (unsigned char)folded_char(*c->p++);
+}
+
+static int cmp_stack(const void *a, const void *b)
+{
+	const struct stack *sa = *(struct stack * const *)a;
+	const struct stack *sb = *(struct stack * const *)b;
+	struct cursor x = { .st = sa, .p = comm_of(sa) };
+	struct cursor y = { .st = sb, .p = comm_of(sb) };
+
+	for (;;) {
+		int cx = cursor_next(&x), cy = cursor_next(&y);
+
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+		if (cx < 0)
+			return 0;
+	}
+}
+
+/*
+ * Two different stacks can format the same (two libraries with a function
+ * of the same name): they are one line, merged once sorted.  Returns 0 or
+ * the -errno of the failing write (-EPIPE: the reader went away).
+ */
+static int write_lines(struct stack **arr, size_t nr, FILE *out)
+{
+	struct buf b = { 0 };
+	size_t i, j;
+	int err = 0;
+
+	for (i = 0; i < nr && !err; i = j) {
+		__u64 count = arr[i]->count;
+
+		for (j = i + 1; j < nr && !cmp_stack(&arr[i], &arr[j]); j++)
+			count = sat_add_u64(count, arr[j]->count);
+		err = format_stack(arr[i], &b);
+		if (!err)
+			err = buf__append(&b, "", 1);
+		if (!err && fprintf(out, "%s %llu\n", b.data,
+				    (unsigned long long)count) < 0)
+			err = -errno;
+	}
+	if (!err && fflush(out))
+		err = -errno;
+	buf__free(&b);
+	return err;
 }
 
 int export_folded(struct session *s, FILE *out)
 {
 	struct folded f = { 0 };
 	struct hmap_entry *e;
-	struct buf b = { 0 };
-	char **lines = NULL;
-	size_t nr = 0, i;
+	struct stack **arr = NULL;
+	size_t nr = 0;
 	int err;
 
 	hmap__init(&f.stacks, stack_eq);
 	err = session__iter_samples(s, add_cb, &f);
 	if (!err) {
-		lines = calloc(f.stacks.nr + 1, sizeof(*lines));
-		if (!lines)
+		arr = calloc(f.stacks.nr + 1, sizeof(*arr));
+		if (!arr)
 			err = -ENOMEM;
 	}
-	hmap__for_each(&f.stacks, e) {
-		if (!err) {
-			err = format_line(e->val, &b);
-			if (!err) {
-				lines[nr] = strdup(b.data);
-				err = lines[nr] ? 0 : -ENOMEM;
-				nr += !err;
-			}
-		}
-		free(e->val);
-	}
 	if (!err) {
-		qsort(lines, nr, sizeof(*lines), cmp_line);
-		/* -errno of the failing write: -EPIPE is a closed reader. */
-		for (i = 0; i < nr && !err; i++)
-			if (fprintf(out, "%s\n", lines[i]) < 0)
-				err = -errno;
-		if (!err && fflush(out))
-			err = -errno;
+		hmap__for_each(&f.stacks, e)
+			arr[nr++] = e->val;
+		/* Lines sorted: one recording always exports the same bytes. */
+		qsort(arr, nr, sizeof(*arr), cmp_stack);
+		err = write_lines(arr, nr, out);
 	}
-	for (i = 0; i < nr; i++)
-		free(lines[i]);
-	free(lines);
-	buf__free(&b);
+	hmap__for_each(&f.stacks, e)
+		free(e->val);
+	free(arr);
 	free(f.scratch);
 	hmap__free(&f.stacks);
 	return err;

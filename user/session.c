@@ -238,9 +238,13 @@ static void load_stats(struct session *s, const struct rec_section *sec)
 		struct sonde_cpu_stats st = { 0 };
 
 		memcpy(&st, p + 8, known);
-		s->counts.timer_missed += st.timer_missed;
-		s->counts.handler_samples += st.samples;
-		s->counts.handler_ns_total += st.handler_ns_total;
+		s->counts.timer_missed = sat_add_u64(s->counts.timer_missed,
+						     st.timer_missed);
+		s->counts.handler_samples =
+			sat_add_u64(s->counts.handler_samples, st.samples);
+		s->counts.handler_ns_total =
+			sat_add_u64(s->counts.handler_ns_total,
+				    st.handler_ns_total);
 		if (st.handler_ns_max > s->counts.handler_ns_max)
 			s->counts.handler_ns_max = st.handler_ns_max;
 	}
@@ -439,7 +443,8 @@ static int record_cb(const struct sonde_record_header *h, void *ctx)
 	if (h->type == SONDE_RECORD_SAMPLE)
 		w->s->counts.samples++;
 	else if (h->type == SONDE_RECORD_LOST)
-		w->s->counts.lost += ((const struct sonde_lost *)h)->nr_lost;
+		w->s->counts.lost = sat_add_u64(w->s->counts.lost,
+				((const struct sonde_lost *)h)->nr_lost);
 	return w->cb(h, w->ctx);
 }
 

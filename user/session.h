@@ -42,7 +42,7 @@ struct sample_view {
 
 struct session_counts {
 	__u64 samples;		/* SAMPLE records read */
-	__u64 lost;		/* sum of LOST.nr_lost */
+	__u64 lost;		/* sum of LOST.nr_lost, UINT64_MAX at most */
 	__u64 bad;		/* records skipped as inconsistent */
 	__u64 unknown;		/* records of unknown type */
 	__u64 corrupt_sections;	/* sections whose walk hit a bad size */

@@ -75,6 +75,14 @@ void buf__free(struct buf *b);
 
 __u64 now_ns(int clock);
 
+/* @a + @b, or UINT64_MAX when the sum does not fit: counts never wrap. */
+static inline __u64 sat_add_u64(__u64 a, __u64 b)
+{
+	__u64 sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+
 /*
  * opt_error - the usage error for getopt_long()'s '?' or ':' result (run
  * with a ':' optstring prefix and opterr = 0, so getopt prints nothing).

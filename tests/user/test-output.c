@@ -207,4 +207,108 @@ TEST_F(out, item11_closed_stderr_keeps_output_clean)
 	buf__free(&b);
 }
 
+/*
+ * A recording of two processes: (@pid1, @comm1) mapping @path1 and
+ * (@pid2, @comm2) mapping @path2, at the same address, @n samples each
+ * at 0x401000; the second snapshot is later, and so are its samples.
+ * @lost1 and @lost2 are written as LOST records.
+ */
+static int write_two(const char *path, __u32 pid1, const char *comm1,
+		     const char *path1, __u32 pid2, const char *comm2,
+		     const char *path2, unsigned int n, __u64 lost1,
+		     __u64 lost2)
+{
+	__u64 u[1] = { 0x401000 };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	unsigned int i;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (!err)
+		err = add_session(w, 1000);
+	for (i = 0; !err && i < 2 * n; i++)
+		err = rec_writer__append_records(w, 0, rec,
+			make_sample(rec, i < n ? 1000 + i : 3000 + i, 0,
+				    i < n ? pid1 : pid2, i < n ? pid1 : pid2,
+				    SONDE_CTX_USER, SONDE_SAMPLE_USER_REGS,
+				    NULL, 0, u, 1));
+	if (!err && lost1)
+		err = rec_writer__append_records(w, 0, rec,
+						 make_lost(rec, 4000, 0, lost1));
+	if (!err && lost2)
+		err = rec_writer__append_records(w, 1, rec,
+						 make_lost(rec, 4001, 1, lost2));
+	if (!err)
+		err = add_process(w, pid1, comm1, 2000, path1, 0x400000,
+				  0x500000, 0, NULL, 0);
+	if (!err)
+		err = add_process(w, pid2, comm2, 5000, path2, 0x400000,
+				  0x500000, 0, NULL, 0);
+	if (!err)
+		err = add_end(w, 2 * n, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+/*
+ * Item 13 (R06): --sort pid|tid gives a reused pid one row per command,
+ * each with its own samples.
+ */
+TEST_F(out, item13_sort_pid_reused_pid)
+{
+	const char *keys[] = { "pid", "tid" };
+	unsigned int i;
+
+	ASSERT_EQ(0, write_two(self->path, 100, "old", "/nonexistent/a",
+			       100, "new", "/nonexistent/b", 3, 0, 0));
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		char *argv[] = { "sonde", "report", "-s", (char *)keys[i],
+				 "-i", self->path, NULL };
+
+		ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out,
+				       &self->err));
+		EXPECT_NE(NULL, strstr(self->out.data,
+				       "50.00%         3      100 old\n"))
+			TH_LOG("%s", self->out.data);
+		EXPECT_NE(NULL, strstr(self->out.data,
+				       "50.00%         3      100 new\n"))
+			TH_LOG("%s", self->out.data);
+	}
+}
+
+/*
+ * Item 13 (R07): two different frames that format the same (a library
+ * of the same name in two directories) make one folded line, counted
+ * once for all their samples.
+ */
+TEST_F(out, item13_folded_merges_equal_lines)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+
+	ASSERT_EQ(0, write_two(self->path, 100, "app", "/nonexistent/a/lib.so",
+			       200, "app", "/nonexistent/b/lib.so", 3, 0, 0));
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err));
+	EXPECT_STREQ("app;lib.so+0x1000 6\n", self->out.data);
+}
+
+/* Item 13 (R15): a lost count that passes 2^64 saturates. */
+TEST_F(out, item13_lost_count_saturates)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
+
+	ASSERT_EQ(0, write_two(self->path, 100, "a", "/x", 200, "b", "/y", 1,
+			       UINT64_MAX - 1, 6));
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "# lost: 18446744073709551615 (or more"))
+		TH_LOG("%s", self->out.data);
+}
+
 TEST_HARNESS_MAIN
