@@ -5,6 +5,7 @@
  * all-or-nothing, not inherited, and everything unwritten reads as zero.
  */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -94,7 +95,7 @@ TEST_F(rings, refused_mappings)
 TEST_F(rings, no_upgrade_split_or_move)
 {
 	off_t meta = ring_offset(&self->info, 0, false);
-	void *p, *q;
+	void *p, *q, *hole;
 
 	p = map(self->fd, self->meta_len, PROT_READ, MAP_SHARED, meta);
 	ASSERT_NE(MAP_FAILED, p);
@@ -102,21 +103,52 @@ TEST_F(rings, no_upgrade_split_or_move)
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(-1, mprotect(p, self->meta_len, PROT_READ | PROT_EXEC));
 	EXPECT_EQ(EACCES, errno);
-	/* Partial munmap would split the mapping. */
+	/*
+	 * Partial munmap would split the mapping: refused by ->may_split,
+	 * whose errno must come back, at the end as at the start.
+	 */
+	errno = 0;
 	EXPECT_EQ(-1, munmap((char *)p + self->psz, self->psz));
 	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
 	EXPECT_EQ(-1, munmap(p, self->psz));
-	/* Neither shrink, grow nor move. */
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, munmap((char *)p + self->meta_len - self->psz,
+			     self->psz));
+	EXPECT_EQ(EINVAL, errno);
+	/*
+	 * Neither shrink (a split: EINVAL), grow (VM_DONTEXPAND: EFAULT)
+	 * nor move (->mremap: EINVAL).
+	 */
+	errno = 0;
 	q = mremap(p, self->meta_len, self->meta_len - self->psz, 0);
 	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
 	q = mremap(p, self->meta_len, self->meta_len + self->psz,
 		   MREMAP_MAYMOVE);
 	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EFAULT, errno);
+	/*
+	 * MREMAP_FIXED unmaps whatever lies at the target first: move into
+	 * a hole reserved for the purpose, never onto an address that may
+	 * hold something of ours.
+	 */
+	hole = mmap(NULL, self->meta_len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	errno = 0;
 	q = mremap(p, self->meta_len, self->meta_len, MREMAP_MAYMOVE |
-		   MREMAP_FIXED, (char *)p + 64 * self->psz);
+		   MREMAP_FIXED, hole);
 	EXPECT_EQ(MAP_FAILED, q);
-	/* Still whole and readable. */
+	EXPECT_EQ(EINVAL, errno);
+	munmap(hole, self->meta_len);
+	/* Still whole and readable, first page and last. */
 	EXPECT_EQ(0, ((struct sonde_ring_meta *)p)->data_head);
+	EXPECT_EQ(PAGES * self->psz,
+		  ((struct sonde_ring_meta *)p)->data_size);
+	EXPECT_EQ(0, ((volatile uint8_t *)p)[self->meta_len - 1]);
 	EXPECT_EQ(0, munmap(p, self->meta_len));
 }
 
@@ -149,28 +181,87 @@ TEST_F(rings, fresh_memory_is_zero)
 	ring_unmap(&r);
 }
 
+/* What data_is_mapped_twice saw of the records that wrap the ring's end. */
+struct crossing {
+	const struct test_ring *ring;
+	pid_t pid;
+	uint64_t samples, crossed, bad;
+};
+
+/*
+ * A record that starts near the end of the data area and runs past it
+ * must read as one piece: the bytes past the end are the second mapping
+ * of the data pages, the same as the first bytes of the ring.
+ */
+static void check_crossing(const struct sonde_sample *s, void *arg)
+{
+	struct crossing *x = arg;
+	const uint8_t *start = (const uint8_t *)s;
+	uint64_t off = start - x->ring->data, first, len;
+
+	x->samples++;
+	if (off + s->hdr.size <= x->ring->size)
+		return;
+	x->crossed++;
+	first = x->ring->size - off;
+	/* The wrapped part, seen through both mappings. */
+	if (memcmp(start + first, x->ring->data, s->hdr.size - first))
+		x->bad++;
+	/* The record is whole: its own fields account for its size. */
+	len = sizeof(*s) + 8ull * (s->nr_kernel + s->nr_user) +
+	      s->user_stack_size;
+	if (s->hdr.type != SONDE_RECORD_SAMPLE ||
+	    s->hdr.size != ((len + 7) & ~7ull) || s->cpu != x->ring->cpu)
+		x->bad++;
+	/* Ours, in user context: the user chain starts at the sampled IP. */
+	if (s->pid == (uint32_t)x->pid && s->context == SONDE_CTX_USER &&
+	    (!s->nr_user || s->frames[s->nr_kernel] != s->ip))
+		x->bad++;
+}
+
 TEST_F(rings, data_is_mapped_twice)
 {
 	struct drain_counts c = { 0 };
+	struct crossing x = { .pid = getpid() };
 	struct sonde_config cfg;
 	struct test_ring r;
+	cpu_set_t cpus;
 
+	/* Sample ourselves on CPU 0: records of varying chain depths. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
 	config_init(&cfg, 1000, PAGES);
 	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
 	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &r));
+	x.ring = &r;
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
-	/* Run long enough to wrap a 16 KiB ring a few times. */
-	for (int i = 0; i < 40; i++) {
+	/*
+	 * Run until records have wrapped a 16 KiB ring a few times and at
+	 * least one record straddled its end; bounded for a slow guest.
+	 */
+	for (int i = 0; i < 400 && (x.crossed < 2 || i < 40); i++) {
 		burn_cpu_ms(25);
-		ring_drain(&r, &c, NULL, NULL);
+		ring_drain(&r, &c, check_crossing, &x);
 	}
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
-	ring_drain(&r, &c, NULL, NULL);
+	ring_drain(&r, &c, check_crossing, &x);
+	ksft_print_msg("%llu samples, %llu bytes, %llu crossed the end\n",
+		       (unsigned long long)x.samples,
+		       (unsigned long long)r.meta->data_head,
+		       (unsigned long long)x.crossed);
+	EXPECT_GT(r.meta->data_head, 2 * r.size);
 	EXPECT_EQ(0, memcmp(r.data, r.data + r.size, r.size));
+	EXPECT_GT(x.crossed, 0) TH_LOG("no record wrapped the end");
+	EXPECT_EQ(0, x.bad);
 	EXPECT_EQ(0, c.bad_records);
 	EXPECT_EQ(0, c.bad_cpu);
 	EXPECT_GT(c.samples, 0);
 	ring_unmap(&r);
+	CPU_ZERO(&cpus);
+	for (int cpu = 0; cpu < nr_online_cpus(); cpu++)
+		CPU_SET(cpu, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
 /* Two mappings of one ring show the same bytes. */
