@@ -147,7 +147,7 @@ int cmd_script(int argc, char **argv)
 	else if (info)
 		period = info->period_ns;
 	err = session__iter_records(s, collect_cb, &c);
-	if (!err)
+	if (!err && c.nr)
 		qsort(c.samples, c.nr, sizeof(*c.samples), cmp_time);
 	for (i = 0; !err && i < c.nr; i++) {
 		struct sample_view v;

@@ -394,8 +394,13 @@ int rec_reader__open(struct rec_reader **rp, const char *path)
 		return err;
 	}
 	fh = (const void *)r->map;
+	/*
+	 * Sections are read in place and hold 64-bit fields: a header size
+	 * that is not a multiple of 8 would misalign every one of them.
+	 */
 	if (memcmp(fh->magic, SREC_MAGIC, sizeof(fh->magic)) ||
-	    fh->header_size < sizeof(*fh) || fh->header_size > r->size) {
+	    fh->header_size < sizeof(*fh) || fh->header_size > r->size ||
+	    fh->header_size % 8) {
 		err = -EBADMSG;
 		goto err_unmap;
 	}

@@ -365,7 +365,8 @@ int session__open_verbose(struct session **s, const char *path)
 
 	if (err)
 		pr_err("cannot read %s: %s", path,
-		       err == -EBADMSG ? "not a sonde recording" :
+		       err == -EBADMSG ?
+		       "not a sonde recording (or its file header is corrupt)" :
 		       sonde_strerror(err));
 	return err;
 }
