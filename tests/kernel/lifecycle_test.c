@@ -106,18 +106,47 @@ TEST(rmmod_refused_while_mapped)
 	EXPECT_EQ(0, reload_module());
 }
 
+/* Lines of the CPU hotplug state table that name sonde's timer source. */
+static int sonde_hp_states(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/hotplug/states", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "sonde"))
+			n++;
+	fclose(f);
+	return n;
+}
+
 struct hammer {
 	int fd;
 	int which;
 	volatile bool *stop;
 	unsigned long calls;
+	unsigned long starts;
+	unsigned long bad;	/* an errno outside what the state allows */
+	int bad_cmd, bad_errno;
 };
+
+static void hammer_check(struct hammer *h, int cmd, int ret, int ok_errno)
+{
+	if (!ret || errno == ok_errno)
+		return;
+	h->bad++;
+	h->bad_cmd = cmd;
+	h->bad_errno = errno;
+}
 
 static void *hammer_thread(void *p)
 {
 	struct hammer *h = p;
 	struct sonde_config cfg;
 	struct sonde_info info;
+	int ret;
 
 	config_init(&cfg, 2000, 4);
 	dev_info(h->fd, &info);
@@ -126,17 +155,26 @@ static void *hammer_thread(void *p)
 
 		switch (h->which % 4) {
 		case 0:
-			ioctl(h->fd, SONDE_IOC_START, 0);
+			/* Configured before the threads start: 0 or EBUSY. */
+			ret = ioctl(h->fd, SONDE_IOC_START, 0);
+			if (!ret)
+				h->starts++;
+			hammer_check(h, 0, ret, EBUSY);
 			break;
 		case 1:
-			ioctl(h->fd, SONDE_IOC_STOP, 0);
+			ret = ioctl(h->fd, SONDE_IOC_STOP, 0);
+			hammer_check(h, 1, ret, 0);
 			break;
 		case 2:
-			dev_configure(h->fd, &cfg);
+			ret = ioctl(h->fd, SONDE_IOC_CONFIGURE, &cfg);
+			hammer_check(h, 2, ret, EBUSY);
 			break;
 		case 3:
-			if (info.nr_cpu_ids <= 64)
-				dev_stats(h->fd, &info, st);
+			if (info.nr_cpu_ids <= 64) {
+				ret = dev_stats(h->fd, &info, st);
+				hammer_check(h, 3, ret ? (errno = -ret, -1) : 0,
+					     0);
+			}
 			break;
 		}
 		h->calls++;
@@ -146,34 +184,99 @@ static void *hammer_thread(void *p)
 
 /*
  * START, STOP, CONFIGURE and GET_STATS from eight threads at once, then
- * close while sampling may be on: no deadlock, no double start, and the
- * device opens again at once.
+ * close while sampling is on: no deadlock, only the errnos each state
+ * allows, never two starts at once (a second START would register a
+ * second CPU hotplug state, and the first would be leaked), nothing left
+ * armed after close (no hotplug state, no ring head still moving), and
+ * the device opens again at once.
  */
 TEST(concurrent_control)
 {
+	int nr = nr_online_cpus();
 	struct hammer h[8];
+	struct test_ring r[nr];
+	uint64_t heads[nr], moved = 0;
 	pthread_t t[8];
 	volatile bool stop = false;
-	unsigned long calls = 0;
+	unsigned long calls = 0, starts = 0, bad = 0;
+	int states, max_states = 0;
+	struct sonde_info info;
 	struct sonde_config cfg;
+	uint64_t end;
 	int fd = dev_open();
 
 	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, dev_info(fd, &info));
+	states = sonde_hp_states();
+	if (states > 0)
+		TH_LOG("sonde hotplug states left by an earlier test: %d",
+		       states);
+	EXPECT_LE(states, 0);
 	config_init(&cfg, 2000, 4);
 	ASSERT_EQ(0, dev_configure(fd, &cfg));
 	for (int i = 0; i < 8; i++) {
 		h[i] = (struct hammer){ .fd = fd, .which = i, .stop = &stop };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer_thread, &h[i]));
 	}
-	usleep(1500000);
+	/* Watch the hotplug state table meanwhile: one state at most. */
+	end = mono_ns() + 1500000000ull;
+	while (mono_ns() < end) {
+		states = sonde_hp_states();
+		if (states > max_states)
+			max_states = states;
+		usleep(1000);
+	}
 	stop = true;
 	for (int i = 0; i < 8; i++) {
 		pthread_join(t[i], NULL);
 		calls += h[i].calls;
+		starts += h[i].starts;
+		bad += h[i].bad;
+		if (h[i].bad)
+			TH_LOG("thread %d: command %d failed with %s", i,
+			       h[i].bad_cmd, strerror(h[i].bad_errno));
 	}
-	ksft_print_msg("%lu ioctls from 8 threads\n", calls);
+	ksft_print_msg("%lu ioctls from 8 threads, %lu successful STARTs, at most %d hotplug states at once\n",
+		       calls, starts, max_states);
 	EXPECT_GT(calls, 100);
+	EXPECT_EQ(0, bad);
+	EXPECT_LE(max_states, 1);
+
+	/*
+	 * Sampling on, on rings we can see: then close.  Whatever the
+	 * hammer left armed, close must disarm it all.
+	 */
+	EXPECT_EQ(0, ioctl(fd, SONDE_IOC_STOP, 0));
+	if (sonde_hp_states() >= 0)
+		EXPECT_EQ(0, sonde_hp_states()) TH_LOG("armed after STOP");
+	ASSERT_EQ(0, dev_configure(fd, &cfg));
+	memset(r, 0, sizeof(r));
+	for (int cpu = 0; cpu < nr; cpu++)
+		ASSERT_EQ(0, ring_map(fd, &info, cpu, 4, &r[cpu]));
+	ASSERT_EQ(0, ioctl(fd, SONDE_IOC_START, 0));
+	if (sonde_hp_states() >= 0)
+		EXPECT_EQ(1, sonde_hp_states());
+	for (int i = 0; i < 200 && !moved; i++) {
+		burn_cpu_ms(10);
+		for (int cpu = 0; cpu < nr; cpu++)
+			moved += r[cpu].meta->data_head;
+	}
+	ASSERT_GT(moved, 0) TH_LOG("not sampling before close");
 	close(fd);
+	if (sonde_hp_states() >= 0)
+		EXPECT_EQ(0, sonde_hp_states()) TH_LOG("armed after close");
+	for (int cpu = 0; cpu < nr; cpu++)
+		heads[cpu] = __atomic_load_n(&r[cpu].meta->data_head,
+					     __ATOMIC_ACQUIRE);
+	/* Many periods of 0.5 ms, on a CPU kept busy and the others idle. */
+	burn_cpu_ms(100);
+	usleep(100000);
+	for (int cpu = 0; cpu < nr; cpu++) {
+		EXPECT_EQ(heads[cpu], __atomic_load_n(&r[cpu].meta->data_head,
+						      __ATOMIC_ACQUIRE))
+			TH_LOG("cpu%d: still written after close", cpu);
+		ring_unmap(&r[cpu]);
+	}
 	fd = dev_open();
 	EXPECT_GE(fd, 0);
 	close(fd);
@@ -253,13 +356,37 @@ static void count_cpu1(const struct sonde_sample *s, void *arg)
 		w->after++;
 }
 
+static uint64_t lost_sum(const struct sonde_cpu_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
+		n += st->lost[i];
+	return n;
+}
+
+static void drain_both(struct test_ring *r, struct drain_counts *c,
+		       struct window *w)
+{
+	ring_drain(&r[0], &c[0], NULL, NULL);
+	ring_drain(&r[1], &c[1], count_cpu1, w);
+}
+
+/*
+ * CPU 1 goes offline with its ring full and losses pending, then comes
+ * back: no sample is taken while it is away, sampling resumes after, and
+ * the accounting holds across it: samples == records + lost in GET_STATS,
+ * and the stream read agrees with both.
+ */
 TEST(cpu_hotplug_during_sampling)
 {
 	struct drain_counts c[2] = { 0 };
 	struct window w = { 0 };
+	struct sonde_cpu_stats *st;
 	struct sonde_info info;
 	struct sonde_config cfg;
 	struct test_ring r[2];
+	uint32_t pages;
 	int fd;
 
 	if (geteuid() != 0 || nr_online_cpus() < 2 ||
@@ -268,30 +395,50 @@ TEST(cpu_hotplug_during_sampling)
 	fd = dev_open();
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, dev_info(fd, &info));
-	config_init(&cfg, 1000, 64);
+	st = calloc(info.nr_cpu_ids, sizeof(*st));
+	ASSERT_NE(NULL, st);
+	/* The smallest ring: a few dozen samples fill it. */
+	pages = info.min_ring_pages;
+	config_init(&cfg, 1000, pages);
 	ASSERT_EQ(0, dev_configure(fd, &cfg));
-	ASSERT_EQ(0, ring_map(fd, &info, 0, 64, &r[0]));
-	ASSERT_EQ(0, ring_map(fd, &info, 1, 64, &r[1]));
+	ASSERT_EQ(0, ring_map(fd, &info, 0, pages, &r[0]));
+	ASSERT_EQ(0, ring_map(fd, &info, 1, pages, &r[1]));
 	ASSERT_EQ(0, ioctl(fd, SONDE_IOC_START, 0));
-	usleep(100000);
+	usleep(300000);		/* no reader: both rings fill and lose */
 	ASSERT_EQ(0, set_online(1, 0));
 	w.off_ns = mono_ns();
 	usleep(200000);
-	ring_drain(&r[0], &c[0], NULL, NULL);
+	drain_both(r, c, &w);	/* room again while CPU 1 is away */
 	w.on_ns = mono_ns();
 	ASSERT_EQ(0, set_online(1, 1));
-	usleep(200000);
+	for (int i = 0; i < 30; i++) {
+		usleep(10000);
+		drain_both(r, c, &w);
+	}
 	ASSERT_EQ(0, ioctl(fd, SONDE_IOC_STOP, 0));
-	ring_drain(&r[0], &c[0], NULL, NULL);
-	ring_drain(&r[1], &c[1], count_cpu1, &w);
+	drain_both(r, c, &w);
+	/* GET_STATS writes a LOST record still pending; read it too. */
+	ASSERT_EQ(0, dev_stats(fd, &info, st));
+	drain_both(r, c, &w);
 	ksft_print_msg("cpu1 samples: %llu before offline, %llu while offline, %llu after online\n",
 		       (unsigned long long)w.before,
 		       (unsigned long long)w.during,
 		       (unsigned long long)w.after);
-	EXPECT_EQ(0, c[0].bad_cpu);
-	EXPECT_EQ(0, c[1].bad_cpu);
-	EXPECT_EQ(0, c[0].bad_records);
-	EXPECT_EQ(0, c[1].bad_records);
+	for (int cpu = 0; cpu < 2; cpu++) {
+		ksft_print_msg("cpu%d: samples %llu records %llu lost %llu; read %llu records, %llu lost in %llu LOST records\n",
+			       cpu, (unsigned long long)st[cpu].samples,
+			       (unsigned long long)st[cpu].records,
+			       (unsigned long long)lost_sum(&st[cpu]),
+			       (unsigned long long)c[cpu].samples,
+			       (unsigned long long)c[cpu].lost,
+			       (unsigned long long)c[cpu].lost_records);
+		EXPECT_EQ(st[cpu].samples, st[cpu].records + lost_sum(&st[cpu]));
+		EXPECT_EQ(st[cpu].records, c[cpu].samples);
+		EXPECT_EQ(lost_sum(&st[cpu]), c[cpu].lost);
+		EXPECT_EQ(0, c[cpu].bad_cpu);
+		EXPECT_EQ(0, c[cpu].bad_records);
+	}
+	EXPECT_GT(lost_sum(&st[1]), 0) TH_LOG("CPU 1 never lost: the test proved nothing");
 	EXPECT_GT(w.before, 0);
 	EXPECT_EQ(0, w.during);
 	EXPECT_GT(w.after, 0);
@@ -299,6 +446,7 @@ TEST(cpu_hotplug_during_sampling)
 	ring_unmap(&r[0]);
 	ring_unmap(&r[1]);
 	close(fd);
+	free(st);
 	set_online(1, 1);
 }
 
