@@ -23,7 +23,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # The tree module-for builds against: Debian's headers, or a full tree
 # (the debug kernel of scripts/debug-kernel).
 KTREE ?= /usr/src/linux-headers-$(KVER)
-KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) uapi/sonde.h
+KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild kmod/probes/*.c) \
+	uapi/sonde.h
 
 all: tool
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -38,9 +39,10 @@ module:
 
 ifneq ($(KVER),)
 build/$(KVER)/kmod/sonde.ko: $(KMOD_SRCS)
-	@mkdir -p build/$(KVER)/kmod build/$(KVER)/uapi
+	@mkdir -p build/$(KVER)/kmod/probes build/$(KVER)/uapi
 	@cp Kbuild build/$(KVER)/
 	@cp kmod/*.c kmod/*.h kmod/Kbuild build/$(KVER)/kmod/
+	@cp kmod/probes/*.c build/$(KVER)/kmod/probes/
 	@cp uapi/sonde.h build/$(KVER)/uapi/
 	$(MAKE) -s -C $(KTREE) M=$(CURDIR)/build/$(KVER) \
 		CONFIG_DEBUG_INFO_BTF_MODULES= \

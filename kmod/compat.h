@@ -2,14 +2,16 @@
 /*
  * sonde: every difference between the kernel releases sonde builds
  * against, and nothing else.  The .c files call only the sonde_ names
- * below and never test LINUX_VERSION_CODE themselves.
+ * below.  Each difference is decided by a feature probe that kmod/Kbuild
+ * compiles against the target headers (kmod/probes/, SONDE_HAVE_*), or by
+ * a macro the kernel itself defines, never by LINUX_VERSION_CODE:
+ * distributions backport interface changes into older series.
  *
  * Supported: 6.1 LTS and 6.12 LTS (Debian's 6.1.0-* and 6.12.*+deb12).
  */
 #ifndef _SONDE_COMPAT_H
 #define _SONDE_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/perf_event.h>
 #include <linux/capability.h>
@@ -19,12 +21,13 @@
  * v6.3 made vm_area_struct.vm_flags const and added vm_flags_set() /
  * vm_flags_clear() (commit bc292ab00f6c, "mm: introduce vma->vm_flags
  * wrapper functions"); before that the field was written directly.
- * Both run with the mmap lock held for writing, as ->mmap() does.
+ * Probe: probes/vm_flags_set.c.  Both run with the mmap lock held for
+ * writing, as ->mmap() does.
  */
 static inline void sonde_vm_flags_set(struct vm_area_struct *vma,
 				      vm_flags_t flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef SONDE_HAVE_VM_FLAGS_SET
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -34,7 +37,7 @@ static inline void sonde_vm_flags_set(struct vm_area_struct *vma,
 static inline void sonde_vm_flags_clear(struct vm_area_struct *vma,
 					vm_flags_t flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef SONDE_HAVE_VM_FLAGS_SET
 	vm_flags_clear(vma, flags);
 #else
 	vma->vm_flags &= ~flags;
@@ -45,19 +48,28 @@ static inline void sonde_vm_flags_clear(struct vm_area_struct *vma,
  * May the opener see kernel addresses and kernel call chains?  Called at
  * open(), so current is the opener.
  *
- * 6.12 exports perf_allow_kernel(void): perf_event_paranoid > 1 needs
- * CAP_PERFMON, then the LSM's perf_event_open hook decides.  In 6.1,
- * perf_allow_kernel(attr) is a static inline over
+ * Where perf_allow_kernel() is exported (6.12), it decides as it does for
+ * perf: perf_event_paranoid > 1 needs CAP_PERFMON, then the LSM's
+ * perf_event_open hook (PERF_SECURITY_KERNEL) has the last word.  Its
+ * argument went away after 6.12 was released and the change was
+ * backported into 6.12.y (probes/perf_allow_kernel_void.c); the older
+ * form takes an attr that the hook may inspect, so it gets a zeroed one.
+ * In 6.1, perf_allow_kernel(attr) is a static inline over
  * sysctl_perf_event_paranoid and security_perf_event_open(), neither of
- * them exported, so a module cannot call it (modpost fails).  There the
- * only check left is the capability that open() already demands
- * (perfmon_capable()), so the LSM hook is not consulted on 6.1; the ABI
- * documentation says so.
+ * them exported, so a module cannot call it (modpost fails; the probe
+ * reads Module.symvers).  There the only check left is the capability
+ * that open() already demands (perfmon_capable()), so the LSM hook is not
+ * consulted; the ABI documentation says so.
  */
 static inline bool sonde_perf_allow_kernel(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if defined(SONDE_HAVE_EXPORT_PERF_ALLOW_KERNEL) && \
+	defined(SONDE_HAVE_PERF_ALLOW_KERNEL_VOID)
 	return perf_allow_kernel() == 0;
+#elif defined(SONDE_HAVE_EXPORT_PERF_ALLOW_KERNEL)
+	struct perf_event_attr attr = {};
+
+	return perf_allow_kernel(&attr) == 0;
 #else
 	return perfmon_capable();
 #endif

@@ -149,9 +149,14 @@ static __poll_t sonde_poll(struct file *file, poll_table *pt)
 			if (!ring)
 				continue;
 			avail = sonde_ring_readable(ring);
-			/* Once stopped, any leftover counts as readable. */
+			/*
+			 * Once stopped, any leftover counts as readable; so
+			 * does anything at all while samples are being lost
+			 * (sonde_ring_lose() woke us for that).
+			 */
 			if (avail && (avail >= ring->wakeup_bytes ||
-				      !s->running)) {
+				      !s->running ||
+				      sonde_ring_lost_pending(ring))) {
 				mask |= EPOLLIN | EPOLLRDNORM;
 				break;
 			}

@@ -35,10 +35,12 @@
  * hostile value can only make the producer overwrite or drop that
  * consumer's own data.
  *
- * Contexts: sonde_buffers_alloc/put in process context; reserve, commit,
- * lose and flush_lost on the ring's CPU with preemption disabled, by the
- * outermost writer (see sonde_ring_enter()) except sonde_ring_lose(),
- * which any nesting level may call; readable() from any context.
+ * Contexts: sonde_buffers_alloc/put in process context; reserve, commit
+ * and lose on the ring's CPU with preemption disabled, by the outermost
+ * writer (see sonde_ring_enter()) except sonde_ring_lose(), which any
+ * nesting level may call; flush_lost on the ring's CPU or, once the
+ * session is stopped, on any CPU, under the nesting guard too;
+ * readable() and lost_pending() from any context.
  */
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
@@ -49,6 +51,13 @@
 #include <linux/cpumask.h>
 #include <linux/topology.h>
 #include "ring.h"
+
+/*
+ * Pages held by every sonde_buffers alive, whichever session or mapping
+ * holds them: old rings live on while mapped, so a cap per CONFIGURE
+ * alone would let configure-map-configure pin memory without bound.
+ */
+static atomic_long_t sonde_live_pages = ATOMIC_LONG_INIT(0);
 
 static void ring_wakeup_fn(struct irq_work *work)
 {
@@ -145,6 +154,7 @@ static void buffers_release(struct kref *ref)
 
 	for (cpu = 0; cpu < bufs->nr_rings; cpu++)
 		ring_free(bufs->rings[cpu]);
+	atomic_long_sub(bufs->nr_pages, &sonde_live_pages);
 	kvfree(bufs);
 }
 
@@ -154,8 +164,9 @@ static void buffers_release(struct kref *ref)
  * @nr_data_pages: data pages per ring, a power of two
  * @wakeup_bytes: poll() watermark
  *
- * The pages are charged to the caller's memory cgroup, and all rings
- * together may take at most a quarter of RAM.
+ * The pages are charged to the caller's memory cgroup, and all rings alive
+ * in the module, of this session, of earlier sessions and of earlier
+ * CONFIGUREs still mapped, together may take at most a quarter of RAM.
  *
  * Context: process.  Returns the buffers with one reference, or
  * ERR_PTR(-ENOMEM).
@@ -164,17 +175,23 @@ struct sonde_buffers *sonde_buffers_alloc(const struct cpumask *cpus,
 					  unsigned int nr_data_pages,
 					  u64 wakeup_bytes)
 {
-	u64 pages = (u64)cpumask_weight(cpus) * (nr_data_pages + 2);
+	unsigned long pages = cpumask_weight(cpus) * (nr_data_pages + 2UL);
 	struct sonde_buffers *bufs;
 	unsigned int cpu;
 
-	if (pages > totalram_pages() / 4)
+	if (atomic_long_add_return(pages, &sonde_live_pages) >
+	    totalram_pages() / 4) {
+		atomic_long_sub(pages, &sonde_live_pages);
 		return ERR_PTR(-ENOMEM);
+	}
 	bufs = kvzalloc(struct_size(bufs, rings, nr_cpu_ids),
 			GFP_KERNEL_ACCOUNT);
-	if (!bufs)
+	if (!bufs) {
+		atomic_long_sub(pages, &sonde_live_pages);
 		return ERR_PTR(-ENOMEM);
+	}
 	kref_init(&bufs->ref);
+	bufs->nr_pages = pages;
 	bufs->nr_rings = nr_cpu_ids;
 	for_each_cpu(cpu, cpus) {
 		bufs->rings[cpu] = ring_alloc(cpu, nr_data_pages, wakeup_bytes);
@@ -224,10 +241,14 @@ u64 sonde_ring_readable(const struct sonde_ring *ring)
 	return head - ring_tail(ring, head);
 }
 
-/* Bytes the producer may write at its head now. */
-static u64 ring_room(const struct sonde_ring *ring)
+/*
+ * Bytes the producer may write at its head now.  The one read of the
+ * consumer position for this record: publish() reuses it.
+ */
+static u64 ring_room(struct sonde_ring *ring)
 {
-	return ring->size - (ring->head - ring_tail(ring, ring->head));
+	ring->tail = ring_tail(ring, ring->head);
+	return ring->size - (ring->head - ring->tail);
 }
 
 static u64 take_pending_lost(struct sonde_ring *ring, u64 *by_reason)
@@ -243,7 +264,7 @@ static u64 take_pending_lost(struct sonde_ring *ring, u64 *by_reason)
 	return total;
 }
 
-static u64 peek_pending_lost(struct sonde_ring *ring)
+static u64 peek_pending_lost(const struct sonde_ring *ring)
 {
 	u64 total = 0;
 	int i;
@@ -295,7 +316,7 @@ void *sonde_ring_reserve(struct sonde_ring *ring, u32 max_len, u64 now)
 
 static void publish(struct sonde_ring *ring, u64 old_head)
 {
-	u64 tail;
+	u64 tail = ring->tail;	/* as ring_room() read it for this record */
 
 	/* B, pairs with C in the consumer: the record before the head */
 	smp_store_release(&ring->meta->data_head, ring->head);
@@ -303,9 +324,10 @@ static void publish(struct sonde_ring *ring, u64 old_head)
 	/*
 	 * Wake the reader when this record made the ring cross the
 	 * watermark.  A reader that starts polling later checks the level
-	 * itself in sonde_poll(), after queueing on the wait queue.
+	 * itself in sonde_poll(), after queueing on the wait queue.  The
+	 * tail may have moved on since it was read; a consumer that moved it
+	 * is awake anyway.
 	 */
-	tail = ring_tail(ring, ring->head);
 	if (old_head - tail < ring->wakeup_bytes &&
 	    ring->head - tail >= ring->wakeup_bytes)
 		irq_work_queue(&ring->wakeup_work);
@@ -321,10 +343,11 @@ static void publish(struct sonde_ring *ring, u64 old_head)
 void sonde_ring_commit(struct sonde_ring *ring, u32 len)
 {
 	/*
-	 * The last published head: a LOST record written by the reserve is
-	 * published only now, and the watermark crossing may be its doing.
+	 * The last published head, which only this producer writes: a LOST
+	 * record written by the reserve is published only now, and the
+	 * watermark crossing may be its doing.
 	 */
-	u64 old_head = ring->meta->data_head;
+	u64 old_head = READ_ONCE(ring->meta->data_head);
 
 	ring->head += len;
 	ring->records++;
@@ -337,13 +360,31 @@ void sonde_ring_commit(struct sonde_ring *ring, u32 len)
  * @ring: the ring of this CPU
  * @reason: SONDE_LOST_*
  *
+ * The first loss since the last LOST record wakes the reader, whatever
+ * the watermark: a reader waiting for a level the ring cannot reach while
+ * records are dropped would otherwise sleep through the loss.
+ *
  * Context: any writer on the ring's CPU, nested or not (local64 ops are
- * atomic against interrupts and NMIs on the same CPU).
+ * atomic against interrupts and NMIs on the same CPU; irq_work_queue() is
+ * NMI-safe).
  */
 void sonde_ring_lose(struct sonde_ring *ring, unsigned int reason)
 {
-	local64_inc(&ring->pending_lost[reason]);
 	local64_inc(&ring->lost[reason]);
+	if (local64_inc_return(&ring->pending_lost[reason]) == 1 &&
+	    peek_pending_lost(ring) == 1)
+		irq_work_queue(&ring->wakeup_work);
+}
+
+/**
+ * sonde_ring_lost_pending - samples were lost and no LOST record says so yet
+ * @ring: the ring
+ *
+ * Context: any.
+ */
+bool sonde_ring_lost_pending(struct sonde_ring *ring)
+{
+	return peek_pending_lost(ring) != 0;
 }
 
 /**
@@ -352,14 +393,26 @@ void sonde_ring_lose(struct sonde_ring *ring, unsigned int reason)
  * @now: CLOCK_MONOTONIC time
  *
  * Called once the CPU's source is disarmed so that the accounting closes
- * exactly.  Context: the ring's CPU, no source running on the ring.
+ * exactly.  It still takes the nesting guard, so that a source that has
+ * not quite let go of the ring (an NMI) loses its sample instead of
+ * racing this writer.
+ *
+ * Context: process, preemption disabled on the ring's CPU, or any CPU once
+ * the session is stopped.  Returns true when a LOST record was written.
  */
-void sonde_ring_flush_lost(struct sonde_ring *ring, u64 now)
+bool sonde_ring_flush_lost(struct sonde_ring *ring, u64 now)
 {
 	u64 head = ring->head;
+	bool written = false;
 
-	if (!peek_pending_lost(ring) || ring_room(ring) < sizeof(struct sonde_lost))
-		return;
-	write_lost(ring, now);
-	publish(ring, head);
+	if (!sonde_ring_enter(ring))
+		return false;
+	if (peek_pending_lost(ring) &&
+	    ring_room(ring) >= sizeof(struct sonde_lost)) {
+		write_lost(ring, now);
+		publish(ring, head);
+		written = true;
+	}
+	sonde_ring_exit(ring);
+	return written;
 }

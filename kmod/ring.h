@@ -24,6 +24,8 @@ struct file;
  * @size: bytes of data, a power of two
  * @head: the producer's private position; meta->data_head publishes it,
  *	and between reserve and commit it is where the reserved record starts
+ * @tail: the consumer position as the last reserve read and clamped it:
+ *	read once per record, so reserve and commit agree on it
  * @wakeup_bytes: poll() watermark
  * @wq: woken from @wakeup_work; set while a source may run
  * @wakeup_work: moves the wakeup out of hard irq / NMI context
@@ -37,6 +39,7 @@ struct file;
  * @handler_ns_total: stats, written by the outermost writer only
  * @handler_ns_max: stats, written by the outermost writer only
  * @timer_missed: stats, written by the timer source of this CPU only
+ * @timer_no_regs: stats, written by the timer source of this CPU only
  * @cpu: the CPU whose ring this is
  * @nr_data_pages: pages of data
  * @ctrl_page: the page behind @ctrl
@@ -48,6 +51,7 @@ struct sonde_ring {
 	void *data;
 	u64 size;
 	u64 head;
+	u64 tail;
 	u64 wakeup_bytes;
 	wait_queue_head_t *wq;
 	struct irq_work wakeup_work;
@@ -62,6 +66,7 @@ struct sonde_ring {
 	u64 handler_ns_total;
 	u64 handler_ns_max;
 	u64 timer_missed;
+	u64 timer_no_regs;
 
 	unsigned int cpu;
 	unsigned int nr_data_pages;
@@ -73,11 +78,13 @@ struct sonde_ring {
  * struct sonde_buffers - the rings of one configured session
  * @ref: one reference for the session, one for the anon file that
  *	ring mappings point at
+ * @nr_pages: pages these rings hold, counted in the module-wide total
  * @nr_rings: nr_cpu_ids
  * @rings: one per CPU of the session's mask, NULL for the others
  */
 struct sonde_buffers {
 	struct kref ref;
+	unsigned long nr_pages;
 	unsigned int nr_rings;
 	struct sonde_ring *rings[];
 };
@@ -90,8 +97,9 @@ void sonde_buffers_put(struct sonde_buffers *bufs);
 void *sonde_ring_reserve(struct sonde_ring *ring, u32 max_len, u64 now);
 void sonde_ring_commit(struct sonde_ring *ring, u32 len);
 void sonde_ring_lose(struct sonde_ring *ring, unsigned int reason);
-void sonde_ring_flush_lost(struct sonde_ring *ring, u64 now);
+bool sonde_ring_flush_lost(struct sonde_ring *ring, u64 now);
 u64 sonde_ring_readable(const struct sonde_ring *ring);
+bool sonde_ring_lost_pending(struct sonde_ring *ring);
 
 /* Nesting guard: true when this is the outermost writer on the CPU. */
 static inline bool sonde_ring_enter(struct sonde_ring *ring)

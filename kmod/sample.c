@@ -18,6 +18,8 @@
 #include <linux/uaccess.h>
 #include <linux/bsearch.h>
 #include <linux/timekeeping.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
 #include <asm/unwind.h>
 #include <asm/ptrace.h>
 #include "session.h"
@@ -37,17 +39,50 @@ u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
 	       (kernel_depth + user_depth) * sizeof(u64) + user_stack_bytes;
 }
 
-static int cmp_u32(const void *key, const void *elt)
+static int cmp_pid_ptr(const void *key, const void *elt)
 {
-	u32 a = *(const u32 *)key, b = *(const u32 *)elt;
+	uintptr_t a = (uintptr_t)*(struct pid * const *)key;
+	uintptr_t b = (uintptr_t)*(struct pid * const *)elt;
 
 	return a < b ? -1 : a > b;
 }
 
-static bool tgid_wanted(const struct sonde_sampler *sp, u32 tgid)
+/*
+ * current's thread group, compared by its struct pid: the session holds a
+ * reference on each wanted one, so an address cannot be reused by another
+ * process meanwhile.  A group leader being reaped may already have a NULL
+ * here; it matches nothing.
+ */
+static bool tgid_wanted(const struct sonde_sampler *sp)
 {
-	return bsearch(&tgid, sp->tgids, sp->nr_tgids, sizeof(u32),
-		       cmp_u32) != NULL;
+	struct pid *tgid = READ_ONCE(current->signal->pids[PIDTYPE_TGID]);
+
+	return tgid && bsearch(&tgid, sp->tgids, sp->nr_tgids,
+			       sizeof(*sp->tgids), cmp_pid_ptr) != NULL;
+}
+
+/*
+ * pid and tid as the opener's pid namespace sees them (perf reports them
+ * the same way); 0 and SONDE_SAMPLE_PID_OUTSIDE for a task that namespace
+ * cannot see.  The initial namespace is the common case and needs no
+ * lookup.
+ */
+static u16 sample_pids(const struct sonde_sampler *sp, struct task_struct *task,
+		       struct sonde_sample *rec)
+{
+	if (is_idle_task(task)) {
+		rec->pid = 0;
+		rec->tid = 0;
+		return 0;
+	}
+	if (sp->pid_ns == &init_pid_ns) {
+		rec->pid = task->tgid;
+		rec->tid = task->pid;
+		return 0;
+	}
+	rec->pid = task_tgid_nr_ns(task, sp->pid_ns);
+	rec->tid = task_pid_nr_ns(task, sp->pid_ns);
+	return rec->pid && rec->tid ? 0 : SONDE_SAMPLE_PID_OUTSIDE;
 }
 
 /*
@@ -154,9 +189,9 @@ static u32 user_stack(u8 *dst, unsigned long sp, u32 want)
 	return done;
 }
 
-static void fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
-			struct sonde_sample *rec, struct pt_regs *regs,
-			u64 now)
+/* Returns the record's size, which the caller commits. */
+static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
+		       struct sonde_sample *rec, struct pt_regs *regs, u64 now)
 {
 	struct task_struct *task = current;
 	struct pt_regs *uregs = NULL;
@@ -166,14 +201,13 @@ static void fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 
 	rec->hdr.type = SONDE_RECORD_SAMPLE;
 	rec->time_ns = now;
-	rec->cpu = ring->cpu;
-	if (is_idle_task(task)) {
-		rec->pid = 0;
-		rec->tid = 0;
-	} else {
-		rec->pid = task->tgid;
-		rec->tid = task->pid;
-	}
+	/*
+	 * Measured, not copied from the ring: a record from another CPU in
+	 * this ring would mean a second producer on a single-producer ring.
+	 */
+	rec->cpu = smp_processor_id();
+	WARN_ON_ONCE(rec->cpu != ring->cpu);
+	flags |= sample_pids(sp, task, rec);
 
 	if (user_mode(regs)) {
 		rec->context = SONDE_CTX_USER;
@@ -229,6 +263,7 @@ static void fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	/* Padding must read as zero: the ring may hold older bytes here. */
 	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
 	rec->hdr.size = ALIGN(len, 8);
+	return ALIGN(len, 8);
 }
 
 /**
@@ -246,13 +281,9 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	struct sonde_sample *rec;
 	u64 spent;
 
-	if (sp->nr_tgids) {
-		u32 tgid = is_idle_task(current) ? 0 : current->tgid;
-
-		if (!tgid_wanted(sp, tgid)) {
-			local64_inc(&ring->filtered);
-			return;
-		}
+	if (sp->nr_tgids && !tgid_wanted(sp)) {
+		local64_inc(&ring->filtered);
+		return;
 	}
 	local64_inc(&ring->samples);
 	if (!sonde_ring_enter(ring)) {
@@ -261,14 +292,17 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	}
 
 	rec = sonde_ring_reserve(ring, sp->max_record, now);
-	if (rec) {
-		fill_sample(sp, ring, rec, regs, now);
-		sonde_ring_commit(ring, rec->hdr.size);
-	} else {
+	if (rec)
+		/* The size from our own stack, not read back from the ring. */
+		sonde_ring_commit(ring, fill_sample(sp, ring, rec, regs, now));
+	else
 		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
-	}
 
-	spent = ktime_get_mono_fast_ns() - now;
+	/*
+	 * The fast clock may step back across a timekeeping update when read
+	 * from NMI (see ktime_get_mono_fast_ns()): count such a run as 0 ns.
+	 */
+	spent = max_t(s64, ktime_get_mono_fast_ns() - now, 0);
 	WRITE_ONCE(ring->handler_ns_total, ring->handler_ns_total + spent);
 	if (spent > ring->handler_ns_max)
 		WRITE_ONCE(ring->handler_ns_max, spent);

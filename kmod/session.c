@@ -16,6 +16,9 @@
 #include <linux/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/lockdep.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include "session.h"
 #include "ring.h"
 #include "compat.h"
@@ -43,6 +46,9 @@ struct sonde_session *sonde_session_create(void)
 	mutex_init(&s->lock);
 	spin_lock_init(&s->map_lock);
 	init_waitqueue_head(&s->wq);
+	/* The opener's view of pids, as perf_event_alloc() keeps event->ns. */
+	s->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	s->sampler.pid_ns = s->pid_ns;
 	return s;
 }
 
@@ -50,15 +56,27 @@ struct sonde_session *sonde_session_create(void)
 struct session_old {
 	struct file *ring_file;
 	struct sonde_buffers *bufs;
-	u32 *tgids;
+	struct pid **tgids;
+	u32 nr_tgids;
 };
+
+static void tgids_free(struct pid **tgids, u32 nr)
+{
+	u32 i;
+
+	if (!tgids)
+		return;
+	for (i = 0; i < nr; i++)
+		put_pid(tgids[i]);
+	kfree(tgids);
+}
 
 static void session_release_old(struct session_old *old)
 {
 	if (old->ring_file)
 		fput(old->ring_file);
 	sonde_buffers_put(old->bufs);
-	kfree(old->tgids);
+	tgids_free(old->tgids, old->nr_tgids);
 }
 
 /* Safe on a session in any state, including never configured. */
@@ -75,7 +93,9 @@ void sonde_session_destroy(struct sonde_session *s)
 	old.ring_file = s->ring_file;
 	old.bufs = s->bufs;
 	old.tgids = s->sampler.tgids;
+	old.nr_tgids = s->sampler.nr_tgids;
 	session_release_old(&old);
+	put_pid_ns(s->pid_ns);
 	free_cpumask_var(s->cpus);
 	kfree(s);
 }
@@ -189,36 +209,66 @@ out_free_words:
 	return ret;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_pid_ptr(const void *a, const void *b)
 {
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+	uintptr_t x = (uintptr_t)*(struct pid * const *)a;
+	uintptr_t y = (uintptr_t)*(struct pid * const *)b;
 
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The thread groups to sample, named by the caller's numbers: each is
+ * looked up in the caller's active pid namespace (as perf_event_open()
+ * looks up its pid argument) and must be a thread-group id there: a
+ * number that names no process, or only a thread, is refused with ESRCH.
+ */
 static int copy_tgids(struct sonde_sampler *sp, const struct sonde_config *cfg)
 {
-	u32 *tgids;
-	u32 i;
+	struct pid **tgids;
+	u32 *nrs, i;
+	int ret = 0;
 
 	if (!cfg->nr_tgids)
 		return cfg->tgids_ptr ? -EINVAL : 0;
 	if (cfg->nr_tgids > SONDE_MAX_TGIDS || !cfg->tgids_ptr)
 		return -EINVAL;
-	tgids = memdup_user(u64_to_user_ptr(cfg->tgids_ptr),
-			    cfg->nr_tgids * sizeof(u32));
-	if (IS_ERR(tgids))
-		return PTR_ERR(tgids);
+	nrs = memdup_user(u64_to_user_ptr(cfg->tgids_ptr),
+			  cfg->nr_tgids * sizeof(u32));
+	if (IS_ERR(nrs))
+		return PTR_ERR(nrs);
+	tgids = kcalloc(cfg->nr_tgids, sizeof(*tgids), GFP_KERNEL);
+	if (!tgids) {
+		ret = -ENOMEM;
+		goto out_free_nrs;
+	}
 	for (i = 0; i < cfg->nr_tgids; i++) {
-		if (!tgids[i] || tgids[i] > PID_MAX_LIMIT) {
-			kfree(tgids);
-			return -EINVAL;
+		if (!nrs[i] || nrs[i] > PID_MAX_LIMIT) {
+			ret = -EINVAL;
+			break;
+		}
+		rcu_read_lock();
+		tgids[i] = find_vpid(nrs[i]);
+		if (tgids[i] && pid_task(tgids[i], PIDTYPE_TGID))
+			get_pid(tgids[i]);
+		else
+			tgids[i] = NULL;
+		rcu_read_unlock();
+		if (!tgids[i]) {
+			ret = -ESRCH;
+			break;
 		}
 	}
-	sort(tgids, cfg->nr_tgids, sizeof(u32), cmp_u32, NULL);
+	if (ret) {
+		tgids_free(tgids, i);
+		goto out_free_nrs;
+	}
+	sort(tgids, cfg->nr_tgids, sizeof(*tgids), cmp_pid_ptr, NULL);
 	sp->tgids = tgids;
 	sp->nr_tgids = cfg->nr_tgids;
-	return 0;
+out_free_nrs:
+	kfree(nrs);
+	return ret;
 }
 
 /* Checks that need no allocation; fills @sp's scalar fields. */
@@ -288,16 +338,24 @@ static int check_config(const struct sonde_config *cfg,
 	if (2 * ((u64)sp->max_record + sizeof(struct sonde_lost)) > size)
 		return -EINVAL;
 
+	/*
+	 * The producer gives up while a largest record and a LOST record do
+	 * not fit, so the fill is only sure to pass size - that much: a
+	 * watermark above it could leave a poller asleep for ever.
+	 */
 	*wakeup_bytes = cfg->wakeup_bytes ?: size / 4;
-	if (*wakeup_bytes > size)
+	if (*wakeup_bytes > sonde_max_wakeup_bytes(size, sp->max_record))
 		return -EINVAL;
 	return 0;
 }
 
 long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 {
-	/* kernel_allowed is fixed at open() */
-	struct sonde_sampler sp = { .kernel_allowed = s->sampler.kernel_allowed };
+	/* kernel_allowed and pid_ns are fixed at open() */
+	struct sonde_sampler sp = {
+		.kernel_allowed = s->sampler.kernel_allowed,
+		.pid_ns = s->pid_ns,
+	};
 	struct session_old old = {};
 	struct sonde_buffers *bufs;
 	struct sonde_config cfg;
@@ -345,6 +403,7 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	old.ring_file = s->ring_file;
 	old.bufs = s->bufs;
 	old.tgids = s->sampler.tgids;
+	old.nr_tgids = s->sampler.nr_tgids;
 	spin_lock(&s->map_lock);
 	s->bufs = bufs;
 	s->ring_file = file;
@@ -362,7 +421,7 @@ out_put_file:
 out_put_buffers:
 	sonde_buffers_put(bufs);
 out_free_tgids:
-	kfree(sp.tgids);
+	tgids_free(sp.tgids, sp.nr_tgids);
 out_free_cpus:
 	free_cpumask_var(cpus);
 	return ret;
@@ -434,12 +493,14 @@ static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st
 	st->handler_ns_total = READ_ONCE(ring->handler_ns_total);
 	st->handler_ns_max = READ_ONCE(ring->handler_ns_max);
 	st->timer_missed = READ_ONCE(ring->timer_missed);
+	st->timer_no_regs = READ_ONCE(ring->timer_no_regs);
 }
 
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)
 {
 	struct sonde_cpu_stats *st;
 	struct sonde_stats req;
+	bool flushed = false;
 	u32 cpu, n;
 	void __user *dst;
 	int ret;
@@ -468,11 +529,15 @@ long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)
 		 * Stopped, nothing else writes the rings: a LOST record that
 		 * found no room at STOP may fit now that the reader drained.
 		 */
-		if (ring && !s->running)
-			sonde_ring_flush_lost(ring, ktime_get_mono_fast_ns());
+		if (ring && !s->running &&
+		    sonde_ring_flush_lost(ring, ktime_get_mono_fast_ns()))
+			flushed = true;
 		ring_stats(ring, &st[cpu]);
 	}
 	mutex_unlock(&s->lock);
+	/* The stopped rings wake no poller themselves: a record appeared. */
+	if (flushed)
+		wake_up_all(&s->wq);
 
 	n = min_t(u32, req.stats_size, sizeof(*st));
 	dst = u64_to_user_ptr(req.cpu_stats_ptr);

@@ -15,6 +15,8 @@
 
 struct pt_regs;
 struct file;
+struct pid;
+struct pid_namespace;
 struct sonde_ring;
 struct sonde_buffers;
 
@@ -43,8 +45,11 @@ struct sonde_buffers;
  * @user_stack_bytes: bytes of user stack to copy (0: none)
  * @max_record: largest SAMPLE record these settings can produce
  * @kernel_allowed: the opener may see kernel addresses
+ * @pid_ns: the opener's pid namespace: records carry pids as seen there
  * @nr_tgids: entries in @tgids; 0 samples every task
- * @tgids: sorted thread-group ids to sample
+ * @tgids: the thread groups to sample, one reference each, sorted by
+ *	address: comparing struct pid pointers, not numbers, cannot be
+ *	fooled by another namespace's numbers or by a reused pid
  */
 struct sonde_sampler {
 	u64 period_ns;
@@ -54,8 +59,9 @@ struct sonde_sampler {
 	u32 user_stack_bytes;
 	u32 max_record;
 	bool kernel_allowed;
+	struct pid_namespace *pid_ns;
 	u32 nr_tgids;
-	u32 *tgids;
+	struct pid **tgids;
 };
 
 /**
@@ -74,6 +80,7 @@ struct sonde_sampler {
  * @ring_file: anon file that mappings of @bufs point at
  * @wq: pollers of the device file
  * @hp_state: dynamic CPU hotplug state while @running
+ * @pid_ns: the opener's pid namespace, one reference
  */
 struct sonde_session {
 	struct mutex lock;
@@ -85,6 +92,7 @@ struct sonde_session {
 	struct file *ring_file;
 	wait_queue_head_t wq;
 	int hp_state;
+	struct pid_namespace *pid_ns;
 };
 
 struct sonde_session *sonde_session_create(void);
@@ -102,6 +110,15 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 		  struct pt_regs *regs);
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
 			    u32 user_stack_bytes);
+
+/*
+ * The highest poll() watermark a ring of @size bytes is sure to reach
+ * with records of at most @max_record bytes (uapi: sonde_config).
+ */
+static inline u64 sonde_max_wakeup_bytes(u64 size, u32 max_record)
+{
+	return size - max_record - sizeof(struct sonde_lost);
+}
 
 /* timer.c: the hrtimer source, armed on the session's CPUs. */
 int sonde_timer_arm(struct sonde_session *s);

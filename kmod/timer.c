@@ -59,6 +59,8 @@ static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 	/* No interrupted context (e.g. run from a softirq): nothing to take. */
 	if (regs)
 		sonde_sample(ct->sampler, ct->ring, regs);
+	else
+		WRITE_ONCE(ct->ring->timer_no_regs, ct->ring->timer_no_regs + 1);
 	return HRTIMER_RESTART;
 }
 

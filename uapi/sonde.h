@@ -9,13 +9,37 @@
  *
  * The device is the misc character device /dev/sonde.  open() requires
  * CAP_PERFMON or CAP_SYS_ADMIN; later decisions (may kernel addresses and
- * kernel call chains be emitted?) are taken from the opener's credentials
- * at open() time, never from the caller of a later ioctl.  On kernels that
- * export perf_allow_kernel() (6.12) that decision follows
- * perf_event_paranoid and the LSM's perf hook, as perf's does; on 6.1,
- * which does not export it, the capability checked at open is the whole
- * check and the LSM hook is not consulted.  Only one file may be open at
- * a time.
+ * kernel call chains be emitted?  which pid namespace do records use?)
+ * are taken from the opener at open() time, never from the caller of a
+ * later ioctl.  On kernels that export perf_allow_kernel() (6.12) the
+ * kernel-address decision follows perf_event_paranoid and the LSM's perf
+ * hook for kernel data, as perf's does; on 6.1, which does not export
+ * it, the capability checked at open is the whole check.  Only one file
+ * may be open at a time.  mmap() of the rings needs the file opened
+ * O_RDWR (the control page is a shared writable mapping).
+ *
+ * DOC: Security model
+ *
+ * The capability lives in the file: whoever holds the descriptor (passed
+ * over a unix socket, inherited, duplicated) may reconfigure, start and
+ * stop sampling and read the rings with the opener's rights.  Hand it
+ * only to whom you would give CAP_PERFMON.
+ *
+ * The LSM is not consulted for opening the device or for CPU-wide
+ * sampling, on either kernel: security_perf_event_open(), the entry point
+ * of the LSM's perf_event hooks (PERF_SECURITY_OPEN, _CPU, _KERNEL), is
+ * not exported to modules.  6.12 consults it only through
+ * perf_allow_kernel(), for kernel addresses.  A policy author restricts
+ * sonde through the device node instead: its owner, group and mode
+ * (0600 root by default; a udev rule can change them), the LSM's file
+ * and ioctl permissions on /dev/sonde, and CAP_PERFMON, which open()
+ * demands.
+ *
+ * pids: records carry pid and tid as seen from the opener's pid
+ * namespace (as perf reports them); a task that namespace cannot see is
+ * reported with pid and tid 0 and SONDE_SAMPLE_PID_OUTSIDE.  The tgids a
+ * CONFIGURE names are looked up in the caller's active pid namespace (as
+ * perf_event_open() looks up its pid).
  *
  * Every ioctl argument is a struct that starts with a __u32 @size field
  * holding sizeof() of the struct as the caller knows it.  The kernel
@@ -38,7 +62,12 @@
  *              START while sampling, START twice; or START found no free
  *              CPU hotplug state to arm the source with
  *   EACCES     the opener lacks CAP_PERFMON and CAP_SYS_ADMIN
- *   ENOMEM     the rings or per-CPU scratch could not be allocated
+ *   ENOMEM     the rings could not be allocated, or the rings alive in
+ *              the module (of every session, and of earlier CONFIGUREs
+ *              still mapped) would take more than a quarter of RAM
+ *   ESRCH      a tgid names no thread group in the caller's pid
+ *              namespace (no such process, or a thread that is not its
+ *              group's leader)
  *   EFAULT     a user pointer could not be read or written
  *
  * DOC: Session life cycle
@@ -49,10 +78,13 @@
  * CONFIGURE allocates the per-CPU rings; START arms the sampling source on
  * every CPU of the mask that is online, and on any such CPU that comes
  * online later.  STOP disarms it and waits until no sampling handler runs;
- * after STOP returns, no record is written until the next START.  Closing
- * the file stops sampling.  The rings live on while any mapping of them
- * exists, even after close(); a later CONFIGURE gives the session fresh
- * rings and leaves old mappings pointing at the old ones.
+ * after STOP returns, no SAMPLE record is written until the next START,
+ * and the only record that may still appear is the LOST record GET_STATS
+ * writes (see "Records").  Closing the file stops sampling.  The rings
+ * live on while any mapping of them exists, even after close(); a later
+ * CONFIGURE gives the session fresh rings and leaves old mappings
+ * pointing at the old ones (their memory still counts against the
+ * module-wide cap, see ENOMEM).
  *
  * DOC: mmap layout
  *
@@ -99,7 +131,9 @@
  * producer may overwrite it.  B pairs with C: a record's bytes are visible
  * before the head that covers them.  The kernel reads ctrl->tail once per
  * record and clamps it into [head - data_size, head]: a bogus tail can
- * only lose that consumer's own data.
+ * only lose that consumer's own data.  The tail is one 64-bit value: a
+ * 32-bit consumer must store it in one 64-bit write (e.g. an atomic
+ * 64-bit store), or the producer may read a torn position.
  *
  * DOC: Records
  *
@@ -107,14 +141,16 @@
  * header and is a multiple of 8.  Readers skip types they do not know.
  * Each ring holds only records of its own CPU.  A LOST record is written
  * before the next record that fits after one or more samples could not be
- * written.  For every ring, GET_STATS always satisfies
+ * written.  Once the session is stopped, GET_STATS satisfies, for every
+ * ring,
  *
  *   samples == records + sum of lost[]
  *
- * and the stream agrees with it: once the session is stopped, GET_STATS
- * first writes the LOST record still pending when it fits, so that after
- * STOP, drain, GET_STATS, drain, the SAMPLE records read and the LOST
- * records' nr_lost add up to the same counts.
+ * (while sampling runs, a handler may be between its counts) and the
+ * stream agrees with it: GET_STATS after STOP first writes the LOST record
+ * still pending when it fits, and wakes pollers, so that after STOP,
+ * drain, GET_STATS, drain, the SAMPLE records read and the LOST records'
+ * nr_lost add up to the same counts.
  */
 #ifndef _UAPI_SONDE_H
 #define _UAPI_SONDE_H
@@ -203,12 +239,20 @@ struct sonde_info {
  * @ring_pages: data pages per CPU ring; a power of two in
  *	[info.min_ring_pages, info.max_ring_pages]
  * @wakeup_bytes: poll() reports a ring readable when it holds at least
- *	this many bytes (0: a quarter of the ring); at most the ring size
+ *	this many bytes (0: a quarter of the ring), or any bytes while
+ *	samples are being lost, or any bytes once stopped.  At most
+ *	ring size - largest SAMPLE record - sizeof(struct sonde_lost), the
+ *	fill the producer is sure to reach (EINVAL above it); the largest
+ *	SAMPLE record is sizeof(struct sonde_sample) + 8 * (kernel depth +
+ *	user depth) + stack bytes, with the depths as resolved below.
  * @nr_tgids: number of entries at @tgids_ptr; 0 samples every task
- * @cpumask_bytes: size of the bitmap at @cpumask_ptr, a multiple of 8
- * @tgids_ptr: user pointer to __u32[@nr_tgids]: thread-group ids (in the
- *	initial pid namespace) whose threads are sampled; others are dropped
- *	before any unwinding
+ * @cpumask_bytes: size of the bitmap at @cpumask_ptr, a non-zero multiple
+ *	of 8 and at most 8 * ceil(info.nr_cpu_ids / 64)
+ * @tgids_ptr: user pointer to __u32[@nr_tgids]: thread-group ids, as the
+ *	caller's pid namespace numbers them, whose threads are sampled;
+ *	others are dropped before any unwinding.  Each must name a live
+ *	thread group there (ESRCH otherwise); the session follows that
+ *	process, not the number, so a reused pid never matches
  * @cpumask_ptr: user pointer to a bitmap of CPUs (bit n of the little
  *	endian __u64 word n / 64); 0 means every possible CPU.  The bitmap
  *	must not be empty and must name only possible CPUs.
@@ -247,10 +291,12 @@ struct sonde_config {
  * @filtered: handler runs dropped by the tgid filter
  * @handler_ns_total: time spent in the handler, summed
  * @handler_ns_max: longest handler run
- * @timer_missed: timer periods that passed without a sample because the
+ * @timer_missed: timer periods that passed without a timer run because the
  *	timer ran late (long interrupt-disabled sections, or a virtual CPU
- *	that was not running); samples + timer_missed counts the periods
- * @__reserved0: zero
+ *	that was not running)
+ * @timer_no_regs: timer runs that found no interrupted context to sample;
+ *	samples + filtered + timer_no_regs + timer_missed counts the timer
+ *	source's periods
  */
 struct sonde_cpu_stats {
 	__aligned_u64 samples;
@@ -261,7 +307,7 @@ struct sonde_cpu_stats {
 	__aligned_u64 handler_ns_total;
 	__aligned_u64 handler_ns_max;
 	__aligned_u64 timer_missed;
-	__aligned_u64 __reserved0;
+	__aligned_u64 timer_no_regs;
 };
 
 /**
@@ -349,14 +395,18 @@ struct sonde_record_header {
 #define SONDE_SAMPLE_USER_REGS		(1U << 3) /* user_sp/bp are valid */
 /* no user side: a kernel thread, or an io_uring or vhost worker */
 #define SONDE_SAMPLE_KTHREAD		(1U << 4)
+/* the task is outside the opener's pid namespace: pid and tid are 0 */
+#define SONDE_SAMPLE_PID_OUTSIDE	(1U << 5)
 
 /**
  * struct sonde_sample - SONDE_RECORD_SAMPLE
  * @hdr: type SONDE_RECORD_SAMPLE
  * @time_ns: CLOCK_MONOTONIC time of the sample
- * @cpu: the CPU sampled (always the ring's CPU)
- * @pid: thread-group id of the interrupted task (initial pid namespace)
- * @tid: thread id of the interrupted task; 0 for the idle task
+ * @cpu: the CPU the sample was taken on, as the handler measured it
+ *	(always the ring's CPU; anything else is a module bug)
+ * @pid: thread-group id of the interrupted task, in the opener's pid
+ *	namespace; 0 for the idle task and for tasks outside that namespace
+ * @tid: thread id of the interrupted task, likewise
  * @context: SONDE_CTX_*: where the CPU was when interrupted
  * @flags: SONDE_SAMPLE_* bits
  * @ip: interrupted instruction pointer (0 when kernel-hidden)
