@@ -7,14 +7,15 @@
  * sink (io_uring writes during a recording, pwrite() elsewhere), so the
  * steady state costs one write per chunk rather than one per sample.  The
  * reader maps the file and never trusts a size it has not bounded by the
- * bytes actually present.
+ * bytes actually present.  It reads the whole file into memory rather
+ * than mapping it (see read_whole()).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -356,15 +357,53 @@ __u64 rec_writer__bytes(const struct rec_writer *w)
 
 struct rec_reader {
 	const char *path;
-	const unsigned char *map;
+	unsigned char *map;	/* the whole file, read into memory */
 	__u64 size;
+	__u64 header_size;	/* where sections start */
 	__u64 complete_end;
 	bool has_end;
+	bool header_cut;
 };
+
+/*
+ * The file is read, not mapped: a file that shrinks while mapped kills
+ * the reader with SIGBUS, and a recording is untrusted input.  What the
+ * reads return is what the file holds for this reader, even if it
+ * changes meanwhile.
+ */
+static int read_whole(int fd, __u64 size, unsigned char **out, __u64 *got)
+{
+	unsigned char *p;
+	__u64 done = 0;
+
+	if (size > SIZE_MAX - 1)
+		return -EFBIG;
+	p = malloc(size + 1);
+	if (!p)
+		return -ENOMEM;
+	while (done < size) {
+		ssize_t n = read(fd, p + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			free(p);
+			return err;
+		}
+		if (!n)
+			break;	/* it shrank: what was read is the file */
+		done += n;
+	}
+	*out = p;
+	*got = done;
+	return 0;
+}
 
 int rec_reader__open(struct rec_reader **rp, const char *path)
 {
-	const struct srec_file_header *fh;
+	struct srec_file_header fh = { 0 };
 	struct rec_reader *r;
 	struct stat st;
 	int fd, err;
@@ -374,50 +413,57 @@ int rec_reader__open(struct rec_reader **rp, const char *path)
 		return fd;
 	if (fstat(fd, &st)) {
 		err = -errno;
-		goto err_close;
+		close(fd);
+		return err;
 	}
-	err = -EBADMSG;
-	if ((__u64)st.st_size < sizeof(*fh))
-		goto err_close;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		err = -ENOMEM;
-		goto err_close;
+		close(fd);
+		return -ENOMEM;
 	}
 	r->path = path;
-	r->size = st.st_size;
-	r->map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = read_whole(fd, st.st_size, &r->map, &r->size);
 	close(fd);
-	if (r->map == MAP_FAILED) {
-		err = -errno;
+	if (err) {
 		free(r);
 		return err;
 	}
-	fh = (const void *)r->map;
+	memcpy(&fh, r->map, min_t(__u64, r->size, sizeof(fh)));
+	err = -EBADMSG;
+	if (r->size < sizeof(fh)) {
+		/*
+		 * Cut inside the file header: a recording if what is there
+		 * starts like one; it holds no section.
+		 */
+		if (memcmp(fh.magic, SREC_MAGIC,
+			   min_t(__u64, r->size, sizeof(fh.magic))))
+			goto err_free;
+		r->header_cut = true;
+		r->header_size = r->size;
+		r->complete_end = r->size;
+		*rp = r;
+		return 0;
+	}
 	/*
 	 * Sections are read in place and hold 64-bit fields: a header size
 	 * that is not a multiple of 8 would misalign every one of them.
 	 */
-	if (memcmp(fh->magic, SREC_MAGIC, sizeof(fh->magic)) ||
-	    fh->header_size < sizeof(*fh) || fh->header_size > r->size ||
-	    fh->header_size % 8) {
-		err = -EBADMSG;
-		goto err_unmap;
-	}
-	if (fh->version != SREC_VERSION) {
+	if (memcmp(fh.magic, SREC_MAGIC, sizeof(fh.magic)) ||
+	    fh.header_size < sizeof(fh) || fh.header_size > r->size ||
+	    fh.header_size % 8)
+		goto err_free;
+	if (fh.version != SREC_VERSION) {
 		err = -EPROTONOSUPPORT;
-		goto err_unmap;
+		goto err_free;
 	}
-	r->complete_end = fh->header_size;
+	r->header_size = fh.header_size;
+	r->complete_end = fh.header_size;
 	*rp = r;
 	return 0;
 
-err_unmap:
-	munmap((void *)r->map, r->size);
+err_free:
+	free(r->map);
 	free(r);
-	return err;
-err_close:
-	close(fd);
 	return err;
 }
 
@@ -425,15 +471,14 @@ void rec_reader__close(struct rec_reader *r)
 {
 	if (!r)
 		return;
-	munmap((void *)r->map, r->size);
+	free(r->map);
 	free(r);
 }
 
 int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 				 void *ctx)
 {
-	const struct srec_file_header *fh = (const void *)r->map;
-	__u64 off = fh->header_size;
+	__u64 off = r->header_size;
 
 	r->has_end = false;
 	while (off < r->size) {
@@ -486,16 +531,27 @@ bool rec_reader__has_end(const struct rec_reader *r)
 	return r->has_end;
 }
 
+bool rec_reader__header_cut(const struct rec_reader *r)
+{
+	return r->header_cut;
+}
+
 const char *rec_reader__path(const struct rec_reader *r)
 {
 	return r->path;
 }
 
-/* A bound on inflated sections: a corrupt raw size must not OOM us. */
+/*
+ * Bounds on inflated sections, so that a corrupt or hostile raw size
+ * cannot exhaust memory: per section, and (through the caller's budget)
+ * for all the sections of a file together.  deflate cannot compress
+ * better than about 1032:1, so a raw size beyond that is a lie.
+ */
 #define MAX_INFLATED	(1ULL << 30)
+#define MAX_RATIO	1032
 
 int rec_section__payload(const struct rec_section *s, char **out,
-			 size_t *len)
+			 size_t *len, __u64 *budget)
 {
 	const unsigned char *src = s->data;
 	uLongf dlen;
@@ -515,8 +571,11 @@ int rec_section__payload(const struct rec_section *s, char **out,
 	if (s->size < sizeof(raw))
 		return -EBADMSG;
 	memcpy(&raw, src, sizeof(raw));
-	if (raw > MAX_INFLATED)
+	if (raw > MAX_INFLATED ||
+	    raw / MAX_RATIO > s->size - sizeof(raw) + 1)
 		return -EBADMSG;
+	if (budget && raw > *budget)
+		return -EFBIG;
 	dst = malloc(raw + 1);
 	if (!dst)
 		return -ENOMEM;
@@ -526,6 +585,8 @@ int rec_section__payload(const struct rec_section *s, char **out,
 		free(dst);
 		return -EBADMSG;
 	}
+	if (budget)
+		*budget -= raw;
 	dst[raw] = '\0';
 	*out = dst;
 	*len = raw;

@@ -179,6 +179,13 @@ struct rec_section {
 	bool truncated;		/* the file ends inside this payload */
 };
 
+/*
+ * rec_reader__open - read the recording at @path (a regular file, read
+ * whole into memory).  A file cut inside its header is a recording with
+ * no sections (rec_reader__header_cut()).  Returns 0, -EBADMSG when it is
+ * not a recording (or its header is corrupt), -EPROTONOSUPPORT for
+ * another format version, or -errno.
+ */
 int rec_reader__open(struct rec_reader **r, const char *path);
 void rec_reader__close(struct rec_reader *r);
 /*
@@ -192,11 +199,19 @@ int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 __u64 rec_reader__size(const struct rec_reader *r);
 __u64 rec_reader__complete_end(const struct rec_reader *r);
 bool rec_reader__has_end(const struct rec_reader *r);
+/* The file ends inside its 32-byte header: a recording with no section. */
+bool rec_reader__header_cut(const struct rec_reader *r);
 const char *rec_reader__path(const struct rec_reader *r);
 
-/* Inflate a SREC_SF_ZLIB payload (or copy a plain one); caller frees. */
+/*
+ * rec_section__payload - inflate a SREC_SF_ZLIB payload (or copy a plain
+ * one) into a NUL-terminated buffer the caller frees.  Inflated sizes are
+ * bounded per section (-EBADMSG); with @budget (bytes, may be NULL) also
+ * across calls: a section that does not fit in what is left is refused
+ * with -EFBIG, and what one inflates is taken from it.
+ */
 int rec_section__payload(const struct rec_section *s, char **out,
-			 size_t *len);
+			 size_t *len, __u64 *budget);
 
 /*
  * struct rec_record_stats - what a walk over ring records found.

@@ -27,6 +27,8 @@
 #include "util.h"
 
 #define KERNEL_DSO	"[kernel.kallsyms]"
+/* What the zlib sections of one recording may inflate to, together. */
+#define MAX_INFLATED_TOTAL	(1ULL << 30)
 #define UNKNOWN		"[unknown]"
 
 struct map {
@@ -40,6 +42,7 @@ struct map {
 
 struct snapshot {
 	__u64 time_ns;
+	unsigned int seq;	/* file order, among equal times */
 	__u32 flags;
 	const char *comm;	/* interned */
 	struct map *maps;
@@ -48,8 +51,9 @@ struct snapshot {
 
 struct proc {
 	__u32 pid;
-	struct snapshot *snaps;
+	struct snapshot *snaps;	/* sorted by time once loaded */
 	unsigned int nr_snaps;
+	unsigned int cap_snaps;
 };
 
 struct dso_ent {
@@ -90,6 +94,8 @@ struct session {
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
 	unsigned int nr_frame_ids;
 	struct session_counts counts;
+	__u64 inflate_budget;	/* bytes all zlib sections may still take */
+	unsigned int bad_process, bad_kallsyms;	/* sections skipped */
 	struct frame *frames;	/* scratch for resolve */
 	size_t frames_cap;
 };
@@ -196,24 +202,44 @@ static int load_process(struct session *s, const struct rec_section *sec)
 		}
 		proc->pid = ph->pid;
 	}
-	{
-		struct snapshot *sn = realloc(proc->snaps, (proc->nr_snaps + 1) *
-					       sizeof(*sn));
-		unsigned int j;
+	/* Appended in file order (amortized), sorted once all are in. */
+	if (proc->nr_snaps == proc->cap_snaps) {
+		unsigned int cap = proc->cap_snaps ? 2 * proc->cap_snaps : 4;
+		struct snapshot *sn = reallocarray(proc->snaps, cap,
+						   sizeof(*sn));
 
 		if (!sn) {
 			free(snap.maps);
 			return -ENOMEM;
 		}
 		proc->snaps = sn;
-		/* Keep them sorted by time; they mostly come in order. */
-		for (j = proc->nr_snaps; j > 0 && sn[j - 1].time_ns >
-		     snap.time_ns; j--)
-			sn[j] = sn[j - 1];
-		sn[j] = snap;
-		proc->nr_snaps++;
+		proc->cap_snaps = cap;
 	}
+	snap.seq = proc->nr_snaps;
+	proc->snaps[proc->nr_snaps++] = snap;
 	return 0;
+}
+
+static int cmp_snapshot(const void *a, const void *b)
+{
+	const struct snapshot *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sort_snapshots(struct session *s)
+{
+	struct hmap_entry *e;
+
+	hmap__for_each(&s->procs, e) {
+		struct proc *p = e->val;
+
+		if (p->nr_snaps > 1)
+			qsort(p->snaps, p->nr_snaps, sizeof(*p->snaps),
+			      cmp_snapshot);
+	}
 }
 
 /*
@@ -261,7 +287,7 @@ static int load_kallsyms(struct session *s, const struct rec_section *sec)
 		s->kallsyms_restricted = true;
 		return 0;
 	}
-	err = rec_section__payload(sec, &text, &len);
+	err = rec_section__payload(sec, &text, &len, &s->inflate_budget);
 	if (err)
 		return err;
 	kallsyms__free(s->ksyms);
@@ -288,18 +314,22 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	case SREC_SEC_PROCESS:
 		err = load_process(s, sec);
 		if (err == -EBADMSG) {
-			pr_warn("%s: bad process section at byte %llu",
-				rec_reader__path(s->reader),
-				(unsigned long long)sec->offset);
+			/* The first one is named, the others summed up. */
+			if (!s->bad_process++)
+				pr_warn("%s: bad process section at byte %llu: skipped",
+					rec_reader__path(s->reader),
+					(unsigned long long)sec->offset);
 			err = 0;
 		}
 		break;
 	case SREC_SEC_KALLSYMS:
 		err = load_kallsyms(s, sec);
-		if (err == -EBADMSG) {
-			pr_warn("%s: bad kallsyms section at byte %llu",
-				rec_reader__path(s->reader),
-				(unsigned long long)sec->offset);
+		if (err == -EBADMSG || err == -EFBIG) {
+			if (!s->bad_kallsyms++)
+				pr_warn("%s: %s kallsyms section at byte %llu: skipped",
+					rec_reader__path(s->reader),
+					err == -EFBIG ? "one inflated section too many (over 1 GiB in all):" : "bad",
+					(unsigned long long)sec->offset);
 			err = 0;
 		}
 		break;
@@ -335,16 +365,27 @@ int session__open(struct session **sp, const char *path)
 	hmap__init(&s->strings, str_eq);
 	hmap__init(&s->frame_ids, frame_id_eq);
 	hmap__init(&s->cache, cache_key_eq);
+	s->inflate_budget = MAX_INFLATED_TOTAL;
 	err = rec_reader__open(&s->reader, path);
 	if (err)
 		goto err_free;
 	err = rec_reader__iter_sections(s->reader, load_cb, s);
 	if (err)
 		goto err_free;
+	sort_snapshots(s);
+	if (s->bad_process > 1)
+		pr_warn("%s: %u bad process sections skipped in all", path,
+			s->bad_process);
+	if (s->bad_kallsyms > 1)
+		pr_warn("%s: %u kallsyms sections skipped in all", path,
+			s->bad_kallsyms);
 	s->kallsyms_missing = !s->ksyms && !s->kallsyms_restricted;
 	size = rec_reader__size(s->reader);
 	end = rec_reader__complete_end(s->reader);
-	if (end < size)
+	if (rec_reader__header_cut(s->reader))
+		pr_warn("%s: cut short at byte %llu, inside the file header: it holds no records",
+			path, (unsigned long long)size);
+	else if (end < size)
 		pr_warn("%s: truncated at byte %llu (section at byte %llu is incomplete): using the complete records before it",
 			path, (unsigned long long)size,
 			(unsigned long long)end);
@@ -694,14 +735,22 @@ static const struct proc *find_proc(struct session *s, __u32 pid,
 {
 	const struct proc *p = hmap__find(&s->procs, hash_u64(pid),
 					  (void *)(unsigned long)pid);
-	unsigned int i;
+	unsigned int i, lo = 0, hi;
 
 	*gen = 0;
 	if (!p || !p->nr_snaps)
 		return p;
-	for (i = 0; i < p->nr_snaps; i++)
-		if (p->snaps[i].time_ns >= time_ns)
-			break;
+	/* The first snapshot at or after @time_ns (binary search). */
+	hi = p->nr_snaps;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (p->snaps[mid].time_ns >= time_ns)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	i = lo;
 	*gen = i < p->nr_snaps ? i : p->nr_snaps - 1;
 	/* Mapped nowhere: the choice by time stands. */
 	if (user_addr && find_map_near(p, *gen, user_addr, &i))
