@@ -68,7 +68,7 @@ int cmd_export(int argc, char **argv)
 			help_export(stdout);
 			return 0;
 		default:
-			return opt_error("export", opt, argv);
+			return opt_error("export", opt, argv, longopts);
 		}
 	}
 	if (optind < argc)

@@ -184,7 +184,7 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 			help_record(stdout);
 			return 1;
 		default:
-			return opt_error("record", c, argv);
+			return opt_error("record", c, argv, longopts);
 		}
 	}
 	if (optind < argc)

@@ -125,7 +125,7 @@ static int parse_report_args(int argc, char **argv, struct report_opts *o)
 			help_report(stdout);
 			return 1;
 		default:
-			return opt_error("report", c, argv);
+			return opt_error("report", c, argv, longopts);
 		}
 	}
 	if (optind < argc)
@@ -372,6 +372,7 @@ int cmd_report(int argc, char **argv)
 		qsort_r(arr, nr, sizeof(*arr), cmp_entry, &o.children);
 		print_header(&r, s);
 		print_table(&r, arr, nr);
+		/* Write errors: main() names standard output and errno. */
 	} else {
 		pr_err("reading %s: %s", o.input, strerror(-err));
 	}

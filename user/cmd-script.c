@@ -132,7 +132,7 @@ int cmd_script(int argc, char **argv)
 			help_script(stdout);
 			return 0;
 		default:
-			return opt_error("script", opt, argv);
+			return opt_error("script", opt, argv, longopts);
 		}
 	}
 	if (optind < argc)
@@ -149,6 +149,7 @@ int cmd_script(int argc, char **argv)
 	err = session__iter_records(s, collect_cb, &c);
 	if (!err && c.nr)
 		qsort(c.samples, c.nr, sizeof(*c.samples), cmp_time);
+	errno = 0;
 	for (i = 0; !err && i < c.nr; i++) {
 		struct sample_view v;
 
@@ -156,13 +157,17 @@ int cmd_script(int argc, char **argv)
 		if (!err)
 			print_sample(&v, period);
 		if (!err && ferror(stdout))
-			err = errno == EPIPE ? -EPIPE : -EIO;
+			err = errno ? -errno : -EIO;
 	}
+	if (!err && fflush(stdout))
+		err = -errno;
 	/* The reader went away (sonde script | head): not our failure. */
 	if (err == -EPIPE)
 		err = 0;
+	else if (err && ferror(stdout))
+		pr_err("writing standard output: %s", strerror(-err));
 	else if (err)
-		pr_err("%s: %s", input, strerror(-err));
+		pr_err("reading %s: %s", input, strerror(-err));
 	free(c.samples);
 	session__close(s);
 	return err;

@@ -120,9 +120,12 @@ int main(int argc, char **argv)
 	/* A closed stdout (sonde script | head) is an error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = run(argc, argv);
-	if (fflush(stdout) && !ret && errno != EPIPE) {
-		pr_err("writing standard output: %s", strerror(errno));
-		ret = -EIO;
+	errno = 0;
+	if ((fflush(stdout) || ferror(stdout)) && !ret && errno != EPIPE) {
+		int err = errno ? errno : EIO;
+
+		pr_err("writing standard output: %s", strerror(err));
+		ret = -err;
 	}
 	if (ret == -SONDE_EUSAGE)
 		return 2;

@@ -66,10 +66,11 @@ int parse_u64(const char *s, __u64 *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	/* strtoull() alone takes spaces, signs, 0x and octal 0144. */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno || *end)
 		return -EINVAL;
 	*out = v;
@@ -94,7 +95,9 @@ int parse_double(const char *s, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	/* Plain decimal: no spaces, signs, hex, inf or nan. */
+	if (!s || !*s || strspn(s, "0123456789.eE+-") != strlen(s) ||
+	    !((*s >= '0' && *s <= '9') || *s == '.'))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
@@ -262,18 +265,66 @@ __u64 now_ns(int clock)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-int opt_error(const char *cmd, int c, char **argv)
+/*
+ * The long option @arg ("--name" or "--name=value") names in @longopts:
+ * exactly, or as the only one it abbreviates.  *@nr counts candidates.
+ */
+static const struct option *find_long(const struct option *longopts,
+				      const char *arg, unsigned int *nr)
 {
-	const char *opt = argv[optind - 1];
+	size_t len = strcspn(arg + 2, "=");
+	const struct option *o, *hit = NULL;
 
+	*nr = 0;
+	for (o = longopts; o && o->name; o++) {
+		if (strncmp(o->name, arg + 2, len))
+			continue;
+		if (strlen(o->name) == len) {
+			*nr = 1;
+			return o;
+		}
+		hit = o;
+		(*nr)++;
+	}
+	return *nr == 1 ? hit : NULL;
+}
+
+int opt_error(const char *cmd, int c, char **argv,
+	      const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const struct option *o;
+	unsigned int nr;
+
+	/*
+	 * getopt_long() reports a long option given a value it does not
+	 * take by the option's short letter; name what was typed instead.
+	 */
+	if (arg && !strncmp(arg, "--", 2) && arg[2]) {
+		size_t len = strcspn(arg + 2, "=");
+
+		o = find_long(longopts, arg, &nr);
+		if (nr > 1)
+			return usage_error("%s: option '--%.*s' is ambiguous (try 'sonde %s --help')",
+					   cmd, (int)len, arg + 2, cmd);
+		if (!o)
+			return usage_error("%s: unknown option '--%.*s' (try 'sonde %s --help')",
+					   cmd, (int)len, arg + 2, cmd);
+		if (arg[2 + len] == '=' && o->has_arg == no_argument)
+			return usage_error("%s: option '--%s' takes no value (try 'sonde %s --help')",
+					   cmd, o->name, cmd);
+		if (c == ':')
+			return usage_error("%s: option '--%s' needs a value (try 'sonde %s --help')",
+					   cmd, o->name, cmd);
+	}
 	if (c == ':')
-		return usage_error("%s: option '%s' needs a value (try 'sonde %s --help')",
-				   cmd, opt, cmd);
+		return usage_error("%s: option '-%c' needs a value (try 'sonde %s --help')",
+				   cmd, optopt, cmd);
 	if (optopt && optopt != '?')
 		return usage_error("%s: unknown option '-%c' (try 'sonde %s --help')",
 				   cmd, optopt, cmd);
 	return usage_error("%s: unknown option '%s' (try 'sonde %s --help')",
-			   cmd, opt, cmd);
+			   cmd, arg, cmd);
 }
 
 int pwrite_all(int fd, const void *buf, size_t len, __u64 off)

@@ -36,8 +36,13 @@ void pr_err(const char *fmt, ...) __printf(1, 2);
 void pr_warn(const char *fmt, ...) __printf(1, 2);
 int usage_error(const char *fmt, ...) __printf(1, 2);
 
+/*
+ * parse_u64, parse_u32 - a whole string of decimal digits (no spaces, no
+ * sign, no 0x; leading zeros are decimal).  -EINVAL or -ERANGE.
+ */
 int parse_u64(const char *s, __u64 *out);
 int parse_u32(const char *s, __u32 *out);
+/* parse_double - decimal ("2", "0.5", "1e3"): no spaces, inf, nan, hex. */
 int parse_double(const char *s, double *out);
 
 /*
@@ -83,10 +88,15 @@ static inline __u64 sat_add_u64(__u64 a, __u64 b)
 	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
 }
 
+struct option;
+
 /*
  * opt_error - the usage error for getopt_long()'s '?' or ':' result (run
  * with a ':' optstring prefix and opterr = 0, so getopt prints nothing).
+ * @longopts is the table given to getopt_long(), to name long options as
+ * typed ("--children=yes" takes no value, "--chil" is ambiguous...).
  */
-int opt_error(const char *cmd, int c, char **argv);
+int opt_error(const char *cmd, int c, char **argv,
+	      const struct option *longopts);
 
 #endif /* SONDE_UTIL_H */

@@ -36,6 +36,18 @@ static const char *const bad[][8] = {
 	{ "sonde", "script", "a", "b", NULL },
 	{ "sonde", "export", "-f", "pprof", NULL },
 	{ "sonde", "export", "-z", NULL },
+	/* Issue 7 item 16: strict decimal numbers, long options as typed. */
+	{ "sonde", "report", "--children=yes", NULL },
+	{ "sonde", "report", "--limit", " -5", NULL },
+	{ "sonde", "report", "--limit", "+5", NULL },
+	{ "sonde", "report", "--pid", "0x10", NULL },
+	{ "sonde", "record", "-d", "inf", "-a", NULL },
+	{ "sonde", "record", "-d", " 1", "-a", NULL },
+	{ "sonde", "record", "-F", "0x10", "-a", NULL },
+	{ "sonde", "record", "-p", " 12", NULL },
+	{ "sonde", "export", "-o", "", NULL },
+	{ "sonde", "script", "--input", NULL },
+	{ "sonde", "report", "--bogus=1", NULL },
 };
 
 TEST(bad_arguments_exit_2)
@@ -140,6 +152,142 @@ TEST(unreadable_input)
 	EXPECT_EQ(1, run_sonde(garbage, "/", &out, &err));
 	EXPECT_NE(NULL, strstr(err.data, "not a sonde recording"))
 		TH_LOG("%s", err.data);
+	buf__free(&out);
+	buf__free(&err);
+}
+
+/* Issue 7 item 16: a long option is named as typed, not by its letter. */
+TEST(item16_long_option_messages)
+{
+	char *children[] = { "sonde", "report", "--children=yes", NULL };
+	char *needs[] = { "sonde", "script", "--input", NULL };
+	struct buf out = { 0 }, err = { 0 };
+
+	EXPECT_EQ(2, run_sonde(children, "/", &out, &err));
+	EXPECT_NE(NULL, strstr(err.data, "'--children' takes no value"))
+		TH_LOG("%s", err.data);
+	EXPECT_EQ(2, run_sonde(needs, "/", &out, &err));
+	EXPECT_NE(NULL, strstr(err.data, "'--input' needs a value"))
+		TH_LOG("%s", err.data);
+	buf__free(&out);
+	buf__free(&err);
+}
+
+/* Issue 7 item 16: --pid 0144 is pid 144, not octal 100. */
+TEST(item16_decimal_with_leading_zero)
+{
+	char path[] = "/tmp/sonde-cli.XXXXXX";
+	char *argv[] = { "sonde", "report", "-s", "pid", "--pid", "0144",
+			 "-i", path, NULL };
+	struct buf out = { 0 }, err = { 0 };
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, write_one_map(path, 144, "p144", "/x", 2));
+	ASSERT_EQ(0, run_sonde(argv, "/", &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_NE(NULL, strstr(out.data, "    144 p144\n")) TH_LOG("%s", out.data);
+	unlink(path);
+	buf__free(&out);
+	buf__free(&err);
+}
+
+/* Run sonde with standard output on /dev/full; stderr into @err. */
+static int run_to_full(char *const argv[], struct buf *err)
+{
+	int status, efd, full;
+	pid_t pid;
+
+	efd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	full = open("/dev/full", O_WRONLY);
+	if (efd < 0 || full < 0)
+		return -2;
+	pid = fork();
+	if (pid == 0) {
+		dup2(full, 1);
+		dup2(efd, 2);
+		alarm(20);
+		execv(SONDE_BIN, argv);
+		_exit(127);
+	}
+	close(full);
+	waitpid(pid, &status, 0);
+	lseek(efd, 0, SEEK_SET);
+	err->len = 0;
+	drain_fd(efd, err);
+	buf__append(err, "", 1);
+	err->len--;
+	close(efd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Issue 7 item 16: a failed write names the output, not the input, and
+ * keeps its errno.
+ */
+TEST(item16_write_errors_name_the_output)
+{
+	char path[] = "/tmp/sonde-cli.XXXXXX";
+	char *script[] = { "sonde", "script", "-i", path, NULL };
+	char *report[] = { "sonde", "report", "-i", path, NULL };
+	char *export[] = { "sonde", "export", "-i", path, NULL };
+	char *export_o[] = { "sonde", "export", "-i", path, "-o", "/dev/full",
+			     NULL };
+	char *const *cmds[] = { script, report, export, export_o };
+	struct buf err = { 0 };
+	unsigned int i;
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* Enough output to fill stdio's buffer more than once. */
+	ASSERT_EQ(0, write_one_map(path, 7, "w", "/x", 2000));
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		EXPECT_EQ(1, run_to_full(cmds[i], &err)) TH_LOG("%u", i);
+		EXPECT_EQ(1, count_lines(err.data)) TH_LOG("%s", err.data);
+		EXPECT_NE(NULL, strstr(err.data, "No space left on device"))
+			TH_LOG("%u: %s", i, err.data);
+		EXPECT_NE(NULL, strstr(err.data, i == 3 ? "writing /dev/full" :
+				       "writing standard output"))
+			TH_LOG("%u: %s", i, err.data);
+	}
+	unlink(path);
+	buf__free(&err);
+}
+
+/*
+ * Issue 7 item 16 (R16): a file cut inside its 32-byte header is a
+ * recording cut short, as documented: an empty profile and one warning.
+ */
+TEST(item16_cut_inside_file_header)
+{
+	char path[] = "/tmp/sonde-cli.XXXXXX";
+	const char *cmds[] = { "report", "script", "export" };
+	struct srec_file_header fh = { .version = SREC_VERSION,
+				       .header_size = sizeof(fh) };
+	struct buf out = { 0 }, err = { 0 };
+	unsigned int i, len;
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	memcpy(fh.magic, SREC_MAGIC, sizeof(fh.magic));
+	for (len = 1; len < sizeof(fh); len += 7) {
+		ASSERT_EQ(0, ftruncate(fd, 0));
+		ASSERT_EQ(len, pwrite(fd, &fh, len, 0));
+		for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+			char *argv[] = { "sonde", (char *)cmds[i], "-i", path,
+					 NULL };
+
+			EXPECT_EQ(0, run_sonde(argv, "/", &out, &err))
+				TH_LOG("%u bytes, %s: %s", len, cmds[i],
+				       err.data);
+			EXPECT_EQ(1, count_lines(err.data));
+			EXPECT_NE(NULL, strstr(err.data, "inside the file header"))
+				TH_LOG("%s", err.data);
+		}
+	}
+	close(fd);
+	unlink(path);
 	buf__free(&out);
 	buf__free(&err);
 }
