@@ -370,9 +370,18 @@ int cmd_report(int argc, char **argv)
 				arr[nr++] = e;
 		}
 		qsort_r(arr, nr, sizeof(*arr), cmp_entry, &o.children);
+		errno = 0;
 		print_header(&r, s);
 		print_table(&r, arr, nr);
-		/* Write errors: main() names standard output and errno. */
+		if (fflush(stdout) || ferror(stdout)) {
+			err = errno ? -errno : -EIO;
+			/* The reader went away (report | head): no failure. */
+			if (err == -EPIPE)
+				err = 0;
+			else
+				pr_err("writing standard output: %s",
+				       strerror(-err));
+		}
 	} else {
 		pr_err("reading %s: %s", o.input, strerror(-err));
 	}

@@ -120,9 +120,8 @@ int main(int argc, char **argv)
 	/* A closed stdout (sonde script | head) is an error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = run(argc, argv);
-	errno = 0;
-	if ((fflush(stdout) || ferror(stdout)) && !ret && errno != EPIPE) {
-		int err = errno ? errno : EIO;
+	if (fflush(stdout) && !ret && errno != EPIPE) {
+		int err = errno;
 
 		pr_err("writing standard output: %s", strerror(err));
 		ret = -err;
