@@ -33,6 +33,7 @@
 #include "procmap.h"
 #include "recording.h"
 #include "ring.h"
+#include "target.h"
 #include "util.h"
 
 #define DEFAULT_FREQ		999
@@ -194,7 +195,7 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 		return usage_error("record: say what to sample: -a, -p PID or a command (try 'sonde record --help')");
 	if (scopes > 1)
 		return usage_error("record: -a, -p and a command exclude each other");
-	return 0;
+	return target__check_pids(o->pids, o->nr_pids);
 }
 
 /* ---- setup ---- */

@@ -6,6 +6,7 @@
  * file behind.
  */
 #include <dirent.h>
+#include <pthread.h>
 
 #include "kselftest_harness.h"
 
@@ -288,6 +289,66 @@ TEST(item16_cut_inside_file_header)
 	}
 	close(fd);
 	unlink(path);
+	buf__free(&out);
+	buf__free(&err);
+}
+
+static void *sleeper(void *arg)
+{
+	pid_t *tid = arg;
+
+	*tid = gettid();
+	pause();
+	return NULL;
+}
+
+/*
+ * Issue 7 item 19: -p with a pid that does not exist, or with a thread id,
+ * is a command-line error (exit 2, one line) before the device is opened;
+ * a live process gets past the check (to the device: exit 1 without the
+ * module, or it records).
+ */
+TEST(item19_pid_checked)
+{
+	char arg[32], arg2[64];
+	char *argv[] = { "sonde", "record", "-q", "-d", "0.1", "-p", arg,
+			 "-o", "/dev/null", NULL };
+	struct buf out = { 0 }, err = { 0 };
+	pthread_t th;
+	pid_t dead, tid = 0;
+	int rc;
+
+	/* A pid that just died (and that nothing reuses this quickly). */
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	ASSERT_EQ(dead, waitpid(dead, NULL, 0));
+	snprintf(arg, sizeof(arg), "%d", (int)dead);
+	EXPECT_EQ(2, run_sonde(argv, "/", &out, &err));
+	EXPECT_EQ(1, count_lines(err.data));
+	EXPECT_NE(NULL, strstr(err.data, "no such process")) TH_LOG("%s", err.data);
+	/* The same inside a list. */
+	snprintf(arg2, sizeof(arg2), "%d,%d", (int)getpid(), (int)dead);
+	argv[6] = arg2;
+	EXPECT_EQ(2, run_sonde(argv, "/", &out, &err));
+	EXPECT_NE(NULL, strstr(err.data, "no such process")) TH_LOG("%s", err.data);
+	argv[6] = arg;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, sleeper, &tid));
+	while (!__atomic_load_n(&tid, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	snprintf(arg, sizeof(arg), "%d", (int)tid);
+	EXPECT_EQ(2, run_sonde(argv, "/", &out, &err));
+	EXPECT_EQ(1, count_lines(err.data));
+	snprintf(arg2, sizeof(arg2), "is a thread of process %d",
+		 (int)getpid());
+	EXPECT_NE(NULL, strstr(err.data, arg2)) TH_LOG("%s", err.data);
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+
+	snprintf(arg, sizeof(arg), "%d", (int)getpid());
+	rc = run_sonde(argv, "/", &out, &err);
+	EXPECT_NE(2, rc) TH_LOG("%s", err.data);
 	buf__free(&out);
 	buf__free(&err);
 }
