@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <linux/capability.h>
 #include "kselftest_harness.h"
 #include "helpers.h"
 
@@ -1019,6 +1020,122 @@ TEST(kernel_addresses_withheld)
 	EXPECT_TRUE(r.features & SONDE_FEAT_KERNEL_ALLOWED);
 	EXPECT_EQ(0, r.v.hidden);
 	EXPECT_GT(r.v.with_chain, 0);
+}
+
+/* Keep only @caps (bit n: capability n) in the effective and permitted sets. */
+static int keep_only_caps(uint64_t caps)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	for (int i = 0; i < 2; i++)
+		d[i].effective = d[i].permitted = caps >> (32 * i);
+	return syscall(SYS_capset, &hdr, d) ? -errno : 0;
+}
+
+static int read_int(const char *path, int *v)
+{
+	FILE *f = fopen(path, "r");
+	int ret = f && fscanf(f, "%d", v) == 1 ? 0 : -1;
+
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+static int write_int(const char *path, int v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%d\n", v) > 0 ? 0 : -1;
+	return fclose(f) ? -1 : ret;
+}
+
+/*
+ * The capability rule, with perf_event_paranoid at 2 (kernel profiling
+ * for privileged users only): CAP_PERFMON alone, without CAP_SYS_ADMIN,
+ * opens the device and may see kernel addresses, as it may with perf;
+ * CAP_SYS_ADMIN alone too; a uid-0 process with neither is refused by the
+ * module itself (the node's owner bits let it through).  This is also why
+ * the paranoid setting cannot withhold kernel addresses from anyone who
+ * can open the device.
+ */
+TEST(capability_rule)
+{
+	static const struct {
+		const char *what;
+		uint64_t caps;
+		int err;
+	} cases[] = {
+		{ "CAP_PERFMON alone", 1ull << CAP_PERFMON, 0 },
+		{ "CAP_SYS_ADMIN alone", 1ull << CAP_SYS_ADMIN, 0 },
+		{ "no capability", 0, EACCES },
+	};
+	const char *sysctl = "/proc/sys/kernel/perf_event_paranoid";
+	int paranoid = 0;
+	bool restore;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to change capabilities");
+	restore = !read_int(sysctl, &paranoid);
+	EXPECT_EQ(0, write_int(sysctl, 2));
+	for (size_t n = 0; n < ARRAY_SIZE(cases); n++) {
+		struct session_result r = { 0 };
+		int sv[2], status;
+		pid_t pid;
+
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+					sv));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			int fd;
+
+			r.step = 0;
+			r.err = keep_only_caps(cases[n].caps);
+			/* Proof CAP_SYS_ADMIN is gone where it should be. */
+			if (!r.err && !(cases[n].caps & (1ull << CAP_SYS_ADMIN)) &&
+			    !sethostname("sonde", 5))
+				r.err = -EEXIST;
+			if (!r.err) {
+				r.step = 1;
+				fd = dev_open();
+				if (fd < 0) {
+					r.err = fd;
+				} else {
+					run_session(fd, &r);
+					close(fd);
+				}
+			}
+			_exit(write(sv[1], &r, sizeof(r)) != sizeof(r));
+		}
+		ASSERT_EQ(sizeof(r), read(sv[0], &r, sizeof(r)));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		close(sv[0]);
+		close(sv[1]);
+		if (!cases[n].err) {
+			EXPECT_EQ(0, r.err) TH_LOG("%s: step %d: %s",
+						   cases[n].what, r.step,
+						   strerror(-r.err));
+			EXPECT_TRUE(r.features & SONDE_FEAT_KERNEL_ALLOWED)
+				TH_LOG("%s", cases[n].what);
+			EXPECT_EQ(0, r.v.hidden) TH_LOG("%s", cases[n].what);
+			EXPECT_GT(r.v.with_chain, 0) TH_LOG("%s", cases[n].what);
+		} else {
+			EXPECT_EQ(1, r.step) TH_LOG("%s: setup failed: %s",
+						    cases[n].what,
+						    strerror(-r.err));
+			EXPECT_EQ(-cases[n].err, r.err)
+				TH_LOG("%s", cases[n].what);
+		}
+	}
+	if (restore)
+		write_int(sysctl, paranoid);
 }
 
 /* Open needs CAP_PERFMON or CAP_SYS_ADMIN, whatever the node's mode. */
