@@ -548,17 +548,27 @@ struct kview {
 	uint64_t kframes;	/* kernel frames over all samples */
 	uint64_t kaddrs;	/* kernel addresses anywhere in any sample */
 	uint64_t user_hidden;	/* user-context samples flagged hidden */
+	pid_t pid;		/* the process sampled on purpose */
 };
 
 static void view_sample(const struct sonde_sample *s, void *arg)
 {
 	struct kview *v = arg;
 
+	/*
+	 * User frames past the first are whatever a frame-pointer walk
+	 * found on a user stack: only ours (built with frame pointers) are
+	 * known to be return addresses, others may hold any value.
+	 */
+	unsigned int nr = s->nr_kernel + (s->nr_user ? 1 : 0);
+
+	if (s->pid == (uint32_t)v->pid)
+		nr = s->nr_kernel + s->nr_user;
 	v->samples++;
 	v->kframes += s->nr_kernel;
 	if (is_kernel_addr(s->ip) || is_kernel_addr(s->user_ip))
 		v->kaddrs++;
-	for (unsigned int i = 0; i < s->nr_kernel + s->nr_user; i++)
+	for (unsigned int i = 0; i < nr; i++)
 		if (is_kernel_addr(s->frames[i]))
 			v->kaddrs++;
 	if (s->context == SONDE_CTX_USER) {
@@ -614,6 +624,7 @@ static void run_session(int fd, struct session_result *r)
 
 	memset(r, 0, sizeof(*r));
 	memset(rings, 0, sizeof(rings));
+	r->v.pid = getpid();
 	r->step = 1;
 	r->err = dev_info(fd, &info);
 	if (r->err)
