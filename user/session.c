@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrspace.h"
 #include "hmap.h"
 #include "kallsyms.h"
 #include "session.h"
@@ -31,30 +32,8 @@
 #define MAX_INFLATED_TOTAL	(1ULL << 30)
 #define UNKNOWN		"[unknown]"
 
-struct map {
-	__u64 start;
-	__u64 end;
-	__u64 pgoff;
-	const char *path;	/* points into the mapped file */
-	const unsigned char *build_id;
-	__u8 build_id_size;
-};
-
-struct snapshot {
-	__u64 time_ns;
-	unsigned int seq;	/* file order, among equal times */
-	__u32 flags;
-	const char *comm;	/* interned */
-	struct map *maps;
-	__u32 nr_maps;
-};
-
-struct proc {
-	__u32 pid;
-	struct snapshot *snaps;	/* sorted by time once loaded */
-	unsigned int nr_snaps;
-	unsigned int cap_snaps;
-};
+/* The "file" of kernel addresses in the symbol cache. */
+static const char kernel_file;
 
 struct dso_ent {
 	const char *path;
@@ -64,10 +43,14 @@ struct dso_ent {
 	bool tried;
 };
 
+/*
+ * struct cache_key - what a frame resolves by: a user address by the file
+ * mapped there and the offset in that file, however many processes and
+ * snapshots map it; a kernel address by itself (@file == &kernel_file).
+ */
 struct cache_key {
-	__u64 addr;
-	__u32 pid;
-	__u32 gen;		/* snapshot index; ~0 for kernel */
+	__u64 off;
+	const void *file;	/* struct dso_ent, or &kernel_file */
 };
 
 struct cache_ent {
@@ -93,6 +76,7 @@ struct session {
 	struct hmap frame_ids;	/* struct frame_id by value */
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
 	unsigned int nr_frame_ids;
+	const struct frame_id *unknown_user;	/* user address mapped nowhere */
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process, bad_kallsyms;	/* sections skipped */
@@ -203,43 +187,15 @@ static int load_process(struct session *s, const struct rec_section *sec)
 		proc->pid = ph->pid;
 	}
 	/* Appended in file order (amortized), sorted once all are in. */
-	if (proc->nr_snaps == proc->cap_snaps) {
-		unsigned int cap = proc->cap_snaps ? 2 * proc->cap_snaps : 4;
-		struct snapshot *sn = reallocarray(proc->snaps, cap,
-						   sizeof(*sn));
-
-		if (!sn) {
-			free(snap.maps);
-			return -ENOMEM;
-		}
-		proc->snaps = sn;
-		proc->cap_snaps = cap;
-	}
-	snap.seq = proc->nr_snaps;
-	proc->snaps[proc->nr_snaps++] = snap;
-	return 0;
-}
-
-static int cmp_snapshot(const void *a, const void *b)
-{
-	const struct snapshot *x = a, *y = b;
-
-	if (x->time_ns != y->time_ns)
-		return x->time_ns < y->time_ns ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return proc__add_snapshot(proc, &snap);
 }
 
 static void sort_snapshots(struct session *s)
 {
 	struct hmap_entry *e;
 
-	hmap__for_each(&s->procs, e) {
-		struct proc *p = e->val;
-
-		if (p->nr_snaps > 1)
-			qsort(p->snaps, p->nr_snaps, sizeof(*p->snaps),
-			      cmp_snapshot);
-	}
+	hmap__for_each(&s->procs, e)
+		proc__finish(e->val);
 }
 
 /*
@@ -418,15 +374,8 @@ void session__close(struct session *s)
 
 	if (!s)
 		return;
-	hmap__for_each(&s->procs, e) {
-		struct proc *p = e->val;
-		unsigned int i;
-
-		for (i = 0; i < p->nr_snaps; i++)
-			free(p->snaps[i].maps);
-		free(p->snaps);
-		free(p);
-	}
+	hmap__for_each(&s->procs, e)
+		proc__free(e->val);
 	hmap__for_each(&s->dsos, e) {
 		struct dso_ent *d = e->val;
 
@@ -606,19 +555,26 @@ static const struct frame_id *resolve_kernel(struct session *s, __u64 addr,
 	return get_frame_id(s, name, KERNEL_DSO, true, true);
 }
 
-static struct dso_ent *get_dso(struct session *s, const struct map *m)
+/* The file of @m, loaded on first use and remembered in @m. */
+static struct dso_ent *get_dso(struct session *s, struct map *m)
 {
 	struct dso_ent key = {
 		.path = m->path,
 		.build_id = m->build_id,
 		.build_id_size = m->build_id_size,
 	};
-	__u64 h = hash_str(m->path);
-	struct dso_ent *d = hmap__find(&s->dsos, h, &key);
+	__u64 h;
+	struct dso_ent *d = m->dso;
 	int err;
 
 	if (d)
 		return d;
+	h = hash_str(m->path);
+	d = hmap__find(&s->dsos, h, &key);
+	if (d) {
+		m->dso = d;
+		return d;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
@@ -627,6 +583,7 @@ static struct dso_ent *get_dso(struct session *s, const struct map *m)
 		free(d);
 		return NULL;
 	}
+	m->dso = d;
 	if (!strcmp(m->path, "[vdso]")) {
 		err = s->vdso ? dso__load_image(&d->dso, s->vdso, s->vdso_size)
 			      : -ENOENT;
@@ -646,47 +603,6 @@ static struct dso_ent *get_dso(struct session *s, const struct map *m)
 	return d;
 }
 
-static const struct map *find_map(const struct snapshot *sn, __u64 addr)
-{
-	__u32 i;
-
-	for (i = 0; i < sn->nr_maps; i++)
-		if (addr >= sn->maps[i].start && addr < sn->maps[i].end)
-			return &sn->maps[i];
-	return NULL;
-}
-
-/*
- * find_map_near - the mapping of @addr in snapshot @gen of @p or, failing
- * that, in the snapshot nearest to it (earlier ones first at equal
- * distance: an image that was replaced is likelier than one to come).
- * *@found tells which snapshot held it.
- */
-static const struct map *find_map_near(const struct proc *p, unsigned int gen,
-				       __u64 addr, unsigned int *found)
-{
-	const struct map *m;
-	unsigned int d;
-
-	for (d = 0; d < p->nr_snaps; d++) {
-		if (d <= gen) {
-			m = find_map(&p->snaps[gen - d], addr);
-			if (m) {
-				*found = gen - d;
-				return m;
-			}
-		}
-		if (d && gen + d < p->nr_snaps) {
-			m = find_map(&p->snaps[gen + d], addr);
-			if (m) {
-				*found = gen + d;
-				return m;
-			}
-		}
-	}
-	return NULL;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -694,25 +610,16 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
+/* The frame of @addr in mapping @m of file @d. */
 static const struct frame_id *resolve_user(struct session *s,
-					   const struct proc *p,
-					   unsigned int gen, __u64 addr,
+					   const struct map *m,
+					   const struct dso_ent *d, __u64 addr,
 					   __u64 *off)
 {
-	const struct map *m = NULL;
-	const struct dso_ent *d;
 	const char *name;
 	char buf[300];
 	__u64 vaddr;
-	unsigned int found;
 
-	if (p && p->nr_snaps)
-		m = find_map_near(p, gen, addr, &found);
-	if (!m)
-		return get_frame_id(s, UNKNOWN, UNKNOWN, false, false);
-	d = get_dso(s, m);
-	if (!d)
-		return NULL;
 	if (d->dso && dso__lookup(d->dso, m->start, m->pgoff, addr, &name,
 				  off, &vaddr))
 		return get_frame_id(s, name, m->path, false, true);
@@ -729,49 +636,59 @@ static const struct frame_id *resolve_user(struct session *s,
  * sample's innermost user address (0: none), settles the choice when the
  * snapshot picked by time does not map it.
  */
-static const struct proc *find_proc(struct session *s, __u32 pid,
-				    __u64 time_ns, __u64 user_addr,
-				    unsigned int *gen)
+static struct proc *find_proc(struct session *s, __u32 pid, __u64 time_ns,
+			      __u64 user_addr, unsigned int *gen)
 {
-	const struct proc *p = hmap__find(&s->procs, hash_u64(pid),
-					  (void *)(unsigned long)pid);
-	unsigned int i, lo = 0, hi;
+	struct proc *p = hmap__find(&s->procs, hash_u64(pid),
+				    (void *)(unsigned long)pid);
+	unsigned int i;
 
 	*gen = 0;
 	if (!p || !p->nr_snaps)
 		return p;
-	/* The first snapshot at or after @time_ns (binary search). */
-	hi = p->nr_snaps;
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (p->snaps[mid].time_ns >= time_ns)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	i = lo;
-	*gen = i < p->nr_snaps ? i : p->nr_snaps - 1;
+	*gen = proc__snapshot_at(p, time_ns);
 	/* Mapped nowhere: the choice by time stands. */
-	if (user_addr && find_map_near(p, *gen, user_addr, &i))
+	if (user_addr && proc__find_map(p, *gen, user_addr, &i))
 		*gen = i;
 	return p;
 }
 
-static int resolve_frame(struct session *s, const struct proc *p,
-			 unsigned int gen, __u32 pid, __u64 addr, bool kernel,
-			 bool is_return, struct frame *f)
+static int resolve_frame(struct session *s, struct proc *p, unsigned int gen,
+			 __u64 addr, bool kernel, bool is_return,
+			 struct frame *f)
 {
 	/*
 	 * A return address points after its call, which may be the first
 	 * byte of the next function: look up the call itself, as perf does.
 	 */
 	__u64 look = is_return && addr ? addr - 1 : addr;
-	struct cache_key key = { look, kernel ? 0 : pid, kernel ? ~0U : gen };
+	struct cache_key key = { look, &kernel_file };
+	struct dso_ent *d = NULL;
 	struct cache_ent *c;
-	__u64 h = hash_bytes(&key, sizeof(key), 0), off = 0;
+	struct map *m = NULL;
+	unsigned int found;
+	__u64 h, off = 0;
 
 	f->addr = addr;
+	if (!kernel) {
+		if (p && p->nr_snaps)
+			m = proc__find_map(p, gen, look, &found);
+		if (!m) {
+			if (!s->unknown_user)
+				s->unknown_user = get_frame_id(s, UNKNOWN,
+							       UNKNOWN, false,
+							       false);
+			f->id = s->unknown_user;
+			f->off = 0;
+			return f->id ? 0 : -ENOMEM;
+		}
+		d = get_dso(s, m);
+		if (!d)
+			return -ENOMEM;
+		key.off = look - m->start + m->pgoff;
+		key.file = d;
+	}
+	h = hash_bytes(&key, sizeof(key), 0);
 	c = hmap__find(&s->cache, h, &key);
 	if (!c) {
 		c = calloc(1, sizeof(*c));
@@ -779,7 +696,7 @@ static int resolve_frame(struct session *s, const struct proc *p,
 			return -ENOMEM;
 		c->key = key;
 		c->id = kernel ? resolve_kernel(s, look, &off)
-			       : resolve_user(s, p, gen, look, &off);
+			       : resolve_user(s, m, d, look, &off);
 		c->off = off;
 		if (!c->id || hmap__insert(&s->cache, h, &c->key, c)) {
 			free(c);
@@ -797,7 +714,7 @@ int session__resolve(struct session *s, const struct sonde_sample *raw,
 	bool khidden = raw->flags & SONDE_SAMPLE_KERNEL_HIDDEN;
 	unsigned int nk = khidden ? 0 : raw->nr_kernel, nu = raw->nr_user;
 	unsigned int gen, n = 0, i;
-	const struct proc *p;
+	struct proc *p;
 	__u64 user_leaf = 0;
 	char comm[40];
 	int err;
@@ -825,21 +742,20 @@ int session__resolve(struct session *s, const struct sonde_sample *raw,
 	for (i = 0; i < nk; i++) {
 		__u64 a = raw->nr_kernel ? raw->frames[i] : raw->ip;
 
-		err = resolve_frame(s, p, gen, raw->pid, a, true, i > 0,
+		err = resolve_frame(s, p, gen, a, true, i > 0,
 				    &s->frames[n++]);
 		if (err)
 			return err;
 	}
 	for (i = 0; i < nu; i++) {
-		err = resolve_frame(s, p, gen, raw->pid,
-				    raw->frames[raw->nr_kernel + i], false,
-				    i > 0, &s->frames[n++]);
+		err = resolve_frame(s, p, gen, raw->frames[raw->nr_kernel + i],
+				    false, i > 0, &s->frames[n++]);
 		if (err)
 			return err;
 	}
 	if (user_leaf) {
-		err = resolve_frame(s, p, gen, raw->pid, user_leaf, false,
-				    false, &s->frames[n++]);
+		err = resolve_frame(s, p, gen, user_leaf, false, false,
+				    &s->frames[n++]);
 		if (err)
 			return err;
 	}

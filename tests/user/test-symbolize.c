@@ -557,4 +557,87 @@ TEST_F(rec, snapshot_by_time)
 	EXPECT_EQ(0, self->err.len) TH_LOG("%s", self->err.data);
 }
 
+/*
+ * Issue 7 item 17: one process with 2,000 snapshots of 32 mappings each;
+ * 100,000 samples at an address no snapshot maps and 1,000 at one only
+ * the first snapshot maps (the near search has to find it from the last).
+ * Scanning every snapshot per sample took minutes; the 20 s alarm of
+ * run_sonde() fails such a run.
+ */
+static int write_many_snapshots(const char *path)
+{
+	const unsigned int nsnaps = 2000, nmaps = 32;
+	__u64 miss = 0x1000, hit = USER(fixture_leaf, 5);
+	unsigned char rec[256];
+	struct rec_writer *w;
+	unsigned int i, j;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err)
+		return err;
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < 101000; i++)
+		err = rec_writer__append_records(w, 0, rec,
+			make_sample(rec, 1000000000ULL + i, 0, 500, 500,
+				    SONDE_CTX_USER, SONDE_SAMPLE_USER_REGS,
+				    NULL, 0, i < 100000 ? &miss : &hit, 1));
+	for (i = 0; !err && i < nsnaps; i++) {
+		struct srec_process ph = { .pid = 500, .time_ns = i,
+					   .nr_maps = nmaps };
+		struct buf b = { 0 };
+		char name[64];
+
+		snprintf(ph.comm, sizeof(ph.comm), "fixture");
+		err = buf__append(&b, &ph, sizeof(ph));
+		for (j = 0; !err && j < nmaps; j++) {
+			struct srec_map m = {
+				.start = 0x7f0000000000ULL + j * 0x100000,
+				.end = 0x7f0000000000ULL + j * 0x100000 +
+				       0x10000,
+			};
+			const char *mp = name;
+
+			snprintf(name, sizeof(name), "/nonexistent/%u.so", j);
+			if (i == 0 && j == 0) {
+				m.start = MAP_START;
+				m.end = MAP_END;
+				m.pgoff = TEXT_OFFSET;
+				mp = FIXTURE_BIN;
+			}
+			m.path_len = strlen(mp);
+			err = buf__append(&b, &m, sizeof(m));
+			if (!err)
+				err = buf__append(&b, mp, m.path_len + 1);
+			if (!err)
+				err = buf__pad8(&b);
+		}
+		if (!err)
+			err = rec_writer__add_section(w, SREC_SEC_PROCESS, 0,
+						      b.data, b.len);
+		buf__free(&b);
+	}
+	if (!err)
+		err = add_end(w, 101000, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+TEST_F(rec, item17_unmapped_ips_many_snapshots)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+
+	ASSERT_EQ(0, write_many_snapshots(self->path));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_STREQ("fixture;[unknown] 100000\nfixture;fixture_leaf 1000\n",
+		     self->out.data);
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A recorded process over time: its snapshots (taken before and after an
+ * exec, when first seen, at the end), the executable mappings of each,
+ * and finding which mapping held an address at a given snapshot.
+ */
+#ifndef SONDE_ADDRSPACE_H
+#define SONDE_ADDRSPACE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct dso_ent;
+
+struct map {
+	__u64 start;		/* [start, end) in the process, start < end */
+	__u64 end;
+	__u64 pgoff;		/* file offset of @start */
+	const char *path;	/* points into the recording */
+	const unsigned char *build_id;
+	__u8 build_id_size;
+	struct dso_ent *dso;	/* the session's file for it, once looked up */
+};
+
+struct snapshot {
+	__u64 time_ns;
+	unsigned int seq;	/* order added, among equal times */
+	__u32 flags;		/* SREC_PROC_* */
+	const char *comm;
+	struct map *maps;	/* sorted by start once added */
+	__u32 nr_maps;
+};
+
+struct map_index;
+
+struct proc {
+	__u32 pid;
+	struct snapshot *snaps;	/* sorted by time after proc__finish() */
+	unsigned int nr_snaps;
+	unsigned int cap_snaps;
+	struct map_index *index;	/* every snapshot's maps, built lazily */
+};
+
+/*
+ * proc__add_snapshot - append @snap; @p owns snap->maps from now on (freed
+ * even on failure).  Amortized O(1); call proc__finish() once all are in.
+ * Returns 0 or -ENOMEM.
+ */
+int proc__add_snapshot(struct proc *p, const struct snapshot *snap);
+
+/* Sort the snapshots by time (file order among equal times). */
+void proc__finish(struct proc *p);
+
+/*
+ * proc__snapshot_at - index of the first snapshot taken at or after
+ * @time_ns, else of the last one.  @p must have a snapshot.  O(log n).
+ */
+unsigned int proc__snapshot_at(const struct proc *p, __u64 time_ns);
+
+/*
+ * proc__find_map - the mapping of @addr in snapshot @gen or, failing that,
+ * in the snapshot nearest to @gen that maps it (the earlier one at equal
+ * distance: an image that was replaced is likelier than one to come).
+ * *@found is the snapshot it was found in.  NULL when no snapshot maps
+ * @addr.  O(log n) in the maps of @gen; a miss there costs O(log n) in
+ * all distinct mappings of @p plus the ones containing @addr.
+ */
+struct map *proc__find_map(struct proc *p, unsigned int gen, __u64 addr,
+			   unsigned int *found);
+
+/* Free what @p holds, and @p. */
+void proc__free(struct proc *p);
+
+#endif /* SONDE_ADDRSPACE_H */
