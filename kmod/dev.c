@@ -35,6 +35,7 @@
 #include "compat.h"
 
 static atomic_t sonde_open_count = ATOMIC_INIT(0);
+bool sonde_have_task_events;
 
 static int ring_file_release(struct inode *inode, struct file *file)
 {
@@ -246,6 +247,7 @@ static int __init sonde_init(void)
 {
 	int ret;
 
+	sonde_have_task_events = sonde_task_events_init();
 	ret = misc_register(&sonde_misc);
 	if (ret)
 		pr_err("cannot register /dev/sonde: %d\n", ret);

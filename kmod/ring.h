@@ -34,6 +34,7 @@ struct file;
  * @samples: stats, see struct sonde_cpu_stats
  * @lost: stats, see struct sonde_cpu_stats
  * @filtered: stats, see struct sonde_cpu_stats
+ * @task_events: stats, see struct sonde_cpu_stats
  * @records: stats, written by the outermost writer only
  * @bytes: stats, written by the outermost writer only
  * @handler_ns_total: stats, written by the outermost writer only
@@ -61,6 +62,7 @@ struct sonde_ring {
 	local64_t samples;
 	local64_t lost[SONDE_LOST_NR_REASONS];
 	local64_t filtered;
+	local64_t task_events;
 	u64 records;
 	u64 bytes;
 	u64 handler_ns_total;

@@ -48,14 +48,14 @@ static int cmp_pid_ptr(const void *key, const void *elt)
 }
 
 /*
- * current's thread group, compared by its struct pid: the session holds a
+ * @task's thread group, compared by its struct pid: the session holds a
  * reference on each wanted one, so an address cannot be reused by another
  * process meanwhile.  A group leader being reaped may already have a NULL
  * here; it matches nothing.
  */
-static bool tgid_wanted(const struct sonde_sampler *sp)
+bool sonde_tgid_wanted(const struct sonde_sampler *sp, struct task_struct *task)
 {
-	struct pid *tgid = READ_ONCE(current->signal->pids[PIDTYPE_TGID]);
+	struct pid *tgid = READ_ONCE(task->signal->pids[PIDTYPE_TGID]);
 
 	return tgid && bsearch(&tgid, sp->tgids, sp->nr_tgids,
 			       sizeof(*sp->tgids), cmp_pid_ptr) != NULL;
@@ -281,7 +281,7 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	struct sonde_sample *rec;
 	u64 spent;
 
-	if (sp->nr_tgids && !tgid_wanted(sp)) {
+	if (sp->nr_tgids && !sonde_tgid_wanted(sp, current)) {
 		local64_inc(&ring->filtered);
 		return;
 	}

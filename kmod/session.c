@@ -139,6 +139,8 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 	info.abi_version = SONDE_ABI_VERSION;
 	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_KERNEL_CHAIN |
 			SONDE_FEAT_USER_CHAIN | SONDE_FEAT_USER_STACK;
+	if (sonde_have_task_events)
+		info.features |= SONDE_FEAT_TASK_EVENTS;
 	if (s->sampler.kernel_allowed)
 		info.features |= SONDE_FEAT_KERNEL_ALLOWED;
 	info.nr_cpu_ids = nr_cpu_ids;
@@ -287,6 +289,8 @@ static int check_config(const struct sonde_config *cfg,
 		return -EINVAL;
 	if (cfg->capture & ~SONDE_CAPTURE_ALL)
 		return -EINVAL;
+	if ((cfg->capture & SONDE_CAPTURE_TASK_EVENTS) && !sonde_have_task_events)
+		return -EOPNOTSUPP;
 
 	if (!!cfg->frequency == !!cfg->period_ns)
 		return -EINVAL;
@@ -334,6 +338,9 @@ static int check_config(const struct sonde_config *cfg,
 	sp->user_depth = udepth;
 	sp->user_stack_bytes = stack;
 	sp->max_record = sonde_sample_max_record(kdepth, udepth, stack);
+	if (cfg->capture & SONDE_CAPTURE_TASK_EVENTS)
+		sp->max_record = max_t(u32, sp->max_record,
+				       SONDE_MAX_TASK_EVENT_RECORD);
 	/* Room for a largest sample and the LOST record before it, twice. */
 	if (2 * ((u64)sp->max_record + sizeof(struct sonde_lost)) > size)
 		return -EINVAL;
@@ -427,6 +434,27 @@ out_free_cpus:
 	return ret;
 }
 
+/* Arm every source the configuration asks for, or none. */
+static int session_arm(struct sonde_session *s)
+{
+	int ret;
+
+	if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS) {
+		ret = sonde_task_events_arm(s);
+		/* Only failure: the tracepoint core ran out of memory. */
+		if (ret)
+			return -ENOMEM;
+	}
+	ret = sonde_timer_arm(s);
+	if (ret) {
+		if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS)
+			sonde_task_events_disarm(s);
+		/* Only failure: no dynamic hotplug state left (-ENOSPC). */
+		return -EBUSY;
+	}
+	return 0;
+}
+
 long sonde_session_start(struct sonde_session *s)
 {
 	int ret;
@@ -437,11 +465,8 @@ long sonde_session_start(struct sonde_session *s)
 	} else if (s->running) {
 		ret = -EBUSY;
 	} else {
-		ret = sonde_timer_arm(s);
-		/* Only failure: no dynamic hotplug state left (-ENOSPC). */
-		if (ret)
-			ret = -EBUSY;
-		else
+		ret = session_arm(s);
+		if (!ret)
 			s->running = true;
 	}
 	mutex_unlock(&s->lock);
@@ -455,6 +480,9 @@ void sonde_session_stop_locked(struct sonde_session *s)
 	lockdep_assert_held(&s->lock);
 	if (!s->running)
 		return;
+	/* Task events first: the timer's CPU teardown closes each ring. */
+	if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS)
+		sonde_task_events_disarm(s);
 	sonde_timer_disarm(s);
 	WRITE_ONCE(s->running, false);
 	/* No source runs any more: retire pending wakeups, then wake all. */
@@ -490,6 +518,7 @@ static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st
 	for (i = 0; i < SONDE_LOST_NR_REASONS; i++)
 		st->lost[i] = local64_read(&ring->lost[i]);
 	st->filtered = local64_read(&ring->filtered);
+	st->task_events = local64_read(&ring->task_events);
 	st->handler_ns_total = READ_ONCE(ring->handler_ns_total);
 	st->handler_ns_max = READ_ONCE(ring->handler_ns_max);
 	st->timer_missed = READ_ONCE(ring->timer_missed);

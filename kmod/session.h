@@ -17,6 +17,7 @@ struct pt_regs;
 struct file;
 struct pid;
 struct pid_namespace;
+struct task_struct;
 struct sonde_ring;
 struct sonde_buffers;
 
@@ -31,6 +32,9 @@ struct sonde_buffers;
 #define SONDE_MIN_RING_PAGES	2
 #define SONDE_MAX_RING_PAGES	4096
 #define SONDE_DEFAULT_RING_PAGES 64
+/* Largest task event record: the struct and the longest EXEC path. */
+#define SONDE_MAX_TASK_EVENT_RECORD \
+	(sizeof(struct sonde_task_event) + SONDE_MAX_EXEC_PATH)
 
 /* Offsets of a CPU's mappings inside its range of the device's offsets. */
 #define SONDE_MMAP_CTRL_OFFSET	0
@@ -43,7 +47,8 @@ struct sonde_buffers;
  * @kernel_depth: kernel frames per sample at most
  * @user_depth: user frames per sample at most
  * @user_stack_bytes: bytes of user stack to copy (0: none)
- * @max_record: largest SAMPLE record these settings can produce
+ * @max_record: largest record these settings can produce (SAMPLE, or a
+ *	task event when they are captured)
  * @kernel_allowed: the opener may see kernel addresses
  * @pid_ns: the opener's pid namespace: records carry pids as seen there
  * @nr_tgids: entries in @tgids; 0 samples every task
@@ -105,9 +110,14 @@ void sonde_session_stop_locked(struct sonde_session *s);
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg);
 u64 sonde_mmap_cpu_stride(void);
 
+/* dev.c: the scheduler tracepoints were found at load (task events). */
+extern bool sonde_have_task_events;
+
 /* sample.c: build one sample from interrupted registers. */
 void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 		  struct pt_regs *regs);
+bool sonde_tgid_wanted(const struct sonde_sampler *sp,
+		       struct task_struct *task);
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
 			    u32 user_stack_bytes);
 
@@ -119,6 +129,11 @@ static inline u64 sonde_max_wakeup_bytes(u64 size, u32 max_record)
 {
 	return size - max_record - sizeof(struct sonde_lost);
 }
+
+/* task_events.c: FORK, EXEC, EXIT and COMM records. */
+bool sonde_task_events_init(void);
+int sonde_task_events_arm(struct sonde_session *s);
+void sonde_task_events_disarm(struct sonde_session *s);
 
 /* timer.c: the hrtimer source, armed on the session's CPUs. */
 int sonde_timer_arm(struct sonde_session *s);

@@ -144,7 +144,7 @@
  * written.  Once the session is stopped, GET_STATS satisfies, for every
  * ring,
  *
- *   samples == records + sum of lost[]
+ *   samples + task_events == records + sum of lost[]
  *
  * (while sampling runs, a handler may be between its counts) and the
  * stream agrees with it: GET_STATS after STOP first writes the LOST record
@@ -168,6 +168,7 @@
 #define SONDE_FEAT_USER_CHAIN	(1ULL << 3)	/* frame-pointer user chains */
 #define SONDE_FEAT_USER_STACK	(1ULL << 4)	/* user stack copies */
 #define SONDE_FEAT_KERNEL_ALLOWED (1ULL << 5)	/* this opener may see kernel addresses */
+#define SONDE_FEAT_TASK_EVENTS	(1ULL << 6)	/* FORK, EXEC, EXIT, COMM records */
 
 /**
  * struct sonde_info - what the running module supports and how to map it
@@ -220,7 +221,9 @@ struct sonde_info {
 #define SONDE_CAPTURE_USER_CHAIN	(1U << 1)
 #define SONDE_CAPTURE_USER_REGS		(1U << 2)
 #define SONDE_CAPTURE_USER_STACK	(1U << 3)
-#define SONDE_CAPTURE_ALL		0xfU
+/* task life-cycle records (EOPNOTSUPP without SONDE_FEAT_TASK_EVENTS) */
+#define SONDE_CAPTURE_TASK_EVENTS	(1U << 4)
+#define SONDE_CAPTURE_ALL		0x1fU
 
 /**
  * struct sonde_config - argument of SONDE_IOC_CONFIGURE
@@ -285,7 +288,7 @@ struct sonde_config {
 /**
  * struct sonde_cpu_stats - counters of one CPU for the current session
  * @samples: handler runs that passed the tgid filter (samples produced)
- * @records: SAMPLE records written
+ * @records: records written other than LOST: SAMPLE and task events
  * @bytes: bytes of records written, LOST records included
  * @lost: samples not written, by SONDE_LOST_* reason
  * @filtered: handler runs dropped by the tgid filter
@@ -297,6 +300,8 @@ struct sonde_config {
  * @timer_no_regs: timer runs that found no interrupted context to sample;
  *	samples + filtered + timer_no_regs + timer_missed counts the timer
  *	source's periods
+ * @task_events: task events (FORK, EXEC, EXIT, COMM) that passed the
+ *	filters on this CPU, written or lost
  */
 struct sonde_cpu_stats {
 	__aligned_u64 samples;
@@ -308,6 +313,7 @@ struct sonde_cpu_stats {
 	__aligned_u64 handler_ns_max;
 	__aligned_u64 timer_missed;
 	__aligned_u64 timer_no_regs;
+	__aligned_u64 task_events;
 };
 
 /**
@@ -372,6 +378,10 @@ struct sonde_ring_ctrl {
 /* sonde_record_header.type */
 #define SONDE_RECORD_SAMPLE	1
 #define SONDE_RECORD_LOST	2
+#define SONDE_RECORD_FORK	3	/* struct sonde_task_event */
+#define SONDE_RECORD_EXEC	4	/* struct sonde_task_event */
+#define SONDE_RECORD_EXIT	5	/* struct sonde_task_event */
+#define SONDE_RECORD_COMM	6	/* struct sonde_task_event */
 
 /**
  * struct sonde_record_header - starts every record in a ring
@@ -455,6 +465,52 @@ struct sonde_lost {
 	__u32 __reserved;
 	__aligned_u64 nr_lost;
 	__aligned_u64 by_reason[SONDE_LOST_NR_REASONS];
+};
+
+/* sonde_task_event.flags */
+#define SONDE_TASK_THREAD		(1U << 0) /* FORK made a thread */
+#define SONDE_TASK_PATH_TRUNCATED	(1U << 1) /* EXEC path too long */
+
+/* Longest EXEC path, NUL included. */
+#define SONDE_MAX_EXEC_PATH	1024
+
+/**
+ * struct sonde_task_event - SONDE_RECORD_FORK, _EXEC, _EXIT and _COMM
+ * @hdr: type SONDE_RECORD_FORK, _EXEC, _EXIT or _COMM
+ * @time_ns: CLOCK_MONOTONIC time of the event
+ * @cpu: the CPU it happened on (that of the ring)
+ * @pid: thread-group id of the task, in the opener's pid namespace
+ * @tid: thread id of the task, likewise.  FORK: the parent (the task
+ *	that called fork or clone); EXEC: the task after the exec (a
+ *	thread that execs takes its group leader's tid); EXIT: the thread
+ *	that exits (one record per thread); COMM: the renamed thread
+ * @child_pid: FORK: the new task's thread-group id (@pid for a thread)
+ * @child_tid: FORK: the new task's thread id
+ * @flags: SONDE_TASK_* bits
+ * @path_size: EXEC: bytes of @path, NUL included; 0 otherwise
+ * @comm: the task's name after the event, NUL-padded (FORK: the
+ *	child's, which it inherits)
+ * @path: EXEC: absolute path of the new executable as d_path() gives
+ *	it, at most SONDE_MAX_EXEC_PATH bytes; then zero padding to a
+ *	multiple of 8
+ *
+ * Written when CONFIGURE asked for SONDE_CAPTURE_TASK_EVENTS, for tasks
+ * the tgid filter wants (FORK: whose parent it wants) and the opener's
+ * pid namespace can see, into the ring of the CPU the event happened on;
+ * events on CPUs outside the session's mask are not recorded.
+ */
+struct sonde_task_event {
+	struct sonde_record_header hdr;
+	__aligned_u64 time_ns;
+	__u32 cpu;
+	__u32 pid;
+	__u32 tid;
+	__u32 child_pid;
+	__u32 child_tid;
+	__u16 flags;
+	__u16 path_size;
+	char comm[16];
+	char path[];
 };
 
 #endif /* _UAPI_SONDE_H */
