@@ -78,18 +78,58 @@ static uint64_t lost_sum(const struct sonde_cpu_stats *st)
 	return n;
 }
 
+/*
+ * With the reader stalled, wait until every online CPU's ring has lost
+ * samples.  A fixed sleep is not enough: a virtual CPU that the busy host
+ * does not run takes few samples (a third of its periods or fewer), so
+ * the ring may not have filled yet.  Returns false after 10 s.
+ */
+static bool wait_for_losses(int fd, const struct sonde_info *info,
+			    struct sonde_cpu_stats *st)
+{
+	for (int i = 0; i < 200; i++) {
+		bool all = true;
+
+		usleep(50000);
+		if (dev_stats(fd, info, st))
+			return false;
+		for (int cpu = 0; cpu < nr_online_cpus(); cpu++)
+			if (!lost_sum(&st[cpu]))
+				all = false;
+		if (all)
+			return true;
+	}
+	return false;
+}
+
 TEST_F(ring, stalled_reader_accounting)
 {
 	uint64_t total_lost = 0;
 
 	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 1000, self->info.min_ring_pages, 0));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
-	usleep(400000);		/* stall: the rings overflow */
+	/* stall: the rings overflow */
+	EXPECT_TRUE(wait_for_losses(self->fd, &self->info, self->st));
 	drain(self->rings, self->c, self->nr);		/* the records before the gap */
-	usleep(20000);		/* room again: the next record is LOST */
+	/*
+	 * Room again: the next record on each CPU is LOST, written while
+	 * sampling.  Wait for it on every CPU, however slowly a starved
+	 * virtual CPU takes its next sample.
+	 */
+	for (int i = 0, all = 0; !all; i++) {
+		ASSERT_LT(i, 200) TH_LOG("no LOST record within 10 s");
+		usleep(50000);
+		drain(self->rings, self->c, self->nr);
+		all = 1;
+		for (int cpu = 0; cpu < nr_online_cpus(); cpu++)
+			if (!self->c[cpu].lost_records)
+				all = 0;
+	}
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
 	drain(self->rings, self->c, self->nr);
 	ASSERT_EQ(0, dev_stats(self->fd, &self->info, self->st));
+	/* A second loss after the first LOST record may still be pending. */
+	drain(self->rings, self->c, self->nr);
 
 	for (int cpu = 0; cpu < nr_online_cpus(); cpu++) {
 		struct sonde_cpu_stats *st = &self->st[cpu];
@@ -123,7 +163,7 @@ TEST_F(ring, lost_record_after_stop)
 	ASSERT_EQ(0, setup_rings(self->fd, &self->info, self->rings, 1000,
 				 self->info.min_ring_pages, 0));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
-	usleep(300000);
+	EXPECT_TRUE(wait_for_losses(self->fd, &self->info, self->st));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
 	drain(self->rings, self->c, self->nr);
 	ASSERT_EQ(0, dev_stats(self->fd, &self->info, self->st));
@@ -132,6 +172,9 @@ TEST_F(ring, lost_record_after_stop)
 		struct sonde_cpu_stats *st = &self->st[cpu];
 		struct drain_counts *c = &self->c[cpu];
 
+		ksft_print_msg("cpu%d: produced %llu, lost %llu\n", cpu,
+			       (unsigned long long)st->samples,
+			       (unsigned long long)lost_sum(st));
 		EXPECT_GT(lost_sum(st), 0);
 		EXPECT_EQ(1, c->lost_records);
 		EXPECT_EQ(lost_sum(st), c->lost);
