@@ -404,7 +404,17 @@ TEST(cpu_hotplug_during_sampling)
 	ASSERT_EQ(0, ring_map(fd, &info, 0, pages, &r[0]));
 	ASSERT_EQ(0, ring_map(fd, &info, 1, pages, &r[1]));
 	ASSERT_EQ(0, ioctl(fd, SONDE_IOC_START, 0));
-	usleep(300000);		/* no reader: both rings fill and lose */
+	/*
+	 * No reader: both rings fill and lose.  Wait for CPU 1's first
+	 * loss rather than a fixed time: a starved virtual CPU samples
+	 * slowly.
+	 */
+	for (int i = 0; i < 200; i++) {
+		usleep(50000);
+		ASSERT_EQ(0, dev_stats(fd, &info, st));
+		if (lost_sum(&st[1]))
+			break;
+	}
 	ASSERT_EQ(0, set_online(1, 0));
 	w.off_ns = mono_ns();
 	usleep(200000);
