@@ -6,8 +6,15 @@
  *   comm;root;...;leaf COUNT
  *
  * with kernel frames suffixed "_[k]" (bcc's convention).  Lines are sorted
- * so that the same recording always exports the same bytes, and stacks
- * that format the same are merged into one line.
+ * so that the same recording always exports the same bytes.
+ *
+ * Each frame's text (its name as folded, with the suffix) is interned once
+ * per frame id, and stacks are keyed by those texts: two different frames
+ * that format the same (two libraries with a function of the same name)
+ * are one line.  Lines are sorted from the interned texts, comparing
+ * characters only where two stacks' texts differ, and are formatted one
+ * at a time as they are written: keeping every formatted line in memory
+ * took gigabytes with millions of distinct stacks.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,67 +25,32 @@
 #include "util.h"
 
 struct stack {
-	const char *comm;
-	unsigned int nr;
+	unsigned int nr;	/* texts: the comm, then frames root first */
 	__u64 count;
-	const struct frame_id *ids[];	/* root first */
+	const char *texts[];
 };
 
 struct folded {
 	struct hmap stacks;
-	const struct frame_id **scratch;
+	struct hmap texts;	/* interned folded texts */
+	const char **by_id;	/* frame_id.idx -> its text, or NULL */
+	size_t nr_by_id;
+	struct stack *scratch;
 	size_t cap;
+	struct buf b;
 };
 
 static bool stack_eq(const void *a, const void *b)
 {
 	const struct stack *x = a, *y = b;
 
-	return x->comm == y->comm && x->nr == y->nr &&
-	       !memcmp(x->ids, y->ids, x->nr * sizeof(x->ids[0]));
+	return x->nr == y->nr &&
+	       !memcmp(x->texts, y->texts, x->nr * sizeof(x->texts[0]));
 }
 
-static int add_cb(const struct sample_view *v, void *ctx)
+static bool str_eq(const void *a, const void *b)
 {
-	struct folded *f = ctx;
-	struct stack *key, *st;
-	unsigned int i;
-	__u64 h;
-
-	if (f->cap < v->nr_frames + 1) {
-		size_t cap = v->nr_frames + 1;
-
-		free(f->scratch);
-		f->scratch = malloc(sizeof(struct stack) +
-				    cap * sizeof(f->scratch[0]));
-		if (!f->scratch)
-			return -ENOMEM;
-		f->cap = cap;
-	}
-	key = (struct stack *)f->scratch;
-	key->comm = v->comm;
-	key->nr = v->nr_frames;
-	/* Frames come leaf first; folded lines go root first. */
-	for (i = 0; i < v->nr_frames; i++)
-		key->ids[i] = v->frames[v->nr_frames - 1 - i].id;
-	h = hash_bytes(key->ids, key->nr * sizeof(key->ids[0]),
-		       (unsigned long)key->comm);
-	st = hmap__find(&f->stacks, h, key);
-	if (!st) {
-		size_t size = sizeof(*st) + key->nr * sizeof(key->ids[0]);
-
-		st = malloc(size);
-		if (!st)
-			return -ENOMEM;
-		memcpy(st, key, size);
-		st->count = 0;
-		if (hmap__insert(&f->stacks, h, st, st)) {
-			free(st);
-			return -ENOMEM;
-		}
-	}
-	st->count++;
-	return 0;
+	return !strcmp(a, b);
 }
 
 /*
@@ -90,117 +62,144 @@ static char folded_char(char c)
 	return c == ';' || c == '\n' || c == '\r' || c == '\t' ? '_' : c;
 }
 
-static int put_name(struct buf *b, const char *name)
+/* The interned folded text of @name (+ "_[k]" with @kernel). */
+static const char *fold(struct folded *f, const char *name, bool kernel)
 {
-	int err = 0;
+	char *p;
+	__u64 h;
 
-	for (; *name && !err; name++) {
+	f->b.len = 0;
+	for (; *name; name++) {
 		char c = folded_char(*name);
 
-		err = buf__append(b, &c, 1);
+		if (buf__append(&f->b, &c, 1))
+			return NULL;
 	}
-	return err;
+	if ((kernel && buf__append(&f->b, "_[k]", 4)) ||
+	    buf__append(&f->b, "", 1))
+		return NULL;
+	h = hash_str(f->b.data);
+	p = hmap__find(&f->texts, h, f->b.data);
+	if (p)
+		return p;
+	p = strdup(f->b.data);
+	if (!p || hmap__insert(&f->texts, h, p, p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
 }
 
-static const char *comm_of(const struct stack *st)
+static const char *frame_text(struct folded *f, const struct frame_id *id)
 {
-	return st->comm[0] ? st->comm : "[unknown]";
+	if (id->idx >= f->nr_by_id) {
+		size_t n = 2 * (id->idx + 1);
+		const char **p = reallocarray(f->by_id, n, sizeof(*p));
+
+		if (!p)
+			return NULL;
+		memset(p + f->nr_by_id, 0, (n - f->nr_by_id) * sizeof(*p));
+		f->by_id = p;
+		f->nr_by_id = n;
+	}
+	if (!f->by_id[id->idx])
+		f->by_id[id->idx] = fold(f, id->name, id->kernel);
+	return f->by_id[id->idx];
 }
 
-/* The line of @st without its count, NUL-terminated, in @b. */
-static int format_stack(const struct stack *st, struct buf *b)
+static int add_cb(const struct sample_view *v, void *ctx)
 {
+	struct folded *f = ctx;
+	struct stack *key = f->scratch, *st;
 	unsigned int i;
-	int err;
+	size_t size;
+	__u64 h;
 
-	b->len = 0;
-	err = put_name(b, comm_of(st));
-	for (i = 0; !err && i < st->nr; i++) {
-		err = buf__append(b, ";", 1);
-		if (!err)
-			err = put_name(b, st->ids[i]->name);
-		if (!err && st->ids[i]->kernel)
-			err = buf__append(b, "_[k]", 4);
+	if (f->cap < v->nr_frames + 1) {
+		size_t cap = v->nr_frames + 1;
+
+		free(f->scratch);
+		f->scratch = malloc(sizeof(*key) + cap * sizeof(key->texts[0]));
+		if (!f->scratch)
+			return -ENOMEM;
+		f->cap = cap;
+		key = f->scratch;
 	}
-	return err;
+	key->nr = v->nr_frames + 1;
+	key->texts[0] = fold(f, v->comm[0] ? v->comm : "[unknown]", false);
+	if (!key->texts[0])
+		return -ENOMEM;
+	/* Frames come leaf first; folded lines go root first. */
+	for (i = 0; i < v->nr_frames; i++) {
+		key->texts[i + 1] = frame_text(f,
+					v->frames[v->nr_frames - 1 - i].id);
+		if (!key->texts[i + 1])
+			return -ENOMEM;
+	}
+	size = key->nr * sizeof(key->texts[0]);
+	h = hash_bytes(key->texts, size, 0);
+	st = hmap__find(&f->stacks, h, key);
+	if (!st) {
+		st = malloc(sizeof(*st) + size);
+		if (!st)
+			return -ENOMEM;
+		memcpy(st, key, sizeof(*st) + size);
+		st->count = 0;
+		if (hmap__insert(&f->stacks, h, st, st)) {
+			free(st);
+			return -ENOMEM;
+		}
+	}
+	st->count = sat_add_u64(st->count, 1);
+	return 0;
 }
 
 /*
- * struct cursor - the characters format_stack() would produce, one at a
- * time, so that stacks sort by their text without every line being kept
- * formatted in memory (2M distinct stacks took gigabytes that way).
+ * The order of two different texts followed by ';' (@x_more, @y_more) or
+ * by the end of the line, as strcmp() orders the whole lines.
  */
-struct cursor {
-	const struct stack *st;
-	const char *p;
-	unsigned int next;	/* frame to start after *p */
-	bool kernel;		/* "_[k]" follows *p */
-};
-
-static int cursor_next(struct cursor *c)
+static int cmp_text(const char *x, bool x_more, const char *y, bool y_more)
 {
-	while (!*c->p) {
-		const struct frame_id *id;
+	int cx, cy;
 
-		if (c->kernel) {
-			c->kernel = false;
-			c->p = "_[k]";
-			continue;
-		}
-		if (c->next >= c->st->nr)
-			return -1;
-		id = c->st->ids[c->next++];
-		c->p = id->name;
-		c->kernel = id->kernel;
-		return ';';
+	while (*x && *x == *y) {
+		x++;
+		y++;
 	}
-	return (unsigned char)folded_char(*c->p++);
+	cx = *x ? (unsigned char)*x : x_more ? ';' : -1;
+	cy = *y ? (unsigned char)*y : y_more ? ';' : -1;
+	return cx < cy ? -1 : cx > cy;
 }
 
 static int cmp_stack(const void *a, const void *b)
 {
-	const struct stack *sa = *(struct stack * const *)a;
-	const struct stack *sb = *(struct stack * const *)b;
-	struct cursor x = { .st = sa, .p = comm_of(sa) };
-	struct cursor y = { .st = sb, .p = comm_of(sb) };
+	const struct stack *x = *(struct stack * const *)a;
+	const struct stack *y = *(struct stack * const *)b;
+	unsigned int i;
 
-	for (;;) {
-		int cx = cursor_next(&x), cy = cursor_next(&y);
-
-		if (cx != cy)
-			return cx < cy ? -1 : 1;
-		if (cx < 0)
-			return 0;
-	}
+	for (i = 0; i < x->nr && i < y->nr; i++)
+		if (x->texts[i] != y->texts[i])
+			return cmp_text(x->texts[i], i + 1 < x->nr,
+					y->texts[i], i + 1 < y->nr);
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
 }
 
-/*
- * Two different stacks can format the same (two libraries with a function
- * of the same name): they are one line, merged once sorted.  Returns 0 or
- * the -errno of the failing write (-EPIPE: the reader went away).
- */
+/* Returns 0 or the -errno of the failing write (-EPIPE: reader gone). */
 static int write_lines(struct stack **arr, size_t nr, FILE *out)
 {
-	struct buf b = { 0 };
-	size_t i, j;
-	int err = 0;
+	size_t i;
+	unsigned int j;
 
-	for (i = 0; i < nr && !err; i = j) {
-		__u64 count = arr[i]->count;
-
-		for (j = i + 1; j < nr && !cmp_stack(&arr[i], &arr[j]); j++)
-			count = sat_add_u64(count, arr[j]->count);
-		err = format_stack(arr[i], &b);
-		if (!err)
-			err = buf__append(&b, "", 1);
-		if (!err && fprintf(out, "%s %llu\n", b.data,
-				    (unsigned long long)count) < 0)
-			err = -errno;
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < arr[i]->nr; j++)
+			if (fputs(arr[i]->texts[j], out) < 0 ||
+			    (j + 1 < arr[i]->nr && putc(';', out) < 0))
+				return -errno;
+		if (fprintf(out, " %llu\n",
+			    (unsigned long long)arr[i]->count) < 0)
+			return -errno;
 	}
-	if (!err && fflush(out))
-		err = -errno;
-	buf__free(&b);
-	return err;
+	return fflush(out) ? -errno : 0;
 }
 
 int export_folded(struct session *s, FILE *out)
@@ -212,6 +211,7 @@ int export_folded(struct session *s, FILE *out)
 	int err;
 
 	hmap__init(&f.stacks, stack_eq);
+	hmap__init(&f.texts, str_eq);
 	err = session__iter_samples(s, add_cb, &f);
 	if (!err) {
 		arr = calloc(f.stacks.nr + 1, sizeof(*arr));
@@ -221,14 +221,18 @@ int export_folded(struct session *s, FILE *out)
 	if (!err) {
 		hmap__for_each(&f.stacks, e)
 			arr[nr++] = e->val;
-		/* Lines sorted: one recording always exports the same bytes. */
 		qsort(arr, nr, sizeof(*arr), cmp_stack);
 		err = write_lines(arr, nr, out);
 	}
 	hmap__for_each(&f.stacks, e)
 		free(e->val);
-	free(arr);
-	free(f.scratch);
+	hmap__for_each(&f.texts, e)
+		free(e->val);
 	hmap__free(&f.stacks);
+	hmap__free(&f.texts);
+	free(arr);
+	free(f.by_id);
+	free(f.scratch);
+	buf__free(&f.b);
 	return err;
 }
