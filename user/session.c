@@ -77,6 +77,7 @@ struct session {
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
 	unsigned int nr_frame_ids;
 	const struct frame_id *unknown_user;	/* user address mapped nowhere */
+	const char *debug_root;	/* separate debug files; NULL: the default */
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process, bad_kallsyms;	/* sections skipped */
@@ -356,10 +357,17 @@ err_free:
 	return err;
 }
 
+void session__set_debug_root(struct session *s, const char *root)
+{
+	s->debug_root = root && *root ? root : NULL;
+}
+
 int session__open_verbose(struct session **s, const char *path)
 {
 	int err = session__open(s, path);
 
+	if (!err)
+		session__set_debug_root(*s, getenv("SONDE_DEBUG_ROOT"));
 	if (err)
 		pr_err("cannot read %s: %s", path,
 		       err == -EBADMSG ?
@@ -591,7 +599,8 @@ static struct dso_ent *get_dso(struct session *s, struct map *m)
 			d->dso = NULL;
 		return d;
 	}
-	err = dso__load(&d->dso, m->path, m->build_id, m->build_id_size);
+	err = dso__load(&d->dso, m->path, m->build_id, m->build_id_size,
+			s->debug_root);
 	if (err == -ESTALE)
 		pr_warn("%s: build-id differs from the recorded one: not the binary that ran, its frames stay unresolved",
 			m->path);

@@ -61,8 +61,16 @@ typedef int (*sample_cb_t)(const struct sample_view *v, void *ctx);
 
 /* Open @path and load its metadata; warns (one line) if cut short. */
 int session__open(struct session **s, const char *path);
-/* session__open(), saying on stderr why a recording cannot be read. */
+/*
+ * session__open_verbose - session__open() for the commands: says on
+ * stderr why a recording cannot be read, and takes the root of separate
+ * debug files from the environment: SONDE_DEBUG_ROOT, when set and not
+ * empty, replaces /usr/lib/debug (ROOT/.build-id/xx/yyyy.debug, and
+ * ROOT/DIR/NAME for a .gnu_debuglink NAME of a binary in DIR).
+ */
 int session__open_verbose(struct session **s, const char *path);
+/* Where separate debug files are looked for; NULL: /usr/lib/debug. */
+void session__set_debug_root(struct session *s, const char *root);
 void session__close(struct session *s);
 
 const char *session__path(const struct session *s);

@@ -6,7 +6,9 @@
  * mapping gives the file offset (addr - start + pgoff), the PT_LOAD that
  * holds that offset gives the vaddr (offset - p_offset + p_vaddr).  This is
  * right for executables, PIE and shared objects alike, wherever the loader
- * put them.  Function symbols of .symtab and .dynsym are then searched.
+ * put them.  Function symbols of .symtab and .dynsym are then searched,
+ * and those of the separate debug file of a stripped binary
+ * (debuginfo.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <libiberty/demangle.h>
 
 #include "buildid.h"
+#include "debuginfo.h"
 #include "symbolize.h"
 #include "untrusted.h"
 
@@ -120,10 +123,43 @@ static int read_symtab(struct dso *d, Elf *elf, Elf_Scn *scn,
 	return 0;
 }
 
-static int load_elf(struct dso *d, Elf *elf)
+/*
+ * The symbols of @elf's .symtab and .dynsym into @d; *@has_symtab says
+ * whether there was a .symtab (a stripped file has none).
+ */
+static int load_syms(struct dso *d, Elf *elf, size_t *cap, bool *has_symtab)
 {
 	Elf_Scn *scn = NULL;
+	int err;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+			continue;
+		if (sh.sh_type == SHT_SYMTAB && has_symtab)
+			*has_symtab = true;
+		err = read_symtab(d, elf, scn, &sh, cap);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * load_elf - segments of @elf and symbols of @elf and, when it is
+ * stripped and @debug_fd is not NULL, of its separate debug file (whose
+ * descriptor goes to *@debug_fd, -1 when none).  Addresses in a debug
+ * file are those of the binary, so its segments are the binary's.
+ */
+static int load_elf(struct dso *d, Elf *elf, const char *path,
+		    const unsigned char *build_id, size_t build_id_size,
+		    const char *debug_root)
+{
 	size_t i, nphdr, cap = 0, out;
+	bool has_symtab = false;
 	int err;
 
 	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nphdr))
@@ -138,16 +174,24 @@ static int load_elf(struct dso *d, Elf *elf)
 		d->loads[d->nr_loads].filesz = ph.p_filesz;
 		d->nr_loads++;
 	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
+	err = load_syms(d, elf, &cap, &has_symtab);
+	if (err)
+		return err;
+	if (!has_symtab && path) {
+		int fd = debuginfo__open(elf, path, build_id, build_id_size,
+					 debug_root);
+		Elf *dbg;
 
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
-			continue;
-		err = read_symtab(d, elf, scn, &sh, &cap);
-		if (err)
-			return err;
+		if (fd >= 0) {
+			dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+			err = dbg && elf_kind(dbg) == ELF_K_ELF ?
+			      load_syms(d, dbg, &cap, NULL) : 0;
+			if (dbg)
+				elf_end(dbg);
+			close(fd);
+			if (err)
+				return err;
+		}
 	}
 	if (!d->nr_syms)
 		return 0;
@@ -161,7 +205,8 @@ static int load_elf(struct dso *d, Elf *elf)
 }
 
 int dso__load(struct dso **dp, const char *path,
-	      const unsigned char *build_id, size_t build_id_size)
+	      const unsigned char *build_id, size_t build_id_size,
+	      const char *debug_root)
 {
 	unsigned char id[BUILD_ID_MAX];
 	struct dso *d;
@@ -189,7 +234,7 @@ int dso__load(struct dso **dp, const char *path,
 		err = -ENOMEM;
 		goto out_end;
 	}
-	err = load_elf(d, elf);
+	err = load_elf(d, elf, path, build_id, build_id_size, debug_root);
 	if (err)
 		dso__free(d);
 	else
@@ -221,7 +266,7 @@ int dso__load_image(struct dso **dp, const void *image, size_t size)
 		dso__free(d);
 		return -ENOEXEC;
 	}
-	err = load_elf(d, elf);
+	err = load_elf(d, elf, NULL, NULL, 0, NULL);
 	elf_end(elf);
 	if (err) {
 		dso__free(d);

@@ -15,10 +15,13 @@ struct dso;
 /*
  * dso__load - symbols of @path.  With @build_id_size > 0, the file must
  * carry that build-id: a different binary at the same path would give
- * confident but wrong names, so it is refused (-ESTALE).
+ * confident but wrong names, so it is refused (-ESTALE).  A stripped
+ * file's symbols are taken from its separate debug file, looked for
+ * under @debug_root (NULL: /usr/lib/debug) as debuginfo__open() says.
  */
 int dso__load(struct dso **dso, const char *path,
-	      const unsigned char *build_id, size_t build_id_size);
+	      const unsigned char *build_id, size_t build_id_size,
+	      const char *debug_root);
 /* The same from an ELF image in memory (copied). */
 int dso__load_image(struct dso **dso, const void *image, size_t size);
 void dso__free(struct dso *dso);

@@ -11,6 +11,7 @@
 #include "fixture-syms.h"
 #include "helpers.h"
 
+#include <stdarg.h>
 #include <sys/stat.h>
 
 static double fabs_diff(double a, double b)
@@ -638,6 +639,111 @@ TEST_F(rec, item17_unmapped_ips_many_snapshots)
 		TH_LOG("stderr: %s", self->err.data);
 	EXPECT_STREQ("fixture;[unknown] 100000\nfixture;fixture_leaf 1000\n",
 		     self->out.data);
+}
+
+/* One process mapping @bin like the fixture, 3 samples in fixture_leaf. */
+static int write_mapping(const char *path, const char *bin)
+{
+	__u64 u[1] = { USER(fixture_leaf, 5) };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	int fd, err, i;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err)
+		return err;
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < 3; i++)
+		err = rec_writer__append_records(w, 0, rec,
+			make_sample(rec, 1000 + i, 0, 600, 600, SONDE_CTX_USER,
+				    SONDE_SAMPLE_USER_REGS, NULL, 0, u, 1));
+	if (!err)
+		err = add_process(w, 600, "fixture", 2000, bin, MAP_START,
+				  MAP_END, TEXT_OFFSET, NULL, 0);
+	if (!err)
+		err = add_end(w, 3, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/*
+ * Issue 7 item 18: a stripped binary's symbols come from its separate
+ * debug file, found through .gnu_debuglink (next to it, in .debug/) or by
+ * build-id under the debug root (SONDE_DEBUG_ROOT here, /usr/lib/debug by
+ * default); a debug file whose CRC does not match is not used.
+ */
+TEST_F(rec, item18_separate_debug_files)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+	char bin[300], root[300], hex[2 * BUILD_ID_MAX + 1];
+	const char *d = self->dir;
+	unsigned char bid[BUILD_ID_MAX];
+	int fd, n;
+
+	snprintf(bin, sizeof(bin), "%s/bin/prog", d);
+	snprintf(root, sizeof(root), "%s/root", d);
+	/* prog: the fixture stripped, linked to prog.debug. */
+	ASSERT_EQ(0, sh("mkdir -p %s/bin && cd %s/bin && "
+			"objcopy --only-keep-debug %s prog.debug && "
+			"objcopy --strip-all --add-gnu-debuglink=prog.debug %s prog && "
+			"mv prog.debug ../saved.debug", d, d, FIXTURE_BIN,
+			FIXTURE_BIN));
+	ASSERT_EQ(0, write_mapping(self->path, bin));
+
+	/* Stripped, no debug file anywhere: unresolved. */
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(0, strncmp(self->out.data, "fixture;prog+0x", 15))
+		TH_LOG("%s", self->out.data);
+
+	/* .gnu_debuglink, next to the binary. */
+	ASSERT_EQ(0, sh("cp %s/saved.debug %s/bin/prog.debug", d, d));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data)
+		TH_LOG("%s", self->err.data);
+
+	/* ... in .debug/ next to it. */
+	ASSERT_EQ(0, sh("mkdir %s/bin/.debug && mv %s/bin/prog.debug %s/bin/.debug/",
+			d, d, d));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data);
+
+	/* A file of that name whose CRC differs is not it. */
+	ASSERT_EQ(0, sh("cp %s/bin/prog %s/bin/.debug/prog.debug", d, d));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(0, strncmp(self->out.data, "fixture;prog+0x", 15))
+		TH_LOG("%s", self->out.data);
+
+	/* By build-id under the debug root. */
+	fd = open(FIXTURE_BIN, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = buildid__from_fd(fd, bid, sizeof(bid));
+	close(fd);
+	ASSERT_LT(1, n);
+	buildid__to_hex(bid, n, hex);
+	ASSERT_EQ(0, sh("mkdir -p %s/.build-id/%.2s && cp %s/saved.debug %s/.build-id/%.2s/%s.debug",
+			root, hex, d, root, hex, hex + 2));
+	setenv("SONDE_DEBUG_ROOT", root, 1);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	unsetenv("SONDE_DEBUG_ROOT");
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data)
+		TH_LOG("%s", self->err.data);
 }
 
 TEST_HARNESS_MAIN
