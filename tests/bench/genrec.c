@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Synthetic recordings in the shapes that made symbolization and export
+ * slow (issue 7 item 17, item 15), for scripts/bench --host.  They are
+ * written with the tool's own writer and point into a real shared library
+ * (libc by default) so that report really symbolizes.
+ *
+ *   genrec samelib NPIDS NSAMPLES OUT   NSAMPLES over the same 4,096
+ *                                       addresses of one library, spread
+ *                                       over NPIDS processes, each of
+ *                                       which walks all of them in turn
+ *   genrec unmapped NSNAPS NSAMPLES OUT one process with NSNAPS snapshots
+ *                                       of 32 mappings, every sample's IP
+ *                                       mapped nowhere
+ *   genrec stacks NSTACKS OUT           NSTACKS samples, each a distinct
+ *                                       8-frame stack of library functions
+ *   genrec snapshots N OUT              one process, N snapshots written
+ *                                       newest first, N samples
+ *
+ * LIB=path picks the library.  Deterministic: the same arguments give the
+ * same bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recording.h"
+#include "util.h"
+
+#define NR_ADDRS	4096
+#define BASE		0x7f0000000000ULL
+#define DEPTH		8
+
+struct lib {
+	const char *path;
+	__u64 size;
+	__u64 addrs[NR_ADDRS];	/* inside functions, as mapped at BASE */
+};
+
+/* Function addresses of @l->path's dynamic symbols, as mapped at BASE. */
+static int load_lib(struct lib *l)
+{
+	GElf_Sym *syms = NULL;
+	size_t nr = 0, cap = 0, i;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(l->path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	l->size = lseek(fd, 0, SEEK_END);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *d = elf_getdata(scn, NULL);
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
+		    !d || !sh.sh_entsize)
+			continue;
+		for (i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+
+			if (!gelf_getsym(d, i, &s) ||
+			    GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+			    !s.st_value || s.st_size < 4)
+				continue;
+			if (nr == cap) {
+				cap = cap ? 2 * cap : 1024;
+				syms = realloc(syms, cap * sizeof(*syms));
+				if (!syms)
+					return -ENOMEM;
+			}
+			syms[nr++] = s;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	if (!nr)
+		return -ENOEXEC;
+	/* In shared libraries text vaddr == file offset: mapped at BASE. */
+	for (i = 0; i < NR_ADDRS; i++) {
+		const GElf_Sym *s = &syms[i % nr];
+
+		l->addrs[i] = BASE + s->st_value + (i / nr) % s->st_size;
+	}
+	free(syms);
+	return 0;
+}
+
+/*
+ * A snapshot mapping the library at BASE and @extra more (never loaded:
+ * their paths do not exist) above it, as a real process maps dozens.
+ */
+static int add_snapshot(struct rec_writer *w, const struct lib *l, __u32 pid,
+			const char *comm, __u64 time_ns, unsigned int extra)
+{
+	struct srec_process ph = { .pid = pid, .time_ns = time_ns,
+				   .nr_maps = 1 + extra };
+	struct srec_map m = { .start = BASE, .end = BASE + l->size };
+	struct buf b = { 0 };
+	char path[64];
+	unsigned int i;
+	int err;
+
+	snprintf(ph.comm, sizeof(ph.comm), "%s", comm);
+	m.path_len = strlen(l->path);
+	err = buf__append(&b, &ph, sizeof(ph));
+	if (!err)
+		err = buf__append(&b, &m, sizeof(m));
+	if (!err)
+		err = buf__append(&b, l->path, m.path_len + 1);
+	if (!err)
+		err = buf__pad8(&b);
+	for (i = 0; !err && i < extra; i++) {
+		snprintf(path, sizeof(path), "/nonexistent/lib%u.so", i);
+		m.start = BASE + (1ULL << 32) + i * 0x200000ULL;
+		m.end = m.start + 0x100000;
+		m.path_len = strlen(path);
+		err = buf__append(&b, &m, sizeof(m));
+		if (!err)
+			err = buf__append(&b, path, m.path_len + 1);
+		if (!err)
+			err = buf__pad8(&b);
+	}
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_PROCESS, 0, b.data,
+					      b.len);
+	buf__free(&b);
+	return err;
+}
+
+static int add_sample(struct rec_writer *w, __u64 time_ns, __u32 pid,
+		      const __u64 *frames, unsigned int nr)
+{
+	unsigned char rec[sizeof(struct sonde_sample) + DEPTH * 8];
+	struct sonde_sample *s = (void *)rec;
+	size_t size = sizeof(*s) + nr * 8;
+
+	memset(s, 0, size);
+	s->hdr.type = SONDE_RECORD_SAMPLE;
+	s->hdr.size = size;
+	s->time_ns = time_ns;
+	s->pid = pid;
+	s->tid = pid;
+	s->context = SONDE_CTX_USER;
+	s->flags = SONDE_SAMPLE_USER_REGS;
+	s->ip = frames[0];
+	s->user_ip = frames[0];
+	s->nr_user = nr;
+	memcpy(s->frames, frames, nr * 8);
+	return rec_writer__append_records(w, 0, rec, size);
+}
+
+static __u64 rng(__u64 *state)
+{
+	/* xorshift64: deterministic and good enough to spread stacks. */
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+static unsigned long arg(const char *s)
+{
+	return strtoul(s, NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+	struct srec_session ss = { .size = sizeof(ss), .frequency = 999 };
+	struct lib *l = calloc(1, sizeof(*l));
+	const char *shape = argc > 1 ? argv[1] : "", *out = argv[argc - 1];
+	struct rec_writer *w;
+	__u64 seed = 88172645463325252ULL, f[DEPTH];
+	unsigned long i, j, n;
+	int fd, err;
+
+	l->path = getenv("LIB") ? getenv("LIB") :
+		  "/lib/x86_64-linux-gnu/libc.so.6";
+	if (argc < 4 || (!strcmp(shape, "samelib") && argc != 5) ||
+	    (!strcmp(shape, "unmapped") && argc != 5)) {
+		fprintf(stderr, "usage: see the top of genrec.c\n");
+		return 2;
+	}
+	err = load_lib(l);
+	if (err) {
+		fprintf(stderr, "genrec: %s: %s\n", l->path, strerror(-err));
+		return 1;
+	}
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || rec_writer__new_fd(&w, fd)) {
+		perror(out);
+		return 1;
+	}
+	strcpy(ss.sysname, "Linux");
+	strcpy(ss.nodename, "bench");
+	err = rec_writer__add_section(w, SREC_SEC_SESSION, 0, &ss,
+				      sizeof(ss));
+	if (!strcmp(shape, "samelib")) {
+		unsigned long npids = arg(argv[2]);
+
+		n = arg(argv[3]);
+		for (i = 0; !err && i < n; i++)
+			err = add_sample(w, 1000 + i, 1000 + i % npids,
+					 &l->addrs[i / npids % NR_ADDRS], 1);
+		for (i = 0; !err && i < npids; i++)
+			err = add_snapshot(w, l, 1000 + i, "bench", 1000 + n,
+					   0);
+	} else if (!strcmp(shape, "unmapped")) {
+		unsigned long nsnaps = arg(argv[2]);
+		__u64 ip = 0x1000;
+
+		n = arg(argv[3]);
+		for (i = 0; !err && i < n; i++)
+			err = add_sample(w, 1000 + i * 10, 1000, &ip, 1);
+		for (i = 0; !err && i < nsnaps; i++)
+			err = add_snapshot(w, l, 1000, "bench",
+					   1000 + i * 10 * n / nsnaps, 32);
+	} else if (!strcmp(shape, "stacks")) {
+		n = arg(argv[2]);
+		for (i = 0; !err && i < n; i++) {
+			for (j = 0; j < DEPTH; j++)
+				f[j] = l->addrs[rng(&seed) % NR_ADDRS];
+			err = add_sample(w, 1000 + i, 1000, f, DEPTH);
+		}
+		if (!err)
+			err = add_snapshot(w, l, 1000, "bench", 1000 + n, 0);
+	} else if (!strcmp(shape, "snapshots")) {
+		n = arg(argv[2]);
+		for (i = 0; !err && i < n; i++)
+			err = add_sample(w, 1000 * i + 500, 1000,
+					 &l->addrs[i % NR_ADDRS], 1);
+		for (i = n; !err && i-- > 0;)
+			err = add_snapshot(w, l, 1000, i % 2 ? "odd" : "even",
+					   1000 * i + 1000, 0);
+	} else {
+		fprintf(stderr, "genrec: unknown shape '%s'\n", shape);
+		return 2;
+	}
+	if (!err) {
+		struct srec_end e = { .nr_samples = n };
+
+		err = rec_writer__add_section(w, SREC_SEC_END, 0, &e,
+					      sizeof(e));
+	}
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	free(l);
+	if (err) {
+		fprintf(stderr, "genrec: %s: %s\n", out, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
