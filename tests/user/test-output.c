@@ -311,4 +311,82 @@ TEST_F(out, item13_lost_count_saturates)
 		TH_LOG("%s", self->out.data);
 }
 
+/* Build @dir/@name, a shared library defining same(); its address. */
+static __u64 build_lib(const char *dir, const char *name, int value)
+{
+	char cmd[1024], line[64];
+	unsigned long long addr = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'int same(void) { return %d; }\\n' > %s.c && "
+		 "cc -O0 -shared -fPIC -o %s %s.c && nm -D %s", dir, value,
+		 name, name, name, name);
+	p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, " T same\n"))
+			addr = strtoull(line, NULL, 16);
+	pclose(p);
+	return addr;
+}
+
+/*
+ * Item 13 (R07), as reported: two shared libraries that both define
+ * same(), both mapped by one process and both sampled, give one folded
+ * line with every sample.
+ */
+TEST_F(out, item13_two_libraries_same_function)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+	char lib1[300], lib2[300];
+	struct srec_process ph = { .pid = 9, .time_ns = 5000, .nr_maps = 2 };
+	__u64 a1, a2, base1 = 0x7f0000000000ULL, base2 = 0x7f1000000000ULL;
+	unsigned char rec[256];
+	struct rec_writer *w;
+	struct buf b = { 0 };
+	int fd, i;
+
+	a1 = build_lib(self->dir, "liba.so", 1);
+	a2 = build_lib(self->dir, "libb.so", 2);
+	ASSERT_NE(0, a1);
+	ASSERT_NE(0, a2);
+	snprintf(lib1, sizeof(lib1), "%s/liba.so", self->dir);
+	snprintf(lib2, sizeof(lib2), "%s/libb.so", self->dir);
+	snprintf(ph.comm, sizeof(ph.comm), "app");
+	buf__append(&b, &ph, sizeof(ph));
+	for (i = 0; i < 2; i++) {
+		struct srec_map m = { .start = i ? base2 : base1 };
+		const char *path = i ? lib2 : lib1;
+
+		m.end = m.start + 0x100000;
+		m.path_len = strlen(path);
+		buf__append(&b, &m, sizeof(m));
+		buf__append(&b, path, m.path_len + 1);
+		buf__pad8(&b);
+	}
+	fd = open(self->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rec_writer__new_fd(&w, fd));
+	ASSERT_EQ(0, add_session(w, 1000));
+	for (i = 0; i < 6; i++) {
+		__u64 u = (i % 2 ? base2 + a2 : base1 + a1) + 1;
+
+		ASSERT_EQ(0, rec_writer__append_records(w, 0, rec,
+			make_sample(rec, 1000 + i, 0, 9, 9, SONDE_CTX_USER,
+				    SONDE_SAMPLE_USER_REGS, NULL, 0, &u, 1)));
+	}
+	ASSERT_EQ(0, rec_writer__add_section(w, SREC_SEC_PROCESS, 0, b.data,
+					     b.len));
+	ASSERT_EQ(0, add_end(w, 6, 0));
+	ASSERT_EQ(0, rec_writer__finish(w));
+	rec_writer__free(w);
+	close(fd);
+	buf__free(&b);
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err))
+		TH_LOG("%s", self->err.data);
+	EXPECT_STREQ("app;same 6\n", self->out.data);
+}
+
 TEST_HARNESS_MAIN
