@@ -31,6 +31,8 @@
 /* What the zlib sections of one recording may inflate to, together. */
 #define MAX_INFLATED_TOTAL	(1ULL << 30)
 #define UNKNOWN		"[unknown]"
+/* Files whose symbols could not be read that are named one by one. */
+#define MAX_FILE_WARNINGS	5
 
 /* The "file" of kernel addresses in the symbol cache. */
 static const char kernel_file;
@@ -81,6 +83,7 @@ struct session {
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process, bad_kallsyms;	/* sections skipped */
+	unsigned int bad_files;	/* mapped files that could not be used */
 	struct frame *frames;	/* scratch for resolve */
 	size_t frames_cap;
 };
@@ -382,6 +385,9 @@ void session__close(struct session *s)
 
 	if (!s)
 		return;
+	if (s->bad_files > MAX_FILE_WARNINGS)
+		pr_warn("%s: %u more mapped files could not be used for symbols",
+			session__path(s), s->bad_files - MAX_FILE_WARNINGS);
 	hmap__for_each(&s->procs, e)
 		proc__free(e->val);
 	hmap__for_each(&s->dsos, e) {
@@ -601,12 +607,15 @@ static struct dso_ent *get_dso(struct session *s, struct map *m)
 	}
 	err = dso__load(&d->dso, m->path, m->build_id, m->build_id_size,
 			s->debug_root);
-	if (err == -ESTALE)
-		pr_warn("%s: build-id differs from the recorded one: not the binary that ran, its frames stay unresolved",
-			m->path);
-	else if (err && err != -ENOENT)
-		pr_warn("%s: cannot read symbols: %s", m->path,
-			sonde_strerror(err));
+	/* A few files are named; the rest are counted (session__close()). */
+	if (err && err != -ENOENT && ++s->bad_files <= MAX_FILE_WARNINGS) {
+		if (err == -ESTALE)
+			pr_warn("%s: build-id differs from the recorded one: not the binary that ran, its frames stay unresolved",
+				m->path);
+		else
+			pr_warn("%s: cannot read symbols: %s", m->path,
+				sonde_strerror(err));
+	}
 	if (err)
 		d->dso = NULL;
 	return d;

@@ -430,4 +430,44 @@ TEST_F(hostile, item15_many_snapshots_not_quadratic)
 		TH_LOG("%s", self->out.data);
 }
 
+/*
+ * Item 16: warnings about unusable files are bounded: 50 processes each
+ * mapping its own non-ELF file give five named files and one summary.
+ */
+TEST_F(hostile, item16_file_warnings_summarized)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
+	char files[50][300];
+	__u64 u[1] = { 0x401000 };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	int fd, i;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(files[i], sizeof(files[i]), "%s/f%d", self->dir, i);
+		ASSERT_EQ(0, write_one_map(files[i], 1, "x", "/x", 0));
+	}
+	fd = open(self->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rec_writer__new_fd(&w, fd));
+	ASSERT_EQ(0, add_session(w, 1000));
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, rec_writer__append_records(w, 0, rec,
+			make_sample(rec, 1000 + i, 0, 100 + i, 100 + i,
+				    SONDE_CTX_USER, SONDE_SAMPLE_USER_REGS,
+				    NULL, 0, u, 1)));
+		ASSERT_EQ(0, add_process(w, 100 + i, "p", 5000, files[i],
+					 0x400000, 0x500000, 0, NULL, 0));
+	}
+	ASSERT_EQ(0, add_end(w, 50, 0));
+	ASSERT_EQ(0, rec_writer__finish(w));
+	rec_writer__free(w);
+	close(fd);
+	ASSERT_EQ(0, run_sonde(argv, self->dir, &self->out, &self->err));
+	EXPECT_EQ(6, count_lines(self->err.data)) TH_LOG("%s", self->err.data);
+	EXPECT_NE(NULL, strstr(self->err.data,
+			       "45 more mapped files could not be used"))
+		TH_LOG("%s", self->err.data);
+}
+
 TEST_HARNESS_MAIN
