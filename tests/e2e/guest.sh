@@ -41,6 +41,29 @@ wait_for() {
 	done
 	return 1
 }
+# Wait up to $2 seconds for a file matching glob $1 to hold data, or
+# until process $3 (if given) is gone.  A recording's FILE.tmp-PID gets
+# its first bytes from the drain loop, after START: then sampling runs.
+wait_data() {
+	local i f
+	for i in $(seq $(($2 * 10))); do
+		for f in $(compgen -G "$1"); do
+			[ -s "$f" ] && return 0
+		done
+		[ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null && return 1
+		sleep 0.1
+	done
+	return 1
+}
+# Start the split workload in the background as $wl/split -r READY -u
+# SECS (it burns until SIGUSR1, then SECS more) and wait until it is
+# burning: on a loaded host its exec alone can take seconds.  Sets $!.
+# Usage: start_burning READY SECS OUT
+start_burning() {
+	rm -f "$1"
+	"$wl/split" -r "$1" -u "$2" >"$3" 2>&1 &
+	wait_for "$1" 60 || echo "# split $! did not start burning within 60 s"
+}
 # The samples of a folded file whose stack contains frame $2.
 folded_count() {
 	awk -v f=";$2" 'index($0, f ";") || substr($0, length($0) - length($NF) - length(f), length(f)) == f {
@@ -49,9 +72,19 @@ folded_count() {
 folded_total() {
 	awk '{ n += $NF } END { print n + 0 }' "$1"
 }
+# The first and last sample times of a recording, and the seconds between.
+sample_span() {
+	sonde script -i "$1" 2>/dev/null | awk '/ cpu-clock: $/ {
+		t = $(NF - 2); sub(/:$/, "", t); t += 0
+		if (!n++ || t < a) a = t
+		if (t > b) b = t }
+		END { printf "%.3f %.3f %.3f\n", a, b, b - a }'
+}
 
-# 1. A 75/25 split is reported as such.
-sonde record -q -g -F 999 -o "$out/split.data" -- "$wl/split" 3 \
+# 1. A 75/25 split is reported as such.  A loaded host misses timer
+# periods (as few as a quarter were sampled): 5 s keep the share's
+# sampling error near a point.
+sonde record -q -g -F 999 -o "$out/split.data" -- "$wl/split" 5 \
 	>"$out/split.out" 2>"$out/split.err"
 rc=$?
 check "record a command (exit $rc)" test $rc -eq 0 -a -s "$out/split.data"
@@ -66,8 +99,12 @@ check "75/25 split measured as $pct% (70..80)" \
 	awk -v p="$pct" 'BEGIN { exit !(p >= 70 && p <= 80) }'
 check "sampled share $pct% within 3 points of the workload's own $self%" \
 	awk -v p="$pct" -v s="$self" 'BEGIN { d = p - s; exit !(s > 0 && d <= 3 && d >= -3) }'
-check "the split functions hold most samples ($((three + one)) of $total)" \
-	test $((10 * (three + one))) -ge $((8 * total)) -a "$total" -ge 500
+# Of the samples under the workload's main(): before it, exec and the
+# dynamic loader take a fixed cost that is a larger share of fewer samples
+# on a loaded host (and those frames are checked in 5).
+inmain=$(folded_count "$out/split.folded" main)
+check "the split functions hold most samples of main ($((three + one)) of $inmain; $total in all)" \
+	test $((10 * (three + one))) -ge $((8 * inmain)) -a "$inmain" -ge 500
 
 # 2. report, script and export agree on the number of samples.
 sonde report -i "$out/split.data" --children >"$out/split.report" 2>"$out/report.err"
@@ -91,10 +128,13 @@ check "demo: kernel frames under the copy thread" \
 	grep -Eq 'syscall_thread;(syscall_copy;)?[^;]*(read|write)[^;]*;.*_\[k\]' "$out/demo.folded"
 check "demo: hot_primes symbolized" grep -q ';hot_primes ' "$out/demo.folded"
 
-# 4. SIGINT in the middle still leaves a complete recording.
+# 4. SIGINT in the middle still leaves a complete recording.  Its
+# first data means it is sampling (a SIGINT before record blocks it
+# would kill it, which is not what this checks).
 sonde record -q -a -o "$out/int.data" &
 rec=$!
-sleep 2
+wait_data "$out/int.data.tmp-*" 60 $rec
+sleep 1
 kill -INT $rec
 wait $rec
 rc=$?
@@ -116,14 +156,21 @@ unk=$(awk '/cpu-clock:/ { leaf = 1; next }
 check "command: no sampled IP outside every mapping ($unk)" test "$unk" -eq 0
 
 # 6. -a -d 1 ends by itself and sees several processes, idle included.
-"$wl/split" 4 >/dev/null &
+# The workload burns from before the window opens until after the -C 0
+# window of 7 closes.  What record does before START and after STOP
+# (exec, snapshots, kallsyms) takes seconds of emulated CPU, and many of
+# them on a loaded host: -d is checked on the samples' own clock.
+start_burning "$out/all.ready" 0.1 /dev/null
 bg=$!
 start=$(date +%s)
-timeout 60 sonde record -q -a -d 1 -o "$out/all.data" 2>"$out/all.err"
+timeout 120 sonde record -q -a -d 1 -o "$out/all.data" 2>"$out/all.err"
 rc=$?
 secs=$(($(date +%s) - start))
-check "-a -d 1: exits 0 by itself within 15 s (exit $rc, ${secs}s)" \
-	test $rc -eq 0 -a $secs -le 15 -a ! -s "$out/all.err"
+check "-a -d 1: exits 0 by itself (exit $rc, ${secs}s in all)" \
+	test $rc -eq 0 -a ! -s "$out/all.err"
+read -r first last span <<<"$(sample_span "$out/all.data")"
+check "-a -d 1: samples span ${span}s (0.5 to 3)" \
+	awk -v s="$span" 'BEGIN { exit !(s >= 0.5 && s <= 3) }'
 script_pids_cpus "$out/all.data" >"$out/all.pids"
 npids=$(cut -d' ' -f1 "$out/all.pids" | sort -u | wc -l)
 check "-a: samples of $npids pids, idle (pid 0) and the workload among them" \
@@ -142,19 +189,30 @@ max=$(grep -o '"/proc/[0-9]*/maps"' "$out/snap.strace" | sort | uniq -c |
 	sort -rn | awk 'NR == 1 { print $1 }')
 check "-a: no process snapshotted more than 6 times (at most ${max:-0})" \
 	test "${max:-0}" -ge 1 -a "${max:-0}" -le 6
-strace -f -c -o "$out/rate.strace" \
-	sonde record -q -a -d 2 -o "$out/rate.data" 2>/dev/null
-sonde report -i "$out/rate.data" >"$out/rate.report" 2>/dev/null
-n=$(report_samples "$out/rate.report")
-# read(2) is left out: /proc/kallsyms alone takes thousands at the end.
-calls=$(awk '$1 ~ /^[0-9.]+$/ && $NF != "read" && $NF != "total" {
-	n += $4 } END { print n + 0 }' "$out/rate.strace")
-echo "# -a -d 2 under strace: $calls syscalls other than read for ${n:-0} samples"
-check "-a: fewer than one syscall per 4 samples ($calls for ${n:-0})" \
-	test "${n:-0}" -gt 1000 -a $((4 * calls)) -lt "${n:-0}"
+# Start-up and the end (snapshots, kallsyms) cost the same syscalls at
+# any rate, and a loaded host takes fewer samples (missed periods; 999 Hz
+# kept as few as 14% of its periods): what must stay small is the extra
+# syscalls of a recording at 999 Hz over the same recording at 99 Hz, per
+# extra sample.
+rate_run() {
+	strace -f -c -o "$out/$1.strace" \
+		sonde record -q -a -d 4 -F "$2" -o "$out/$1.data" 2>/dev/null
+	sonde report -i "$out/$1.data" >"$out/$1.report" 2>/dev/null
+	# read(2) is left out: /proc/kallsyms alone takes thousands at the end.
+	echo "$(report_samples "$out/$1.report") $(awk '$1 ~ /^[0-9.]+$/ &&
+		$NF != "read" && $NF != "total" { n += $4 }
+		END { print n + 0 }' "$out/$1.strace")"
+}
+read -r n calls <<<"$(rate_run rate 999)"
+read -r n99 calls99 <<<"$(rate_run rate99 99)"
+dn=$((${n:-0} - ${n99:-0}))
+dc=$((${calls:-0} - ${calls99:-0}))
+echo "# -a -d 4 under strace: $calls syscalls other than read for ${n:-0} samples at 999 Hz, $calls99 for ${n99:-0} at 99 Hz"
+check "-a: fewer than one syscall per 4 samples (${dc} more for ${dn} more)" \
+	test "$dn" -ge 300 -a $((4 * dc)) -lt "$dn"
 
 # 7. -C 0: only CPU 0, while the workload keeps both CPUs busy.
-"$wl/split" 3 >/dev/null &
+start_burning "$out/cpu0.ready" 0.1 /dev/null
 bg2=$!
 sonde record -q -a -C 0 -d 1 -o "$out/cpu0.data" 2>"$out/cpu0.err"
 rc=$?
@@ -163,23 +221,33 @@ n=$(wc -l <"$out/cpu0.pids")
 other=$(awk '$2 != 0' "$out/cpu0.pids" | wc -l)
 check "-C 0: $n samples, $other of them not on CPU 0 (exit $rc)" \
 	test $rc -eq 0 -a "$n" -gt 0 -a "$other" -eq 0
+kill -USR1 $bg $bg2
 wait $bg $bg2
 
-# 8. -p PID: only that process, and recording ends when it exits.
-"$wl/split" 4 >"$out/pid.out" 2>&1 &
+# 8. -p PID: only that process, and recording ends when it exits.  The
+# workload burns until the recording is sampling, then 2 s more: a
+# recording of it without its samples is the product's fault, not the
+# test's (a workload that ended before START had given 0 samples).
+start_burning "$out/pid.ready" 2 "$out/pid.out"
 bg=$!
-kill -0 $bg || echo "# the -p workload $bg is gone already: $(cat "$out/pid.out")"
-start=$(date +%s)
-timeout 60 sonde record -q -p $bg -o "$out/pid.data" 2>"$out/pid.err"
-rc=$?
-secs=$(($(date +%s) - start))
+timeout 120 sonde record -q -p $bg -o "$out/pid.data" 2>"$out/pid.err" &
+rec=$!
+wait_data "$out/pid.data.tmp-*" 60 $rec ||
+	echo "# the -p recording has no data after 60 s"
+kill -USR1 $bg
 wait $bg
 echo "# -p workload: exit $?, measured $(cat "$out/pid.out")"
+start=$(date +%s)
+wait $rec
+rc=$?
+secs=$(($(date +%s) - start))
 script_pids_cpus "$out/pid.data" >"$out/pid.pids"
 n=$(wc -l <"$out/pid.pids")
 other=$(awk -v p=$bg '$1 != p' "$out/pid.pids" | wc -l)
-check "-p: ends when the process exits (exit $rc, ${secs}s)" \
-	test $rc -eq 0 -a $secs -le 25
+# It notices within a tick (0.25 s); the end (snapshots, kallsyms, fsync)
+# takes seconds more on a loaded host.  Not ending would be timeout's 124.
+check "-p: ends when the process exits (exit $rc, ${secs}s after it)" \
+	test $rc -eq 0 -a $secs -le 60
 check "-p: $n samples, $other of them from other pids" \
 	test "$n" -gt 100 -a "$other" -eq 0
 sonde export -i "$out/pid.data" >"$out/pid.folded" 2>/dev/null
@@ -187,7 +255,7 @@ check "-p: the workload's functions are named" \
 	grep -q ';three_quarters ' "$out/pid.folded"
 
 # 9. --no-io-uring: poll() and pwrite() give the same kind of recording.
-sonde record -q -g --no-io-uring -o "$out/nouring.data" -- "$wl/split" 2 \
+sonde record -q -g --no-io-uring -o "$out/nouring.data" -- "$wl/split" 4 \
 	>/dev/null 2>"$out/nouring.err"
 rc=$?
 check "--no-io-uring: exit $rc, no diagnostics" \
@@ -207,7 +275,7 @@ sonde record -q -o "$out/term.data" -- \
 	sh -c 'echo $$ >"$0"; exec "$1" 30' "$out/term.pid" "$wl/split" \
 	>/dev/null 2>"$out/term.err" &
 rec=$!
-wait_for "$out/term.pid" 20
+wait_for "$out/term.pid" 60
 sleep 1
 kill -TERM $rec
 wait $rec
@@ -253,11 +321,13 @@ check "cut to a tenth: fewer samples left ($n of $full)" \
 	test "${n:-0}" -lt "${full:-0}"
 
 # 13. A second record while one runs: a clear "busy" error, no file.
-sonde record -q -a -d 4 -o "$out/busy1.data" 2>"$out/busy1.err" &
+# The first runs until the second is done, however long that takes.
+sonde record -q -a -o "$out/busy1.data" 2>"$out/busy1.err" &
 rec=$!
-wait_for "$out/busy1.data.tmp-*" 20
+wait_data "$out/busy1.data.tmp-*" 60 $rec
 sonde record -q -a -d 1 -o "$out/busy2.data" 2>"$out/busy2.err"
 rc=$?
+kill -INT $rec
 wait $rec
 rc1=$?
 check "busy: the second record fails (exit $rc), the first completes ($rc1)" \
