@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots of a recorded process and the lookup of an address among
- * them (addrspace.h).
+ * Snapshots of a recorded process: read from PROCESS sections, and the
+ * lookup of an address among them (addrspace.h).
  *
  * Within one snapshot the mappings do not overlap (they come from
  * /proc/PID/maps), so a binary search over them sorted by start finds an
@@ -18,6 +18,9 @@
 #include <string.h>
 
 #include "addrspace.h"
+#include "recording.h"
+#include "untrusted.h"
+#include "util.h"
 
 struct span {
 	const struct map *map;	/* one of the identical mappings */
@@ -38,6 +41,55 @@ static int cmp_map(const void *a, const void *b)
 
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+_Static_assert(SNAPSHOT_COMM_LEN ==
+	       sizeof(((struct srec_process *)0)->comm) + 1,
+	       "a recorded comm and its NUL");
+
+int snapshot__parse(struct snapshot *snap, const void *data, __u64 size,
+		    __u32 *pid, char comm[SNAPSHOT_COMM_LEN])
+{
+	const struct srec_process *ph = data;
+	const char *p = data, *end = p + size;
+	__u32 i;
+
+	memset(snap, 0, sizeof(*snap));
+	if (size < sizeof(*ph))
+		return -EBADMSG;
+	text_clean(comm, SNAPSHOT_COMM_LEN, ph->comm, sizeof(ph->comm));
+	*pid = ph->pid;
+	snap->time_ns = ph->time_ns;
+	snap->flags = ph->flags;
+	/* Bound the allocation by what the section can hold. */
+	if (ph->nr_maps > size / sizeof(struct srec_map))
+		return -EBADMSG;
+	snap->maps = calloc(ph->nr_maps + 1, sizeof(*snap->maps));
+	if (!snap->maps)
+		return -ENOMEM;
+	p += sizeof(*ph);
+	for (i = 0; i < ph->nr_maps; i++) {
+		const struct srec_map *m = (const void *)p;
+		struct map *out = &snap->maps[snap->nr_maps];
+
+		if ((size_t)(end - p) < sizeof(*m) ||
+		    (size_t)(end - p) - sizeof(*m) < (__u64)m->path_len + 1 ||
+		    p[sizeof(*m) + m->path_len] != '\0' ||
+		    m->build_id_size > sizeof(m->build_id))
+			break;
+		out->start = m->start;
+		out->end = m->end;
+		out->pgoff = m->pgoff;
+		out->path = p + sizeof(*m);
+		out->build_id = m->build_id;
+		out->build_id_size = m->build_id_size;
+		if (m->end > m->start)
+			snap->nr_maps++;
+		p += ALIGN8(sizeof(*m) + m->path_len + 1);
+		if (p > end)
+			break;
+	}
 	return 0;
 }
 

@@ -41,6 +41,19 @@ struct proc {
 	struct map_index *index;	/* every snapshot's maps, built lazily */
 };
 
+/* Room for a recorded comm, NUL included. */
+#define SNAPSHOT_COMM_LEN	33
+
+/*
+ * snapshot__parse - a SREC_SEC_PROCESS payload (@data, @size bytes, from
+ * an untrusted file) into @snap: its mappings (an allocated array that
+ * points into @data; empty ones skipped, the list cut at the first one
+ * that does not fit), *@pid, and its comm, printable, in @comm.
+ * snap->comm is left NULL for the caller.  Returns 0, -EBADMSG or -ENOMEM.
+ */
+int snapshot__parse(struct snapshot *snap, const void *data, __u64 size,
+		    __u32 *pid, char comm[SNAPSHOT_COMM_LEN]);
+
 /*
  * proc__add_snapshot - append @snap; @p owns snap->maps from now on (freed
  * even on failure).  Amortized O(1); call proc__finish() once all are in.

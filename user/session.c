@@ -134,61 +134,30 @@ static const char *intern(struct session *s, const char *str)
 
 static int load_process(struct session *s, const struct rec_section *sec)
 {
-	const struct srec_process *ph = sec->data;
-	const char *p = sec->data, *end = p + sec->size;
-	struct snapshot snap = { 0 };
+	struct snapshot snap;
 	struct proc *proc;
-	char comm[sizeof(ph->comm) + 1];
-	__u32 i;
+	char comm[SNAPSHOT_COMM_LEN];
+	__u32 pid;
+	int err;
 
-	if (sec->size < sizeof(*ph))
-		return -EBADMSG;
-	text_clean(comm, sizeof(comm), ph->comm, sizeof(ph->comm));
-	snap.time_ns = ph->time_ns;
-	snap.flags = ph->flags;
+	err = snapshot__parse(&snap, sec->data, sec->size, &pid, comm);
+	if (err)
+		return err;
 	snap.comm = intern(s, comm);
-	if (!snap.comm)
-		return -ENOMEM;
-	/* Bound the allocation by what the section can hold. */
-	if (ph->nr_maps > sec->size / sizeof(struct srec_map))
-		return -EBADMSG;
-	snap.maps = calloc(ph->nr_maps + 1, sizeof(*snap.maps));
-	if (!snap.maps)
-		return -ENOMEM;
-	p += sizeof(*ph);
-	for (i = 0; i < ph->nr_maps; i++) {
-		const struct srec_map *m = (const void *)p;
-		struct map *out = &snap.maps[snap.nr_maps];
-
-		if ((size_t)(end - p) < sizeof(*m) ||
-		    (size_t)(end - p) - sizeof(*m) < (__u64)m->path_len + 1 ||
-		    p[sizeof(*m) + m->path_len] != '\0' ||
-		    m->build_id_size > sizeof(m->build_id))
-			break;
-		out->start = m->start;
-		out->end = m->end;
-		out->pgoff = m->pgoff;
-		out->path = p + sizeof(*m);
-		out->build_id = m->build_id;
-		out->build_id_size = m->build_id_size;
-		if (m->end > m->start)
-			snap.nr_maps++;
-		p += ALIGN8(sizeof(*m) + m->path_len + 1);
-		if (p > end)
-			break;
-	}
-	proc = hmap__find(&s->procs, hash_u64(ph->pid),
-			  (void *)(unsigned long)ph->pid);
-	if (!proc) {
+	proc = hmap__find(&s->procs, hash_u64(pid), (void *)(unsigned long)pid);
+	if (!proc && snap.comm) {
 		proc = calloc(1, sizeof(*proc));
-		if (!proc || hmap__insert(&s->procs, hash_u64(ph->pid),
-					  (void *)(unsigned long)ph->pid,
-					  proc)) {
+		if (proc && hmap__insert(&s->procs, hash_u64(pid),
+					 (void *)(unsigned long)pid, proc)) {
 			free(proc);
-			free(snap.maps);
-			return -ENOMEM;
+			proc = NULL;
 		}
-		proc->pid = ph->pid;
+		if (proc)
+			proc->pid = pid;
+	}
+	if (!proc || !snap.comm) {
+		free(snap.maps);
+		return -ENOMEM;
 	}
 	/* Appended in file order (amortized), sorted once all are in. */
 	return proc__add_snapshot(proc, &snap);
