@@ -156,6 +156,7 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 	info.mmap_cpu_stride = sonde_mmap_cpu_stride();
 	info.mmap_ctrl_offset = SONDE_MMAP_CTRL_OFFSET;
 	info.mmap_meta_offset = SONDE_MMAP_META_OFFSET;
+	info.max_period_ns = SONDE_MAX_PERIOD_NS;
 
 	/* A caller newer than us gets zeros past what we know. */
 	if (usize > sizeof(info) &&

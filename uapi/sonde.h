@@ -189,6 +189,8 @@
  * @mmap_cpu_stride: distance between two CPUs' mmap offsets, in bytes
  * @mmap_ctrl_offset: offset of the control page inside a CPU's range
  * @mmap_meta_offset: offset of the meta + data mapping inside it
+ * @max_period_ns: longest sampling period in ns (since SIZE_VER1; a
+ *	kernel that returns a shorter @size has the same limit, 10 s)
  */
 struct sonde_info {
 	__u32 size;
@@ -209,8 +211,10 @@ struct sonde_info {
 	__aligned_u64 mmap_cpu_stride;
 	__aligned_u64 mmap_ctrl_offset;
 	__aligned_u64 mmap_meta_offset;
+	__aligned_u64 max_period_ns;
 };
 #define SONDE_INFO_SIZE_VER0	88
+#define SONDE_INFO_SIZE_VER1	96	/* max_period_ns */
 
 /* sonde_config.source */
 #define SONDE_SOURCE_TIMER	0	/* pinned per-CPU hrtimer, hard irq */

@@ -24,7 +24,9 @@
 #include "kselftest_harness.h"
 #include "helpers.h"
 
-_Static_assert(sizeof(struct sonde_info) == SONDE_INFO_SIZE_VER0, "info");
+_Static_assert(sizeof(struct sonde_info) == SONDE_INFO_SIZE_VER1, "info");
+_Static_assert(offsetof(struct sonde_info, max_period_ns) == SONDE_INFO_SIZE_VER0,
+	       "info v1 appends");
 _Static_assert(sizeof(struct sonde_config) == SONDE_CONFIG_SIZE_VER0, "cfg");
 _Static_assert(sizeof(struct sonde_stats) == SONDE_STATS_SIZE_VER0, "stats");
 _Static_assert(sizeof(struct sonde_record_header) == 8, "hdr");
@@ -75,6 +77,7 @@ TEST_F(dev, get_info)
 	EXPECT_EQ(SONDE_ABI_VERSION, i->abi_version);
 	EXPECT_EQ(sizeof(*i), i->size);
 	EXPECT_EQ(sysconf(_SC_PAGESIZE), i->page_size);
+	EXPECT_GE(i->max_period_ns, 1000000000ull);
 	EXPECT_GE(i->nr_cpu_ids, (unsigned int)nr_online_cpus());
 	EXPECT_TRUE(i->features & SONDE_FEAT_TIMER);
 	EXPECT_FALSE(i->features & SONDE_FEAT_PMU);
@@ -232,6 +235,11 @@ static void m_period_huge(struct sonde_config *c, const struct sonde_info *i)
 	c->frequency = 0;
 	c->period_ns = 1ull << 63;
 }
+static void m_period_long(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->frequency = 0;
+	c->period_ns = i->max_period_ns + 1;
+}
 
 static void m_pages_npot(struct sonde_config *c, const struct sonde_info *i)
 {
@@ -336,6 +344,7 @@ static const struct bad_config bad_configs[] = {
 	{ "frequency and period", m_both, EINVAL },
 	{ "period below min", m_period_small, EINVAL },
 	{ "period with bit 63", m_period_huge, EINVAL },
+	{ "period above info.max_period_ns", m_period_long, EINVAL },
 	{ "ring pages not pow2", m_pages_npot, EINVAL },
 	{ "ring pages above cap", m_pages_big, EINVAL },
 	{ "ring pages below min", m_pages_small, EINVAL },
