@@ -80,6 +80,7 @@ struct recorder {
 	unsigned int nr_pending, cap_pending;
 	struct buf scratch;
 	pid_t child;
+	int *pidfds;		/* one per -p process: has it ended? */
 	int go_fd;		/* write end: lets the child exec */
 	int exec_fd;		/* read end: EOF once the child exec'ed */
 	bool child_done;
@@ -669,15 +670,6 @@ static void show_status(struct recorder *r, bool final)
 	r->status_shown = true;
 }
 
-static bool pids_alive(struct recorder *r)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->o->nr_pids; i++)
-		if (!kill(r->o->pids[i], 0) || errno != ESRCH)
-			return true;
-	return false;
-}
 
 static void reap_child(struct recorder *r)
 {
@@ -758,7 +750,9 @@ static int run_loop(struct recorder *r)
 		if (deadline && now >= deadline)
 			return 0;
 		if (ev & LOOP_EV_TICK) {
-			if (r->o->nr_pids && !pids_alive(r))
+			if (r->o->nr_pids &&
+			    !target__any_alive(r->o->pids, r->pidfds,
+					       r->o->nr_pids))
 				return 0;
 			if (tty)
 				show_status(r, false);
@@ -888,7 +882,14 @@ static int record(struct recorder *r)
 			return err;
 		}
 	}
+	err = target__watch_open(r->o->pids, r->o->nr_pids, &r->pidfds);
+	if (err)
+		return err;
 	err = configure(r);
+	if (err == -ESRCH) {
+		pr_err("record: the process to sample exited before sampling could start");
+		return err;
+	}
 	if (err) {
 		if (err != -SONDE_EUSAGE)
 			pr_err("%s: CONFIGURE failed: %s", SONDE_DEVICE,
@@ -985,6 +986,7 @@ static void cleanup(struct recorder *r)
 	free(r->rings);
 	free(r->cpus);
 	free(r->cpumask);
+	target__watch_close(r->pidfds, r->o->nr_pids);
 	if (r->dev_fd >= 0)
 		close(r->dev_fd);
 	if (r->sig_fd >= 0)

@@ -750,6 +750,9 @@ int session__resolve(struct session *s, const struct sonde_sample *raw,
 		s->counts.kernel_hidden++;
 	if (!raw->pid && raw->context == SONDE_CTX_IDLE) {
 		v->comm = intern(s, "swapper");
+	} else if (raw->flags & SONDE_SAMPLE_PID_OUTSIDE) {
+		/* A task the recorder's pid namespace cannot see. */
+		v->comm = intern(s, "[outside pid namespace]");
 	} else if (p && p->nr_snaps) {
 		v->comm = p->snaps[gen].comm;
 	} else {

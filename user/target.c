@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +86,43 @@ int target__check_pids(const __u32 *pids, unsigned int nr)
 					   pids[i]);
 	}
 	return 0;
+}
+
+int target__watch_open(const __u32 *pids, unsigned int nr, int **fds)
+{
+	unsigned int i;
+
+	*fds = calloc(nr ? nr : 1, sizeof(**fds));
+	if (!*fds)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		(*fds)[i] = syscall(SYS_pidfd_open, (pid_t)pids[i], 0);
+	return 0;
+}
+
+bool target__any_alive(const __u32 *pids, const int *fds, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (fds[i] >= 0) {
+			struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+			if (poll(&p, 1, 0) == 0)
+				return true;
+		} else if (!kill(pids[i], 0) || errno != ESRCH) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void target__watch_close(int *fds, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; fds && i < nr; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 }

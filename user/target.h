@@ -6,6 +6,7 @@
 #ifndef SONDE_TARGET_H
 #define SONDE_TARGET_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 /*
@@ -22,5 +23,24 @@ int target__check_pid(__u32 pid, __u32 *tgid);
  * -SONDE_EUSAGE.
  */
 int target__check_pids(const __u32 *pids, unsigned int nr);
+
+/*
+ * target__watch_open - a pidfd per process of @pids, for telling when
+ * they have ended: kill(pid, 0) succeeds on a zombie and on a reused
+ * pid, a pidfd does not.  *@fds gets @nr descriptors, -1 where none
+ * could be opened (the process already gone, or no pidfd_open()).
+ * Returns 0 or -ENOMEM.
+ */
+int target__watch_open(const __u32 *pids, unsigned int nr, int **fds);
+
+/*
+ * target__any_alive - has any of the @nr watched processes not ended?
+ * A pidfd reads ready once its process has exited, reaped or not; where
+ * @fds holds -1, kill(2) on the pid decides.
+ */
+bool target__any_alive(const __u32 *pids, const int *fds, unsigned int nr);
+
+/* target__watch_close - close and free what target__watch_open() made. */
+void target__watch_close(int *fds, unsigned int nr);
 
 #endif /* SONDE_TARGET_H */

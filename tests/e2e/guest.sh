@@ -338,6 +338,47 @@ check "busy: one line saying so, no file" \
 grep -q 'is busy' "$out/busy2.err" || sed 's/^/# /' "$out/busy2.err"
 check "busy: the error names the cause" grep -q 'busy: another sonde record' "$out/busy2.err"
 
-# 14. For the host-side comparison.
+# 14. -p of a process that exits but is not reaped (a zombie) ends the
+# recording too: kill(pid, 0) succeeds on a zombie, a pidfd does not
+# (issue 7, "make check on a loaded machine": the product fault found).
+rm -f "$out/zombie.pid"
+sh -c '"$1" -r "$2" 1 >/dev/null & echo $! >"$3"; exec sleep 90' sh \
+	"$wl/split" "$out/zombie.ready" "$out/zombie.pid" &
+parent=$!
+wait_for "$out/zombie.ready" 60 || echo "# the zombie's workload did not start"
+zpid=$(cat "$out/zombie.pid")
+start=$(date +%s)
+timeout 60 sonde record -q -p "$zpid" -o "$out/zombie.data" 2>"$out/zombie.err"
+rc=$?
+secs=$(($(date +%s) - start))
+state=$(awk '/^State:/ { print $2 }' "/proc/$zpid/status" 2>/dev/null)
+check "-p of a process that became a zombie ends (exit $rc after ${secs}s, state $state)" \
+	test $rc -eq 0 -a "$state" = Z
+kill "$parent" 2>/dev/null
+wait "$parent" 2>/dev/null
+
+# 15. A command recorded from inside new pid and mount namespaces: the
+# filter and the records use the namespace's pids (issue 7, item 1), so
+# every sample is the command's and its functions are named.
+if command -v unshare >/dev/null; then
+	unshare --pid --fork --mount-proc sonde record -q -g \
+		-o "$out/ns.data" -- "$wl/split" 3 >"$out/ns.out" 2>"$out/ns.err"
+	rc=$?
+	script_pids_cpus "$out/ns.data" >"$out/ns.pids"
+	n=$(wc -l <"$out/ns.pids")
+	pids=$(awk '{ print $1 }' "$out/ns.pids" | sort -u | tr '\n' ' ')
+	comms=$(sonde report -i "$out/ns.data" --sort comm 2>/dev/null |
+		awk '!/^#/ && NF { print $NF }' | sort -u | tr '\n' ' ')
+	echo "# namespace: exit $rc, $n samples, pids: $pids, comms: $comms"
+	check "pid namespace: every sample is the command's ($n samples, pids $pids)" \
+		test $rc -eq 0 -a "$n" -gt 100 -a "$(echo $pids | wc -w)" -eq 1
+	sonde export -i "$out/ns.data" >"$out/ns.folded" 2>/dev/null
+	check "pid namespace: the command's functions are named" \
+		grep -q ';three_quarters ' "$out/ns.folded"
+else
+	echo "ok - pid namespace # SKIP no unshare(1)"
+fi
+
+# 16. For the host-side comparison.
 sonde report -i "$out/split.data" >"$out/split.report.guest" 2>/dev/null
 exit 0
