@@ -959,7 +959,8 @@ static int record(struct recorder *r)
 
 out_write_err:
 	if (err != -SONDE_EUSAGE && !r->reported)
-		pr_err("recording failed: %s", strerror(-err));
+		pr_err("recording to %s failed: %s", r->o->output,
+		       strerror(-err));
 	return err;
 }
 

@@ -59,6 +59,9 @@ int outfile__open(struct outfile *o, const char *path, mode_t mode,
 	}
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
+	/* Opening a FIFO for writing waits for a reader: refuse it first. */
+	if (need_seek && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return -ESPIPE;
 	o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC,
 		     mode);
 	if (o->fd < 0)

@@ -10,6 +10,7 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
+#include "outfile.h"
 
 FIXTURE(out) {
 	char *dir;
@@ -168,6 +169,23 @@ TEST_F(out, item11_stdout_and_devices_in_place)
 			EXPECT_TRUE(S_ISCHR(st.st_mode));
 		}
 	}
+}
+
+/*
+ * Item 10/11: an output that must seek (a recording) refuses a FIFO at
+ * once, instead of waiting in open() for a reader that never comes.
+ */
+TEST_F(out, item11_fifo_refused_without_blocking)
+{
+	char fifo[300];
+	struct outfile o;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->dir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	alarm(10);	/* a blocking open() fails the test, not the run */
+	EXPECT_EQ(-ESPIPE, outfile__open(&o, fifo, 0600, true));
+	alarm(0);
+	EXPECT_EQ(-1, o.fd);
 }
 
 /* Item 11: a symlink planted where the temporary goes is not followed. */
