@@ -284,7 +284,10 @@ struct sonde_config {
 };
 #define SONDE_CONFIG_SIZE_VER0	80
 
-/* Why a sample was not written; index of sonde_cpu_stats.lost[]. */
+/*
+ * Why a record (a sample or a task event) was not written; index of
+ * sonde_cpu_stats.lost[].
+ */
 #define SONDE_LOST_RING_FULL	0	/* the consumer was too slow */
 #define SONDE_LOST_NESTED	1	/* a source interrupted another one */
 #define SONDE_LOST_NR_REASONS	4	/* room for more */
@@ -294,7 +297,7 @@ struct sonde_config {
  * @samples: handler runs that passed the tgid filter (samples produced)
  * @records: records written other than LOST: SAMPLE and task events
  * @bytes: bytes of records written, LOST records included
- * @lost: samples not written, by SONDE_LOST_* reason
+ * @lost: samples and task events not written, by SONDE_LOST_* reason
  * @filtered: handler runs dropped by the tgid filter
  * @handler_ns_total: time spent in the handler, summed
  * @handler_ns_max: longest handler run
@@ -459,7 +462,8 @@ struct sonde_sample {
  * @time_ns: CLOCK_MONOTONIC time the record was written
  * @cpu: the ring's CPU
  * @__reserved: zero
- * @nr_lost: samples lost since the previous LOST record
+ * @nr_lost: records (samples, task events) lost since the previous LOST
+ *	record
  * @by_reason: the same, split by SONDE_LOST_* reason
  */
 struct sonde_lost {
