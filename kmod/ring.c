@@ -31,7 +31,8 @@
  * See Documentation/core-api/circular-buffers.rst for the pattern.
  *
  * The ctrl page is written by userspace at any time: the producer reads
- * data_tail once per record and clamps it into [head - size, head], so a
+ * data_tail twice per record (room before, watermark after publishing)
+ * and clamps it into [head - size, head] each time, so a
  * hostile value can only make the producer overwrite or drop that
  * consumer's own data.
  *
@@ -241,14 +242,10 @@ u64 sonde_ring_readable(const struct sonde_ring *ring)
 	return head - ring_tail(ring, head);
 }
 
-/*
- * Bytes the producer may write at its head now.  The one read of the
- * consumer position for this record: publish() reuses it.
- */
-static u64 ring_room(struct sonde_ring *ring)
+/* Bytes the producer may write at its head now. */
+static u64 ring_room(const struct sonde_ring *ring)
 {
-	ring->tail = ring_tail(ring, ring->head);
-	return ring->size - (ring->head - ring->tail);
+	return ring->size - (ring->head - ring_tail(ring, ring->head));
 }
 
 static u64 take_pending_lost(struct sonde_ring *ring, u64 *by_reason)
@@ -316,18 +313,22 @@ void *sonde_ring_reserve(struct sonde_ring *ring, u32 max_len, u64 now)
 
 static void publish(struct sonde_ring *ring, u64 old_head)
 {
-	u64 tail = ring->tail;	/* as ring_room() read it for this record */
+	u64 tail;
 
 	/* B, pairs with C in the consumer: the record before the head */
 	smp_store_release(&ring->meta->data_head, ring->head);
 
 	/*
 	 * Wake the reader when this record made the ring cross the
-	 * watermark.  A reader that starts polling later checks the level
-	 * itself in sonde_poll(), after queueing on the wait queue.  The
-	 * tail may have moved on since it was read; a consumer that moved it
-	 * is awake anyway.
+	 * watermark, judged against the tail as it is now, not as reserve
+	 * saw it: meanwhile the consumer may have drained, looked at the old
+	 * head in sonde_poll() and gone to sleep below the watermark.  The
+	 * full barrier orders the head store before this tail load (a store
+	 * then a load); it pairs with the wait-queue locking between the
+	 * consumer's tail store and its look at the head in sonde_poll().
 	 */
+	smp_mb();
+	tail = ring_tail(ring, ring->head);
 	if (old_head - tail < ring->wakeup_bytes &&
 	    ring->head - tail >= ring->wakeup_bytes)
 		irq_work_queue(&ring->wakeup_work);

@@ -24,8 +24,6 @@ struct file;
  * @size: bytes of data, a power of two
  * @head: the producer's private position; meta->data_head publishes it,
  *	and between reserve and commit it is where the reserved record starts
- * @tail: the consumer position as the last reserve read and clamped it:
- *	read once per record, so reserve and commit agree on it
  * @wakeup_bytes: poll() watermark
  * @wq: woken from @wakeup_work; set while a source may run
  * @wakeup_work: moves the wakeup out of hard irq / NMI context
@@ -52,7 +50,6 @@ struct sonde_ring {
 	void *data;
 	u64 size;
 	u64 head;
-	u64 tail;
 	u64 wakeup_bytes;
 	wait_queue_head_t *wq;
 	struct irq_work wakeup_work;

@@ -206,6 +206,14 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
  */
 bool sonde_task_events_init(void)
 {
+	/*
+	 * d_path() runs with interrupts off here; on PREEMPT_RT its seqlock
+	 * retry path takes sleeping spinlocks.  No task events there.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_info("PREEMPT_RT: no task events\n");
+		return false;
+	}
 	for_each_kernel_tracepoint(find_tracepoint, NULL);
 	if (!tp_fork || !tp_exec || !tp_exit || !tp_rename) {
 		pr_info("scheduler tracepoints not found: no task events\n");

@@ -129,9 +129,10 @@
  *
  * A pairs with D: the consumer has finished reading a record before the
  * producer may overwrite it.  B pairs with C: a record's bytes are visible
- * before the head that covers them.  The kernel reads ctrl->tail once per
- * record and clamps it into [head - data_size, head]: a bogus tail can
- * only lose that consumer's own data.  The tail is one 64-bit value: a
+ * before the head that covers them.  The kernel reads ctrl->tail twice per
+ * record, for room before writing it and for the poll watermark after
+ * publishing it, and clamps it into [head - data_size, head] each time: a
+ * bogus tail can only lose that consumer's own data.  The tail is one 64-bit value: a
  * 32-bit consumer must store it in one 64-bit write (e.g. an atomic
  * 64-bit store), or the producer may read a torn position.
  *
