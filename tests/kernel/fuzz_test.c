@@ -362,13 +362,19 @@ static void *race_control(void *arg)
 	return NULL;
 }
 
+/*
+ * The last reference of a file closed while another thread was in an
+ * ioctl is dropped by that thread's task work, which runs in do_exit()
+ * after pthread_join() has already been woken (exit_mm() wakes it), and
+ * can take long on a loaded emulated host: wait up to 10 s for it.
+ */
 static void reopen(struct fuzz *f)
 {
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 10000; i++) {
 		f->fd = dev_open();
-		if (f->fd >= 0)
+		if (f->fd != -EBUSY)
 			return;
-		usleep(1000);	/* a forked child may hold the last one */
+		usleep(1000);
 	}
 }
 
@@ -458,7 +464,9 @@ TEST_F_TIMEOUT(fuzz, ioctl_mmap_lifecycle, 900)
 
 		if (f->fd < 0)
 			reopen(f);
-		ASSERT_GE(f->fd, 0);
+		ASSERT_GE(f->fd, 0)
+			TH_LOG("reopen after operation %llu: %d",
+			       (unsigned long long)f->ops, f->fd);
 		if (pick < 700) {
 			class = 0;
 			op_ioctl(f);
