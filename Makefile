@@ -16,6 +16,8 @@
 #                     in 6.1 and 6.12 guests (installs what it needs)
 #   make check-debug  the kernel suite under a KASAN/lockdep/kmemleak 6.12
 #                     kernel built from linux-source-6.12 (once, ~12 min)
+#   make check-fuzz   the seeded kernel fuzzer (100,000 operations) in
+#                     6.1 and 6.12 guests
 #   make demo         a demo recording in a guest, into demo-out/
 #   make clean
 
@@ -61,6 +63,9 @@ check:
 check-debug:
 	scripts/check --debug
 
+check-fuzz:
+	scripts/check --fuzz
+
 demo:
 	scripts/demo
 
@@ -74,4 +79,4 @@ clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd kmod/modules.order \
 		Module.symvers modules.order .*.cmd
 
-.PHONY: all tool module module-for lint check check-debug demo bench clean
+.PHONY: all tool module module-for lint check check-debug check-fuzz demo bench clean
