@@ -28,8 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "recording.h"
-#include "util.h"
+#include "recording/recording.h"
+#include "lib/util.h"
 
 #define NR_ADDRS	4096
 #define BASE		0x7f0000000000ULL

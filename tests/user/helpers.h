@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "recording.h"
-#include "util.h"
+#include "recording/recording.h"
+#include "lib/util.h"
 
 /* Build a SAMPLE record in @buf (room for 1024 frames); returns its size. */
 static inline size_t make_sample(void *buf, __u64 time_ns, __u32 cpu,

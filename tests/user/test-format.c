@@ -7,7 +7,7 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
-#include "session.h"
+#include "recording/session.h"
 
 struct seen {
 	unsigned int sections[16];

@@ -11,8 +11,8 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
-#include "loop.h"
-#include "session.h"
+#include "record/loop.h"
+#include "recording/session.h"
 
 FIXTURE(loop) {
 	int ev_fd, sig_fd, out_fd;

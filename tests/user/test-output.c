@@ -10,7 +10,7 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
-#include "outfile.h"
+#include "lib/outfile.h"
 
 FIXTURE(out) {
 	char *dir;

@@ -9,7 +9,7 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
-#include "ring.h"
+#include "record/ring.h"
 
 #define DATA_SIZE	4096UL
 

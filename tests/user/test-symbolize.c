@@ -7,7 +7,7 @@
  */
 #include "kselftest_harness.h"
 
-#include "buildid.h"
+#include "lib/buildid.h"
 #include "fixture-syms.h"
 #include "helpers.h"
 

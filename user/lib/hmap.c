@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hash map behind every table sonde builds: seen processes
+ * while recording, DSOs, interned frames and stacks while reporting.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/hmap.h"
+
+void hmap__init(struct hmap *m, hmap_eq_fn eq)
+{
+	memset(m, 0, sizeof(*m));
+	m->eq = eq;
+}
+
+void hmap__free(struct hmap *m)
+{
+	free(m->ents);
+	m->ents = NULL;
+	m->cap = 0;
+	m->nr = 0;
+}
+
+static bool key_eq(const struct hmap *m, const struct hmap_entry *e,
+		   __u64 hash, const void *key)
+{
+	if (e->hash != hash)
+		return false;
+	return m->eq ? m->eq(e->key, key) : e->key == key;
+}
+
+void *hmap__find(const struct hmap *m, __u64 hash, const void *key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	for (i = hash & (m->cap - 1); m->ents[i].used;
+	     i = (i + 1) & (m->cap - 1))
+		if (key_eq(m, &m->ents[i], hash, key))
+			return m->ents[i].val;
+	return NULL;
+}
+
+static void place(struct hmap_entry *ents, size_t cap,
+		  const struct hmap_entry *e)
+{
+	size_t i;
+
+	for (i = e->hash & (cap - 1); ents[i].used; i = (i + 1) & (cap - 1))
+		;
+	ents[i] = *e;
+}
+
+int hmap__insert(struct hmap *m, __u64 hash, const void *key, void *val)
+{
+	struct hmap_entry e = { hash, key, val, true };
+
+	/* Keep the load under 1/2 so probe chains stay short. */
+	if ((m->nr + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64, i;
+		struct hmap_entry *ents = calloc(cap, sizeof(*ents));
+
+		if (!ents)
+			return -ENOMEM;
+		for (i = 0; i < m->cap; i++)
+			if (m->ents[i].used)
+				place(ents, cap, &m->ents[i]);
+		free(m->ents);
+		m->ents = ents;
+		m->cap = cap;
+	}
+	place(m->ents, m->cap, &e);
+	m->nr++;
+	return 0;
+}
+
+__u64 hash_bytes(const void *p, size_t len, __u64 seed)
+{
+	const unsigned char *c = p;
+	__u64 h = 0xcbf29ce484222325ULL ^ seed;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return hash_u64(h);
+}
+
+__u64 hash_u64(__u64 v)
+{
+	/* splitmix64 finalizer: spreads the low bits we index with. */
+	v ^= v >> 30;
+	v *= 0xbf58476d1ce4e5b9ULL;
+	v ^= v >> 27;
+	v *= 0x94d049bb133111ebULL;
+	v ^= v >> 31;
+	return v;
+}
+
+__u64 hash_str(const char *s)
+{
+	return hash_bytes(s, strlen(s), 0);
+}
+
+struct hmap_entry *hmap__next(const struct hmap *m, struct hmap_entry *e)
+{
+	e = e ? e + 1 : m->ents;
+	for (; m->ents && e < m->ents + m->cap; e++)
+		if (e->used)
+			return e;
+	return NULL;
+}
