@@ -1,17 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
-# The tool's sources by layer, for user/Makefile and tests/user/Makefile.
-# LIB_SRCS is everything but cli/: what the unit tests link against.
+# The tool's sources by layer, for user/Makefile and tests/user/Makefile:
+# every .c file of each layer's folder, named relative to user/.
+# LIB_SRCS is every layer but cli/: what the unit tests link against.
 
-LIB_SRCS := \
-	lib/util.c lib/hmap.c lib/untrusted.c lib/outfile.c lib/buildid.c \
-	recording/writer.c recording/reader.c recording/addrspace.c \
-	recording/session.c \
-	record/dev.c record/ring.c record/loop.c record/procmap.c \
-	record/target.c record/kallsyms.c \
-	symbolize/dso.c symbolize/debuginfo.c symbolize/kallsyms.c \
-	export/folded.c
+SONDE_USER_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+SONDE_LAYERS := lib recording record unwind symbolize profile export
 
-CLI_SRCS := cli/main.c cli/cmd-record.c cli/cmd-report.c cli/cmd-script.c \
-	cli/cmd-export.c
+sonde_srcs = $(sort $(patsubst $(SONDE_USER_DIR)/%,%, \
+	$(wildcard $(addprefix $(SONDE_USER_DIR)/,$(addsuffix /*.c,$(1))))))
 
+LIB_SRCS := $(call sonde_srcs,$(SONDE_LAYERS))
+CLI_SRCS := $(call sonde_srcs,cli)
 TOOL_SRCS := $(LIB_SRCS) $(CLI_SRCS)

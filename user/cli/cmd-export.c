@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sonde export: convert a recording for other tools.
- * Formats: folded (collapsed stacks).
+ * CLI layer: sonde export: parse options, build the profile, write it in
+ * the format asked for (one writer per format in export/) to a file
+ * that is replaced only once complete (lib/outfile.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,15 +12,15 @@
 #include <unistd.h>
 
 #include "cli/cmds.h"
+#include "cli/input.h"
 #include "export/folded.h"
 #include "lib/outfile.h"
-#include "recording/session.h"
 #include "lib/util.h"
 
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f folded] [-o OUT]\n"
+"usage: sonde export [-i FILE] [-f folded] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
@@ -29,6 +30,7 @@ void help_export(FILE *f)
 "  -f, --format FMT    output format (default folded)\n"
 "  -o, --output OUT    write there instead of standard output (-: stdout);\n"
 "                      a regular OUT is replaced only once complete\n"
+INPUT_HELP
 "  -h, --help          this help\n");
 }
 
@@ -39,44 +41,60 @@ int cmd_export(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		INPUT_LONGOPTS,
 		{ }
 	};
-	const char *input = "sonde.data", *output = "-";
+	const char *output = "-";
 	struct outfile of;
-	struct session *s;
+	struct input in;
 	FILE *out;
 	int opt, err;
 
+	input__init(&in);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":i:f:o:h", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'i':
-			input = optarg;
+			in.path = optarg;
+			break;
+		case INPUT_OPT_PID ... INPUT_OPT_TIME:
+			err = input__parse_opt(&in, "export", opt, optarg);
+			if (err)
+				goto out_close;
 			break;
 		case 'f':
-			if (strcmp(optarg, "folded"))
-				return usage_error("export: unknown format '%s' (known: folded)",
-						   optarg);
+			if (strcmp(optarg, "folded")) {
+				err = usage_error("export: unknown format '%s' (known: folded)",
+						  optarg);
+				goto out_close;
+			}
 			break;
 		case 'o':
-			if (!*optarg)
-				return usage_error("export: -o needs a file name (or - for standard output)");
+			if (!*optarg) {
+				err = usage_error("export: -o needs a file name (or - for standard output)");
+				goto out_close;
+			}
 			output = optarg;
 			break;
 		case 'h':
 			help_export(stdout);
-			return 0;
+			err = 0;
+			goto out_close;
 		default:
-			return opt_error("export", opt, argv, longopts);
+			err = opt_error("export", opt, argv, longopts);
+			goto out_close;
 		}
 	}
-	if (optind < argc)
-		return usage_error("export: unexpected argument '%s'",
-				   argv[optind]);
-	err = session__open_verbose(&s, input);
+	if (optind < argc) {
+		err = usage_error("export: unexpected argument '%s'",
+				  argv[optind]);
+		goto out_close;
+	}
+	/* Nothing is created for a recording that cannot be read. */
+	err = input__open(&in);
 	if (err)
-		return err;
+		goto out_close;
 	err = outfile__open(&of, output, 0666, false);
 	out = err ? NULL : outfile__stream(&of);
 	if (!err && !out)
@@ -87,20 +105,11 @@ int cmd_export(int argc, char **argv)
 		outfile__abort(&of);
 		goto out_close;
 	}
-	err = export_folded(s, out);
+	err = folded__write(in.profile, out);
 	if (err) {
-		/* ferror() tells a failed write from a failed read. */
-		bool wrote = ferror(out);
-
+		err = input__write_error(&in, err, out, outfile__name(&of),
+					 of.is_stdout);
 		outfile__abort(&of);
-		/* The reader went away (sonde export | head): no failure. */
-		if (err == -EPIPE && of.is_stdout)
-			err = 0;
-		else if (wrote)
-			pr_err("writing %s: %s", outfile__name(&of),
-			       strerror(-err));
-		else
-			pr_err("reading %s: %s", input, strerror(-err));
 		goto out_close;
 	}
 	err = outfile__commit(&of);
@@ -109,6 +118,6 @@ int cmd_export(int argc, char **argv)
 	else if (err)
 		pr_err("writing %s: %s", outfile__name(&of), strerror(-err));
 out_close:
-	session__close(s);
+	input__close(&in);
 	return err;
 }

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Folded stacks, the input of flamegraph.pl, inferno and
- * speedscope: one line per distinct stack,
+ * Export layer: folded stacks, the input of flamegraph.pl, inferno and
+ * speedscope, written from the profile model: one line per distinct
+ * stack,
  *
  *   comm;root;...;leaf COUNT
  *
  * with kernel frames suffixed "_[k]" (bcc's convention).  Lines are sorted
  * so that the same recording always exports the same bytes.
  *
- * Each frame's text (its name as folded, with the suffix) is interned once
- * per frame id, and stacks are keyed by those texts: two different frames
- * that format the same (two libraries with a function of the same name)
- * are one line.  Lines are sorted from the interned texts, comparing
+ * The profile's samples are first summed per (process name, stack); each
+ * function's text (its name as folded, with the suffix) is interned once,
+ * and those sums are merged by their texts: two different functions that
+ * format the same (two libraries with a function of the same name) are
+ * one line.  Lines are sorted from the interned texts, comparing
  * characters only where two stacks' texts differ, and are formatted one
  * at a time as they are written: keeping every formatted line in memory
  * took gigabytes with millions of distinct stacks.
@@ -33,8 +35,7 @@ struct stack {
 struct folded {
 	struct hmap stacks;
 	struct hmap texts;	/* interned folded texts */
-	const char **by_id;	/* frame_id.idx -> its text, or NULL */
-	size_t nr_by_id;
+	const char **by_fn;	/* function id -> its text, or NULL */
 	struct stack *scratch;
 	size_t cap;
 	struct buf b;
@@ -90,49 +91,46 @@ static const char *fold(struct folded *f, const char *name, bool kernel)
 	return p;
 }
 
-static const char *frame_text(struct folded *f, const struct frame_id *id)
+static const char *function_text(struct folded *f, const struct profile *p,
+				 __u32 fn)
 {
-	if (id->idx >= f->nr_by_id) {
-		size_t n = 2 * (id->idx + 1);
-		const char **p = reallocarray(f->by_id, n, sizeof(*p));
-
-		if (!p)
-			return NULL;
-		memset(p + f->nr_by_id, 0, (n - f->nr_by_id) * sizeof(*p));
-		f->by_id = p;
-		f->nr_by_id = n;
-	}
-	if (!f->by_id[id->idx])
-		f->by_id[id->idx] = fold(f, id->name, id->kernel);
-	return f->by_id[id->idx];
+	if (!f->by_fn[fn])
+		f->by_fn[fn] = fold(f, profile__str(p, p->functions[fn].name),
+				    p->functions[fn].kernel);
+	return f->by_fn[fn];
 }
 
-static int add_cb(const struct sample_view *v, void *ctx)
+/* Add @count samples of @stack run by a process named @comm. */
+static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
+		     __u32 stack, __u64 count)
 {
-	struct folded *f = ctx;
-	struct stack *key = f->scratch, *st;
+	const struct profile_stack *ps = &p->stacks[stack];
+	const char *name = profile__str(p, comm);
+	struct stack *key, *st;
 	unsigned int i;
 	size_t size;
 	__u64 h;
 
-	if (f->cap < v->nr_frames + 1) {
-		size_t cap = v->nr_frames + 1;
+	if (f->cap < ps->nr + 1) {
+		size_t cap = ps->nr + 1;
 
 		free(f->scratch);
 		f->scratch = malloc(sizeof(*key) + cap * sizeof(key->texts[0]));
 		if (!f->scratch)
 			return -ENOMEM;
 		f->cap = cap;
-		key = f->scratch;
 	}
-	key->nr = v->nr_frames + 1;
-	key->texts[0] = fold(f, v->comm[0] ? v->comm : "[unknown]", false);
+	key = f->scratch;
+	key->nr = ps->nr + 1;
+	key->texts[0] = fold(f, name[0] ? name : "[unknown]", false);
 	if (!key->texts[0])
 		return -ENOMEM;
 	/* Frames come leaf first; folded lines go root first. */
-	for (i = 0; i < v->nr_frames; i++) {
-		key->texts[i + 1] = frame_text(f,
-					v->frames[v->nr_frames - 1 - i].id);
+	for (i = 0; i < ps->nr; i++) {
+		__u32 loc = ps->locs[ps->nr - 1 - i];
+
+		key->texts[i + 1] = function_text(f, p,
+						  p->locations[loc].function);
 		if (!key->texts[i + 1])
 			return -ENOMEM;
 	}
@@ -150,8 +148,48 @@ static int add_cb(const struct sample_view *v, void *ctx)
 			return -ENOMEM;
 		}
 	}
-	st->count = sat_add_u64(st->count, 1);
+	st->count = sat_add_u64(st->count, count);
 	return 0;
+}
+
+/*
+ * Sum the samples per (process name, stack), then fold each sum: a
+ * stack's texts are looked up once, not once per sample.
+ */
+static int add_samples(struct folded *f, const struct profile *p)
+{
+	struct hmap sums;
+	struct hmap_entry *e;
+	size_t i;
+	int err = 0;
+
+	hmap__init(&sums, NULL);
+	for (i = 0; i < p->nr_samples && !err; i++) {
+		const struct profile_sample *s = &p->samples[i];
+		__u64 key = (__u64)p->threads[s->thread].comm << 32 | s->stack;
+		__u64 *sum = hmap__find(&sums, hash_u64(key), (void *)key);
+
+		if (!sum) {
+			sum = calloc(1, sizeof(*sum));
+			if (!sum || hmap__insert(&sums, hash_u64(key),
+						 (void *)key, sum)) {
+				free(sum);
+				err = -ENOMEM;
+				break;
+			}
+		}
+		*sum = sat_add_u64(*sum, s->count);
+	}
+	hmap__for_each(&sums, e) {
+		__u64 key = (__u64)(unsigned long)e->key;
+
+		if (!err)
+			err = add_stack(f, p, key >> 32, (__u32)key,
+					*(__u64 *)e->val);
+		free(e->val);
+	}
+	hmap__free(&sums);
+	return err;
 }
 
 /*
@@ -202,7 +240,7 @@ static int write_lines(struct stack **arr, size_t nr, FILE *out)
 	return fflush(out) ? -errno : 0;
 }
 
-int export_folded(struct session *s, FILE *out)
+int folded__write(const struct profile *p, FILE *out)
 {
 	struct folded f = { 0 };
 	struct hmap_entry *e;
@@ -212,7 +250,8 @@ int export_folded(struct session *s, FILE *out)
 
 	hmap__init(&f.stacks, stack_eq);
 	hmap__init(&f.texts, str_eq);
-	err = session__iter_samples(s, add_cb, &f);
+	f.by_fn = calloc(p->nr_functions + 1, sizeof(*f.by_fn));
+	err = f.by_fn ? add_samples(&f, p) : -ENOMEM;
 	if (!err) {
 		arr = calloc(f.stacks.nr + 1, sizeof(*arr));
 		if (!arr)
@@ -231,7 +270,7 @@ int export_folded(struct session *s, FILE *out)
 	hmap__free(&f.stacks);
 	hmap__free(&f.texts);
 	free(arr);
-	free(f.by_id);
+	free(f.by_fn);
 	free(f.scratch);
 	buf__free(&f.b);
 	return err;

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A recorded process over time: its snapshots (taken before and after an
- * exec, when first seen, at the end), the executable mappings of each,
- * and finding which mapping held an address at a given snapshot.
+ * Recording layer: a recorded process over time: its snapshots (taken
+ * before and after an exec, when first seen, at the end), the executable
+ * mappings of each, and finding which mapping held an address at a given
+ * snapshot.  Single-threaded; built while a session loads.
  */
 #ifndef SONDE_ADDRSPACE_H
 #define SONDE_ADDRSPACE_H
 
 #include <stdbool.h>
 #include <linux/types.h>
-
-struct dso_ent;
 
 struct map {
 	__u64 start;		/* [start, end) in the process, start < end */
@@ -19,7 +18,7 @@ struct map {
 	const char *path;	/* points into the recording */
 	const unsigned char *build_id;
 	__u8 build_id_size;
-	struct dso_ent *dso;	/* the session's file for it, once looked up */
+	void *file;		/* the symbolizer's file, once looked up */
 };
 
 struct snapshot {

@@ -1,52 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A recording opened for analysis: its metadata (processes,
- * kernel symbols, stats) and its samples, resolved into symbolized frames.
- * report, script and export all read recordings through this.
+ * Recording layer: a recording opened for analysis, perf's "session": its
+ * metadata (the SESSION and END sections, the module's statistics, every
+ * process snapshot, the kernel symbol text, the vDSO image) loaded once,
+ * and walks over its ring records that count what they saw.  Nothing here
+ * resolves an address: symbolize/ and profile/ do, on top of this.
+ *
+ * Single-threaded.  Diagnostics about the file itself (cut short, bad
+ * sections) are printed once, as one line each, when it is opened.
  */
 #ifndef SONDE_SESSION_H
 #define SONDE_SESSION_H
 
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <linux/types.h>
 
+#include "recording/addrspace.h"
 #include "recording/recording.h"
 
-/*
- * struct frame_id - one distinct frame, interned: two frames with equal
- * pointers are the same function (or the same unresolved address).
- */
-struct frame_id {
-	const char *name;	/* symbol, "file+0xOFF" or "[unknown]" */
-	const char *dso;	/* interned; "[kernel.kallsyms]", a path */
-	bool kernel;
-	bool known;		/* @name is a real symbol */
-	unsigned int idx;	/* dense, from 0 */
-};
-
-struct frame {
-	__u64 addr;
-	__u64 off;		/* from the symbol's start, if known */
-	const struct frame_id *id;
-};
-
-/* struct sample_view - a sample resolved; valid until the next resolve. */
-struct sample_view {
-	const struct sonde_sample *raw;
-	const char *comm;	/* interned */
-	const struct frame *frames;	/* leaf first */
-	unsigned int nr_frames;
-	unsigned int nr_kernel;	/* the first @nr_kernel frames */
-};
-
+/* What the walks over records and the module's statistics counted. */
 struct session_counts {
 	__u64 samples;		/* SAMPLE records read */
 	__u64 lost;		/* sum of LOST.nr_lost, UINT64_MAX at most */
 	__u64 bad;		/* records skipped as inconsistent */
 	__u64 unknown;		/* records of unknown type */
 	__u64 corrupt_sections;	/* sections whose walk hit a bad size */
-	__u64 kernel_hidden;	/* in-kernel samples without kernel frames */
 	/* From the module's per-CPU statistics (the STATS section): */
 	bool has_stats;
 	__u64 timer_missed;	/* timer periods that passed unsampled */
@@ -55,41 +34,69 @@ struct session_counts {
 	__u64 handler_ns_max;
 };
 
+/* What is known of the kernel's symbols in a recording. */
+enum session_kallsyms {
+	SESSION_KALLSYMS_MISSING,	/* no usable KALLSYMS section */
+	SESSION_KALLSYMS_RESTRICTED,	/* captured, but addresses were zeroed */
+	SESSION_KALLSYMS_PRESENT,
+};
+
 struct session;
 
-typedef int (*sample_cb_t)(const struct sample_view *v, void *ctx);
-
-/* Open @path and load its metadata; warns (one line) if cut short. */
-int session__open(struct session **s, const char *path);
 /*
- * session__open_verbose - session__open() for the commands: says on
- * stderr why a recording cannot be read, and takes the root of separate
- * debug files from the environment: SONDE_DEBUG_ROOT, when set and not
- * empty, replaces /usr/lib/debug (ROOT/.build-id/xx/yyyy.debug, and
- * ROOT/DIR/NAME for a .gnu_debuglink NAME of a binary in DIR).
+ * session__open - open the recording at @path and load its metadata;
+ * warns (one line each) when the file was cut short or a metadata
+ * section is unusable.  Returns 0, -EBADMSG (not a recording, or its
+ * header is corrupt), -EPROTONOSUPPORT (another format version),
+ * -ENOMEM, or the -errno of opening or reading the file.
  */
+int session__open(struct session **s, const char *path);
+/* session__open() that also says on stderr why a recording cannot be read. */
 int session__open_verbose(struct session **s, const char *path);
-/* Where separate debug files are looked for; NULL: /usr/lib/debug. */
-void session__set_debug_root(struct session *s, const char *root);
 void session__close(struct session *s);
 
 const char *session__path(const struct session *s);
 /* NULL when the recording has no (complete) SESSION section. */
 const struct srec_session *session__info(const struct session *s);
 const struct srec_end *session__end(const struct session *s);
+/*
+ * session__period_ns - the time one sample stands for, in ns: the
+ * recorded period, or 1 s / frequency; 0 when the recording says neither.
+ */
+__u64 session__period_ns(const struct session *s);
 
 /*
- * session__iter_records - call @cb for every SAMPLE and LOST record in
- * file order.  The counts are final once it returned 0.
+ * session__iter_records - call @cb for every ring record of a known
+ * type in file order (a record's memory is valid only during its call).
+ * Recounts session__counts() on each walk: they are final once it
+ * returned 0.  Returns 0, -errno, or the first non-zero value of @cb.
  */
-int session__iter_records(struct session *s, rec_record_cb_t cb,
-			     void *ctx);
+int session__iter_records(struct session *s, rec_record_cb_t cb, void *ctx);
 const struct session_counts *session__counts(const struct session *s);
 
-int session__resolve(struct session *s, const struct sonde_sample *raw,
-		     struct sample_view *view);
+/*
+ * session__find_proc - the recorded process @pid and, in *@gen, the
+ * snapshot that describes it at @time_ns (CLOCK_MONOTONIC): the first
+ * taken at or after that time, else the last one.  Around an exec, time
+ * alone cannot tell two images apart (record sees the exec only once it
+ * is over), so when @user_addr (a user address the sample ran at; 0:
+ * none) is not mapped in that snapshot, the nearest snapshot that maps
+ * it wins.  NULL when @pid was never snapshotted; *@gen is 0 then, and
+ * also when the process has no snapshot.
+ */
+struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
+				__u64 user_addr, unsigned int *gen);
 
-/* Resolve every sample in file order. */
-int session__iter_samples(struct session *s, sample_cb_t cb, void *ctx);
+/*
+ * session__kallsyms_text - the text of the last usable KALLSYMS section,
+ * inflated into a NUL-terminated buffer the caller frees.  Returns 0,
+ * -ENOENT (see session__kallsyms()), -EBADMSG, -EFBIG (the recording's
+ * zlib sections together would inflate past 1 GiB; both say so in one
+ * line on stderr) or -ENOMEM.
+ */
+int session__kallsyms_text(struct session *s, char **text, size_t *len);
+enum session_kallsyms session__kallsyms(const struct session *s);
+/* The recorded vDSO image (SREC_SEC_VDSO), or NULL with *@size 0. */
+const void *session__vdso(const struct session *s, size_t *size);
 
 #endif /* SONDE_SESSION_H */

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CLI layer: the input and filters report, script and export share
+ * (input.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/input.h"
+#include "lib/util.h"
+
+void input__init(struct input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->path = "sonde.data";
+}
+
+/* "START,END" in seconds, either side may be empty. */
+static int parse_time_range(const char *arg, __u64 *start, __u64 *end)
+{
+	const char *comma = strchr(arg, ',');
+	double lo = 0, hi = INFINITY;
+	char *first;
+	int err = 0;
+
+	if (!comma)
+		return -EINVAL;
+	first = strndup(arg, comma - arg);
+	if (!first)
+		return -ENOMEM;
+	if (*first)
+		err = parse_double(first, &lo);
+	if (!err && comma[1])
+		err = parse_double(comma + 1, &hi);
+	free(first);
+	if (err || lo < 0 || hi < 0 || lo > hi || !(lo < 1.8e10))
+		return -EINVAL;
+	*start = (__u64)(lo * 1e9);
+	*end = hi >= 1.8e10 ? UINT64_MAX : (__u64)(hi * 1e9);
+	return 0;
+}
+
+int input__parse_opt(struct input *in, const char *cmd, int opt,
+		     const char *arg)
+{
+	struct profile_filter *f = &in->filter;
+
+	switch (opt) {
+	case INPUT_OPT_PID:
+		free(in->pids);
+		in->pids = NULL;
+		if (parse_pid_list(arg, &in->pids, &f->nr_pids))
+			return usage_error("%s: --pid needs process ids (PID[,PID...]), not '%s'",
+					   cmd, arg);
+		f->pids = in->pids;
+		return 0;
+	case INPUT_OPT_TID:
+		free(in->tids);
+		in->tids = NULL;
+		if (parse_pid_list(arg, &in->tids, &f->nr_tids))
+			return usage_error("%s: --tid needs thread ids (TID[,TID...]), not '%s'",
+					   cmd, arg);
+		f->tids = in->tids;
+		return 0;
+	case INPUT_OPT_COMM:
+		f->comm = arg;
+		return 0;
+	case INPUT_OPT_CPU:
+		memset(in->cpus, 0, sizeof(in->cpus));
+		if (parse_cpu_list(arg, in->cpus, INPUT_MAX_CPUS))
+			return usage_error("%s: --cpu needs a CPU list below %u such as 0,2-3, not '%s'",
+					   cmd, INPUT_MAX_CPUS, arg);
+		f->cpus = in->cpus;
+		f->nr_cpu_bits = INPUT_MAX_CPUS;
+		return 0;
+	case INPUT_OPT_TIME:
+		if (parse_time_range(arg, &f->time_start_ns, &f->time_end_ns))
+			return usage_error("%s: --time needs START,END in seconds from the start (either may be empty), not '%s'",
+					   cmd, arg);
+		f->has_time = true;
+		return 0;
+	}
+	return usage_error("%s: unknown option", cmd);
+}
+
+int input__open(struct input *in)
+{
+	struct symbolizer_opts so = { .debug_root = getenv("SONDE_DEBUG_ROOT") };
+	int err;
+
+	err = session__open_verbose(&in->session, in->path);
+	if (err)
+		return err;
+	err = symbolizer__new(&in->symbolizer, in->session, &so);
+	if (!err)
+		err = profile__build(&in->profile, in->session, in->symbolizer,
+				     &in->filter);
+	if (err)
+		pr_err("reading %s: %s", in->path, strerror(-err));
+	return err;
+}
+
+void input__close(struct input *in)
+{
+	profile__free(in->profile);
+	symbolizer__free(in->symbolizer);
+	session__close(in->session);
+	free(in->pids);
+	free(in->tids);
+	in->profile = NULL;
+	in->symbolizer = NULL;
+	in->session = NULL;
+	in->pids = in->tids = NULL;
+}
+
+int input__write_error(const struct input *in, int err, FILE *out,
+		       const char *name, bool is_stdout)
+{
+	if (err == -EPIPE && is_stdout)
+		return 0;
+	if (ferror(out))
+		pr_err("writing %s: %s", name, strerror(-err));
+	else
+		pr_err("reading %s: %s", in->path, strerror(-err));
+	return err;
+}

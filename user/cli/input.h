@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CLI layer: what report, script and export share: the input recording,
+ * the sample filters (--pid, --tid, --comm, --cpu, --time), where
+ * symbols come from, and building the profile they all read.
+ */
+#ifndef SONDE_CLI_INPUT_H
+#define SONDE_CLI_INPUT_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "profile/profile.h"
+#include "recording/session.h"
+#include "symbolize/symbolizer.h"
+
+/* Long-option values of the shared options (no short forms). */
+enum {
+	INPUT_OPT_PID = 0x100,
+	INPUT_OPT_TID,
+	INPUT_OPT_COMM,
+	INPUT_OPT_CPU,
+	INPUT_OPT_TIME,
+};
+
+/* The shared entries of a getopt_long() table, -i/--input aside. */
+#define INPUT_LONGOPTS							\
+	{ "pid", required_argument, NULL, INPUT_OPT_PID },		\
+	{ "tid", required_argument, NULL, INPUT_OPT_TID },		\
+	{ "comm", required_argument, NULL, INPUT_OPT_COMM },		\
+	{ "cpu", required_argument, NULL, INPUT_OPT_CPU },		\
+	{ "time", required_argument, NULL, INPUT_OPT_TIME }
+
+/* Their help lines. */
+#define INPUT_HELP							\
+"      --pid PID[,PID...]  only samples of these processes\n"		\
+"      --tid TID[,TID...]  only samples of these threads\n"		\
+"      --comm NAME        only samples of processes named NAME\n"	\
+"      --cpu CPUS         only samples taken on these CPUs (0,2-3)\n"	\
+"      --time START,END   only samples between these seconds from the\n"	\
+"                         start of the recording (either may be empty)\n"
+
+#define INPUT_MAX_CPUS	4096
+
+struct input {
+	const char *path;		/* default sonde.data */
+	struct profile_filter filter;
+	__u32 *pids, *tids;
+	__u64 cpus[INPUT_MAX_CPUS / 64];
+	struct session *session;
+	struct symbolizer *symbolizer;
+	struct profile *profile;
+};
+
+void input__init(struct input *in);
+/*
+ * input__parse_opt - take the shared option @opt (an INPUT_OPT_* value)
+ * with argument @arg for command @cmd.  Returns 0, or -SONDE_EUSAGE after
+ * saying what is wrong in one line.
+ */
+int input__parse_opt(struct input *in, const char *cmd, int opt,
+		     const char *arg);
+/*
+ * input__open - open in->path and build its profile: says on stderr why
+ * when it cannot (one line).  Takes the root of separate debug files
+ * from the environment: SONDE_DEBUG_ROOT, when set and not empty,
+ * replaces /usr/lib/debug.  Returns 0 or -errno.
+ */
+int input__open(struct input *in);
+void input__close(struct input *in);
+
+/*
+ * input__write_error - the one-line message for @err, returned by an
+ * output writer to @name (ferror(@out) tells a failed write from a
+ * failed read).  -EPIPE on standard output (the reader went away, as in
+ * `sonde script | head`) is no failure: returns 0 for it, else @err.
+ */
+int input__write_error(const struct input *in, int err, FILE *out,
+		       const char *name, bool is_stdout);
+
+#endif /* SONDE_CLI_INPUT_H */

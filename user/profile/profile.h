@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Profile layer: the one model of a recording that every output reads.
+ *
+ * It is pprof's data model (profile.proto): interned strings, mappings,
+ * functions, locations, and samples whose stacks are lists of location
+ * ids, plus what a profiler of processes needs beside it: the processes
+ * and threads that ran, and per sample its thread, CPU and time.  Built
+ * once from a recording, with the filters every reader shares applied;
+ * report, script and the exporters read it and never walk raw records.
+ *
+ * Ids are dense indexes into the arrays below, in the order things were
+ * first met while building (file order).  String 0 is "", as in pprof.
+ * Every string is printable (control characters replaced when the names
+ * were read from the recording's untrusted files).
+ *
+ * Identity, as the reports need it:
+ * - a function is a (name, DSO, kernel) triple, as perf's report entries
+ *   are: two libraries' "init" stay apart;
+ * - a location is an address in a mapping, as a leaf or as a return
+ *   address (resolved at address - 1, so possibly another function);
+ * - a thread is a (pid, tid, comm) as sampled and a process a (pid, comm):
+ *   a pid reused by another program, or renamed by exec, is a new entry,
+ *   so a process's names over time are its entries in first-seen order.
+ *
+ * Memory: per sample 32 bytes (struct profile_sample); per distinct stack
+ * 20 bytes plus 4 per frame (and while building, a 32-byte hash slot at
+ * most twice over); per location 40 bytes (and a 32-byte key and slot
+ * while building); strings once each.  Building is linear in the number
+ * of samples and frames.
+ *
+ * Single-threaded; read-only once built.
+ */
+#ifndef SONDE_PROFILE_H
+#define SONDE_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "recording/session.h"
+#include "symbolize/symbolizer.h"
+
+/*
+ * struct profile_mapping - a file mapped into processes, or a pseudo file
+ * ("[kernel.kallsyms]", "[MODULE]", "[unknown]") with every field but
+ * @path zero.
+ * @start, @limit: [start, limit) in the process; @offset: file offset of
+ *	@start (pprof's memory_start, memory_limit, file_offset)
+ * @build_id: hex string id, 0 when none was recorded
+ */
+struct profile_mapping {
+	__u64 start;
+	__u64 limit;
+	__u64 offset;
+	__u32 path;
+	__u32 build_id;
+	bool kernel;
+};
+
+/*
+ * struct profile_function
+ * @name: the symbol as reports show it; @system_name: as found in the
+ *	symbol table (the same until demangling lands); @filename: source
+ *	file, 0 while unknown; @dso: the DSO's path or pseudo name
+ * @known: @name is a real symbol, not "FILE+0xVADDR" or "[unknown]"
+ */
+struct profile_function {
+	__u32 name;
+	__u32 system_name;
+	__u32 filename;
+	__u32 dso;
+	bool kernel;
+	bool known;
+};
+
+/*
+ * struct profile_location
+ * @address: as sampled; @sym_off: bytes from @function's start to
+ *	@address (0 unless the function is known)
+ * @is_return: a return address, resolved at @address - 1
+ * @line: source line, 0 while unknown (an inline chain joins it later)
+ */
+struct profile_location {
+	__u64 address;
+	__u64 sym_off;
+	__u32 mapping;
+	__u32 function;
+	__u32 line;
+	bool is_return;
+};
+
+/* struct profile_stack - @nr location ids at @locs, leaf first. */
+struct profile_stack {
+	const __u32 *locs;
+	__u32 nr;
+};
+
+struct profile_process {
+	__u32 pid;
+	__u32 comm;
+};
+
+struct profile_thread {
+	__u32 pid;
+	__u32 tid;
+	__u32 comm;
+	__u32 process;
+};
+
+/*
+ * struct profile_sample - one SAMPLE record that passed the filters.
+ * @time_ns: CLOCK_MONOTONIC; @period_ns: the time it stands for
+ * @count: samples it stands for (1 for a record)
+ */
+struct profile_sample {
+	__u64 time_ns;
+	__u64 period_ns;
+	__u32 stack;
+	__u32 thread;
+	__u32 cpu;
+	__u32 count;
+};
+
+/*
+ * struct profile_filter - which samples a profile keeps; a zero filter
+ * keeps all.  Each list, when not empty, must contain the sample's value.
+ * @comm: the sample's process name must equal it (NULL: any)
+ * @cpus: bitmap of @nr_cpu_bits CPUs (little-endian __u64 words)
+ * @time_start_ns, @time_end_ns: [start, end) from the recording's start
+ *	(its SESSION section's start_mono_ns; 0 when it has none), with
+ *	@has_time
+ */
+struct profile_filter {
+	const __u32 *pids;
+	unsigned int nr_pids;
+	const __u32 *tids;
+	unsigned int nr_tids;
+	const char *comm;
+	const __u64 *cpus;
+	unsigned int nr_cpu_bits;
+	bool has_time;
+	__u64 time_start_ns;
+	__u64 time_end_ns;
+};
+
+struct profile {
+	const char **strings;
+	__u32 nr_strings;
+	struct profile_mapping *mappings;
+	__u32 nr_mappings;
+	struct profile_function *functions;
+	__u32 nr_functions;
+	struct profile_location *locations;
+	__u32 nr_locations;
+	struct profile_stack *stacks;
+	__u32 nr_stacks;
+	struct profile_process *processes;
+	__u32 nr_processes;
+	struct profile_thread *threads;
+	__u32 nr_threads;
+	struct profile_sample *samples;	/* file order */
+	size_t nr_samples;
+	__u64 period_ns;	/* of the recording's sampling source */
+	__u64 start_ns;		/* the recording's start, CLOCK_MONOTONIC */
+	/* In-kernel samples (all of them, filtered or not) without kernel
+	 * frames because kernel addresses were withheld from the recorder. */
+	__u64 kernel_hidden;
+	struct profile_arena *arena;	/* private: the stacks' frames */
+};
+
+/*
+ * profile__build - resolve every sample of @s that passes @f (NULL: all)
+ * through @sym into a new profile.  Walks the records once; the
+ * session's counts describe that walk afterwards.  Returns 0, -ENOMEM,
+ * or the -errno of reading the recording.
+ */
+int profile__build(struct profile **p, struct session *s,
+		   struct symbolizer *sym, const struct profile_filter *f);
+void profile__free(struct profile *p);
+
+static inline const char *profile__str(const struct profile *p, __u32 id)
+{
+	return p->strings[id];
+}
+
+/* The function of the @i-th frame (leaf first) of @stack. */
+static inline const struct profile_function *
+profile__frame_function(const struct profile *p, __u32 stack, __u32 i)
+{
+	__u32 loc = p->stacks[stack].locs[i];
+
+	return &p->functions[p->locations[loc].function];
+}
+
+#endif /* SONDE_PROFILE_H */

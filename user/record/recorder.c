@@ -1,0 +1,787 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Record layer: the recorder behind sonde record (recorder.h).  It
+ * configures /dev/sonde, drains its per-CPU rings into a recording, and
+ * captures what report needs to symbolize the samples later, here or on
+ * another machine.
+ *
+ * The recording is written as FILE.tmp-PID and renamed to FILE only once
+ * its END section is on disk, so a FILE that exists is always complete; a
+ * crash leaves the temporary, which the reader still reads up to where it
+ * stops.  A FILE that is a symlink or a device is written in place
+ * (outfile.h).
+ *
+ * Single-threaded: everything runs on the caller's thread, in
+ * recorder__run(); a -- COMMAND is a forked child.  Nothing here is global.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/outfile.h"
+#include "lib/util.h"
+#include "recording/recording.h"
+#include "record/dev.h"
+#include "record/kallsyms.h"
+#include "record/loop.h"
+#include "record/procmap.h"
+#include "record/recorder.h"
+#include "record/ring.h"
+#include "record/seen.h"
+#include "record/target.h"
+
+#define TICK_MS			250	/* drain and status line period */
+#define FLUSH_NS		1000000000ULL
+#define CHUNK_SIZE		(1 << 20)
+#define NR_CHUNKS		8
+
+struct recorder {
+	struct recorder_opts *o;	/* a copy: configure() sets ->pages */
+	int dev_fd;
+	int sig_fd;
+	struct outfile out;
+	struct sonde_info info;
+	__u64 *cpumask;		/* NULL: every possible CPU */
+	unsigned int mask_words;
+	__u32 *cpus;		/* the CPUs sampled, one ring each */
+	struct sonde_ring **rings;
+	unsigned int nr_rings;
+	struct sonde_loop *loop;
+	struct rec_writer *writer;
+	struct procmap *procmap;
+	struct seen_pids seen;
+	struct buf scratch;
+	pid_t child;
+	int *pidfds;		/* one per -p process: has it ended? */
+	int go_fd;		/* write end: lets the child exec */
+	int exec_fd;		/* read end: EOF once the child exec'ed */
+	bool child_done;
+	int child_status;
+	__u64 samples, lost, errors;
+	__u64 start_ns;
+	bool status_shown;
+	bool reported;		/* the error was already explained */
+};
+
+/* ---- setup ---- */
+
+static int open_device(struct recorder *r)
+{
+	int fd = sonde_dev_open();
+
+	switch (fd) {
+	case -ENOENT:
+		pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
+		       SONDE_DEVICE);
+		return fd;
+	case -EACCES:
+	case -EPERM:
+		pr_err("%s: permission denied: recording needs CAP_PERFMON or root",
+		       SONDE_DEVICE);
+		return fd;
+	case -EBUSY:
+		pr_err("%s is busy: another sonde record is running",
+		       SONDE_DEVICE);
+		return fd;
+	}
+	if (fd < 0) {
+		pr_err("cannot open %s: %s", SONDE_DEVICE, strerror(-fd));
+		return fd;
+	}
+	r->dev_fd = fd;
+	return 0;
+}
+
+static int setup_cpus(struct recorder *r)
+{
+	unsigned int nbits = r->info.nr_cpu_ids, words = (nbits + 63) / 64;
+	__u64 *possible;
+	char *text;
+	size_t len;
+	unsigned int cpu;
+	int err;
+
+	possible = calloc(words, sizeof(__u64));
+	if (!possible)
+		return -ENOMEM;
+	if (!read_file("/sys/devices/system/cpu/possible", &text, &len)) {
+		text[strcspn(text, "\n")] = '\0';
+		err = parse_cpu_list(text, possible, nbits);
+		free(text);
+	} else {
+		err = -ENOENT;
+	}
+	if (err)
+		for (cpu = 0; cpu < nbits; cpu++)
+			possible[cpu / 64] |= 1ULL << (cpu % 64);
+	if (r->o->cpus) {
+		r->cpumask = calloc(words, sizeof(__u64));
+		if (!r->cpumask) {
+			free(possible);
+			return -ENOMEM;
+		}
+		r->mask_words = words;
+		err = parse_cpu_list(r->o->cpus, r->cpumask, nbits);
+		for (cpu = 0; !err && cpu < words; cpu++)
+			if (r->cpumask[cpu] & ~possible[cpu])
+				err = -ERANGE;
+		if (err) {
+			free(possible);
+			return usage_error("record: -C needs CPUs like 0,2-3 among the %u possible ones, not '%s'",
+					   nbits, r->o->cpus);
+		}
+		memcpy(possible, r->cpumask, words * sizeof(__u64));
+	}
+	r->rings = calloc(nbits, sizeof(*r->rings));
+	r->cpus = calloc(nbits, sizeof(*r->cpus));
+	if (!r->rings || !r->cpus) {
+		free(possible);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < nbits; cpu++)
+		if (possible[cpu / 64] & (1ULL << (cpu % 64)))
+			r->cpus[r->nr_rings++] = cpu;
+	free(possible);
+	return 0;
+}
+
+static int start_child(struct recorder *r)
+{
+	int go[2], ex[2];
+	sigset_t empty;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
+		return -errno;
+	r->child = fork();
+	if (r->child < 0)
+		return -errno;
+	if (r->child == 0) {
+		char c;
+		int e;
+
+		sigemptyset(&empty);
+		sigprocmask(SIG_SETMASK, &empty, NULL);
+		close(go[1]);
+		close(ex[0]);
+		/* Wait until sampling runs: EOF without a byte is "abort". */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(r->o->command[0], r->o->command);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+	r->go_fd = go[1];
+	r->exec_fd = ex[0];
+	return 0;
+}
+
+static int configure(struct recorder *r)
+{
+	struct recorder_opts *o = r->o;
+	struct sonde_config cfg = {
+		.source = SONDE_SOURCE_TIMER,
+		.frequency = o->freq,
+		.capture = SONDE_CAPTURE_USER_REGS,
+	};
+	__u32 pid;
+
+	if (o->freq > r->info.max_frequency)
+		return usage_error("record: -F %u is above the module's maximum of %u Hz",
+				   o->freq, r->info.max_frequency);
+	if (!o->pages)
+		o->pages = max_t(__u32, r->info.min_ring_pages,
+				 min_t(__u32, RECORDER_DEFAULT_PAGES,
+				       r->info.max_ring_pages));
+	if (o->pages < r->info.min_ring_pages ||
+	    o->pages > r->info.max_ring_pages)
+		return usage_error("record: -m must be between %u and %u pages",
+				   r->info.min_ring_pages,
+				   r->info.max_ring_pages);
+	if (o->callgraph) {
+		if (r->info.features & SONDE_FEAT_KERNEL_CHAIN)
+			cfg.capture |= SONDE_CAPTURE_KERNEL_CHAIN;
+		else
+			pr_warn("the module cannot unwind kernel stacks: kernel call chains off");
+		if (r->info.features & SONDE_FEAT_USER_CHAIN)
+			cfg.capture |= SONDE_CAPTURE_USER_CHAIN;
+		else
+			pr_warn("the module cannot unwind user stacks: user call chains off");
+	}
+	cfg.ring_pages = o->pages;
+	if (o->nr_pids) {
+		if (o->nr_pids > r->info.max_tgids)
+			return usage_error("record: at most %u processes with -p",
+					   r->info.max_tgids);
+		cfg.nr_tgids = o->nr_pids;
+		cfg.tgids_ptr = (__u64)(unsigned long)o->pids;
+	} else if (o->command) {
+		pid = r->child;
+		cfg.nr_tgids = 1;
+		cfg.tgids_ptr = (__u64)(unsigned long)&pid;
+	}
+	if (r->cpumask) {
+		cfg.cpumask_bytes = r->mask_words * sizeof(__u64);
+		cfg.cpumask_ptr = (__u64)(unsigned long)r->cpumask;
+	}
+	return sonde_dev_configure(r->dev_fd, &cfg);
+}
+
+static int map_rings(struct recorder *r)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < r->nr_rings; i++) {
+		err = sonde_ring__map(&r->rings[i], r->dev_fd, &r->info,
+				      r->cpus[i], r->o->pages);
+		if (err) {
+			pr_err("cannot map the ring of CPU %u: %s", r->cpus[i],
+			       strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int open_output(struct recorder *r)
+{
+	int err = outfile__open(&r->out, r->o->output, 0600, true);
+
+	if (err == -ESPIPE)
+		pr_err("cannot write a recording to %s: it needs a file (or a device) that takes writes at offsets",
+		       outfile__name(&r->out));
+	else if (err)
+		pr_err("cannot create %s: %s",
+		       r->out.tmp ? r->out.tmp : outfile__name(&r->out),
+		       strerror(-err));
+	return err;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src);
+}
+
+static int write_session(struct recorder *r)
+{
+	struct srec_session ss = { .size = sizeof(ss) };
+	struct buf b = { 0 };
+	struct utsname u;
+	char **a;
+	size_t used = 0;
+	int err;
+
+	ss.info_size = sizeof(r->info);
+	ss.start_mono_ns = now_ns(CLOCK_MONOTONIC);
+	ss.start_real_ns = now_ns(CLOCK_REALTIME);
+	r->start_ns = ss.start_mono_ns;
+	ss.flags = (r->o->all ? SREC_SESSION_ALL : 0) |
+		   (r->o->command ? SREC_SESSION_COMMAND : 0);
+	ss.source = SONDE_SOURCE_TIMER;
+	ss.frequency = r->o->freq;
+	ss.capture = SONDE_CAPTURE_USER_REGS |
+		     (r->o->callgraph ? SONDE_CAPTURE_KERNEL_CHAIN |
+		      SONDE_CAPTURE_USER_CHAIN : 0);
+	ss.ring_pages = r->o->pages;
+	ss.nr_tgids = r->o->command ? 1 : r->o->nr_pids;
+	if (!uname(&u)) {
+		copy_str(ss.sysname, sizeof(ss.sysname), u.sysname);
+		copy_str(ss.nodename, sizeof(ss.nodename), u.nodename);
+		copy_str(ss.release, sizeof(ss.release), u.release);
+		copy_str(ss.version, sizeof(ss.version), u.version);
+		copy_str(ss.machine, sizeof(ss.machine), u.machine);
+	}
+	for (a = r->o->command; a && *a && used < sizeof(ss.command) - 1;
+	     a++) {
+		int n = snprintf(ss.command + used, sizeof(ss.command) - used,
+				 "%s%s", used ? " " : "", *a);
+
+		used += n;
+	}
+	err = buf__append(&b, &ss, sizeof(ss));
+	if (!err)
+		err = buf__append(&b, &r->info, sizeof(r->info));
+	if (!err)
+		err = rec_writer__add_section(r->writer, SREC_SEC_SESSION, 0,
+					      b.data, b.len);
+	buf__free(&b);
+	return err;
+}
+
+/*
+ * The vDSO is the same image in every process of this boot: keep ours so
+ * report can symbolize [vdso] frames anywhere.
+ */
+static int write_vdso(struct recorder *r)
+{
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+	char *maps, *line, *save;
+	size_t len;
+	int err = 0;
+
+	if (!base || read_file("/proc/self/maps", &maps, &len))
+		return 0;
+	for (line = strtok_r(maps, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long start, end;
+
+		if (!strstr(line, "[vdso]") ||
+		    sscanf(line, "%llx-%llx", &start, &end) != 2 ||
+		    start != base)
+			continue;
+		err = rec_writer__add_section(r->writer, SREC_SEC_VDSO, 0,
+					      (void *)base, end - start);
+		break;
+	}
+	free(maps);
+	return err;
+}
+
+/* ---- steady state ---- */
+
+struct drain_ctx {
+	struct recorder *r;
+	__u32 cpu;
+};
+
+static int drain_record(const struct sonde_record_header *h, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+	struct recorder *r = d->r;
+	int err;
+
+	if (h->type == SONDE_RECORD_SAMPLE) {
+		r->samples++;
+		err = seen_pids__note_sample(&r->seen,
+					     (const struct sonde_sample *)h);
+		if (err)
+			return err;
+	} else if (h->type == SONDE_RECORD_LOST) {
+		r->lost += ((const struct sonde_lost *)h)->nr_lost;
+	}
+	return rec_writer__append_records(r->writer, d->cpu, h, h->size);
+}
+
+static int snapshot(struct recorder *r, __u32 pid, __u32 flags)
+{
+	__u64 t = now_ns(CLOCK_MONOTONIC);
+	int err;
+
+	r->scratch.len = 0;
+	err = procmap__snapshot(r->procmap, pid, flags, t, &r->scratch);
+	if (err == -ESRCH)
+		return 0;	/* gone before we looked: nothing to add */
+	if (!err)
+		err = seen_pids__note_snapshot(&r->seen, pid, r->scratch.data,
+					       r->scratch.len, t);
+	if (err)
+		return err;
+	return rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
+				       r->scratch.data, r->scratch.len);
+}
+
+static int snapshot_seen(__u32 pid, void *ctx)
+{
+	return snapshot(ctx, pid, 0);
+}
+
+static int drain(struct recorder *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_rings; i++) {
+		struct drain_ctx d = { r, sonde_ring__cpu(r->rings[i]) };
+		long n = sonde_ring__consume(r->rings[i], drain_record, &d,
+					     &r->errors);
+
+		if (n < 0)
+			return n;
+	}
+	return seen_pids__flush(&r->seen, snapshot_seen, r);
+}
+
+static void show_status(struct recorder *r, bool final)
+{
+	double secs = (now_ns(CLOCK_MONOTONIC) - r->start_ns) / 1e9;
+	double mib = rec_writer__bytes(r->writer) / 1048576.0;
+
+	if (final) {
+		if (r->status_shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[Ksonde: %.1fs  %llu samples  %llu lost  %.1f MiB",
+		secs, (unsigned long long)r->samples,
+		(unsigned long long)r->lost, mib);
+	r->status_shown = true;
+}
+
+
+static void reap_child(struct recorder *r)
+{
+	int status;
+
+	if (r->child <= 0 || r->child_done)
+		return;
+	if (waitpid(r->child, &status, WNOHANG) == r->child) {
+		r->child_done = true;
+		r->child_status = status;
+	}
+}
+
+/*
+ * Until it execs, the child is a copy of us, and it is sampled from START
+ * on: the samples of its way into execve() need this image, not the one
+ * it execs.  It is blocked reading go_fd, so its maps cannot change before
+ * we let it go, and the snapshot's time is after any sample of it so far.
+ */
+static int snapshot_pre_exec(struct recorder *r)
+{
+	/*
+	 * The child is not marked seen: the EXEC snapshot comes before the
+	 * dynamic loader mapped the libraries, so the one taken when its
+	 * samples are first drained is still needed (at the end, a command
+	 * that exited has no maps left to read).
+	 */
+	return snapshot(r, r->child, SREC_PROC_PRE_EXEC);
+}
+
+/*
+ * After exec the child's own image is what gets sampled: snapshot it.  The
+ * exec pipe is close-on-exec: EOF means the exec is done, so the snapshot
+ * taken right after it is after the exec too.
+ */
+static int wait_exec(struct recorder *r)
+{
+	int e = 0;
+	ssize_t n;
+
+	n = read(r->exec_fd, &e, sizeof(e));
+	close(r->exec_fd);
+	r->exec_fd = -1;
+	if (n == sizeof(e)) {
+		pr_err("cannot run '%s': %s", r->o->command[0], strerror(e));
+		r->reported = true;
+		return -e;
+	}
+	return snapshot(r, r->child, SREC_PROC_EXEC);
+}
+
+static int run_loop(struct recorder *r)
+{
+	bool tty = !r->o->quiet && isatty(STDERR_FILENO);
+	__u64 deadline = 0, last_flush = r->start_ns;
+	struct signalfd_siginfo si;
+	int ev, err;
+
+	if (r->o->duration)
+		deadline = r->start_ns + r->o->duration * 1e9;
+	for (;;) {
+		__u64 now;
+
+		ev = loop__wait(r->loop, &si);
+		if (ev < 0)
+			return ev;
+		err = drain(r);
+		if (err)
+			return err;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (ev & LOOP_EV_SIGNAL) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+				return 0;
+			reap_child(r);
+		}
+		if (r->child > 0 && r->child_done)
+			return 0;
+		if (deadline && now >= deadline)
+			return 0;
+		if (ev & LOOP_EV_TICK) {
+			if (r->o->nr_pids &&
+			    !target__any_alive(r->o->pids, r->pidfds,
+					       r->o->nr_pids))
+				return 0;
+			if (tty)
+				show_status(r, false);
+			/* Keep what a crash would lose to about a second. */
+			if (now - last_flush >= FLUSH_NS) {
+				err = rec_writer__flush(r->writer);
+				if (err)
+					return err;
+				last_flush = now;
+			}
+		}
+	}
+}
+
+/* ---- the end ---- */
+
+static int snapshot_final(__u32 pid, void *ctx)
+{
+	return snapshot(ctx, pid, SREC_PROC_FINAL);
+}
+
+static int write_final(struct recorder *r)
+{
+	struct srec_end end = { 0 };
+	struct sonde_cpu_stats *stats;
+	struct buf b = { 0 };
+	bool restricted = false;
+	__u32 nr = r->info.nr_cpu_ids;
+	unsigned int i;
+	int err;
+
+	/* Processes still alive: their maps may have grown (dlopen). */
+	err = seen_pids__for_each(&r->seen, snapshot_final, r);
+	if (err)
+		return err;
+	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
+	if (!err && restricted) {
+		pr_warn("/proc/kallsyms shows no addresses (kptr_restrict): kernel frames will stay unresolved");
+		b.len = 0;
+	}
+	if (!err)
+		err = rec_writer__add_section_z(r->writer, SREC_SEC_KALLSYMS,
+						restricted ? SREC_SF_RESTRICTED : 0,
+						b.data, b.len);
+	else
+		pr_warn("cannot read /proc/kallsyms: %s", strerror(-err));
+	buf__free(&b);
+	if (!read_file("/proc/modules", &b.data, &b.len)) {
+		err = rec_writer__add_section(r->writer, SREC_SEC_MODULES, 0,
+					      b.data, b.len);
+		buf__free(&b);
+		if (err)
+			return err;
+	}
+
+	stats = calloc(nr, sizeof(*stats));
+	if (!stats)
+		return -ENOMEM;
+	err = sonde_dev_get_stats(r->dev_fd, stats, &nr);
+	if (!err) {
+		struct srec_stats sh = { r->nr_rings, sizeof(*stats) };
+
+		err = buf__append(&b, &sh, sizeof(sh));
+		for (i = 0; !err && i < r->nr_rings; i++) {
+			__u32 cpu[2] = { sonde_ring__cpu(r->rings[i]), 0 };
+
+			err = buf__append(&b, cpu, sizeof(cpu));
+			if (!err && cpu[0] < nr)
+				err = buf__append(&b, &stats[cpu[0]],
+						  sizeof(*stats));
+		}
+		if (!err)
+			err = rec_writer__add_section(r->writer,
+						      SREC_SEC_STATS, 0,
+						      b.data, b.len);
+	} else {
+		pr_warn("cannot read the module's statistics: %s",
+			strerror(-err));
+		err = 0;
+	}
+	free(stats);
+	buf__free(&b);
+	if (err)
+		return err;
+
+	end.time_ns = now_ns(CLOCK_MONOTONIC);
+	end.nr_samples = r->samples;
+	end.nr_lost = r->lost;
+	end.nr_errors = r->errors;
+	return rec_writer__add_section(r->writer, SREC_SEC_END, 0, &end,
+				       sizeof(end));
+}
+
+static int record(struct recorder *r)
+{
+	sigset_t mask;
+	int err, stop_err;
+
+	err = open_device(r);
+	if (err)
+		return err;
+	err = sonde_dev_get_info(r->dev_fd, &r->info);
+	if (err) {
+		pr_err("%s: GET_INFO failed: %s", SONDE_DEVICE, strerror(-err));
+		return err;
+	}
+	if (r->info.abi_version != SONDE_ABI_VERSION) {
+		pr_err("the module speaks ABI version %u, this sonde speaks %u: rebuild one of them",
+		       r->info.abi_version, SONDE_ABI_VERSION);
+		return -EPROTO;
+	}
+	err = setup_cpus(r);
+	if (err)
+		return err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	r->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r->sig_fd < 0)
+		return -errno;
+	if (r->o->command) {
+		err = start_child(r);
+		if (err) {
+			pr_err("cannot fork: %s", strerror(-err));
+			return err;
+		}
+	}
+	err = target__watch_open(r->o->pids, r->o->nr_pids, &r->pidfds);
+	if (err)
+		return err;
+	err = configure(r);
+	if (err == -ESRCH) {
+		pr_err("record: the process to sample exited before sampling could start");
+		return err;
+	}
+	if (err) {
+		if (err != -SONDE_EUSAGE)
+			pr_err("%s: CONFIGURE failed: %s", SONDE_DEVICE,
+			       strerror(-err));
+		return err;
+	}
+	err = map_rings(r);
+	if (err)
+		return err;
+	err = open_output(r);
+	if (err)
+		return err;
+	err = loop__new(&r->loop, r->dev_fd, r->sig_fd, r->out.fd, TICK_MS,
+			r->o->no_uring);
+	if (err)
+		return err;
+	err = rec_writer__new(&r->writer, loop__sink(r->loop), CHUNK_SIZE,
+			      NR_CHUNKS);
+	if (err)
+		return err;
+	loop__set_writer(r->loop, r->writer);
+	err = write_session(r);
+	if (!err)
+		err = write_vdso(r);
+	if (err)
+		goto out_write_err;
+
+	err = sonde_dev_start(r->dev_fd);
+	if (err) {
+		pr_err("%s: START failed: %s", SONDE_DEVICE, strerror(-err));
+		return err;
+	}
+	if (r->o->command) {
+		err = snapshot_pre_exec(r);
+		if (err)
+			goto out_write_err;
+		/* Sampling runs: let the child exec. */
+		if (write(r->go_fd, "g", 1) != 1)
+			err = -errno;
+		close(r->go_fd);
+		r->go_fd = -1;
+		if (!err)
+			err = wait_exec(r);
+	}
+	if (!err)
+		err = run_loop(r);
+
+	/* Whatever ended the loop, stop and keep every record written. */
+	stop_err = sonde_dev_stop(r->dev_fd);
+	if (stop_err)
+		pr_err("%s: STOP failed: %s", SONDE_DEVICE,
+		       strerror(-stop_err));
+	if (!err)
+		err = drain(r);
+	if (!err)
+		err = write_final(r);
+	if (!err)
+		err = rec_writer__finish(r->writer);
+	if (err)
+		goto out_write_err;
+	err = outfile__commit(&r->out);
+	if (err) {
+		pr_err("cannot write %s: %s", r->o->output, strerror(-err));
+		return err;
+	}
+	return 0;
+
+out_write_err:
+	if (err != -SONDE_EUSAGE && !r->reported)
+		pr_err("recording to %s failed: %s", r->o->output,
+		       strerror(-err));
+	return err;
+}
+
+static void cleanup(struct recorder *r)
+{
+	unsigned int i;
+
+	if (r->child > 0 && !r->child_done) {
+		/* Still running (-d, or we failed): it was ours to start. */
+		if (r->go_fd >= 0)
+			close(r->go_fd);
+		kill(r->child, SIGTERM);
+		waitpid(r->child, NULL, 0);
+	}
+	if (r->writer)
+		rec_writer__finish(r->writer);
+	rec_writer__free(r->writer);
+	loop__free(r->loop);
+	/* Never leave a half-written file behind under any name. */
+	outfile__abort(&r->out);
+	for (i = 0; r->rings && i < r->nr_rings; i++)
+		sonde_ring__unmap(r->rings[i]);
+	free(r->rings);
+	free(r->cpus);
+	free(r->cpumask);
+	target__watch_close(r->pidfds, r->o->nr_pids);
+	if (r->dev_fd >= 0)
+		close(r->dev_fd);
+	if (r->sig_fd >= 0)
+		close(r->sig_fd);
+	if (r->exec_fd >= 0)
+		close(r->exec_fd);
+	procmap__free(r->procmap);
+	seen_pids__free(&r->seen);
+	buf__free(&r->scratch);
+}
+
+int recorder__run(const struct recorder_opts *o)
+{
+	struct recorder_opts opts = *o;
+	struct recorder r = {
+		.o = &opts, .dev_fd = -1, .sig_fd = -1, .out = { .fd = -1 },
+		.go_fd = -1, .exec_fd = -1,
+	};
+	int err;
+
+	seen_pids__init(&r.seen);
+	err = procmap__new(&r.procmap, "/proc");
+	if (!err)
+		err = record(&r);
+	if (r.status_shown)
+		show_status(&r, true);
+	if (!err && !opts.quiet)
+		fprintf(stderr, "sonde: %llu samples, %llu lost, written to %s (%.1f MiB)\n",
+			(unsigned long long)r.samples,
+			(unsigned long long)r.lost, opts.output,
+			rec_writer__bytes(r.writer) / 1048576.0);
+	if (!err && r.errors)
+		pr_warn("%llu corrupt ring windows were dropped",
+			(unsigned long long)r.errors);
+	cleanup(&r);
+	return err;
+}

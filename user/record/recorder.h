@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layer: the recorder behind sonde record.  It configures
+ * /dev/sonde, drains its per-CPU rings into a recording, and captures
+ * what report needs to symbolize the samples later, here or on another
+ * machine.
+ *
+ * Single-threaded: recorder__run() blocks the calling thread until the
+ * recording ends, and blocks SIGINT, SIGTERM and SIGCHLD in it (they are
+ * read through a signalfd).  Nothing here is global.
+ */
+#ifndef SONDE_RECORDER_H
+#define SONDE_RECORDER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define RECORDER_DEFAULT_FREQ	999	/* Hz, per CPU */
+#define RECORDER_DEFAULT_PAGES	64	/* ring data pages, per CPU */
+
+/*
+ * struct recorder_opts - what to record, and how.  Exactly one of @all,
+ * @nr_pids and @command says what is sampled; the caller checks that.
+ * The recorder reads these and never writes them or keeps them past
+ * recorder__run().
+ */
+struct recorder_opts {
+	__u32 freq;		/* samples per second per CPU, in Hz, above 0 */
+	bool callgraph;		/* capture kernel and user call chains */
+	bool all;		/* sample every task */
+	__u32 *pids;		/* sample these thread-group ids ... */
+	unsigned int nr_pids;	/* ... this many of them (0: not -p) */
+	char **command;		/* run and sample this argv (NULL-ended);
+				 * NULL: no command
+				 */
+	const char *cpus;	/* CPU list such as "0,2-3"; NULL: every
+				 * possible CPU
+				 */
+	double duration;	/* stop after this many seconds; 0: no limit */
+	__u32 pages;		/* ring data pages per CPU, a power of two;
+				 * 0: RECORDER_DEFAULT_PAGES within the
+				 * module's limits
+				 */
+	const char *output;	/* path of the recording to write */
+	bool quiet;		/* no status line and no summary on stderr */
+	bool no_uring;		/* poll() and write() instead of io_uring */
+};
+
+/*
+ * recorder__run - record as @o says until @o->duration has passed, the
+ * command exited, every -p process ended, or SIGINT/SIGTERM came.
+ *
+ * The recording is written as FILE.tmp-PID and renamed to FILE
+ * (@o->output) only once its END section is on disk, so a FILE that
+ * exists is always complete; a crash leaves the temporary, which the
+ * reader still reads up to where it stops, and a failure removes it.  A
+ * FILE that is a symlink or a device is written in place (lib/outfile.h).
+ * Unless @o->quiet, a status line is kept on a terminal's stderr and a
+ * summary is printed at the end.
+ *
+ * Prints its own diagnostics.  Returns 0 or a negative errno
+ * (-SONDE_EUSAGE when @o does not fit the module or the machine).
+ */
+int recorder__run(const struct recorder_opts *o);
+
+#endif /* SONDE_RECORDER_H */

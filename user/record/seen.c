@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Record layer: the processes sonde record has seen, and when to snapshot
+ * their maps (seen.h).
+ *
+ * Single-threaded: called from the recorder's loop only; nothing here is
+ * global.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "lib/hmap.h"
+#include "lib/util.h"
+#include "recording/recording.h"
+#include "record/seen.h"
+
+/* Re-snapshot backoff per process: first wait, and the longest. */
+#define RESNAP_MIN_NS		100000000ULL
+#define RESNAP_MAX_NS		8000000000ULL
+
+/*
+ * struct seen_pid - a process whose samples were drained.  Its snapshot is
+ * taken when first seen; a process maps more code later (the dynamic
+ * loader maps libc after exec, dlopen()), so a sample whose user IP lies
+ * outside the last snapshot's ranges asks for another one.  The backoff
+ * bounds that for code that is never in a snapshot (JIT, anonymous).
+ */
+struct seen_pid {
+	__u64 *ranges;		/* start, end pairs of the last snapshot */
+	unsigned int nr_ranges;
+	bool pending;		/* queued for a snapshot after this drain */
+	__u64 next_ns;		/* no re-snapshot for samples before this */
+	__u64 backoff_ns;
+};
+
+void seen_pids__init(struct seen_pids *s)
+{
+	hmap__init(&s->seen, NULL);
+}
+
+void seen_pids__free(struct seen_pids *s)
+{
+	struct hmap_entry *e;
+
+	hmap__for_each(&s->seen, e) {
+		struct seen_pid *sp = e->val;
+
+		free(sp->ranges);
+		free(sp);
+	}
+	hmap__free(&s->seen);
+	free(s->pending);
+}
+
+static struct seen_pid *find_seen(struct seen_pids *s, __u32 pid)
+{
+	return hmap__find(&s->seen, hash_u64(pid), (void *)(unsigned long)pid);
+}
+
+static int queue_pid(struct seen_pids *s, __u32 pid)
+{
+	__u32 *p;
+
+	if (s->nr_pending == s->cap_pending) {
+		s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 64;
+		p = realloc(s->pending, s->cap_pending * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->pending = p;
+	}
+	s->pending[s->nr_pending++] = pid;
+	return 0;
+}
+
+static bool in_ranges(const struct seen_pid *sp, __u64 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->nr_ranges; i++)
+		if (addr >= sp->ranges[2 * i] && addr < sp->ranges[2 * i + 1])
+			return true;
+	return false;
+}
+
+/* Called for every sample: no syscall here, only lookups. */
+int seen_pids__note_sample(struct seen_pids *s,
+			   const struct sonde_sample *smp)
+{
+	struct seen_pid *sp;
+	__u64 addr = 0;
+
+	if (!smp->pid)
+		return 0;
+	sp = find_seen(s, smp->pid);
+	if (!sp) {
+		sp = calloc(1, sizeof(*sp));
+		if (!sp || hmap__insert(&s->seen, hash_u64(smp->pid),
+					(void *)(unsigned long)smp->pid, sp)) {
+			free(sp);
+			return -ENOMEM;
+		}
+		sp->pending = true;
+		return queue_pid(s, smp->pid);
+	}
+	if (sp->pending || smp->time_ns < sp->next_ns ||
+	    (smp->flags & SONDE_SAMPLE_KTHREAD))
+		return 0;
+	if (smp->flags & SONDE_SAMPLE_USER_REGS)
+		addr = smp->user_ip;
+	else if (smp->context == SONDE_CTX_USER)
+		addr = smp->ip;
+	if (!addr || in_ranges(sp, addr))
+		return 0;
+	sp->pending = true;
+	return queue_pid(s, smp->pid);
+}
+
+/* Remember the ranges of the snapshot @snap for @pid. */
+int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
+			     const void *snap, size_t len, __u64 time_ns)
+{
+	const struct srec_process *ph = snap;
+	const char *p = (const char *)snap + sizeof(*ph);
+	const char *end = (const char *)snap + len;
+	struct seen_pid *sp = find_seen(s, pid);
+	__u64 *ranges;
+	__u32 i;
+
+	if (!sp)
+		return 0;
+	ranges = realloc(sp->ranges, (ph->nr_maps + 1) * 2 * sizeof(__u64));
+	if (!ranges)
+		return -ENOMEM;
+	sp->ranges = ranges;
+	sp->nr_ranges = 0;
+	for (i = 0; i < ph->nr_maps &&
+	     (size_t)(end - p) >= sizeof(struct srec_map); i++) {
+		const struct srec_map *m = (const void *)p;
+
+		ranges[2 * sp->nr_ranges] = m->start;
+		ranges[2 * sp->nr_ranges + 1] = m->end;
+		sp->nr_ranges++;
+		p += ALIGN8(sizeof(*m) + m->path_len + 1);
+	}
+	sp->backoff_ns = sp->backoff_ns ?
+			 min_t(__u64, 2 * sp->backoff_ns, RESNAP_MAX_NS) :
+			 RESNAP_MIN_NS;
+	sp->next_ns = time_ns + sp->backoff_ns;
+	return 0;
+}
+
+int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < s->nr_pending; i++) {
+		struct seen_pid *sp = find_seen(s, s->pending[i]);
+
+		if (sp)
+			sp->pending = false;
+		err = fn(s->pending[i], ctx);
+		if (err)
+			return err;
+	}
+	s->nr_pending = 0;
+	return 0;
+}
+
+int seen_pids__for_each(struct seen_pids *s, seen_pid_fn fn, void *ctx)
+{
+	struct hmap_entry *e;
+	int err;
+
+	hmap__for_each(&s->seen, e) {
+		err = fn((unsigned long)e->key, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layer: which processes the recorder has seen samples of, and
+ * when each needs a snapshot of its maps (first seen, or a sample outside
+ * its last snapshot).  Used by recorder.c only.
+ *
+ * Single-threaded; nothing here is global.
+ */
+#ifndef SONDE_SEEN_H
+#define SONDE_SEEN_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "lib/hmap.h"
+
+struct sonde_sample;
+
+/* struct seen_pids - the processes seen; init with seen_pids__init(). */
+struct seen_pids {
+	struct hmap seen;	/* pid -> struct seen_pid (seen.c) */
+	__u32 *pending;		/* pids to snapshot after this drain */
+	unsigned int nr_pending, cap_pending;
+};
+
+/* Callback for one pid; a nonzero return stops the walk and is returned. */
+typedef int (*seen_pid_fn)(__u32 pid, void *ctx);
+
+void seen_pids__init(struct seen_pids *s);
+void seen_pids__free(struct seen_pids *s);
+
+/*
+ * seen_pids__note_sample - account @smp, a sample just drained: its
+ * process is queued for a snapshot when first seen, or when its user IP
+ * lies outside the last snapshot (at most once per backoff period).
+ * Called for every sample: no syscall, only lookups.  Returns 0 or
+ * -ENOMEM.
+ */
+int seen_pids__note_sample(struct seen_pids *s,
+			   const struct sonde_sample *smp);
+
+/*
+ * seen_pids__note_snapshot - remember the ranges of @snap (@len bytes, a
+ * SREC_SEC_PROCESS payload) taken of @pid at @time_ns (CLOCK_MONOTONIC),
+ * and start the next backoff period.  A pid not seen is ignored.  Returns
+ * 0 or -ENOMEM.
+ */
+int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
+			     const void *snap, size_t len, __u64 time_ns);
+
+/*
+ * seen_pids__flush - call @fn for each pid queued since the last flush,
+ * in queue order, then empty the queue.  Stops at the first error.
+ */
+int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx);
+
+/* seen_pids__for_each - call @fn for every pid seen; stops at an error. */
+int seen_pids__for_each(struct seen_pids *s, seen_pid_fn fn, void *ctx);
+
+#endif /* SONDE_SEEN_H */

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Symbolize layer: names for a recording's addresses (symbolizer.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/hmap.h"
+#include "lib/untrusted.h"
+#include "lib/util.h"
+#include "symbolize/dso.h"
+#include "symbolize/kallsyms.h"
+#include "symbolize/symbolizer.h"
+
+/* Files whose symbols could not be read that are named one by one. */
+#define MAX_FILE_WARNINGS	5
+
+/* The "file" of kernel addresses in the cache. */
+static const char kernel_file;
+
+/* A mapped file: its path and build-id as recorded, loaded once. */
+struct sym_file {
+	const char *path;
+	const unsigned char *build_id;
+	__u8 build_id_size;
+	struct dso *dso;	/* NULL: could not be loaded */
+};
+
+/* A user address by its file and file offset; a kernel one by itself. */
+struct cache_key {
+	__u64 off;
+	const void *file;	/* struct sym_file, or &kernel_file */
+};
+
+struct cache_ent {
+	struct cache_key key;
+	struct symbol sym;
+};
+
+struct symbolizer {
+	struct session *session;
+	const char *debug_root;	/* NULL: the default */
+	struct kallsyms *ksyms;
+	bool ksyms_loaded;	/* tried, whatever came of it */
+	struct hmap files;	/* struct sym_file by (path, build-id) */
+	struct hmap strings;	/* interned printable strings */
+	struct hmap cache;	/* struct cache_key -> struct cache_ent */
+	unsigned int bad_files;	/* mapped files that could not be used */
+};
+
+static bool str_eq(const void *a, const void *b)
+{
+	return !strcmp(a, b);
+}
+
+static bool file_eq(const void *a, const void *b)
+{
+	const struct sym_file *x = a, *y = b;
+
+	return !strcmp(x->path, y->path) &&
+	       x->build_id_size == y->build_id_size &&
+	       !memcmp(x->build_id, y->build_id, x->build_id_size);
+}
+
+static bool cache_key_eq(const void *a, const void *b)
+{
+	return !memcmp(a, b, sizeof(struct cache_key));
+}
+
+int symbolizer__new(struct symbolizer **symp, struct session *s,
+		    const struct symbolizer_opts *o)
+{
+	struct symbolizer *sym = calloc(1, sizeof(*sym));
+
+	if (!sym)
+		return -ENOMEM;
+	sym->session = s;
+	sym->debug_root = o && o->debug_root && *o->debug_root ?
+			  o->debug_root : NULL;
+	hmap__init(&sym->files, file_eq);
+	hmap__init(&sym->strings, str_eq);
+	hmap__init(&sym->cache, cache_key_eq);
+	*symp = sym;
+	return 0;
+}
+
+void symbolizer__free(struct symbolizer *sym)
+{
+	struct hmap_entry *e;
+
+	if (!sym)
+		return;
+	if (sym->bad_files > MAX_FILE_WARNINGS)
+		pr_warn("%s: %u more mapped files could not be used for symbols",
+			session__path(sym->session),
+			sym->bad_files - MAX_FILE_WARNINGS);
+	hmap__for_each(&sym->files, e) {
+		struct sym_file *f = e->val;
+
+		dso__free(f->dso);
+		free(f);
+	}
+	hmap__for_each(&sym->strings, e)
+		free(e->val);
+	hmap__for_each(&sym->cache, e)
+		free(e->val);
+	hmap__free(&sym->files);
+	hmap__free(&sym->strings);
+	hmap__free(&sym->cache);
+	kallsyms__free(sym->ksyms);
+	free(sym);
+}
+
+static const char *intern(struct symbolizer *sym, const char *str)
+{
+	__u64 h = hash_str(str);
+	char *p = hmap__find(&sym->strings, h, str);
+
+	if (p)
+		return p;
+	p = strdup(str);
+	if (!p || hmap__insert(&sym->strings, h, p, p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Interned copy of @str made printable (text_clean()). */
+static const char *intern_clean(struct symbolizer *sym, const char *str)
+{
+	const char *ret;
+	char *copy;
+
+	if (text_is_clean(str))
+		return intern(sym, str);
+	copy = strdup(str);
+	if (!copy)
+		return NULL;
+	text_clean(copy, strlen(copy) + 1, str, strlen(str));
+	ret = intern(sym, copy);
+	free(copy);
+	return ret;
+}
+
+static int set_symbol(struct symbolizer *sym, struct symbol *out,
+		      const char *name, const char *dso, bool kernel,
+		      bool known, __u64 sym_off)
+{
+	out->name = intern_clean(sym, name);
+	out->dso = intern_clean(sym, dso);
+	out->kernel = kernel;
+	out->known = known;
+	out->sym_off = known ? sym_off : 0;
+	return out->name && out->dso ? 0 : -ENOMEM;
+}
+
+static void load_kallsyms(struct symbolizer *sym)
+{
+	char *text;
+	size_t len;
+
+	sym->ksyms_loaded = true;
+	if (session__kallsyms_text(sym->session, &text, &len))
+		return;
+	/* Unparseable text is a recording without kernel symbols. */
+	if (kallsyms__parse(&sym->ksyms, text, len))
+		sym->ksyms = NULL;
+	free(text);
+}
+
+static int resolve_kernel(struct symbolizer *sym, __u64 addr,
+			  struct symbol *out)
+{
+	const char *name, *mod;
+	char dso[80];
+	__u64 start;
+
+	if (!sym->ksyms_loaded)
+		load_kallsyms(sym);
+	if (!kallsyms__lookup(sym->ksyms, addr, &name, &start, &mod))
+		return set_symbol(sym, out, SYMBOL_UNKNOWN, SYMBOL_KERNEL_DSO,
+				  true, false, 0);
+	if (*mod) {
+		snprintf(dso, sizeof(dso), "[%s]", mod);
+		return set_symbol(sym, out, name, dso, true, true,
+				  addr - start);
+	}
+	return set_symbol(sym, out, name, SYMBOL_KERNEL_DSO, true, true,
+			  addr - start);
+}
+
+/* The file of @m, loaded on first use and remembered in @m. */
+static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
+{
+	struct sym_file key = {
+		.path = m->path,
+		.build_id = m->build_id,
+		.build_id_size = m->build_id_size,
+	};
+	struct sym_file *f = m->file;
+	const void *vdso;
+	size_t vdso_size;
+	__u64 h;
+	int err;
+
+	if (f)
+		return f;
+	h = hash_str(m->path);
+	f = hmap__find(&sym->files, h, &key);
+	if (f) {
+		m->file = f;
+		return f;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	*f = key;
+	if (hmap__insert(&sym->files, h, f, f)) {
+		free(f);
+		return NULL;
+	}
+	m->file = f;
+	if (!strcmp(m->path, "[vdso]")) {
+		vdso = session__vdso(sym->session, &vdso_size);
+		err = vdso ? dso__load_image(&f->dso, vdso, vdso_size)
+			   : -ENOENT;
+		if (err)
+			f->dso = NULL;
+		return f;
+	}
+	err = dso__load(&f->dso, m->path, m->build_id, m->build_id_size,
+			sym->debug_root);
+	/* A few files are named; the rest are counted (symbolizer__free()). */
+	if (err && err != -ENOENT && ++sym->bad_files <= MAX_FILE_WARNINGS) {
+		if (err == -ESTALE)
+			pr_warn("%s: build-id differs from the recorded one: not the binary that ran, its frames stay unresolved",
+				m->path);
+		else
+			pr_warn("%s: cannot read symbols: %s", m->path,
+				sonde_strerror(err));
+	}
+	if (err)
+		f->dso = NULL;
+	return f;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static int resolve_user(struct symbolizer *sym, const struct map *m,
+			const struct sym_file *f, __u64 addr,
+			struct symbol *out)
+{
+	const char *name;
+	char buf[300];
+	__u64 vaddr, off;
+
+	if (f->dso && dso__lookup(f->dso, m->start, m->pgoff, addr, &name,
+				  &off, &vaddr))
+		return set_symbol(sym, out, name, m->path, false, true, off);
+	if (!f->dso)
+		vaddr = addr - m->start + m->pgoff;
+	snprintf(buf, sizeof(buf), "%s+0x%llx", base_name(m->path),
+		 (unsigned long long)vaddr);
+	return set_symbol(sym, out, buf, m->path, false, false, 0);
+}
+
+static int lookup(struct symbolizer *sym, struct map *m, __u64 addr,
+		  bool kernel, struct symbol *out)
+{
+	struct cache_key key = { addr, &kernel_file };
+	struct sym_file *f = NULL;
+	struct cache_ent *c;
+	__u64 h;
+	int err;
+
+	if (!kernel) {
+		f = get_file(sym, m);
+		if (!f)
+			return -ENOMEM;
+		key.off = addr - m->start + m->pgoff;
+		key.file = f;
+	}
+	h = hash_bytes(&key, sizeof(key), 0);
+	c = hmap__find(&sym->cache, h, &key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		c->key = key;
+		err = kernel ? resolve_kernel(sym, addr, &c->sym)
+			     : resolve_user(sym, m, f, addr, &c->sym);
+		if (err || hmap__insert(&sym->cache, h, &c->key, c)) {
+			free(c);
+			return -ENOMEM;
+		}
+	}
+	*out = c->sym;
+	return 0;
+}
+
+int symbolizer__kernel(struct symbolizer *sym, __u64 addr,
+		       struct symbol *out)
+{
+	return lookup(sym, NULL, addr, true, out);
+}
+
+int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
+		     struct symbol *out)
+{
+	if (!m)
+		return set_symbol(sym, out, SYMBOL_UNKNOWN, SYMBOL_UNKNOWN,
+				  false, false, 0);
+	return lookup(sym, m, addr, false, out);
+}

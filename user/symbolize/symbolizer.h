@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Symbolize layer: names for the addresses of one recording.
+ *
+ * A kernel address is named from the recording's kallsyms; a user address
+ * from the file mapped there (read from disk, checked against the
+ * recorded build-id) or from the recorded vDSO image.  Results are cached
+ * by what they depend on: a user address by (file, file offset), however
+ * many processes and snapshots map that file; a kernel address by itself.
+ *
+ * Names and DSO paths come from untrusted files: every string handed out
+ * is made printable once, here, and interned, so two equal strings are
+ * one pointer.  They live as long as the symbolizer.
+ *
+ * Single-threaded.  A file whose symbols cannot be used is named in one
+ * line on stderr (the first few; the rest are counted when freed).
+ */
+#ifndef SONDE_SYMBOLIZER_H
+#define SONDE_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "recording/addrspace.h"
+#include "recording/session.h"
+
+#define SYMBOL_KERNEL_DSO	"[kernel.kallsyms]"
+#define SYMBOL_UNKNOWN		"[unknown]"
+
+struct symbolizer_opts {
+	/*
+	 * Where separate debug files are looked for (ROOT/.build-id/xx/
+	 * yyyy.debug, ROOT/DIR/NAME for a .gnu_debuglink NAME of a binary in
+	 * DIR); NULL or "": /usr/lib/debug.
+	 */
+	const char *debug_root;
+};
+
+/*
+ * struct symbol - what an address resolved to.
+ * @name: the symbol; "FILE+0xVADDR" (FILE the mapped file's base name,
+ *	VADDR its ELF address) when the file has no symbol there;
+ *	SYMBOL_UNKNOWN when nothing is mapped there
+ * @dso: SYMBOL_KERNEL_DSO, "[MODULE]", the mapped path, or SYMBOL_UNKNOWN
+ * @sym_off: bytes from the symbol's start to the address looked up (only
+ *	with @known)
+ * @known: @name is a real symbol
+ */
+struct symbol {
+	const char *name;
+	const char *dso;
+	__u64 sym_off;
+	bool known;
+	bool kernel;
+};
+
+struct symbolizer;
+
+/* The symbolizer of @s, which must outlive it.  0 or -ENOMEM. */
+int symbolizer__new(struct symbolizer **sym, struct session *s,
+		    const struct symbolizer_opts *o);
+void symbolizer__free(struct symbolizer *sym);
+
+/*
+ * symbolizer__kernel - name the kernel address @addr.  The recording's
+ * kallsyms are parsed on first use.  Returns 0 or -ENOMEM.
+ */
+int symbolizer__kernel(struct symbolizer *sym, __u64 addr,
+		       struct symbol *out);
+/*
+ * symbolizer__user - name the user address @addr, mapped by @m (NULL:
+ * by nothing recorded).  The file of @m is loaded on first use and
+ * remembered in @m->file.  Returns 0 or -ENOMEM.
+ */
+int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
+		     struct symbol *out);
+
+#endif /* SONDE_SYMBOLIZER_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Unwind layer: the call chain of one sample, as addresses to resolve.
+ *
+ * Frame-pointer chains are walked by the module while sampling; this
+ * turns a SAMPLE record into the list every later stage reads: its
+ * kernel frames, then its user frames, leaf first, each marked with
+ * whether it is a return address (looked up at address - 1, because a
+ * call's return address may be the first byte of the next function).
+ * Without call chains the interrupted IPs are the only frames.  DWARF
+ * unwinding of user-stack copies lands here next.
+ *
+ * Single-threaded; a struct callchain is reused from sample to sample.
+ */
+#ifndef SONDE_CALLCHAIN_H
+#define SONDE_CALLCHAIN_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "sonde.h"
+
+struct callchain_entry {
+	__u64 addr;		/* as sampled */
+	bool kernel;
+	bool is_return;		/* a return address: resolve addr - 1 */
+};
+
+/*
+ * struct callchain - @entries[0..@nr_kernel) are kernel frames, the rest
+ * user frames; leaf first in each.
+ * @user_addr: the innermost user address the sample ran at (0: none), the
+ *	one that tells which image of the process was running
+ * @kernel_hidden: the sample was taken in the kernel but the module
+ *	withheld kernel addresses from the recording user
+ */
+struct callchain {
+	struct callchain_entry *entries;
+	unsigned int nr;
+	unsigned int nr_kernel;
+	unsigned int cap;
+	__u64 user_addr;
+	bool kernel_hidden;
+};
+
+/*
+ * callchain__from_sample - fill @cc with the frames of @raw (a SAMPLE
+ * record that passed sonde_record__check()).  Returns 0 or -ENOMEM.
+ */
+int callchain__from_sample(struct callchain *cc,
+			   const struct sonde_sample *raw);
+void callchain__free(struct callchain *cc);
+
+#endif /* SONDE_CALLCHAIN_H */
