@@ -36,12 +36,11 @@ INPUT_HELP
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
-		INPUT_LONGOPTS,
 		{ }
 	};
 	const char *output = "-";
@@ -50,15 +49,17 @@ int cmd_export(int argc, char **argv)
 	FILE *out;
 	int opt, err;
 
-	input__init(&in);
+	err = input__init(&in, own);
+	if (err)
+		goto out_close;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:f:o:h", longopts, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, ":i:f:o:h", in.longopts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			in.path = optarg;
 			break;
-		case INPUT_OPT_PID ... INPUT_OPT_TIME:
+		case INPUT_OPT_PID ... INPUT_OPT_SYMFS:
 			err = input__parse_opt(&in, "export", opt, optarg);
 			if (err)
 				goto out_close;
@@ -82,7 +83,7 @@ int cmd_export(int argc, char **argv)
 			err = 0;
 			goto out_close;
 		default:
-			err = opt_error("export", opt, argv, longopts);
+			err = opt_error("export", opt, argv, in.longopts);
 			goto out_close;
 		}
 	}

@@ -30,23 +30,23 @@ INPUT_HELP
 "  -h, --help         this help\n");
 }
 
+static const struct option report_longopts[] = {
+	{ "input", required_argument, NULL, 'i' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "children", no_argument, NULL, 'c' },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ }
+};
+
 static int parse_report_args(int argc, char **argv, struct input *in,
 			     struct report_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "children", no_argument, NULL, 'c' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		INPUT_LONGOPTS,
-		{ }
-	};
 	unsigned int i;
 	int c, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:s:n:h", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":i:s:n:h", in->longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'i':
@@ -69,7 +69,7 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 				return usage_error("report: --limit needs a positive number, not '%s'",
 						   optarg);
 			break;
-		case INPUT_OPT_PID ... INPUT_OPT_TIME:
+		case INPUT_OPT_PID ... INPUT_OPT_SYMFS:
 			err = input__parse_opt(in, "report", c, optarg);
 			if (err)
 				return err;
@@ -78,7 +78,7 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 			help_report(stdout);
 			return 1;
 		default:
-			return opt_error("report", c, argv, longopts);
+			return opt_error("report", c, argv, in->longopts);
 		}
 	}
 	if (optind < argc)
@@ -93,8 +93,9 @@ int cmd_report(int argc, char **argv)
 	struct input in;
 	int err;
 
-	input__init(&in);
-	err = parse_report_args(argc, argv, &in, &o);
+	err = input__init(&in, report_longopts);
+	if (!err)
+		err = parse_report_args(argc, argv, &in, &o);
 	if (!err)
 		err = input__open(&in);
 	if (!err) {

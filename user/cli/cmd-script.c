@@ -25,24 +25,23 @@ INPUT_HELP
 
 int cmd_script(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
-		INPUT_LONGOPTS,
 		{ }
 	};
 	struct input in;
 	int opt, err = 0;
 
-	input__init(&in);
+	err = input__init(&in, own);
 	opterr = 0;
-	while (!err &&
-	       (opt = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
+	while (!err && (opt = getopt_long(argc, argv, ":i:h", in.longopts,
+					  NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			in.path = optarg;
 			break;
-		case INPUT_OPT_PID ... INPUT_OPT_TIME:
+		case INPUT_OPT_PID ... INPUT_OPT_SYMFS:
 			err = input__parse_opt(&in, "script", opt, optarg);
 			break;
 		case 'h':
@@ -50,7 +49,7 @@ int cmd_script(int argc, char **argv)
 			input__close(&in);
 			return 0;
 		default:
-			err = opt_error("script", opt, argv, longopts);
+			err = opt_error("script", opt, argv, in.longopts);
 		}
 	}
 	if (!err && optind < argc)

@@ -11,10 +11,30 @@
 #include "cli/input.h"
 #include "lib/util.h"
 
-void input__init(struct input *in)
+static const struct option shared_longopts[] = {
+	{ "pid", required_argument, NULL, INPUT_OPT_PID },
+	{ "tid", required_argument, NULL, INPUT_OPT_TID },
+	{ "comm", required_argument, NULL, INPUT_OPT_COMM },
+	{ "cpu", required_argument, NULL, INPUT_OPT_CPU },
+	{ "time", required_argument, NULL, INPUT_OPT_TIME },
+	{ "symfs", required_argument, NULL, INPUT_OPT_SYMFS },
+	{ }
+};
+
+int input__init(struct input *in, const struct option *own)
 {
+	size_t n = 0, m = ARRAY_SIZE(shared_longopts);
+
 	memset(in, 0, sizeof(*in));
 	in->path = "sonde.data";
+	while (own[n].name)
+		n++;
+	in->longopts = calloc(n + m, sizeof(*in->longopts));
+	if (!in->longopts)
+		return -ENOMEM;
+	memcpy(in->longopts, own, n * sizeof(*in->longopts));
+	memcpy(in->longopts + n, shared_longopts, m * sizeof(*in->longopts));
+	return 0;
 }
 
 /* "START,END" in seconds, either side may be empty. */
@@ -81,13 +101,22 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 					   cmd, arg);
 		f->has_time = true;
 		return 0;
+	case INPUT_OPT_SYMFS:
+		if (!*arg)
+			return usage_error("%s: --symfs needs a directory",
+					   cmd);
+		in->symfs = arg;
+		return 0;
 	}
 	return usage_error("%s: unknown option", cmd);
 }
 
 int input__open(struct input *in)
 {
-	struct symbolizer_opts so = { .debug_root = getenv("SONDE_DEBUG_ROOT") };
+	struct symbolizer_opts so = {
+		.debug_root = getenv("SONDE_DEBUG_ROOT"),
+		.symfs = in->symfs,
+	};
 	int err;
 
 	err = session__open_verbose(&in->session, in->path);
@@ -109,6 +138,8 @@ void input__close(struct input *in)
 	session__close(in->session);
 	free(in->pids);
 	free(in->tids);
+	free(in->longopts);
+	in->longopts = NULL;
 	in->profile = NULL;
 	in->symbolizer = NULL;
 	in->session = NULL;

@@ -21,15 +21,8 @@ enum {
 	INPUT_OPT_COMM,
 	INPUT_OPT_CPU,
 	INPUT_OPT_TIME,
+	INPUT_OPT_SYMFS,
 };
-
-/* The shared entries of a getopt_long() table, -i/--input aside. */
-#define INPUT_LONGOPTS							\
-	{ "pid", required_argument, NULL, INPUT_OPT_PID },		\
-	{ "tid", required_argument, NULL, INPUT_OPT_TID },		\
-	{ "comm", required_argument, NULL, INPUT_OPT_COMM },		\
-	{ "cpu", required_argument, NULL, INPUT_OPT_CPU },		\
-	{ "time", required_argument, NULL, INPUT_OPT_TIME }
 
 /* Their help lines. */
 #define INPUT_HELP							\
@@ -38,21 +31,30 @@ enum {
 "      --comm NAME        only samples of processes named NAME\n"	\
 "      --cpu CPUS         only samples taken on these CPUs (0,2-3)\n"	\
 "      --time START,END   only samples between these seconds from the\n"	\
-"                         start of the recording (either may be empty)\n"
+"                         start of the recording (either may be empty)\n"	\
+"      --symfs DIR        open the recorded files under DIR, as if it\n"	\
+"                         were / (a copy of the recording host's files)\n"
 
 #define INPUT_MAX_CPUS	4096
 
 struct input {
 	const char *path;		/* default sonde.data */
+	const char *symfs;		/* NULL: none */
 	struct profile_filter filter;
 	__u32 *pids, *tids;
 	__u64 cpus[INPUT_MAX_CPUS / 64];
 	struct session *session;
 	struct symbolizer *symbolizer;
 	struct profile *profile;
+	struct option *longopts;	/* the command's, then the shared ones */
 };
 
-void input__init(struct input *in);
+/*
+ * input__init - empty @in, and make in->longopts, the getopt_long() table
+ * of a command: @own (ending with a zeroed entry), then the shared
+ * options.  Returns 0 or -ENOMEM; input__close() frees it either way.
+ */
+int input__init(struct input *in, const struct option *own);
 /*
  * input__parse_opt - take the shared option @opt (an INPUT_OPT_* value)
  * with argument @arg for command @cmd.  Returns 0, or -SONDE_EUSAGE after

@@ -163,8 +163,10 @@ struct profile {
 	size_t nr_samples;
 	__u64 period_ns;	/* of the recording's sampling source */
 	__u64 start_ns;		/* the recording's start, CLOCK_MONOTONIC */
-	/* In-kernel samples (all of them, filtered or not) without kernel
-	 * frames because kernel addresses were withheld from the recorder. */
+	/*
+	 * In-kernel samples (all of them, filtered or not) without kernel
+	 * frames because kernel addresses were withheld from the recorder.
+	 */
 	__u64 kernel_hidden;
 	struct profile_arena *arena;	/* private: the stacks' frames */
 };

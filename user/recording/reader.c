@@ -4,16 +4,27 @@
  * (recording.h, docs/recording-format.md).
  *
  * The reader never trusts a size it has not bounded by the bytes actually
- * present.  It reads the whole file into memory rather than mapping it
- * (see read_whole()).  Single-threaded; nothing here is global.
+ * present.  It reads the file rather than mapping it: a file that shrinks
+ * while mapped kills the reader with SIGBUS, and a recording is untrusted
+ * input.  What the reads return is what the file holds for this reader,
+ * even if it changes meanwhile.
+ *
+ * Nor does it hold the whole file: RECORDS sections are nearly all of a
+ * recording (hundreds of MB for a million samples).  rec_reader__open()
+ * walks the section headers with pread() and keeps, for the reader's
+ * lifetime, a copy of the file without the RECORDS payloads (@meta: every
+ * section header, and the payload of every other section).  Each walk
+ * then reads one RECORDS payload at a time into one buffer (@rbuf), whose
+ * contents the callback sees only until it returns.  A read that comes
+ * back short, or a RECORDS header that is no longer the one read at open,
+ * is the end of the file as this reader sees it: the walk stops there as
+ * it would on a file cut at that byte.  Single-threaded; nothing here is
+ * global.
  */
 #include <errno.h>
 #include <stdint.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -24,51 +35,179 @@
 
 struct rec_reader {
 	const char *path;
-	unsigned char *map;	/* the whole file, read into memory */
-	__u64 size;
+	int fd;			/* open until rec_reader__close() */
+	__u64 size;		/* file bytes seen: lowered by a short read */
+	__u64 walked;		/* @size when the walk at open ended */
 	__u64 header_size;	/* where sections start */
 	__u64 complete_end;
 	bool has_end;
 	bool header_cut;
+	/*
+	 * Every section header as read at open, in file order, each but a
+	 * RECORDS one followed by its payload (as much of it as @walked
+	 * holds) padded to 8: the file without its RECORDS payloads.
+	 */
+	unsigned char *meta;
+	size_t meta_len;
+	/* The RECORDS section being walked: its header, then its payload. */
+	unsigned char *rbuf;
+	size_t rbuf_cap;
 };
 
-/*
- * The file is read, not mapped: a file that shrinks while mapped kills
- * the reader with SIGBUS, and a recording is untrusted input.  What the
- * reads return is what the file holds for this reader, even if it
- * changes meanwhile.
- */
-static int read_whole(int fd, __u64 size, unsigned char **out, __u64 *got)
-{
-	unsigned char *p;
-	__u64 done = 0;
+/* Read-ahead of the walk at open: many sections are small. */
+#define WALK_WINDOW	(16U << 10)
 
-	if (size > SIZE_MAX - 1)
-		return -EFBIG;
-	p = malloc(size + 1);
-	if (!p)
-		return -ENOMEM;
-	/* Recordings run to gigabytes: fault them in 2 MiB at a time. */
-	if (size >= (4U << 20))
-		madvise((void *)((unsigned long)p & ~4095UL), size,
-			MADV_HUGEPAGE);
-	while (done < size) {
-		ssize_t n = read(fd, p + done, size - done);
+/*
+ * @rbuf grows in steps of 64 KiB to the largest RECORDS section walked.
+ * The writer keeps a RECORDS section inside one of its chunks (1 MiB for
+ * sonde record and rec_writer__new_fd()): rec_writer__append_records()
+ * starts a new section when the chunk has no room left, so header and
+ * payload stay within the chunk size, unless one single append is larger
+ * than a chunk (record appends one ring record at a time).  For files
+ * sonde wrote, @rbuf stays at about 1 MiB.  A hostile file may name a
+ * larger section; it is bounded by the bytes present, as the whole file
+ * once was.
+ */
+#define RBUF_STEP	(64U << 10)
+
+/*
+ * pread() @len bytes at @off, again after EINTR and short reads.  Returns
+ * the bytes read, fewer only where the file ends, or -errno.
+ */
+static ssize_t pread_full(int fd, void *buf, size_t len, __u64 off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  off + done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int err = -errno;
-
-			free(p);
-			return err;
-		}
+		if (n < 0)
+			return -errno;
 		if (!n)
-			break;	/* it shrank: what was read is the file */
+			break;
 		done += n;
 	}
-	*out = p;
-	*got = done;
+	return done;
+}
+
+struct walk {
+	int fd;
+	__u64 end;		/* read nothing at or past it */
+	unsigned char *win;	/* WALK_WINDOW bytes */
+	__u64 win_off;		/* file offset of win[0] */
+	size_t win_len;
+};
+
+/*
+ * walk_read - @len bytes at @off (@off + @len <= @w->end) from the window,
+ * refilled from @off when they are not all in it; a large read bypasses
+ * it.  Returns the bytes read, fewer where the file ends, or -errno.
+ */
+static ssize_t walk_read(struct walk *w, void *dst, size_t len, __u64 off)
+{
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (off >= w->win_off && off - w->win_off <= w->win_len &&
+	    w->win_len - (off - w->win_off) >= len) {
+		memcpy(dst, w->win + (off - w->win_off), len);
+		return len;
+	}
+	if (len > WALK_WINDOW / 2)
+		return pread_full(w->fd, dst, len, off);
+	n = pread_full(w->fd, w->win, min_t(__u64, WALK_WINDOW, w->end - off),
+		       off);
+	if (n < 0)
+		return n;
+	w->win_off = off;
+	w->win_len = n;
+	n = min_t(size_t, n, len);
+	memcpy(dst, w->win, n);
+	return n;
+}
+
+/*
+ * walk_sections - fill r->meta: the loop of rec_reader__iter_sections(),
+ * reading headers and payloads instead of handing them out, and skipping
+ * RECORDS payloads.  A read that comes back short lowers r->size to where
+ * the file ended.  Returns 0 or -errno.
+ */
+static int walk_sections(struct rec_reader *r)
+{
+	struct walk w = { .fd = r->fd, .end = r->size };
+	struct buf meta = { 0 };
+	__u64 off = r->header_size;
+	int err = 0;
+
+	w.win = malloc(WALK_WINDOW);
+	if (!w.win)
+		return -ENOMEM;
+	while (off < r->size) {
+		struct srec_section_header sh;
+		__u64 avail, len;
+		ssize_t n;
+
+		if (r->size - off < sizeof(sh))
+			break;	/* cut inside a section header */
+		n = walk_read(&w, &sh, sizeof(sh), off);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if ((size_t)n < sizeof(sh)) {
+			r->size = off + n;	/* it shrank */
+			break;
+		}
+		err = buf__append(&meta, &sh, sizeof(sh));
+		if (err)
+			break;
+		avail = r->size - off - sizeof(sh);
+		len = min_t(__u64, sh.size, avail);
+		if (sh.type != SREC_SEC_RECORDS) {
+			if (len > SIZE_MAX - 8 - meta.len) {
+				err = -EFBIG;
+				break;
+			}
+			err = buf__reserve(&meta, ALIGN8(len));
+			if (err)
+				break;
+			n = walk_read(&w, meta.data + meta.len, len,
+				      off + sizeof(sh));
+			if (n < 0) {
+				err = n;
+				break;
+			}
+			if ((__u64)n < len) {
+				r->size = off + sizeof(sh) + n;
+				len = n;
+			}
+			memset(meta.data + meta.len + len, 0,
+			       ALIGN8(len) - len);
+			meta.len += ALIGN8(len);
+		}
+		if (len < sh.size)
+			break;	/* truncated: the last section */
+		off += sizeof(sh) + ALIGN8(sh.size);
+	}
+	free(w.win);
+	if (err) {
+		buf__free(&meta);
+		return err;
+	}
+	/* Give back what doubling reserved beyond the last section. */
+	if (meta.len && meta.len < meta.cap) {
+		char *p = realloc(meta.data, meta.len);
+
+		if (p)
+			meta.data = p;
+	}
+	r->meta = (unsigned char *)meta.data;
+	r->meta_len = meta.len;
+	r->walked = r->size;
 	return 0;
 }
 
@@ -77,29 +216,33 @@ int rec_reader__open(struct rec_reader **rp, const char *path)
 	struct srec_file_header fh = { 0 };
 	struct rec_reader *r;
 	struct stat st;
-	int fd, err;
+	size_t want;
+	ssize_t n;
+	int err;
 
-	fd = open_regular(path);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	r = calloc(1, sizeof(*r));
-	if (!r) {
-		close(fd);
+	if (!r)
 		return -ENOMEM;
-	}
 	r->path = path;
-	err = read_whole(fd, st.st_size, &r->map, &r->size);
-	close(fd);
-	if (err) {
+	r->fd = open_regular(path);
+	if (r->fd < 0) {
+		err = r->fd;
 		free(r);
 		return err;
 	}
-	memcpy(&fh, r->map, min_t(__u64, r->size, sizeof(fh)));
+	if (fstat(r->fd, &st)) {
+		err = -errno;
+		goto err_free;
+	}
+	r->size = st.st_size;
+	want = min_t(__u64, r->size, sizeof(fh));
+	n = pread_full(r->fd, &fh, want, 0);
+	if (n < 0) {
+		err = n;
+		goto err_free;
+	}
+	if ((size_t)n < want)
+		r->size = n;	/* it shrank: what was read is the file */
 	err = -EBADMSG;
 	if (r->size < sizeof(fh)) {
 		/*
@@ -112,6 +255,7 @@ int rec_reader__open(struct rec_reader **rp, const char *path)
 		r->header_cut = true;
 		r->header_size = r->size;
 		r->complete_end = r->size;
+		r->walked = r->size;
 		*rp = r;
 		return 0;
 	}
@@ -129,12 +273,14 @@ int rec_reader__open(struct rec_reader **rp, const char *path)
 	}
 	r->header_size = fh.header_size;
 	r->complete_end = fh.header_size;
+	err = walk_sections(r);
+	if (err)
+		goto err_free;
 	*rp = r;
 	return 0;
 
 err_free:
-	free(r->map);
-	free(r);
+	rec_reader__close(r);
 	return err;
 }
 
@@ -142,17 +288,79 @@ void rec_reader__close(struct rec_reader *r)
 {
 	if (!r)
 		return;
-	free(r->map);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->meta);
+	free(r->rbuf);
 	free(r);
+}
+
+static int rbuf_reserve(struct rec_reader *r, size_t need)
+{
+	size_t cap = need;
+
+	if (need <= r->rbuf_cap)
+		return 0;
+	if (need <= SIZE_MAX - RBUF_STEP)
+		cap = (need + RBUF_STEP - 1) / RBUF_STEP * RBUF_STEP;
+	/* Nothing in it is kept from one section to the next. */
+	free(r->rbuf);
+	r->rbuf_cap = 0;
+	r->rbuf = malloc(cap);
+	if (!r->rbuf)
+		return -ENOMEM;
+	r->rbuf_cap = cap;
+	return 0;
+}
+
+/*
+ * read_records - read the RECORDS section @s, whose header @sh is as the
+ * walk at open read it, into r->rbuf and point s->data there.  A short
+ * read is where the file now ends: r->size is lowered to it and @s is
+ * truncated there.  Returns 0; 1 when the header is no longer there, or
+ * no longer @sh (the walk ends before it); or -errno.
+ */
+static int read_records(struct rec_reader *r,
+			const struct srec_section_header *sh,
+			struct rec_section *s)
+{
+	size_t need;
+	ssize_t n;
+	int err;
+
+	if (s->size > SIZE_MAX - sizeof(*sh))
+		return -EFBIG;
+	need = sizeof(*sh) + s->size;
+	err = rbuf_reserve(r, need);
+	if (err)
+		return err;
+	n = pread_full(r->fd, r->rbuf, need, s->offset);
+	if (n < 0)
+		return n;
+	if ((size_t)n < sizeof(*sh)) {
+		r->size = s->offset + n;
+		return 1;
+	}
+	if (memcmp(r->rbuf, sh, sizeof(*sh)))
+		return 1;
+	s->data = r->rbuf + sizeof(*sh);
+	if ((size_t)n < need) {
+		r->size = s->offset + n;
+		s->size = n - sizeof(*sh);
+		s->truncated = true;
+	}
+	return 0;
 }
 
 int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 				 void *ctx)
 {
 	__u64 off = r->header_size;
+	size_t pos = 0;
 
 	r->has_end = false;
-	while (off < r->size) {
+	r->complete_end = r->header_size;
+	while (pos < r->meta_len && off < r->size) {
 		const struct srec_section_header *sh;
 		struct rec_section s = { 0 };
 		__u64 avail;
@@ -160,16 +368,28 @@ int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 
 		if (r->size - off < sizeof(*sh))
 			break;
-		sh = (const void *)(r->map + off);
+		sh = (const void *)(r->meta + pos);
+		pos += sizeof(*sh);
 		avail = r->size - off - sizeof(*sh);
 		s.type = sh->type;
 		s.flags = sh->flags;
-		s.data = sh + 1;
 		s.offset = off;
 		s.size = sh->size;
 		if (sh->size > avail) {
 			s.size = avail;
 			s.truncated = true;
+		}
+		if (sh->type == SREC_SEC_RECORDS) {
+			ret = read_records(r, sh, &s);
+			if (ret < 0)
+				return ret;
+			if (ret)
+				break;
+		} else {
+			/* r->size <= r->walked: s.size is within @meta. */
+			s.data = sh + 1;
+			pos += ALIGN8(min_t(__u64, sh->size,
+					    r->walked - off - sizeof(*sh)));
 		}
 		if (!s.truncated) {
 			/* Only padding may be missing after the last one. */

@@ -179,32 +179,66 @@ typedef int (*rec_section_cb_t)(const struct rec_section *sec, void *ctx);
 typedef int (*rec_record_cb_t)(const struct sonde_record_header *rec,
 			     void *ctx);
 
+/*
+ * struct rec_section - one section, as handed to a rec_section_cb_t.
+ * @data: the payload, aligned to 8.  How long it stays valid depends on
+ *	the type:
+ *	- SREC_SEC_RECORDS: only until the callback returns.  The reader
+ *	  reads RECORDS payloads from the file at each walk into one buffer
+ *	  it reuses for the next one; copy what must outlive the callback.
+ *	- every other type (SESSION, PROCESS, KALLSYMS, MODULES, STATS,
+ *	  VDSO, END, unknown): until rec_reader__close(); these are read
+ *	  once, at rec_reader__open(), and the same bytes are handed out at
+ *	  every walk.
+ *	A struct rec_section copied out of a callback (for
+ *	rec_section__payload() later) is usable as long as its @data is.
+ * @size: payload bytes available at @data (bounded by the file)
+ * @offset: file offset of the section header
+ * @truncated: the file ends inside this payload, as far as this reader
+ *	could read it
+ */
 struct rec_section {
 	__u32 type;
 	__u32 flags;
-	const void *data;	/* payload */
-	__u64 size;		/* payload bytes available */
-	__u64 offset;		/* file offset of the section header */
-	bool truncated;		/* the file ends inside this payload */
+	const void *data;
+	__u64 size;
+	__u64 offset;
+	bool truncated;
 };
 
 /*
- * rec_reader__open - read the recording at @path (a regular file, read
- * whole into memory).  A file cut inside its header is a recording with
- * no sections (rec_reader__header_cut()).  Returns 0, -EBADMSG when it is
- * not a recording (or its header is corrupt), -EPROTONOSUPPORT for
+ * rec_reader__open - open the recording at @path (a regular file).  It
+ * reads every section header, and the payload of every section but the
+ * RECORDS ones, and keeps them until rec_reader__close(); it keeps the
+ * file open too, for the RECORDS payloads that every walk reads (so a
+ * reader holds the metadata of a recording, not its samples).  The file
+ * is read, never mapped.  A file cut inside its header is a recording
+ * with no sections (rec_reader__header_cut()).  Returns 0, -EBADMSG when
+ * it is not a recording (or its header is corrupt), -EPROTONOSUPPORT for
  * another format version, or -errno.
  */
 int rec_reader__open(struct rec_reader **r, const char *path);
 void rec_reader__close(struct rec_reader *r);
 /*
  * rec_reader__iter_sections - call @cb for every section in file order,
- * a truncated last one included (with ->truncated set).  Returns 0, a
- * negative errno, or the first non-zero value @cb returned.
+ * a truncated last one included (with ->truncated set).  The ->data of a
+ * RECORDS section is valid only until @cb returns (see struct
+ * rec_section); each call reads the RECORDS payloads again.  If the file
+ * changed since rec_reader__open() (shrank, or a RECORDS section header
+ * is no longer the same), the walk treats what it cannot read as the end
+ * of a cut file: a short payload is a truncated section, and a section
+ * whose header is gone or changed ends the walk before it (it is not
+ * passed to @cb).  rec_reader__size(), rec_reader__complete_end() and
+ * rec_reader__has_end() then describe the file as far as this walk read
+ * it.  Returns 0, a negative errno (a read error, -ENOMEM), or the first
+ * non-zero value @cb returned.
  */
 int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 				 void *ctx);
-/* File size, and where the complete sections end (== size if whole). */
+/*
+ * File size (as the reads found it: lowered when the file shrank), and
+ * where the complete sections end (== size if whole), as of the last walk.
+ */
 __u64 rec_reader__size(const struct rec_reader *r);
 __u64 rec_reader__complete_end(const struct rec_reader *r);
 bool rec_reader__has_end(const struct rec_reader *r);

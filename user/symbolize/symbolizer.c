@@ -41,7 +41,8 @@ struct cache_ent {
 
 struct symbolizer {
 	struct session *session;
-	const char *debug_root;	/* NULL: the default */
+	char *debug_root;	/* NULL: the default */
+	char *symfs;		/* NULL: none */
 	struct kallsyms *ksyms;
 	bool ksyms_loaded;	/* tried, whatever came of it */
 	struct hmap files;	/* struct sym_file by (path, build-id) */
@@ -73,12 +74,27 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 		    const struct symbolizer_opts *o)
 {
 	struct symbolizer *sym = calloc(1, sizeof(*sym));
+	bool has_symfs = o && o->symfs && *o->symfs;
+	int n = 0;
 
 	if (!sym)
 		return -ENOMEM;
 	sym->session = s;
-	sym->debug_root = o && o->debug_root && *o->debug_root ?
-			  o->debug_root : NULL;
+	if (has_symfs)
+		sym->symfs = strdup(o->symfs);
+	if (o && o->debug_root && *o->debug_root)
+		sym->debug_root = strdup(o->debug_root);
+	else if (has_symfs)
+		n = asprintf(&sym->debug_root, "%s/usr/lib/debug", o->symfs);
+	if ((has_symfs && !sym->symfs) || n < 0 ||
+	    (o && o->debug_root && *o->debug_root && !sym->debug_root)) {
+		if (n < 0)
+			sym->debug_root = NULL;
+		free(sym->symfs);
+		free(sym->debug_root);
+		free(sym);
+		return -ENOMEM;
+	}
 	hmap__init(&sym->files, file_eq);
 	hmap__init(&sym->strings, str_eq);
 	hmap__init(&sym->cache, cache_key_eq);
@@ -110,6 +126,8 @@ void symbolizer__free(struct symbolizer *sym)
 	hmap__free(&sym->strings);
 	hmap__free(&sym->cache);
 	kallsyms__free(sym->ksyms);
+	free(sym->symfs);
+	free(sym->debug_root);
 	free(sym);
 }
 
@@ -231,8 +249,18 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 			f->dso = NULL;
 		return f;
 	}
-	err = dso__load(&f->dso, m->path, m->build_id, m->build_id_size,
-			sym->debug_root);
+	if (sym->symfs) {
+		char *path;
+
+		if (asprintf(&path, "%s%s", sym->symfs, m->path) < 0)
+			return NULL;
+		err = dso__load(&f->dso, path, m->build_id, m->build_id_size,
+				sym->debug_root);
+		free(path);
+	} else {
+		err = dso__load(&f->dso, m->path, m->build_id,
+				m->build_id_size, sym->debug_root);
+	}
 	/* A few files are named; the rest are counted (symbolizer__free()). */
 	if (err && err != -ENOENT && ++sym->bad_files <= MAX_FILE_WARNINGS) {
 		if (err == -ESTALE)

@@ -34,6 +34,14 @@ struct symbolizer_opts {
 	 * DIR); NULL or "": /usr/lib/debug.
 	 */
 	const char *debug_root;
+	/*
+	 * A directory that stands for / when mapped files are opened (perf's
+	 * --symfs): SYMFS/usr/bin/ls for /usr/bin/ls, to symbolize a recording
+	 * from another machine against a copy of its files; and, without
+	 * @debug_root, SYMFS/usr/lib/debug for separate debug files.  NULL or
+	 * "": the files themselves.
+	 */
+	const char *symfs;
 };
 
 /*
