@@ -101,6 +101,19 @@ __u64 hash_u64(__u64 v)
 	return v;
 }
 
+__u64 hash_u32s(const __u32 *w, size_t n)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ n;
+	size_t i;
+
+	/* Two words per multiply; hash_u64() mixes the result. */
+	for (i = 0; i + 1 < n; i += 2)
+		h = (h ^ ((__u64)w[i] << 32 | w[i + 1])) * 0xff51afd7ed558ccdULL;
+	if (i < n)
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
+	return hash_u64(h);
+}
+
 __u64 hash_str(const char *s)
 {
 	return hash_bytes(s, strlen(s), 0);

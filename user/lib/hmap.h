@@ -36,6 +36,8 @@ int hmap__insert(struct hmap *m, __u64 hash, const void *key, void *val);
 __u64 hash_bytes(const void *p, size_t len, __u64 seed);
 __u64 hash_u64(__u64 v);
 __u64 hash_str(const char *s);
+/* hash_u32s - @n 32-bit words, a word at a time (faster than bytes). */
+__u64 hash_u32s(const __u32 *w, size_t n);
 
 /* The used entry after @e (the first with @e NULL), or NULL. */
 struct hmap_entry *hmap__next(const struct hmap *m, struct hmap_entry *e);

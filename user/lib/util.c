@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,4 +343,13 @@ int pwrite_all(int fd, const void *buf, size_t len, __u64 off)
 		done += n;
 	}
 	return 0;
+}
+
+void advise_huge(void *p, size_t size)
+{
+	unsigned long start = ((unsigned long)p + 4095) & ~4095UL;
+	unsigned long end = ((unsigned long)p + size) & ~4095UL;
+
+	if (size >= (4U << 20) && end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
 }

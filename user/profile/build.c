@@ -17,22 +17,20 @@
 #include <string.h>
 
 #include "lib/hmap.h"
+#include "lib/idtable.h"
+#include "lib/untrusted.h"
 #include "lib/util.h"
 #include "profile/profile.h"
 #include "unwind/callchain.h"
 
 #define ARENA_BLOCK_WORDS	(64 * 1024)
 
-/*
- * A location by what it resolves from: one key node per location.
- * Hashed up to @id: no padding before it.
- */
+/* A location by what it resolves from; hashed whole (no padding). */
 struct loc_key {
-	const void *map;	/* struct map, or NULL: kernel or unmapped */
 	__u64 addr;
-	__u32 kernel;
-	__u32 is_return;
-	__u32 id;
+	__u32 mapping;		/* profile mapping id + 1; 0: kernel, unmapped */
+	__u16 kernel;
+	__u16 is_return;
 };
 
 struct func_key {
@@ -70,16 +68,20 @@ struct builder {
 	struct callchain cc;
 	struct hmap strings;	/* string -> id + 1 */
 	struct hmap str_by_ptr;	/* symbolizer's string -> id + 1 */
-	struct hmap locations;	/* struct loc_key */
+	struct idtable locations;	/* by struct loc_key */
+	__u32 *loc_mapping;	/* per location: its loc_key.mapping */
 	struct hmap functions;	/* struct func_key */
 	struct hmap mappings;	/* struct map_key */
 	struct hmap map_by_ptr;	/* struct map -> mapping id + 1 */
-	struct hmap stacks;	/* arena [nr, locs...] -> stack id + 1 */
-	struct hmap threads;	/* struct thread_key */
-	struct hmap processes;	/* struct thread_key, tid 0 */
+	struct idtable stacks;	/* by [nr, location ids...] */
+	const struct map *last_map;	/* and its mapping id: */
+	__u32 last_mapping;
+	struct idtable threads;		/* by struct thread_key */
+	struct idtable processes;	/* by struct thread_key, tid 0 */
 	__u32 *scratch;		/* [nr, locs...] of the sample at hand */
 	size_t scratch_cap;
 	size_t cap_strings, cap_mappings, cap_functions, cap_locations;
+	size_t cap_loc_mapping;
 	size_t cap_stacks, cap_processes, cap_threads, cap_samples;
 	struct thread_key last_thread;	/* id + 1 in .id; 0: none */
 	__u64 period_ns;
@@ -90,12 +92,14 @@ static bool str_eq(const void *a, const void *b)
 	return !strcmp(a, b);
 }
 
-static bool loc_key_eq(const void *a, const void *b)
+static bool loc_key_eq(const void *ctx, __u32 id, const void *key)
 {
-	const struct loc_key *x = a, *y = b;
+	const struct builder *b = ctx;
+	const struct profile_location *loc = &b->p->locations[id];
+	const struct loc_key *k = key;
 
-	return x->map == y->map && x->addr == y->addr &&
-	       x->kernel == y->kernel && x->is_return == y->is_return;
+	return loc->address == k->addr && b->loc_mapping[id] == k->mapping &&
+	       loc->kernel == k->kernel && loc->is_return == k->is_return;
 }
 
 static bool func_key_eq(const void *a, const void *b)
@@ -115,18 +119,13 @@ static bool map_key_eq(const void *a, const void *b)
 	       x->build_id == y->build_id && x->kernel == y->kernel;
 }
 
-static bool thread_key_eq(const void *a, const void *b)
+/* @key: [nr, location ids...] */
+static bool stack_eq(const void *ctx, __u32 id, const void *key)
 {
-	const struct thread_key *x = a, *y = b;
+	const struct profile_stack *st = &((const struct builder *)ctx)->p->stacks[id];
+	const __u32 *k = key;
 
-	return x->pid == y->pid && x->tid == y->tid && x->comm == y->comm;
-}
-
-static bool stack_eq(const void *a, const void *b)
-{
-	const __u32 *x = a, *y = b;
-
-	return x[0] == y[0] && !memcmp(x + 1, y + 1, x[0] * sizeof(*x));
+	return st->nr == k[0] && !memcmp(st->locs, k + 1, k[0] * sizeof(*k));
 }
 
 /* Room for one more element in *@arr of *@cap (doubling). */
@@ -142,6 +141,7 @@ static int grow(void *arr, size_t *cap, size_t nr, size_t size)
 	q = reallocarray(*p, n, size);
 	if (!q)
 		return -ENOMEM;
+	advise_huge(q, n * size);
 	*p = q;
 	*cap = n;
 	return 0;
@@ -227,30 +227,52 @@ static int add_mapping(struct builder *b, const struct map_key *key,
 	return 0;
 }
 
-/* The mapping of a user frame in @m, or of a pseudo file named @dso. */
-static int get_mapping(struct builder *b, const struct map *m,
-		       const struct symbol *sym, __u32 *id)
+/* The pseudo mapping of a frame no recorded mapping holds. */
+static int get_pseudo_mapping(struct builder *b, const struct symbol *sym,
+			      __u32 *id)
 {
 	struct map_key key = { .kernel = sym->kernel };
+
+	return intern_sym(b, sym->dso, &key.path) ?: add_mapping(b, &key, id);
+}
+
+/*
+ * The mapping of @m, by its pointer first: the snapshot's mappings live
+ * as long as the session.  Its path is made printable as the
+ * symbolizer's DSO names are.
+ */
+static int find_mapping(struct builder *b, const struct map *m, __u32 *id)
+{
 	char hex[2 * SREC_BUILD_ID_MAX + 1];
+	struct map_key key = { 0 };
 	unsigned long v;
 	unsigned int i;
+	char *clean;
 	__u64 h;
 	int err;
 
-	if (!m)
-		return intern_sym(b, sym->dso, &key.path) ?:
-		       add_mapping(b, &key, id);
+	/* Consecutive frames are often in one mapping. */
+	if (m == b->last_map) {
+		*id = b->last_mapping;
+		return 0;
+	}
 	h = hash_u64((unsigned long)m);
 	v = (unsigned long)hmap__find(&b->map_by_ptr, h, m);
 	if (v) {
 		*id = v - 1;
+		b->last_map = m;
+		b->last_mapping = *id;
 		return 0;
 	}
 	key.start = m->start;
 	key.limit = m->end;
 	key.offset = m->pgoff;
-	err = intern_sym(b, sym->dso, &key.path);
+	clean = strdup(m->path);
+	if (!clean)
+		return -ENOMEM;
+	text_clean(clean, strlen(clean) + 1, m->path, strlen(m->path));
+	err = intern(b, clean, &key.path);
+	free(clean);
 	if (!err && m->build_id_size) {
 		for (i = 0; i < m->build_id_size && i < SREC_BUILD_ID_MAX; i++)
 			snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
@@ -316,50 +338,61 @@ static int get_location(struct builder *b, struct proc *proc,
 	 * byte of the next function: look up the call itself, as perf does.
 	 */
 	__u64 look = e->is_return && e->addr ? e->addr - 1 : e->addr;
-	struct loc_key key = { NULL, e->addr, e->kernel, e->is_return, 0 };
-	struct loc_key *k;
+	struct loc_key key = { e->addr, 0, e->kernel, e->is_return };
 	struct profile *p = b->p;
 	struct profile_location *loc;
 	struct map *m = NULL;
 	struct symbol sym;
 	unsigned int found;
+	__u32 mapping = 0;
+	long known;
 	__u64 h;
 	int err;
 
 	if (!e->kernel && proc && proc->nr_snaps)
 		m = proc__find_map(proc, gen, look, &found);
-	key.map = m;
-	h = hash_bytes(&key, offsetof(struct loc_key, id), 0);
-	k = hmap__find(&b->locations, h, &key);
-	if (k) {
-		*id = k->id;
+	/*
+	 * Equal mappings of different processes or snapshots are one
+	 * mapping: their addresses are one location each.
+	 */
+	if (m) {
+		err = find_mapping(b, m, &mapping);
+		if (err)
+			return err;
+		key.mapping = mapping + 1;
+	}
+	h = hash_u64(key.addr ^ hash_u64((__u64)key.mapping << 2 |
+					 key.kernel << 1 | key.is_return));
+	known = idtable__find(&b->locations, h, loc_key_eq, b, &key);
+	if (known >= 0) {
+		*id = known;
 		return 0;
 	}
 	err = e->kernel ? symbolizer__kernel(b->sym, look, &sym)
 			: symbolizer__user(b->sym, m, look, &sym);
 	if (err)
 		return err;
-	if (grow(&p->locations, &b->cap_locations, p->nr_locations,
+	if (grow(&b->loc_mapping, &b->cap_loc_mapping, p->nr_locations,
+		 sizeof(*b->loc_mapping)) ||
+	    grow(&p->locations, &b->cap_locations, p->nr_locations,
 		 sizeof(*p->locations)))
 		return -ENOMEM;
 	loc = &p->locations[p->nr_locations];
 	memset(loc, 0, sizeof(*loc));
 	loc->address = e->addr;
 	loc->is_return = e->is_return;
+	loc->kernel = e->kernel;
 	loc->sym_off = sym.known ? sym.sym_off + (e->addr - look) : 0;
-	err = get_function(b, &sym, &loc->function) ?:
-	      get_mapping(b, m, &sym, &loc->mapping);
+	err = get_function(b, &sym, &loc->function);
+	if (!err && m)
+		loc->mapping = mapping;
+	else if (!err)
+		err = get_pseudo_mapping(b, &sym, &loc->mapping);
+	if (!err)
+		err = idtable__insert(&b->locations, h, p->nr_locations);
 	if (err)
 		return err;
-	k = malloc(sizeof(*k));
-	if (!k)
-		return -ENOMEM;
-	*k = key;
-	k->id = p->nr_locations;
-	if (hmap__insert(&b->locations, h, k, k)) {
-		free(k);
-		return -ENOMEM;
-	}
+	b->loc_mapping[p->nr_locations] = key.mapping;
 	*id = p->nr_locations++;
 	return 0;
 }
@@ -391,53 +424,69 @@ static __u32 *arena_copy(struct builder *b, const __u32 *words, size_t nr)
 static int get_stack(struct builder *b, __u32 *id)
 {
 	struct profile *p = b->p;
-	size_t words = 1 + b->scratch[0];
-	__u64 h = hash_bytes(b->scratch, words * sizeof(__u32), 0);
-	unsigned long v = (unsigned long)hmap__find(&b->stacks, h, b->scratch);
-	__u32 *key;
+	__u32 nr = b->scratch[0];
+	__u64 h = hash_u32s(b->scratch, 1 + nr);
+	long known = idtable__find(&b->stacks, h, stack_eq, b, b->scratch);
+	__u32 *locs;
 
-	if (v) {
-		*id = v - 1;
+	if (known >= 0) {
+		*id = known;
 		return 0;
 	}
 	if (grow(&p->stacks, &b->cap_stacks, p->nr_stacks,
 		 sizeof(*p->stacks)))
 		return -ENOMEM;
-	key = arena_copy(b, b->scratch, words);
-	if (!key || hmap__insert(&b->stacks, h, key,
-				 (void *)(unsigned long)(p->nr_stacks + 1)))
+	locs = arena_copy(b, b->scratch + 1, nr);
+	if (!locs || idtable__insert(&b->stacks, h, p->nr_stacks))
 		return -ENOMEM;
-	p->stacks[p->nr_stacks].locs = key + 1;
-	p->stacks[p->nr_stacks].nr = b->scratch[0];
+	p->stacks[p->nr_stacks].locs = locs;
+	p->stacks[p->nr_stacks].nr = nr;
 	*id = p->nr_stacks++;
 	return 0;
 }
 
 /* ---- threads and processes ---- */
 
-static int get_keyed(struct hmap *map,
-		     const struct thread_key *key, __u32 next_id,
-		     __u32 *id, bool *added)
+static __u64 thread_hash(const struct thread_key *k)
 {
-	__u64 h = hash_bytes(key, offsetof(struct thread_key, id), 0);
-	struct thread_key *k = hmap__find(map, h, key);
+	return hash_u64((__u64)k->pid << 32 | k->tid) ^ hash_u64(k->comm);
+}
 
-	*added = false;
-	if (k) {
-		*id = k->id;
+static bool thread_eq(const void *ctx, __u32 id, const void *key)
+{
+	const struct profile_thread *t = &((const struct builder *)ctx)->p->threads[id];
+	const struct thread_key *k = key;
+
+	return t->pid == k->pid && t->tid == k->tid && t->comm == k->comm;
+}
+
+static bool process_eq(const void *ctx, __u32 id, const void *key)
+{
+	const struct profile_process *pr =
+		&((const struct builder *)ctx)->p->processes[id];
+	const struct thread_key *k = key;
+
+	return pr->pid == k->pid && pr->comm == k->comm;
+}
+
+static int get_process(struct builder *b, __u32 pid, __u32 comm, __u32 *id)
+{
+	struct thread_key key = { pid, 0, comm, 0 };
+	struct profile *p = b->p;
+	__u64 h = thread_hash(&key);
+	long known = idtable__find(&b->processes, h, process_eq, b, &key);
+
+	if (known >= 0) {
+		*id = known;
 		return 0;
 	}
-	k = malloc(sizeof(*k));
-	if (!k)
+	if (grow(&p->processes, &b->cap_processes, p->nr_processes,
+		 sizeof(*p->processes)) ||
+	    idtable__insert(&b->processes, h, p->nr_processes))
 		return -ENOMEM;
-	*k = *key;
-	k->id = next_id;
-	if (hmap__insert(map, h, k, k)) {
-		free(k);
-		return -ENOMEM;
-	}
-	*added = true;
-	*id = next_id;
+	p->processes[p->nr_processes].pid = pid;
+	p->processes[p->nr_processes].comm = comm;
+	*id = p->nr_processes++;
 	return 0;
 }
 
@@ -447,41 +496,34 @@ static int get_thread(struct builder *b, __u32 pid, __u32 tid, __u32 comm,
 	struct thread_key key = { pid, tid, comm, 0 };
 	struct profile *p = b->p;
 	struct profile_thread *t;
-	__u32 process;
-	bool added;
+	long known;
+	__u64 h;
 	int err;
 
 	/* Consecutive samples of one CPU are mostly of one thread. */
-	if (b->last_thread.id && thread_key_eq(&key, &b->last_thread)) {
+	if (b->last_thread.id && b->last_thread.pid == pid &&
+	    b->last_thread.tid == tid && b->last_thread.comm == comm) {
 		*id = b->last_thread.id - 1;
 		return 0;
 	}
-	if (grow(&p->threads, &b->cap_threads, p->nr_threads,
-		 sizeof(*p->threads)) ||
-	    grow(&p->processes, &b->cap_processes, p->nr_processes,
-		 sizeof(*p->processes)))
-		return -ENOMEM;
-	err = get_keyed(&b->threads, &key, p->nr_threads, id, &added);
-	if (err)
-		return err;
-	if (added) {
-		struct thread_key pkey = { pid, 0, comm, 0 };
-		bool new_process;
-
-		err = get_keyed(&b->processes, &pkey, p->nr_processes,
-				&process, &new_process);
+	h = thread_hash(&key);
+	known = idtable__find(&b->threads, h, thread_eq, b, &key);
+	if (known >= 0) {
+		*id = known;
+	} else {
+		if (grow(&p->threads, &b->cap_threads, p->nr_threads,
+			 sizeof(*p->threads)))
+			return -ENOMEM;
+		t = &p->threads[p->nr_threads];
+		err = get_process(b, pid, comm, &t->process);
+		if (!err)
+			err = idtable__insert(&b->threads, h, p->nr_threads);
 		if (err)
 			return err;
-		if (new_process) {
-			p->processes[process].pid = pid;
-			p->processes[process].comm = comm;
-			p->nr_processes++;
-		}
-		t = &p->threads[p->nr_threads++];
 		t->pid = pid;
 		t->tid = tid;
 		t->comm = comm;
-		t->process = process;
+		*id = p->nr_threads++;
 	}
 	b->last_thread = key;
 	b->last_thread.id = *id + 1;
@@ -618,12 +660,13 @@ static void builder__release(struct builder *b)
 	hmap__free(&b->strings);
 	hmap__free(&b->str_by_ptr);
 	hmap__free(&b->map_by_ptr);
-	hmap__free(&b->stacks);
-	free_keys(&b->locations);
+	idtable__free(&b->stacks);
+	idtable__free(&b->locations);
+	free(b->loc_mapping);
 	free_keys(&b->functions);
 	free_keys(&b->mappings);
-	free_keys(&b->threads);
-	free_keys(&b->processes);
+	idtable__free(&b->threads);
+	idtable__free(&b->processes);
 	callchain__free(&b->cc);
 	free(b->scratch);
 }
@@ -641,16 +684,26 @@ int profile__build(struct profile **pp, struct session *s,
 		return -ENOMEM;
 	hmap__init(&b.strings, str_eq);
 	hmap__init(&b.str_by_ptr, NULL);
-	hmap__init(&b.locations, loc_key_eq);
+	idtable__init(&b.locations);
 	hmap__init(&b.functions, func_key_eq);
 	hmap__init(&b.mappings, map_key_eq);
 	hmap__init(&b.map_by_ptr, NULL);
-	hmap__init(&b.stacks, stack_eq);
-	hmap__init(&b.threads, thread_key_eq);
-	hmap__init(&b.processes, thread_key_eq);
+	idtable__init(&b.stacks);
+	idtable__init(&b.threads);
+	idtable__init(&b.processes);
 	b.period_ns = session__period_ns(s);
 	b.p->period_ns = b.period_ns;
 	b.p->start_ns = info ? info->start_mono_ns : 0;
+	/* Sized once when the END section says how many there are. */
+	b.cap_samples = session__nr_samples_hint(s);
+	if (b.cap_samples) {
+		b.p->samples = calloc(b.cap_samples, sizeof(*b.p->samples));
+		if (b.p->samples)
+			advise_huge(b.p->samples,
+				    b.cap_samples * sizeof(*b.p->samples));
+		else
+			b.cap_samples = 0;
+	}
 	/* String 0 is "", as pprof requires. */
 	err = intern(&b, "", &empty);
 	if (!err)

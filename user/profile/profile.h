@@ -24,10 +24,12 @@
  *   so a process's names over time are its entries in first-seen order.
  *
  * Memory: per sample 32 bytes (struct profile_sample); per distinct stack
- * 20 bytes plus 4 per frame (and while building, a 32-byte hash slot at
- * most twice over); per location 40 bytes (and a 32-byte key and slot
- * while building); strings once each.  Building is linear in the number
- * of samples and frames.
+ * 16 bytes plus 4 per frame, and while building an 8-byte hash slot at
+ * most twice over (lib/idtable.h); per location 40 bytes (and 4 plus two
+ * slots while building); strings once each.  The sample records
+ * themselves are not kept.  Building is linear in the number of samples
+ * and frames: per frame one lookup among the locations, per sample one
+ * among the stacks and (when the thread changed) one among the threads.
  *
  * Single-threaded; read-only once built.
  */
@@ -88,6 +90,7 @@ struct profile_location {
 	__u32 function;
 	__u32 line;
 	bool is_return;
+	bool kernel;
 };
 
 /* struct profile_stack - @nr location ids at @locs, leaf first. */

@@ -281,6 +281,13 @@ __u64 session__period_ns(const struct session *s)
 	return s->info.period_ns;
 }
 
+__u64 session__nr_samples_hint(const struct session *s)
+{
+	__u64 most = rec_reader__size(s->reader) / sizeof(struct sonde_sample);
+
+	return s->has_end ? min_t(__u64, s->end.nr_samples, most) : 0;
+}
+
 const struct session_counts *session__counts(const struct session *s)
 {
 	return &s->counts;

@@ -64,6 +64,12 @@ const struct srec_end *session__end(const struct session *s);
  * recorded period, or 1 s / frequency; 0 when the recording says neither.
  */
 __u64 session__period_ns(const struct session *s);
+/*
+ * session__nr_samples_hint - how many samples the END section says were
+ * written, bounded by how many the file could hold: an untrusted count
+ * to size arrays by, never to rely on.
+ */
+__u64 session__nr_samples_hint(const struct session *s);
 
 /*
  * session__iter_records - call @cb for every ring record of a known
