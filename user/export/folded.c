@@ -19,6 +19,7 @@
  * took gigabytes with millions of distinct stacks.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,33 +155,52 @@ static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
 
 /*
  * Sum the samples per (process name, stack), then fold each sum: a
- * stack's texts are looked up once, not once per sample.
+ * stack's texts are looked up once, not once per sample.  Nearly every
+ * stack runs under one name: its sum sits in arrays indexed by stack,
+ * and only a stack seen under a second name goes to a hash map.
  */
 static int add_samples(struct folded *f, const struct profile *p)
 {
-	struct hmap sums;
+	__u32 *comm = malloc((p->nr_stacks + 1) * sizeof(*comm));
+	__u64 *sum = calloc(p->nr_stacks + 1, sizeof(*sum));
+	struct hmap others;	/* comm << 32 | stack -> __u64 sum */
 	struct hmap_entry *e;
 	size_t i;
 	int err = 0;
 
-	hmap__init(&sums, NULL);
-	for (i = 0; i < p->nr_samples && !err; i++) {
+	hmap__init(&others, NULL);
+	if (!comm || !sum)
+		err = -ENOMEM;
+	for (i = 0; !err && i < p->nr_stacks; i++)
+		comm[i] = UINT32_MAX;
+	for (i = 0; !err && i < p->nr_samples; i++) {
 		const struct profile_sample *s = &p->samples[i];
-		__u64 key = (__u64)p->threads[s->thread].comm << 32 | s->stack;
-		__u64 *sum = hmap__find(&sums, hash_u64(key), (void *)key);
+		__u32 c = p->threads[s->thread].comm;
+		__u64 key, *other;
 
-		if (!sum) {
-			sum = calloc(1, sizeof(*sum));
-			if (!sum || hmap__insert(&sums, hash_u64(key),
-						 (void *)key, sum)) {
-				free(sum);
+		if (comm[s->stack] == UINT32_MAX)
+			comm[s->stack] = c;
+		if (comm[s->stack] == c) {
+			sum[s->stack] = sat_add_u64(sum[s->stack], s->count);
+			continue;
+		}
+		key = (__u64)c << 32 | s->stack;
+		other = hmap__find(&others, hash_u64(key), (void *)key);
+		if (!other) {
+			other = calloc(1, sizeof(*other));
+			if (!other || hmap__insert(&others, hash_u64(key),
+						   (void *)key, other)) {
+				free(other);
 				err = -ENOMEM;
 				break;
 			}
 		}
-		*sum = sat_add_u64(*sum, s->count);
+		*other = sat_add_u64(*other, s->count);
 	}
-	hmap__for_each(&sums, e) {
+	for (i = 0; !err && i < p->nr_stacks; i++)
+		if (sum[i])
+			err = add_stack(f, p, comm[i], i, sum[i]);
+	hmap__for_each(&others, e) {
 		__u64 key = (__u64)(unsigned long)e->key;
 
 		if (!err)
@@ -188,7 +208,9 @@ static int add_samples(struct folded *f, const struct profile *p)
 					*(__u64 *)e->val);
 		free(e->val);
 	}
-	hmap__free(&sums);
+	hmap__free(&others);
+	free(comm);
+	free(sum);
 	return err;
 }
 
