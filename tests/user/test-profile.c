@@ -204,6 +204,11 @@ TEST_F(prof, model)
 	EXPECT_EQ(1, per_thread[p->samples[S_ALPHA_T101].thread]);
 	EXPECT_EQ(2, per_thread[p->samples[S_GAMMA].thread]);
 	EXPECT_EQ(2, per_thread[p->samples[S_BETA1].thread]);
+	for (i = 0; i < p->nr_threads; i++)
+		EXPECT_EQ(per_thread[i], p->threads[i].count);
+	EXPECT_EQ(2, p->stacks[p->samples[S_ALPHA1].stack].count);
+	EXPECT_EQ(2, p->stacks[p->samples[S_GAMMA].stack].count);
+	EXPECT_EQ(1, p->stacks[p->samples[S_BETA1].stack].count);
 	EXPECT_EQ(101, p->threads[p->samples[S_ALPHA_T101].thread].tid);
 	EXPECT_EQ(1, p->samples[S_ALPHA_T101].cpu);
 	EXPECT_EQ(26 * SEC / 10, p->samples[S_BETA2].time_ns);

@@ -138,11 +138,9 @@ static int count(struct report *r)
 
 	if (!sums)
 		return -ENOMEM;
-	for (i = 0; i < p->nr_samples; i++) {
-		const struct profile_sample *s = &p->samples[i];
-
-		sums[threads ? s->thread : s->stack] += s->count;
-		r->nr_samples += s->count;
+	for (i = 0; i < n; i++) {
+		sums[i] = threads ? p->threads[i].count : p->stacks[i].count;
+		r->nr_samples += sums[i];
 	}
 	if (threads)
 		err = count_threads(r, sums);

@@ -71,11 +71,21 @@ struct builder {
 	struct idtable locations;	/* by struct loc_key */
 	__u32 *loc_mapping;	/* per location: its loc_key.mapping */
 	struct hmap functions;	/* struct func_key */
+	__u32 *fn_by_symbol;	/* struct symbol.id -> function id + 1 */
+	size_t cap_fn_by_symbol;
 	struct hmap mappings;	/* struct map_key */
 	struct hmap map_by_ptr;	/* struct map -> mapping id + 1 */
 	struct idtable stacks;	/* by [nr, location ids...] */
-	const struct map *last_map;	/* and its mapping id: */
-	__u32 last_mapping;
+	/* Mappings by pointer, direct-mapped: frames revisit few of them. */
+	struct {
+		const struct map *map;
+		__u32 mapping;
+	} map_cache[256];
+	/* Process names by stable pointer, direct-mapped. */
+	struct {
+		const char *comm;
+		__u32 id;
+	} comm_cache[64];
 	struct idtable threads;		/* by struct thread_key */
 	struct idtable processes;	/* by struct thread_key, tid 0 */
 	__u32 *scratch;		/* [nr, locs...] of the sample at hand */
@@ -83,7 +93,8 @@ struct builder {
 	size_t cap_strings, cap_mappings, cap_functions, cap_locations;
 	size_t cap_loc_mapping;
 	size_t cap_stacks, cap_processes, cap_threads, cap_samples;
-	struct thread_key last_thread;	/* id + 1 in .id; 0: none */
+	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
+	struct thread_key thread_cache[1024];
 	__u64 period_ns;
 };
 
@@ -247,21 +258,22 @@ static int find_mapping(struct builder *b, const struct map *m, __u32 *id)
 	struct map_key key = { 0 };
 	unsigned long v;
 	unsigned int i;
+	size_t slot;
 	char *clean;
 	__u64 h;
 	int err;
 
-	/* Consecutive frames are often in one mapping. */
-	if (m == b->last_map) {
-		*id = b->last_mapping;
+	h = hash_u64((unsigned long)m);
+	slot = h % ARRAY_SIZE(b->map_cache);
+	if (b->map_cache[slot].map == m) {
+		*id = b->map_cache[slot].mapping;
 		return 0;
 	}
-	h = hash_u64((unsigned long)m);
 	v = (unsigned long)hmap__find(&b->map_by_ptr, h, m);
 	if (v) {
 		*id = v - 1;
-		b->last_map = m;
-		b->last_mapping = *id;
+		b->map_cache[slot].map = m;
+		b->map_cache[slot].mapping = *id;
 		return 0;
 	}
 	key.start = m->start;
@@ -327,6 +339,42 @@ static int get_function(struct builder *b, const struct symbol *sym,
 	return 0;
 }
 
+/*
+ * The function of @sym: by the symbolizer's id when it has one (an
+ * array), else by name.  Many processes map one file at different
+ * addresses: their locations differ, their functions do not.
+ */
+static int function_of(struct builder *b, const struct symbol *sym,
+		       __u32 *id)
+{
+	size_t n;
+	int err;
+
+	if (sym->id == SYMBOL_NO_ID)
+		return get_function(b, sym, id);
+	if (sym->id < b->cap_fn_by_symbol && b->fn_by_symbol[sym->id]) {
+		*id = b->fn_by_symbol[sym->id] - 1;
+		return 0;
+	}
+	err = get_function(b, sym, id);
+	if (err)
+		return err;
+	if (sym->id >= b->cap_fn_by_symbol) {
+		__u32 *p;
+
+		n = max_t(size_t, 2 * (size_t)sym->id + 2, 1024);
+		p = reallocarray(b->fn_by_symbol, n, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		memset(p + b->cap_fn_by_symbol, 0,
+		       (n - b->cap_fn_by_symbol) * sizeof(*p));
+		b->fn_by_symbol = p;
+		b->cap_fn_by_symbol = n;
+	}
+	b->fn_by_symbol[sym->id] = *id + 1;
+	return 0;
+}
+
 /* ---- frames and stacks ---- */
 
 static int get_location(struct builder *b, struct proc *proc,
@@ -383,7 +431,7 @@ static int get_location(struct builder *b, struct proc *proc,
 	loc->is_return = e->is_return;
 	loc->kernel = e->kernel;
 	loc->sym_off = sym.known ? sym.sym_off + (e->addr - look) : 0;
-	err = get_function(b, &sym, &loc->function);
+	err = function_of(b, &sym, &loc->function);
 	if (!err && m)
 		loc->mapping = mapping;
 	else if (!err)
@@ -441,6 +489,7 @@ static int get_stack(struct builder *b, __u32 *id)
 		return -ENOMEM;
 	p->stacks[p->nr_stacks].locs = locs;
 	p->stacks[p->nr_stacks].nr = nr;
+	p->stacks[p->nr_stacks].count = 0;
 	*id = p->nr_stacks++;
 	return 0;
 }
@@ -496,14 +545,16 @@ static int get_thread(struct builder *b, __u32 pid, __u32 tid, __u32 comm,
 	struct thread_key key = { pid, tid, comm, 0 };
 	struct profile *p = b->p;
 	struct profile_thread *t;
+	struct thread_key *cached;
 	long known;
 	__u64 h;
 	int err;
 
-	/* Consecutive samples of one CPU are mostly of one thread. */
-	if (b->last_thread.id && b->last_thread.pid == pid &&
-	    b->last_thread.tid == tid && b->last_thread.comm == comm) {
-		*id = b->last_thread.id - 1;
+	/* Samples come in runs of a few threads. */
+	cached = &b->thread_cache[(pid ^ tid * 31) % ARRAY_SIZE(b->thread_cache)];
+	if (cached->id && cached->pid == pid && cached->tid == tid &&
+	    cached->comm == comm) {
+		*id = cached->id - 1;
 		return 0;
 	}
 	h = thread_hash(&key);
@@ -523,10 +574,11 @@ static int get_thread(struct builder *b, __u32 pid, __u32 tid, __u32 comm,
 		t->pid = pid;
 		t->tid = tid;
 		t->comm = comm;
+		t->count = 0;
 		*id = p->nr_threads++;
 	}
-	b->last_thread = key;
-	b->last_thread.id = *id + 1;
+	*cached = key;
+	cached->id = *id + 1;
 	return 0;
 }
 
@@ -592,6 +644,7 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	unsigned int gen, i;
 	char buf[40];
 	__u32 comm_id, stack, thread;
+	size_t slot;
 	int err;
 
 	err = callchain__from_sample(&b->cc, raw);
@@ -621,7 +674,18 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		if (err)
 			return err;
 	}
-	err = get_stack(b, &stack) ?: intern(b, comm, &comm_id) ?:
+	/* Snapshot names and literals are stable pointers; @buf is not. */
+	slot = hash_u64((unsigned long)comm) % ARRAY_SIZE(b->comm_cache);
+	if (comm != buf && comm == b->comm_cache[slot].comm) {
+		comm_id = b->comm_cache[slot].id;
+	} else {
+		err = intern(b, comm, &comm_id);
+		if (err)
+			return err;
+		b->comm_cache[slot].comm = comm != buf ? comm : NULL;
+		b->comm_cache[slot].id = comm_id;
+	}
+	err = get_stack(b, &stack) ?:
 	      get_thread(b, raw->pid, raw->tid, comm_id, &thread);
 	if (err)
 		return err;
@@ -635,6 +699,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	ps->thread = thread;
 	ps->cpu = raw->cpu;
 	ps->count = 1;
+	p->stacks[stack].count++;
+	p->threads[thread].count++;
 	return 0;
 }
 
@@ -663,6 +729,7 @@ static void builder__release(struct builder *b)
 	idtable__free(&b->stacks);
 	idtable__free(&b->locations);
 	free(b->loc_mapping);
+	free(b->fn_by_symbol);
 	free_keys(&b->functions);
 	free_keys(&b->mappings);
 	idtable__free(&b->threads);

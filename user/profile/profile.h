@@ -24,7 +24,7 @@
  *   so a process's names over time are its entries in first-seen order.
  *
  * Memory: per sample 32 bytes (struct profile_sample); per distinct stack
- * 16 bytes plus 4 per frame, and while building an 8-byte hash slot at
+ * 24 bytes plus 4 per frame, and while building an 8-byte hash slot at
  * most twice over (lib/idtable.h); per location 40 bytes (and 4 plus two
  * slots while building); strings once each.  The sample records
  * themselves are not kept.  Building is linear in the number of samples
@@ -93,10 +93,14 @@ struct profile_location {
 	bool kernel;
 };
 
-/* struct profile_stack - @nr location ids at @locs, leaf first. */
+/*
+ * struct profile_stack - @nr location ids at @locs, leaf first; @count:
+ * the samples on it (the sum of their counts)
+ */
 struct profile_stack {
 	const __u32 *locs;
 	__u32 nr;
+	__u64 count;
 };
 
 struct profile_process {
@@ -104,11 +108,13 @@ struct profile_process {
 	__u32 comm;
 };
 
+/* struct profile_thread - @count: the samples it ran */
 struct profile_thread {
 	__u32 pid;
 	__u32 tid;
 	__u32 comm;
 	__u32 process;
+	__u64 count;
 };
 
 /*

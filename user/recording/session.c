@@ -33,6 +33,11 @@ struct session {
 	const void *vdso;
 	size_t vdso_size;
 	struct hmap procs;	/* pid -> struct proc */
+	/* Processes by pid, direct-mapped: samples revisit a few at a time. */
+	struct {
+		__u32 pid;
+		struct proc *proc;
+	} proc_cache[1024];
 	struct hmap comms;	/* interned process names */
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
@@ -326,10 +331,18 @@ const void *session__vdso(const struct session *s, size_t *size)
 struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 				__u64 user_addr, unsigned int *gen)
 {
-	struct proc *p = hmap__find(&s->procs, hash_u64(pid),
-				    (void *)(unsigned long)pid);
+	struct proc *p;
 	unsigned int i;
 
+	i = pid % ARRAY_SIZE(s->proc_cache);
+	if (s->proc_cache[i].proc && s->proc_cache[i].pid == pid) {
+		p = s->proc_cache[i].proc;
+	} else {
+		p = hmap__find(&s->procs, hash_u64(pid),
+			       (void *)(unsigned long)pid);
+		s->proc_cache[i].pid = pid;
+		s->proc_cache[i].proc = p;
+	}
 	*gen = 0;
 	if (!p || !p->nr_snaps)
 		return p;

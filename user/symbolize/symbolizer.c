@@ -48,6 +48,7 @@ struct symbolizer {
 	struct hmap files;	/* struct sym_file by (path, build-id) */
 	struct hmap strings;	/* interned printable strings */
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
+	__u32 nr_ids;		/* symbol ids handed out */
 	unsigned int bad_files;	/* mapped files that could not be used */
 };
 
@@ -172,6 +173,7 @@ static int set_symbol(struct symbolizer *sym, struct symbol *out,
 	out->kernel = kernel;
 	out->known = known;
 	out->sym_off = known ? sym_off : 0;
+	out->id = SYMBOL_NO_ID;
 	return out->name && out->dso ? 0 : -ENOMEM;
 }
 
@@ -329,6 +331,7 @@ static int lookup(struct symbolizer *sym, struct map *m, __u64 addr,
 			free(c);
 			return -ENOMEM;
 		}
+		c->sym.id = sym->nr_ids++;
 	}
 	*out = c->sym;
 	return 0;

@@ -19,6 +19,7 @@
 #define SONDE_SYMBOLIZER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <linux/types.h>
 
 #include "recording/addrspace.h"
@@ -53,14 +54,20 @@ struct symbolizer_opts {
  * @sym_off: bytes from the symbol's start to the address looked up (only
  *	with @known)
  * @known: @name is a real symbol
+ * @id: dense, one per distinct address looked up (user: per file and
+ *	offset), from 0, for callers to index their own arrays by;
+ *	SYMBOL_NO_ID for an address no mapping holds
  */
 struct symbol {
 	const char *name;
 	const char *dso;
 	__u64 sym_off;
+	__u32 id;
 	bool known;
 	bool kernel;
 };
+
+#define SYMBOL_NO_ID	UINT32_MAX
 
 struct symbolizer;
 
