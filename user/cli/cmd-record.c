@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sonde record: parse the command line and run the recorder
+ * CLI layer: sonde record: parse the command line and run the recorder
  * (record/recorder.h), which writes the recording.
  */
 #include <getopt.h>

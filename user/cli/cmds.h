@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The subcommands main() dispatches to.  Each returns 0 or a
+ * CLI layer: the subcommands main() dispatches to.  Each returns 0 or a
  * negative errno (-SONDE_EUSAGE for a bad command line) and prints its own
  * diagnostics; help_CMD() prints its usage to @f.
  */

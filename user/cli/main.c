@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sonde command table: global options, dispatch to a
- * subcommand, and the one place where errors become exit statuses
- * (0 success, 1 failure, 2 bad command line).
+ * CLI layer: the sonde command table: global options, dispatch to a
+ * subcommand, and the one place where errors become exit statuses (0
+ * success, 1 failure, 2 bad command line).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Find NT_GNU_BUILD_ID in an ELF file, through its section
+ * Lib layer: find NT_GNU_BUILD_ID in an ELF file, through its section
  * headers or, for stripped images such as the vDSO, its PT_NOTE segments.
  */
 #include <errno.h>

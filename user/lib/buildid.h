@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reading the GNU build-id note of ELF files, the identity
- * that ties a recorded mapping to the exact binary that was run.
+ * Lib layer: reading the GNU build-id note of ELF files, the identity that
+ * ties a recorded mapping to the exact binary that was run.
  */
 #ifndef SONDE_BUILDID_H
 #define SONDE_BUILDID_H

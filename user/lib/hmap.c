@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hash map behind every table sonde builds: seen processes
+ * Lib layer: the hash map behind every table sonde builds: seen processes
  * while recording, DSOs, interned frames and stacks while reporting.
  */
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * An open-addressing hash map from caller-hashed keys to values.
- * Keys are opaque pointers owned by the caller, compared with @eq, or by
- * identity when @eq is NULL (so small integers can be keys, cast).
+ * Lib layer: an open-addressing hash map from caller-hashed keys to
+ * values. Keys are opaque pointers owned by the caller, compared with @eq,
+ * or by identity when @eq is NULL (so small integers can be keys, cast).
  */
 #ifndef SONDE_HMAP_H
 #define SONDE_HMAP_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Output files named on the command line: when to write
- * beside and rename, when to write in place (outfile.h).
+ * Lib layer: output files named on the command line: when to write beside
+ * and rename, when to write in place (outfile.h).
  *
  * lstat() decides: a symlink must not be replaced by a regular file, so it
  * is written through, as is every node that is not a regular file.  The

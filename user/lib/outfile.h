@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Output files named on the command line (record -o, export -o).
+ * Lib layer: output files named on the command line (record -o, export
+ * -o).
  *
  * An OUT that is absent or a regular file is written beside, as
  * OUT.tmp-PID (created exclusively: a planted file or symlink of that name

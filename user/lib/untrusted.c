@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Opening untrusted paths and cleaning untrusted text
+ * Lib layer: opening untrusted paths and cleaning untrusted text
  * (untrusted.h).
  *
  * O_NONBLOCK makes open() return at once for FIFOs and devices that would

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Input sonde does not control: files named by a recording or the
- * command line, and text read from them.  Such a file is opened without
- * blocking and used only if it is a regular file; such text is bounded and
- * made printable before it reaches any output.
+ * Lib layer: input sonde does not control: files named by a recording or
+ * the command line, and text read from them.  Such a file is opened
+ * without blocking and used only if it is a regular file; such text is
+ * bounded and made printable before it reaches any output.
  */
 #ifndef SONDE_UNTRUSTED_H
 #define SONDE_UNTRUSTED_H

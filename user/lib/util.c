@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Diagnostics, parsing and buffer helpers shared by every command.
- * Nothing here keeps state between calls.
+ * Lib layer: diagnostics, parsing and buffer helpers shared by every
+ * command. Nothing here keeps state between calls.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers every sonde command shares: diagnostics, the
+ * Lib layer: small helpers every sonde command shares: diagnostics, the
  * usage-error convention, number and list parsing, growable buffers.
  *
  * Error convention: every function returns 0 (or a count) on success and a

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ioctl wrappers for /dev/sonde: fill in @size, translate the
- * -1/errno convention into negative errno values.
+ * Record layer: the ioctl wrappers for /dev/sonde: fill in @size,
+ * translate the -1/errno convention into negative errno values.
  */
 #include <errno.h>
 #include <fcntl.h>

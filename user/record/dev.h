@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One-to-one wrappers of the /dev/sonde ioctls (uapi/sonde.h).
- * Each returns 0 or a negative errno, never prints.
+ * Record layer: one-to-one wrappers of the /dev/sonde ioctls
+ * (uapi/sonde.h). Each returns 0 or a negative errno, never prints.
  */
 #ifndef SONDE_DEV_H
 #define SONDE_DEV_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sonde record's event loop, on io_uring or poll().
+ * Record layer: sonde record's event loop, on io_uring or poll().
  *
  * With io_uring, three requests are kept armed: a POLLIN poll on the device
  * (readable when a ring passed its wakeup watermark), a POLLIN poll on the

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The event loop of sonde record: waits for the device to become
- * readable, for a signal (signalfd: SIGINT, SIGTERM, SIGCHLD) and for the
- * periodic tick, and writes the recording asynchronously.  io_uring does
- * all of it; poll() and pwrite() stand in where io_uring is unavailable.
+ * Record layer: the event loop of sonde record: waits for the device to
+ * become readable, for a signal (signalfd: SIGINT, SIGTERM, SIGCHLD) and
+ * for the periodic tick, and writes the recording asynchronously.
+ * io_uring does all of it; poll() and pwrite() stand in where io_uring is
+ * unavailable.
  */
 #ifndef SONDE_LOOP_H
 #define SONDE_LOOP_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Read /proc/PID/{comm,maps} into SREC_SEC_PROCESS payloads.
+ * Record layer: read /proc/PID/{comm,maps} into SREC_SEC_PROCESS payloads.
  *
  * Only executable file mappings and the vDSO matter: sampled instruction
  * pointers and return addresses only point there.  Build-ids are cached

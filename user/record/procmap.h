@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Snapshots of a process as report needs it later: its comm
+ * Record layer: snapshots of a process as report needs it later: its comm
  * and its executable mappings, each with the build-id of the mapped file.
  */
 #ifndef SONDE_PROCMAP_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Consume one CPU's ring as uapi/sonde.h "Ring ordering" says:
- * load-acquire of meta->data_head (C), read [tail, head), store-release
- * of ctrl->data_tail (D).
+ * Record layer: consume one CPU's ring as uapi/sonde.h "Ring ordering"
+ * says: load-acquire of meta->data_head (C), read [tail, head), store-
+ * release of ctrl->data_tail (D).
  */
 #include <errno.h>
 #include <stdlib.h>

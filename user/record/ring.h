@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The consumer side of one CPU's sonde ring: mapping it as
+ * Record layer: the consumer side of one CPU's sonde ring: mapping it as
  * struct sonde_info describes, and draining records in order.
  */
 #ifndef SONDE_RING_H

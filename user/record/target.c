@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Checking record -p values (target.h).
+ * Record layer: checking record -p values (target.h).
  *
  * pidfd_open() answers both questions at once, in the caller's pid
  * namespace: ESRCH when no task has that number there, EINVAL when the

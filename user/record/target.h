@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What record -p names: checking that each value is a process of the
- * caller's pid namespace before anything is configured.
+ * Record layer: what record -p names: checking that each value is a
+ * process of the caller's pid namespace before anything is configured.
  */
 #ifndef SONDE_TARGET_H
 #define SONDE_TARGET_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots of a recorded process: read from PROCESS sections, and the
- * lookup of an address among them (addrspace.h).
+ * Recording layer: snapshots of a recorded process: read from PROCESS
+ * sections, and the lookup of an address among them (addrspace.h).
  *
  * Within one snapshot the mappings do not overlap (they come from
  * /proc/PID/maps), so a binary search over them sorted by start finds an

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The sonde recording file: its on-disk layout, the writer
- * that produces it and the reader that walks it.
+ * Recording layer: the sonde recording file: its on-disk layout, the
+ * writer that produces it and the reader that walks it.
  *
  * docs/recording-format.md is the prose version of this header.  A file is
  * a struct srec_file_header followed by sections, each a struct

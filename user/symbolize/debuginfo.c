@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finding the separate debug file of a stripped binary (debuginfo.h):
- * by build-id under the debug root, then by .gnu_debuglink next to the
- * binary, in its .debug directory and under the debug root.  The paths
- * come from a recording, so every candidate must be a regular file, and
- * it must prove it belongs to the binary (build-id or CRC32).
+ * Symbolize layer: finding the separate debug file of a stripped binary
+ * (debuginfo.h): by build-id under the debug root, then by .gnu_debuglink
+ * next to the binary, in its .debug directory and under the debug root.
+ * The paths come from a recording, so every candidate must be a regular
+ * file, and it must prove it belongs to the binary (build-id or CRC32).
  */
 #include <errno.h>
 #include <limits.h>

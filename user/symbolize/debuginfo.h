@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Separate debug files: where the symbols of a stripped binary went,
- * found the way gdb and addr2line find them.
+ * Symbolize layer: separate debug files: where the symbols of a stripped
+ * binary went, found the way gdb and addr2line find them.
  */
 #ifndef SONDE_DEBUGINFO_H
 #define SONDE_DEBUGINFO_H

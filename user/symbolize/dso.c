@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ELF symbol tables with libelf.
+ * Symbolize layer: ELF symbol tables with libelf.
  *
  * A sampled address becomes an ELF virtual address in two steps: the
  * mapping gives the file offset (addr - start + pgoff), the PT_LOAD that

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * User-space symbols: an ELF file (or in-memory image such
- * as the recorded vDSO) loaded once, looked up by mapped address.
+ * Symbolize layer: user-space symbols: an ELF file (or in-memory image
+ * such as the recorded vDSO) loaded once, looked up by mapped address.
  */
 #ifndef SONDE_SYMBOLIZE_H
 #define SONDE_SYMBOLIZE_H
