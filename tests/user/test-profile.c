@@ -283,4 +283,27 @@ TEST_F(prof, folded)
 	free(text);
 }
 
+/*
+ * A session outlives its symbolizers: a second one, after the first was
+ * freed, must not reach into the first one's files (ASan in the san
+ * build), and gives the same profile.
+ */
+TEST_F(prof, second_symbolizer)
+{
+	struct symbolizer *again;
+	struct profile *p2 = NULL;
+
+	ASSERT_EQ(NR_SAMPLES, build(&self->p, self->s, self->sym, NULL));
+	symbolizer__free(self->sym);
+	self->sym = NULL;
+	ASSERT_EQ(0, symbolizer__new(&again, self->s, NULL));
+	EXPECT_EQ(NR_SAMPLES, build(&p2, self->s, again, NULL));
+	ASSERT_NE(NULL, p2);
+	EXPECT_EQ(self->p->nr_stacks, p2->nr_stacks);
+	EXPECT_EQ(self->p->nr_locations, p2->nr_locations);
+	EXPECT_STREQ("alpha+0x1000", frame_name(p2, S_ALPHA1, 2));
+	profile__free(p2);
+	symbolizer__free(again);
+}
+
 TEST_HARNESS_MAIN

@@ -57,8 +57,9 @@ static int parse_time_range(const char *arg, __u64 *start, __u64 *end)
 	free(first);
 	if (err || lo < 0 || hi < 0 || lo > hi || !(lo < 1.8e10))
 		return -EINVAL;
-	*start = (__u64)(lo * 1e9);
-	*end = hi >= 1.8e10 ? UINT64_MAX : (__u64)(hi * 1e9);
+	/* Rounded: 8.2 s is 8200000000 ns, not 8199999999. */
+	*start = llround(lo * 1e9);
+	*end = hi >= 1.8e10 ? UINT64_MAX : (__u64)llround(hi * 1e9);
 	return 0;
 }
 
@@ -71,7 +72,7 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 	case INPUT_OPT_PID:
 		free(in->pids);
 		in->pids = NULL;
-		if (parse_pid_list(arg, &in->pids, &f->nr_pids))
+		if (parse_id_list(arg, &in->pids, &f->nr_pids))
 			return usage_error("%s: --pid needs process ids (PID[,PID...]), not '%s'",
 					   cmd, arg);
 		f->pids = in->pids;
@@ -79,7 +80,7 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 	case INPUT_OPT_TID:
 		free(in->tids);
 		in->tids = NULL;
-		if (parse_pid_list(arg, &in->tids, &f->nr_tids))
+		if (parse_id_list(arg, &in->tids, &f->nr_tids))
 			return usage_error("%s: --tid needs thread ids (TID[,TID...]), not '%s'",
 					   cmd, arg);
 		f->tids = in->tids;

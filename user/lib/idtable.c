@@ -75,15 +75,6 @@ static int resize(struct idtable *t, size_t cap)
 	return 0;
 }
 
-int idtable__reserve(struct idtable *t, size_t nr)
-{
-	size_t cap = t->cap ? t->cap : 64;
-
-	while (cap / 2 < nr)
-		cap *= 2;
-	return cap > t->cap ? resize(t, cap) : 0;
-}
-
 int idtable__insert(struct idtable *t, __u64 hash, __u32 id)
 {
 	if ((t->nr + 1) * 2 > t->cap &&

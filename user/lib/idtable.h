@@ -36,10 +36,5 @@ long idtable__find(const struct idtable *t, __u64 hash, idtable_eq_fn eq,
 		   const void *ctx, const void *key);
 /* Add @id, hashed to @hash, which must not be present.  0 or -ENOMEM. */
 int idtable__insert(struct idtable *t, __u64 hash, __u32 id);
-/*
- * idtable__reserve - room for @nr ids without growing (a hint: the
- * table still grows past it).  0 or -ENOMEM.
- */
-int idtable__reserve(struct idtable *t, size_t nr);
 
 #endif /* SONDE_IDTABLE_H */

@@ -141,7 +141,8 @@ int parse_cpu_list(const char *s, __u64 *mask, unsigned int nbits)
 	return 0;
 }
 
-int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr)
+static int parse_list(const char *s, __u32 **pids, unsigned int *nr,
+		      bool allow_zero)
 {
 	unsigned int n = 1, i = 0;
 	const char *p;
@@ -159,7 +160,7 @@ int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr)
 	}
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (parse_u32(tok, &arr[i]) || arr[i] == 0)
+		if (parse_u32(tok, &arr[i]) || (arr[i] == 0 && !allow_zero))
 			goto err_inval;
 		i++;
 	}
@@ -174,6 +175,16 @@ err_inval:
 	free(copy);
 	free(arr);
 	return -EINVAL;
+}
+
+int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr)
+{
+	return parse_list(s, pids, nr, false);
+}
+
+int parse_id_list(const char *s, __u32 **ids, unsigned int *nr)
+{
+	return parse_list(s, ids, nr, true);
 }
 
 int read_file(const char *path, char **out, size_t *out_len)

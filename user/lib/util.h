@@ -51,8 +51,13 @@ int parse_double(const char *s, double *out);
  */
 int parse_cpu_list(const char *s, __u64 *mask, unsigned int nbits);
 
-/* parse_pid_list - "12,34" into a newly allocated array. */
+/* parse_pid_list - "12,34" into a newly allocated array; 0 is refused. */
 int parse_pid_list(const char *s, __u32 **pids, unsigned int *nr);
+/*
+ * parse_id_list - the same with 0 allowed: a filter's "0" selects what
+ * samples report as pid 0 (idle, and tasks outside the pid namespace).
+ */
+int parse_id_list(const char *s, __u32 **ids, unsigned int *nr);
 
 /* pwrite_all - all of @len at @off, retrying short writes; 0 or -errno. */
 int pwrite_all(int fd, const void *buf, size_t len, __u64 off);

@@ -53,9 +53,9 @@ static bool stack_eq(const void *ctx, __u32 id, const void *key)
 
 /* ---- frames and stacks ---- */
 
-static int get_location(struct builder *b, struct proc *proc,
-			unsigned int gen, const struct callchain_entry *e,
-			__u32 *id)
+static int lookup_location(struct builder *b, struct proc *proc,
+			   unsigned int gen, const struct callchain_entry *e,
+			   __u32 *id)
 {
 	/*
 	 * A return address points after its call, which may be the first
@@ -96,10 +96,10 @@ static int get_location(struct builder *b, struct proc *proc,
 			: symbolizer__user(b->sym, m, look, &sym);
 	if (err)
 		return err;
-	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping, p->nr_locations,
-		 sizeof(*b->loc_mapping)) ||
+	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping,
+			  p->nr_locations, sizeof(*b->loc_mapping)) ||
 	    builder__grow(&p->locations, &b->cap_locations, p->nr_locations,
-		 sizeof(*p->locations)))
+			  sizeof(*p->locations)))
 		return -ENOMEM;
 	loc = &p->locations[p->nr_locations];
 	memset(loc, 0, sizeof(*loc));
@@ -118,6 +118,38 @@ static int get_location(struct builder *b, struct proc *proc,
 		return err;
 	b->loc_mapping[p->nr_locations] = key.mapping;
 	*id = p->nr_locations++;
+	return 0;
+}
+
+/*
+ * The location of frame @e of a sample run by snapshot @gen of @proc:
+ * the same process image, address and kind always give the same one,
+ * so a direct-mapped cache of those skips the mapping search and the
+ * lookup for most frames.
+ */
+static int get_location(struct builder *b, struct proc *proc,
+			unsigned int gen, const struct callchain_entry *e,
+			__u32 *id)
+{
+	const void *image = e->kernel ? NULL : proc;
+	__u32 kind = (e->kernel ? 0 : gen << 2) | e->kernel << 1 | e->is_return;
+	struct loc_cache_ent *c;
+	int err;
+
+	c = &b->loc_cache[hash_u64(e->addr ^ (unsigned long)image ^ kind) %
+			  ARRAY_SIZE(b->loc_cache)];
+	if (c->id_plus1 && c->addr == e->addr && c->image == image &&
+	    c->kind == kind) {
+		*id = c->id_plus1 - 1;
+		return 0;
+	}
+	err = lookup_location(b, proc, gen, e, id);
+	if (err)
+		return err;
+	c->addr = e->addr;
+	c->image = image;
+	c->kind = kind;
+	c->id_plus1 = *id + 1;
 	return 0;
 }
 
@@ -313,39 +345,51 @@ int profile__build(struct profile **pp, struct session *s,
 		   struct symbolizer *sym, const struct profile_filter *f)
 {
 	const struct srec_session *info = session__info(s);
-	struct builder b = { .s = s, .sym = sym, .f = f };
+	struct profile *p;
+	struct builder *b;
 	__u32 empty;
 	int err;
 
-	b.p = calloc(1, sizeof(*b.p));
-	if (!b.p)
+	*pp = NULL;
+	/* Its caches make the builder too big for the stack. */
+	b = calloc(1, sizeof(*b));
+	p = calloc(1, sizeof(*p));
+	if (!b || !p) {
+		free(b);
+		free(p);
 		return -ENOMEM;
-	builder__init_tables(&b);
-	idtable__init(&b.locations);
-	idtable__init(&b.stacks);
-	b.period_ns = session__period_ns(s);
-	b.p->period_ns = b.period_ns;
-	b.p->start_ns = info ? info->start_mono_ns : 0;
+	}
+	b->p = p;
+	b->s = s;
+	b->sym = sym;
+	b->f = f;
+	builder__init_tables(b);
+	idtable__init(&b->locations);
+	idtable__init(&b->stacks);
+	b->period_ns = session__period_ns(s);
+	p->period_ns = b->period_ns;
+	p->start_ns = info ? info->start_mono_ns : 0;
 	/* Sized once when the END section says how many there are. */
-	b.cap_samples = session__nr_samples_hint(s);
-	if (b.cap_samples) {
-		b.p->samples = calloc(b.cap_samples, sizeof(*b.p->samples));
-		if (b.p->samples)
-			advise_huge(b.p->samples,
-				    b.cap_samples * sizeof(*b.p->samples));
+	b->cap_samples = session__nr_samples_hint(s);
+	if (b->cap_samples) {
+		p->samples = calloc(b->cap_samples, sizeof(*p->samples));
+		if (p->samples)
+			advise_huge(p->samples,
+				    b->cap_samples * sizeof(*p->samples));
 		else
-			b.cap_samples = 0;
+			b->cap_samples = 0;
 	}
 	/* String 0 is "", as pprof requires. */
-	err = builder__intern(&b, "", &empty);
+	err = builder__intern(b, "", &empty);
 	if (!err)
-		err = session__iter_records(s, record_cb, &b);
-	builder__release(&b);
+		err = session__iter_records(s, record_cb, b);
+	builder__release(b);
+	free(b);
 	if (err) {
-		profile__free(b.p);
-		b.p = NULL;
+		profile__free(p);
+		p = NULL;
 	}
-	*pp = b.p;
+	*pp = p;
 	return err;
 }
 

@@ -24,9 +24,15 @@ struct func_key {
 };
 
 /* Hashed up to @id: no padding before it. */
+/*
+ * A mapping by what the symbolizer tells files apart by: the path and
+ * build-id as recorded (a pseudo mapping: its name), and where it is.
+ */
 struct map_key {
 	__u64 start, limit, offset;
-	__u32 path, build_id;
+	const char *raw_path;
+	const unsigned char *build_id;
+	__u32 build_id_size;
 	__u32 kernel;
 	__u32 id;
 };
@@ -41,6 +47,14 @@ struct profile_arena {
 	size_t used;
 	size_t cap;
 	__u32 words[];
+};
+
+/* A frame's location by (process image, address, kind): see build.c. */
+struct loc_cache_ent {
+	__u64 addr;
+	const void *image;	/* struct proc, NULL for the kernel */
+	__u32 kind;		/* snapshot << 2 | kernel << 1 | is_return */
+	__u32 id_plus1;		/* 0: empty */
 };
 
 struct builder {
@@ -58,6 +72,7 @@ struct builder {
 	size_t cap_fn_by_symbol;
 	struct hmap mappings;	/* struct map_key */
 	struct hmap map_by_ptr;	/* struct map -> mapping id + 1 */
+	struct loc_cache_ent loc_cache[4096];
 	struct idtable stacks;	/* by [nr, location ids...] */
 	/* Mappings by pointer, direct-mapped: frames revisit few of them. */
 	struct {

@@ -31,8 +31,18 @@ static bool map_key_eq(const void *a, const void *b)
 	const struct map_key *x = a, *y = b;
 
 	return x->start == y->start && x->limit == y->limit &&
-	       x->offset == y->offset && x->path == y->path &&
-	       x->build_id == y->build_id && x->kernel == y->kernel;
+	       x->offset == y->offset && x->kernel == y->kernel &&
+	       x->build_id_size == y->build_id_size &&
+	       (!x->build_id_size ||
+		!memcmp(x->build_id, y->build_id, x->build_id_size)) &&
+	       !strcmp(x->raw_path, y->raw_path);
+}
+
+static __u64 map_key_hash(const struct map_key *k)
+{
+	return hash_str(k->raw_path) ^
+	       hash_bytes(k->build_id, k->build_id_size, k->kernel) ^
+	       hash_u64(k->start ^ hash_u64(k->limit ^ hash_u64(k->offset)));
 }
 
 /* Room for one more element in *@arr of *@cap (doubling). */
@@ -99,20 +109,25 @@ int builder__intern_sym(struct builder *b, const char *str, __u32 *id)
 	return err;
 }
 
+/*
+ * The mapping of @key: *@added says it is new, and its path and build-id
+ * are the caller's to set.
+ */
 static int add_mapping(struct builder *b, const struct map_key *key,
-		       __u32 *id)
+		       __u32 *id, bool *added)
 {
 	struct profile *p = b->p;
-	__u64 h = hash_bytes(key, offsetof(struct map_key, id), 0);
+	__u64 h = map_key_hash(key);
 	struct map_key *k = hmap__find(&b->mappings, h, key);
 	struct profile_mapping *m;
 
+	*added = false;
 	if (k) {
 		*id = k->id;
 		return 0;
 	}
 	if (builder__grow(&p->mappings, &b->cap_mappings, p->nr_mappings,
-		 sizeof(*p->mappings)))
+			  sizeof(*p->mappings)))
 		return -ENOMEM;
 	k = malloc(sizeof(*k));
 	if (!k)
@@ -124,38 +139,68 @@ static int add_mapping(struct builder *b, const struct map_key *key,
 		return -ENOMEM;
 	}
 	m = &p->mappings[p->nr_mappings++];
+	memset(m, 0, sizeof(*m));
 	m->start = key->start;
 	m->limit = key->limit;
 	m->offset = key->offset;
-	m->path = key->path;
-	m->build_id = key->build_id;
 	m->kernel = key->kernel;
+	*added = true;
 	*id = k->id;
 	return 0;
 }
 
-/* The pseudo mapping of a frame no recorded mapping holds. */
 int builder__pseudo_mapping(struct builder *b, const struct symbol *sym,
 			    __u32 *id)
 {
-	struct map_key key = { .kernel = sym->kernel };
+	struct map_key key = { .raw_path = sym->dso, .kernel = sym->kernel };
+	bool added;
+	int err;
 
-	return builder__intern_sym(b, sym->dso, &key.path) ?: add_mapping(b, &key, id);
+	err = add_mapping(b, &key, id, &added);
+	if (!err && added)
+		err = builder__intern_sym(b, sym->dso,
+					  &b->p->mappings[*id].path);
+	return err;
 }
 
-/*
- * The mapping of @m, by its pointer first: the snapshot's mappings live
- * as long as the session.  Its path is made printable as the
- * symbolizer's DSO names are.
- */
+/* A recorded build-id's room: snapshot__parse() bounds its size by it. */
+#define MAP_BUILD_ID_BYTES	sizeof(((struct srec_map *)0)->build_id)
+
+/* Set the printable path and hex build-id of the new mapping @id of @m. */
+static int name_mapping(struct builder *b, const struct map *m, __u32 id)
+{
+	char hex[2 * MAP_BUILD_ID_BYTES + 1];
+	struct profile_mapping *pm = &b->p->mappings[id];
+	char *clean = strdup(m->path);
+	unsigned int i;
+	int err;
+
+	if (!clean)
+		return -ENOMEM;
+	text_clean(clean, strlen(clean) + 1, m->path, strlen(m->path));
+	err = builder__intern(b, clean, &pm->path);
+	free(clean);
+	if (!err && m->build_id_size) {
+		for (i = 0; i < m->build_id_size && i < MAP_BUILD_ID_BYTES; i++)
+			snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
+		err = builder__intern(b, hex, &pm->build_id);
+	}
+	return err;
+}
+
 int builder__find_mapping(struct builder *b, const struct map *m, __u32 *id)
 {
-	char hex[2 * SREC_BUILD_ID_MAX + 1];
-	struct map_key key = { 0 };
+	struct map_key key = {
+		.start = m->start,
+		.limit = m->end,
+		.offset = m->pgoff,
+		.raw_path = m->path,
+		.build_id = m->build_id,
+		.build_id_size = m->build_id_size,
+	};
 	unsigned long v;
-	unsigned int i;
 	size_t slot;
-	char *clean;
+	bool added;
 	__u64 h;
 	int err;
 
@@ -168,30 +213,19 @@ int builder__find_mapping(struct builder *b, const struct map *m, __u32 *id)
 	v = (unsigned long)hmap__find(&b->map_by_ptr, h, m);
 	if (v) {
 		*id = v - 1;
-		b->map_cache[slot].map = m;
-		b->map_cache[slot].mapping = *id;
-		return 0;
+	} else {
+		err = add_mapping(b, &key, id, &added);
+		if (!err && added)
+			err = name_mapping(b, m, *id);
+		if (!err && hmap__insert(&b->map_by_ptr, h, m,
+					 (void *)(unsigned long)(*id + 1)))
+			err = -ENOMEM;
+		if (err)
+			return err;
 	}
-	key.start = m->start;
-	key.limit = m->end;
-	key.offset = m->pgoff;
-	clean = strdup(m->path);
-	if (!clean)
-		return -ENOMEM;
-	text_clean(clean, strlen(clean) + 1, m->path, strlen(m->path));
-	err = builder__intern(b, clean, &key.path);
-	free(clean);
-	if (!err && m->build_id_size) {
-		for (i = 0; i < m->build_id_size && i < SREC_BUILD_ID_MAX; i++)
-			snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
-		err = builder__intern(b, hex, &key.build_id);
-	}
-	if (!err)
-		err = add_mapping(b, &key, id);
-	if (!err && hmap__insert(&b->map_by_ptr, h, m,
-				 (void *)(unsigned long)(*id + 1)))
-		err = -ENOMEM;
-	return err;
+	b->map_cache[slot].map = m;
+	b->map_cache[slot].mapping = *id;
+	return 0;
 }
 
 static int get_function(struct builder *b, const struct symbol *sym,

@@ -18,7 +18,6 @@ struct map {
 	const char *path;	/* points into the recording */
 	const unsigned char *build_id;
 	__u8 build_id_size;
-	void *file;		/* the symbolizer's file, once looked up */
 };
 
 struct snapshot {

@@ -352,8 +352,9 @@ static int read_records(struct rec_reader *r,
 	return 0;
 }
 
-int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
-				 void *ctx)
+/* The walk of both iterators; @records: read and hand out RECORDS too. */
+static int iter(struct rec_reader *r, rec_section_cb_t cb, void *ctx,
+		bool records)
 {
 	__u64 off = r->header_size;
 	size_t pos = 0;
@@ -379,13 +380,13 @@ int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 			s.size = avail;
 			s.truncated = true;
 		}
-		if (sh->type == SREC_SEC_RECORDS) {
+		if (sh->type == SREC_SEC_RECORDS && records) {
 			ret = read_records(r, sh, &s);
 			if (ret < 0)
 				return ret;
 			if (ret)
 				break;
-		} else {
+		} else if (sh->type != SREC_SEC_RECORDS) {
 			/* r->size <= r->walked: s.size is within @meta. */
 			s.data = sh + 1;
 			pos += ALIGN8(min_t(__u64, sh->size,
@@ -398,13 +399,25 @@ int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
 			if (s.type == SREC_SEC_END)
 				r->has_end = true;
 		}
-		ret = cb(&s, ctx);
+		ret = s.type == SREC_SEC_RECORDS && !records ? 0 : cb(&s, ctx);
 		if (ret)
 			return ret;
 		if (s.truncated)
 			break;
 	}
 	return 0;
+}
+
+int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
+			      void *ctx)
+{
+	return iter(r, cb, ctx, true);
+}
+
+int rec_reader__iter_meta(struct rec_reader *r, rec_section_cb_t cb,
+			  void *ctx)
+{
+	return iter(r, cb, ctx, false);
 }
 
 __u64 rec_reader__size(const struct rec_reader *r)

@@ -234,7 +234,15 @@ void rec_reader__close(struct rec_reader *r);
  * non-zero value @cb returned.
  */
 int rec_reader__iter_sections(struct rec_reader *r, rec_section_cb_t cb,
-				 void *ctx);
+			      void *ctx);
+/*
+ * rec_reader__iter_meta - rec_reader__iter_sections() without the RECORDS
+ * sections: every other section, from what rec_reader__open() read,
+ * without reading the file again.  The sizes of RECORDS sections are
+ * taken from their headers as read at open.
+ */
+int rec_reader__iter_meta(struct rec_reader *r, rec_section_cb_t cb,
+			  void *ctx);
 /*
  * File size (as the reads found it: lowered when the file shrank), and
  * where the complete sections end (== size if whole), as of the last walk.

@@ -28,7 +28,8 @@ struct session {
 	bool has_info;
 	struct srec_end end;
 	bool has_end;
-	struct rec_section kallsyms;	/* the last one; .data NULL: none */
+	struct rec_section *kallsyms;	/* every usable one, in file order */
+	unsigned int nr_kallsyms;
 	bool kallsyms_restricted;
 	const void *vdso;
 	size_t vdso_size;
@@ -162,7 +163,14 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 		if (sec->flags & SREC_SF_RESTRICTED) {
 			s->kallsyms_restricted = true;
 		} else {
-			s->kallsyms = *sec;
+			struct rec_section *k;
+
+			k = reallocarray(s->kallsyms, s->nr_kallsyms + 1,
+					 sizeof(*k));
+			if (!k)
+				return -ENOMEM;
+			k[s->nr_kallsyms++] = *sec;
+			s->kallsyms = k;
 			s->kallsyms_restricted = false;
 		}
 		break;
@@ -207,7 +215,7 @@ int session__open(struct session **sp, const char *path)
 	err = rec_reader__open(&s->reader, path);
 	if (err)
 		goto err_free;
-	err = rec_reader__iter_sections(s->reader, load_cb, s);
+	err = rec_reader__iter_meta(s->reader, load_cb, s);
 	if (err)
 		goto err_free;
 	sort_snapshots(s);
@@ -258,6 +266,7 @@ void session__close(struct session *s)
 		free(e->val);
 	hmap__free(&s->procs);
 	hmap__free(&s->comms);
+	free(s->kallsyms);
 	rec_reader__close(s->reader);
 	free(s);
 }
@@ -300,7 +309,7 @@ const struct session_counts *session__counts(const struct session *s)
 
 enum session_kallsyms session__kallsyms(const struct session *s)
 {
-	if (s->kallsyms.data)
+	if (s->nr_kallsyms)
 		return SESSION_KALLSYMS_PRESENT;
 	return s->kallsyms_restricted ? SESSION_KALLSYMS_RESTRICTED :
 					SESSION_KALLSYMS_MISSING;
@@ -308,17 +317,21 @@ enum session_kallsyms session__kallsyms(const struct session *s)
 
 int session__kallsyms_text(struct session *s, char **text, size_t *len)
 {
-	int err;
+	const struct rec_section *sec;
+	unsigned int i;
+	int err = -ENOENT;
 
-	if (!s->kallsyms.data)
-		return -ENOENT;
-	err = rec_section__payload(&s->kallsyms, text, len,
-				   &s->inflate_budget);
-	if (err == -EBADMSG || err == -EFBIG)
+	/* The last one that inflates wins. */
+	for (i = s->nr_kallsyms; i-- > 0;) {
+		sec = &s->kallsyms[i];
+		err = rec_section__payload(sec, text, len, &s->inflate_budget);
+		if (err != -EBADMSG && err != -EFBIG)
+			return err;
 		pr_warn("%s: %s kallsyms section at byte %llu: skipped",
 			session__path(s),
 			err == -EFBIG ? "one inflated section too many (over 1 GiB in all):" : "bad",
-			(unsigned long long)s->kallsyms.offset);
+			(unsigned long long)sec->offset);
+	}
 	return err;
 }
 

@@ -94,7 +94,8 @@ struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 				__u64 user_addr, unsigned int *gen);
 
 /*
- * session__kallsyms_text - the text of the last usable KALLSYMS section,
+ * session__kallsyms_text - the text of the last KALLSYMS section that
+ * inflates (a bad one is named on stderr and the one before it tried),
  * inflated into a NUL-terminated buffer the caller frees.  Returns 0,
  * -ENOENT (see session__kallsyms()), -EBADMSG, -EFBIG (the recording's
  * zlib sections together would inflate past 1 GiB; both say so in one

@@ -72,12 +72,13 @@ static const char *read_debuglink(Elf *elf, __u32 *crc)
 	return NULL;
 }
 
-int debuginfo__open(Elf *elf, const char *path,
+int debuginfo__open(Elf *elf, const char *path, const char *symfs,
 		    const unsigned char *build_id, size_t build_id_size,
 		    const char *root)
 {
 	unsigned char own[BUILD_ID_MAX];
 	char cand[PATH_MAX], dir[PATH_MAX], hex[2 * BUILD_ID_MAX + 1];
+	char self[PATH_MAX];
 	const char *link, *slash;
 	int fd, n, i;
 	__u32 crc = 0;
@@ -101,22 +102,27 @@ int debuginfo__open(Elf *elf, const char *path,
 		if (fd >= 0)
 			close(fd);
 	}
+	if (!symfs)
+		symfs = "";
 	link = read_debuglink(elf, &crc);
 	slash = strrchr(path, '/');
-	if (!link || !slash || slash - path >= (long)sizeof(dir))
+	if (!link || !slash || slash - path >= (long)sizeof(dir) ||
+	    snprintf(self, sizeof(self), "%s%s", symfs, path) >=
+	    (int)sizeof(self))
 		return -ENOENT;
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	for (i = 0; i < 3; i++) {
 		if (i == 0)
-			n = snprintf(cand, sizeof(cand), "%s/%s", dir, link);
-		else if (i == 1)
-			n = snprintf(cand, sizeof(cand), "%s/.debug/%s", dir,
+			n = snprintf(cand, sizeof(cand), "%s%s/%s", symfs, dir,
 				     link);
+		else if (i == 1)
+			n = snprintf(cand, sizeof(cand), "%s%s/.debug/%s",
+				     symfs, dir, link);
 		else
 			n = snprintf(cand, sizeof(cand), "%s%s/%s", root, dir,
 				     link);
 		/* Too long, or the binary itself (naming itself). */
-		if (n >= (int)sizeof(cand) || !strcmp(cand, path))
+		if (n >= (int)sizeof(cand) || !strcmp(cand, self))
 			continue;
 		fd = open_regular(cand);
 		if (fd < 0)

@@ -13,12 +13,13 @@
 #define DEBUGINFO_ROOT	"/usr/lib/debug"
 
 /*
- * debuginfo__open - open the separate debug file of @elf, the binary at
- * @path, with the build-id @build_id (@build_id_size bytes, 0: take it
- * from @elf).  Looked for, in this order:
+ * debuginfo__open - open the separate debug file of @elf, the binary
+ * recorded at @path (and opened at @symfs@path, @symfs NULL: ""), with the
+ * build-id @build_id (@build_id_size bytes, 0: take it from @elf).
+ * Looked for, in this order:
  *
  *   ROOT/.build-id/xx/yyyy.debug      by build-id, which must match
- *   DIR/NAME, DIR/.debug/NAME, ROOT/DIR/NAME
+ *   SYMFS/DIR/NAME, SYMFS/DIR/.debug/NAME, ROOT/DIR/NAME
  *                                     by .gnu_debuglink (NAME, CRC32),
  *                                     whose CRC must match
  *
@@ -26,7 +27,7 @@
  * Every candidate is opened with open_regular().  Returns a descriptor or
  * -ENOENT.
  */
-int debuginfo__open(Elf *elf, const char *path,
+int debuginfo__open(Elf *elf, const char *path, const char *symfs,
 		    const unsigned char *build_id, size_t build_id_size,
 		    const char *root);
 

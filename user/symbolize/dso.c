@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,8 +156,8 @@ static int load_syms(struct dso *d, Elf *elf, size_t *cap, bool *has_symtab)
  * file are those of the binary, so its segments are the binary's.
  */
 static int load_elf(struct dso *d, Elf *elf, const char *path,
-		    const unsigned char *build_id, size_t build_id_size,
-		    const char *debug_root)
+		    const char *symfs, const unsigned char *build_id,
+		    size_t build_id_size, const char *debug_root)
 {
 	size_t i, nphdr, cap = 0, out;
 	bool has_symtab = false;
@@ -178,8 +179,8 @@ static int load_elf(struct dso *d, Elf *elf, const char *path,
 	if (err)
 		return err;
 	if (!has_symtab && path) {
-		int fd = debuginfo__open(elf, path, build_id, build_id_size,
-					 debug_root);
+		int fd = debuginfo__open(elf, path, symfs, build_id,
+					 build_id_size, debug_root);
 		Elf *dbg;
 
 		if (fd >= 0) {
@@ -204,17 +205,21 @@ static int load_elf(struct dso *d, Elf *elf, const char *path,
 	return 0;
 }
 
-int dso__load(struct dso **dp, const char *path,
+int dso__load(struct dso **dp, const char *path, const char *symfs,
 	      const unsigned char *build_id, size_t build_id_size,
 	      const char *debug_root)
 {
 	unsigned char id[BUILD_ID_MAX];
+	char opened[PATH_MAX];
 	struct dso *d;
 	Elf *elf;
 	int fd, err, n;
 
 	elf_version(EV_CURRENT);
-	fd = open_regular(path);
+	if (snprintf(opened, sizeof(opened), "%s%s", symfs ? symfs : "",
+		     path) >= (int)sizeof(opened))
+		return -ENAMETOOLONG;
+	fd = open_regular(opened);
 	if (fd < 0)
 		return fd;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -234,7 +239,8 @@ int dso__load(struct dso **dp, const char *path,
 		err = -ENOMEM;
 		goto out_end;
 	}
-	err = load_elf(d, elf, path, build_id, build_id_size, debug_root);
+	err = load_elf(d, elf, path, symfs, build_id, build_id_size,
+		       debug_root);
 	if (err)
 		dso__free(d);
 	else
@@ -266,7 +272,7 @@ int dso__load_image(struct dso **dp, const void *image, size_t size)
 		dso__free(d);
 		return -ENOEXEC;
 	}
-	err = load_elf(d, elf, NULL, NULL, 0, NULL);
+	err = load_elf(d, elf, NULL, NULL, NULL, 0, NULL);
 	elf_end(elf);
 	if (err) {
 		dso__free(d);

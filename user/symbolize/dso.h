@@ -13,13 +13,14 @@
 struct dso;
 
 /*
- * dso__load - symbols of @path.  With @build_id_size > 0, the file must
+ * dso__load - symbols of the file recorded at @path, opened at
+ * @symfs@path (@symfs NULL: at @path).  With @build_id_size > 0, it must
  * carry that build-id: a different binary at the same path would give
  * confident but wrong names, so it is refused (-ESTALE).  A stripped
  * file's symbols are taken from its separate debug file, looked for
  * under @debug_root (NULL: /usr/lib/debug) as debuginfo__open() says.
  */
-int dso__load(struct dso **dso, const char *path,
+int dso__load(struct dso **dso, const char *path, const char *symfs,
 	      const unsigned char *build_id, size_t build_id_size,
 	      const char *debug_root);
 /* The same from an ELF image in memory (copied). */

@@ -46,6 +46,7 @@ struct symbolizer {
 	struct kallsyms *ksyms;
 	bool ksyms_loaded;	/* tried, whatever came of it */
 	struct hmap files;	/* struct sym_file by (path, build-id) */
+	struct hmap file_by_map;	/* struct map -> its struct sym_file */
 	struct hmap strings;	/* interned printable strings */
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
 	__u32 nr_ids;		/* symbol ids handed out */
@@ -97,6 +98,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 		return -ENOMEM;
 	}
 	hmap__init(&sym->files, file_eq);
+	hmap__init(&sym->file_by_map, NULL);
 	hmap__init(&sym->strings, str_eq);
 	hmap__init(&sym->cache, cache_key_eq);
 	*symp = sym;
@@ -124,6 +126,7 @@ void symbolizer__free(struct symbolizer *sym)
 	hmap__for_each(&sym->cache, e)
 		free(e->val);
 	hmap__free(&sym->files);
+	hmap__free(&sym->file_by_map);
 	hmap__free(&sym->strings);
 	hmap__free(&sym->cache);
 	kallsyms__free(sym->ksyms);
@@ -212,7 +215,7 @@ static int resolve_kernel(struct symbolizer *sym, __u64 addr,
 			  addr - start);
 }
 
-/* The file of @m, loaded on first use and remembered in @m. */
+/* The file of @m, loaded on first use and found again by @m. */
 static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 {
 	struct sym_file key = {
@@ -220,7 +223,8 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 		.build_id = m->build_id,
 		.build_id_size = m->build_id_size,
 	};
-	struct sym_file *f = m->file;
+	__u64 by_map = hash_u64((unsigned long)m);
+	struct sym_file *f = hmap__find(&sym->file_by_map, by_map, m);
 	const void *vdso;
 	size_t vdso_size;
 	__u64 h;
@@ -230,10 +234,8 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 		return f;
 	h = hash_str(m->path);
 	f = hmap__find(&sym->files, h, &key);
-	if (f) {
-		m->file = f;
-		return f;
-	}
+	if (f)
+		return hmap__insert(&sym->file_by_map, by_map, m, f) ? NULL : f;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
@@ -242,7 +244,8 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 		free(f);
 		return NULL;
 	}
-	m->file = f;
+	if (hmap__insert(&sym->file_by_map, by_map, m, f))
+		return NULL;
 	if (!strcmp(m->path, "[vdso]")) {
 		vdso = session__vdso(sym->session, &vdso_size);
 		err = vdso ? dso__load_image(&f->dso, vdso, vdso_size)
@@ -251,18 +254,8 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 			f->dso = NULL;
 		return f;
 	}
-	if (sym->symfs) {
-		char *path;
-
-		if (asprintf(&path, "%s%s", sym->symfs, m->path) < 0)
-			return NULL;
-		err = dso__load(&f->dso, path, m->build_id, m->build_id_size,
-				sym->debug_root);
-		free(path);
-	} else {
-		err = dso__load(&f->dso, m->path, m->build_id,
-				m->build_id_size, sym->debug_root);
-	}
+	err = dso__load(&f->dso, m->path, sym->symfs, m->build_id,
+			m->build_id_size, sym->debug_root);
 	/* A few files are named; the rest are counted (symbolizer__free()). */
 	if (err && err != -ENOENT && ++sym->bad_files <= MAX_FILE_WARNINGS) {
 		if (err == -ESTALE)

@@ -84,8 +84,8 @@ int symbolizer__kernel(struct symbolizer *sym, __u64 addr,
 		       struct symbol *out);
 /*
  * symbolizer__user - name the user address @addr, mapped by @m (NULL:
- * by nothing recorded).  The file of @m is loaded on first use and
- * remembered in @m->file.  Returns 0 or -ENOMEM.
+ * by nothing recorded).  The file of @m is loaded on first use.
+ * Returns 0 or -ENOMEM.
  */
 int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
 		     struct symbol *out);
