@@ -50,11 +50,6 @@ static bool stack_eq(const void *a, const void *b)
 	       !memcmp(x->texts, y->texts, x->nr * sizeof(x->texts[0]));
 }
 
-static bool str_eq(const void *a, const void *b)
-{
-	return !strcmp(a, b);
-}
-
 /*
  * ';' separates frames and the count follows the last space of a line;
  * control characters were replaced when the names were interned.
@@ -271,7 +266,7 @@ int folded__write(const struct profile *p, FILE *out)
 	int err;
 
 	hmap__init(&f.stacks, stack_eq);
-	hmap__init(&f.texts, str_eq);
+	hmap__init(&f.texts, hmap_str_eq);
 	f.by_fn = calloc(p->nr_functions + 1, sizeof(*f.by_fn));
 	err = f.by_fn ? add_samples(&f, p) : -ENOMEM;
 	if (!err) {

@@ -39,11 +39,6 @@ struct report {
 	__u64 nr_samples;
 };
 
-static bool str_eq(const void *a, const void *b)
-{
-	return !strcmp(a, b);
-}
-
 static struct entry *label_entry(struct report *r, const char *label)
 {
 	__u64 h = hash_str(label);
@@ -273,7 +268,7 @@ int report__write(const struct profile *p, const struct session *s,
 	size_t nr = 0, i;
 	int err;
 
-	hmap__init(&r.by_label, str_eq);
+	hmap__init(&r.by_label, hmap_str_eq);
 	r.by_id = calloc(n + 1, sizeof(*r.by_id));
 	err = r.by_id ? count(&r) : -ENOMEM;
 	if (!err) {

@@ -114,6 +114,26 @@ __u64 hash_u32s(const __u32 *w, size_t n)
 	return hash_u64(h);
 }
 
+bool hmap_str_eq(const void *a, const void *b)
+{
+	return !strcmp(a, b);
+}
+
+const char *hmap__intern_str(struct hmap *m, const char *str)
+{
+	__u64 h = hash_str(str);
+	char *p = hmap__find(m, h, str);
+
+	if (p)
+		return p;
+	p = strdup(str);
+	if (!p || hmap__insert(m, h, p, p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 __u64 hash_str(const char *s)
 {
 	return hash_bytes(s, strlen(s), 0);

@@ -39,6 +39,15 @@ __u64 hash_str(const char *s);
 /* hash_u32s - @n 32-bit words, a word at a time (faster than bytes). */
 __u64 hash_u32s(const __u32 *w, size_t n);
 
+/* An @eq for keys that are strings. */
+bool hmap_str_eq(const void *a, const void *b);
+/*
+ * hmap__intern_str - the copy of @str that @m (a set of strings: keys and
+ * values are the same malloc'd copies, @eq hmap_str_eq) holds, made when
+ * new.  NULL when out of memory.  The caller frees the copies.
+ */
+const char *hmap__intern_str(struct hmap *m, const char *str);
+
 /* The used entry after @e (the first with @e NULL), or NULL. */
 struct hmap_entry *hmap__next(const struct hmap *m, struct hmap_entry *e);
 

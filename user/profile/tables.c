@@ -13,11 +13,6 @@
 #include "lib/util.h"
 #include "profile/builder.h"
 
-static bool str_eq(const void *a, const void *b)
-{
-	return !strcmp(a, b);
-}
-
 static bool func_key_eq(const void *a, const void *b)
 {
 	const struct func_key *x = a, *y = b;
@@ -395,7 +390,7 @@ int builder__thread(struct builder *b, __u32 pid, __u32 tid, __u32 comm,
 
 void builder__init_tables(struct builder *b)
 {
-	hmap__init(&b->strings, str_eq);
+	hmap__init(&b->strings, hmap_str_eq);
 	hmap__init(&b->str_by_ptr, NULL);
 	hmap__init(&b->functions, func_key_eq);
 	hmap__init(&b->mappings, map_key_eq);

@@ -45,26 +45,6 @@ struct session {
 	unsigned int bad_process;	/* sections skipped */
 };
 
-static bool str_eq(const void *a, const void *b)
-{
-	return !strcmp(a, b);
-}
-
-static const char *intern_comm(struct session *s, const char *str)
-{
-	__u64 h = hash_str(str);
-	char *p = hmap__find(&s->comms, h, str);
-
-	if (p)
-		return p;
-	p = strdup(str);
-	if (!p || hmap__insert(&s->comms, h, p, p)) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
 /* ---- loading ---- */
 
 static int load_process(struct session *s, const struct rec_section *sec)
@@ -78,7 +58,7 @@ static int load_process(struct session *s, const struct rec_section *sec)
 	err = snapshot__parse(&snap, sec->data, sec->size, &pid, comm);
 	if (err)
 		return err;
-	snap.comm = intern_comm(s, comm);
+	snap.comm = hmap__intern_str(&s->comms, comm);
 	proc = hmap__find(&s->procs, hash_u64(pid), (void *)(unsigned long)pid);
 	if (!proc && snap.comm) {
 		proc = calloc(1, sizeof(*proc));
@@ -210,7 +190,7 @@ int session__open(struct session **sp, const char *path)
 	if (!s)
 		return -ENOMEM;
 	hmap__init(&s->procs, NULL);
-	hmap__init(&s->comms, str_eq);
+	hmap__init(&s->comms, hmap_str_eq);
 	s->inflate_budget = MAX_INFLATED_TOTAL;
 	err = rec_reader__open(&s->reader, path);
 	if (err)

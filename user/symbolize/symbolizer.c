@@ -53,11 +53,6 @@ struct symbolizer {
 	unsigned int bad_files;	/* mapped files that could not be used */
 };
 
-static bool str_eq(const void *a, const void *b)
-{
-	return !strcmp(a, b);
-}
-
 static bool file_eq(const void *a, const void *b)
 {
 	const struct sym_file *x = a, *y = b;
@@ -99,7 +94,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 	}
 	hmap__init(&sym->files, file_eq);
 	hmap__init(&sym->file_by_map, NULL);
-	hmap__init(&sym->strings, str_eq);
+	hmap__init(&sym->strings, hmap_str_eq);
 	hmap__init(&sym->cache, cache_key_eq);
 	*symp = sym;
 	return 0;
@@ -135,21 +130,6 @@ void symbolizer__free(struct symbolizer *sym)
 	free(sym);
 }
 
-static const char *intern(struct symbolizer *sym, const char *str)
-{
-	__u64 h = hash_str(str);
-	char *p = hmap__find(&sym->strings, h, str);
-
-	if (p)
-		return p;
-	p = strdup(str);
-	if (!p || hmap__insert(&sym->strings, h, p, p)) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
 /* Interned copy of @str made printable (text_clean()). */
 static const char *intern_clean(struct symbolizer *sym, const char *str)
 {
@@ -157,12 +137,12 @@ static const char *intern_clean(struct symbolizer *sym, const char *str)
 	char *copy;
 
 	if (text_is_clean(str))
-		return intern(sym, str);
+		return hmap__intern_str(&sym->strings, str);
 	copy = strdup(str);
 	if (!copy)
 		return NULL;
 	text_clean(copy, strlen(copy) + 1, str, strlen(str));
-	ret = intern(sym, copy);
+	ret = hmap__intern_str(&sym->strings, copy);
 	free(copy);
 	return ret;
 }
