@@ -35,7 +35,7 @@ static const char *const bad[][8] = {
 	{ "sonde", "report", "-i", NULL },
 	{ "sonde", "script", "-x", NULL },
 	{ "sonde", "script", "a", "b", NULL },
-	{ "sonde", "export", "-f", "pprof", NULL },
+	{ "sonde", "export", "-f", "bogus", NULL },
 	{ "sonde", "export", "-z", NULL },
 	/* Issue 7 item 16: strict decimal numbers, long options as typed. */
 	{ "sonde", "report", "--children=yes", NULL },

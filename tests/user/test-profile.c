@@ -6,10 +6,14 @@
  * frames were withheld, and a LOST record.  Checks stack deduplication,
  * per-thread counts, every filter, and the folded output.
  */
+#include <zlib.h>
+
 #include "kselftest_harness.h"
 
 #include "export/folded.h"
+#include "export/pprof.h"
 #include "helpers.h"
+#include "profile.pb-c.h"
 #include "profile/profile.h"
 #include "recording/session.h"
 #include "symbolize/symbolizer.h"
@@ -281,6 +285,145 @@ TEST_F(prof, folded)
 	fclose(out);
 	EXPECT_STREQ(expect, text);
 	free(text);
+}
+
+/* Inflate gzip @in (@len bytes) into a new buffer; its size or -1. */
+static long gunzip(const void *in, size_t len, unsigned char **out)
+{
+	size_t cap = 1 << 20;
+	z_stream z;
+	int ret;
+
+	memset(&z, 0, sizeof(z));
+	*out = malloc(cap);
+	if (!*out || inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)in;
+	z.avail_in = len;
+	z.next_out = *out;
+	z.avail_out = cap;
+	ret = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	return ret == Z_STREAM_END ? (long)z.total_out : -1;
+}
+
+static const char *pb_str(const Perftools__Profiles__Profile *pb, int64_t i)
+{
+	return i >= 0 && (size_t)i < pb->n_string_table ?
+	       pb->string_table[i] : "(bad string id)";
+}
+
+static const char *label_str(const Perftools__Profiles__Profile *pb,
+			     const Perftools__Profiles__Sample *s,
+			     const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_label; i++)
+		if (!strcmp(pb_str(pb, s->label[i]->key), key))
+			return pb_str(pb, s->label[i]->str);
+	return NULL;
+}
+
+static int64_t label_num(const Perftools__Profiles__Profile *pb,
+			 const Perftools__Profiles__Sample *s,
+			 const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_label; i++)
+		if (!strcmp(pb_str(pb, s->label[i]->key), key))
+			return s->label[i]->num;
+	return -1;
+}
+
+/*
+ * The pprof export, decoded again with protobuf-c: pprof's invariants
+ * (string 0 empty, ids from 1 that resolve), the sample types and
+ * period, and the samples, merged per stack, thread and CPU, with their
+ * frames and labels.
+ */
+TEST_F(prof, pprof)
+{
+	Perftools__Profiles__Profile *pb;
+	const Perftools__Profiles__Sample *s;
+	const Perftools__Profiles__Location *loc;
+	const Perftools__Profiles__Function *fn;
+	unsigned char *raw = NULL;
+	char *gz = NULL;
+	size_t gz_len = 0, i, j;
+	int64_t total = 0, ns = 0, beta = 0;
+	bool found = false;
+	long n;
+	FILE *out;
+
+	ASSERT_EQ(NR_SAMPLES, build(&self->p, self->s, self->sym, NULL));
+	out = open_memstream(&gz, &gz_len);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, pprof__write(self->p, out));
+	fclose(out);
+	n = gunzip(gz, gz_len, &raw);
+	ASSERT_LT(0, n);
+	pb = perftools__profiles__profile__unpack(NULL, n, raw);
+	ASSERT_NE(NULL, pb);
+	EXPECT_STREQ("", pb->string_table[0]);
+	ASSERT_EQ(2, pb->n_sample_type);
+	EXPECT_STREQ("samples", pb_str(pb, pb->sample_type[0]->type));
+	EXPECT_STREQ("count", pb_str(pb, pb->sample_type[0]->unit));
+	EXPECT_STREQ("cpu", pb_str(pb, pb->sample_type[1]->type));
+	EXPECT_STREQ("nanoseconds", pb_str(pb, pb->sample_type[1]->unit));
+	ASSERT_NE(NULL, pb->period_type);
+	EXPECT_STREQ("cpu", pb_str(pb, pb->period_type->type));
+	EXPECT_EQ(1000000, pb->period);
+	/* The pseudo mappings ([kernel.kallsyms]) come after the files. */
+	ASSERT_LT(0, pb->n_mapping);
+	EXPECT_NE(0, pb->mapping[0]->memory_start);
+	for (i = 0; i < pb->n_mapping; i++)
+		EXPECT_EQ(i + 1, pb->mapping[i]->id);
+	for (i = 0; i < pb->n_location; i++) {
+		EXPECT_EQ(i + 1, pb->location[i]->id);
+		EXPECT_LT(0, pb->location[i]->mapping_id);
+		EXPECT_GE(pb->n_mapping, pb->location[i]->mapping_id);
+		ASSERT_EQ(1, pb->location[i]->n_line);
+		EXPECT_GE(pb->n_function,
+			  pb->location[i]->line[0]->function_id);
+	}
+	/* Samples 1 and 2 (one stack, thread and CPU) are one. */
+	EXPECT_EQ(NR_SAMPLES - 1, pb->n_sample);
+	for (i = 0; i < pb->n_sample; i++) {
+		s = pb->sample[i];
+		ASSERT_EQ(2, s->n_value);
+		total += s->value[0];
+		ns += s->value[1];
+		if (!strcmp(label_str(pb, s, "comm") ?: "", "beta"))
+			beta += s->value[0];
+		if (s->value[0] != 2)
+			continue;
+		found = true;
+		EXPECT_EQ(100, label_num(pb, s, "pid"));
+		EXPECT_EQ(100, label_num(pb, s, "tid"));
+		EXPECT_EQ(0, label_num(pb, s, "cpu"));
+		EXPECT_STREQ("alpha", label_str(pb, s, "comm"));
+		ASSERT_EQ(4, s->n_location_id);
+		/* Leaf first: kfunc_a, kfunc_b, then the user frames. */
+		for (j = 0; j < 2; j++) {
+			loc = pb->location[s->location_id[j] - 1];
+			fn = pb->function[loc->line[0]->function_id - 1];
+			EXPECT_STREQ(j ? "kfunc_b" : "kfunc_a",
+				     pb_str(pb, fn->name));
+		}
+		loc = pb->location[s->location_id[2] - 1];
+		EXPECT_EQ(0x401000, loc->address);
+		EXPECT_STREQ("/nonexistent/alpha",
+			     pb_str(pb, pb->mapping[loc->mapping_id - 1]->filename));
+	}
+	EXPECT_TRUE(found);
+	EXPECT_EQ(NR_SAMPLES, total);
+	EXPECT_EQ(NR_SAMPLES * 1000000LL, ns);
+	EXPECT_EQ(2, beta);
+	perftools__profiles__profile__free_unpacked(pb, NULL);
+	free(raw);
+	free(gz);
 }
 
 /*

@@ -14,17 +14,20 @@
 #include "cli/cmds.h"
 #include "cli/input.h"
 #include "export/folded.h"
+#include "export/pprof.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f folded] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f folded|pprof] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
 "           kernel frames suffixed _[k] (flamegraph.pl, speedscope)\n"
+"  pprof    gzip-compressed perftools.profiles.Profile (go tool pprof,\n"
+"           Pyroscope, Parca)\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
@@ -33,6 +36,18 @@ void help_export(FILE *f)
 INPUT_HELP
 "  -h, --help          this help\n");
 }
+
+/* The formats, each a writer in export/ over the profile. */
+struct format {
+	const char *name;
+	int (*write)(const struct profile *p, FILE *out);
+};
+
+static const struct format formats[] = {
+	{ "folded", folded__write },
+	{ "pprof", pprof__write },
+	{ }
+};
 
 int cmd_export(int argc, char **argv)
 {
@@ -43,6 +58,7 @@ int cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
+	const struct format *format = &formats[0], *fmt;
 	const char *output = "-";
 	struct outfile of;
 	struct input in;
@@ -65,11 +81,15 @@ int cmd_export(int argc, char **argv)
 				goto out_close;
 			break;
 		case 'f':
-			if (strcmp(optarg, "folded")) {
-				err = usage_error("export: unknown format '%s' (known: folded)",
+			for (fmt = formats; fmt->name; fmt++)
+				if (!strcmp(optarg, fmt->name))
+					break;
+			if (!fmt->name) {
+				err = usage_error("export: unknown format '%s' (known: folded, pprof)",
 						  optarg);
 				goto out_close;
 			}
+			format = fmt;
 			break;
 		case 'o':
 			if (!*optarg) {
@@ -106,7 +126,7 @@ int cmd_export(int argc, char **argv)
 		outfile__abort(&of);
 		goto out_close;
 	}
-	err = folded__write(in.profile, out);
+	err = format->write(in.profile, out);
 	if (err) {
 		err = input__write_error(&in, err, out, outfile__name(&of),
 					 of.is_stdout);

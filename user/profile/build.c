@@ -272,6 +272,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		return err;
 	if (b->cc.kernel_hidden)
 		p->kernel_hidden++;
+	if (raw->time_ns > b->last_time_ns)
+		b->last_time_ns = raw->time_ns;
 	if (!keep_sample(b, raw))
 		return 0;
 	proc = session__find_proc(b->s, raw->pid, raw->time_ns,
@@ -345,6 +347,7 @@ int profile__build(struct profile **pp, struct session *s,
 		   struct symbolizer *sym, const struct profile_filter *f)
 {
 	const struct srec_session *info = session__info(s);
+	const struct srec_end *end;
 	struct profile *p;
 	struct builder *b;
 	__u32 empty;
@@ -369,6 +372,7 @@ int profile__build(struct profile **pp, struct session *s,
 	b->period_ns = session__period_ns(s);
 	p->period_ns = b->period_ns;
 	p->start_ns = info ? info->start_mono_ns : 0;
+	p->start_real_ns = info ? info->start_real_ns : 0;
 	/* Sized once when the END section says how many there are. */
 	b->cap_samples = session__nr_samples_hint(s);
 	if (b->cap_samples) {
@@ -383,6 +387,11 @@ int profile__build(struct profile **pp, struct session *s,
 	err = builder__intern(b, "", &empty);
 	if (!err)
 		err = session__iter_records(s, record_cb, b);
+	end = session__end(s);
+	if (end && end->time_ns > p->start_ns)
+		p->duration_ns = end->time_ns - p->start_ns;
+	else if (b->last_time_ns > p->start_ns)
+		p->duration_ns = b->last_time_ns - p->start_ns;
 	builder__release(b);
 	free(b);
 	if (err) {

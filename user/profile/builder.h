@@ -94,6 +94,7 @@ struct builder {
 	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
 	struct thread_key thread_cache[1024];
 	__u64 period_ns;
+	__u64 last_time_ns;	/* of any sample read, filtered or not */
 };
 
 /* Set up, and free, what tables.c keeps in @b (not the profile). */

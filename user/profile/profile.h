@@ -172,6 +172,8 @@ struct profile {
 	size_t nr_samples;
 	__u64 period_ns;	/* of the recording's sampling source */
 	__u64 start_ns;		/* the recording's start, CLOCK_MONOTONIC */
+	__u64 start_real_ns;	/* the same, CLOCK_REALTIME; 0: unknown */
+	__u64 duration_ns;	/* to STOP, else to the last sample read */
 	/*
 	 * In-kernel samples (all of them, filtered or not) without kernel
 	 * frames because kernel addresses were withheld from the recorder.

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Export layer: pprof's profile.proto from the profile model (pprof.h).
+ *
+ * Every message lives in a few arrays allocated here, pointed at by the
+ * generated structs; protobuf-c packs the whole tree into one buffer,
+ * which zlib writes out as a gzip stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "export/pprof.h"
+#include "lib/hmap.h"
+#include "lib/util.h"
+#include "profile.pb-c.h"
+
+/* Strings pprof needs beyond the profile's own, appended to its table. */
+enum {
+	EXTRA_SAMPLES, EXTRA_COUNT, EXTRA_CPU, EXTRA_NANOSECONDS, EXTRA_PID,
+	EXTRA_TID, EXTRA_COMM, NR_EXTRA
+};
+
+static const char *const extra_strings[NR_EXTRA] = {
+	[EXTRA_SAMPLES] = "samples", [EXTRA_COUNT] = "count",
+	[EXTRA_CPU] = "cpu", [EXTRA_NANOSECONDS] = "nanoseconds",
+	[EXTRA_PID] = "pid", [EXTRA_TID] = "tid", [EXTRA_COMM] = "comm",
+};
+
+#define NR_LABELS	4	/* pid, tid, cpu, comm */
+
+/* A merged sample: samples of one stack, thread and CPU. */
+struct merged {
+	__u32 stack, thread, cpu;
+	__u64 count, ns;
+};
+
+struct pprof {
+	const struct profile *p;
+	Perftools__Profiles__Profile msg;
+	Perftools__Profiles__ValueType types[3];	/* 2 samples + period */
+	struct Perftools__Profiles__ValueType *type_ptrs[2];
+	Perftools__Profiles__Mapping *mappings;
+	Perftools__Profiles__Function *functions;
+	Perftools__Profiles__Location *locations;
+	Perftools__Profiles__Line *lines;
+	Perftools__Profiles__Line **line_ptrs;	/* one per location */
+	Perftools__Profiles__Sample *samples;
+	Perftools__Profiles__Label *labels;
+	int64_t *values;
+	uint64_t *location_ids;
+	struct merged *merged;
+	size_t nr_merged;
+	__u32 *mapping_id;	/* model mapping -> pprof id */
+	__u32 extra[NR_EXTRA];	/* string ids of extra_strings */
+};
+
+static bool merged_eq(const void *a, const void *b)
+{
+	return !memcmp(a, b, 3 * sizeof(__u32));
+}
+
+/* Samples merged by (stack, thread, cpu), in first-seen order. */
+static int merge_samples(struct pprof *pp)
+{
+	const struct profile *p = pp->p;
+	struct hmap index;	/* struct merged (its first 3 words) -> +1 */
+	size_t i;
+	int err = 0;
+
+	pp->merged = calloc(p->nr_samples + 1, sizeof(*pp->merged));
+	if (!pp->merged)
+		return -ENOMEM;
+	hmap__init(&index, merged_eq);
+	for (i = 0; i < p->nr_samples; i++) {
+		const struct profile_sample *s = &p->samples[i];
+		struct merged *m = &pp->merged[pp->nr_merged];
+		unsigned long v;
+		__u64 h;
+
+		m->stack = s->stack;
+		m->thread = s->thread;
+		m->cpu = s->cpu;
+		h = hash_bytes(m, 3 * sizeof(__u32), 0);
+		v = (unsigned long)hmap__find(&index, h, m);
+		if (v) {
+			m = &pp->merged[v - 1];
+		} else {
+			pp->nr_merged++;
+			if (hmap__insert(&index, h, m,
+					 (void *)(unsigned long)pp->nr_merged)) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		m->count = sat_add_u64(m->count, s->count);
+		m->ns = sat_add_u64(m->ns, s->count * s->period_ns);
+	}
+	hmap__free(&index);
+	return err;
+}
+
+static bool is_pseudo(const struct profile_mapping *m)
+{
+	return !m->start && !m->limit;
+}
+
+static void fill_tables(struct pprof *pp)
+{
+	const struct profile *p = pp->p;
+	Perftools__Profiles__Profile *msg = &pp->msg;
+	__u32 i;
+
+	__u32 next = 0, pass;
+
+	/*
+	 * pprof takes mapping[0] for the main binary: files first, in the
+	 * order met, then the pseudo mappings.
+	 */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < p->nr_mappings; i++)
+			if ((pass == 0) == !is_pseudo(&p->mappings[i]))
+				pp->mapping_id[i] = ++next;
+	for (i = 0; i < p->nr_mappings; i++) {
+		const struct profile_mapping *pm = &p->mappings[i];
+		Perftools__Profiles__Mapping *m;
+
+		m = &pp->mappings[pp->mapping_id[i] - 1];
+		perftools__profiles__mapping__init(m);
+		m->id = pp->mapping_id[i];
+		m->memory_start = pm->start;
+		/* A pseudo mapping spans the addresses it stands for: all. */
+		m->memory_limit = is_pseudo(pm) ? UINT64_MAX : pm->limit;
+		m->file_offset = pm->offset;
+		m->filename = pm->path;
+		m->build_id = pm->build_id;
+		m->has_functions = true;
+		msg->mapping[m->id - 1] = m;
+	}
+	for (i = 0; i < p->nr_functions; i++) {
+		const struct profile_function *pf = &p->functions[i];
+		Perftools__Profiles__Function *f = &pp->functions[i];
+
+		perftools__profiles__function__init(f);
+		f->id = i + 1;
+		f->name = pf->name;
+		f->system_name = pf->system_name;
+		f->filename = pf->filename;
+		msg->function[i] = f;
+	}
+	for (i = 0; i < p->nr_locations; i++) {
+		const struct profile_location *pl = &p->locations[i];
+		Perftools__Profiles__Location *l = &pp->locations[i];
+		Perftools__Profiles__Line *line = &pp->lines[i];
+
+		perftools__profiles__location__init(l);
+		perftools__profiles__line__init(line);
+		line->function_id = pl->function + 1;
+		line->line = pl->line;
+		l->id = i + 1;
+		l->mapping_id = pp->mapping_id[pl->mapping];
+		l->address = pl->address;
+		pp->line_ptrs[i] = line;
+		l->n_line = 1;
+		l->line = &pp->line_ptrs[i];
+		msg->location[i] = l;
+	}
+}
+
+/*
+ * Samples: their location ids (leaf first, as in the model), values and
+ * labels, from arrays cut in the order the merged samples come.
+ */
+static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
+			 Perftools__Profiles__Label **label_ptrs)
+{
+	const struct profile *p = pp->p;
+	uint64_t *ids = pp->location_ids;
+	size_t i;
+	__u32 j;
+
+	for (i = 0; i < pp->nr_merged; i++) {
+		const struct merged *m = &pp->merged[i];
+		const struct profile_stack *st = &p->stacks[m->stack];
+		const struct profile_thread *t = &p->threads[m->thread];
+		Perftools__Profiles__Sample *s = &pp->samples[i];
+		Perftools__Profiles__Label *l = &pp->labels[i * NR_LABELS];
+
+		perftools__profiles__sample__init(s);
+		for (j = 0; j < st->nr; j++)
+			ids[j] = st->locs[j] + 1;
+		s->n_location_id = st->nr;
+		s->location_id = ids;
+		ids += st->nr;
+		s->n_value = 2;
+		s->value = &pp->values[2 * i];
+		s->value[0] = m->count;
+		s->value[1] = m->ns;
+		for (j = 0; j < NR_LABELS; j++) {
+			perftools__profiles__label__init(&l[j]);
+			label_ptrs[i * NR_LABELS + j] = &l[j];
+		}
+		l[0].key = pp->extra[EXTRA_PID];
+		l[0].num = t->pid;
+		l[1].key = pp->extra[EXTRA_TID];
+		l[1].num = t->tid;
+		l[2].key = pp->extra[EXTRA_CPU];
+		l[2].num = m->cpu;
+		l[3].key = pp->extra[EXTRA_COMM];
+		l[3].str = t->comm;
+		s->n_label = NR_LABELS;
+		s->label = &label_ptrs[i * NR_LABELS];
+		ptrs[i] = s;
+	}
+}
+
+/* @len bytes of @data to @out as one gzip member. */
+static int write_gzip(const void *data, size_t len, FILE *out)
+{
+	unsigned char buf[65536];
+	z_stream z;
+	int zerr, err = 0;
+
+	memset(&z, 0, sizeof(z));
+	/* 15 + 16: a gzip header and trailer around the deflate stream. */
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	z.next_in = (Bytef *)data;
+	z.avail_in = len;
+	do {
+		z.next_out = buf;
+		z.avail_out = sizeof(buf);
+		zerr = deflate(&z, Z_FINISH);
+		if (zerr == Z_STREAM_ERROR) {
+			err = -EIO;
+			break;
+		}
+		if (fwrite(buf, 1, sizeof(buf) - z.avail_out, out) !=
+		    sizeof(buf) - z.avail_out) {
+			err = errno ? -errno : -EIO;
+			break;
+		}
+	} while (zerr != Z_STREAM_END);
+	deflateEnd(&z);
+	if (!err && fflush(out))
+		err = errno ? -errno : -EIO;
+	return err;
+}
+
+static int pack_and_write(struct pprof *pp, FILE *out)
+{
+	size_t size = perftools__profiles__profile__get_packed_size(&pp->msg);
+	uint8_t *buf = malloc(size + 1);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	perftools__profiles__profile__pack(&pp->msg, buf);
+	errno = 0;
+	err = write_gzip(buf, size, out);
+	free(buf);
+	return err;
+}
+
+int pprof__write(const struct profile *p, FILE *out)
+{
+	Perftools__Profiles__Profile *msg;
+	Perftools__Profiles__Sample **sample_ptrs = NULL;
+	Perftools__Profiles__Label **label_ptrs = NULL;
+	struct pprof pp = { .p = p };
+	size_t nr_ids = 0, i;
+	char **strings = NULL;
+	int err;
+
+	msg = &pp.msg;
+	perftools__profiles__profile__init(msg);
+	err = merge_samples(&pp);
+	if (err)
+		goto out_free;
+	for (i = 0; i < pp.nr_merged; i++)
+		nr_ids += p->stacks[pp.merged[i].stack].nr;
+	/* The model's strings, then the extra ones: ids stay the model's. */
+	strings = calloc(p->nr_strings + NR_EXTRA, sizeof(*strings));
+	pp.mappings = calloc(p->nr_mappings + 1, sizeof(*pp.mappings));
+	pp.mapping_id = calloc(p->nr_mappings + 1, sizeof(*pp.mapping_id));
+	pp.functions = calloc(p->nr_functions + 1, sizeof(*pp.functions));
+	pp.locations = calloc(p->nr_locations + 1, sizeof(*pp.locations));
+	pp.lines = calloc(p->nr_locations + 1, sizeof(*pp.lines));
+	pp.line_ptrs = calloc(p->nr_locations + 1, sizeof(*pp.line_ptrs));
+	pp.samples = calloc(pp.nr_merged + 1, sizeof(*pp.samples));
+	pp.labels = calloc(NR_LABELS * pp.nr_merged + 1, sizeof(*pp.labels));
+	pp.values = calloc(2 * pp.nr_merged + 1, sizeof(*pp.values));
+	pp.location_ids = calloc(nr_ids + 1, sizeof(*pp.location_ids));
+	sample_ptrs = calloc(pp.nr_merged + 1, sizeof(*sample_ptrs));
+	label_ptrs = calloc(NR_LABELS * pp.nr_merged + 1,
+			    sizeof(*label_ptrs));
+	msg->mapping = calloc(p->nr_mappings + 1, sizeof(*msg->mapping));
+	msg->function = calloc(p->nr_functions + 1, sizeof(*msg->function));
+	msg->location = calloc(p->nr_locations + 1, sizeof(*msg->location));
+	if (!strings || !pp.mappings || !pp.mapping_id || !pp.functions || !pp.locations ||
+	    !pp.lines || !pp.line_ptrs || !pp.samples || !pp.labels || !pp.values ||
+	    !pp.location_ids || !sample_ptrs || !label_ptrs ||
+	    !msg->mapping || !msg->function || !msg->location) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < p->nr_strings; i++)
+		strings[i] = (char *)p->strings[i];
+	for (i = 0; i < NR_EXTRA; i++) {
+		strings[p->nr_strings + i] = (char *)extra_strings[i];
+		pp.extra[i] = p->nr_strings + i;
+	}
+	msg->n_string_table = p->nr_strings + NR_EXTRA;
+	msg->string_table = strings;
+	for (i = 0; i < 3; i++)
+		perftools__profiles__value_type__init(&pp.types[i]);
+	pp.types[0].type = pp.extra[EXTRA_SAMPLES];
+	pp.types[0].unit = pp.extra[EXTRA_COUNT];
+	pp.types[1].type = pp.extra[EXTRA_CPU];
+	pp.types[1].unit = pp.extra[EXTRA_NANOSECONDS];
+	pp.types[2] = pp.types[1];
+	pp.type_ptrs[0] = &pp.types[0];
+	pp.type_ptrs[1] = &pp.types[1];
+	msg->n_sample_type = 2;
+	msg->sample_type = pp.type_ptrs;
+	msg->period_type = &pp.types[2];
+	msg->period = p->period_ns;
+	msg->time_nanos = p->start_real_ns;
+	msg->duration_nanos = p->duration_ns;
+	msg->default_sample_type = pp.extra[EXTRA_CPU];
+	msg->n_mapping = p->nr_mappings;
+	msg->n_function = p->nr_functions;
+	msg->n_location = p->nr_locations;
+	fill_tables(&pp);
+	msg->n_sample = pp.nr_merged;
+	msg->sample = sample_ptrs;
+	fill_samples(&pp, sample_ptrs, label_ptrs);
+	err = pack_and_write(&pp, out);
+out_free:
+	free(strings);
+	free(pp.mappings);
+	free(pp.mapping_id);
+	free(pp.functions);
+	free(pp.locations);
+	free(pp.lines);
+	free(pp.line_ptrs);
+	free(pp.samples);
+	free(pp.labels);
+	free(pp.values);
+	free(pp.location_ids);
+	free(pp.merged);
+	free(sample_ptrs);
+	free(label_ptrs);
+	free(msg->mapping);
+	free(msg->function);
+	free(msg->location);
+	return err;
+}

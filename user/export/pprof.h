@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Export layer: the profile as pprof's perftools.profiles.Profile
+ * (profile.proto, as Debian's golang-github-google-pprof-dev ships it),
+ * encoded by protobuf-c from C generated at build time and gzip
+ * compressed, as `go tool pprof`, Pyroscope and Parca read it.
+ *
+ * The translation is direct: the model is pprof's.  Ids are the model's
+ * plus one (pprof's 0 means none); string 0 is "".  sample_type is
+ * [samples/count, cpu/nanoseconds] and period_type cpu/nanoseconds with
+ * the recording's period.  Samples of one stack, thread and CPU are
+ * merged (their counts and times summed) and carry the labels pid, tid
+ * and cpu (numbers) and comm (a string).  Locations list one line, their
+ * function; a kernel or unmapped location's mapping is a pseudo mapping
+ * named "[kernel.kallsyms]", "[MODULE]" or "[unknown]" that spans every
+ * address.
+ */
+#ifndef SONDE_EXPORT_PPROF_H
+#define SONDE_EXPORT_PPROF_H
+
+#include <stdio.h>
+
+#include "profile/profile.h"
+
+/*
+ * pprof__write - @p as a gzip-compressed pprof profile to @out.  Returns
+ * 0, -ENOMEM, or the -errno of the failing write (-EPIPE: the reader
+ * went away).
+ */
+int pprof__write(const struct profile *p, FILE *out);
+
+#endif /* SONDE_EXPORT_PPROF_H */
