@@ -48,7 +48,9 @@ struct pprof {
 	Perftools__Profiles__Line *lines;
 	Perftools__Profiles__Line **line_ptrs;	/* one per location */
 	Perftools__Profiles__Sample *samples;
-	Perftools__Profiles__Label *labels;
+	Perftools__Profiles__Label *labels;	/* pid, tid, comm per thread */
+	Perftools__Profiles__Label *cpu_labels;	/* per CPU number */
+	__u32 nr_cpus;				/* highest CPU + 1 */
 	int64_t *values;
 	uint64_t *location_ids;
 	struct merged *merged;
@@ -181,12 +183,29 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 	size_t i;
 	__u32 j;
 
+	/* Labels are shared: one set per thread, one per CPU. */
+	for (i = 0; i < p->nr_threads; i++) {
+		Perftools__Profiles__Label *l = &pp->labels[3 * i];
+
+		for (j = 0; j < 3; j++)
+			perftools__profiles__label__init(&l[j]);
+		l[0].key = pp->extra[EXTRA_PID];
+		l[0].num = p->threads[i].pid;
+		l[1].key = pp->extra[EXTRA_TID];
+		l[1].num = p->threads[i].tid;
+		l[2].key = pp->extra[EXTRA_COMM];
+		l[2].str = p->threads[i].comm;
+	}
+	for (i = 0; i < pp->nr_cpus; i++) {
+		perftools__profiles__label__init(&pp->cpu_labels[i]);
+		pp->cpu_labels[i].key = pp->extra[EXTRA_CPU];
+		pp->cpu_labels[i].num = i;
+	}
 	for (i = 0; i < pp->nr_merged; i++) {
 		const struct merged *m = &pp->merged[i];
 		const struct profile_stack *st = &p->stacks[m->stack];
-		const struct profile_thread *t = &p->threads[m->thread];
 		Perftools__Profiles__Sample *s = &pp->samples[i];
-		Perftools__Profiles__Label *l = &pp->labels[i * NR_LABELS];
+		Perftools__Profiles__Label **l = &label_ptrs[i * NR_LABELS];
 
 		perftools__profiles__sample__init(s);
 		for (j = 0; j < st->nr; j++)
@@ -198,20 +217,12 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 		s->value = &pp->values[2 * i];
 		s->value[0] = m->count;
 		s->value[1] = m->ns;
-		for (j = 0; j < NR_LABELS; j++) {
-			perftools__profiles__label__init(&l[j]);
-			label_ptrs[i * NR_LABELS + j] = &l[j];
-		}
-		l[0].key = pp->extra[EXTRA_PID];
-		l[0].num = t->pid;
-		l[1].key = pp->extra[EXTRA_TID];
-		l[1].num = t->tid;
-		l[2].key = pp->extra[EXTRA_CPU];
-		l[2].num = m->cpu;
-		l[3].key = pp->extra[EXTRA_COMM];
-		l[3].str = t->comm;
+		l[0] = &pp->labels[3 * m->thread];
+		l[1] = &pp->labels[3 * m->thread + 1];
+		l[2] = &pp->cpu_labels[m->cpu];
+		l[3] = &pp->labels[3 * m->thread + 2];
 		s->n_label = NR_LABELS;
-		s->label = &label_ptrs[i * NR_LABELS];
+		s->label = l;
 		ptrs[i] = s;
 	}
 }
@@ -291,7 +302,11 @@ int pprof__write(const struct profile *p, FILE *out)
 	pp.lines = calloc(p->nr_locations + 1, sizeof(*pp.lines));
 	pp.line_ptrs = calloc(p->nr_locations + 1, sizeof(*pp.line_ptrs));
 	pp.samples = calloc(pp.nr_merged + 1, sizeof(*pp.samples));
-	pp.labels = calloc(NR_LABELS * pp.nr_merged + 1, sizeof(*pp.labels));
+	for (i = 0; i < pp.nr_merged; i++)
+		if (pp.merged[i].cpu >= pp.nr_cpus)
+			pp.nr_cpus = pp.merged[i].cpu + 1;
+	pp.labels = calloc(3 * p->nr_threads + 1, sizeof(*pp.labels));
+	pp.cpu_labels = calloc(pp.nr_cpus + 1, sizeof(*pp.cpu_labels));
 	pp.values = calloc(2 * pp.nr_merged + 1, sizeof(*pp.values));
 	pp.location_ids = calloc(nr_ids + 1, sizeof(*pp.location_ids));
 	sample_ptrs = calloc(pp.nr_merged + 1, sizeof(*sample_ptrs));
@@ -301,7 +316,8 @@ int pprof__write(const struct profile *p, FILE *out)
 	msg->function = calloc(p->nr_functions + 1, sizeof(*msg->function));
 	msg->location = calloc(p->nr_locations + 1, sizeof(*msg->location));
 	if (!strings || !pp.mappings || !pp.mapping_id || !pp.functions || !pp.locations ||
-	    !pp.lines || !pp.line_ptrs || !pp.samples || !pp.labels || !pp.values ||
+	    !pp.lines || !pp.line_ptrs || !pp.samples || !pp.labels ||
+	    !pp.cpu_labels || !pp.values ||
 	    !pp.location_ids || !sample_ptrs || !label_ptrs ||
 	    !msg->mapping || !msg->function || !msg->location) {
 		err = -ENOMEM;
@@ -349,6 +365,7 @@ out_free:
 	free(pp.line_ptrs);
 	free(pp.samples);
 	free(pp.labels);
+	free(pp.cpu_labels);
 	free(pp.values);
 	free(pp.location_ids);
 	free(pp.merged);
