@@ -49,8 +49,8 @@ struct pprof {
 	Perftools__Profiles__Line **line_ptrs;	/* one per location */
 	Perftools__Profiles__Sample *samples;
 	Perftools__Profiles__Label *labels;	/* pid, tid, comm per thread */
-	Perftools__Profiles__Label *cpu_labels;	/* per CPU number */
-	__u32 nr_cpus;				/* highest CPU + 1 */
+	Perftools__Profiles__Label *cpu_labels;	/* per distinct CPU */
+	__u32 *cpu_label_of;			/* merged sample -> its */
 	int64_t *values;
 	uint64_t *location_ids;
 	struct merged *merged;
@@ -196,11 +196,6 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 		l[2].key = pp->extra[EXTRA_COMM];
 		l[2].str = p->threads[i].comm;
 	}
-	for (i = 0; i < pp->nr_cpus; i++) {
-		perftools__profiles__label__init(&pp->cpu_labels[i]);
-		pp->cpu_labels[i].key = pp->extra[EXTRA_CPU];
-		pp->cpu_labels[i].num = i;
-	}
 	for (i = 0; i < pp->nr_merged; i++) {
 		const struct merged *m = &pp->merged[i];
 		const struct profile_stack *st = &p->stacks[m->stack];
@@ -219,12 +214,47 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 		s->value[1] = m->ns;
 		l[0] = &pp->labels[3 * m->thread];
 		l[1] = &pp->labels[3 * m->thread + 1];
-		l[2] = &pp->cpu_labels[m->cpu];
+		l[2] = &pp->cpu_labels[pp->cpu_label_of[i]];
 		l[3] = &pp->labels[3 * m->thread + 2];
 		s->n_label = NR_LABELS;
 		s->label = l;
 		ptrs[i] = s;
 	}
+}
+
+/*
+ * One "cpu" label per distinct CPU number: the numbers come from the
+ * file, so they index nothing here.
+ */
+static int cpu_labels(struct pprof *pp)
+{
+	struct hmap index;	/* CPU + 1 -> label index + 1 */
+	__u32 nr = 0;
+	size_t i;
+	int err = 0;
+
+	hmap__init(&index, NULL);
+	for (i = 0; i < pp->nr_merged && !err; i++) {
+		__u64 key = (__u64)pp->merged[i].cpu + 1;
+		unsigned long v = (unsigned long)hmap__find(&index,
+							    hash_u64(key),
+							    (void *)key);
+
+		if (!v) {
+			Perftools__Profiles__Label *l = &pp->cpu_labels[nr];
+
+			perftools__profiles__label__init(l);
+			l->key = pp->extra[EXTRA_CPU];
+			l->num = pp->merged[i].cpu;
+			v = ++nr;
+			if (hmap__insert(&index, hash_u64(key), (void *)key,
+					 (void *)v))
+				err = -ENOMEM;
+		}
+		pp->cpu_label_of[i] = v - 1;
+	}
+	hmap__free(&index);
+	return err;
 }
 
 /* @len bytes of @data to @out as one gzip member. */
@@ -302,11 +332,10 @@ int pprof__write(const struct profile *p, FILE *out)
 	pp.lines = calloc(p->nr_locations + 1, sizeof(*pp.lines));
 	pp.line_ptrs = calloc(p->nr_locations + 1, sizeof(*pp.line_ptrs));
 	pp.samples = calloc(pp.nr_merged + 1, sizeof(*pp.samples));
-	for (i = 0; i < pp.nr_merged; i++)
-		if (pp.merged[i].cpu >= pp.nr_cpus)
-			pp.nr_cpus = pp.merged[i].cpu + 1;
 	pp.labels = calloc(3 * p->nr_threads + 1, sizeof(*pp.labels));
-	pp.cpu_labels = calloc(pp.nr_cpus + 1, sizeof(*pp.cpu_labels));
+	pp.cpu_labels = calloc(pp.nr_merged + 1, sizeof(*pp.cpu_labels));
+	pp.cpu_label_of = calloc(pp.nr_merged + 1,
+				 sizeof(*pp.cpu_label_of));
 	pp.values = calloc(2 * pp.nr_merged + 1, sizeof(*pp.values));
 	pp.location_ids = calloc(nr_ids + 1, sizeof(*pp.location_ids));
 	sample_ptrs = calloc(pp.nr_merged + 1, sizeof(*sample_ptrs));
@@ -317,7 +346,7 @@ int pprof__write(const struct profile *p, FILE *out)
 	msg->location = calloc(p->nr_locations + 1, sizeof(*msg->location));
 	if (!strings || !pp.mappings || !pp.mapping_id || !pp.functions || !pp.locations ||
 	    !pp.lines || !pp.line_ptrs || !pp.samples || !pp.labels ||
-	    !pp.cpu_labels || !pp.values ||
+	    !pp.cpu_labels || !pp.cpu_label_of || !pp.values ||
 	    !pp.location_ids || !sample_ptrs || !label_ptrs ||
 	    !msg->mapping || !msg->function || !msg->location) {
 		err = -ENOMEM;
@@ -351,6 +380,9 @@ int pprof__write(const struct profile *p, FILE *out)
 	msg->n_function = p->nr_functions;
 	msg->n_location = p->nr_locations;
 	fill_tables(&pp);
+	err = cpu_labels(&pp);
+	if (err)
+		goto out_free;
 	msg->n_sample = pp.nr_merged;
 	msg->sample = sample_ptrs;
 	fill_samples(&pp, sample_ptrs, label_ptrs);
@@ -366,6 +398,7 @@ out_free:
 	free(pp.samples);
 	free(pp.labels);
 	free(pp.cpu_labels);
+	free(pp.cpu_label_of);
 	free(pp.values);
 	free(pp.location_ids);
 	free(pp.merged);
