@@ -313,28 +313,34 @@ static const char *pb_str(const Perftools__Profiles__Profile *pb, int64_t i)
 	       pb->string_table[i] : "(bad string id)";
 }
 
-static const char *label_str(const Perftools__Profiles__Profile *pb,
-			     const Perftools__Profiles__Sample *s,
-			     const char *key)
+static const Perftools__Profiles__Label *
+find_label(const Perftools__Profiles__Profile *pb,
+	   const Perftools__Profiles__Sample *s, const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < s->n_label; i++)
 		if (!strcmp(pb_str(pb, s->label[i]->key), key))
-			return pb_str(pb, s->label[i]->str);
+			return s->label[i];
 	return NULL;
+}
+
+static const char *label_str(const Perftools__Profiles__Profile *pb,
+			     const Perftools__Profiles__Sample *s,
+			     const char *key)
+{
+	const Perftools__Profiles__Label *l = find_label(pb, s, key);
+
+	return l ? pb_str(pb, l->str) : NULL;
 }
 
 static int64_t label_num(const Perftools__Profiles__Profile *pb,
 			 const Perftools__Profiles__Sample *s,
 			 const char *key)
 {
-	size_t i;
+	const Perftools__Profiles__Label *l = find_label(pb, s, key);
 
-	for (i = 0; i < s->n_label; i++)
-		if (!strcmp(pb_str(pb, s->label[i]->key), key))
-			return s->label[i]->num;
-	return -1;
+	return l ? l->num : -1;
 }
 
 /*

@@ -63,6 +63,23 @@ static int parse_time_range(const char *arg, __u64 *start, __u64 *end)
 	return 0;
 }
 
+/*
+ * An id list for a filter: *@owned holds it (the last one given wins),
+ * *@list and *@nr are the filter's view of it.
+ */
+static int take_ids(const char *cmd, const char *need, const char *arg,
+		    __u32 **owned, const __u32 **list, unsigned int *nr)
+{
+	free(*owned);
+	*owned = NULL;
+	*list = NULL;
+	*nr = 0;
+	if (parse_id_list(arg, owned, nr))
+		return usage_error("%s: %s, not '%s'", cmd, need, arg);
+	*list = *owned;
+	return 0;
+}
+
 int input__parse_opt(struct input *in, const char *cmd, int opt,
 		     const char *arg)
 {
@@ -70,21 +87,11 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 
 	switch (opt) {
 	case INPUT_OPT_PID:
-		free(in->pids);
-		in->pids = NULL;
-		if (parse_id_list(arg, &in->pids, &f->nr_pids))
-			return usage_error("%s: --pid needs process ids (PID[,PID...]), not '%s'",
-					   cmd, arg);
-		f->pids = in->pids;
-		return 0;
+		return take_ids(cmd, "--pid needs process ids (PID[,PID...])",
+				arg, &in->pids, &f->pids, &f->nr_pids);
 	case INPUT_OPT_TID:
-		free(in->tids);
-		in->tids = NULL;
-		if (parse_id_list(arg, &in->tids, &f->nr_tids))
-			return usage_error("%s: --tid needs thread ids (TID[,TID...]), not '%s'",
-					   cmd, arg);
-		f->tids = in->tids;
-		return 0;
+		return take_ids(cmd, "--tid needs thread ids (TID[,TID...])",
+				arg, &in->tids, &f->tids, &f->nr_tids);
 	case INPUT_OPT_COMM:
 		f->comm = arg;
 		return 0;

@@ -62,9 +62,6 @@ static char folded_char(char c)
 /* The interned folded text of @name (+ "_[k]" with @kernel). */
 static const char *fold(struct folded *f, const char *name, bool kernel)
 {
-	char *p;
-	__u64 h;
-
 	f->b.len = 0;
 	for (; *name; name++) {
 		char c = folded_char(*name);
@@ -75,16 +72,7 @@ static const char *fold(struct folded *f, const char *name, bool kernel)
 	if ((kernel && buf__append(&f->b, "_[k]", 4)) ||
 	    buf__append(&f->b, "", 1))
 		return NULL;
-	h = hash_str(f->b.data);
-	p = hmap__find(&f->texts, h, f->b.data);
-	if (p)
-		return p;
-	p = strdup(f->b.data);
-	if (!p || hmap__insert(&f->texts, h, p, p)) {
-		free(p);
-		return NULL;
-	}
-	return p;
+	return hmap__intern_str(&f->texts, f->b.data);
 }
 
 static const char *function_text(struct folded *f, const struct profile *p,

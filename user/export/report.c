@@ -2,9 +2,9 @@
 /*
  * Export layer: the report table (report.h).
  *
- * The profile's samples are summed per stack and per thread first; each
- * stack's entries are then counted once with its sum, so the cost grows
- * with distinct stacks, not with samples.
+ * The profile keeps how many samples each stack and each thread has;
+ * each stack's entries are counted once with that count, so the cost
+ * grows with distinct stacks, not with samples.
  */
 #include <errno.h>
 #include <limits.h>
@@ -60,7 +60,7 @@ static struct entry *label_entry(struct report *r, const char *label)
 }
 
 /* Per thread: comm, pid and tid entries; self == total. */
-static int count_threads(struct report *r, const __u64 *per_thread)
+static int count_threads(struct report *r)
 {
 	const struct profile *p = r->p;
 	struct entry *e;
@@ -70,7 +70,7 @@ static int count_threads(struct report *r, const __u64 *per_thread)
 	for (i = 0; i < p->nr_threads; i++) {
 		const struct profile_thread *t = &p->threads[i];
 
-		if (!per_thread[i])
+		if (!t->count)
 			continue;
 		if (r->o->sort == REPORT_SORT_COMM) {
 			e = &r->by_id[t->comm];
@@ -83,14 +83,14 @@ static int count_threads(struct report *r, const __u64 *per_thread)
 			if (!e)
 				return -ENOMEM;
 		}
-		e->self += per_thread[i];
-		e->total += per_thread[i];
+		e->self += t->count;
+		e->total += t->count;
 	}
 	return 0;
 }
 
 /* Per stack: sym or dso entries, self for the leaf, total for all. */
-static void count_stacks(struct report *r, const __u64 *per_stack)
+static void count_stacks(struct report *r)
 {
 	const struct profile *p = r->p;
 	bool sym = r->o->sort == REPORT_SORT_SYM;
@@ -99,7 +99,7 @@ static void count_stacks(struct report *r, const __u64 *per_stack)
 	for (i = 0; i < p->nr_stacks; i++) {
 		const struct profile_stack *st = &p->stacks[i];
 
-		if (!per_stack[i])
+		if (!st->count)
 			continue;
 		for (j = 0; j < st->nr; j++) {
 			__u32 fid = p->locations[st->locs[j]].function;
@@ -113,36 +113,28 @@ static void count_stacks(struct report *r, const __u64 *per_stack)
 				e->label = profile__str(p, fn->dso);
 			}
 			if (j == 0)
-				e->self += per_stack[i];
+				e->self += st->count;
 			if (e->stamp != i + 1) {
 				e->stamp = i + 1;
-				e->total += per_stack[i];
+				e->total += st->count;
 			}
 		}
 	}
 }
 
+/* The samples the profile kept are its threads' (or its stacks') counts. */
 static int count(struct report *r)
 {
 	const struct profile *p = r->p;
-	bool threads = r->o->sort != REPORT_SORT_SYM &&
-		       r->o->sort != REPORT_SORT_DSO;
-	size_t n = threads ? p->nr_threads : p->nr_stacks, i;
-	__u64 *sums = calloc(n + 1, sizeof(*sums));
-	int err = 0;
+	__u32 i;
 
-	if (!sums)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		sums[i] = threads ? p->threads[i].count : p->stacks[i].count;
-		r->nr_samples += sums[i];
+	for (i = 0; i < p->nr_threads; i++)
+		r->nr_samples += p->threads[i].count;
+	if (r->o->sort == REPORT_SORT_SYM || r->o->sort == REPORT_SORT_DSO) {
+		count_stacks(r);
+		return 0;
 	}
-	if (threads)
-		err = count_threads(r, sums);
-	else
-		count_stacks(r, sums);
-	free(sums);
-	return err;
+	return count_threads(r);
 }
 
 static int cmp_entry(const void *a, const void *b, void *ctx)

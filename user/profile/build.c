@@ -53,9 +53,9 @@ static bool stack_eq(const void *ctx, __u32 id, const void *key)
 
 /* ---- frames and stacks ---- */
 
-static int lookup_location(struct builder *b, struct proc *proc,
-			   unsigned int gen, const struct callchain_entry *e,
-			   __u32 *id)
+static int get_location(struct builder *b, struct proc *proc,
+			unsigned int gen, const struct callchain_entry *e,
+			__u32 *id)
 {
 	/*
 	 * A return address points after its call, which may be the first
@@ -121,38 +121,6 @@ static int lookup_location(struct builder *b, struct proc *proc,
 	return 0;
 }
 
-/*
- * The location of frame @e of a sample run by snapshot @gen of @proc:
- * the same process image, address and kind always give the same one,
- * so a direct-mapped cache of those skips the mapping search and the
- * lookup for most frames.
- */
-static int get_location(struct builder *b, struct proc *proc,
-			unsigned int gen, const struct callchain_entry *e,
-			__u32 *id)
-{
-	const void *image = e->kernel ? NULL : proc;
-	__u32 kind = (e->kernel ? 0 : gen << 2) | e->kernel << 1 | e->is_return;
-	struct loc_cache_ent *c;
-	int err;
-
-	c = &b->loc_cache[hash_u64(e->addr ^ (unsigned long)image ^ kind) %
-			  ARRAY_SIZE(b->loc_cache)];
-	if (c->id_plus1 && c->addr == e->addr && c->image == image &&
-	    c->kind == kind) {
-		*id = c->id_plus1 - 1;
-		return 0;
-	}
-	err = lookup_location(b, proc, gen, e, id);
-	if (err)
-		return err;
-	c->addr = e->addr;
-	c->image = image;
-	c->kind = kind;
-	c->id_plus1 = *id + 1;
-	return 0;
-}
-
 /* A copy of @words (@nr u32) in memory that never moves. */
 static __u32 *arena_copy(struct builder *b, const __u32 *words, size_t nr)
 {
@@ -190,7 +158,7 @@ static int get_stack(struct builder *b, __u32 *id)
 		return 0;
 	}
 	if (builder__grow(&p->stacks, &b->cap_stacks, p->nr_stacks,
-		 sizeof(*p->stacks)))
+			  sizeof(*p->stacks)))
 		return -ENOMEM;
 	locs = arena_copy(b, b->scratch + 1, nr);
 	if (!locs || idtable__insert(&b->stacks, h, p->nr_stacks))
@@ -312,11 +280,11 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	if (err)
 		return err;
 	if (builder__grow(&p->samples, &b->cap_samples, p->nr_samples,
-		 sizeof(*p->samples)))
+			  sizeof(*p->samples)))
 		return -ENOMEM;
 	ps = &p->samples[p->nr_samples++];
 	ps->time_ns = raw->time_ns;
-	ps->period_ns = b->period_ns;
+	ps->period_ns = p->period_ns;
 	ps->stack = stack;
 	ps->thread = thread;
 	ps->cpu = raw->cpu;
@@ -354,7 +322,7 @@ int profile__build(struct profile **pp, struct session *s,
 	int err;
 
 	*pp = NULL;
-	/* Its caches make the builder too big for the stack. */
+	/* Its caches (about 20 KiB) are kept off the stack. */
 	b = calloc(1, sizeof(*b));
 	p = calloc(1, sizeof(*p));
 	if (!b || !p) {
@@ -369,8 +337,7 @@ int profile__build(struct profile **pp, struct session *s,
 	builder__init_tables(b);
 	idtable__init(&b->locations);
 	idtable__init(&b->stacks);
-	b->period_ns = session__period_ns(s);
-	p->period_ns = b->period_ns;
+	p->period_ns = session__period_ns(s);
 	p->start_ns = info ? info->start_mono_ns : 0;
 	p->start_real_ns = info ? info->start_real_ns : 0;
 	/* Sized once when the END section says how many there are. */

@@ -49,14 +49,6 @@ struct profile_arena {
 	__u32 words[];
 };
 
-/* A frame's location by (process image, address, kind): see build.c. */
-struct loc_cache_ent {
-	__u64 addr;
-	const void *image;	/* struct proc, NULL for the kernel */
-	__u32 kind;		/* snapshot << 2 | kernel << 1 | is_return */
-	__u32 id_plus1;		/* 0: empty */
-};
-
 struct builder {
 	struct profile *p;
 	struct session *s;
@@ -72,7 +64,6 @@ struct builder {
 	size_t cap_fn_by_symbol;
 	struct hmap mappings;	/* struct map_key */
 	struct hmap map_by_ptr;	/* struct map -> mapping id + 1 */
-	struct loc_cache_ent loc_cache[4096];
 	struct idtable stacks;	/* by [nr, location ids...] */
 	/* Mappings by pointer, direct-mapped: frames revisit few of them. */
 	struct {
@@ -93,7 +84,6 @@ struct builder {
 	size_t cap_stacks, cap_processes, cap_threads, cap_samples;
 	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
 	struct thread_key thread_cache[1024];
-	__u64 period_ns;
 	__u64 last_time_ns;	/* of any sample read, filtered or not */
 };
 

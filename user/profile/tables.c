@@ -73,7 +73,7 @@ int builder__intern(struct builder *b, const char *str, __u32 *id)
 		return 0;
 	}
 	if (builder__grow(&p->strings, &b->cap_strings, p->nr_strings,
-		 sizeof(*p->strings)))
+			  sizeof(*p->strings)))
 		return -ENOMEM;
 	copy = strdup(str);
 	if (!copy || hmap__insert(&b->strings, h, copy,
@@ -240,7 +240,7 @@ static int get_function(struct builder *b, const struct symbol *sym,
 		return 0;
 	}
 	if (builder__grow(&p->functions, &b->cap_functions, p->nr_functions,
-		 sizeof(*p->functions)))
+			  sizeof(*p->functions)))
 		return -ENOMEM;
 	fn = &p->functions[p->nr_functions];
 	memset(fn, 0, sizeof(*fn));
@@ -336,7 +336,7 @@ static int get_process(struct builder *b, __u32 pid, __u32 comm, __u32 *id)
 		return 0;
 	}
 	if (builder__grow(&p->processes, &b->cap_processes, p->nr_processes,
-		 sizeof(*p->processes)) ||
+			  sizeof(*p->processes)) ||
 	    idtable__insert(&b->processes, h, p->nr_processes))
 		return -ENOMEM;
 	p->processes[p->nr_processes].pid = pid;
@@ -369,7 +369,7 @@ int builder__thread(struct builder *b, __u32 pid, __u32 tid, __u32 comm,
 		*id = known;
 	} else {
 		if (builder__grow(&p->threads, &b->cap_threads, p->nr_threads,
-			 sizeof(*p->threads)))
+				  sizeof(*p->threads)))
 			return -ENOMEM;
 		t = &p->threads[p->nr_threads];
 		err = get_process(b, pid, comm, &t->process);
