@@ -248,6 +248,7 @@ static int __init sonde_init(void)
 	int ret;
 
 	sonde_have_task_events = sonde_task_events_init();
+	sonde_have_map_events = true;
 	ret = misc_register(&sonde_misc);
 	if (ret)
 		pr_err("cannot register /dev/sonde: %d\n", ret);
@@ -257,6 +258,7 @@ static int __init sonde_init(void)
 static void __exit sonde_exit(void)
 {
 	misc_deregister(&sonde_misc);
+	sonde_map_events_exit();
 }
 
 module_init(sonde_init);

@@ -33,6 +33,8 @@ struct file;
  * @lost: stats, see struct sonde_cpu_stats
  * @filtered: stats, see struct sonde_cpu_stats
  * @task_events: stats, see struct sonde_cpu_stats
+ * @map_events: stats, see struct sonde_cpu_stats
+ * @map_missed: stats, see struct sonde_cpu_stats
  * @records: stats, written by the outermost writer only
  * @bytes: stats, written by the outermost writer only
  * @handler_ns_total: stats, written by the outermost writer only
@@ -60,6 +62,8 @@ struct sonde_ring {
 	local64_t lost[SONDE_LOST_NR_REASONS];
 	local64_t filtered;
 	local64_t task_events;
+	local64_t map_events;
+	local64_t map_missed;
 	u64 records;
 	u64 bytes;
 	u64 handler_ns_total;

@@ -16,7 +16,6 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/uaccess.h>
-#include <linux/bsearch.h>
 #include <linux/timekeeping.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
@@ -39,26 +38,16 @@ u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
 	       (kernel_depth + user_depth) * sizeof(u64) + user_stack_bytes;
 }
 
-static int cmp_pid_ptr(const void *key, const void *elt)
-{
-	uintptr_t a = (uintptr_t)*(struct pid * const *)key;
-	uintptr_t b = (uintptr_t)*(struct pid * const *)elt;
-
-	return a < b ? -1 : a > b;
-}
-
 /*
- * @task's thread group, compared by its struct pid: the session holds a
- * reference on each wanted one, so an address cannot be reused by another
- * process meanwhile.  A group leader being reaped may already have a NULL
+ * Does the session sample @task?  Its thread group is compared by struct
+ * pid (tgids.c).  A group leader being reaped may already have a NULL
  * here; it matches nothing.
  */
 bool sonde_tgid_wanted(const struct sonde_sampler *sp, struct task_struct *task)
 {
-	struct pid *tgid = READ_ONCE(task->signal->pids[PIDTYPE_TGID]);
-
-	return tgid && bsearch(&tgid, sp->tgids, sp->nr_tgids,
-			       sizeof(*sp->tgids), cmp_pid_ptr) != NULL;
+	return !sp->tgids ||
+	       sonde_tgids_contains(sp->tgids,
+				    READ_ONCE(task->signal->pids[PIDTYPE_TGID]));
 }
 
 /*
@@ -281,7 +270,7 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	struct sonde_sample *rec;
 	u64 spent;
 
-	if (sp->nr_tgids && !sonde_tgid_wanted(sp, current)) {
+	if (!sonde_tgid_wanted(sp, current)) {
 		local64_inc(&ring->filtered);
 		return;
 	}
@@ -297,6 +286,9 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 		sonde_ring_commit(ring, fill_sample(sp, ring, rec, regs, now));
 	else
 		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
+	/* Even for a lost sample: later ones of this mapping need it. */
+	if (sp->map_events && user_mode(regs))
+		sonde_map_events_sample(sp->map_events, ring, regs->ip, now);
 
 	/*
 	 * The fast clock may step back across a timekeeping update when read

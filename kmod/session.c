@@ -10,7 +10,6 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/sort.h>
 #include <linux/file.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -19,6 +18,7 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
+#include <linux/fs_struct.h>
 #include "session.h"
 #include "ring.h"
 #include "compat.h"
@@ -49,34 +49,43 @@ struct sonde_session *sonde_session_create(void)
 	/* The opener's view of pids, as perf_event_alloc() keeps event->ns. */
 	s->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	s->sampler.pid_ns = s->pid_ns;
+	get_fs_root(current->fs, &s->root);
 	return s;
+}
+
+/**
+ * sonde_session_other_root - is current's root directory another than
+ *	the opener's (a container, a chroot)?
+ * @s: the session
+ *
+ * Context: process, in the task concerned; takes the task's fs spinlock.
+ */
+bool sonde_session_other_root(const struct sonde_session *s)
+{
+	struct fs_struct *fs = current->fs;
+	bool other;
+
+	if (!fs)
+		return true;
+	spin_lock(&fs->lock);
+	other = !path_equal(&fs->root, &s->root);
+	spin_unlock(&fs->lock);
+	return other;
 }
 
 /* What a CONFIGURE replaces, released after the locks are dropped. */
 struct session_old {
 	struct file *ring_file;
 	struct sonde_buffers *bufs;
-	struct pid **tgids;
-	u32 nr_tgids;
+	struct sonde_tgids *tgids;
 };
-
-static void tgids_free(struct pid **tgids, u32 nr)
-{
-	u32 i;
-
-	if (!tgids)
-		return;
-	for (i = 0; i < nr; i++)
-		put_pid(tgids[i]);
-	kfree(tgids);
-}
 
 static void session_release_old(struct session_old *old)
 {
 	if (old->ring_file)
 		fput(old->ring_file);
 	sonde_buffers_put(old->bufs);
-	tgids_free(old->tgids, old->nr_tgids);
+	sonde_tgids_free(old->tgids);
 }
 
 /* Safe on a session in any state, including never configured. */
@@ -93,9 +102,9 @@ void sonde_session_destroy(struct sonde_session *s)
 	old.ring_file = s->ring_file;
 	old.bufs = s->bufs;
 	old.tgids = s->sampler.tgids;
-	old.nr_tgids = s->sampler.nr_tgids;
 	session_release_old(&old);
 	put_pid_ns(s->pid_ns);
+	path_put(&s->root);
 	free_cpumask_var(s->cpus);
 	kfree(s);
 }
@@ -140,7 +149,10 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_KERNEL_CHAIN |
 			SONDE_FEAT_USER_CHAIN | SONDE_FEAT_USER_STACK;
 	if (sonde_have_task_events)
-		info.features |= SONDE_FEAT_TASK_EVENTS;
+		info.features |= SONDE_FEAT_TASK_EVENTS |
+				 SONDE_FEAT_FOLLOW_FORKS;
+	if (sonde_have_map_events)
+		info.features |= SONDE_FEAT_MMAP_EVENTS;
 	if (s->sampler.kernel_allowed)
 		info.features |= SONDE_FEAT_KERNEL_ALLOWED;
 	info.nr_cpu_ids = nr_cpu_ids;
@@ -212,23 +224,17 @@ out_free_words:
 	return ret;
 }
 
-static int cmp_pid_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(struct pid * const *)a;
-	uintptr_t y = (uintptr_t)*(struct pid * const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The thread groups to sample, named by the caller's numbers: each is
  * looked up in the caller's active pid namespace (as perf_event_open()
  * looks up its pid argument) and must be a thread-group id there: a
  * number that names no process, or only a thread, is refused with ESRCH.
+ * A set that follows forks has room for SONDE_MAX_FOLLOWED processes.
  */
 static int copy_tgids(struct sonde_sampler *sp, const struct sonde_config *cfg)
 {
-	struct pid **tgids;
+	struct sonde_tgids *tgids;
+	struct pid *pid;
 	u32 *nrs, i;
 	int ret = 0;
 
@@ -240,35 +246,31 @@ static int copy_tgids(struct sonde_sampler *sp, const struct sonde_config *cfg)
 			  cfg->nr_tgids * sizeof(u32));
 	if (IS_ERR(nrs))
 		return PTR_ERR(nrs);
-	tgids = kcalloc(cfg->nr_tgids, sizeof(*tgids), GFP_KERNEL);
+	tgids = sonde_tgids_alloc(sp->follow_forks ? SONDE_MAX_FOLLOWED :
+						     cfg->nr_tgids);
 	if (!tgids) {
 		ret = -ENOMEM;
 		goto out_free_nrs;
 	}
-	for (i = 0; i < cfg->nr_tgids; i++) {
+	for (i = 0; i < cfg->nr_tgids && !ret; i++) {
 		if (!nrs[i] || nrs[i] > PID_MAX_LIMIT) {
 			ret = -EINVAL;
 			break;
 		}
 		rcu_read_lock();
-		tgids[i] = find_vpid(nrs[i]);
-		if (tgids[i] && pid_task(tgids[i], PIDTYPE_TGID))
-			get_pid(tgids[i]);
-		else
-			tgids[i] = NULL;
-		rcu_read_unlock();
-		if (!tgids[i]) {
+		pid = find_vpid(nrs[i]);
+		if (!pid || !pid_task(pid, PIDTYPE_TGID))
 			ret = -ESRCH;
-			break;
-		}
+		/* Cannot be full: there is room for every entry. */
+		else if (!sonde_tgids_add(tgids, pid))
+			ret = -EINVAL;
+		rcu_read_unlock();
 	}
 	if (ret) {
-		tgids_free(tgids, i);
+		sonde_tgids_free(tgids);
 		goto out_free_nrs;
 	}
-	sort(tgids, cfg->nr_tgids, sizeof(*tgids), cmp_pid_ptr, NULL);
 	sp->tgids = tgids;
-	sp->nr_tgids = cfg->nr_tgids;
 out_free_nrs:
 	kfree(nrs);
 	return ret;
@@ -282,8 +284,15 @@ static int check_config(const struct sonde_config *cfg,
 	u32 kdepth, udepth, stack;
 	u64 size;
 
-	if (cfg->__reserved[0] || cfg->__reserved[1])
+	if (cfg->__reserved[0] || cfg->__reserved[1] || cfg->__reserved1)
 		return -EINVAL;
+	if (cfg->flags & ~SONDE_CONFIG_FOLLOW_FORKS)
+		return -EINVAL;
+	/* Following needs the FORK probe, and something to follow. */
+	if ((cfg->flags & SONDE_CONFIG_FOLLOW_FORKS) &&
+	    (!(cfg->capture & SONDE_CAPTURE_TASK_EVENTS) || !cfg->nr_tgids))
+		return -EINVAL;
+	sp->follow_forks = cfg->flags & SONDE_CONFIG_FOLLOW_FORKS;
 	if (cfg->source == SONDE_SOURCE_PMU)
 		return -EOPNOTSUPP;
 	if (cfg->source != SONDE_SOURCE_TIMER)
@@ -291,6 +300,8 @@ static int check_config(const struct sonde_config *cfg,
 	if (cfg->capture & ~SONDE_CAPTURE_ALL)
 		return -EINVAL;
 	if ((cfg->capture & SONDE_CAPTURE_TASK_EVENTS) && !sonde_have_task_events)
+		return -EOPNOTSUPP;
+	if ((cfg->capture & SONDE_CAPTURE_MMAP) && !sonde_have_map_events)
 		return -EOPNOTSUPP;
 
 	if (!!cfg->frequency == !!cfg->period_ns)
@@ -342,6 +353,9 @@ static int check_config(const struct sonde_config *cfg,
 	if (cfg->capture & SONDE_CAPTURE_TASK_EVENTS)
 		sp->max_record = max_t(u32, sp->max_record,
 				       SONDE_MAX_TASK_EVENT_RECORD);
+	if (cfg->capture & SONDE_CAPTURE_MMAP)
+		sp->max_record = max_t(u32, sp->max_record,
+				       SONDE_MAX_MMAP_RECORD);
 	/* Room for a largest sample and the LOST record before it, twice. */
 	if (2 * ((u64)sp->max_record + sizeof(struct sonde_lost)) > size)
 		return -EINVAL;
@@ -411,7 +425,6 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	old.ring_file = s->ring_file;
 	old.bufs = s->bufs;
 	old.tgids = s->sampler.tgids;
-	old.nr_tgids = s->sampler.nr_tgids;
 	spin_lock(&s->map_lock);
 	s->bufs = bufs;
 	s->ring_file = file;
@@ -429,31 +442,51 @@ out_put_file:
 out_put_buffers:
 	sonde_buffers_put(bufs);
 out_free_tgids:
-	tgids_free(sp.tgids, sp.nr_tgids);
+	sonde_tgids_free(sp.tgids);
 out_free_cpus:
 	free_cpumask_var(cpus);
 	return ret;
 }
 
-/* Arm every source the configuration asks for, or none. */
+/*
+ * Arm every source the configuration asks for, or none.  MMAP lookups
+ * first: the EXEC probe and the timer queue them.
+ */
 static int session_arm(struct sonde_session *s)
 {
+	u32 capture = s->sampler.capture;
 	int ret;
 
-	if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS) {
+	if (capture & SONDE_CAPTURE_MMAP) {
+		ret = sonde_map_events_arm(s);
+		if (ret)
+			return ret;
+	}
+	if (capture & SONDE_CAPTURE_TASK_EVENTS) {
 		ret = sonde_task_events_arm(s);
 		/* Only failure: the tracepoint core ran out of memory. */
-		if (ret)
-			return -ENOMEM;
+		if (ret) {
+			ret = -ENOMEM;
+			goto out_release_map_events;
+		}
 	}
 	ret = sonde_timer_arm(s);
 	if (ret) {
-		if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS)
-			sonde_task_events_disarm(s);
 		/* Only failure: no dynamic hotplug state left (-ENOSPC). */
-		return -EBUSY;
+		ret = -EBUSY;
+		goto out_disarm_task_events;
 	}
 	return 0;
+
+out_disarm_task_events:
+	if (capture & SONDE_CAPTURE_TASK_EVENTS)
+		sonde_task_events_disarm(s);
+out_release_map_events:
+	if (capture & SONDE_CAPTURE_MMAP) {
+		sonde_map_events_stop(s);
+		sonde_map_events_release(s);
+	}
+	return ret;
 }
 
 long sonde_session_start(struct sonde_session *s)
@@ -481,10 +514,18 @@ void sonde_session_stop_locked(struct sonde_session *s)
 	lockdep_assert_held(&s->lock);
 	if (!s->running)
 		return;
-	/* Task events first: the timer's CPU teardown closes each ring. */
+	/*
+	 * Task events and MMAP records first: the timer's CPU teardown
+	 * closes each ring.  The MMAP state lives until the timer, which
+	 * queues lookups on it, is gone.
+	 */
 	if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS)
 		sonde_task_events_disarm(s);
+	if (s->sampler.capture & SONDE_CAPTURE_MMAP)
+		sonde_map_events_stop(s);
 	sonde_timer_disarm(s);
+	if (s->sampler.capture & SONDE_CAPTURE_MMAP)
+		sonde_map_events_release(s);
 	WRITE_ONCE(s->running, false);
 	/* No source runs any more: retire pending wakeups, then wake all. */
 	for (cpu = 0; cpu < s->bufs->nr_rings; cpu++) {
@@ -520,6 +561,8 @@ static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st
 		st->lost[i] = local64_read(&ring->lost[i]);
 	st->filtered = local64_read(&ring->filtered);
 	st->task_events = local64_read(&ring->task_events);
+	st->map_events = local64_read(&ring->map_events);
+	st->map_missed = local64_read(&ring->map_missed);
 	st->handler_ns_total = READ_ONCE(ring->handler_ns_total);
 	st->handler_ns_max = READ_ONCE(ring->handler_ns_max);
 	st->timer_missed = READ_ONCE(ring->timer_missed);

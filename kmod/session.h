@@ -11,6 +11,7 @@
 #include <linux/spinlock.h>
 #include <linux/cpumask.h>
 #include <linux/wait.h>
+#include <linux/path.h>
 #include "../uapi/sonde.h"
 
 struct pt_regs;
@@ -20,6 +21,8 @@ struct pid_namespace;
 struct task_struct;
 struct sonde_ring;
 struct sonde_buffers;
+struct sonde_tgids;
+struct sonde_map_events;
 
 /* Limits reported by GET_INFO. */
 #define SONDE_MAX_FREQUENCY	20000
@@ -27,14 +30,19 @@ struct sonde_buffers;
 #define SONDE_MAX_PERIOD_NS	(10 * NSEC_PER_SEC)
 #define SONDE_MAX_KERNEL_DEPTH	128
 #define SONDE_MAX_USER_DEPTH	128
-#define SONDE_MAX_USER_STACK	16384
+#define SONDE_MAX_USER_STACK	65528
 #define SONDE_MAX_TGIDS		256
+/* Processes a session following forks can hold (see tgids.c). */
+#define SONDE_MAX_FOLLOWED	16384
 #define SONDE_MIN_RING_PAGES	2
 #define SONDE_MAX_RING_PAGES	4096
 #define SONDE_DEFAULT_RING_PAGES 64
 /* Largest task event record: the struct and the longest EXEC path. */
 #define SONDE_MAX_TASK_EVENT_RECORD \
 	(sizeof(struct sonde_task_event) + SONDE_MAX_EXEC_PATH)
+/* Largest MMAP record: the struct and the longest path. */
+#define SONDE_MAX_MMAP_RECORD \
+	(sizeof(struct sonde_mmap_event) + SONDE_MAX_EXEC_PATH)
 
 /* Offsets of a CPU's mappings inside its range of the device's offsets. */
 #define SONDE_MMAP_CTRL_OFFSET	0
@@ -51,10 +59,10 @@ struct sonde_buffers;
  *	task event when they are captured)
  * @kernel_allowed: the opener may see kernel addresses
  * @pid_ns: the opener's pid namespace: records carry pids as seen there
- * @nr_tgids: entries in @tgids; 0 samples every task
- * @tgids: the thread groups to sample, one reference each, sorted by
- *	address: comparing struct pid pointers, not numbers, cannot be
- *	fooled by another namespace's numbers or by a reused pid
+ * @follow_forks: the FORK probe adds new processes of members to @tgids
+ * @tgids: the thread groups to sample (tgids.c); NULL samples every task
+ * @map_events: where MMAP lookups go, set from START to STOP when
+ *	SONDE_CAPTURE_MMAP is on (map_events.c)
  */
 struct sonde_sampler {
 	u64 period_ns;
@@ -65,8 +73,9 @@ struct sonde_sampler {
 	u32 max_record;
 	bool kernel_allowed;
 	struct pid_namespace *pid_ns;
-	u32 nr_tgids;
-	struct pid **tgids;
+	bool follow_forks;
+	struct sonde_tgids *tgids;
+	struct sonde_map_events *map_events;
 };
 
 /**
@@ -86,6 +95,8 @@ struct sonde_sampler {
  * @wq: pollers of the device file
  * @hp_state: dynamic CPU hotplug state while @running
  * @pid_ns: the opener's pid namespace, one reference
+ * @root: the opener's root directory, one reference: MMAP and EXEC
+ *	records say when a task's root is another
  */
 struct sonde_session {
 	struct mutex lock;
@@ -98,6 +109,7 @@ struct sonde_session {
 	wait_queue_head_t wq;
 	int hp_state;
 	struct pid_namespace *pid_ns;
+	struct path root;
 };
 
 struct sonde_session *sonde_session_create(void);
@@ -109,6 +121,7 @@ long sonde_session_stop(struct sonde_session *s);
 void sonde_session_stop_locked(struct sonde_session *s);
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg);
 u64 sonde_mmap_cpu_stride(void);
+bool sonde_session_other_root(const struct sonde_session *s);
 
 /* dev.c: the scheduler tracepoints were found at load (task events). */
 extern bool sonde_have_task_events;
@@ -129,6 +142,23 @@ static inline u64 sonde_max_wakeup_bytes(u64 size, u32 max_record)
 {
 	return size - max_record - sizeof(struct sonde_lost);
 }
+
+/* tgids.c: the set of thread groups to sample. */
+struct sonde_tgids *sonde_tgids_alloc(u32 max);
+bool sonde_tgids_add(struct sonde_tgids *t, struct pid *pid);
+bool sonde_tgids_contains(const struct sonde_tgids *t, const struct pid *pid);
+void sonde_tgids_free(struct sonde_tgids *t);
+
+/* map_events.c: MMAP records, looked up from task work. */
+extern bool sonde_have_map_events;
+int sonde_map_events_arm(struct sonde_session *s);
+void sonde_map_events_stop(struct sonde_session *s);
+void sonde_map_events_release(struct sonde_session *s);
+void sonde_map_events_sample(struct sonde_map_events *me,
+			     struct sonde_ring *ring, unsigned long ip,
+			     u64 now);
+void sonde_map_events_exec(struct sonde_map_events *me);
+void sonde_map_events_exit(void);
 
 /* task_events.c: FORK, EXEC, EXIT and COMM records. */
 bool sonde_task_events_init(void);

@@ -28,6 +28,8 @@
 #include <linux/pid_namespace.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/fs_struct.h>
+#include <linux/path.h>
 #include <trace/events/sched.h>
 #include <trace/events/task.h>
 #include "session.h"
@@ -87,7 +89,8 @@ static u32 exec_path(char *dst, const struct linux_binprm *bprm, u16 *flags)
  */
 static void task_event(u32 type, struct task_struct *task,
 		       struct task_struct *other,
-		       const struct linux_binprm *bprm, const char *comm)
+		       const struct linux_binprm *bprm, const char *comm,
+		       u16 flags)
 {
 	struct sonde_session *s = READ_ONCE(events_session);
 	const struct sonde_sampler *sp;
@@ -95,14 +98,13 @@ static void task_event(u32 type, struct task_struct *task,
 	struct task_ids ids, kid;
 	struct sonde_ring *ring;
 	unsigned long irqs;
-	u16 flags = 0;
 	u32 len;
 	u64 now;
 
 	if (!s)
 		return;
 	sp = &s->sampler;
-	if (sp->nr_tgids && !sonde_tgid_wanted(sp, task))
+	if (!sonde_tgid_wanted(sp, task))
 		return;
 	if (!task_ids_get(sp, task, &ids))
 		return;
@@ -151,27 +153,49 @@ out_irqs:
 	local_irq_restore(irqs);
 }
 
+/*
+ * Following forks: a new process of a member joins the set before
+ * wake_up_new_task() lets it run (see tgids.c), so its first sample
+ * already passes the filter.
+ */
 static void probe_fork(void *data, struct task_struct *parent,
 		       struct task_struct *child)
 {
-	task_event(SONDE_RECORD_FORK, parent, child, NULL, NULL);
+	struct sonde_session *s = READ_ONCE(events_session);
+	u16 flags = 0;
+
+	if (s && s->sampler.follow_forks && child->tgid != parent->tgid &&
+	    sonde_tgid_wanted(&s->sampler, parent) &&
+	    !sonde_tgids_add(s->sampler.tgids, task_tgid(child)))
+		flags |= SONDE_TASK_NOT_FOLLOWED;
+	task_event(SONDE_RECORD_FORK, parent, child, NULL, NULL, flags);
 }
 
+/* The new image's mappings are looked up as it returns to user mode. */
 static void probe_exec(void *data, struct task_struct *task, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
-	task_event(SONDE_RECORD_EXEC, task, NULL, bprm, NULL);
+	struct sonde_session *s = READ_ONCE(events_session);
+	u16 flags = 0;
+
+	if (!s || !sonde_tgid_wanted(&s->sampler, task))
+		return;
+	if (sonde_session_other_root(s))
+		flags |= SONDE_TASK_OTHER_ROOT;
+	task_event(SONDE_RECORD_EXEC, task, NULL, bprm, NULL, flags);
+	if (s->sampler.map_events)
+		sonde_map_events_exec(s->sampler.map_events);
 }
 
 static void probe_exit(void *data, struct task_struct *task)
 {
-	task_event(SONDE_RECORD_EXIT, task, NULL, NULL, NULL);
+	task_event(SONDE_RECORD_EXIT, task, NULL, NULL, NULL, 0);
 }
 
 static void probe_rename(void *data, struct task_struct *task,
 			 const char *comm)
 {
-	task_event(SONDE_RECORD_COMM, task, NULL, NULL, comm);
+	task_event(SONDE_RECORD_COMM, task, NULL, NULL, comm, 0);
 }
 
 /*

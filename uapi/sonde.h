@@ -145,7 +145,7 @@
  * written.  Once the session is stopped, GET_STATS satisfies, for every
  * ring,
  *
- *   samples + task_events == records + sum of lost[]
+ *   samples + task_events + map_events == records + sum of lost[]
  *
  * (while sampling runs, a handler may be between its counts) and the
  * stream agrees with it: GET_STATS after STOP first writes the LOST record
@@ -170,6 +170,8 @@
 #define SONDE_FEAT_USER_STACK	(1ULL << 4)	/* user stack copies */
 #define SONDE_FEAT_KERNEL_ALLOWED (1ULL << 5)	/* this opener may see kernel addresses */
 #define SONDE_FEAT_TASK_EVENTS	(1ULL << 6)	/* FORK, EXEC, EXIT, COMM records */
+#define SONDE_FEAT_MMAP_EVENTS	(1ULL << 7)	/* MMAP records */
+#define SONDE_FEAT_FOLLOW_FORKS	(1ULL << 8)	/* SONDE_CONFIG_FOLLOW_FORKS */
 
 /**
  * struct sonde_info - what the running module supports and how to map it
@@ -228,7 +230,17 @@ struct sonde_info {
 #define SONDE_CAPTURE_USER_STACK	(1U << 3)
 /* task life-cycle records (EOPNOTSUPP without SONDE_FEAT_TASK_EVENTS) */
 #define SONDE_CAPTURE_TASK_EVENTS	(1U << 4)
-#define SONDE_CAPTURE_ALL		0x1fU
+/* MMAP records (struct sonde_mmap_event) for the mappings samples hit */
+#define SONDE_CAPTURE_MMAP		(1U << 5)
+#define SONDE_CAPTURE_ALL		0x3fU
+
+/* sonde_config.flags */
+/*
+ * The tgid filter grows: a process that a followed process forks is
+ * followed too, from its first instruction (perf's inherit).  Needs
+ * SONDE_CAPTURE_TASK_EVENTS (the FORK tracepoint) and a tgid filter.
+ */
+#define SONDE_CONFIG_FOLLOW_FORKS	(1U << 0)
 
 /**
  * struct sonde_config - argument of SONDE_IOC_CONFIGURE
@@ -265,6 +277,8 @@ struct sonde_info {
  *	endian __u64 word n / 64); 0 means every possible CPU.  The bitmap
  *	must not be empty and must name only possible CPUs.
  * @__reserved: zero
+ * @flags: SONDE_CONFIG_* bits (since SIZE_VER1)
+ * @__reserved1: zero
  */
 struct sonde_config {
 	__u32 size;
@@ -282,8 +296,11 @@ struct sonde_config {
 	__aligned_u64 tgids_ptr;
 	__aligned_u64 cpumask_ptr;
 	__aligned_u64 __reserved[2];
+	__u32 flags;
+	__u32 __reserved1;
 };
 #define SONDE_CONFIG_SIZE_VER0	80
+#define SONDE_CONFIG_SIZE_VER1	88	/* flags */
 
 /*
  * Why a record (a sample or a task event) was not written; index of
@@ -296,7 +313,7 @@ struct sonde_config {
 /**
  * struct sonde_cpu_stats - counters of one CPU for the current session
  * @samples: handler runs that passed the tgid filter (samples produced)
- * @records: records written other than LOST: SAMPLE and task events
+ * @records: records written other than LOST: SAMPLE, task events, MMAP
  * @bytes: bytes of records written, LOST records included
  * @lost: samples and task events not written, by SONDE_LOST_* reason
  * @filtered: handler runs dropped by the tgid filter
@@ -310,6 +327,10 @@ struct sonde_config {
  *	source's periods
  * @task_events: task events (FORK, EXEC, EXIT, COMM) that passed the
  *	filters on this CPU, written or lost
+ * @map_events: MMAP records this CPU wrote or lost
+ * @map_missed: user-mode samples on this CPU whose mapping could not be
+ *	looked up (every lookup slot of the CPU was busy, or the task was
+ *	exiting); their mapping may have no MMAP record
  */
 struct sonde_cpu_stats {
 	__aligned_u64 samples;
@@ -322,6 +343,8 @@ struct sonde_cpu_stats {
 	__aligned_u64 timer_missed;
 	__aligned_u64 timer_no_regs;
 	__aligned_u64 task_events;
+	__aligned_u64 map_events;
+	__aligned_u64 map_missed;
 };
 
 /**
@@ -390,6 +413,7 @@ struct sonde_ring_ctrl {
 #define SONDE_RECORD_EXEC	4	/* struct sonde_task_event */
 #define SONDE_RECORD_EXIT	5	/* struct sonde_task_event */
 #define SONDE_RECORD_COMM	6	/* struct sonde_task_event */
+#define SONDE_RECORD_MMAP	7	/* struct sonde_mmap_event */
 
 /**
  * struct sonde_record_header - starts every record in a ring
@@ -479,6 +503,10 @@ struct sonde_lost {
 /* sonde_task_event.flags */
 #define SONDE_TASK_THREAD		(1U << 0) /* FORK made a thread */
 #define SONDE_TASK_PATH_TRUNCATED	(1U << 1) /* EXEC path too long */
+/* FORK: the child is not followed (the followed set is full) */
+#define SONDE_TASK_NOT_FOLLOWED		(1U << 2)
+/* EXEC: the task's root is not the opener's (see sonde_mmap_event) */
+#define SONDE_TASK_OTHER_ROOT		(1U << 3)
 
 /* Longest EXEC path, NUL included. */
 #define SONDE_MAX_EXEC_PATH	1024
@@ -519,6 +547,73 @@ struct sonde_task_event {
 	__u16 flags;
 	__u16 path_size;
 	char comm[16];
+	char path[];
+};
+
+/* sonde_mmap_event.flags */
+#define SONDE_MMAP_ANON			(1U << 0) /* no file: JIT code */
+#define SONDE_MMAP_OTHER_ROOT		(1U << 1) /* see @path */
+#define SONDE_MMAP_PATH_TRUNCATED	(1U << 2) /* @path is empty */
+#define SONDE_MMAP_EXEC			(1U << 3) /* written at EXEC */
+
+#define SONDE_BUILD_ID_MAX	20
+
+/**
+ * struct sonde_mmap_event - SONDE_RECORD_MMAP
+ * @hdr: type SONDE_RECORD_MMAP
+ * @time_ns: CLOCK_MONOTONIC time the mapping was looked up, after the
+ *	sample that asked for it (by microseconds: before the task ran
+ *	user code again), so the mapping held at that sample's time
+ * @cpu: the CPU it was written on (that of the ring)
+ * @pid: thread-group id of the task, in the opener's pid namespace
+ * @tid: thread id of the task, likewise
+ * @ns_pid: thread-group id as the task's own pid namespace numbers it:
+ *	what /proc/PID means inside its container
+ * @start: first address of the mapping
+ * @end: first address after it
+ * @pgoff: file offset of @start, in bytes
+ * @ino: inode number of the file (0: SONDE_MMAP_ANON)
+ * @dev: device of the file, as stat(2)'s st_dev encodes it
+ * @flags: SONDE_MMAP_* bits
+ * @path_size: bytes of @path, NUL included; 0 for anonymous memory
+ * @build_id_size: bytes of @build_id (0: the file has no GNU build-id
+ *	note, or it could not be read)
+ * @__reserved: zero
+ * @build_id: the file's NT_GNU_BUILD_ID, read when the record was written
+ * @path: the file's path as the task saw it (d_path() from the task's
+ *	root, " (deleted)" appended to an unlinked file), at most
+ *	SONDE_MAX_EXEC_PATH bytes; then zero padding to a multiple of 8.
+ *	With SONDE_MMAP_OTHER_ROOT the task's root directory is not the
+ *	opener's (a container, a chroot): the file is at /proc/PID/root
+ *	followed by @path, with the opener's PID, while the task lives
+ *
+ * Written with SONDE_CAPTURE_MMAP for each executable mapping a user-mode
+ * sample's IP falls in, once per mapping and address space (again after
+ * the mapping changed), and with SONDE_CAPTURE_TASK_EVENTS too, for every
+ * executable mapping of a new image at EXEC (SONDE_MMAP_EXEC).  The
+ * lookup runs in the sampled task as it returns to user mode, so the
+ * record is right even for a process that exits right after; a sample
+ * whose lookup could not be started is counted in
+ * sonde_cpu_stats.map_missed.  Samples taken in the kernel start no
+ * lookup (their task may sleep there indefinitely).
+ */
+struct sonde_mmap_event {
+	struct sonde_record_header hdr;
+	__aligned_u64 time_ns;
+	__u32 cpu;
+	__u32 pid;
+	__u32 tid;
+	__u32 ns_pid;
+	__aligned_u64 start;
+	__aligned_u64 end;
+	__aligned_u64 pgoff;
+	__aligned_u64 ino;
+	__u32 dev;
+	__u16 flags;
+	__u16 path_size;
+	__u8 build_id_size;
+	__u8 __reserved[3];
+	__u8 build_id[SONDE_BUILD_ID_MAX];
 	char path[];
 };
 

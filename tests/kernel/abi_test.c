@@ -27,7 +27,11 @@
 _Static_assert(sizeof(struct sonde_info) == SONDE_INFO_SIZE_VER1, "info");
 _Static_assert(offsetof(struct sonde_info, max_period_ns) == SONDE_INFO_SIZE_VER0,
 	       "info v1 appends");
-_Static_assert(sizeof(struct sonde_config) == SONDE_CONFIG_SIZE_VER0, "cfg");
+_Static_assert(sizeof(struct sonde_config) == SONDE_CONFIG_SIZE_VER1, "cfg");
+_Static_assert(offsetof(struct sonde_config, flags) == SONDE_CONFIG_SIZE_VER0,
+	       "cfg v1 appends");
+_Static_assert(sizeof(struct sonde_mmap_event) == 96, "mmap");
+_Static_assert(offsetof(struct sonde_mmap_event, path) == 96, "mmap path");
 _Static_assert(sizeof(struct sonde_stats) == SONDE_STATS_SIZE_VER0, "stats");
 _Static_assert(sizeof(struct sonde_record_header) == 8, "hdr");
 _Static_assert(sizeof(struct sonde_sample) == 72, "sample");

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cmds.h"
 #include "lib/util.h"
@@ -15,13 +16,17 @@
 void help_record(FILE *f)
 {
 	fprintf(f,
-"usage: sonde record [OPTIONS] (-a | -p PID[,PID...] | [--] COMMAND [ARGS...])\n"
+"usage: sonde record [OPTIONS] (-a | -p PID[,PID...] | [-a] [--] COMMAND [ARGS...])\n"
 "\n"
 "Sample CPUs through /dev/sonde and write a recording.\n"
 "\n"
 "  -F, --freq HZ          samples per second per CPU (default %d)\n"
-"  -g, --call-graph       capture kernel and user call chains\n"
-"  -a, --all              sample every task\n"
+"  -g                     capture call chains (--call-graph fp)\n"
+"      --call-graph MODE  fp[,SIZE]: frame pointers, and SIZE bytes of stack\n"
+"                         (default %d, 0: none) to repair frameless leaves;\n"
+"                         dwarf[,SIZE]: SIZE bytes of stack (default %d, at\n"
+"                         most 65528) unwound with the binaries' CFI; none\n"
+"  -a, --all              sample every task (with COMMAND: while it runs)\n"
 "  -p, --pid PID[,PID]    sample these processes (thread-group ids)\n"
 "  -C, --cpu LIST         sample only these CPUs, e.g. 0,2-3\n"
 "  -d, --duration SECS    stop after this many seconds\n"
@@ -32,15 +37,54 @@ void help_record(FILE *f)
 "  -h, --help             this help\n"
 "\n"
 "Recording ends after -d, when COMMAND exits, or on SIGINT/SIGTERM; the\n"
-"file is complete in every case.\n", RECORDER_DEFAULT_FREQ,
+"file is complete in every case.  COMMAND's children are followed.\n",
+	RECORDER_DEFAULT_FREQ, RECORDER_LEAF_STACK, RECORDER_DWARF_STACK,
 	RECORDER_DEFAULT_PAGES);
+}
+
+/*
+ * perf's --call-graph argument: MODE[,SIZE].  "lbr" is x86 hardware that
+ * this sampler cannot program.
+ */
+static int parse_callgraph(const char *arg, struct recorder_opts *o)
+{
+	const char *comma = strchr(arg, ',');
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+	__u32 size;
+
+	if (len == 4 && !strncmp(arg, "none", 4) && !comma) {
+		o->callgraph = RECORDER_CG_NONE;
+		o->stack_bytes = 0;
+		return 0;
+	}
+	if (len == 3 && !strncmp(arg, "lbr", 3))
+		return usage_error("record: --call-graph lbr needs the CPU's last branch records, which sonde's timer sampling cannot read; use fp or dwarf");
+	if (len == 2 && !strncmp(arg, "fp", 2)) {
+		o->callgraph = RECORDER_CG_FP;
+		size = RECORDER_LEAF_STACK;
+	} else if (len == 5 && !strncmp(arg, "dwarf", 5)) {
+		o->callgraph = RECORDER_CG_DWARF;
+		size = RECORDER_DWARF_STACK;
+	} else {
+		return usage_error("record: --call-graph needs fp[,SIZE], dwarf[,SIZE] or none, not '%s'",
+				   arg);
+	}
+	if (comma && (parse_u32(comma + 1, &size) || size % 8 ||
+		      size > 65528 ||
+		      (o->callgraph == RECORDER_CG_DWARF && !size)))
+		return usage_error("record: --call-graph %.*s,SIZE needs a multiple of 8 bytes up to 65528%s, not '%s'",
+				   (int)len, arg,
+				   o->callgraph == RECORDER_CG_DWARF ?
+				   ", above 0" : "", comma + 1);
+	o->stack_bytes = size;
+	return 0;
 }
 
 static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "freq", required_argument, NULL, 'F' },
-		{ "call-graph", no_argument, NULL, 'g' },
+		{ "call-graph", required_argument, NULL, 'G' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cpu", required_argument, NULL, 'C' },
@@ -67,7 +111,12 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 						   optarg);
 			break;
 		case 'g':
-			o->callgraph = true;
+			if (parse_callgraph("fp", o))
+				return -SONDE_EUSAGE;
+			break;
+		case 'G':
+			if (parse_callgraph(optarg, o))
+				return -SONDE_EUSAGE;
 			break;
 		case 'a':
 			o->all = true;
@@ -113,11 +162,12 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 	}
 	if (optind < argc)
 		o->command = argv + optind;
-	scopes = o->all + !!o->nr_pids + !!o->command;
+	/* -a -- COMMAND: every task, for as long as COMMAND runs (perf's). */
+	scopes = (o->all || o->command) + !!o->nr_pids;
 	if (scopes == 0)
 		return usage_error("record: say what to sample: -a, -p PID or a command (try 'sonde record --help')");
 	if (scopes > 1)
-		return usage_error("record: -a, -p and a command exclude each other");
+		return usage_error("record: -p excludes -a and a command");
 	return target__check_pids(o->pids, o->nr_pids);
 }
 

@@ -66,6 +66,8 @@ struct recorder {
 	int exec_fd;		/* read end: EOF once the child exec'ed */
 	bool child_done;
 	int child_status;
+	__u32 capture;		/* SONDE_CAPTURE_* as configured */
+	struct buf events;	/* this drain's task and MMAP records */
 	__u64 samples, lost, errors;
 	__u64 start_ns;
 	bool status_shown;
@@ -210,16 +212,36 @@ static int configure(struct recorder *r)
 		return usage_error("record: -m must be between %u and %u pages",
 				   r->info.min_ring_pages,
 				   r->info.max_ring_pages);
-	if (o->callgraph) {
+	if (o->callgraph != RECORDER_CG_NONE) {
 		if (r->info.features & SONDE_FEAT_KERNEL_CHAIN)
 			cfg.capture |= SONDE_CAPTURE_KERNEL_CHAIN;
 		else
 			pr_warn("the module cannot unwind kernel stacks: kernel call chains off");
+		/* dwarf mode too: the chain goes on where the copy ends. */
 		if (r->info.features & SONDE_FEAT_USER_CHAIN)
 			cfg.capture |= SONDE_CAPTURE_USER_CHAIN;
 		else
 			pr_warn("the module cannot unwind user stacks: user call chains off");
 	}
+	if (o->stack_bytes) {
+		if (!(r->info.features & SONDE_FEAT_USER_STACK) ||
+		    o->stack_bytes > r->info.max_user_stack)
+			return usage_error("record: this module copies at most %u bytes of user stack, not %u",
+					   r->info.features & SONDE_FEAT_USER_STACK ?
+					   r->info.max_user_stack : 0,
+					   o->stack_bytes);
+		cfg.capture |= SONDE_CAPTURE_USER_STACK;
+		cfg.user_stack_bytes = o->stack_bytes;
+	}
+	/*
+	 * Task and mapping records make every process's name and image
+	 * right even when it lived a few milliseconds; older modules get
+	 * by with /proc snapshots alone.
+	 */
+	if (r->info.features & SONDE_FEAT_TASK_EVENTS)
+		cfg.capture |= SONDE_CAPTURE_TASK_EVENTS;
+	if (r->info.features & SONDE_FEAT_MMAP_EVENTS)
+		cfg.capture |= SONDE_CAPTURE_MMAP;
 	cfg.ring_pages = o->pages;
 	if (o->nr_pids) {
 		if (o->nr_pids > r->info.max_tgids)
@@ -227,15 +249,21 @@ static int configure(struct recorder *r)
 					   r->info.max_tgids);
 		cfg.nr_tgids = o->nr_pids;
 		cfg.tgids_ptr = (__u64)(unsigned long)o->pids;
-	} else if (o->command) {
+	} else if (o->command && !o->all) {
 		pid = r->child;
 		cfg.nr_tgids = 1;
 		cfg.tgids_ptr = (__u64)(unsigned long)&pid;
+		/* COMMAND's children and theirs, as perf's inherit does. */
+		if (r->info.features & SONDE_FEAT_FOLLOW_FORKS)
+			cfg.flags |= SONDE_CONFIG_FOLLOW_FORKS;
+		else
+			pr_warn("this module cannot follow forks: the command's child processes are not sampled");
 	}
 	if (r->cpumask) {
 		cfg.cpumask_bytes = r->mask_words * sizeof(__u64);
 		cfg.cpumask_ptr = (__u64)(unsigned long)r->cpumask;
 	}
+	r->capture = cfg.capture;
 	return sonde_dev_configure(r->dev_fd, &cfg);
 }
 
@@ -292,11 +320,9 @@ static int write_session(struct recorder *r)
 		   (r->o->command ? SREC_SESSION_COMMAND : 0);
 	ss.source = SONDE_SOURCE_TIMER;
 	ss.frequency = r->o->freq;
-	ss.capture = SONDE_CAPTURE_USER_REGS |
-		     (r->o->callgraph ? SONDE_CAPTURE_KERNEL_CHAIN |
-		      SONDE_CAPTURE_USER_CHAIN : 0);
+	ss.capture = r->capture;
 	ss.ring_pages = r->o->pages;
-	ss.nr_tgids = r->o->command ? 1 : r->o->nr_pids;
+	ss.nr_tgids = r->o->command && !r->o->all ? 1 : r->o->nr_pids;
 	if (!uname(&u)) {
 		copy_str(ss.sysname, sizeof(ss.sysname), u.sysname);
 		copy_str(ss.nodename, sizeof(ss.nodename), u.nodename);
@@ -371,8 +397,34 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 			return err;
 	} else if (h->type == SONDE_RECORD_LOST) {
 		r->lost += ((const struct sonde_lost *)h)->nr_lost;
+	} else if (h->type != SONDE_RECORD_SAMPLE) {
+		/*
+		 * Task and MMAP records go to an EVENTS section, which
+		 * readers load before they walk the samples: a sample's
+		 * MMAP record comes after it.
+		 */
+		if (!r->events.len) {
+			struct srec_records hdr = { .cpu = d->cpu };
+
+			err = buf__append(&r->events, &hdr, sizeof(hdr));
+			if (err)
+				return err;
+		}
+		return buf__append(&r->events, h, h->size);
 	}
 	return rec_writer__append_records(r->writer, d->cpu, h, h->size);
+}
+
+/* The events of one ring's drain, as one section. */
+static int flush_events(struct recorder *r)
+{
+	int err = 0;
+
+	if (r->events.len)
+		err = rec_writer__add_section(r->writer, SREC_SEC_EVENTS, 0,
+					      r->events.data, r->events.len);
+	r->events.len = 0;
+	return err;
 }
 
 static int snapshot(struct recorder *r, __u32 pid, __u32 flags)
@@ -408,6 +460,9 @@ static int drain(struct recorder *r)
 					     &r->errors);
 
 		if (n < 0)
+			return n;
+		n = flush_events(r);
+		if (n)
 			return n;
 	}
 	return seen_pids__flush(&r->seen, snapshot_seen, r);
@@ -757,6 +812,7 @@ static void cleanup(struct recorder *r)
 	procmap__free(r->procmap);
 	seen_pids__free(&r->seen);
 	buf__free(&r->scratch);
+	buf__free(&r->events);
 }
 
 int recorder__run(const struct recorder_opts *o)

@@ -16,17 +16,37 @@
 #include <linux/types.h>
 
 #define RECORDER_DEFAULT_FREQ	999	/* Hz, per CPU */
+/* Bytes of user stack: a dwarf-mode copy, and a leaf-repair copy. */
+#define RECORDER_DWARF_STACK	8192
+#define RECORDER_LEAF_STACK	512
 #define RECORDER_DEFAULT_PAGES	64	/* ring data pages, per CPU */
 
+/* How user call chains are captured (perf's --call-graph modes). */
+enum recorder_callgraph {
+	RECORDER_CG_NONE,	/* the sampled IPs only */
+	RECORDER_CG_FP,		/* frame-pointer chains, with @stack_bytes
+				 * of stack to repair frameless leaves by CFI
+				 * (0: plain frame pointers)
+				 */
+	RECORDER_CG_DWARF,	/* @stack_bytes of stack unwound by CFI,
+				 * the frame-pointer chain beyond it
+				 */
+};
+
 /*
- * struct recorder_opts - what to record, and how.  Exactly one of @all,
- * @nr_pids and @command says what is sampled; the caller checks that.
+ * struct recorder_opts - what to record, and how.  @nr_pids, @command
+ * and @all say what is sampled: exactly one of them, or @all with
+ * @command (every task, for as long as the command runs); the caller
+ * checks that.
  * The recorder reads these and never writes them or keeps them past
  * recorder__run().
  */
 struct recorder_opts {
 	__u32 freq;		/* samples per second per CPU, in Hz, above 0 */
-	bool callgraph;		/* capture kernel and user call chains */
+	enum recorder_callgraph callgraph;
+	__u32 stack_bytes;	/* user stack copied per sample, a multiple
+				 * of 8 (see enum recorder_callgraph)
+				 */
 	bool all;		/* sample every task */
 	__u32 *pids;		/* sample these thread-group ids ... */
 	unsigned int nr_pids;	/* ... this many of them (0: not -p) */

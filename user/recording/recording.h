@@ -45,6 +45,13 @@ struct srec_section_header {
 #define SREC_SEC_STATS		6	/* struct srec_stats + entries */
 #define SREC_SEC_VDSO		7	/* the vDSO ELF image */
 #define SREC_SEC_END		8	/* struct srec_end: the file is complete */
+/*
+ * struct srec_records + the ring records of one CPU other than SAMPLE
+ * and LOST (FORK, EXEC, EXIT, COMM, MMAP), in ring order: small, and
+ * loaded with the metadata, because the MMAP record a sample needs
+ * comes after it in its ring.
+ */
+#define SREC_SEC_EVENTS		9
 
 /* Section flags. */
 #define SREC_SF_ZLIB		(1U << 0) /* payload: __u64 raw size + zlib data */
