@@ -207,16 +207,26 @@ static bool keep_sample(const struct builder *b,
 	return true;
 }
 
-/* The process name of a sample, as reports show it. */
-static const char *sample_comm(const struct sonde_sample *raw,
+/*
+ * The name of a sample's thread, as reports show it (perf's comm): what
+ * the module's records say the thread was called then, else its
+ * process's name in the snapshot.
+ */
+static const char *sample_comm(struct session *s,
+			       const struct sonde_sample *raw,
 			       const struct proc *proc, unsigned int gen,
 			       char *buf, size_t size)
 {
+	const char *comm;
+
 	if (!raw->pid && raw->context == SONDE_CTX_IDLE)
 		return "swapper";
 	/* A task the recorder's pid namespace cannot see. */
 	if (raw->flags & SONDE_SAMPLE_PID_OUTSIDE)
 		return "[outside pid namespace]";
+	comm = session__thread_comm(s, raw->tid, raw->time_ns);
+	if (comm)
+		return comm;
 	if (proc && proc->nr_snaps)
 		return proc->snaps[gen].comm;
 	snprintf(buf, size, raw->pid ? ":%u" : "swapper", raw->pid);
@@ -246,7 +256,7 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		return 0;
 	proc = session__find_proc(b->s, raw->pid, raw->time_ns,
 				  b->cc.user_addr, &gen);
-	comm = sample_comm(raw, proc, gen, buf, sizeof(buf));
+	comm = sample_comm(b->s, raw, proc, gen, buf, sizeof(buf));
 	if (b->f && b->f->comm && strcmp(comm, b->f->comm))
 		return 0;
 	if (b->scratch_cap < b->cc.nr + 1) {

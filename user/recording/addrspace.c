@@ -251,11 +251,16 @@ static struct map_index *index_build(const struct proc *p)
 	return ix;
 }
 
-/* The snapshot in @sp nearest to @gen, earlier first; its distance. */
+/*
+ * The snapshot in @sp nearest to @gen, earlier first, among snapshots
+ * [@first, @last] (which hold @gen); its distance, ~0U when none is.
+ */
 static unsigned int nearest_gen(const struct span *sp, unsigned int gen,
+				unsigned int first, unsigned int last,
 				unsigned int *dist)
 {
 	unsigned int lo = 0, hi = sp->nr_gens, best;
+	bool before, after;
 
 	/* lo: the first snapshot at or after @gen. */
 	while (lo < hi) {
@@ -266,8 +271,14 @@ static unsigned int nearest_gen(const struct span *sp, unsigned int gen,
 		else
 			hi = mid;
 	}
-	if (lo == sp->nr_gens ||
-	    (lo && gen - sp->gens[lo - 1] <= sp->gens[lo] - gen))
+	/* The two neighbours of @gen, if they lie in the range. */
+	before = lo && sp->gens[lo - 1] >= first;
+	after = lo < sp->nr_gens && sp->gens[lo] <= last;
+	if (!before && !after) {
+		*dist = ~0U;
+		return 0;
+	}
+	if (before && (!after || gen - sp->gens[lo - 1] <= sp->gens[lo] - gen))
 		best = sp->gens[lo - 1];
 	else
 		best = sp->gens[lo];
@@ -279,7 +290,7 @@ struct map *proc__find_map(struct proc *p, unsigned int gen, __u64 addr,
 			   unsigned int *found)
 {
 	struct map *m = NULL;
-	unsigned int best = 0, best_dist = ~0U;
+	unsigned int best = 0, best_dist = ~0U, first, last;
 	size_t lo, hi;
 	long i;
 
@@ -292,6 +303,13 @@ struct map *proc__find_map(struct proc *p, unsigned int gen, __u64 addr,
 	}
 	if (p->nr_snaps == 1)
 		return NULL;
+	/* Sorted by time, so an epoch's snapshots are consecutive. */
+	for (first = gen; first && p->snaps[first - 1].epoch ==
+	     p->snaps[gen].epoch; first--)
+		;
+	for (last = gen; last + 1 < p->nr_snaps && p->snaps[last + 1].epoch ==
+	     p->snaps[gen].epoch; last++)
+		;
 	if (!p->index) {
 		p->index = index_build(p);
 		if (!p->index)
@@ -318,7 +336,7 @@ struct map *proc__find_map(struct proc *p, unsigned int gen, __u64 addr,
 
 		if (addr >= sp->map->end)
 			continue;
-		g = nearest_gen(sp, gen, &dist);
+		g = nearest_gen(sp, gen, first, last, &dist);
 		if (dist < best_dist || (dist == best_dist && g < best)) {
 			best = g;
 			best_dist = dist;

@@ -20,9 +20,18 @@ struct map {
 	__u8 build_id_size;
 };
 
+/*
+ * struct snapshot - a process's executable mappings as known at @time_ns:
+ * read from /proc by the recorder, or gathered from the module's MMAP
+ * records of one exec epoch (then @time_ns is the epoch's end).
+ * @epoch: how many times the process had exec'ed by then (0 when the
+ *	recording has no EXEC record of it); snapshots of one epoch
+ *	describe one image, and a mapping is never taken from another's
+ */
 struct snapshot {
 	__u64 time_ns;
 	unsigned int seq;	/* order added, among equal times */
+	unsigned int epoch;
 	__u32 flags;		/* SREC_PROC_* */
 	const char *comm;
 	struct map *maps;	/* sorted by start once added */
@@ -70,8 +79,9 @@ unsigned int proc__snapshot_at(const struct proc *p, __u64 time_ns);
 
 /*
  * proc__find_map - the mapping of @addr in snapshot @gen or, failing that,
- * in the snapshot nearest to @gen that maps it (the earlier one at equal
- * distance: an image that was replaced is likelier than one to come).
+ * in the snapshot of the same epoch nearest to @gen that maps it (the
+ * earlier one at equal distance: an image that was replaced is likelier
+ * than one to come).
  * *@found is the snapshot it was found in.  NULL when no snapshot maps
  * @addr.  O(log n) in the maps of @gen; a miss there costs O(log n) in
  * all distinct mappings of @p plus the ones containing @addr.

@@ -17,6 +17,7 @@
 #include "lib/hmap.h"
 #include "lib/untrusted.h"
 #include "lib/util.h"
+#include "recording/events.h"
 #include "recording/session.h"
 
 /* What the zlib sections of one recording may inflate to, together. */
@@ -40,12 +41,31 @@ struct session {
 		struct proc *proc;
 	} proc_cache[1024];
 	struct hmap comms;	/* interned process names */
+	struct task_events *events;	/* EVENTS sections */
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process;	/* sections skipped */
 };
 
 /* ---- loading ---- */
+
+static struct proc *proc_get(struct session *s, __u32 pid)
+{
+	struct proc *proc = hmap__find(&s->procs, hash_u64(pid),
+				       (void *)(unsigned long)pid);
+
+	if (proc)
+		return proc;
+	proc = calloc(1, sizeof(*proc));
+	if (proc && hmap__insert(&s->procs, hash_u64(pid),
+				 (void *)(unsigned long)pid, proc)) {
+		free(proc);
+		return NULL;
+	}
+	if (proc)
+		proc->pid = pid;
+	return proc;
+}
 
 static int load_process(struct session *s, const struct rec_section *sec)
 {
@@ -59,18 +79,8 @@ static int load_process(struct session *s, const struct rec_section *sec)
 	if (err)
 		return err;
 	snap.comm = hmap__intern_str(&s->comms, comm);
-	proc = hmap__find(&s->procs, hash_u64(pid), (void *)(unsigned long)pid);
-	if (!proc && snap.comm) {
-		proc = calloc(1, sizeof(*proc));
-		if (proc && hmap__insert(&s->procs, hash_u64(pid),
-					 (void *)(unsigned long)pid, proc)) {
-			free(proc);
-			proc = NULL;
-		}
-		if (proc)
-			proc->pid = pid;
-	}
-	if (!proc || !snap.comm) {
+	proc = snap.comm ? proc_get(s, pid) : NULL;
+	if (!proc) {
 		free(snap.maps);
 		return -ENOMEM;
 	}
@@ -163,6 +173,9 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	case SREC_SEC_STATS:
 		load_stats(s, sec);
 		break;
+	case SREC_SEC_EVENTS:
+		err = task_events__load(s->events, sec->data, sec->size);
+		break;
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
 		       min_t(size_t, sec->size, sizeof(s->end)));
@@ -172,12 +185,86 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	return err;
 }
 
-static void sort_snapshots(struct session *s)
+static int add_event_snapshot(void *ctx, __u32 pid, struct snapshot *snap)
+{
+	struct session *s = ctx;
+	struct proc *proc = proc_get(s, pid);
+
+	if (!proc) {
+		free(snap->maps);
+		return -ENOMEM;
+	}
+	snap->comm = task_events__exec_comm(s->events, pid, snap->epoch);
+	return proc__add_snapshot(proc, snap);
+}
+
+/*
+ * A name for every snapshot: the nearest one's of the same epoch, else
+ * the process's main thread's as the records tell it, else its pid.
+ */
+static int name_snapshots(struct session *s, struct proc *p)
+{
+	unsigned int i, j;
+	char buf[16];
+
+	for (i = 0; i < p->nr_snaps; i++) {
+		struct snapshot *sn = &p->snaps[i];
+
+		if (sn->comm)
+			continue;
+		for (j = 1; !sn->comm && j < p->nr_snaps; j++) {
+			if (i >= j && p->snaps[i - j].comm &&
+			    p->snaps[i - j].epoch == sn->epoch)
+				sn->comm = p->snaps[i - j].comm;
+			else if (i + j < p->nr_snaps && p->snaps[i + j].comm &&
+				 p->snaps[i + j].epoch == sn->epoch)
+				sn->comm = p->snaps[i + j].comm;
+		}
+		if (!sn->comm)
+			sn->comm = task_events__thread_comm(s->events, p->pid,
+							    sn->time_ns);
+		if (!sn->comm) {
+			snprintf(buf, sizeof(buf), ":%u", p->pid);
+			sn->comm = hmap__intern_str(&s->comms, buf);
+			if (!sn->comm)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every process's snapshots, those read from /proc and those the MMAP
+ * records make, each in its exec epoch, sorted by time and named.
+ */
+static int finish_snapshots(struct session *s)
 {
 	struct hmap_entry *e;
+	unsigned int i;
+	int err;
 
-	hmap__for_each(&s->procs, e)
+	task_events__finish(s->events);
+	hmap__for_each(&s->procs, e) {
+		struct proc *p = e->val;
+
+		for (i = 0; i < p->nr_snaps; i++)
+			p->snaps[i].epoch = task_events__epoch(s->events, p->pid,
+							p->snaps[i].time_ns);
+	}
+	err = task_events__snapshots(s->events, add_event_snapshot, s);
+	if (err)
+		return err;
+	hmap__for_each(&s->procs, e) {
 		proc__finish(e->val);
+		err = name_snapshots(s, e->val);
+		if (err)
+			return err;
+	}
+	if (task_events__nr_bad(s->events))
+		pr_warn("%s: %llu bad task or mapping records skipped",
+			rec_reader__path(s->reader),
+			(unsigned long long)task_events__nr_bad(s->events));
+	return 0;
 }
 
 int session__open(struct session **sp, const char *path)
@@ -192,13 +279,17 @@ int session__open(struct session **sp, const char *path)
 	hmap__init(&s->procs, NULL);
 	hmap__init(&s->comms, hmap_str_eq);
 	s->inflate_budget = MAX_INFLATED_TOTAL;
+	err = task_events__new(&s->events, &s->comms);
+	if (err)
+		goto err_free;
 	err = rec_reader__open(&s->reader, path);
 	if (err)
 		goto err_free;
 	err = rec_reader__iter_meta(s->reader, load_cb, s);
+	if (!err)
+		err = finish_snapshots(s);
 	if (err)
 		goto err_free;
-	sort_snapshots(s);
 	if (s->bad_process > 1)
 		pr_warn("%s: %u bad process sections skipped in all", path,
 			s->bad_process);
@@ -245,6 +336,7 @@ void session__close(struct session *s)
 	hmap__for_each(&s->comms, e)
 		free(e->val);
 	hmap__free(&s->procs);
+	task_events__free(s->events);
 	hmap__free(&s->comms);
 	free(s->kallsyms);
 	rec_reader__close(s->reader);
@@ -344,6 +436,12 @@ struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 	if (user_addr && proc__find_map(p, *gen, user_addr, &i))
 		*gen = i;
 	return p;
+}
+
+const char *session__thread_comm(const struct session *s, __u32 tid,
+				 __u64 time_ns)
+{
+	return task_events__thread_comm(s->events, tid, time_ns);
 }
 
 /* ---- records ---- */

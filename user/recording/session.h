@@ -94,6 +94,15 @@ struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 				__u64 user_addr, unsigned int *gen);
 
 /*
+ * session__thread_comm - what thread @tid was called at @time_ns, as the
+ * module's FORK, EXEC and COMM records tell (pthread_setname_np() names
+ * included); NULL when they do not (no such record before then, or a
+ * recording without them).  Printable, valid until session__close().
+ */
+const char *session__thread_comm(const struct session *s, __u32 tid,
+				 __u64 time_ns);
+
+/*
  * session__kallsyms_text - the text of the last KALLSYMS section that
  * inflates (a bad one is named on stderr and the one before it tried),
  * inflated into a NUL-terminated buffer the caller frees.  Returns 0,
