@@ -523,6 +523,26 @@ long sonde_record__check(const void *p, __u64 avail, bool *bad)
 		if (h->size < sizeof(struct sonde_lost))
 			*bad = true;
 		break;
+	case SONDE_RECORD_FORK:
+	case SONDE_RECORD_EXEC:
+	case SONDE_RECORD_EXIT:
+	case SONDE_RECORD_COMM: {
+		const struct sonde_task_event *e = p;
+
+		if (h->size < sizeof(*e) ||
+		    e->path_size > h->size - sizeof(*e))
+			*bad = true;
+		break;
+	}
+	case SONDE_RECORD_MMAP: {
+		const struct sonde_mmap_event *m = p;
+
+		if (h->size < sizeof(*m) ||
+		    m->path_size > h->size - sizeof(*m) ||
+		    m->build_id_size > SONDE_BUILD_ID_MAX)
+			*bad = true;
+		break;
+	}
 	}
 	return h->size;
 }
@@ -549,8 +569,8 @@ int rec_records__iter(const void *data, size_t len, rec_record_cb_t cb,
 			st->bad++;
 			continue;
 		}
-		if (h->type != SONDE_RECORD_SAMPLE &&
-		    h->type != SONDE_RECORD_LOST) {
+		if (h->type < SONDE_RECORD_SAMPLE ||
+		    h->type > SONDE_RECORD_MMAP) {
 			st->unknown++;
 			continue;
 		}
