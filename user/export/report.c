@@ -214,6 +214,9 @@ static void print_header(FILE *out, const struct report *r,
 	if (r->p->kernel_hidden)
 		fprintf(out, "# kernel-hidden: %llu samples (kernel addresses withheld from the recording user)\n",
 			(unsigned long long)r->p->kernel_hidden);
+	if (r->p->truncated)
+		fprintf(out, "# truncated: %llu stacks miss frames (a [truncated] frame stands where they would be)\n",
+			(unsigned long long)r->p->truncated);
 	fprintf(out, "# sort: %s%s\n#\n", report_sort_names[r->o->sort],
 		r->o->children ? " (children)" : "");
 }

@@ -53,6 +53,50 @@ static bool stack_eq(const void *ctx, __u32 id, const void *key)
 
 /* ---- frames and stacks ---- */
 
+/* The mapping slot of the truncation marker's location (see loc_key). */
+#define TRUNCATED_MAPPING	UINT32_MAX
+#define TRUNCATED_NAME		"[truncated]"
+
+/*
+ * The one location that stands for the missing frames of a truncated
+ * stack: function and mapping "[truncated]", at address 0.
+ */
+static int truncated_location(struct builder *b, __u32 *id)
+{
+	struct loc_key key = { 0, TRUNCATED_MAPPING, 0, 0 };
+	struct symbol sym = {
+		.name = TRUNCATED_NAME,
+		.dso = TRUNCATED_NAME,
+		.id = SYMBOL_NO_ID,
+	};
+	struct profile *p = b->p;
+	struct profile_location *loc;
+	__u64 h = hash_u64(TRUNCATED_MAPPING);
+	long known;
+	int err;
+
+	known = idtable__find(&b->locations, h, loc_key_eq, b, &key);
+	if (known >= 0) {
+		*id = known;
+		return 0;
+	}
+	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping,
+			  p->nr_locations, sizeof(*b->loc_mapping)) ||
+	    builder__grow(&p->locations, &b->cap_locations, p->nr_locations,
+			  sizeof(*p->locations)))
+		return -ENOMEM;
+	loc = &p->locations[p->nr_locations];
+	memset(loc, 0, sizeof(*loc));
+	err = builder__function(b, &sym, &loc->function) ?:
+	      builder__pseudo_mapping(b, &sym, &loc->mapping) ?:
+	      idtable__insert(&b->locations, h, p->nr_locations);
+	if (err)
+		return err;
+	b->loc_mapping[p->nr_locations] = TRUNCATED_MAPPING;
+	*id = p->nr_locations++;
+	return 0;
+}
+
 static int get_location(struct builder *b, struct proc *proc,
 			unsigned int gen, const struct callchain_entry *e,
 			__u32 *id)
@@ -73,6 +117,8 @@ static int get_location(struct builder *b, struct proc *proc,
 	__u64 h;
 	int err;
 
+	if (e->truncated)
+		return truncated_location(b, id);
 	if (!e->kernel && proc && proc->nr_snaps)
 		m = proc__find_map(proc, gen, look, &found);
 	/*
@@ -292,6 +338,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	if (builder__grow(&p->samples, &b->cap_samples, p->nr_samples,
 			  sizeof(*p->samples)))
 		return -ENOMEM;
+	if (b->cc.truncated)
+		p->truncated++;
 	ps = &p->samples[p->nr_samples++];
 	ps->time_ns = raw->time_ns;
 	ps->period_ns = p->period_ns;

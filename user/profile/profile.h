@@ -179,6 +179,11 @@ struct profile {
 	 * frames because kernel addresses were withheld from the recorder.
 	 */
 	__u64 kernel_hidden;
+	/*
+	 * Samples kept whose stacks miss frames (a depth limit, an unwinder
+	 * that gave up): their stacks hold a "[truncated]" frame there.
+	 */
+	__u64 truncated;
 	struct profile_arena *arena;	/* private: the stacks' frames */
 };
 

@@ -15,6 +15,15 @@ static void push(struct callchain *cc, __u64 addr, bool kernel,
 	e->addr = addr;
 	e->kernel = kernel;
 	e->is_return = is_return;
+	e->truncated = false;
+}
+
+/* The frames beyond here are missing: say so where they would be. */
+static void push_truncated(struct callchain *cc)
+{
+	push(cc, 0, false, false);
+	cc->entries[cc->nr - 1].truncated = true;
+	cc->truncated = true;
 }
 
 int callchain__from_sample(struct callchain *cc,
@@ -34,24 +43,31 @@ int callchain__from_sample(struct callchain *cc,
 		else if (raw->context == SONDE_CTX_USER)
 			user_leaf = raw->ip;
 	}
-	if (cc->cap < nk + nu + 1) {
+	/* Room for a marker after the kernel part and one at the root. */
+	if (cc->cap < nk + nu + 3) {
 		struct callchain_entry *p = reallocarray(cc->entries,
-							 nk + nu + 1,
+							 nk + nu + 3,
 							 sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
 		cc->entries = p;
-		cc->cap = nk + nu + 1;
+		cc->cap = nk + nu + 3;
 	}
 	cc->nr = 0;
+	cc->truncated = false;
 	for (i = 0; i < nk; i++)
 		push(cc, raw->nr_kernel ? raw->frames[i] : raw->ip, true,
 		     i > 0);
+	if (nk && (raw->flags & SONDE_SAMPLE_KERNEL_TRUNCATED))
+		push_truncated(cc);
 	for (i = 0; i < nu; i++)
 		push(cc, raw->frames[raw->nr_kernel + i], false, i > 0);
 	if (user_leaf)
 		push(cc, user_leaf, false, false);
+	/* A kernel chain cut above a user part is marked between them. */
+	if (nu && (raw->flags & SONDE_SAMPLE_USER_TRUNCATED))
+		push_truncated(cc);
 	cc->nr_kernel = nk;
 	cc->user_addr = nu ? raw->frames[raw->nr_kernel] : user_leaf;
 	cc->kernel_hidden = khidden && raw->context != SONDE_CTX_USER;

@@ -20,10 +20,20 @@
 
 #include "sonde.h"
 
+/*
+ * struct callchain_entry - one frame
+ * @addr: as sampled
+ * @kernel: a kernel address
+ * @is_return: a return address: resolve addr - 1
+ * @truncated: not a frame: the frames beyond this point are missing
+ *	(the chain hit its depth limit, or the unwinder gave up), which
+ *	reports show as a "[truncated]" frame
+ */
 struct callchain_entry {
-	__u64 addr;		/* as sampled */
+	__u64 addr;
 	bool kernel;
-	bool is_return;		/* a return address: resolve addr - 1 */
+	bool is_return;
+	bool truncated;
 };
 
 /*
@@ -33,6 +43,7 @@ struct callchain_entry {
  *	one that tells which image of the process was running
  * @kernel_hidden: the sample was taken in the kernel but the module
  *	withheld kernel addresses from the recording user
+ * @truncated: some entry is a truncation marker
  */
 struct callchain {
 	struct callchain_entry *entries;
@@ -41,6 +52,7 @@ struct callchain {
 	unsigned int cap;
 	__u64 user_addr;
 	bool kernel_hidden;
+	bool truncated;
 };
 
 /*
