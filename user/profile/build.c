@@ -302,6 +302,9 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		return 0;
 	proc = session__find_proc(b->s, raw->pid, raw->time_ns,
 				  b->cc.user_addr, &gen);
+	err = callchain__unwind_user(&b->cc, raw, b->unwinder, proc, gen);
+	if (err)
+		return err;
 	comm = sample_comm(b->s, raw, proc, gen, buf, sizeof(buf));
 	if (b->f && b->f->comm && strcmp(comm, b->f->comm))
 		return 0;
@@ -366,7 +369,14 @@ static void builder__release(struct builder *b)
 	idtable__free(&b->locations);
 	free(b->loc_mapping);
 	callchain__free(&b->cc);
+	dwarf_unwinder__free(b->unwinder);
 	free(b->scratch);
+}
+
+/* The unwinder reads the files the symbolizer would. */
+static int open_mapped(void *ctx, __u32 pid, const struct map *m)
+{
+	return symbolizer__open_mapped(ctx, pid, m);
 }
 
 int profile__build(struct profile **pp, struct session *s,
@@ -410,6 +420,9 @@ int profile__build(struct profile **pp, struct session *s,
 	}
 	/* String 0 is "", as pprof requires. */
 	err = builder__intern(b, "", &empty);
+	if (!err && info && (info->capture & SONDE_CAPTURE_USER_STACK))
+		err = dwarf_unwinder__new(&b->unwinder, &(struct unwind_file_ops){
+					  open_mapped, sym });
 	if (!err)
 		err = session__iter_records(s, record_cb, b);
 	end = session__end(s);

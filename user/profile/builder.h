@@ -15,6 +15,7 @@
 #include "lib/idtable.h"
 #include "profile/profile.h"
 #include "unwind/callchain.h"
+#include "unwind/dwarf.h"
 
 struct func_key {
 	const char *name;	/* interned by the symbolizer */
@@ -55,6 +56,7 @@ struct builder {
 	struct symbolizer *sym;
 	const struct profile_filter *f;
 	struct callchain cc;
+	struct dwarf_unwinder *unwinder;	/* NULL: no user stack copies */
 	struct hmap strings;	/* string -> id + 1 */
 	struct hmap str_by_ptr;	/* symbolizer's string -> id + 1 */
 	struct idtable locations;	/* by struct loc_key */

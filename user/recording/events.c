@@ -190,10 +190,13 @@ static int cmp_key(const void *a, const void *b)
 
 void task_events__finish(struct task_events *te)
 {
-	/* Each element starts with its key. */
-	qsort(te->execs, te->nr_execs, sizeof(*te->execs), cmp_key);
-	qsort(te->names, te->nr_names, sizeof(*te->names), cmp_key);
-	qsort(te->maps, te->nr_maps, sizeof(*te->maps), cmp_key);
+	/* Each element starts with its key; qsort() wants no NULL base. */
+	if (te->nr_execs)
+		qsort(te->execs, te->nr_execs, sizeof(*te->execs), cmp_key);
+	if (te->nr_names)
+		qsort(te->names, te->nr_names, sizeof(*te->names), cmp_key);
+	if (te->nr_maps)
+		qsort(te->maps, te->nr_maps, sizeof(*te->maps), cmp_key);
 }
 
 __u64 task_events__nr_bad(const struct task_events *te)
@@ -333,7 +336,8 @@ static int make_snapshot(struct task_events *te, size_t from, size_t to,
 		m->build_id_size = r->build_id_size;
 	}
 	/* The same mapping reported again (another CPU, a new mm): once. */
-	qsort(snap.maps, n, sizeof(*snap.maps), cmp_map);
+	if (n > 1)
+		qsort(snap.maps, n, sizeof(*snap.maps), cmp_map);
 	for (i = 1, to = n ? 1 : 0; i < n; i++)
 		if (cmp_map(&snap.maps[to - 1], &snap.maps[i]))
 			snap.maps[to++] = snap.maps[i];

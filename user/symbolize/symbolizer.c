@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "lib/hmap.h"
 #include "lib/untrusted.h"
@@ -248,6 +250,41 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 	if (err)
 		f->dso = NULL;
 	return f;
+}
+
+int symbolizer__open_mapped(struct symbolizer *sym, __u32 pid,
+			    const struct map *m)
+{
+	char path[4096];
+	const void *vdso;
+	size_t size;
+	int fd;
+
+	if (!strcmp(m->path, "[vdso]")) {
+		vdso = session__vdso(sym->session, &size);
+		if (!vdso)
+			return -ENOENT;
+		fd = memfd_create("sonde-vdso", MFD_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (write(fd, vdso, size) != (ssize_t)size) {
+			close(fd);
+			return -EIO;
+		}
+		return fd;
+	}
+	if (m->path[0] != '/')
+		return -ENOENT;
+	if (snprintf(path, sizeof(path), "%s%s", sym->symfs ? sym->symfs : "",
+		     m->path) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open_regular(path);
+	/* A container's file, while the process lives; build-ids decide. */
+	if (fd == -ENOENT && !sym->symfs && pid &&
+	    snprintf(path, sizeof(path), "/proc/%u/root%s", pid, m->path) <
+	    (int)sizeof(path))
+		fd = open_regular(path);
+	return fd;
 }
 
 static const char *base_name(const char *path)

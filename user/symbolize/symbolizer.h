@@ -77,6 +77,18 @@ int symbolizer__new(struct symbolizer **sym, struct session *s,
 void symbolizer__free(struct symbolizer *sym);
 
 /*
+ * symbolizer__open_mapped - open the file behind @m of process @pid for
+ * reading, as the symbolizer finds it: under --symfs, "[vdso]" as the
+ * recorded image (in a memfd), and a path missing here under
+ * /proc/@pid/root (a container's file, while the process lives; the
+ * recorded build-id tells whether it is the same).  Returns the
+ * descriptor (the caller closes it), -ENOENT for anonymous memory or a
+ * missing image, or the -errno of opening it.
+ */
+int symbolizer__open_mapped(struct symbolizer *sym, __u32 pid,
+			    const struct map *m);
+
+/*
  * symbolizer__kernel - name the kernel address @addr.  The recording's
  * kallsyms are parsed on first use.  Returns 0 or -ENOMEM.
  */

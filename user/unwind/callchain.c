@@ -4,8 +4,15 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "recording/addrspace.h"
 #include "unwind/callchain.h"
+#include "unwind/dwarf.h"
+#include "unwind/splice.h"
+
+/* Deepest user chain an unwind makes, as deep as the module's. */
+#define UNWIND_MAX_FRAMES	128
 
 static void push(struct callchain *cc, __u64 addr, bool kernel,
 		 bool is_return)
@@ -71,6 +78,89 @@ int callchain__from_sample(struct callchain *cc,
 	cc->nr_kernel = nk;
 	cc->user_addr = nu ? raw->frames[raw->nr_kernel] : user_leaf;
 	cc->kernel_hidden = khidden && raw->context != SONDE_CTX_USER;
+	return 0;
+}
+
+/* Whether a frame of @cfi after the leaf is also in @fp after the leaf. */
+static bool chains_meet(const __u64 *cfi, unsigned int ncfi, const __u64 *fp,
+			unsigned int nfp)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < ncfi; i++)
+		for (j = 1; j < nfp; j++)
+			if (cfi[i] == fp[j])
+				return true;
+	return false;
+}
+
+int callchain__unwind_user(struct callchain *cc,
+			   const struct sonde_sample *raw,
+			   struct dwarf_unwinder *u, struct proc *proc,
+			   unsigned int gen)
+{
+	__u64 pcs[UNWIND_MAX_FRAMES], out[UNWIND_MAX_FRAMES];
+	const __u64 *fp = raw->frames + raw->nr_kernel;
+	unsigned int nfp = raw->nr_user, first, i, n;
+	struct unwind_regs regs;
+	enum unwind_stop stop;
+	bool cut;
+	int ret;
+
+	if (!u || !proc || !proc->nr_snaps || !raw->user_stack_size ||
+	    !(raw->flags & SONDE_SAMPLE_USER_REGS) || !raw->user_ip)
+		return 0;
+	regs.ip = raw->user_ip;
+	regs.sp = raw->user_sp;
+	regs.bp = raw->user_bp;
+	ret = dwarf_unwinder__unwind(u, proc, gen, &regs,
+				     fp + raw->nr_user, raw->user_stack_size,
+				     pcs, UNWIND_MAX_FRAMES, &stop);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret <= 0)
+		return 0;	/* the module's chain stands */
+	n = ret;
+	cut = stop == UNWIND_STOP_MAX;
+	/*
+	 * Where CFI could not go on, the frame-pointer chain may: joined
+	 * where the two agree.  Without a common frame a chain of another
+	 * kind of code (no frame pointers: garbage) is not appended.
+	 */
+	if (stop != UNWIND_STOP_END && stop != UNWIND_STOP_MAX && nfp > 1) {
+		if (chains_meet(pcs, n, fp, nfp)) {
+			n = unwind_splice(pcs, n, fp, nfp, out,
+					  UNWIND_MAX_FRAMES);
+			memcpy(pcs, out, n * sizeof(*pcs));
+			cut = raw->flags & SONDE_SAMPLE_USER_TRUNCATED;
+		} else if (nfp > n) {
+			return 0;	/* the longer, module's chain stands */
+		}
+	} else if (stop == UNWIND_STOP_STACK) {
+		cut = true;
+	}
+
+	/* Drop the user part (and its marker), keep the kernel part. */
+	first = cc->nr_kernel;
+	if (first < cc->nr && cc->entries[first].truncated)
+		first++;
+	cc->truncated = first > cc->nr_kernel;
+	if (cc->cap < first + n + 1) {
+		struct callchain_entry *p = reallocarray(cc->entries,
+							 first + n + 1,
+							 sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		cc->entries = p;
+		cc->cap = first + n + 1;
+	}
+	cc->nr = first;
+	for (i = 0; i < n; i++)
+		push(cc, pcs[i], false, i > 0);
+	if (cut)
+		push_truncated(cc);
+	cc->user_addr = pcs[0];
 	return 0;
 }
 

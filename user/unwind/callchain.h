@@ -20,6 +20,9 @@
 
 #include "sonde.h"
 
+struct dwarf_unwinder;
+struct proc;
+
 /*
  * struct callchain_entry - one frame
  * @addr: as sampled
@@ -61,6 +64,20 @@ struct callchain {
  */
 int callchain__from_sample(struct callchain *cc,
 			   const struct sonde_sample *raw);
+/*
+ * callchain__unwind_user - replace the user frames of @cc (filled from
+ * @raw by callchain__from_sample()) with the ones @u unwinds from @raw's
+ * user stack copy and registers, as process @proc's snapshot @gen maps
+ * its files; then, where the copy ran out, the module's frame-pointer
+ * chain beyond the last frame both agree on (leaf repair, and dwarf mode
+ * past a short copy).  Does nothing for a sample without a copy.  A
+ * chain cut by its depth, or by the end of the copy with nothing after
+ * it, ends in a truncation marker.  Returns 0 or -ENOMEM.
+ */
+int callchain__unwind_user(struct callchain *cc,
+			   const struct sonde_sample *raw,
+			   struct dwarf_unwinder *u, struct proc *proc,
+			   unsigned int gen);
 void callchain__free(struct callchain *cc);
 
 #endif /* SONDE_CALLCHAIN_H */

@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end checks of the field cases (../shared/cases/programs, built by
+# tests/e2e/run into tests/build/cases) and of short-lived processes:
+# problems people reported against other profilers, each a test here.
+# Run inside a guest by tests/e2e/guest.sh; prints TAP lines without
+# numbers, like it.
+#
+# Usage: tests/e2e/cases.sh OUTDIR
+set -uo pipefail
+out=$1/cases
+cases=tests/build/cases
+wl=tests/build/workloads
+mkdir -p "$out"
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# Samples of a report's "Samples" column for the row ending in $2.
+report_row() {
+	awk -v name="$2" '!/^#/ && NF >= 4 && $NF == name { print $3; exit }' "$1"
+}
+# "comm<TAB>function of the first user frame in FILE<TAB>path" per
+# sample of a recording, from sonde script.
+first_user_frames() {
+	sonde script -i "$1" 2>/dev/null | awk -v OFS='\t' '
+		/ cpu-clock: $/ { comm = $1; seen = 0; next }
+		/^\t/ && !seen {
+			addr = $1
+			if (length(addr) == 16 && addr ~ /^ffff/) next
+			seen = 1
+			sym = $2; sub(/\+0x[0-9a-f]+$/, "", sym)
+			path = $NF; gsub(/[()]/, "", path)
+			print comm, sym, path
+		}'
+}
+
+if [ ! -d "$cases" ]; then
+	echo "ok - field cases # SKIP $cases not built (no ../shared/cases)"
+	exit 0
+fi
+
+# 1. thread_names: threads renamed with pthread_setname_np show under
+# their names in --sort comm, --comm and script.
+sonde record -g -q -o "$out/names.data" -- "$cases/thread_names/prog" \
+	2>"$out/names.err"
+sonde report -i "$out/names.data" --sort comm >"$out/names.comm" 2>&1
+a=$(report_row "$out/names.comm" worker-A)
+b=$(report_row "$out/names.comm" worker-B)
+total=$(sed -n 's/^# samples: \([0-9]*\).*/\1/p' "$out/names.comm")
+echo "# thread names: worker-A ${a:-0}, worker-B ${b:-0} of ${total:-0}"
+check "thread names: worker-A and worker-B each hold a third or more" \
+	test "${a:-0}" -ge $((total / 3)) -a "${b:-0}" -ge $((total / 3))
+sonde report -i "$out/names.data" --comm worker-A >"$out/names.A" 2>&1
+check "thread names: --comm worker-A shows work_a, not work_b" \
+	eval 'grep -q " work_a " "$out/names.A" && ! grep -q " work_b " "$out/names.A"'
+sonde script -i "$out/names.data" >"$out/names.script" 2>/dev/null
+check "thread names: script names the threads" \
+	grep -q '^worker-B ' "$out/names.script"
+
+# 2. exec_nonpie: progA execs progB, both non-PIE at the same addresses:
+# each image keeps its own samples (about half each).
+(cd "$cases/exec_nonpie" && sonde record -g -q -o "$OLDPWD/$out/exec.data" \
+	-- ./progA 1.0 2>"$OLDPWD/$out/exec.err")
+sonde report -i "$out/exec.data" >"$out/exec.report" 2>&1
+a=$(awk '!/^#/ && $5 == "a_work" { print $3 }' "$out/exec.report")
+b=$(awk '!/^#/ && $5 == "b_work" { print $3 }' "$out/exec.report")
+echo "# exec: a_work ${a:-0}, b_work ${b:-0} samples"
+check "exec of a non-PIE image over another: a_work and b_work 30..70% each" \
+	test $((${a:-0} + ${b:-0})) -gt 100 -a \
+	$((100 * ${a:-0} / (${a:-0} + ${b:-0} + 1))) -ge 30 -a \
+	$((100 * ${a:-0} / (${a:-0} + ${b:-0} + 1))) -le 70
+sonde report -i "$out/exec.data" --sort comm >"$out/exec.comm" 2>&1
+check "exec: progA and progB named apart" \
+	test "$(report_row "$out/exec.comm" progA)" -ge $((${a:-0} / 2)) \
+	-a "$(report_row "$out/exec.comm" progB)" -ge $((${b:-0} / 2))
+
+# 3. Short-lived processes: 200 children of 5 ms each under
+# -a -- COMMAND.  The samples whose first user frame lies in the spawn
+# executable must name one of its functions (child_burn mostly; the C
+# runtime's on the way in and out): at least 95% must, and the children
+# are named.
+sonde record -a -g -q -o "$out/spawn.data" -- "$wl/spawn" 200 5 \
+	2>"$out/spawn.err"
+rc=$?
+first_user_frames "$out/spawn.data" >"$out/spawn.frames"
+in_exe=$(awk -F'\t' '$3 ~ /\/spawn$/' "$out/spawn.frames" | wc -l)
+named=$(awk -F'\t' '$3 ~ /\/spawn$/ && $2 != "[unknown]" && $2 != "spawn"' \
+	"$out/spawn.frames" | wc -l)
+unnamed=$(awk -F'\t' '$1 ~ /^:[0-9]+$/' "$out/spawn.frames" | wc -l)
+burn=$(awk -F'\t' '$2 == "child_burn"' "$out/spawn.frames" | wc -l)
+echo "# short-lived: exit $rc, $in_exe samples in the executable, $named resolved, $burn in child_burn, $unnamed in unnamed processes"
+check "-a -- COMMAND: records and exits 0" test $rc -eq 0
+check "short-lived: >= 95% of samples in the executable resolve ($named of $in_exe)" \
+	test "$in_exe" -ge 50 -a $((100 * named)) -ge $((95 * in_exe))
+check "short-lived: no more than 5% of samples in unnamed processes ($unnamed)" \
+	test $((20 * unnamed)) -le "$in_exe"
+check "short-lived: child_burn holds most of them ($burn)" \
+	test $((2 * burn)) -ge "$in_exe"
+
+# 4. fork_noexec: the command's children (fork without exec, and a
+# shell's children) are sampled.
+(cd "$cases/fork_noexec" && sonde record -g -q -o "$OLDPWD/$out/fork.data" \
+	-- ./forker 2>"$OLDPWD/$out/fork.err")
+sonde report -i "$out/fork.data" >"$out/fork.report" 2>&1
+c=$(awk '!/^#/ && $5 == "child_work" { print $3 }' "$out/fork.report")
+p=$(awk '!/^#/ && $5 == "parent_work" { print $3 }' "$out/fork.report")
+echo "# fork: child_work ${c:-0}, parent_work ${p:-0}"
+check "fork without exec: the children's child_work is sampled (${c:-0} vs ${p:-0})" \
+	test "${c:-0}" -ge "${p:-1}"
+(cd "$cases/fork_noexec" && sonde record -g -q -o "$OLDPWD/$out/sh.data" \
+	-- sh -c './leaf; ./leaf' 2>"$OLDPWD/$out/sh.err")
+sonde report -i "$out/sh.data" --sort pid >"$out/sh.pids" 2>&1
+n=$(awk '!/^#/ && $NF == "leaf"' "$out/sh.pids" | wc -l)
+check "sh -c './leaf; ./leaf': both leaf processes sampled ($n)" test "$n" -eq 2
+
+# 5. deep_recursion: a stack cut at the depth limit is marked as such.
+(cd "$cases/deep_recursion" && sonde record -g -q -o "$OLDPWD/$out/deep.data" \
+	-- ./prog 300 2>/dev/null)
+sonde report -i "$out/deep.data" >"$out/deep.report" 2>&1
+sonde export -i "$out/deep.data" -f folded -o "$out/deep.folded" 2>/dev/null
+t=$(sed -n 's/^# truncated: \([0-9]*\).*/\1/p' "$out/deep.report")
+echo "# deep recursion: ${t:-0} truncated stacks"
+check "deep recursion: the report counts truncated stacks" test "${t:-0}" -gt 50
+check "deep recursion: folded stacks start at [truncated]" \
+	grep -q '^prog;\[truncated\];recurse' "$out/deep.folded"
+(cd "$cases/deep_recursion" && sonde record -g -q -o "$OLDPWD/$out/shallow.data" \
+	-- ./prog 50 2>/dev/null)
+check "shallow recursion: nothing marked truncated" \
+	eval '! sonde report -i "$out/shallow.data" 2>&1 | grep -q "^# truncated"'
+exit 0
