@@ -119,6 +119,54 @@ sonde report -i "$out/sh.data" --sort pid >"$out/sh.pids" 2>&1
 n=$(awk '!/^#/ && $NF == "leaf"' "$out/sh.pids" | wc -l)
 check "sh -c './leaf; ./leaf': both leaf processes sampled ($n)" test "$n" -eq 2
 
+# 6. Complete stacks (tests/workloads/unwind.c).  $1: folded file, $2:
+# the leaf function; prints "full total": samples in $2, and those whose
+# stack holds main -> a -> b above it.
+chains() {
+	awk -v leaf="$2" '{
+		n = $NF; sub(/ [0-9]+$/, "")
+		if ($0 !~ ";" leaf "$") next
+		total += n
+		if ($0 ~ /;main;a;b;/) full += n
+	} END { print full + 0, total + 0 }' "$1"
+}
+# A stack complete in $3% of the leaf's samples or more ("ge"), or below.
+chain_check() {
+	local what=$1 file=$2 leaf=$3 cmp=$4 pct=$5 full total counts
+	counts=$(chains "$file" "$leaf" 2>/dev/null)
+	full=${counts% *}
+	total=${counts#* }
+	[ -n "$counts" ] || { full=0; total=0; }
+	echo "# $what: $full of $total $leaf samples have main -> a -> b"
+	if [ "$cmp" = ge ]; then
+		check "$what: >= $pct% complete ($full of $total)" \
+			test "$total" -ge 50 -a $((100 * full)) -ge $((pct * total))
+	else
+		check "$what: < $pct% complete ($full of $total): the check can fail" \
+			test "$total" -ge 50 -a $((100 * full)) -lt $((pct * total))
+	fi
+}
+for mode in dwarf fp; do
+	sonde record -q --call-graph $mode -o "$out/qsort-$mode.data" \
+		-- "$wl/unwind-nofp" qsort 2 2>"$out/qsort-$mode.err"
+	sonde export -i "$out/qsort-$mode.data" -f folded \
+		-o "$out/qsort-$mode.folded" 2>/dev/null
+done
+chain_check "dwarf, no frame pointers, qsort comparator" \
+	"$out/qsort-dwarf.folded" cmp ge 95
+chain_check "fp, no frame pointers, qsort comparator" \
+	"$out/qsort-fp.folded" cmp lt 50
+for mode in fp fp,0 dwarf; do
+	sonde record -q --call-graph $mode -o "$out/leaf-$mode.data" \
+		-- "$wl/unwind-fp" leaf 2 2>"$out/leaf-$mode.err"
+	sonde export -i "$out/leaf-$mode.data" -f folded \
+		-o "$out/leaf-$mode.folded" 2>/dev/null
+done
+chain_check "leaf repair (-g), frameless leaf" "$out/leaf-fp.folded" leaf ge 95
+chain_check "dwarf, frameless leaf" "$out/leaf-dwarf.folded" leaf ge 95
+chain_check "plain frame pointers (fp,0), frameless leaf" \
+	"$out/leaf-fp,0.folded" leaf lt 50
+
 # 5. deep_recursion: a stack cut at the depth limit is marked as such.
 (cd "$cases/deep_recursion" && sonde record -g -q -o "$OLDPWD/$out/deep.data" \
 	-- ./prog 300 2>/dev/null)
