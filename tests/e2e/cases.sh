@@ -167,6 +167,40 @@ chain_check "dwarf, frameless leaf" "$out/leaf-dwarf.folded" leaf ge 95
 chain_check "plain frame pointers (fp,0), frameless leaf" \
 	"$out/leaf-fp,0.folded" leaf lt 50
 
+# 7. JIT code with a frame pointer, in anonymous executable memory: the
+# stack goes through it to its C caller (fp and dwarf modes).
+for mode in fp dwarf; do
+	sonde record -q --call-graph $mode -o "$out/jit-$mode.data" \
+		-- "$wl/jit" fp 2 2>"$out/jit-$mode.err"
+	sonde export -i "$out/jit-$mode.data" -f folded \
+		-o "$out/jit-$mode.folded" 2>/dev/null
+	counts=$(awk '/^jit;/ {
+		n = $NF; total += n
+		if ($0 ~ /;main;jit_caller;[^;]+ [0-9]+$/) through += n
+	} END { print through + 0, total + 0 }' "$out/jit-$mode.folded")
+	through=${counts% *}
+	total=${counts#* }
+	echo "# jit, $mode: $through of $total samples under main -> jit_caller -> JIT code"
+	check "jit, $mode: >= 80% of samples pass through the JIT frame to jit_caller" \
+		test "$total" -ge 50 -a $((100 * through)) -ge $((80 * total))
+done
+
+# 8. A command in new pid and mount namespaces, followed from outside:
+# its samples are kept and its functions named.
+if command -v unshare >/dev/null; then
+	sonde record -q -g -o "$out/unshare.data" -- \
+		unshare --pid --mount --fork "$wl/split" 2 >/dev/null \
+		2>"$out/unshare.err"
+	sonde report -i "$out/unshare.data" >"$out/unshare.report" 2>&1
+	tq=$(awk '!/^#/ && $5 == "three_quarters" { print $3 }' "$out/unshare.report")
+	total=$(sed -n 's/^# samples: \([0-9]*\).*/\1/p' "$out/unshare.report")
+	echo "# unshare: three_quarters ${tq:-0} of ${total:-0} samples"
+	check "new pid and mount namespaces: sampled and symbolized" \
+		test "${tq:-0}" -ge $((${total:-0} / 2)) -a "${total:-0}" -ge 100
+else
+	echo "ok - new pid and mount namespaces # SKIP no unshare(1)"
+fi
+
 # 5. deep_recursion: a stack cut at the depth limit is marked as such.
 (cd "$cases/deep_recursion" && sonde record -g -q -o "$OLDPWD/$out/deep.data" \
 	-- ./prog 300 2>/dev/null)
@@ -179,6 +213,8 @@ check "deep recursion: folded stacks start at [truncated]" \
 	grep -q '^prog;\[truncated\];recurse' "$out/deep.folded"
 (cd "$cases/deep_recursion" && sonde record -g -q -o "$OLDPWD/$out/shallow.data" \
 	-- ./prog 50 2>/dev/null)
-check "shallow recursion: nothing marked truncated" \
-	eval '! sonde report -i "$out/shallow.data" 2>&1 | grep -q "^# truncated"'
+sonde export -i "$out/shallow.data" -f folded -o "$out/shallow.folded" \
+	2>/dev/null
+check "shallow recursion: no stack through recurse marked truncated" \
+	eval '! grep "recurse" "$out/shallow.folded" | grep -q "\[truncated\]"'
 exit 0

@@ -185,10 +185,12 @@ static void print_header(FILE *out, const struct report *r,
 		text_clean(rel, sizeof(rel), info->release, SREC_UTS_LEN);
 		text_clean(cmd, sizeof(cmd), info->command,
 			   sizeof(info->command));
-		fprintf(out, "# host: %s %s %s, %u Hz%s\n", node, sys, rel,
+		fprintf(out, "# host: %s %s %s, %u Hz%s%s\n", node, sys, rel,
 			info->frequency,
 			info->capture & SONDE_CAPTURE_USER_CHAIN ?
-			", call chains" : "");
+			", call chains" : "",
+			info->capture & SONDE_CAPTURE_USER_STACK ?
+			", user stack copies" : "");
 		if (cmd[0])
 			fprintf(out, "# command: %s\n", cmd);
 	}
@@ -203,6 +205,11 @@ static void print_header(FILE *out, const struct report *r,
 				(unsigned long long)(c->handler_ns_total /
 						     c->handler_samples),
 				(unsigned long long)c->handler_ns_max);
+		if (c->ring_records)
+			fprintf(out, "# ring data: %.1f MiB, %llu bytes per record\n",
+				c->ring_bytes / 1048576.0,
+				(unsigned long long)(c->ring_bytes /
+						     c->ring_records));
 	}
 	if (r->nr_samples != c->samples)
 		fprintf(out, "# shown: %llu samples after filters\n",

@@ -117,6 +117,10 @@ static void load_stats(struct session *s, const struct rec_section *sec)
 		s->counts.handler_ns_total =
 			sat_add_u64(s->counts.handler_ns_total,
 				    st.handler_ns_total);
+		s->counts.ring_records = sat_add_u64(s->counts.ring_records,
+						     st.records);
+		s->counts.ring_bytes = sat_add_u64(s->counts.ring_bytes,
+						   st.bytes);
 		if (st.handler_ns_max > s->counts.handler_ns_max)
 			s->counts.handler_ns_max = st.handler_ns_max;
 	}

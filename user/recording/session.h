@@ -31,6 +31,8 @@ struct session_counts {
 	__u64 timer_missed;	/* timer periods that passed unsampled */
 	__u64 handler_samples;	/* handler runs that produced a sample */
 	__u64 handler_ns_total;
+	__u64 ring_records;	/* records the module wrote, LOST excluded */
+	__u64 ring_bytes;	/* bytes of records it wrote, LOST included */
 	__u64 handler_ns_max;
 };
 

@@ -136,9 +136,11 @@ int callchain__unwind_user(struct callchain *cc,
 		} else if (nfp > n) {
 			return 0;	/* the longer, module's chain stands */
 		}
-	} else if (stop == UNWIND_STOP_STACK) {
-		cut = true;
 	}
+	/*
+	 * A copy that ran out is not marked: like a broken frame-pointer
+	 * chain, it ends a stack early; only depth limits are marked.
+	 */
 
 	/* Drop the user part (and its marker), keep the kernel part. */
 	first = cc->nr_kernel;

@@ -71,8 +71,9 @@ int callchain__from_sample(struct callchain *cc,
  * its files; then, where the copy ran out, the module's frame-pointer
  * chain beyond the last frame both agree on (leaf repair, and dwarf mode
  * past a short copy).  Does nothing for a sample without a copy.  A
- * chain cut by its depth, or by the end of the copy with nothing after
- * it, ends in a truncation marker.  Returns 0 or -ENOMEM.
+ * chain cut by its depth ends in a truncation marker (one that the copy
+ * cut short does not: like a broken frame-pointer chain, it just ends).
+ * Returns 0 or -ENOMEM.
  */
 int callchain__unwind_user(struct callchain *cc,
 			   const struct sonde_sample *raw,
