@@ -283,16 +283,10 @@ static void map_write(struct sonde_map_events *me, const struct map_record *m)
 	if (!pid || !tid || !ring)
 		goto out_irqs;
 	local64_inc(&ring->map_events);
-	if (!sonde_ring_enter(ring)) {
-		sonde_ring_lose(ring, SONDE_LOST_NESTED);
-		goto out_irqs;
-	}
 	now = ktime_get_mono_fast_ns();
-	rec = sonde_ring_reserve(ring, SONDE_MAX_MMAP_RECORD, now);
-	if (!rec) {
-		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
-		goto out_exit;
-	}
+	rec = sonde_ring_begin(ring, SONDE_MAX_MMAP_RECORD, now);
+	if (!rec)
+		goto out_irqs;
 	len = ALIGN(sizeof(*rec) + m->path_size, 8);
 	/* Reserved bytes and padding must read as zero. */
 	memset(rec, 0, len);
@@ -313,9 +307,7 @@ static void map_write(struct sonde_map_events *me, const struct map_record *m)
 	rec->build_id_size = m->build_id_size;
 	memcpy(rec->build_id, m->build_id, m->build_id_size);
 	memcpy(rec->path, m->path, m->path_size);
-	sonde_ring_commit(ring, len);
-out_exit:
-	sonde_ring_exit(ring);
+	sonde_ring_end(ring, len);
 out_irqs:
 	local_irq_restore(irqs);
 }

@@ -119,4 +119,33 @@ static inline void sonde_ring_exit(struct sonde_ring *ring)
 	local_dec(&ring->nest);
 }
 
+/*
+ * One record written outside the sampling path (task events, MMAP):
+ * begin enters and reserves, counting a loss (nested, full) and leaving
+ * again on failure; end commits @len bytes and leaves.  The ring's CPU,
+ * interrupts off.
+ */
+static inline void *sonde_ring_begin(struct sonde_ring *ring, u32 max_len,
+				     u64 now)
+{
+	void *rec;
+
+	if (!sonde_ring_enter(ring)) {
+		sonde_ring_lose(ring, SONDE_LOST_NESTED);
+		return NULL;
+	}
+	rec = sonde_ring_reserve(ring, max_len, now);
+	if (!rec) {
+		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
+		sonde_ring_exit(ring);
+	}
+	return rec;
+}
+
+static inline void sonde_ring_end(struct sonde_ring *ring, u32 len)
+{
+	sonde_ring_commit(ring, len);
+	sonde_ring_exit(ring);
+}
+
 #endif /* _SONDE_RING_H */

@@ -116,16 +116,10 @@ static void task_event(u32 type, struct task_struct *task,
 	if (!ring)
 		goto out_irqs;
 	local64_inc(&ring->task_events);
-	if (!sonde_ring_enter(ring)) {
-		sonde_ring_lose(ring, SONDE_LOST_NESTED);
-		goto out_irqs;
-	}
 	now = ktime_get_mono_fast_ns();
-	rec = sonde_ring_reserve(ring, SONDE_MAX_TASK_EVENT_RECORD, now);
-	if (!rec) {
-		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
-		goto out_exit;
-	}
+	rec = sonde_ring_begin(ring, SONDE_MAX_TASK_EVENT_RECORD, now);
+	if (!rec)
+		goto out_irqs;
 	rec->hdr.type = type;
 	rec->time_ns = now;
 	rec->cpu = smp_processor_id();
@@ -146,9 +140,7 @@ static void task_event(u32 type, struct task_struct *task,
 	memset(rec->path + rec->path_size, 0,
 	       len - sizeof(*rec) - rec->path_size);
 	rec->hdr.size = len;
-	sonde_ring_commit(ring, len);
-out_exit:
-	sonde_ring_exit(ring);
+	sonde_ring_end(ring, len);
 out_irqs:
 	local_irq_restore(irqs);
 }

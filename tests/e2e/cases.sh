@@ -14,13 +14,7 @@ cases=tests/build/cases
 wl=tests/build/workloads
 mkdir -p "$out"
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # Samples of a report's "Samples" column for the row ending in $2.
 report_row() {
 	awk -v name="$2" '!/^#/ && NF >= 4 && $NF == name { print $3; exit }' "$1"

@@ -12,13 +12,7 @@ out=$1
 wl=tests/build/workloads
 mkdir -p "$out"
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # "pid cpu" of every sample of a recording, from sonde script's headers.
 script_pids_cpus() {
 	sonde script -i "$1" 2>/dev/null | awk '/ cpu-clock: $/ {

@@ -104,10 +104,10 @@ void ring_unmap(struct test_ring *ring)
 	ring->ctrl = NULL;
 }
 
-void ring_drain(struct test_ring *ring, struct drain_counts *c,
-		sample_fn fn, void *arg)
+int ring_walk(struct test_ring *ring, record_fn fn, void *arg)
 {
 	uint64_t head, tail;
+	int bad = 0;
 
 	/* C, pairs with B in sonde_ring_commit() */
 	head = __atomic_load_n(&ring->meta->data_head, __ATOMIC_ACQUIRE);
@@ -118,30 +118,53 @@ void ring_drain(struct test_ring *ring, struct drain_counts *c,
 
 		if (h->size < sizeof(*h) || h->size % 8 ||
 		    h->size > head - tail) {
-			c->bad_records++;
+			bad = 1;
 			tail = head;
 			break;
 		}
-		if (h->type == SONDE_RECORD_SAMPLE) {
-			const struct sonde_sample *s = (const void *)h;
-
-			c->samples++;
-			if (s->cpu != ring->cpu)
-				c->bad_cpu++;
-			if (fn)
-				fn(s, arg);
-		} else if (h->type == SONDE_RECORD_LOST) {
-			const struct sonde_lost *l = (const void *)h;
-
-			c->lost_records++;
-			c->lost += l->nr_lost;
-			if (l->cpu != ring->cpu)
-				c->bad_cpu++;
-		}
+		fn(h, arg);
 		tail += h->size;
 	}
 	/* D, pairs with A in sonde_ring_reserve() */
 	__atomic_store_n(&ring->ctrl->data_tail, tail, __ATOMIC_RELEASE);
+	return bad;
+}
+
+struct drain_walk {
+	struct test_ring *ring;
+	struct drain_counts *c;
+	sample_fn fn;
+	void *arg;
+};
+
+static void drain_record(const struct sonde_record_header *h, void *arg)
+{
+	struct drain_walk *w = arg;
+
+	if (h->type == SONDE_RECORD_SAMPLE) {
+		const struct sonde_sample *s = (const void *)h;
+
+		w->c->samples++;
+		if (s->cpu != w->ring->cpu)
+			w->c->bad_cpu++;
+		if (w->fn)
+			w->fn(s, w->arg);
+	} else if (h->type == SONDE_RECORD_LOST) {
+		const struct sonde_lost *l = (const void *)h;
+
+		w->c->lost_records++;
+		w->c->lost += l->nr_lost;
+		if (l->cpu != w->ring->cpu)
+			w->c->bad_cpu++;
+	}
+}
+
+void ring_drain(struct test_ring *ring, struct drain_counts *c,
+		sample_fn fn, void *arg)
+{
+	struct drain_walk w = { ring, c, fn, arg };
+
+	c->bad_records += ring_walk(ring, drain_record, &w);
 }
 
 int nr_online_cpus(void)

@@ -31,6 +31,7 @@ struct drain_counts {
 };
 
 typedef void (*sample_fn)(const struct sonde_sample *s, void *arg);
+typedef void (*record_fn)(const struct sonde_record_header *h, void *arg);
 
 int dev_open(void);
 int dev_info(int fd, struct sonde_info *info);
@@ -43,6 +44,12 @@ off_t ring_offset(const struct sonde_info *info, unsigned int cpu,
 int ring_map(int fd, const struct sonde_info *info, unsigned int cpu,
 	     uint32_t ring_pages, struct test_ring *ring);
 void ring_unmap(struct test_ring *ring);
+/*
+ * ring_walk - call @fn for every record between the ring's tail and
+ * head, then give them back.  Returns 1 when a record header was
+ * unusable (the rest is skipped), else 0.
+ */
+int ring_walk(struct test_ring *ring, record_fn fn, void *arg);
 void ring_drain(struct test_ring *ring, struct drain_counts *c,
 		sample_fn fn, void *arg);
 int nr_online_cpus(void);

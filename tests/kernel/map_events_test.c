@@ -60,55 +60,50 @@ struct seen {
 	uint64_t bad;
 };
 
+struct collect {
+	struct test_ring *ring;
+	struct seen *out;
+};
+
+static void collect_record(const struct sonde_record_header *h, void *arg)
+{
+	struct collect *c = arg;
+	struct seen *out = c->out;
+
+	if (h->type == SONDE_RECORD_LOST) {
+		out->lost += ((const struct sonde_lost *)h)->nr_lost;
+		return;
+	}
+	out->records++;
+	if (h->type == SONDE_RECORD_MMAP) {
+		const struct sonde_mmap_event *m = (const void *)h;
+
+		if (h->size < sizeof(*m) ||
+		    sizeof(*m) + m->path_size > h->size ||
+		    m->cpu != c->ring->cpu || m->start >= m->end ||
+		    m->build_id_size > SONDE_BUILD_ID_MAX ||
+		    (m->path_size && m->path[m->path_size - 1])) {
+			out->bad++;
+		} else if (out->nr_maps < MAX_MAPS) {
+			struct map_rec *d = &out->maps[out->nr_maps++];
+
+			d->ev = *m;
+			memcpy(d->path, m->path, m->path_size);
+		}
+	} else if (h->type == SONDE_RECORD_SAMPLE) {
+		const struct sonde_sample *s = (const void *)h;
+
+		if (out->nr_samples < MAX_SAMPLES)
+			out->samples[out->nr_samples++] =
+				(struct sample_rec){ s->pid, s->context, s->ip };
+	}
+}
+
 static void collect(struct test_ring *ring, struct seen *out)
 {
-	uint64_t head, tail;
+	struct collect c = { ring, out };
 
-	/* C, pairs with B in sonde_ring_commit() */
-	head = __atomic_load_n(&ring->meta->data_head, __ATOMIC_ACQUIRE);
-	tail = ring->ctrl->data_tail;
-	while (tail < head) {
-		const struct sonde_record_header *h =
-			(const void *)(ring->data + (tail & (ring->size - 1)));
-
-		if (h->size < sizeof(*h) || h->size % 8 ||
-		    h->size > head - tail) {
-			out->bad++;
-			break;
-		}
-		if (h->type == SONDE_RECORD_LOST) {
-			out->lost += ((const struct sonde_lost *)h)->nr_lost;
-		} else if (h->type == SONDE_RECORD_MMAP) {
-			const struct sonde_mmap_event *m = (const void *)h;
-
-			out->records++;
-			if (h->size < sizeof(*m) ||
-			    sizeof(*m) + m->path_size > h->size ||
-			    m->cpu != ring->cpu || m->start >= m->end ||
-			    m->build_id_size > SONDE_BUILD_ID_MAX ||
-			    (m->path_size && m->path[m->path_size - 1])) {
-				out->bad++;
-			} else if (out->nr_maps < MAX_MAPS) {
-				struct map_rec *d = &out->maps[out->nr_maps++];
-
-				d->ev = *m;
-				memcpy(d->path, m->path, m->path_size);
-			}
-		} else if (h->type == SONDE_RECORD_SAMPLE) {
-			const struct sonde_sample *s = (const void *)h;
-
-			out->records++;
-			if (out->nr_samples < MAX_SAMPLES)
-				out->samples[out->nr_samples++] =
-					(struct sample_rec){ s->pid, s->context,
-							     s->ip };
-		} else {
-			out->records++;
-		}
-		tail += h->size;
-	}
-	/* D, pairs with A in sonde_ring_reserve() */
-	__atomic_store_n(&ring->ctrl->data_tail, head, __ATOMIC_RELEASE);
+	out->bad += ring_walk(ring, collect_record, &c);
 }
 
 struct session {

@@ -53,6 +53,25 @@ static bool stack_eq(const void *ctx, __u32 id, const void *key)
 
 /* ---- frames and stacks ---- */
 
+/*
+ * Room for the next location, zeroed, at p->locations[p->nr_locations]
+ * (not counted yet); NULL without memory.
+ */
+static struct profile_location *next_location(struct builder *b)
+{
+	struct profile *p = b->p;
+	struct profile_location *loc;
+
+	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping,
+			  p->nr_locations, sizeof(*b->loc_mapping)) ||
+	    builder__grow(&p->locations, &b->cap_locations, p->nr_locations,
+			  sizeof(*p->locations)))
+		return NULL;
+	loc = &p->locations[p->nr_locations];
+	memset(loc, 0, sizeof(*loc));
+	return loc;
+}
+
 /* The mapping slot of the truncation marker's location (see loc_key). */
 #define TRUNCATED_MAPPING	UINT32_MAX
 #define TRUNCATED_NAME		"[truncated]"
@@ -80,13 +99,9 @@ static int truncated_location(struct builder *b, __u32 *id)
 		*id = known;
 		return 0;
 	}
-	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping,
-			  p->nr_locations, sizeof(*b->loc_mapping)) ||
-	    builder__grow(&p->locations, &b->cap_locations, p->nr_locations,
-			  sizeof(*p->locations)))
+	loc = next_location(b);
+	if (!loc)
 		return -ENOMEM;
-	loc = &p->locations[p->nr_locations];
-	memset(loc, 0, sizeof(*loc));
 	err = builder__function(b, &sym, &loc->function) ?:
 	      builder__pseudo_mapping(b, &sym, &loc->mapping) ?:
 	      idtable__insert(&b->locations, h, p->nr_locations);
@@ -142,13 +157,9 @@ static int get_location(struct builder *b, struct proc *proc,
 			: symbolizer__user(b->sym, m, look, &sym);
 	if (err)
 		return err;
-	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping,
-			  p->nr_locations, sizeof(*b->loc_mapping)) ||
-	    builder__grow(&p->locations, &b->cap_locations, p->nr_locations,
-			  sizeof(*p->locations)))
+	loc = next_location(b);
+	if (!loc)
 		return -ENOMEM;
-	loc = &p->locations[p->nr_locations];
-	memset(loc, 0, sizeof(*loc));
 	loc->address = e->addr;
 	loc->is_return = e->is_return;
 	loc->kernel = e->kernel;

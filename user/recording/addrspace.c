@@ -168,10 +168,8 @@ struct entry {
 	unsigned int gen;
 };
 
-static int cmp_entry(const void *a, const void *b)
+int map__cmp(const struct map *m, const struct map *n)
 {
-	const struct entry *x = a, *y = b;
-	const struct map *m = x->map, *n = y->map;
 	int c;
 
 	if (m->start != n->start)
@@ -185,7 +183,14 @@ static int cmp_entry(const void *a, const void *b)
 		return c;
 	if (m->build_id_size != n->build_id_size)
 		return m->build_id_size < n->build_id_size ? -1 : 1;
-	c = memcmp(m->build_id, n->build_id, m->build_id_size);
+	return memcmp(m->build_id, n->build_id, m->build_id_size);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = map__cmp(x->map, y->map);
+
 	if (c)
 		return c;
 	return x->gen < y->gen ? -1 : x->gen > y->gen;

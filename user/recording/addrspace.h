@@ -21,6 +21,12 @@ struct map {
 };
 
 /*
+ * map__cmp - order mappings by start, end, offset, path and build-id;
+ * 0 when they are the same mapping of the same file.
+ */
+int map__cmp(const struct map *m, const struct map *n);
+
+/*
  * struct snapshot - a process's executable mappings as known at @time_ns:
  * read from /proc by the recorder, or gathered from the module's MMAP
  * records of one exec epoch (then @time_ns is the epoch's end).

@@ -292,21 +292,7 @@ const char *task_events__thread_comm(const struct task_events *te,
 
 static int cmp_map(const void *a, const void *b)
 {
-	const struct map *x = a, *y = b;
-	int c;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->end != y->end)
-		return x->end < y->end ? -1 : 1;
-	if (x->pgoff != y->pgoff)
-		return x->pgoff < y->pgoff ? -1 : 1;
-	c = strcmp(x->path, y->path);
-	if (c)
-		return c;
-	if (x->build_id_size != y->build_id_size)
-		return x->build_id_size < y->build_id_size ? -1 : 1;
-	return memcmp(x->build_id, y->build_id, x->build_id_size);
+	return map__cmp(a, b);
 }
 
 /* One snapshot from te->maps[from, to): one process, one epoch. */
@@ -339,7 +325,7 @@ static int make_snapshot(struct task_events *te, size_t from, size_t to,
 	if (n > 1)
 		qsort(snap.maps, n, sizeof(*snap.maps), cmp_map);
 	for (i = 1, to = n ? 1 : 0; i < n; i++)
-		if (cmp_map(&snap.maps[to - 1], &snap.maps[i]))
+		if (map__cmp(&snap.maps[to - 1], &snap.maps[i]))
 			snap.maps[to++] = snap.maps[i];
 	snap.nr_maps = to;
 	snap.epoch = epoch;
