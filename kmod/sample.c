@@ -234,9 +234,12 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 		if (sp->capture & SONDE_CAPTURE_USER_CHAIN)
 			nu = user_chain(rec->frames + nk, sp->user_depth, uregs,
 					&utrunc);
-		if (sp->user_stack_bytes)
+		if (sp->user_stack_bytes) {
 			stack = user_stack((u8 *)(rec->frames + nk + nu),
 					   uregs->sp, sp->user_stack_bytes);
+			if (stack < sp->user_stack_bytes)
+				flags |= SONDE_SAMPLE_USER_STACK_SHORT;
+		}
 	}
 	if (ktrunc)
 		flags |= SONDE_SAMPLE_KERNEL_TRUNCATED;

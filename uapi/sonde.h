@@ -439,6 +439,12 @@ struct sonde_record_header {
 #define SONDE_SAMPLE_KTHREAD		(1U << 4)
 /* the task is outside the opener's pid namespace: pid and tid are 0 */
 #define SONDE_SAMPLE_PID_OUTSIDE	(1U << 5)
+/*
+ * fewer bytes of user stack than configured were copied (the stack ends,
+ * or a page could not be read without faulting): user_stack_size says
+ * how many
+ */
+#define SONDE_SAMPLE_USER_STACK_SHORT	(1U << 6)
 
 /**
  * struct sonde_sample - SONDE_RECORD_SAMPLE

@@ -57,6 +57,24 @@ sonde script -i "$out/names.data" >"$out/names.script" 2>/dev/null
 check "thread names: script names the threads" \
 	grep -q '^worker-B ' "$out/names.script"
 
+# record -t: one renamed thread of a running process, and only it.
+"$cases/thread_names/prog" &
+prog=$!
+sleep 0.3
+tid=
+for t in /proc/$prog/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" = worker-B ] && tid=${t##*/}
+done
+sonde record -q -t "${tid:-0}" -d 0.5 -o "$out/tid.data" 2>"$out/tid.err"
+rc=$?
+wait $prog
+sonde script -i "$out/tid.data" 2>/dev/null |
+	awk '/ cpu-clock: $/ { print $1, $2 }' | sort | uniq -c >"$out/tid.threads"
+echo "# -t ${tid:-none} (exit $rc): $(tr '\n' ' ' <"$out/tid.threads")"
+check "-t TID: only that thread's samples, under its name" \
+	test $rc -eq 0 -a "$(wc -l <"$out/tid.threads")" -eq 1 -a \
+	"$(awk '{ print $2, $3 }' "$out/tid.threads")" = "worker-B $prog/${tid:-x}"
+
 # 2. exec_nonpie: progA execs progB, both non-PIE at the same addresses:
 # each image keeps its own samples (about half each).
 (cd "$cases/exec_nonpie" && sonde record -g -q -o "$OLDPWD/$out/exec.data" \

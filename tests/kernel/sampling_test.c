@@ -198,6 +198,7 @@ TEST_F(sampling, rate_and_cpu)
 struct hot_counts {
 	pid_t pid;
 	uint64_t total, user, leaf, leaf_chain, leaf_main, leaf_stack, wrong_pid;
+	uint64_t bad_short;	/* STACK_SHORT disagrees with the size */
 };
 
 static void count_hot(const struct sonde_sample *s, void *arg)
@@ -208,6 +209,10 @@ static void count_hot(const struct sonde_sample *s, void *arg)
 	h->total++;
 	if ((pid_t)s->pid != h->pid)
 		h->wrong_pid++;
+	if ((s->flags & SONDE_SAMPLE_USER_REGS) &&
+	    !(s->flags & SONDE_SAMPLE_USER_STACK_SHORT) !=
+	    (s->user_stack_size == 1024))
+		h->bad_short++;
 	if (s->context != SONDE_CTX_USER)
 		return;
 	h->user++;
@@ -279,6 +284,7 @@ TEST_F(sampling, hot_function_and_user_chain)
 		       (unsigned long long)h.leaf_stack,
 		       (unsigned long long)filtered);
 	EXPECT_EQ(0, h.wrong_pid);
+	EXPECT_EQ(0, h.bad_short) TH_LOG("USER_STACK_SHORT must flag short copies");
 	/* With a second CPU, its idle task is sampled and filtered out. */
 	if (nr_online_cpus() > 1)
 		EXPECT_GT(filtered, 0) TH_LOG("other tasks (idle) were not filtered");

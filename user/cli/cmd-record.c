@@ -16,7 +16,8 @@
 void help_record(FILE *f)
 {
 	fprintf(f,
-"usage: sonde record [OPTIONS] (-a | -p PID[,PID...] | [-a] [--] COMMAND [ARGS...])\n"
+"usage: sonde record [OPTIONS] (-a | -p PID[,PID...] | -t TID[,TID...] |\n"
+"                                [-a] [--] COMMAND [ARGS...])\n"
 "\n"
 "Sample CPUs through /dev/sonde and write a recording.\n"
 "\n"
@@ -28,6 +29,7 @@ void help_record(FILE *f)
 "                         most 65528) unwound with the binaries' CFI; none\n"
 "  -a, --all              sample every task (with COMMAND: while it runs)\n"
 "  -p, --pid PID[,PID]    sample these processes (thread-group ids)\n"
+"  -t, --tid TID[,TID]    sample these threads only\n"
 "  -C, --cpu LIST         sample only these CPUs, e.g. 0,2-3\n"
 "  -d, --duration SECS    stop after this many seconds\n"
 "  -m, --mmap-pages N     ring data pages per CPU, a power of two (default %d)\n"
@@ -87,6 +89,7 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 		{ "call-graph", required_argument, NULL, 'G' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 't' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
@@ -102,7 +105,7 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 	o->output = "sonde.data";
 	opterr = 0;
 	/* '+': the first non-option starts COMMAND, its options are its own. */
-	while ((c = getopt_long(argc, argv, "+:F:gap:C:d:m:o:qh", longopts,
+	while ((c = getopt_long(argc, argv, "+:F:gap:t:C:d:m:o:qh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'F':
@@ -125,6 +128,12 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 			free(o->pids);
 			if (parse_pid_list(optarg, &o->pids, &o->nr_pids))
 				return usage_error("record: -p needs a list of process ids like 12,34, not '%s'",
+						   optarg);
+			break;
+		case 't':
+			free(o->tids);
+			if (parse_pid_list(optarg, &o->tids, &o->nr_tids))
+				return usage_error("record: -t needs a list of thread ids like 12,34, not '%s'",
 						   optarg);
 			break;
 		case 'C':
@@ -163,11 +172,15 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 	if (optind < argc)
 		o->command = argv + optind;
 	/* -a -- COMMAND: every task, for as long as COMMAND runs (perf's). */
-	scopes = (o->all || o->command) + !!o->nr_pids;
+	scopes = (o->all || o->command) + !!o->nr_pids + !!o->nr_tids;
 	if (scopes == 0)
-		return usage_error("record: say what to sample: -a, -p PID or a command (try 'sonde record --help')");
+		return usage_error("record: say what to sample: -a, -p PID, -t TID or a command (try 'sonde record --help')");
 	if (scopes > 1)
-		return usage_error("record: -p excludes -a and a command");
+		return usage_error("record: -p and -t exclude each other, -a and a command");
+	/* -t: the module samples the threads' processes, record keeps them. */
+	if (o->nr_tids)
+		return target__tids_to_pids(o->tids, o->nr_tids, &o->pids,
+					    &o->nr_pids);
 	return target__check_pids(o->pids, o->nr_pids);
 }
 
@@ -177,11 +190,9 @@ int cmd_record(int argc, char **argv)
 	int err;
 
 	err = parse_record_args(argc, argv, &o);
-	if (err) {
-		free(o.pids);
-		return err > 0 ? 0 : err;
-	}
-	err = recorder__run(&o);
+	if (!err)
+		err = recorder__run(&o);
 	free(o.pids);
-	return err;
+	free(o.tids);
+	return err > 0 ? 0 : err;
 }

@@ -383,6 +383,17 @@ struct drain_ctx {
 	__u32 cpu;
 };
 
+/* record -t: the module filters by process, this by thread. */
+static bool tid_wanted(const struct recorder_opts *o, __u32 tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr_tids; i++)
+		if (o->tids[i] == tid)
+			return true;
+	return false;
+}
+
 static int drain_record(const struct sonde_record_header *h, void *ctx)
 {
 	struct drain_ctx *d = ctx;
@@ -390,6 +401,9 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 	int err;
 
 	if (h->type == SONDE_RECORD_SAMPLE) {
+		if (r->o->nr_tids &&
+		    !tid_wanted(r->o, ((const struct sonde_sample *)h)->tid))
+			return 0;
 		r->samples++;
 		err = seen_pids__note_sample(&r->seen,
 					     (const struct sonde_sample *)h);

@@ -50,6 +50,10 @@ struct recorder_opts {
 	bool all;		/* sample every task */
 	__u32 *pids;		/* sample these thread-group ids ... */
 	unsigned int nr_pids;	/* ... this many of them (0: not -p) */
+	__u32 *tids;		/* -t: of those processes, keep only the
+				 * samples of these threads ...
+				 */
+	unsigned int nr_tids;	/* ... this many (0: every thread) */
 	char **command;		/* run and sample this argv (NULL-ended);
 				 * NULL: no command
 				 */

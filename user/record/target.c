@@ -88,6 +88,32 @@ int target__check_pids(const __u32 *pids, unsigned int nr)
 	return 0;
 }
 
+int target__tids_to_pids(const __u32 *tids, unsigned int nr, __u32 **pids,
+			 unsigned int *nr_pids)
+{
+	unsigned int i, j, n = 0;
+	__u32 *out, tgid;
+
+	out = calloc(nr, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		tgid = tids[i] && tids[i] <= INT_MAX ? read_tgid(tids[i]) : 0;
+		if (!tgid) {
+			free(out);
+			return usage_error("record: -t %u: no such thread",
+					   tids[i]);
+		}
+		for (j = 0; j < n && out[j] != tgid; j++)
+			;
+		if (j == n)
+			out[n++] = tgid;
+	}
+	*pids = out;
+	*nr_pids = n;
+	return 0;
+}
+
 int target__watch_open(const __u32 *pids, unsigned int nr, int **fds)
 {
 	unsigned int i;

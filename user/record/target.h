@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Record layer: what record -p names: checking that each value is a
- * process of the caller's pid namespace before anything is configured.
+ * Record layer: what record -p and -t name: checking that each value is
+ * a process (a thread) of the caller's pid namespace before anything is
+ * configured.
  */
 #ifndef SONDE_TARGET_H
 #define SONDE_TARGET_H
@@ -23,6 +24,15 @@ int target__check_pid(__u32 pid, __u32 *tgid);
  * -SONDE_EUSAGE.
  */
 int target__check_pids(const __u32 *pids, unsigned int nr);
+
+/*
+ * target__tids_to_pids - the processes of the threads @tids (record -t),
+ * each once, in *@pids (allocated, the caller frees) and *@nr_pids.  A
+ * value that names no thread is a usage error (one line, -SONDE_EUSAGE);
+ * else 0 or -ENOMEM.
+ */
+int target__tids_to_pids(const __u32 *tids, unsigned int nr, __u32 **pids,
+			 unsigned int *nr_pids);
 
 /*
  * target__watch_open - a pidfd per process of @pids, for telling when
