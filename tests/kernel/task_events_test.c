@@ -108,7 +108,11 @@ static int session_start(struct session *s, uint32_t tgid)
 	s->events.ev = calloc(MAX_EVENTS, sizeof(*s->events.ev));
 	if (!s->rings || !s->events.ev)
 		return -ENOMEM;
-	config_init(&cfg, 1000, RING_PAGES);
+	/*
+	 * Few samples: the rings are drained only at the end, and a slow
+	 * guest must not fill them with samples and lose the events.
+	 */
+	config_init(&cfg, 50, RING_PAGES);
 	cfg.capture |= SONDE_CAPTURE_TASK_EVENTS;
 	if (tgid) {
 		cfg.nr_tgids = 1;

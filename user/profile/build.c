@@ -72,25 +72,34 @@ static struct profile_location *next_location(struct builder *b)
 	return loc;
 }
 
-/* The mapping slot of the truncation marker's location (see loc_key). */
-#define TRUNCATED_MAPPING	UINT32_MAX
-#define TRUNCATED_NAME		"[truncated]"
+/*
+ * Markers' locations have no mapping: their loc_key.mapping is one of
+ * these, above any mapping id + 1.
+ */
+#define MARK_MAPPING(mark)	(UINT32_MAX - (mark))
+
+static const char *const mark_names[] = {
+	[CALLCHAIN_MARK_TRUNCATED] = "[truncated]",
+	[CALLCHAIN_MARK_SCAN] = "[stack scan]",
+};
 
 /*
- * The one location that stands for the missing frames of a truncated
- * stack: function and mapping "[truncated]", at address 0.
+ * The one location of a marker: a pseudo frame whose function and
+ * mapping are named for it ("[truncated]" where a depth limit cut the
+ * stack, "[stack scan]" above a frame left by a scan), at address 0.
  */
-static int truncated_location(struct builder *b, __u32 *id)
+static int mark_location(struct builder *b, enum callchain_mark mark,
+			 __u32 *id)
 {
-	struct loc_key key = { 0, TRUNCATED_MAPPING, 0, 0 };
+	struct loc_key key = { 0, MARK_MAPPING(mark), 0, 0 };
 	struct symbol sym = {
-		.name = TRUNCATED_NAME,
-		.dso = TRUNCATED_NAME,
+		.name = mark_names[mark],
+		.dso = mark_names[mark],
 		.id = SYMBOL_NO_ID,
 	};
 	struct profile *p = b->p;
 	struct profile_location *loc;
-	__u64 h = hash_u64(TRUNCATED_MAPPING);
+	__u64 h = hash_u64(MARK_MAPPING(mark));
 	long known;
 	int err;
 
@@ -107,7 +116,7 @@ static int truncated_location(struct builder *b, __u32 *id)
 	      idtable__insert(&b->locations, h, p->nr_locations);
 	if (err)
 		return err;
-	b->loc_mapping[p->nr_locations] = TRUNCATED_MAPPING;
+	b->loc_mapping[p->nr_locations] = MARK_MAPPING(mark);
 	*id = p->nr_locations++;
 	return 0;
 }
@@ -132,8 +141,8 @@ static int get_location(struct builder *b, struct proc *proc,
 	__u64 h;
 	int err;
 
-	if (e->truncated)
-		return truncated_location(b, id);
+	if (e->mark)
+		return mark_location(b, e->mark, id);
 	if (!e->kernel && proc && proc->nr_snaps)
 		m = proc__find_map(proc, gen, look, &found);
 	/*

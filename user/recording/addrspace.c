@@ -168,6 +168,12 @@ struct entry {
 	unsigned int gen;
 };
 
+bool map__is_anon(const struct map *m)
+{
+	return !m->path || !m->path[0] || !strcmp(m->path, "//anon") ||
+	       (m->path[0] == '[' && strcmp(m->path, "[vdso]"));
+}
+
 int map__cmp(const struct map *m, const struct map *n)
 {
 	int c;

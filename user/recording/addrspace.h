@@ -21,6 +21,13 @@ struct map {
 };
 
 /*
+ * map__is_anon - @m maps no file: anonymous memory, which recordings name
+ * "" or "//anon" (JIT code, perf's name) or "[heap]"-like; the vDSO
+ * ("[vdso]") counts as a file (its image is recorded).
+ */
+bool map__is_anon(const struct map *m);
+
+/*
  * map__cmp - order mappings by start, end, offset, path and build-id;
  * 0 when they are the same mapping of the same file.
  */

@@ -22,14 +22,19 @@ static void push(struct callchain *cc, __u64 addr, bool kernel,
 	e->addr = addr;
 	e->kernel = kernel;
 	e->is_return = is_return;
-	e->truncated = false;
+	e->mark = CALLCHAIN_MARK_NONE;
+}
+
+static void push_mark(struct callchain *cc, enum callchain_mark mark)
+{
+	push(cc, 0, false, false);
+	cc->entries[cc->nr - 1].mark = mark;
 }
 
 /* The frames beyond here are missing: say so where they would be. */
 static void push_truncated(struct callchain *cc)
 {
-	push(cc, 0, false, false);
-	cc->entries[cc->nr - 1].truncated = true;
+	push_mark(cc, CALLCHAIN_MARK_TRUNCATED);
 	cc->truncated = true;
 }
 
@@ -94,6 +99,43 @@ static bool chains_meet(const __u64 *cfi, unsigned int ncfi, const __u64 *fp,
 	return false;
 }
 
+/*
+ * A leaf in anonymous memory (JIT code) has no CFI, and a frame-pointer
+ * walk from it is wrong when the JIT omits frame pointers: it skips the
+ * caller.  Its caller is found by scanning the stack for a return
+ * address instead, and the unwind goes on from there: pcs[0] is the
+ * leaf, pcs[1..] the caller's unwind.  Returns how many pcs, or 0 when
+ * the leaf is not JIT code or the scan found nothing (-ENOMEM).
+ */
+static int jit_leaf(struct dwarf_unwinder *u, struct proc *proc,
+		    unsigned int gen, const struct unwind_regs *regs,
+		    const __u8 *stack, __u64 size, __u64 *pcs,
+		    enum unwind_stop *stop, bool *scanned)
+{
+	struct unwind_regs caller = *regs;
+	unsigned int found;
+	__u64 after;
+	struct map *m;
+	int ret;
+
+	m = proc__find_map(proc, gen, regs->ip, &found);
+	if (!m || !map__is_anon(m))
+		return 0;
+	ret = dwarf_unwinder__scan(u, proc, gen, stack, size, &caller.ip,
+				   &after);
+	if (ret)
+		return ret == -ENOMEM ? ret : 0;
+	caller.sp = regs->sp + after;
+	pcs[0] = regs->ip;
+	ret = dwarf_unwinder__unwind(u, proc, gen, &caller, stack + after,
+				     size - after, pcs + 1,
+				     UNWIND_MAX_FRAMES - 1, stop);
+	if (ret <= 0)
+		return ret == -ENOMEM ? ret : 0;
+	*scanned = true;
+	return ret + 1;
+}
+
 int callchain__unwind_user(struct callchain *cc,
 			   const struct sonde_sample *raw,
 			   struct dwarf_unwinder *u, struct proc *proc,
@@ -102,9 +144,10 @@ int callchain__unwind_user(struct callchain *cc,
 	__u64 pcs[UNWIND_MAX_FRAMES], out[UNWIND_MAX_FRAMES];
 	const __u64 *fp = raw->frames + raw->nr_kernel;
 	unsigned int nfp = raw->nr_user, first, i, n;
+	bool cut, scanned = false;
 	struct unwind_regs regs;
 	enum unwind_stop stop;
-	bool cut;
+	const __u8 *stack;
 	int ret;
 
 	if (!u || !proc || !proc->nr_snaps || !raw->user_stack_size ||
@@ -113,9 +156,13 @@ int callchain__unwind_user(struct callchain *cc,
 	regs.ip = raw->user_ip;
 	regs.sp = raw->user_sp;
 	regs.bp = raw->user_bp;
-	ret = dwarf_unwinder__unwind(u, proc, gen, &regs,
-				     fp + raw->nr_user, raw->user_stack_size,
-				     pcs, UNWIND_MAX_FRAMES, &stop);
+	stack = (const __u8 *)(fp + raw->nr_user);
+	ret = jit_leaf(u, proc, gen, &regs, stack, raw->user_stack_size, pcs,
+		       &stop, &scanned);
+	if (!ret)
+		ret = dwarf_unwinder__unwind(u, proc, gen, &regs, stack,
+					     raw->user_stack_size, pcs,
+					     UNWIND_MAX_FRAMES, &stop);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret <= 0)
@@ -144,22 +191,26 @@ int callchain__unwind_user(struct callchain *cc,
 
 	/* Drop the user part (and its marker), keep the kernel part. */
 	first = cc->nr_kernel;
-	if (first < cc->nr && cc->entries[first].truncated)
+	if (first < cc->nr && cc->entries[first].mark)
 		first++;
 	cc->truncated = first > cc->nr_kernel;
-	if (cc->cap < first + n + 1) {
+	if (cc->cap < first + n + 2) {
 		struct callchain_entry *p = reallocarray(cc->entries,
-							 first + n + 1,
+							 first + n + 2,
 							 sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
 		cc->entries = p;
-		cc->cap = first + n + 1;
+		cc->cap = first + n + 2;
 	}
 	cc->nr = first;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		push(cc, pcs[i], false, i > 0);
+		/* The frame above the JIT leaf was found by the scan. */
+		if (i == 0 && scanned && n > 1)
+			push_mark(cc, CALLCHAIN_MARK_SCAN);
+	}
 	if (cut)
 		push_truncated(cc);
 	cc->user_addr = pcs[0];

@@ -28,15 +28,26 @@ struct proc;
  * @addr: as sampled
  * @kernel: a kernel address
  * @is_return: a return address: resolve addr - 1
- * @truncated: not a frame: the frames beyond this point are missing
- *	(the chain hit its depth limit, or the unwinder gave up), which
- *	reports show as a "[truncated]" frame
+ * @mark: not a frame but a marker (CALLCHAIN_MARK_*), which reports
+ *	show as a pseudo frame; CALLCHAIN_MARK_NONE for a frame
  */
 struct callchain_entry {
 	__u64 addr;
 	bool kernel;
 	bool is_return;
-	bool truncated;
+	__u8 mark;
+};
+
+/* callchain_entry.mark */
+enum callchain_mark {
+	CALLCHAIN_MARK_NONE,
+	/* the frames beyond here are missing: a depth limit cut the chain */
+	CALLCHAIN_MARK_TRUNCATED,
+	/*
+	 * the frame below (a JIT frame without frame pointer or CFI) was
+	 * left by a scan of the stack for a return address: a guess
+	 */
+	CALLCHAIN_MARK_SCAN,
 };
 
 /*

@@ -89,6 +89,8 @@
  * a wild pointer.  8 MiB is the usual stack size limit.
  */
 #define STACK_REACH	(8ULL << 20)
+/* How far dwarf_unwinder__scan() looks for a return address. */
+#define SCAN_BYTES	4096
 /* x86-64 DWARF register numbers (psABI, figure 3.36). */
 #define DWARF_RBP	6
 #define DWARF_RSP	7
@@ -436,14 +438,10 @@ static void slot_clear(struct dwarf_unwinder *u, struct slot *s)
 	files_sweep(u);
 }
 
-/*
- * Whether @m maps a file: not anonymous memory, which the recording names
- * "" or "//anon" (JIT code, perf's name) or "[heap]"-like, but the vDSO.
- */
+/* Whether @m maps a file (the vDSO's recorded image counts). */
 static bool has_file(const struct map *m)
 {
-	return m->path && m->path[0] && strcmp(m->path, "//anon") &&
-	       (m->path[0] != '[' || !strcmp(m->path, "[vdso]"));
+	return !map__is_anon(m);
 }
 
 /*
@@ -652,6 +650,67 @@ int dwarf_unwinder__unwind(struct dwarf_unwinder *u, struct proc *proc,
 	u->stats.unwinds++;
 	u->stats.frames += w.n;
 	return w.n;
+}
+
+/*
+ * Whether the code before @addr in @mod ends with a call instruction
+ * (the x86-64 forms compilers emit): then @addr is a return address.
+ */
+static bool after_call(Dwfl_Module *mod, Dwarf_Addr addr)
+{
+	Dwarf_Addr rel = addr, bias;
+	const unsigned char *c;
+	Elf_Data *data;
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+	__u64 off;
+
+	scn = dwfl_module_address_section(mod, &rel, &bias);
+	if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
+		return false;
+	data = elf_getdata(scn, NULL);
+	/* @rel is @addr's offset in the section; 7 bytes before it. */
+	if (!data || !data->d_buf || rel < 7 || rel > data->d_size)
+		return false;
+	off = rel;
+	c = (const unsigned char *)data->d_buf + off;
+	return c[-5] == 0xe8 ||				/* call rel32 */
+	       (c[-2] == 0xff && (c[-1] & 0xf8) == 0xd0) ||	/* call *%reg */
+	       (c[-3] == 0xff && (c[-2] & 0xf8) == 0x50) ||	/* *d8(%reg) */
+	       (c[-6] == 0xff && (c[-5] == 0x15 ||		/* *d32(%rip) */
+				  (c[-5] & 0xf8) == 0x90)) ||	/* *d32(%reg) */
+	       (c[-2] == 0xff && (c[-1] & 0xf8) == 0x10) ||	/* *(%reg) */
+	       (c[-3] == 0xff && c[-2] == 0x14) ||		/* *(%reg,%reg,s) */
+	       (c[-4] == 0xff && c[-3] == 0x54) ||		/* *d8(,%reg,s) */
+	       (c[-7] == 0xff && c[-6] == 0x94);		/* *d32(,%reg,s) */
+}
+
+int dwarf_unwinder__scan(struct dwarf_unwinder *u, struct proc *proc,
+			 unsigned int gen, const void *stack, __u64 size,
+			 __u64 *ret, __u64 *after)
+{
+	const unsigned char *p = stack;
+	struct slot *s;
+	__u64 i, v;
+	int err;
+
+	if (gen >= proc->nr_snaps)
+		return -EINVAL;
+	err = slot_get(u, proc, gen, &s);
+	if (err)
+		return err;
+	for (i = 0; i + 8 <= size && i < SCAN_BYTES; i += 8) {
+		Dwfl_Module *mod;
+
+		memcpy(&v, p + i, 8);
+		mod = v ? dwfl_addrmodule(s->dwfl, v) : NULL;
+		if (mod && after_call(mod, v)) {
+			*ret = v;
+			*after = i + 8;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int dwarf_unwinder__new(struct dwarf_unwinder **up,

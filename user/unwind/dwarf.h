@@ -131,4 +131,19 @@ struct dwarf_unwinder_stats {
 const struct dwarf_unwinder_stats *
 dwarf_unwinder__stats(const struct dwarf_unwinder *u);
 
+/*
+ * dwarf_unwinder__scan - the caller of a frame that neither CFI nor a
+ * frame pointer describes (JIT code without frame pointers): the first
+ * 8-byte word of @stack (@size bytes, at most the first 4 KiB looked
+ * at) that is an address in a file of snapshot @gen of @proc and comes
+ * right after a call instruction there (the x86-64 calling-convention
+ * scan).  *@ret gets that return address, *@after the offset in @stack
+ * just past it (the caller's stack pointer).  A guess: an old return
+ * address left in a frame passes too.  Returns 0, -ENOENT (none found),
+ * -EINVAL (bad @gen) or -ENOMEM.
+ */
+int dwarf_unwinder__scan(struct dwarf_unwinder *u, struct proc *proc,
+			 unsigned int gen, const void *stack, __u64 size,
+			 __u64 *ret, __u64 *after);
+
 #endif /* SONDE_UNWIND_DWARF_H */
