@@ -119,6 +119,25 @@ check "short-lived: no more than 5% of samples in unnamed processes ($unnamed)" 
 check "short-lived: child_burn holds most of them ($burn)" \
 	test $((2 * burn)) -ge "$in_exe"
 
+# A process that re-execs itself (a PIE: the new image lands elsewhere):
+# the samples of each image resolve in that image.
+sonde record -q -g -o "$out/reexec.data" -- "$wl/spawn" --reexec 1000 \
+	2>"$out/reexec.err"
+sonde export -i "$out/reexec.data" -f folded -o "$out/reexec.folded" 2>/dev/null
+counts=$(awk '{ n = $NF
+	if ($0 ~ /;before_exec;/) pre += n
+	if ($0 ~ /;after_exec;/) post += n
+	if ($0 ~ /\[unknown\]/) unk += n
+} END { print pre + 0, post + 0, unk + 0 }' "$out/reexec.folded")
+set -- $counts
+pre=$1 post=$2 unk=$3
+echo "# re-exec: before_exec $pre, after_exec $post, [unknown] $unk"
+check "re-exec of itself: each image's samples resolve (30..70% each, few unknown)" \
+	test $((pre + post)) -gt 100 -a \
+	$((100 * pre / (pre + post + 1))) -ge 30 -a \
+	$((100 * pre / (pre + post + 1))) -le 70 -a \
+	$((20 * unk)) -le $((pre + post))
+
 # 4. fork_noexec: the command's children (fork without exec, and a
 # shell's children) are sampled.
 (cd "$cases/fork_noexec" && sonde record -g -q -o "$OLDPWD/$out/fork.data" \

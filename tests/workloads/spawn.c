@@ -4,6 +4,10 @@
  * another (fork, exec, wait), each child burning MS milliseconds in
  * child_burn() and exiting, like a build running compilers.  Every
  * child's samples belong in child_burn() of this executable.
+ *
+ * "spawn --reexec MS" burns MS milliseconds in before_exec(), then execs
+ * itself (a position-independent executable lands elsewhere) and burns
+ * as long in after_exec(): one process, two images of one file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,17 @@ __attribute__((noinline)) static void child_burn(double ms)
 			x += i;
 }
 
+/* noipa: identical bodies must stay two functions (no code folding). */
+__attribute__((noipa)) static void before_exec(double ms)
+{
+	child_burn(ms);
+}
+
+__attribute__((noipa)) static void after_exec(double ms)
+{
+	child_burn(ms);
+}
+
 int main(int argc, char **argv)
 {
 	char self[4096];
@@ -38,6 +53,10 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--child")) {
 		child_burn(atof(argv[2]));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--after")) {
+		after_exec(atof(argv[2]));
 		return 0;
 	}
 	if (argc != 3) {
@@ -49,6 +68,11 @@ int main(int argc, char **argv)
 	if (len <= 0)
 		return 1;
 	self[len] = '\0';
+	if (!strcmp(argv[1], "--reexec")) {
+		before_exec(atof(argv[2]));
+		execl(self, "spawn", "--after", argv[2], (char *)NULL);
+		return 127;
+	}
 	n = atoi(argv[1]);
 	for (int i = 0; i < n; i++) {
 		pid_t p = fork();
