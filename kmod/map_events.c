@@ -90,9 +90,15 @@ struct map_slot {
 	bool busy;
 };
 
-/* A mapping this CPU confirmed recently: its samples need no lookup. */
+/*
+ * A mapping this CPU confirmed recently: its samples need no lookup.  An
+ * mm's address is reused by the next process (or image) that needs one,
+ * so the process and its exec count are part of the key.
+ */
 struct map_known {
 	const struct mm_struct *mm;
+	pid_t tgid;
+	u64 exec_id;
 	unsigned long start;
 	unsigned long end;
 	u64 time_ns;
@@ -104,9 +110,13 @@ struct map_cpu {
 	unsigned int next_known;
 };
 
-/* A mapping written for a process; hashed and compared whole. */
+/*
+ * A mapping written for a process and image (exec count: the mm's
+ * address may come back after an exec); hashed and compared whole.
+ */
 struct map_key {
 	const struct mm_struct *mm;
+	u64 exec_id;
 	unsigned long start;
 	unsigned long end;
 	unsigned long pgoff;
@@ -119,7 +129,10 @@ struct map_key {
  * struct sonde_map_events - MMAP state of one armed session
  * @ref: see the file comment
  * @armed: records may be written
- * @s: the session; dereferenced only while @armed
+ * @s: the session; dereferenced only while @armed, with interrupts off
+ *	(see _stop())
+ * @root: the opener's root directory, one reference: lookups sleep, and
+ *	the session may be gone when they wake
  * @cpu: per-CPU slots and confirmations
  * @lock: over @nr_keys and @keys, process context only
  * @nr_keys: used entries of @keys
@@ -129,6 +142,7 @@ struct sonde_map_events {
 	refcount_t ref;
 	bool armed;
 	struct sonde_session *s;
+	struct path root;
 	struct map_cpu __percpu *cpu;
 	spinlock_t lock;
 	u32 nr_keys;
@@ -152,31 +166,38 @@ static void map_events_put(struct sonde_map_events *me)
 {
 	if (!refcount_dec_and_test(&me->ref))
 		return;
+	path_put(&me->root);
 	free_percpu(me->cpu);
 	kvfree(me);
 	if (atomic_dec_and_test(&live_map_events))
 		wake_up(&live_map_events_wq);
 }
 
-/* True when @key was written before; remembers it otherwise. */
+/*
+ * Whether @key was written (@add false), or remember that it was (@add
+ * true).  Remembered only once its record is in a ring: a record that
+ * could not be written is looked up again at the next sample.
+ */
 static bool map_key_seen(struct sonde_map_events *me,
-			 const struct map_key *key)
+			 const struct map_key *key, bool add)
 {
 	u32 mask = (1U << MAP_TABLE_BITS) - 1;
-	u32 i = hash_64(key->start ^ key->pgoff ^ key->ino ^
+	u32 i = hash_64(key->start ^ key->pgoff ^ key->ino ^ key->exec_id ^
 			(unsigned long)key->mm ^ key->pid, MAP_TABLE_BITS);
 	bool seen = false;
 
 	spin_lock(&me->lock);
 	/* Full: start over; some mappings are written twice, none lost. */
-	if (me->nr_keys >= (3U << MAP_TABLE_BITS) / 4) {
+	if (add && me->nr_keys >= (3U << MAP_TABLE_BITS) / 4) {
 		memset(me->keys, 0, sizeof(me->keys));
 		me->nr_keys = 0;
 	}
 	for (;; i = (i + 1) & mask) {
 		if (!me->keys[i].mm) {
-			me->keys[i] = *key;
-			me->nr_keys++;
+			if (add) {
+				me->keys[i] = *key;
+				me->nr_keys++;
+			}
 			break;
 		}
 		if (!memcmp(&me->keys[i], key, sizeof(*key))) {
@@ -202,6 +223,9 @@ static u8 read_build_id(struct file *file, u8 *id)
 	u32 i, off;
 	loff_t pos = 0;
 
+	/* A device mapped executable (/dev/zero) has no notes to read. */
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return 0;
 	if (kernel_read(file, &ehdr, sizeof(ehdr), &pos) != sizeof(ehdr) ||
 	    memcmp(ehdr.e_ident, ELFMAG, SELFMAG) ||
 	    ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -227,7 +251,8 @@ static u8 read_build_id(struct file *file, u8 *id)
 		/* Each note: namesz, descsz, type, then name and desc, 4-aligned. */
 		for (off = 0; off + sizeof(struct elf64_note) <= len;) {
 			struct elf64_note *n = (struct elf64_note *)(note + off);
-			u32 name = ALIGN(n->n_namesz, 4), desc = ALIGN(n->n_descsz, 4);
+			u64 name = ALIGN((u64)n->n_namesz, 4);
+			u64 desc = ALIGN((u64)n->n_descsz, 4);
 
 			if (name > len || desc > len ||
 			    off + sizeof(*n) + name + desc > len)
@@ -263,13 +288,15 @@ struct map_record {
 	const char *path;
 };
 
-static void map_write(struct sonde_map_events *me, const struct map_record *m)
+/* Returns whether the record is in a ring. */
+static bool map_write(struct sonde_map_events *me, const struct map_record *m)
 {
 	struct sonde_mmap_event *rec;
 	const struct sonde_sampler *sp;
 	struct sonde_ring *ring;
 	unsigned long irqs;
 	u32 pid, tid, len;
+	bool written = false;
 	u64 now;
 
 	local_irq_save(irqs);
@@ -308,8 +335,10 @@ static void map_write(struct sonde_map_events *me, const struct map_record *m)
 	memcpy(rec->build_id, m->build_id, m->build_id_size);
 	memcpy(rec->path, m->path, m->path_size);
 	sonde_ring_end(ring, len);
+	written = true;
 out_irqs:
 	local_irq_restore(irqs);
+	return written;
 }
 
 /*
@@ -329,6 +358,7 @@ static void map_emit(struct sonde_map_events *me, const struct map_found *f,
 	struct map_record m = { .f = f };
 	struct map_key key = {
 		.mm = current->mm,
+		.exec_id = current->self_exec_id,
 		.start = f->start,
 		.end = f->end,
 		.pgoff = f->pgoff,
@@ -344,7 +374,7 @@ static void map_emit(struct sonde_map_events *me, const struct map_found *f,
 	}
 	key.ino = m.ino;
 	key.dev = m.dev;
-	if (map_key_seen(me, &key) && !force)
+	if (!force && map_key_seen(me, &key, false))
 		return;
 
 	if (force)
@@ -356,7 +386,7 @@ static void map_emit(struct sonde_map_events *me, const struct map_found *f,
 			m.path_size = sizeof("[vdso]");
 		}
 	} else {
-		if (sonde_session_other_root(me->s))
+		if (sonde_other_root(&me->root))
 			m.flags |= SONDE_MMAP_OTHER_ROOT;
 		/* d_path() builds the name at the end of the buffer. */
 		path = d_path(&f->file->f_path, buf, SONDE_MAX_EXEC_PATH);
@@ -370,7 +400,8 @@ static void map_emit(struct sonde_map_events *me, const struct map_found *f,
 		}
 		m.build_id_size = read_build_id(f->file, m.build_id);
 	}
-	map_write(me, &m);
+	if (map_write(me, &m))
+		map_key_seen(me, &key, true);
 }
 
 /* Remember on this CPU that @f's samples in @mm need no lookup. */
@@ -386,6 +417,8 @@ static void map_confirm(struct sonde_map_events *me, struct mm_struct *mm,
 	pc = this_cpu_ptr(me->cpu);
 	k = &pc->known[pc->next_known++ % MAP_KNOWN];
 	k->mm = mm;
+	k->tgid = current->tgid;
+	k->exec_id = current->self_exec_id;
 	k->start = f->start;
 	k->end = f->end;
 	k->time_ns = ktime_get_mono_fast_ns();
@@ -525,7 +558,9 @@ void sonde_map_events_sample(struct sonde_map_events *me,
 	for (i = 0; i < MAP_KNOWN; i++) {
 		const struct map_known *k = &pc->known[i];
 
-		if (k->mm == mm && ip - k->start < k->end - k->start &&
+		if (k->mm == mm && k->tgid == current->tgid &&
+		    k->exec_id == current->self_exec_id &&
+		    ip - k->start < k->end - k->start &&
 		    now - k->time_ns < MAP_KNOWN_NS)
 			return;
 	}
@@ -542,10 +577,14 @@ void sonde_map_events_sample(struct sonde_map_events *me,
  */
 void sonde_map_events_exec(struct sonde_map_events *me)
 {
+	struct sonde_ring *ring;
 	unsigned long irqs;
 
 	local_irq_save(irqs);
-	claim(me, 0);
+	/* The probe runs while armed: the session and its rings are there. */
+	ring = me->s->bufs->rings[smp_processor_id()];
+	if (!claim(me, 0) && ring)
+		local64_inc(&ring->map_missed);
 	local_irq_restore(irqs);
 }
 
@@ -570,6 +609,8 @@ int sonde_map_events_arm(struct sonde_session *s)
 	refcount_set(&me->ref, 1);
 	spin_lock_init(&me->lock);
 	me->s = s;
+	me->root = s->root;
+	path_get(&me->root);
 	me->armed = true;
 	atomic_inc(&live_map_events);
 	s->sampler.map_events = me;

@@ -54,13 +54,13 @@ struct sonde_session *sonde_session_create(void)
 }
 
 /**
- * sonde_session_other_root - is current's root directory another than
- *	the opener's (a container, a chroot)?
- * @s: the session
+ * sonde_other_root - is current's root directory another than @root (the
+ *	opener's: then current is in a container, or a chroot)?
+ * @root: the opener's root directory
  *
  * Context: process, in the task concerned; takes the task's fs spinlock.
  */
-bool sonde_session_other_root(const struct sonde_session *s)
+bool sonde_other_root(const struct path *root)
 {
 	struct fs_struct *fs = current->fs;
 	bool other;
@@ -68,7 +68,7 @@ bool sonde_session_other_root(const struct sonde_session *s)
 	if (!fs)
 		return true;
 	spin_lock(&fs->lock);
-	other = !path_equal(&fs->root, &s->root);
+	other = !path_equal(&fs->root, root);
 	spin_unlock(&fs->lock);
 	return other;
 }

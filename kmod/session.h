@@ -121,7 +121,7 @@ long sonde_session_stop(struct sonde_session *s);
 void sonde_session_stop_locked(struct sonde_session *s);
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg);
 u64 sonde_mmap_cpu_stride(void);
-bool sonde_session_other_root(const struct sonde_session *s);
+bool sonde_other_root(const struct path *root);
 
 /* dev.c: the scheduler tracepoints were found at load (task events). */
 extern bool sonde_have_task_events;

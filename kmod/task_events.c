@@ -172,7 +172,7 @@ static void probe_exec(void *data, struct task_struct *task, pid_t old_pid,
 
 	if (!s || !sonde_tgid_wanted(&s->sampler, task))
 		return;
-	if (sonde_session_other_root(s))
+	if (sonde_other_root(&s->root))
 		flags |= SONDE_TASK_OTHER_ROOT;
 	task_event(SONDE_RECORD_EXEC, task, NULL, bprm, NULL, flags);
 	if (s->sampler.map_events)

@@ -238,7 +238,9 @@ struct sonde_info {
 /*
  * The tgid filter grows: a process that a followed process forks is
  * followed too, from its first instruction (perf's inherit).  Needs
- * SONDE_CAPTURE_TASK_EVENTS (the FORK tracepoint) and a tgid filter.
+ * SONDE_CAPTURE_TASK_EVENTS (the FORK tracepoint) and a tgid filter.  A
+ * session follows at most 16384 processes in all (exited ones count);
+ * the FORK record of one it cannot follow says SONDE_TASK_NOT_FOLLOWED.
  */
 #define SONDE_CONFIG_FOLLOW_FORKS	(1U << 0)
 
@@ -328,9 +330,9 @@ struct sonde_config {
  * @task_events: task events (FORK, EXEC, EXIT, COMM) that passed the
  *	filters on this CPU, written or lost
  * @map_events: MMAP records this CPU wrote or lost
- * @map_missed: user-mode samples on this CPU whose mapping could not be
- *	looked up (every lookup slot of the CPU was busy, or the task was
- *	exiting); their mapping may have no MMAP record
+ * @map_missed: user-mode samples (and EXECs) on this CPU whose mapping
+ *	(image) could not be looked up: every lookup slot of the CPU was
+ *	busy, or the task was exiting; they may have no MMAP record
  */
 struct sonde_cpu_stats {
 	__aligned_u64 samples;

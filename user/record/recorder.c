@@ -67,6 +67,7 @@ struct recorder {
 	bool child_done;
 	int child_status;
 	__u32 capture;		/* SONDE_CAPTURE_* as configured */
+	__u64 not_followed;	/* FORKs of processes the module dropped */
 	struct buf events;	/* this drain's task and MMAP records */
 	__u64 samples, lost, errors;
 	__u64 start_ns;
@@ -412,6 +413,11 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 	} else if (h->type == SONDE_RECORD_LOST) {
 		r->lost += ((const struct sonde_lost *)h)->nr_lost;
 	} else if (h->type != SONDE_RECORD_SAMPLE) {
+		if (h->type == SONDE_RECORD_FORK &&
+		    h->size >= sizeof(struct sonde_task_event) &&
+		    (((const struct sonde_task_event *)h)->flags &
+		     SONDE_TASK_NOT_FOLLOWED))
+			r->not_followed++;
 		/*
 		 * Task and MMAP records go to an EVENTS section, which
 		 * readers load before they walk the samples: a sample's
@@ -852,6 +858,9 @@ int recorder__run(const struct recorder_opts *o)
 	if (!err && r.errors)
 		pr_warn("%llu corrupt ring windows were dropped",
 			(unsigned long long)r.errors);
+	if (!err && r.not_followed)
+		pr_warn("%llu child processes were not sampled: the module follows at most 16384 processes per recording",
+			(unsigned long long)r.not_followed);
 	cleanup(&r);
 	return err;
 }
