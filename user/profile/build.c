@@ -92,10 +92,12 @@ static int mark_location(struct builder *b, enum callchain_mark mark,
 			 __u32 *id)
 {
 	struct loc_key key = { 0, MARK_MAPPING(mark), 0, 0 };
+	/* Known: outputs print its name, not "[unknown]". */
 	struct symbol sym = {
 		.name = mark_names[mark],
 		.dso = mark_names[mark],
 		.id = SYMBOL_NO_ID,
+		.known = true,
 	};
 	struct profile *p = b->p;
 	struct profile_location *loc;

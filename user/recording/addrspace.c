@@ -144,6 +144,34 @@ unsigned int proc__snapshot_at(const struct proc *p, __u64 time_ns)
 	return lo < p->nr_snaps ? lo : p->nr_snaps - 1;
 }
 
+bool proc__epoch_range(const struct proc *p, unsigned int epoch,
+		       unsigned int *first, unsigned int *last)
+{
+	unsigned int lo = 0, hi = p->nr_snaps;
+
+	/* Sorted by time, epochs never decrease: two binary searches. */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (p->snaps[mid].epoch < epoch)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	hi = p->nr_snaps;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (p->snaps[mid].epoch <= epoch)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*last = lo - 1;
+	return lo > *first;
+}
+
 /* The mapping of @addr in @sn (maps sorted by start), or NULL. */
 static struct map *snapshot_find(const struct snapshot *sn, __u64 addr)
 {
@@ -314,13 +342,7 @@ struct map *proc__find_map(struct proc *p, unsigned int gen, __u64 addr,
 	}
 	if (p->nr_snaps == 1)
 		return NULL;
-	/* Sorted by time, so an epoch's snapshots are consecutive. */
-	for (first = gen; first && p->snaps[first - 1].epoch ==
-	     p->snaps[gen].epoch; first--)
-		;
-	for (last = gen; last + 1 < p->nr_snaps && p->snaps[last + 1].epoch ==
-	     p->snaps[gen].epoch; last++)
-		;
+	proc__epoch_range(p, p->snaps[gen].epoch, &first, &last);
 	if (!p->index) {
 		p->index = index_build(p);
 		if (!p->index)

@@ -91,6 +91,13 @@ void proc__finish(struct proc *p);
 unsigned int proc__snapshot_at(const struct proc *p, __u64 time_ns);
 
 /*
+ * proc__epoch_range - the snapshots of @p in @epoch: [*@first, *@last];
+ * false when it has none.  @p finished.  O(log n).
+ */
+bool proc__epoch_range(const struct proc *p, unsigned int epoch,
+		       unsigned int *first, unsigned int *last);
+
+/*
  * proc__find_map - the mapping of @addr in snapshot @gen or, failing that,
  * in the snapshot of the same epoch nearest to @gen that maps it (the
  * earlier one at equal distance: an image that was replaced is likelier

@@ -18,6 +18,8 @@
 
 /* The path of an anonymous executable mapping, as perf names it. */
 #define ANON_PATH	"//anon"
+/* A file whose path the module could not write: not anonymous memory. */
+#define LONG_PATH	"(path too long)"
 
 struct ev_key {
 	__u32 id;		/* pid, or tid for names */
@@ -204,11 +206,6 @@ __u64 task_events__nr_bad(const struct task_events *te)
 	return te->bad;
 }
 
-bool task_events__any(const struct task_events *te)
-{
-	return te->nr_execs || te->nr_names || te->nr_maps;
-}
-
 /*
  * Index of the first element of @arr (@nr elements of @size bytes, each
  * starting with a key) whose key is above (@id, @time_ns): that is, the
@@ -295,42 +292,132 @@ static int cmp_map(const void *a, const void *b)
 	return map__cmp(a, b);
 }
 
-/* One snapshot from te->maps[from, to): one process, one epoch. */
-static int make_snapshot(struct task_events *te, size_t from, size_t to,
-			 unsigned int epoch,
+/* Most records of one process and epoch whose overlaps are sorted out. */
+#define MAX_SPLIT_RECORDS	4096
+
+static void map_of_record(struct map *m, const struct sonde_mmap_event *r)
+{
+	m->start = r->start;
+	m->end = r->end;
+	m->pgoff = r->pgoff;
+	m->path = r->path_size > 1 ? r->path :
+		  r->flags & SONDE_MMAP_ANON ? ANON_PATH :
+		  r->flags & SONDE_MMAP_PATH_TRUNCATED ? LONG_PATH : "";
+	m->build_id = r->build_id;
+	m->build_id_size = r->build_id_size;
+}
+
+/*
+ * Hand @n maps (a copy of @maps, sorted, each once) to @add as the
+ * snapshot of @pid's @epoch that holds until @time_ns.
+ */
+static int emit_snapshot(const struct map *maps, size_t n, __u32 pid,
+			 unsigned int epoch, __u64 time_ns,
 			 int (*add)(void *ctx, __u32 pid,
 				    struct snapshot *snap),
 			 void *ctx)
 {
-	__u32 pid = te->maps[from].k.id;
-	struct snapshot snap = { 0 };
-	size_t i, n = 0;
+	struct snapshot snap = { .epoch = epoch, .time_ns = time_ns };
+	size_t i, kept;
 
-	snap.maps = calloc(to - from, sizeof(*snap.maps));
+	snap.maps = calloc(n + 1, sizeof(*snap.maps));
 	if (!snap.maps)
 		return -ENOMEM;
-	for (i = from; i < to; i++) {
-		const struct sonde_mmap_event *r = te->maps[i].rec;
-		struct map *m = &snap.maps[n++];
-
-		m->start = r->start;
-		m->end = r->end;
-		m->pgoff = r->pgoff;
-		m->path = r->path_size > 1 ? r->path :
-			  (r->flags & SONDE_MMAP_ANON ? ANON_PATH : "");
-		m->build_id = r->build_id;
-		m->build_id_size = r->build_id_size;
-	}
+	memcpy(snap.maps, maps, n * sizeof(*maps));
 	/* The same mapping reported again (another CPU, a new mm): once. */
 	if (n > 1)
 		qsort(snap.maps, n, sizeof(*snap.maps), cmp_map);
-	for (i = 1, to = n ? 1 : 0; i < n; i++)
-		if (map__cmp(&snap.maps[to - 1], &snap.maps[i]))
-			snap.maps[to++] = snap.maps[i];
-	snap.nr_maps = to;
-	snap.epoch = epoch;
-	snap.time_ns = task_events__epoch_end(te, pid, epoch);
+	for (i = 1, kept = n ? 1 : 0; i < n; i++)
+		if (map__cmp(&snap.maps[kept - 1], &snap.maps[i]))
+			snap.maps[kept++] = snap.maps[i];
+	snap.nr_maps = kept;
 	return add(ctx, pid, &snap);
+}
+
+static bool maps_overlap(const struct map *a, const struct map *b)
+{
+	return a->start < b->end && b->start < a->end;
+}
+
+/* Whether sorted, distinct @maps overlap anywhere. */
+static bool any_overlap(struct map *maps, size_t n)
+{
+	size_t i, kept;
+
+	if (n > 1)
+		qsort(maps, n, sizeof(*maps), cmp_map);
+	for (i = 1, kept = n ? 1 : 0; i < n; i++)
+		if (map__cmp(&maps[kept - 1], &maps[i]))
+			maps[kept++] = maps[i];
+	for (i = 1; i < kept; i++)
+		if (maps[i].start < maps[i - 1].end)
+			return true;
+	return false;
+}
+
+/*
+ * The snapshots of te->maps[from, to): one process, one epoch.  Usually
+ * one, with every mapping reported in it.  When a range was mapped
+ * again by something else (dlclose() then dlopen(), a reused JIT
+ * region), the records are taken in time order and a new snapshot
+ * starts at each record that overlaps a mapping of the current one,
+ * which it replaces; so a snapshot never holds two mappings of one
+ * address.  Past MAX_SPLIT_RECORDS records (an untrusted file could ask
+ * for quadratic work) the group stays one snapshot.
+ */
+static int make_snapshots(struct task_events *te, size_t from, size_t to,
+			  unsigned int epoch,
+			  int (*add)(void *ctx, __u32 pid,
+				     struct snapshot *snap),
+			  void *ctx)
+{
+	__u32 pid = te->maps[from].k.id;
+	__u64 end = task_events__epoch_end(te, pid, epoch);
+	size_t i, j, n = to - from, cur = 0;
+	struct map *maps, *run;
+	int err = 0;
+
+	maps = calloc(2 * n, sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	run = maps + n;
+	for (i = 0; i < n; i++)
+		map_of_record(&maps[i], te->maps[from + i].rec);
+	memcpy(run, maps, n * sizeof(*maps));
+	if (n > MAX_SPLIT_RECORDS || !any_overlap(run, n)) {
+		err = emit_snapshot(maps, n, pid, epoch, end, add, ctx);
+		free(maps);
+		return err;
+	}
+	for (i = 0; i < n && !err; i++) {
+		bool clash = false, same = false;
+
+		for (j = 0; j < cur; j++) {
+			if (!map__cmp(&run[j], &maps[i]))
+				same = true;
+			else if (maps_overlap(&run[j], &maps[i]))
+				clash = true;
+		}
+		if (same && !clash)
+			continue;
+		if (clash) {
+			__u64 t = te->maps[from + i].k.time_ns;
+
+			err = emit_snapshot(run, cur, pid, epoch, t ? t - 1 : 0,
+					    add, ctx);
+			/* The mappings it replaces go. */
+			for (j = 0; j < cur;)
+				if (maps_overlap(&run[j], &maps[i]))
+					run[j] = run[--cur];
+				else
+					j++;
+		}
+		run[cur++] = maps[i];
+	}
+	if (!err)
+		err = emit_snapshot(run, cur, pid, epoch, end, add, ctx);
+	free(maps);
+	return err;
 }
 
 int task_events__snapshots(struct task_events *te,
@@ -347,7 +434,7 @@ int task_events__snapshots(struct task_events *te,
 
 		e = task_events__epoch(te, k->id, k->time_ns);
 		if (i > from && (k->id != te->maps[from].k.id || e != epoch)) {
-			err = make_snapshot(te, from, i, epoch, add, ctx);
+			err = make_snapshots(te, from, i, epoch, add, ctx);
 			if (err)
 				return err;
 			from = i;
@@ -355,6 +442,6 @@ int task_events__snapshots(struct task_events *te,
 		epoch = e;
 	}
 	if (te->nr_maps)
-		return make_snapshot(te, from, te->nr_maps, epoch, add, ctx);
+		return make_snapshots(te, from, te->nr_maps, epoch, add, ctx);
 	return 0;
 }

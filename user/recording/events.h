@@ -39,8 +39,6 @@ int task_events__load(struct task_events *te, const void *data, __u64 size);
 /* Sort what was loaded by time; call once, after the last load. */
 void task_events__finish(struct task_events *te);
 __u64 task_events__nr_bad(const struct task_events *te);
-/* Whether any EXEC, COMM or MMAP record was loaded. */
-bool task_events__any(const struct task_events *te);
 
 /*
  * task_events__epoch - how many times process @pid exec'ed up to

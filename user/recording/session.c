@@ -420,8 +420,8 @@ const void *session__vdso(const struct session *s, size_t *size)
 struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 				__u64 user_addr, unsigned int *gen)
 {
+	unsigned int i, epoch, first, last;
 	struct proc *p;
-	unsigned int i;
 
 	i = pid % ARRAY_SIZE(s->proc_cache);
 	if (s->proc_cache[i].proc && s->proc_cache[i].pid == pid) {
@@ -436,6 +436,18 @@ struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 	if (!p || !p->nr_snaps)
 		return p;
 	*gen = proc__snapshot_at(p, time_ns);
+	/*
+	 * The image that ran is the one of the sample's exec epoch: with
+	 * no snapshot of it (its lookups were missed), none is used.
+	 */
+	epoch = task_events__epoch(s->events, pid, time_ns);
+	if (p->snaps[*gen].epoch != epoch) {
+		if (!proc__epoch_range(p, epoch, &first, &last)) {
+			*gen = 0;
+			return NULL;
+		}
+		*gen = *gen < first ? first : last;
+	}
 	/* Mapped nowhere: the choice by time stands. */
 	if (user_addr && proc__find_map(p, *gen, user_addr, &i))
 		*gen = i;

@@ -86,26 +86,48 @@ int callchain__from_sample(struct callchain *cc,
 	return 0;
 }
 
-/* Whether a frame of @cfi after the leaf is also in @fp after the leaf. */
+/*
+ * Whether unwind_splice() joins the chains: its merge starts at the
+ * frame-pointer chain's first caller, so they meet when the CFI frames
+ * after the leaf hold that one.
+ */
 static bool chains_meet(const __u64 *cfi, unsigned int ncfi, const __u64 *fp,
 			unsigned int nfp)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = 1; i < ncfi; i++)
-		for (j = 1; j < nfp; j++)
-			if (cfi[i] == fp[j])
-				return true;
+	for (i = 1; i < ncfi && nfp > 1; i++)
+		if (cfi[i] == fp[1])
+			return true;
 	return false;
+}
+
+/*
+ * Does the frame pointer look like a frame: inside the copy above the
+ * stack pointer, holding a return address into mapped code?
+ */
+static bool fp_plausible(struct proc *proc, unsigned int gen,
+			 const struct unwind_regs *regs, const __u8 *stack,
+			 __u64 size)
+{
+	unsigned int found;
+	__u64 ret;
+
+	if (regs->bp < regs->sp || regs->bp - regs->sp > size - 16 ||
+	    size < 16 || (regs->bp & 7))
+		return false;
+	memcpy(&ret, stack + (regs->bp - regs->sp) + 8, sizeof(ret));
+	return proc__find_map(proc, gen, ret, &found) != NULL;
 }
 
 /*
  * A leaf in anonymous memory (JIT code) has no CFI, and a frame-pointer
  * walk from it is wrong when the JIT omits frame pointers: it skips the
- * caller.  Its caller is found by scanning the stack for a return
- * address instead, and the unwind goes on from there: pcs[0] is the
- * leaf, pcs[1..] the caller's unwind.  Returns how many pcs, or 0 when
- * the leaf is not JIT code or the scan found nothing (-ENOMEM).
+ * caller.  When the frame pointer does not look like a frame, the caller
+ * is found by scanning the stack for a return address, and the unwind
+ * goes on from there: pcs[0] is the leaf, pcs[1..] the caller's unwind.
+ * Returns how many pcs, or 0 when the leaf is not JIT code, the frame
+ * pointer will do, or the scan found nothing (-ENOMEM).
  */
 static int jit_leaf(struct dwarf_unwinder *u, struct proc *proc,
 		    unsigned int gen, const struct unwind_regs *regs,
@@ -119,7 +141,8 @@ static int jit_leaf(struct dwarf_unwinder *u, struct proc *proc,
 	int ret;
 
 	m = proc__find_map(proc, gen, regs->ip, &found);
-	if (!m || !map__is_anon(m))
+	if (!m || !map__is_anon(m) ||
+	    fp_plausible(proc, gen, regs, stack, size))
 		return 0;
 	ret = dwarf_unwinder__scan(u, proc, gen, stack, size, &caller.ip,
 				   &after);

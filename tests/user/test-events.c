@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Task and MMAP records (EVENTS sections) in synthetic recordings whose
+ * samples point into the test's PIE (fixture.c): an exec starts an epoch
+ * whose image is the only one its samples resolve in (two images at the
+ * same addresses, a missed epoch left unresolved, not given another
+ * one's); renamed threads show their names; a range mapped again by
+ * another file gives each sample the file mapped at its time; the module
+ * records a mapping as the sampled task reported it, so even a process
+ * with no /proc snapshot resolves.
+ */
+#include "kselftest_harness.h"
+
+#include "fixture-syms.h"
+#include "helpers.h"
+
+#include <sys/stat.h>
+
+#define BASE		0x555555554000ULL
+#define MAP_START	(BASE + TEXT_VADDR)
+#define MAP_END		(MAP_START + 0x10000)
+#define USER(sym, off)	(MAP_START + (SYM_##sym - TEXT_VADDR) + (off))
+#define OTHER_BIN	"/nonexistent/other-image"
+
+static size_t make_task(void *buf, __u32 type, __u64 time_ns, __u32 pid,
+			__u32 tid, __u32 child_tid, const char *comm)
+{
+	struct sonde_task_event *e = buf;
+
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = type;
+	e->hdr.size = sizeof(*e);
+	e->time_ns = time_ns;
+	e->pid = pid;
+	e->tid = tid;
+	e->child_pid = child_tid ? pid : 0;
+	e->child_tid = child_tid;
+	snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	return sizeof(*e);
+}
+
+static size_t make_mmap(void *buf, __u64 time_ns, __u32 pid, __u64 start,
+			__u64 end, __u64 pgoff, const char *path, __u16 flags)
+{
+	struct sonde_mmap_event *m = buf;
+	size_t plen = path ? strlen(path) + 1 : 0;
+	size_t size = (sizeof(*m) + plen + 7) & ~7UL;
+
+	memset(m, 0, size);
+	m->hdr.type = SONDE_RECORD_MMAP;
+	m->hdr.size = size;
+	m->time_ns = time_ns;
+	m->pid = pid;
+	m->tid = pid;
+	m->start = start;
+	m->end = end;
+	m->pgoff = pgoff;
+	m->flags = flags;
+	m->path_size = plen;
+	if (plen)
+		memcpy(m->path, path, plen);
+	return size;
+}
+
+static int add_events(struct rec_writer *w, const struct buf *recs)
+{
+	struct srec_records hdr = { .cpu = 0 };
+	struct buf b = { 0 };
+	int err;
+
+	err = buf__append(&b, &hdr, sizeof(hdr)) ?:
+	      buf__append(&b, recs->data, recs->len) ?:
+	      rec_writer__add_section(w, SREC_SEC_EVENTS, 0, b.data, b.len);
+	buf__free(&b);
+	return err;
+}
+
+struct sample_spec {
+	__u64 time_ns;
+	__u32 pid, tid;
+	__u64 ip;
+};
+
+/* A recording of @samples and the event records in @ev. */
+static int write_rec(const char *path, const struct sample_spec *samples,
+		     unsigned int nr, const struct buf *ev)
+{
+	unsigned char rec[1024];
+	struct rec_writer *w;
+	unsigned int i;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(&w, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = add_session(w, 1000);
+	for (i = 0; !err && i < nr; i++) {
+		size_t len = make_sample(rec, samples[i].time_ns, 0,
+					 samples[i].pid, samples[i].tid,
+					 SONDE_CTX_USER, SONDE_SAMPLE_USER_REGS,
+					 NULL, 0, &samples[i].ip, 1);
+
+		err = rec_writer__append_records(w, 0, rec, len);
+	}
+	if (!err)
+		err = add_events(w, ev);
+	if (!err)
+		err = add_end(w, nr, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+static void ev_add(struct buf *ev, const void *rec, size_t len)
+{
+	buf__append(ev, rec, len);
+}
+
+FIXTURE(ev) {
+	char *dir;
+	char path[256];
+	struct buf ev, out, err;
+};
+
+FIXTURE_SETUP(ev)
+{
+	self->dir = make_tmpdir();
+	ASSERT_NE(NULL, self->dir);
+	snprintf(self->path, sizeof(self->path), "%s/e.sonde", self->dir);
+	memset(&self->ev, 0, sizeof(self->ev));
+	memset(&self->out, 0, sizeof(self->out));
+	memset(&self->err, 0, sizeof(self->err));
+}
+
+FIXTURE_TEARDOWN(ev)
+{
+	buf__free(&self->ev);
+	buf__free(&self->out);
+	buf__free(&self->err);
+	remove_tree(self->dir);
+	free(self->dir);
+}
+
+static int script(struct __test_metadata *_metadata, FIXTURE_DATA(ev) *self)
+{
+	char *argv[] = { "sonde", "script", "-i", self->path, NULL };
+
+	self->out.len = 0;
+	self->err.len = 0;
+	return run_sonde(argv, NULL, &self->out, &self->err);
+}
+
+/* The script block (header and frames) of the sample at @time_ns. */
+static const char *block_at(const char *out, unsigned int time_ns)
+{
+	char needle[32];
+
+	/* script prints seconds.microseconds since the start (0 here). */
+	snprintf(needle, sizeof(needle), " 0.%06u: ", time_ns / 1000);
+	return strstr(out, needle);
+}
+
+/* Does the block at @time_us name @what before the next blank line? */
+static bool block_has(const char *out, unsigned int time_ns,
+		      const char *what)
+{
+	const char *b = block_at(out, time_ns), *end, *hit;
+
+	if (!b)
+		return false;
+	end = strstr(b, "\n\n");
+	hit = strstr(b, what);
+	return hit && (!end || hit < end);
+}
+
+/* The comm at the start of the line holding the sample at @time_ns. */
+static bool comm_is(const char *out, unsigned int time_ns, const char *comm)
+{
+	const char *b = block_at(out, time_ns), *line;
+
+	if (!b)
+		return false;
+	for (line = b; line > out && line[-1] != '\n'; line--)
+		;
+	return !strncmp(line, comm, strlen(comm)) &&
+	       line[strlen(comm)] == ' ';
+}
+
+/*
+ * pid 100: image 1 (the fixture) mapped, samples; EXEC at 100 us to
+ * another file at the same addresses, samples; EXEC at 200 us whose
+ * mapping was never reported, a sample: it must stay unresolved.
+ */
+TEST_F(ev, exec_epochs_keep_their_images)
+{
+	struct sample_spec s[] = {
+		{ 50000, 100, 100, USER(fixture_leaf, 5) },
+		{ 150000, 100, 100, USER(fixture_leaf, 5) },
+		{ 250000, 100, 100, USER(fixture_leaf, 5) },
+	};
+	unsigned char r[2048];
+
+	ev_add(&self->ev, r, make_mmap(r, 51000, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, FIXTURE_BIN, 0));
+	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_EXEC, 100000, 100, 100,
+				       0, "second"));
+	ev_add(&self->ev, r, make_mmap(r, 100500, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, OTHER_BIN,
+				       SONDE_MMAP_EXEC));
+	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_EXEC, 200000, 100, 100,
+				       0, "third"));
+	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
+	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	EXPECT_TRUE(block_has(self->out.data, 50000, "fixture_leaf+0x5"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_TRUE(block_has(self->out.data, 150000, "(" OTHER_BIN ")"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_FALSE(block_has(self->out.data, 150000, "fixture_leaf"));
+	EXPECT_FALSE(block_has(self->out.data, 250000, "fixture_leaf"))
+		TH_LOG("a missed epoch took another image: %s", self->out.data);
+	EXPECT_FALSE(block_has(self->out.data, 250000, OTHER_BIN));
+	EXPECT_TRUE(comm_is(self->out.data, 150000, "second"));
+	EXPECT_TRUE(comm_is(self->out.data, 250000, "third"));
+}
+
+/* Threads named by FORK (inherited) and COMM (renamed) records. */
+TEST_F(ev, threads_keep_their_names)
+{
+	struct sample_spec s[] = {
+		{ 10000, 100, 101, USER(fixture_mid, 3) },
+		{ 30000, 100, 101, USER(fixture_mid, 3) },
+		{ 31000, 100, 100, USER(fixture_top, 2) },
+	};
+	unsigned char r[2048];
+
+	ev_add(&self->ev, r, make_mmap(r, 1000, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, FIXTURE_BIN, 0));
+	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_COMM, 2000, 100, 100,
+				       0, "main-thread"));
+	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_FORK, 5000, 100, 100,
+				       101, "main-thread"));
+	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_COMM, 20000, 100, 101,
+				       0, "worker-A"));
+	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
+	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	EXPECT_TRUE(comm_is(self->out.data, 10000, "main-thread"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_TRUE(comm_is(self->out.data, 30000, "worker-A"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_TRUE(comm_is(self->out.data, 31000, "main-thread"));
+	EXPECT_TRUE(block_has(self->out.data, 30000, "fixture_mid+0x3"));
+}
+
+/* One range, mapped by one file then by another (dlclose, dlopen). */
+TEST_F(ev, a_range_mapped_again)
+{
+	struct sample_spec s[] = {
+		{ 30000, 100, 100, USER(fixture_leaf, 5) },
+		{ 70000, 100, 100, USER(fixture_leaf, 5) },
+	};
+	unsigned char r[2048];
+
+	ev_add(&self->ev, r, make_mmap(r, 10000, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, OTHER_BIN, 0));
+	ev_add(&self->ev, r, make_mmap(r, 60000, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, FIXTURE_BIN, 0));
+	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
+	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	EXPECT_TRUE(block_has(self->out.data, 30000, "(" OTHER_BIN ")"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_TRUE(block_has(self->out.data, 70000, "fixture_leaf+0x5"))
+		TH_LOG("%s", self->out.data);
+}
+
+/* Hostile records are skipped and counted, never trusted. */
+TEST_F(ev, bad_records_are_skipped)
+{
+	struct sample_spec s[] = {
+		{ 30000, 100, 100, USER(fixture_leaf, 5) },
+	};
+	unsigned char r[2048];
+	struct sonde_mmap_event *m = (void *)r;
+	size_t len;
+
+	/* start >= end, path without NUL, build-id too long. */
+	ev_add(&self->ev, r, make_mmap(r, 1000, 100, MAP_END, MAP_START,
+				       TEXT_OFFSET, FIXTURE_BIN, 0));
+	len = make_mmap(r, 1000, 100, MAP_START, MAP_END, TEXT_OFFSET,
+			FIXTURE_BIN, 0);
+	m->path[m->path_size - 1] = 'x';
+	ev_add(&self->ev, r, len);
+	len = make_mmap(r, 1000, 100, MAP_START, MAP_END, TEXT_OFFSET,
+			FIXTURE_BIN, 0);
+	m->build_id_size = 21;
+	ev_add(&self->ev, r, len);
+	ev_add(&self->ev, r, make_mmap(r, 2000, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, FIXTURE_BIN, 0));
+	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
+	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	EXPECT_TRUE(block_has(self->out.data, 30000, "fixture_leaf+0x5"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_NE(NULL, strstr(self->err.data, "bad task or mapping records"))
+		TH_LOG("stderr: %s", self->err.data);
+}
+
+TEST_HARNESS_MAIN
