@@ -57,27 +57,27 @@ sonde script -i "$out/names.data" >"$out/names.script" 2>/dev/null
 check "thread names: script names the threads" \
 	grep -q '^worker-B ' "$out/names.script"
 
-# record -t: one renamed thread of a running process, and only it.
-"$cases/thread_names/prog" &
+# record -t: one thread of a running process (the demo's second
+# thread), and only it.
+"$wl/demo" 4 >/dev/null &
 prog=$!
 tid=
-# Its threads are named a moment after it starts (longer on a busy host).
-for i in $(seq 50); do
+for i in $(seq 100); do
 	for t in /proc/$prog/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = worker-B ] && tid=${t##*/}
+		[ -d "$t" ] && [ "${t##*/}" != "$prog" ] && tid=${t##*/}
 	done
 	[ -n "$tid" ] && break
-	sleep 0.1
+	sleep 0.05
 done
-sonde record -q -t "${tid:-0}" -d 0.5 -o "$out/tid.data" 2>"$out/tid.err"
+sonde record -q -t "${tid:-0}" -d 1 -o "$out/tid.data" 2>"$out/tid.err"
 rc=$?
 wait $prog
 sonde script -i "$out/tid.data" 2>/dev/null |
-	awk '/ cpu-clock: $/ { print $1, $2 }' | sort | uniq -c >"$out/tid.threads"
-echo "# -t ${tid:-none} (exit $rc): $(tr '\n' ' ' <"$out/tid.threads")"
-check "-t TID: only that thread's samples, under its name" \
+	awk '/ cpu-clock: $/ { print $2 }' | sort | uniq -c >"$out/tid.threads"
+echo "# -t ${tid:-none} of $prog (exit $rc): $(tr '\n' ' ' <"$out/tid.threads")"
+check "-t TID: only that thread's samples" \
 	test $rc -eq 0 -a "$(wc -l <"$out/tid.threads")" -eq 1 -a \
-	"$(awk '{ print $2, $3 }' "$out/tid.threads")" = "worker-B $prog/${tid:-x}"
+	"$(awk '{ print $2 }' "$out/tid.threads")" = "$prog/${tid:-x}"
 
 # 2. exec_nonpie: progA execs progB, both non-PIE at the same addresses:
 # each image keeps its own samples (about half each).
