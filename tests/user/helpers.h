@@ -267,6 +267,45 @@ static inline unsigned int count_lines(const char *s)
 }
 
 /*
+ * A writer to a new recording at @path, its SESSION section written; on
+ * failure nothing is left open.
+ */
+static inline int rec_file_create(const char *path, struct rec_writer **w,
+				  int *fd)
+{
+	int err;
+
+	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (*fd < 0)
+		return -errno;
+	err = rec_writer__new_fd(w, *fd);
+	if (!err) {
+		err = add_session(*w, 1000);
+		if (err)
+			rec_writer__free(*w);
+	}
+	if (err)
+		close(*fd);
+	return err;
+}
+
+/*
+ * Unless @err, the END section (@samples) and the rest of the file; then
+ * the writer and the file are closed.  Returns the first error.
+ */
+static inline int rec_file_finish(struct rec_writer *w, int fd,
+				  __u64 samples, int err)
+{
+	if (!err)
+		err = add_end(w, samples, 0);
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	return err;
+}
+
+/*
  * write_one_map - a complete recording at @path: one process @pid named
  * @comm mapping @map_path at 0x400000-0x500000, and @n user samples at
  * 0x401000.  For tests of what the tool does with hostile metadata.
@@ -281,15 +320,9 @@ static inline int write_one_map(const char *path, __u32 pid,
 	unsigned int i;
 	int fd, err;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return -errno;
-	err = rec_writer__new_fd(&w, fd);
-	if (err) {
-		close(fd);
+	err = rec_file_create(path, &w, &fd);
+	if (err)
 		return err;
-	}
-	err = add_session(w, 1000);
 	for (i = 0; !err && i < n; i++) {
 		size_t len = make_sample(rec, 1000 + i, 0, pid, pid,
 					 SONDE_CTX_USER,
@@ -301,13 +334,7 @@ static inline int write_one_map(const char *path, __u32 pid,
 	if (!err)
 		err = add_process(w, pid, comm, 2000, map_path, 0x400000,
 				  0x500000, 0, NULL, 0);
-	if (!err)
-		err = add_end(w, n, 0);
-	if (!err)
-		err = rec_writer__finish(w);
-	rec_writer__free(w);
-	close(fd);
-	return err;
+	return rec_file_finish(w, fd, n, err);
 }
 
 #endif /* SONDE_TEST_HELPERS_H */

@@ -90,15 +90,9 @@ static int write_rec(const char *path, const struct sample_spec *samples,
 	unsigned int i;
 	int fd, err;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return -errno;
-	err = rec_writer__new_fd(&w, fd);
-	if (err) {
-		close(fd);
+	err = rec_file_create(path, &w, &fd);
+	if (err)
 		return err;
-	}
-	err = add_session(w, 1000);
 	for (i = 0; !err && i < nr; i++) {
 		size_t len = make_sample(rec, samples[i].time_ns, 0,
 					 samples[i].pid, samples[i].tid,
@@ -109,13 +103,7 @@ static int write_rec(const char *path, const struct sample_spec *samples,
 	}
 	if (!err)
 		err = add_events(w, ev);
-	if (!err)
-		err = add_end(w, nr, 0);
-	if (!err)
-		err = rec_writer__finish(w);
-	rec_writer__free(w);
-	close(fd);
-	return err;
+	return rec_file_finish(w, fd, nr, err);
 }
 
 static void ev_add(struct buf *ev, const void *rec, size_t len)
