@@ -136,13 +136,14 @@ FIXTURE_TEARDOWN(ev)
 	free(self->dir);
 }
 
-static int script(struct __test_metadata *_metadata, FIXTURE_DATA(ev) *self)
+/* sonde script of the recording at @path into @out and @err. */
+static int script(const char *path, struct buf *out, struct buf *err)
 {
-	char *argv[] = { "sonde", "script", "-i", self->path, NULL };
+	char *argv[] = { "sonde", "script", "-i", (char *)path, NULL };
 
-	self->out.len = 0;
-	self->err.len = 0;
-	return run_sonde(argv, NULL, &self->out, &self->err);
+	out->len = 0;
+	err->len = 0;
+	return run_sonde(argv, NULL, out, err);
 }
 
 /* The script block (header and frames) of the sample at @time_ns. */
@@ -155,7 +156,7 @@ static const char *block_at(const char *out, unsigned int time_ns)
 	return strstr(out, needle);
 }
 
-/* Does the block at @time_us name @what before the next blank line? */
+/* Does the block at @time_ns name @what before the next blank line? */
 static bool block_has(const char *out, unsigned int time_ns,
 		      const char *what)
 {
@@ -205,7 +206,7 @@ TEST_F(ev, exec_epochs_keep_their_images)
 	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_EXEC, 200000, 100, 100,
 				       0, "third"));
 	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
-	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	ASSERT_EQ(0, script(self->path, &self->out, &self->err)) TH_LOG("%s", self->err.data);
 	EXPECT_TRUE(block_has(self->out.data, 50000, "fixture_leaf+0x5"))
 		TH_LOG("%s", self->out.data);
 	EXPECT_TRUE(block_has(self->out.data, 150000, "(" OTHER_BIN ")"))
@@ -237,7 +238,7 @@ TEST_F(ev, threads_keep_their_names)
 	ev_add(&self->ev, r, make_task(r, SONDE_RECORD_COMM, 20000, 100, 101,
 				       0, "worker-A"));
 	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
-	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	ASSERT_EQ(0, script(self->path, &self->out, &self->err)) TH_LOG("%s", self->err.data);
 	EXPECT_TRUE(comm_is(self->out.data, 10000, "main-thread"))
 		TH_LOG("%s", self->out.data);
 	EXPECT_TRUE(comm_is(self->out.data, 30000, "worker-A"))
@@ -260,7 +261,7 @@ TEST_F(ev, a_range_mapped_again)
 	ev_add(&self->ev, r, make_mmap(r, 60000, 100, MAP_START, MAP_END,
 				       TEXT_OFFSET, FIXTURE_BIN, 0));
 	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
-	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	ASSERT_EQ(0, script(self->path, &self->out, &self->err)) TH_LOG("%s", self->err.data);
 	EXPECT_TRUE(block_has(self->out.data, 30000, "(" OTHER_BIN ")"))
 		TH_LOG("%s", self->out.data);
 	EXPECT_TRUE(block_has(self->out.data, 70000, "fixture_leaf+0x5"))
@@ -291,7 +292,7 @@ TEST_F(ev, bad_records_are_skipped)
 	ev_add(&self->ev, r, make_mmap(r, 2000, 100, MAP_START, MAP_END,
 				       TEXT_OFFSET, FIXTURE_BIN, 0));
 	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
-	ASSERT_EQ(0, script(_metadata, self)) TH_LOG("%s", self->err.data);
+	ASSERT_EQ(0, script(self->path, &self->out, &self->err)) TH_LOG("%s", self->err.data);
 	EXPECT_TRUE(block_has(self->out.data, 30000, "fixture_leaf+0x5"))
 		TH_LOG("%s", self->out.data);
 	EXPECT_NE(NULL, strstr(self->err.data, "bad task or mapping records"))

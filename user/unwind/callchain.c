@@ -103,31 +103,16 @@ static bool chains_meet(const __u64 *cfi, unsigned int ncfi, const __u64 *fp,
 }
 
 /*
- * Does the frame pointer look like a frame: inside the copy above the
- * stack pointer, holding a return address into mapped code?
- */
-static bool fp_plausible(struct proc *proc, unsigned int gen,
-			 const struct unwind_regs *regs, const __u8 *stack,
-			 __u64 size)
-{
-	unsigned int found;
-	__u64 ret;
-
-	if (regs->bp < regs->sp || regs->bp - regs->sp > size - 16 ||
-	    size < 16 || (regs->bp & 7))
-		return false;
-	memcpy(&ret, stack + (regs->bp - regs->sp) + 8, sizeof(ret));
-	return proc__find_map(proc, gen, ret, &found) != NULL;
-}
-
-/*
  * A leaf in anonymous memory (JIT code) has no CFI, and a frame-pointer
  * walk from it is wrong when the JIT omits frame pointers: it skips the
- * caller.  When the frame pointer does not look like a frame, the caller
- * is found by scanning the stack for a return address, and the unwind
- * goes on from there: pcs[0] is the leaf, pcs[1..] the caller's unwind.
- * Returns how many pcs, or 0 when the leaf is not JIT code, the frame
- * pointer will do, or the scan found nothing (-ENOMEM).
+ * caller.  The stack is scanned for the first return address into a
+ * mapped file; found below the slot the frame pointer names (bp + 8),
+ * it belongs to a caller the frame pointer skips, and the unwind goes on
+ * from there: pcs[0] is the leaf, pcs[1..] the caller's unwind.  Found
+ * at that slot or above it (a JIT frame with a frame pointer, maybe
+ * called from more JIT code), the frame pointer stands.  Returns how
+ * many pcs, or 0 when the leaf is not JIT code, the frame pointer
+ * stands, or the scan found nothing (-ENOMEM).
  */
 static int jit_leaf(struct dwarf_unwinder *u, struct proc *proc,
 		    unsigned int gen, const struct unwind_regs *regs,
@@ -141,13 +126,16 @@ static int jit_leaf(struct dwarf_unwinder *u, struct proc *proc,
 	int ret;
 
 	m = proc__find_map(proc, gen, regs->ip, &found);
-	if (!m || !map__is_anon(m) ||
-	    fp_plausible(proc, gen, regs, stack, size))
+	if (!m || !map__is_anon(m))
 		return 0;
 	ret = dwarf_unwinder__scan(u, proc, gen, stack, size, &caller.ip,
 				   &after);
 	if (ret)
 		return ret == -ENOMEM ? ret : 0;
+	/* The frame pointer's return slot, when it lies in the copy. */
+	if (regs->bp >= regs->sp && regs->bp - regs->sp < size &&
+	    after - 8 >= regs->bp - regs->sp + 8)
+		return 0;
 	caller.sp = regs->sp + after;
 	pcs[0] = regs->ip;
 	ret = dwarf_unwinder__unwind(u, proc, gen, &caller, stack + after,
