@@ -208,8 +208,27 @@ TEST(fork_comm_exec_exit)
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, thread_fn, &tid));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
+	/*
+	 * pthread_join() returns once the kernel cleared the thread's tid,
+	 * before it reaches the exit tracepoint: wait for its /proc entry to
+	 * go (release_task(), after the tracepoint) before stopping.
+	 */
+	for (int i = 0; i < 500; i++) {
+		char task[64];
+
+		snprintf(task, sizeof(task), "/proc/self/task/%d", tid);
+		if (access(task, F_OK))
+			break;
+		usleep(10000);
+	}
 	ASSERT_EQ(0, session_stop(&s, _metadata));
 	TH_LOG("%u task events", s.events.n);
+	for (unsigned int i = 0; i < s.events.n; i++)
+		TH_LOG("type %u pid %u tid %u child %u/%u comm %s path %s",
+		       s.events.ev[i].type, s.events.ev[i].ev.pid,
+		       s.events.ev[i].ev.tid, s.events.ev[i].ev.child_pid,
+		       s.events.ev[i].ev.child_tid, s.events.ev[i].ev.comm,
+		       s.events.ev[i].path);
 
 	e = find(&s.events, SONDE_RECORD_FORK, getpid(), gettid());
 	ASSERT_NE(NULL, e);
