@@ -25,6 +25,21 @@ static void push(struct callchain *cc, __u64 addr, bool kernel,
 	e->mark = CALLCHAIN_MARK_NONE;
 }
 
+/* Room for @n entries in all; 0 or -ENOMEM. */
+static int reserve(struct callchain *cc, unsigned int n)
+{
+	struct callchain_entry *p;
+
+	if (cc->cap >= n)
+		return 0;
+	p = reallocarray(cc->entries, n, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	cc->entries = p;
+	cc->cap = n;
+	return 0;
+}
+
 static void push_mark(struct callchain *cc, enum callchain_mark mark)
 {
 	push(cc, 0, false, false);
@@ -56,16 +71,8 @@ int callchain__from_sample(struct callchain *cc,
 			user_leaf = raw->ip;
 	}
 	/* Room for a marker after the kernel part and one at the root. */
-	if (cc->cap < nk + nu + 3) {
-		struct callchain_entry *p = reallocarray(cc->entries,
-							 nk + nu + 3,
-							 sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		cc->entries = p;
-		cc->cap = nk + nu + 3;
-	}
+	if (reserve(cc, nk + nu + 3))
+		return -ENOMEM;
 	cc->nr = 0;
 	cc->truncated = false;
 	for (i = 0; i < nk; i++)
@@ -205,16 +212,9 @@ int callchain__unwind_user(struct callchain *cc,
 	if (first < cc->nr && cc->entries[first].mark)
 		first++;
 	cc->truncated = first > cc->nr_kernel;
-	if (cc->cap < first + n + 2) {
-		struct callchain_entry *p = reallocarray(cc->entries,
-							 first + n + 2,
-							 sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		cc->entries = p;
-		cc->cap = first + n + 2;
-	}
+	/* Room for the frames, a scan marker and a truncation marker. */
+	if (reserve(cc, first + n + 2))
+		return -ENOMEM;
 	cc->nr = first;
 	for (i = 0; i < n; i++) {
 		push(cc, pcs[i], false, i > 0);
