@@ -32,6 +32,9 @@ echo 0 >$T/tracing_on
 echo sonde_timer_fn >$T/set_ftrace_filter
 echo perf_swevent_hrtimer >>$T/set_ftrace_filter
 echo function_graph >$T/current_tracer
+# "comm-pid" on each line: only the callbacks that sampled the workload
+# count, the same task in the same state for both tools.
+echo 1 >$T/options/funcgraph-proc
 echo 8192 >$T/buffer_size_kb
 
 # The call-graph options of TOOL for MODE.
@@ -45,7 +48,8 @@ cg_opts() {
 	esac
 }
 
-# Mean bytes per SAMPLE record of a recording.
+# Mean bytes per SAMPLE record of a recording (mostly the workload's: it
+# keeps the CPU busy).
 bytes_per_sample() {
 	if [ "$1" = sonde ]; then
 		sonde report -i "$out/b.data" 2>/dev/null |
@@ -70,19 +74,24 @@ run_case() {
 	local tool=$1 mode=$2 g bytes
 	g=$(cg_opts "$tool" "$mode")
 	echo >$T/trace
+	# The workload runs all along, through either tool's start-up (perf
+	# takes seconds to start in a guest), so neither records mostly idle.
+	"$wl" "$depth" 3600 &
+	wl_pid=$!
+	sleep 1
 	echo 1 >$T/tracing_on
 	# Both sample every CPU (per-CPU timers) while the workload runs.
-	"$wl" "$depth" "$secs" &
 	if [ "$tool" = sonde ]; then
 		sonde record -q $g -F 1000 -a -d "$secs" -o "$out/b.data" >/dev/null
 	else
 		perf record -q $g -e cpu-clock -c 1000000 -a -o "$out/b.perf" -- \
 			sleep "$secs" >/dev/null 2>&1
 	fi
-	wait
 	echo 0 >$T/tracing_on
-	# " 0)   1.234 us    |  sonde_timer_fn [sonde]();"
-	{ grep -E '(sonde_timer_fn|perf_swevent_hrtimer)' $T/trace || true; } |
+	kill $wl_pid
+	wait $wl_pid 2>/dev/null
+	# " 0)   deep-554    |   1.234 us    |  sonde_timer_fn [sonde]();"
+	{ grep -E "deep-$wl_pid .*(sonde_timer_fn|perf_swevent_hrtimer)" $T/trace || true; } |
 		sed -n 's/.*[ )] *\([0-9.]*\) us *|.*/\1/p' | sort -n >"$out/d"
 	bytes=$(bytes_per_sample "$tool")
 	awk -v t="$tool" -v m="$mode" -v b="${bytes:-0}" '
