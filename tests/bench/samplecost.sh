@@ -89,7 +89,7 @@ run_case() {
 	fi
 	echo 0 >$T/tracing_on
 	kill $wl_pid
-	wait $wl_pid 2>/dev/null
+	wait $wl_pid 2>/dev/null || true
 	# " 0)   deep-554    |   1.234 us    |  sonde_timer_fn [sonde]();"
 	{ grep -E "deep-$wl_pid .*(sonde_timer_fn|perf_swevent_hrtimer)" $T/trace || true; } |
 		sed -n 's/.*[ )] *\([0-9.]*\) us *|.*/\1/p' | sort -n >"$out/d"
