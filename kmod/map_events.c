@@ -76,16 +76,14 @@
 
 /**
  * struct map_slot - one lookup in flight
- * @work: queued on @task
+ * @work: queued on the sampled task
  * @me: holds a reference on it while queued
- * @task: the task it was queued on; compared only
  * @ip: the user IP whose mapping to look up; 0: every executable mapping
  * @busy: claimed; cleared by the work with a store-release
  */
 struct map_slot {
 	struct callback_head work;
 	struct sonde_map_events *me;
-	struct task_struct *task;
 	unsigned long ip;
 	bool busy;
 };
@@ -507,22 +505,18 @@ static bool claim(struct sonde_map_events *me, unsigned long ip)
 	struct map_slot *free = NULL;
 	unsigned int i;
 
-	for (i = 0; i < MAP_SLOTS; i++) {
-		struct map_slot *slot = &pc->slot[i];
-
+	/*
+	 * No check for a lookup already queued on this task: a task in
+	 * user mode has none (it ran on the way back from the interrupt).
+	 */
+	for (i = 0; i < MAP_SLOTS && !free; i++)
 		/* Partner: smp_store_release() in map_work(): it read @ip. */
-		if (!smp_load_acquire(&slot->busy)) {
-			free = free ?: slot;
-		} else if (ip && slot->task == current && slot->ip) {
-			/* One sample lookup per task at a time is enough. */
-			return true;
-		}
-	}
+		if (!smp_load_acquire(&pc->slot[i].busy))
+			free = &pc->slot[i];
 	if (!free)
 		return false;
 	free->busy = true;
 	free->me = me;
-	free->task = current;
 	free->ip = ip;
 	refcount_inc(&me->ref);
 	init_task_work(&free->work, map_work);
