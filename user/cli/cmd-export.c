@@ -75,7 +75,7 @@ int cmd_export(int argc, char **argv)
 		case 'i':
 			in.path = optarg;
 			break;
-		case INPUT_OPT_PID ... INPUT_OPT_SYMFS:
+		case INPUT_OPT_PID ... INPUT_OPT_END - 1:
 			err = input__parse_opt(&in, "export", opt, optarg);
 			if (err)
 				goto out_close;

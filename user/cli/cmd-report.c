@@ -69,7 +69,7 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 				return usage_error("report: --limit needs a positive number, not '%s'",
 						   optarg);
 			break;
-		case INPUT_OPT_PID ... INPUT_OPT_SYMFS:
+		case INPUT_OPT_PID ... INPUT_OPT_END - 1:
 			err = input__parse_opt(in, "report", c, optarg);
 			if (err)
 				return err;

@@ -41,7 +41,7 @@ int cmd_script(int argc, char **argv)
 		case 'i':
 			in.path = optarg;
 			break;
-		case INPUT_OPT_PID ... INPUT_OPT_SYMFS:
+		case INPUT_OPT_PID ... INPUT_OPT_END - 1:
 			err = input__parse_opt(&in, "script", opt, optarg);
 			break;
 		case 'h':

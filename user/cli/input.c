@@ -18,6 +18,8 @@ static const struct option shared_longopts[] = {
 	{ "cpu", required_argument, NULL, INPUT_OPT_CPU },
 	{ "time", required_argument, NULL, INPUT_OPT_TIME },
 	{ "symfs", required_argument, NULL, INPUT_OPT_SYMFS },
+	{ "inline", no_argument, NULL, INPUT_OPT_INLINE },
+	{ "no-inline", no_argument, NULL, INPUT_OPT_NO_INLINE },
 	{ }
 };
 
@@ -115,6 +117,10 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 					   cmd);
 		in->symfs = arg;
 		return 0;
+	case INPUT_OPT_INLINE:
+	case INPUT_OPT_NO_INLINE:
+		in->no_inline = opt == INPUT_OPT_NO_INLINE;
+		return 0;
 	}
 	return usage_error("%s: unknown option", cmd);
 }
@@ -124,6 +130,7 @@ int input__open(struct input *in)
 	struct symbolizer_opts so = {
 		.debug_root = getenv("SONDE_DEBUG_ROOT"),
 		.symfs = in->symfs,
+		.no_inline = in->no_inline,
 	};
 	int err;
 

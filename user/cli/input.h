@@ -22,6 +22,9 @@ enum {
 	INPUT_OPT_CPU,
 	INPUT_OPT_TIME,
 	INPUT_OPT_SYMFS,
+	INPUT_OPT_INLINE,
+	INPUT_OPT_NO_INLINE,
+	INPUT_OPT_END,		/* commands pass PID ... END - 1 on */
 };
 
 /* Their help lines. */
@@ -33,13 +36,16 @@ enum {
 "      --time START,END   only samples between these seconds from the\n"	\
 "                         start of the recording (either may be empty)\n"	\
 "      --symfs DIR        open the recorded files under DIR, as if it\n"	\
-"                         were / (a copy of the recording host's files)\n"
+"                         were / (a copy of the recording host's files)\n"	\
+"      --no-inline        no frames for inlined functions (DWARF's);\n"	\
+"                         --inline (the default) shows them\n"
 
 #define INPUT_MAX_CPUS	4096
 
 struct input {
 	const char *path;		/* default sonde.data */
 	const char *symfs;		/* NULL: none */
+	bool no_inline;
 	struct profile_filter filter;
 	__u32 *pids, *tids;
 	__u64 cpus[INPUT_MAX_CPUS / 64];

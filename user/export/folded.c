@@ -6,7 +6,9 @@
  *
  *   comm;root;...;leaf COUNT
  *
- * with kernel frames suffixed "_[k]" (bcc's convention).  Lines are sorted
+ * with kernel frames suffixed "_[k]" (bcc's convention) and functions
+ * inlined into their caller "_[i]" (perf's flame graph convention), each
+ * inlined function a frame of its own above its caller.  Lines are sorted
  * so that the same recording always exports the same bytes.
  *
  * The profile's samples are first summed per (process name, stack); each
@@ -36,7 +38,8 @@ struct stack {
 struct folded {
 	struct hmap stacks;
 	struct hmap texts;	/* interned folded texts */
-	const char **by_fn;	/* function id -> its text, or NULL */
+	/* function id * 2 + inlined -> its text, or NULL */
+	const char **by_fn;
 	struct stack *scratch;
 	size_t cap;
 	struct buf b;
@@ -59,8 +62,9 @@ static char folded_char(char c)
 	return c == ';' || c == '\n' || c == '\r' || c == '\t' ? '_' : c;
 }
 
-/* The interned folded text of @name (+ "_[k]" with @kernel). */
-static const char *fold(struct folded *f, const char *name, bool kernel)
+/* The interned folded text of @name followed by @suffix. */
+static const char *fold(struct folded *f, const char *name,
+			const char *suffix)
 {
 	f->b.len = 0;
 	for (; *name; name++) {
@@ -69,19 +73,21 @@ static const char *fold(struct folded *f, const char *name, bool kernel)
 		if (buf__append(&f->b, &c, 1))
 			return NULL;
 	}
-	if ((kernel && buf__append(&f->b, "_[k]", 4)) ||
-	    buf__append(&f->b, "", 1))
+	if (buf__append(&f->b, suffix, strlen(suffix) + 1))
 		return NULL;
 	return hmap__intern_str(&f->texts, f->b.data);
 }
 
 static const char *function_text(struct folded *f, const struct profile *p,
-				 __u32 fn)
+				 __u32 fn, bool inlined)
 {
-	if (!f->by_fn[fn])
-		f->by_fn[fn] = fold(f, profile__str(p, p->functions[fn].name),
-				    p->functions[fn].kernel);
-	return f->by_fn[fn];
+	const char **text = &f->by_fn[(size_t)fn * 2 + inlined];
+
+	if (!*text)
+		*text = fold(f, profile__str(p, p->functions[fn].name),
+			     inlined ? "_[i]" :
+			     p->functions[fn].kernel ? "_[k]" : "");
+	return *text;
 }
 
 /* Add @count samples of @stack run by a process named @comm. */
@@ -90,13 +96,15 @@ static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
 {
 	const struct profile_stack *ps = &p->stacks[stack];
 	const char *name = profile__str(p, comm);
+	unsigned int i, j, n = 1;
 	struct stack *key, *st;
-	unsigned int i;
 	size_t size;
 	__u64 h;
 
-	if (f->cap < ps->nr + 1) {
-		size_t cap = ps->nr + 1;
+	for (i = 0; i < ps->nr; i++)
+		n += 1 + p->locations[ps->locs[i]].nr_inlined;
+	if (f->cap < n) {
+		size_t cap = n;
 
 		free(f->scratch);
 		f->scratch = malloc(sizeof(*key) + cap * sizeof(key->texts[0]));
@@ -105,19 +113,26 @@ static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
 		f->cap = cap;
 	}
 	key = f->scratch;
-	key->nr = ps->nr + 1;
-	key->texts[0] = fold(f, name[0] ? name : "[unknown]", false);
+	key->nr = n;
+	key->texts[0] = fold(f, name[0] ? name : "[unknown]", "");
 	if (!key->texts[0])
 		return -ENOMEM;
-	/* Frames come leaf first; folded lines go root first. */
-	for (i = 0; i < ps->nr; i++) {
-		__u32 loc = ps->locs[ps->nr - 1 - i];
+	/*
+	 * Frames come leaf first; folded lines go root first: a location's
+	 * function, then what was inlined into it, innermost last.
+	 */
+	for (i = 0, n = 1; i < ps->nr; i++) {
+		const struct profile_location *loc =
+			&p->locations[ps->locs[ps->nr - 1 - i]];
 
-		key->texts[i + 1] = function_text(f, p,
-						  p->locations[loc].function);
-		if (!key->texts[i + 1])
-			return -ENOMEM;
+		key->texts[n++] = function_text(f, p, loc->function, false);
+		for (j = loc->nr_inlined; j-- > 0;)
+			key->texts[n++] = function_text(f, p,
+				p->lines[loc->inlined + j].function, true);
 	}
+	for (i = 0; i < n; i++)
+		if (!key->texts[i])
+			return -ENOMEM;
 	size = key->nr * sizeof(key->texts[0]);
 	h = hash_bytes(key->texts, size, 0);
 	st = hmap__find(&f->stacks, h, key);
@@ -255,7 +270,7 @@ int folded__write(const struct profile *p, FILE *out)
 
 	hmap__init(&f.stacks, stack_eq);
 	hmap__init(&f.texts, hmap_str_eq);
-	f.by_fn = calloc(p->nr_functions + 1, sizeof(*f.by_fn));
+	f.by_fn = calloc(2 * (size_t)p->nr_functions + 1, sizeof(*f.by_fn));
 	err = f.by_fn ? add_samples(&f, p) : -ENOMEM;
 	if (!err) {
 		arr = calloc(f.stacks.nr + 1, sizeof(*arr));

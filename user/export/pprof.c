@@ -46,7 +46,8 @@ struct pprof {
 	Perftools__Profiles__Function *functions;
 	Perftools__Profiles__Location *locations;
 	Perftools__Profiles__Line *lines;
-	Perftools__Profiles__Line **line_ptrs;	/* one per location */
+	/* per location its inlined functions' lines, then its own */
+	Perftools__Profiles__Line **line_ptrs;
 	Perftools__Profiles__Sample *samples;
 	Perftools__Profiles__Label *labels;	/* pid, tid, comm per thread */
 	Perftools__Profiles__Label *cpu_labels;	/* per distinct CPU */
@@ -113,9 +114,8 @@ static void fill_tables(struct pprof *pp)
 {
 	const struct profile *p = pp->p;
 	Perftools__Profiles__Profile *msg = &pp->msg;
-	__u32 i;
-
-	__u32 next = 0, pass;
+	__u32 next = 0, pass, i, j;
+	size_t nr_lines;
 
 	/*
 	 * pprof takes mapping[0] for the main binary: files first, in the
@@ -152,21 +152,30 @@ static void fill_tables(struct pprof *pp)
 		f->filename = pf->filename;
 		msg->function[i] = f;
 	}
-	for (i = 0; i < p->nr_locations; i++) {
+	/* Inlined callees first, the caller last (profile.proto's order). */
+	for (i = 0, nr_lines = 0; i < p->nr_locations; i++) {
 		const struct profile_location *pl = &p->locations[i];
 		Perftools__Profiles__Location *l = &pp->locations[i];
-		Perftools__Profiles__Line *line = &pp->lines[i];
+		Perftools__Profiles__Line *line;
 
 		perftools__profiles__location__init(l);
-		perftools__profiles__line__init(line);
-		line->function_id = pl->function + 1;
-		line->line = pl->line;
 		l->id = i + 1;
 		l->mapping_id = pp->mapping_id[pl->mapping];
 		l->address = pl->address;
-		pp->line_ptrs[i] = line;
-		l->n_line = 1;
-		l->line = &pp->line_ptrs[i];
+		l->line = &pp->line_ptrs[nr_lines];
+		l->n_line = pl->nr_inlined + 1;
+		for (j = 0; j < l->n_line; j++) {
+			const struct profile_line *ml =
+				j < pl->nr_inlined ?
+				&p->lines[pl->inlined + j] : NULL;
+
+			line = &pp->lines[nr_lines];
+			perftools__profiles__line__init(line);
+			line->function_id = (ml ? ml->function
+						: pl->function) + 1;
+			line->line = ml ? ml->line : pl->line;
+			pp->line_ptrs[nr_lines++] = line;
+		}
 		msg->location[i] = l;
 	}
 }
@@ -329,8 +338,10 @@ int pprof__write(const struct profile *p, FILE *out)
 	pp.mapping_id = calloc(p->nr_mappings + 1, sizeof(*pp.mapping_id));
 	pp.functions = calloc(p->nr_functions + 1, sizeof(*pp.functions));
 	pp.locations = calloc(p->nr_locations + 1, sizeof(*pp.locations));
-	pp.lines = calloc(p->nr_locations + 1, sizeof(*pp.lines));
-	pp.line_ptrs = calloc(p->nr_locations + 1, sizeof(*pp.line_ptrs));
+	pp.lines = calloc(p->nr_locations + p->nr_lines + 1,
+			  sizeof(*pp.lines));
+	pp.line_ptrs = calloc(p->nr_locations + p->nr_lines + 1,
+			      sizeof(*pp.line_ptrs));
 	pp.samples = calloc(pp.nr_merged + 1, sizeof(*pp.samples));
 	pp.labels = calloc(3 * p->nr_threads + 1, sizeof(*pp.labels));
 	pp.cpu_labels = calloc(pp.nr_merged + 1, sizeof(*pp.cpu_labels));

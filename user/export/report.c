@@ -89,12 +89,39 @@ static int count_threads(struct report *r)
 	return 0;
 }
 
-/* Per stack: sym or dso entries, self for the leaf, total for all. */
+/* Function @fid's entry counts stack @i: its self when @leaf. */
+static void count_function(struct report *r, __u32 fid, __u32 i,
+			   bool leaf)
+{
+	const struct profile *p = r->p;
+	const struct profile_stack *st = &p->stacks[i];
+	const struct profile_function *fn = &p->functions[fid];
+	bool sym = r->o->sort == REPORT_SORT_SYM;
+	struct entry *e = &r->by_id[sym ? fid : fn->dso];
+
+	if (sym) {
+		e->fn = fn;
+		e->label = profile__str(p, fn->name);
+	} else {
+		e->label = profile__str(p, fn->dso);
+	}
+	if (leaf)
+		e->self += st->count;
+	if (e->stamp != i + 1) {
+		e->stamp = i + 1;
+		e->total += st->count;
+	}
+}
+
+/*
+ * Per stack: sym or dso entries, self for the leaf, total for all.  A
+ * location's inlined functions are frames of their own: the innermost
+ * is the leaf.
+ */
 static void count_stacks(struct report *r)
 {
 	const struct profile *p = r->p;
-	bool sym = r->o->sort == REPORT_SORT_SYM;
-	__u32 i, j;
+	__u32 i, j, k;
 
 	for (i = 0; i < p->nr_stacks; i++) {
 		const struct profile_stack *st = &p->stacks[i];
@@ -102,22 +129,15 @@ static void count_stacks(struct report *r)
 		if (!st->count)
 			continue;
 		for (j = 0; j < st->nr; j++) {
-			__u32 fid = p->locations[st->locs[j]].function;
-			const struct profile_function *fn = &p->functions[fid];
-			struct entry *e = &r->by_id[sym ? fid : fn->dso];
+			const struct profile_location *loc =
+				&p->locations[st->locs[j]];
 
-			if (sym) {
-				e->fn = fn;
-				e->label = profile__str(p, fn->name);
-			} else {
-				e->label = profile__str(p, fn->dso);
-			}
-			if (j == 0)
-				e->self += st->count;
-			if (e->stamp != i + 1) {
-				e->stamp = i + 1;
-				e->total += st->count;
-			}
+			for (k = 0; k < loc->nr_inlined; k++)
+				count_function(r,
+					p->lines[loc->inlined + k].function,
+					i, j == 0 && k == 0);
+			count_function(r, loc->function, i,
+				       j == 0 && !loc->nr_inlined);
 		}
 	}
 }

@@ -53,7 +53,19 @@ static void print_sample(FILE *out, const struct profile *p,
 		const struct profile_location *loc = &p->locations[st->locs[i]];
 		const struct profile_function *fn =
 			&p->functions[loc->function];
+		unsigned int j;
 
+		/*
+		 * Inlined functions first, as perf prints them; "(inlined)"
+		 * before the DSO so that importers (Firefox Profiler,
+		 * speedscope) still find the DSO in the last parentheses.
+		 */
+		for (j = 0; j < loc->nr_inlined; j++)
+			fprintf(out, "\t%16llx %s (inlined) (%s)\n",
+				(unsigned long long)loc->address,
+				profile__str(p, p->functions[
+					p->lines[loc->inlined + j].function].name),
+				profile__str(p, fn->dso));
 		if (fn->known)
 			fprintf(out, "\t%16llx %s+0x%llx (%s)\n",
 				(unsigned long long)loc->address,

@@ -78,6 +78,58 @@ static struct profile_location *next_location(struct builder *b)
  */
 #define MARK_MAPPING(mark)	(UINT32_MAX - (mark))
 
+/* The function of @sym with its source file, when DWARF gave one. */
+static int function_of(struct builder *b, const struct symbol *sym,
+		       __u32 *id)
+{
+	struct profile_function *fn;
+	int err = builder__function(b, sym, id);
+
+	if (err || !sym->file)
+		return err;
+	fn = &b->p->functions[*id];
+	return fn->filename ? 0 : builder__intern_sym(b, sym->file,
+						      &fn->filename);
+}
+
+/*
+ * The functions inlined at @loc (@sym's), innermost first, appended to
+ * the profile's lines.  They belong to the DSO of the function they were
+ * inlined into.
+ */
+static int add_inlined(struct builder *b, struct profile_location *loc,
+		       const struct symbol *sym)
+{
+	struct profile *p = b->p;
+	__u32 i;
+	int err;
+
+	loc->inlined = p->nr_lines;
+	for (i = 0; i < sym->nr_inlined; i++) {
+		const struct symbol_line *sl = &sym->inlined[i];
+		struct symbol fake = {
+			.name = sl->name,
+			.dso = sym->dso,
+			.file = sl->file,
+			.id = SYMBOL_NO_ID,
+			.known = true,
+		};
+		struct profile_line *line;
+
+		if (builder__grow(&p->lines, &b->cap_lines, p->nr_lines,
+				  sizeof(*p->lines)))
+			return -ENOMEM;
+		line = &p->lines[p->nr_lines];
+		err = function_of(b, &fake, &line->function);
+		if (err)
+			return err;
+		line->line = sl->line;
+		p->nr_lines++;
+	}
+	loc->nr_inlined = sym->nr_inlined;
+	return 0;
+}
+
 static const char *const mark_names[] = {
 	[CALLCHAIN_MARK_TRUNCATED] = "[truncated]",
 	[CALLCHAIN_MARK_SCAN] = "[stack scan]",
@@ -175,7 +227,9 @@ static int get_location(struct builder *b, struct proc *proc,
 	loc->is_return = e->is_return;
 	loc->kernel = e->kernel;
 	loc->sym_off = sym.known ? sym.sym_off + (e->addr - look) : 0;
-	err = builder__function(b, &sym, &loc->function);
+	loc->line = sym.line;
+	err = function_of(b, &sym, &loc->function) ?:
+	      add_inlined(b, loc, &sym);
 	if (!err && m)
 		loc->mapping = mapping;
 	else if (!err)
@@ -479,6 +533,7 @@ void profile__free(struct profile *p)
 	free(p->mappings);
 	free(p->functions);
 	free(p->locations);
+	free(p->lines);
 	free(p->stacks);
 	free(p->processes);
 	free(p->threads);

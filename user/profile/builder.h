@@ -82,7 +82,7 @@ struct builder {
 	__u32 *scratch;		/* [nr, locs...] of the sample at hand */
 	size_t scratch_cap;
 	size_t cap_strings, cap_mappings, cap_functions, cap_locations;
-	size_t cap_loc_mapping;
+	size_t cap_loc_mapping, cap_lines;
 	size_t cap_stacks, cap_processes, cap_threads, cap_samples;
 	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
 	struct thread_key thread_cache[1024];

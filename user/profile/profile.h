@@ -64,7 +64,8 @@ struct profile_mapping {
  * struct profile_function
  * @name: the symbol as reports show it; @system_name: as found in the
  *	symbol table (the same until demangling lands); @filename: source
- *	file, 0 while unknown; @dso: the DSO's path or pseudo name
+ *	file (DWARF's, of the first location met), 0 when unknown; @dso:
+ *	the DSO's path or pseudo name
  * @known: @name is a real symbol, not "FILE+0xVADDR" or "[unknown]"
  */
 struct profile_function {
@@ -77,11 +78,25 @@ struct profile_function {
 };
 
 /*
+ * struct profile_line - a function inlined at a location (pprof's Line):
+ * @function, and @line in its source (0: unknown).
+ */
+struct profile_line {
+	__u32 function;
+	__u32 line;
+};
+
+/*
  * struct profile_location
  * @address: as sampled; @sym_off: bytes from @function's start to
  *	@address (0 unless the function is known)
  * @is_return: a return address, resolved at @address - 1
- * @line: source line, 0 while unknown (an inline chain joins it later)
+ * @function: the function whose code this is (from the symbol table);
+ *	@line: its source line there (0: unknown)
+ * @inlined: index in profile.lines of the first of @nr_inlined functions
+ *	inlined into @function at this address, innermost first.  As a
+ *	frame, a location is these functions, then @function: pprof's
+ *	Location.line is the same list (the last entry is the caller).
  */
 struct profile_location {
 	__u64 address;
@@ -89,6 +104,8 @@ struct profile_location {
 	__u32 mapping;
 	__u32 function;
 	__u32 line;
+	__u32 inlined;
+	__u32 nr_inlined;
 	bool is_return;
 	bool kernel;
 };
@@ -162,6 +179,8 @@ struct profile {
 	__u32 nr_functions;
 	struct profile_location *locations;
 	__u32 nr_locations;
+	struct profile_line *lines;	/* inlined functions of locations */
+	__u32 nr_lines;
 	struct profile_stack *stacks;
 	__u32 nr_stacks;
 	struct profile_process *processes;

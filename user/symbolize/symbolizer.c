@@ -14,10 +14,13 @@
 #include "lib/util.h"
 #include "symbolize/dso.h"
 #include "symbolize/kallsyms.h"
+#include "symbolize/srcline.h"
 #include "symbolize/symbolizer.h"
 
 /* Files whose symbols could not be read that are named one by one. */
 #define MAX_FILE_WARNINGS	5
+/* Inlined functions kept per address: the innermost ones. */
+#define MAX_INLINED		16
 
 /* The "file" of kernel addresses in the cache. */
 static const char kernel_file;
@@ -28,6 +31,8 @@ struct sym_file {
 	const unsigned char *build_id;
 	__u8 build_id_size;
 	struct dso *dso;	/* NULL: could not be loaded */
+	struct srcline *srcline;	/* NULL: no DWARF (or not yet) */
+	bool srcline_tried;
 };
 
 /* A user address by its file and file offset; a kernel one by itself. */
@@ -45,6 +50,7 @@ struct symbolizer {
 	struct session *session;
 	char *debug_root;	/* NULL: the default */
 	char *symfs;		/* NULL: none */
+	bool no_inline;
 	struct kallsyms *ksyms;
 	bool ksyms_loaded;	/* tried, whatever came of it */
 	struct hmap files;	/* struct sym_file by (path, build-id) */
@@ -79,6 +85,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 	if (!sym)
 		return -ENOMEM;
 	sym->session = s;
+	sym->no_inline = o && o->no_inline;
 	if (has_symfs)
 		sym->symfs = strdup(o->symfs);
 	if (o && o->debug_root && *o->debug_root)
@@ -116,12 +123,17 @@ void symbolizer__free(struct symbolizer *sym)
 		struct sym_file *f = e->val;
 
 		dso__free(f->dso);
+		srcline__free(f->srcline);
 		free(f);
 	}
 	hmap__for_each(&sym->strings, e)
 		free(e->val);
-	hmap__for_each(&sym->cache, e)
-		free(e->val);
+	hmap__for_each(&sym->cache, e) {
+		struct cache_ent *c = e->val;
+
+		free((void *)c->sym.inlined);
+		free(c);
+	}
 	hmap__free(&sym->files);
 	hmap__free(&sym->file_by_map);
 	hmap__free(&sym->strings);
@@ -158,6 +170,10 @@ static int set_symbol(struct symbolizer *sym, struct symbol *out,
 	out->kernel = kernel;
 	out->known = known;
 	out->sym_off = known ? sym_off : 0;
+	out->file = NULL;
+	out->line = 0;
+	out->inlined = NULL;
+	out->nr_inlined = 0;
 	out->id = SYMBOL_NO_ID;
 	return out->name && out->dso ? 0 : -ENOMEM;
 }
@@ -294,9 +310,59 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
+/*
+ * Source line and inline frames of ELF address @vaddr of @f into @out,
+ * from the file's DWARF (opened on first use; without DWARF, nothing).
+ */
+static int add_srcline(struct symbolizer *sym, struct sym_file *f,
+		       __u64 vaddr, struct symbol *out)
+{
+	struct srcline_frame frames[MAX_INLINED + 1];
+	struct symbol_line *lines;
+	unsigned int n, i;
+
+	if (!f->srcline_tried) {
+		f->srcline_tried = true;
+		/* The symbol table said the file is not the one recorded. */
+		if (!f->dso || f->path[0] != '/' ||
+		    srcline__open(&f->srcline, f->path, sym->symfs,
+					     f->build_id, f->build_id_size,
+					     sym->debug_root))
+			f->srcline = NULL;
+	}
+	if (!f->srcline)
+		return 0;
+	n = srcline__lookup(f->srcline, vaddr, !sym->no_inline, frames,
+			    ARRAY_SIZE(frames));
+	if (!n)
+		return 0;
+	n--;
+	if (frames[n].file) {
+		out->file = intern_clean(sym, frames[n].file);
+		if (!out->file)
+			return -ENOMEM;
+	}
+	out->line = frames[n].line;
+	if (!n)
+		return 0;
+	lines = calloc(n, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	out->inlined = lines;
+	out->nr_inlined = n;
+	for (i = 0; i < n; i++) {
+		lines[i].name = intern_clean(sym, frames[i].name ?: "[inlined]");
+		lines[i].file = frames[i].file ?
+				intern_clean(sym, frames[i].file) : NULL;
+		lines[i].line = frames[i].line;
+		if (!lines[i].name || (frames[i].file && !lines[i].file))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int resolve_user(struct symbolizer *sym, const struct map *m,
-			const struct sym_file *f, __u64 addr,
-			struct symbol *out)
+			struct sym_file *f, __u64 addr, struct symbol *out)
 {
 	const char *name;
 	char buf[300];
@@ -304,7 +370,8 @@ static int resolve_user(struct symbolizer *sym, const struct map *m,
 
 	if (f->dso && dso__lookup(f->dso, m->start, m->pgoff, addr, &name,
 				  &off, &vaddr))
-		return set_symbol(sym, out, name, m->path, false, true, off);
+		return set_symbol(sym, out, name, m->path, false, true, off) ?:
+		       add_srcline(sym, f, vaddr, out);
 	if (!f->dso)
 		vaddr = addr - m->start + m->pgoff;
 	snprintf(buf, sizeof(buf), "%s+0x%llx", base_name(m->path),
@@ -338,6 +405,7 @@ static int lookup(struct symbolizer *sym, struct map *m, __u64 addr,
 		err = kernel ? resolve_kernel(sym, addr, &c->sym)
 			     : resolve_user(sym, m, f, addr, &c->sym);
 		if (err || hmap__insert(&sym->cache, h, &c->key, c)) {
+			free((void *)c->sym.inlined);
 			free(c);
 			return -ENOMEM;
 		}

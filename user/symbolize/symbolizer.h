@@ -43,6 +43,22 @@ struct symbolizer_opts {
 	 * "": the files themselves.
 	 */
 	const char *symfs;
+	/*
+	 * No inline frames (perf's --no-inline): a location is its function
+	 * only, and DWARF scopes are not walked.
+	 */
+	bool no_inline;
+};
+
+/*
+ * struct symbol_line - a function inlined at an address (pprof's Line):
+ * @name its name, @file and @line where the address or the inlined call
+ * inside it is; @file NULL and @line 0 when unknown.
+ */
+struct symbol_line {
+	const char *name;
+	const char *file;
+	__u32 line;
 };
 
 /*
@@ -54,6 +70,11 @@ struct symbolizer_opts {
  * @sym_off: bytes from the symbol's start to the address looked up (only
  *	with @known)
  * @known: @name is a real symbol
+ * @file, @line: where the address sits in @name's source, from DWARF:
+ *	with inlining, the line of the outermost inlined call; NULL and 0
+ *	when unknown
+ * @inlined: @nr_inlined functions inlined into @name that hold the
+ *	address, innermost first (so the last was inlined into @name)
  * @id: dense, one per distinct address looked up (user: per file and
  *	offset), from 0, for callers to index their own arrays by;
  *	SYMBOL_NO_ID for an address no mapping holds
@@ -62,6 +83,10 @@ struct symbol {
 	const char *name;
 	const char *dso;
 	__u64 sym_off;
+	const char *file;
+	const struct symbol_line *inlined;
+	__u32 nr_inlined;
+	__u32 line;
 	__u32 id;
 	bool known;
 	bool kernel;
