@@ -36,6 +36,11 @@ void help_record(FILE *f)
 "  -o, --output FILE      recording to write (default sonde.data)\n"
 "  -q, --quiet            no status line and no summary\n"
 "      --no-io-uring      use poll() and write() instead of io_uring\n"
+"      --archive          keep every mapped binary in the build-id cache\n"
+"                         ($SONDE_ARCHIVE_DIR, else ~/.cache/sonde), so\n"
+"                         reports still name its functions once it is gone\n"
+"                         (binaries deleted or replaced while they ran are\n"
+"                         always kept)\n"
 "  -h, --help             this help\n"
 "\n"
 "Recording ends after -d, when COMMAND exits, or on SIGINT/SIGTERM; the\n"
@@ -96,6 +101,7 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-io-uring", no_argument, NULL, 'U' },
+		{ "archive", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -161,6 +167,9 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 			break;
 		case 'U':
 			o->no_uring = true;
+			break;
+		case 'A':
+			o->archive = true;
 			break;
 		case 'h':
 			help_record(stdout);

@@ -30,6 +30,7 @@
 #include "lib/outfile.h"
 #include "lib/util.h"
 #include "recording/recording.h"
+#include "record/archive.h"
 #include "record/dev.h"
 #include "record/kallsyms.h"
 #include "record/loop.h"
@@ -59,6 +60,7 @@ struct recorder {
 	struct rec_writer *writer;
 	struct procmap *procmap;
 	struct seen_pids seen;
+	struct archive *archive;
 	struct buf scratch;
 	pid_t child;
 	int *pidfds;		/* one per -p process: has it ended? */
@@ -418,6 +420,12 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 		    (((const struct sonde_task_event *)h)->flags &
 		     SONDE_TASK_NOT_FOLLOWED))
 			r->not_followed++;
+		if (h->type == SONDE_RECORD_MMAP) {
+			err = archive__note_mmap(r->archive, (const void *)h,
+						 h->size);
+			if (err)
+				return err;
+		}
 		/*
 		 * Task and MMAP records go to an EVENTS section, which
 		 * readers load before they walk the samples: a sample's
@@ -830,9 +838,25 @@ static void cleanup(struct recorder *r)
 	if (r->exec_fd >= 0)
 		close(r->exec_fd);
 	procmap__free(r->procmap);
+	archive__free(r->archive);
 	seen_pids__free(&r->seen);
 	buf__free(&r->scratch);
 	buf__free(&r->events);
+}
+
+/* What the archive kept, and what it could not. */
+static void say_archived(const struct recorder *r)
+{
+	unsigned int copied, failed;
+
+	archive__summary(r->archive, &copied, &failed);
+	if (copied && !r->o->quiet)
+		fprintf(stderr, "sonde: %u binaries kept by build-id in the archive%s\n",
+			copied, r->o->archive ? "" :
+			" (deleted or replaced while they ran)");
+	if (failed)
+		pr_warn("%u mapped binaries could not be archived: their frames may stay unresolved once the files are gone",
+			failed);
 }
 
 int recorder__run(const struct recorder_opts *o)
@@ -847,6 +871,8 @@ int recorder__run(const struct recorder_opts *o)
 	seen_pids__init(&r.seen);
 	err = procmap__new(&r.procmap, "/proc");
 	if (!err)
+		err = archive__new(&r.archive, opts.archive);
+	if (!err)
 		err = record(&r);
 	if (r.status_shown)
 		show_status(&r, true);
@@ -858,6 +884,8 @@ int recorder__run(const struct recorder_opts *o)
 	if (!err && r.errors)
 		pr_warn("%llu corrupt ring windows were dropped",
 			(unsigned long long)r.errors);
+	if (!err)
+		say_archived(&r);
 	if (!err && r.not_followed)
 		pr_warn("%llu child processes were not sampled: the module follows at most 16384 processes per recording",
 			(unsigned long long)r.not_followed);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "lib/buildcache.h"
 #include "lib/hmap.h"
 #include "lib/untrusted.h"
 #include "lib/util.h"
@@ -31,6 +32,8 @@ struct sym_file {
 	const unsigned char *build_id;
 	__u8 build_id_size;
 	struct dso *dso;	/* NULL: could not be loaded */
+	/* The build-id cache's copy, when the recorded path is not it. */
+	char *archived;
 	struct srcline *srcline;	/* NULL: no DWARF (or not yet) */
 	bool srcline_tried;
 };
@@ -124,6 +127,7 @@ void symbolizer__free(struct symbolizer *sym)
 
 		dso__free(f->dso);
 		srcline__free(f->srcline);
+		free(f->archived);
 		free(f);
 	}
 	hmap__for_each(&sym->strings, e)
@@ -213,6 +217,26 @@ static int resolve_kernel(struct symbolizer *sym, __u64 addr,
 			  addr - start);
 }
 
+/*
+ * The copy of @f in the build-id cache (record/archive.h): a binary
+ * deleted or replaced since it ran.  Returns 0, or @err (the recorded
+ * path's) when the cache has no usable copy.
+ */
+static int load_archived(struct symbolizer *sym, struct sym_file *f,
+			 int err)
+{
+	char dir[4096], path[4096];
+
+	if (buildcache__dir(dir, sizeof(dir)) ||
+	    buildcache__path(dir, f->build_id, f->build_id_size,
+			     BUILDCACHE_ELF, path, sizeof(path)) ||
+	    dso__load(&f->dso, path, NULL, f->build_id, f->build_id_size,
+		      sym->debug_root))
+		return err;
+	f->archived = strdup(path);
+	return f->archived ? 0 : -ENOMEM;
+}
+
 /* The file of @m, loaded on first use and found again by @m. */
 static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 {
@@ -254,6 +278,8 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 	}
 	err = dso__load(&f->dso, m->path, sym->symfs, m->build_id,
 			m->build_id_size, sym->debug_root);
+	if ((err == -ENOENT || err == -ESTALE) && m->build_id_size)
+		err = load_archived(sym, f, err);
 	/* A few files are named; the rest are counted (symbolizer__free()). */
 	if (err && err != -ENOENT && ++sym->bad_files <= MAX_FILE_WARNINGS) {
 		if (err == -ESTALE)
@@ -300,6 +326,10 @@ int symbolizer__open_mapped(struct symbolizer *sym, __u32 pid,
 	    snprintf(path, sizeof(path), "/proc/%u/root%s", pid, m->path) <
 	    (int)sizeof(path))
 		fd = open_regular(path);
+	/* Deleted since it ran: the copy the recorder kept, if any. */
+	if (fd == -ENOENT && m->build_id_size)
+		fd = buildcache__open(NULL, m->build_id, m->build_id_size,
+				      BUILDCACHE_ELF);
 	return fd;
 }
 
@@ -325,9 +355,10 @@ static int add_srcline(struct symbolizer *sym, struct sym_file *f,
 		f->srcline_tried = true;
 		/* The symbol table said the file is not the one recorded. */
 		if (!f->dso || f->path[0] != '/' ||
-		    srcline__open(&f->srcline, f->path, sym->symfs,
-					     f->build_id, f->build_id_size,
-					     sym->debug_root))
+		    srcline__open(&f->srcline, f->archived ?: f->path,
+				  f->archived ? NULL : sym->symfs,
+				  f->build_id, f->build_id_size,
+				  sym->debug_root))
 			f->srcline = NULL;
 	}
 	if (!f->srcline)

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The build-id cache (lib/buildcache.h), the recorder's archive of mapped
+ * binaries (record/archive.h) and the symbolizer's use of it: a binary
+ * deleted or replaced after it ran still names its functions from the
+ * copy kept under its build-id; a copy is only ever made of a file that
+ * carries the recorded build-id.
+ */
+#include "kselftest_harness.h"
+
+#include "fixture-syms.h"
+#include "helpers.h"
+#include "lib/buildcache.h"
+#include "lib/buildid.h"
+#include "record/archive.h"
+
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#define MAP_START	(0x555555554000ULL + TEXT_VADDR)
+#define LEAF_IP		(MAP_START + (SYM_fixture_leaf - TEXT_VADDR) + 5)
+
+static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int file_build_id(const char *path, unsigned char *bid)
+{
+	int fd = open(path, O_RDONLY), n;
+
+	if (fd < 0)
+		return -errno;
+	n = buildid__from_fd(fd, bid, BUILD_ID_MAX);
+	close(fd);
+	return n;
+}
+
+/* Three samples in fixture_leaf of @map_path, which has build-id @bid. */
+static int write_recording(const char *path, const char *map_path,
+			   const unsigned char *bid, int bid_size)
+{
+	__u64 u[1] = { LEAF_IP };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	int fd, err, i;
+
+	err = rec_file_create(path, &w, &fd);
+	if (err)
+		return err;
+	for (i = 0; !err && i < 3; i++) {
+		size_t len = make_sample(rec, 1000 + i, 0, 100, 100,
+					 SONDE_CTX_USER,
+					 SONDE_SAMPLE_USER_REGS, NULL, 0, u, 1);
+
+		err = rec_writer__append_records(w, 0, rec, len);
+	}
+	if (!err)
+		err = add_process(w, 100, "fixture", 5000, map_path,
+				  MAP_START, MAP_START + 0x10000, TEXT_OFFSET,
+				  bid, bid_size);
+	return rec_file_finish(w, fd, 3, err);
+}
+
+FIXTURE(arc) {
+	char *dir;
+	char cache[300];
+	char rec[300];
+	unsigned char bid[BUILD_ID_MAX];
+	int bid_size;
+	struct buf out, err;
+};
+
+FIXTURE_SETUP(arc)
+{
+	self->dir = make_tmpdir();
+	ASSERT_NE(NULL, self->dir);
+	snprintf(self->cache, sizeof(self->cache), "%s/cache", self->dir);
+	snprintf(self->rec, sizeof(self->rec), "%s/rec.data", self->dir);
+	self->bid_size = file_build_id(FIXTURE_BIN, self->bid);
+	ASSERT_LT(1, self->bid_size);
+	setenv("SONDE_ARCHIVE_DIR", self->cache, 1);
+	memset(&self->out, 0, sizeof(self->out));
+	memset(&self->err, 0, sizeof(self->err));
+}
+
+FIXTURE_TEARDOWN(arc)
+{
+	unsetenv("SONDE_ARCHIVE_DIR");
+	remove_tree(self->dir);
+	free(self->dir);
+	buf__free(&self->out);
+	buf__free(&self->err);
+}
+
+TEST_F(arc, cache_add_and_open)
+{
+	unsigned char other[BUILD_ID_MAX], got[BUILD_ID_MAX];
+	char dir[300], path[400];
+	int fd;
+
+	ASSERT_EQ(0, buildcache__dir(dir, sizeof(dir)));
+	EXPECT_STREQ(self->cache, dir);
+	ASSERT_EQ(0, buildcache__path(dir, self->bid, self->bid_size,
+				      BUILDCACHE_ELF, path, sizeof(path)));
+	EXPECT_EQ(0, strncmp(path, self->cache, strlen(self->cache)));
+	EXPECT_NE(NULL, strstr(path, "/.build-id/"));
+	EXPECT_EQ(-ENOENT, buildcache__open(NULL, self->bid, self->bid_size,
+					    BUILDCACHE_ELF));
+
+	/* A file whose build-id is not the one asked for is refused. */
+	memcpy(other, self->bid, self->bid_size);
+	other[0] ^= 0xff;
+	fd = open(FIXTURE_BIN, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ESTALE, buildcache__add(dir, other, self->bid_size,
+					   BUILDCACHE_ELF, fd));
+	EXPECT_EQ(0, buildcache__add(dir, self->bid, self->bid_size,
+				     BUILDCACHE_ELF, fd));
+	EXPECT_EQ(-EEXIST, buildcache__add(dir, self->bid, self->bid_size,
+					   BUILDCACHE_ELF, fd));
+	close(fd);
+	fd = buildcache__open(NULL, self->bid, self->bid_size,
+			      BUILDCACHE_ELF);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(self->bid_size, buildid__from_fd(fd, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, self->bid, self->bid_size));
+	close(fd);
+	EXPECT_EQ(-EINVAL, buildcache__path(dir, self->bid, 0,
+					    BUILDCACHE_ELF, path,
+					    sizeof(path)));
+}
+
+/*
+ * A mapping recorded as "PATH (deleted)": unresolved until the cache
+ * holds its build-id, then named.  A replaced file (another build-id at
+ * the path) falls back to the cache the same way.
+ */
+TEST_F(arc, deleted_and_replaced_binaries)
+{
+	char *argv[] = { "sonde", "export", "-i", self->rec, NULL };
+	char mapped[400], dir[300];
+	int fd;
+
+	snprintf(mapped, sizeof(mapped), "%s/prog (deleted)", self->dir);
+	ASSERT_EQ(0, write_recording(self->rec, mapped, self->bid,
+				     self->bid_size));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(0, strncmp(self->out.data, "fixture;prog (deleted)+0x", 25))
+		TH_LOG("%s", self->out.data);
+
+	ASSERT_EQ(0, buildcache__dir(dir, sizeof(dir)));
+	fd = open(FIXTURE_BIN, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, buildcache__add(dir, self->bid, self->bid_size,
+				     BUILDCACHE_ELF, fd));
+	close(fd);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data)
+		TH_LOG("%s", self->err.data);
+
+	/* Replaced: /bin/true now sits where the fixture was. */
+	snprintf(mapped, sizeof(mapped), "%s/prog", self->dir);
+	ASSERT_EQ(0, sh("cp /bin/true '%s'", mapped));
+	ASSERT_EQ(0, write_recording(self->rec, mapped, self->bid,
+				     self->bid_size));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data)
+		TH_LOG("%s", self->err.data);
+}
+
+/* The executable mapping of this test's own binary, from /proc/self/maps. */
+static int own_text(__u64 *start, __u64 *end, char *path, size_t size)
+{
+	char line[600], exe[300];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *f;
+	int ret = -ENOENT;
+
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		char perms[8];
+		int off = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &s, &e, perms,
+			   &off) < 3 || !off || perms[2] != 'x')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line + off, exe))
+			continue;
+		*start = s;
+		*end = e;
+		snprintf(path, size, "%s", exe);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * The recorder's archive, given MMAP records of this very process: a file
+ * still at its path is left alone by default, and copied with --archive;
+ * one whose path says " (deleted)" is copied through map_files (root
+ * only) or the path; a record whose build-id the file does not carry is
+ * not archived.
+ */
+TEST_F(arc, archive_from_mmap_records)
+{
+	union {
+		struct sonde_mmap_event ev;
+		unsigned char raw[sizeof(struct sonde_mmap_event) + 512];
+	} u = { 0 };
+	struct sonde_mmap_event *ev = &u.ev;
+	unsigned int copied, failed;
+	struct archive *a;
+	char path[300];
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, own_text(&ev->start, &ev->end, path, sizeof(path)));
+	ASSERT_EQ(0, stat(path, &st));
+	ev->hdr.type = SONDE_RECORD_MMAP;
+	ev->pid = ev->tid = getpid();
+	ev->ino = st.st_ino;
+	ev->dev = st.st_dev;
+	ev->build_id_size = file_build_id(path, ev->build_id);
+	ASSERT_LT(1, ev->build_id_size);
+	ev->path_size = strlen(path) + 1;
+	memcpy(ev->path, path, ev->path_size);
+	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
+
+	/* At its path: not at risk. */
+	ASSERT_EQ(0, archive__new(&a, false));
+	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));
+	archive__summary(a, &copied, &failed);
+	EXPECT_EQ(0, copied);
+	EXPECT_EQ(-ENOENT, buildcache__open(NULL, ev->build_id,
+					    ev->build_id_size,
+					    BUILDCACHE_ELF));
+	/* A lying size is ignored. */
+	EXPECT_EQ(0, archive__note_mmap(a, ev, sizeof(*ev) - 8));
+	archive__free(a);
+
+	/* The same file recorded as deleted: copied. */
+	snprintf(ev->path, 400, "%s (deleted)", path);
+	ev->path_size = strlen(ev->path) + 1;
+	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
+	ASSERT_EQ(0, archive__new(&a, false));
+	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));
+	archive__summary(a, &copied, &failed);
+	EXPECT_EQ(getuid() == 0 ? 1 : 0, copied);
+	archive__free(a);
+	if (getuid() == 0) {
+		fd = buildcache__open(NULL, ev->build_id, ev->build_id_size,
+				      BUILDCACHE_ELF);
+		EXPECT_LE(0, fd);
+		if (fd >= 0)
+			close(fd);
+	}
+
+	/* --archive, with a build-id the file does not have: refused. */
+	memcpy(ev->path, path, strlen(path) + 1);
+	ev->path_size = strlen(path) + 1;
+	ev->build_id[0] ^= 0xff;
+	ASSERT_EQ(0, archive__new(&a, true));
+	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));
+	archive__summary(a, &copied, &failed);
+	EXPECT_EQ(0, copied);
+	EXPECT_EQ(1, failed);
+	archive__free(a);
+}
+
+TEST_HARNESS_MAIN

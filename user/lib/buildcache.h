@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lib layer: the build-id keyed cache of binaries (sonde's archive), where
+ * `sonde record` keeps the ELF files a recording needs when they may not
+ * be on disk at report time (deleted or replaced while they ran, or every
+ * file with --archive), and where the symbolizer finds them again.
+ *
+ * Layout, as perf's ~/.debug: DIR/.build-id/xx/yyyy.../elf for the binary
+ * whose build-id is xxyyyy... in hex, and .../debug for its separate debug
+ * file.  DIR is $SONDE_ARCHIVE_DIR, else $XDG_CACHE_HOME/sonde, else
+ * $HOME/.cache/sonde.  A file is only ever added whole (written to a
+ * temporary name, then renamed), so readers never see half of one.
+ */
+#ifndef SONDE_BUILDCACHE_H
+#define SONDE_BUILDCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BUILDCACHE_ELF		"elf"
+#define BUILDCACHE_DEBUG	"debug"
+
+/* Files larger than this are not archived (bytes). */
+#define BUILDCACHE_MAX_FILE	(1ULL << 30)
+
+/*
+ * buildcache__dir - the cache directory into @out (@size bytes), as the
+ * environment says.  Returns 0, -ENOENT when no variable names one, or
+ * -ENAMETOOLONG.
+ */
+int buildcache__dir(char *out, size_t size);
+
+/*
+ * buildcache__path - the path of @kind (BUILDCACHE_ELF or _DEBUG) of the
+ * file with build-id @id (@id_size bytes, not 0) under @dir into @out.
+ * Returns 0 or -ENAMETOOLONG / -EINVAL.
+ */
+int buildcache__path(const char *dir, const unsigned char *id,
+		     size_t id_size, const char *kind, char *out,
+		     size_t size);
+
+/*
+ * buildcache__add - copy the ELF file open at @fd (from its start), which
+ * must carry build-id @id, into @dir as @kind.  An entry already there is
+ * kept (same build-id: same file).  Returns 0, -EEXIST when it was there,
+ * -ESTALE when @fd's build-id is not @id, -EFBIG above BUILDCACHE_MAX_FILE,
+ * or the -errno of reading or writing.
+ */
+int buildcache__add(const char *dir, const unsigned char *id,
+		    size_t id_size, const char *kind, int fd);
+
+/*
+ * buildcache__open - open the cached @kind of build-id @id under @dir (NULL:
+ * buildcache__dir()) for reading.  Returns a descriptor, or -ENOENT.
+ */
+int buildcache__open(const char *dir, const unsigned char *id,
+		     size_t id_size, const char *kind);
+
+#endif /* SONDE_BUILDCACHE_H */

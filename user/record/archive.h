@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layer: keeping the binaries a recording needs (lib/buildcache.h).
+ *
+ * A binary that is deleted or replaced while it runs can only be read
+ * while a process still maps it: through /proc/PID/map_files/, which
+ * names the mapped file itself, whatever became of its path.  So each
+ * MMAP record is looked at as it is drained: a file whose path no longer
+ * leads to it (" (deleted)", or another inode there now) is copied into
+ * the build-id cache at once; with --archive every mapped ELF file is.
+ * Each build-id is handled once per recording.
+ *
+ * Runs in the recorder's drain loop: a copy delays the drain, which is
+ * why only files at risk are copied by default.
+ */
+#ifndef SONDE_RECORD_ARCHIVE_H
+#define SONDE_RECORD_ARCHIVE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "sonde.h"
+
+struct archive;
+
+/*
+ * archive__new - @all: copy every mapped ELF file (--archive), not only
+ * those at risk.  The cache directory is buildcache__dir()'s; without
+ * one, nothing is archived (*@a is still set).  Returns 0 or -ENOMEM.
+ */
+int archive__new(struct archive **a, bool all);
+void archive__free(struct archive *a);
+
+/*
+ * archive__note_mmap - look at one MMAP record (@ev, @size bytes, from
+ * the ring: untrusted sizes are checked).  Failing to copy is not an
+ * error of the recording: it is counted, and said by archive__free()'s
+ * caller through archive__summary().  Returns 0 or -ENOMEM.
+ */
+int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
+		       __u32 size);
+
+/* Files copied, and files that could not be, so far. */
+void archive__summary(const struct archive *a, unsigned int *copied,
+		      unsigned int *failed);
+
+#endif /* SONDE_RECORD_ARCHIVE_H */
