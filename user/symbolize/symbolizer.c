@@ -237,7 +237,7 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 		return f;
 	}
 	err = dso__load(&f->dso, m->path, sym->symfs, m->build_id,
-			m->build_id_size, sym->debug_root);
+			m->build_id_size, sym->debug_root, true);
 	/* A few files are named; the rest are counted (symbolizer__free()). */
 	if (err && err != -ENOENT && ++sym->bad_files <= MAX_FILE_WARNINGS) {
 		if (err == -ESTALE)
