@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ELF symbol coverage of the symbolizer: PLT entries, symbols bounded by
- * their section, C++ and Rust demangling.  Each case builds small ELF files with the host's
- * gcc, g++, binutils (and rustc, when present) in a fresh directory,
+ * their section, MiniDebugInfo (and hostile .gnu_debugdata), C++ and
+ * Rust demangling.  Each case builds small ELF files with the host's
+ * gcc, g++, binutils, xz (and rustc, when present) in a fresh directory,
  * loads them with dso__load() and checks what dso__lookup() names; the
  * expected addresses come from the files' own section headers and from
  * objdump and nm, which find them independently of sonde.
@@ -11,6 +12,7 @@
 
 #include "helpers.h"
 #include "symbolize/dso.h"
+#include "symbolize/minidebug.h"
 
 #include <gelf.h>
 #include <stdarg.h>
@@ -395,6 +397,133 @@ TEST_F(elf, unsized_bounded_by_section)
 	EXPECT_STREQ("_init", name_at(self->dso, self->path, init + 4, NULL));
 	EXPECT_STREQ("_fini", name_at(self->dso, self->path, fini + 4, &off));
 	EXPECT_EQ(4, off);
+}
+
+static const char mini_c[] =
+	"static __attribute__((noinline)) int hidden_work(int x)\n"
+	"{\n"
+	"	return x * 3 + 1;\n"
+	"}\n"
+	"int main(int argc, char **argv) { return hidden_work(argc) & 1; }\n";
+
+/*
+ * The MiniDebugInfo recipe of gdb's manual: the function symbols
+ * .dynsym lacks, in a symbol-only ELF file, xz-compressed into
+ * .gnu_debugdata of the stripped binary "prog"; "prog.full" stays
+ * unstripped, "bare" is stripped without it, "mini.xz" is kept.
+ */
+static int build_minidebug(const char *dir)
+{
+	if (write_text(dir, "main.c", mini_c))
+		return -1;
+	return sh(dir,
+		  "mkdir nodebug && gcc -O1 -g -o prog.full main.c && "
+		  "nm -D prog.full --format=posix --defined-only | "
+		  "awk '{ print $1 }' | sort > dynsyms && "
+		  "nm prog.full --format=posix --defined-only | "
+		  "awk '$2 == \"T\" || $2 == \"t\" { print $1 }' | "
+		  "sort > funcsyms && "
+		  "comm -13 dynsyms funcsyms > keep && "
+		  "objcopy --only-keep-debug prog.full debug && "
+		  "objcopy -S --remove-section .gdb_index "
+		  "--remove-section .comment --keep-symbols=keep debug mini && "
+		  "xz -k mini && "
+		  "strip --strip-all -R .comment -o bare prog.full && "
+		  "objcopy --add-section .gnu_debugdata=mini.xz bare prog");
+}
+
+TEST_F(elf, minidebuginfo)
+{
+	__u64 fn, sec, size, off = 0;
+
+	ASSERT_EQ(0, build_minidebug(self->dir));
+	self->path = path_in(self->dir, "prog");
+	ASSERT_FALSE(section_of(self->path, ".symtab", &sec, &size));
+	ASSERT_TRUE(section_of(self->path, ".gnu_debugdata", &sec, &size));
+	ASSERT_TRUE(tool_addr(self->dir, "prog.full", NULL, "hidden_work",
+			      &fn));
+	self->dso = load(self->dir, "prog", true);
+	ASSERT_NE(NULL, self->dso);
+	EXPECT_STREQ("hidden_work", name_at(self->dso, self->path, fn + 1,
+					    &off));
+	EXPECT_EQ(1, off);
+	/* Without it, the stripped file does not know the name. */
+	dso__free(self->dso);
+	self->dso = load(self->dir, "bare", true);
+	ASSERT_NE(NULL, self->dso);
+	EXPECT_STRNE("hidden_work", name_at(self->dso, self->path, fn + 1,
+					    NULL));
+}
+
+static int read_all(const char *dir, const char *file, char **data,
+		    size_t *len)
+{
+	char *path = path_in(dir, file);
+	int err = path ? read_file(path, data, len) : -ENOMEM;
+
+	free(path);
+	return err;
+}
+
+/* Hostile .gnu_debugdata: refused by the decoder, the file still loads. */
+TEST_F(elf, minidebuginfo_corrupt)
+{
+	static const struct {
+		const char *name;
+		const char *make;	/* makes bad.xz */
+		int err;
+	} cases[] = {
+		{ "random bytes", "head -c 4096 /dev/urandom > bad.xz",
+		  -EINVAL },
+		{ "truncated xz",
+		  "head -c $(($(stat -c %s mini.xz) / 2)) mini.xz > bad.xz",
+		  -EINVAL },
+		{ "xz bomb", "head -c $((64 * 1048576 + 4096)) /dev/zero | "
+		  "xz -0 > bad.xz", -EFBIG },
+	};
+	size_t len, out_size, i;
+	char *xz, *elf_xz;
+	void *out = NULL;
+	__u64 fn;
+
+	/* The cap: MINIDEBUG_MAX_SIZE below is what "xz bomb" exceeds. */
+	ASSERT_EQ(64UL << 20, MINIDEBUG_MAX_SIZE);
+	ASSERT_EQ(0, build_minidebug(self->dir));
+	self->path = path_in(self->dir, "bad");
+	ASSERT_TRUE(tool_addr(self->dir, "prog.full", NULL, "hidden_work",
+			      &fn));
+
+	/* The good stream, and its size as the exact cap. */
+	ASSERT_EQ(0, read_all(self->dir, "mini.xz", &elf_xz, &len));
+	ASSERT_EQ(0, minidebug__decompress(elf_xz, len, MINIDEBUG_MAX_SIZE,
+					   &out, &out_size));
+	ASSERT_LT(4, out_size);
+	EXPECT_EQ(0, memcmp(out, ELFMAG, SELFMAG));
+	free(out);
+	EXPECT_EQ(0, minidebug__decompress(elf_xz, len, out_size, &out,
+					   &out_size));
+	free(out);
+	EXPECT_EQ(-EFBIG, minidebug__decompress(elf_xz, len, out_size - 1,
+						&out, &out_size));
+	free(elf_xz);
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_EQ(0, sh(self->dir, "%s && rm -f bad && objcopy "
+				"--add-section .gnu_debugdata=bad.xz bare bad",
+				cases[i].make)) TH_LOG("%s", cases[i].name);
+		ASSERT_EQ(0, read_all(self->dir, "bad.xz", &xz, &len));
+		EXPECT_EQ(cases[i].err,
+			  minidebug__decompress(xz, len, MINIDEBUG_MAX_SIZE,
+						&out, &out_size))
+			TH_LOG("%s", cases[i].name);
+		free(xz);
+		self->dso = load(self->dir, "bad", true);
+		ASSERT_NE(NULL, self->dso) TH_LOG("%s", cases[i].name);
+		EXPECT_STRNE("hidden_work", name_at(self->dso, self->path,
+						    fn, NULL));
+		dso__free(self->dso);
+		self->dso = NULL;
+	}
 }
 
 static const char cxx_cc[] =

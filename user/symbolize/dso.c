@@ -7,8 +7,8 @@
  * holds that offset gives the vaddr (offset - p_offset + p_vaddr).  This is
  * right for executables, PIE and shared objects alike, wherever the loader
  * put them.  Function symbols are then searched: those of .symtab and
- * .dynsym, of a stripped binary's separate debug file (debuginfo.h), and
- * one made up for each PLT entry.
+ * .dynsym, of a stripped binary's MiniDebugInfo (minidebug.h) and
+ * separate debug file (debuginfo.h), and one made up for each PLT entry.
  * Each is bounded by the executable section holding it.
  */
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include "lib/buildid.h"
 #include "symbolize/debuginfo.h"
 #include "symbolize/dso.h"
+#include "symbolize/minidebug.h"
 #include "lib/untrusted.h"
 
 #define MAX_LOADS	16
@@ -496,6 +497,28 @@ static int load_plt(struct dso *d, Elf *elf)
 	return err;
 }
 
+/*
+ * The symbols of @elf's MiniDebugInfo.  A file whose .gnu_debugdata
+ * cannot be used (corrupt, too large) keeps its other symbols.
+ */
+static int load_minidebug(struct dso *d, Elf *elf)
+{
+	void *image;
+	size_t size;
+	Elf *mini;
+	int err = minidebug__read(elf, &image, &size);
+
+	if (err)
+		return err == -ENOMEM ? err : 0;
+	mini = elf_memory(image, size);
+	if (mini && elf_kind(mini) == ELF_K_ELF)
+		err = load_syms(d, mini, NULL);
+	if (mini)
+		elf_end(mini);
+	free(image);
+	return err;
+}
+
 /* The symbols of the separate debug file of @elf, when there is one. */
 static int load_debuginfo(struct dso *d, Elf *elf, const char *path,
 			  const char *symfs, const unsigned char *build_id,
@@ -522,9 +545,9 @@ static int load_debuginfo(struct dso *d, Elf *elf, const char *path,
 
 /*
  * load_elf - segments, executable sections and symbols of @elf and, when
- * it is stripped and has a @path, of its separate debug file.  Addresses
- * in a debug file are those of the binary, so its segments are the
- * binary's.
+ * it is stripped, of its MiniDebugInfo and (with a @path) its separate
+ * debug file.  Addresses in either are those of the binary, so its
+ * segments are the binary's.
  */
 static int load_elf(struct dso *d, Elf *elf, const char *path,
 		    const char *symfs, const unsigned char *build_id,
@@ -551,6 +574,8 @@ static int load_elf(struct dso *d, Elf *elf, const char *path,
 		err = load_syms(d, elf, &has_symtab);
 	if (!err)
 		err = load_plt(d, elf);
+	if (!err && !has_symtab)
+		err = load_minidebug(d, elf);
 	if (!err && !has_symtab && path)
 		err = load_debuginfo(d, elf, path, symfs, build_id,
 				     build_id_size, debug_root);

@@ -19,8 +19,8 @@ struct dso;
  * confident but wrong names, so it is refused (-ESTALE).
  *
  * Function symbols come from .symtab and .dynsym; a stripped file's
- * (no .symtab) also from its separate debug file, looked for under
- * @debug_root (NULL:
+ * (no .symtab) also from its MiniDebugInfo (minidebug.h) and its
+ * separate debug file, looked for under @debug_root (NULL:
  * /usr/lib/debug) as debuginfo__open() says.  x86-64 PLT entries are
  * named "FUNC@plt" as perf and objdump name them.  With @demangle, C++
  * and Rust names are demangled (dso__demangle()); without, kept raw.
