@@ -707,6 +707,43 @@ static int write_rec(const char *rec, const char *bin, const __u64 *vaddrs,
 	return rec_file_finish(w, fd, n, err);
 }
 
+/* sonde report and script, with and without --no-demangle. */
+TEST_F(elf, cli_no_demangle)
+{
+	char *rec = path_in(self->dir, "rec.data");
+	char *rep[] = { "sonde", "report", "-i", rec, NULL, NULL };
+	char *scr[] = { "sonde", "script", "-i", rec, NULL, NULL };
+	struct buf out = { 0 }, err = { 0 };
+	__u64 fn;
+
+	ASSERT_EQ(0, write_text(self->dir, "m.cc", cxx_cc));
+	ASSERT_EQ(0, sh(self->dir, "g++ -O1 -o prog m.cc"));
+	self->path = path_in(self->dir, "prog");
+	ASSERT_TRUE(tool_addr(self->dir, "prog", NULL, "_ZN2ns3fooEi", &fn));
+	fn += 1;
+	ASSERT_EQ(0, write_rec(rec, self->path, &fn, 1));
+
+	ASSERT_EQ(0, run_sonde(rep, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_NE(NULL, strstr(out.data, "[.] ns::foo(int)"))
+		TH_LOG("%s", out.data);
+	ASSERT_EQ(0, run_sonde(scr, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_NE(NULL, strstr(out.data, " ns::foo(int)+0x1 ("))
+		TH_LOG("%s", out.data);
+
+	rep[4] = "--no-demangle";
+	scr[4] = "--no-demangle";
+	ASSERT_EQ(0, run_sonde(rep, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_NE(NULL, strstr(out.data, "[.] _ZN2ns3fooEi"))
+		TH_LOG("%s", out.data);
+	EXPECT_EQ(NULL, strstr(out.data, "ns::foo"));
+	ASSERT_EQ(0, run_sonde(scr, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_NE(NULL, strstr(out.data, " _ZN2ns3fooEi+0x1 ("))
+		TH_LOG("%s", out.data);
+	buf__free(&out);
+	buf__free(&err);
+	free(rec);
+}
+
 /* The plt_stub case end to end: report names the stub lib_nop@plt. */
 TEST_F(elf, cli_plt_stub)
 {

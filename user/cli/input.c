@@ -18,6 +18,7 @@ static const struct option shared_longopts[] = {
 	{ "cpu", required_argument, NULL, INPUT_OPT_CPU },
 	{ "time", required_argument, NULL, INPUT_OPT_TIME },
 	{ "symfs", required_argument, NULL, INPUT_OPT_SYMFS },
+	{ "no-demangle", no_argument, NULL, INPUT_OPT_NO_DEMANGLE },
 	{ }
 };
 
@@ -115,6 +116,9 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 					   cmd);
 		in->symfs = arg;
 		return 0;
+	case INPUT_OPT_NO_DEMANGLE:
+		in->no_demangle = true;
+		return 0;
 	}
 	return usage_error("%s: unknown option", cmd);
 }
@@ -124,6 +128,7 @@ int input__open(struct input *in)
 	struct symbolizer_opts so = {
 		.debug_root = getenv("SONDE_DEBUG_ROOT"),
 		.symfs = in->symfs,
+		.no_demangle = in->no_demangle,
 	};
 	int err;
 

@@ -21,7 +21,8 @@ enum {
 	INPUT_OPT_COMM,
 	INPUT_OPT_CPU,
 	INPUT_OPT_TIME,
-	INPUT_OPT_SYMFS,
+	INPUT_OPT_NO_DEMANGLE,
+	INPUT_OPT_SYMFS,	/* the last: commands take PID ... SYMFS */
 };
 
 /* Their help lines. */
@@ -33,13 +34,15 @@ enum {
 "      --time START,END   only samples between these seconds from the\n"	\
 "                         start of the recording (either may be empty)\n"	\
 "      --symfs DIR        open the recorded files under DIR, as if it\n"	\
-"                         were / (a copy of the recording host's files)\n"
+"                         were / (a copy of the recording host's files)\n"	\
+"      --no-demangle      keep C++ and Rust symbol names as mangled\n"
 
 #define INPUT_MAX_CPUS	4096
 
 struct input {
 	const char *path;		/* default sonde.data */
 	const char *symfs;		/* NULL: none */
+	bool no_demangle;
 	struct profile_filter filter;
 	__u32 *pids, *tids;
 	__u64 cpus[INPUT_MAX_CPUS / 64];

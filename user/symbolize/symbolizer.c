@@ -47,6 +47,7 @@ struct symbolizer {
 	char *symfs;		/* NULL: none */
 	struct kallsyms *ksyms;
 	bool ksyms_loaded;	/* tried, whatever came of it */
+	bool demangle;
 	struct hmap files;	/* struct sym_file by (path, build-id) */
 	struct hmap file_by_map;	/* struct map -> its struct sym_file */
 	struct hmap strings;	/* interned printable strings */
@@ -79,6 +80,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 	if (!sym)
 		return -ENOMEM;
 	sym->session = s;
+	sym->demangle = !(o && o->no_demangle);
 	if (has_symfs)
 		sym->symfs = strdup(o->symfs);
 	if (o && o->debug_root && *o->debug_root)
@@ -237,7 +239,7 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 		return f;
 	}
 	err = dso__load(&f->dso, m->path, sym->symfs, m->build_id,
-			m->build_id_size, sym->debug_root, true);
+			m->build_id_size, sym->debug_root, sym->demangle);
 	/* A few files are named; the rest are counted (symbolizer__free()). */
 	if (err && err != -ENOENT && ++sym->bad_files <= MAX_FILE_WARNINGS) {
 		if (err == -ESTALE)

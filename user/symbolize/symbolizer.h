@@ -43,6 +43,8 @@ struct symbolizer_opts {
 	 * "": the files themselves.
 	 */
 	const char *symfs;
+	/* Keep C++ and Rust symbol names as mangled (perf's --no-demangle). */
+	bool no_demangle;
 };
 
 /*
