@@ -20,6 +20,7 @@ static const struct option shared_longopts[] = {
 	{ "symfs", required_argument, NULL, INPUT_OPT_SYMFS },
 	{ "inline", no_argument, NULL, INPUT_OPT_INLINE },
 	{ "no-inline", no_argument, NULL, INPUT_OPT_NO_INLINE },
+	{ "no-demangle", no_argument, NULL, INPUT_OPT_NO_DEMANGLE },
 	{ }
 };
 
@@ -121,6 +122,9 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 	case INPUT_OPT_NO_INLINE:
 		in->no_inline = opt == INPUT_OPT_NO_INLINE;
 		return 0;
+	case INPUT_OPT_NO_DEMANGLE:
+		in->no_demangle = true;
+		return 0;
 	}
 	return usage_error("%s: unknown option", cmd);
 }
@@ -131,6 +135,7 @@ int input__open(struct input *in)
 		.debug_root = getenv("SONDE_DEBUG_ROOT"),
 		.symfs = in->symfs,
 		.no_inline = in->no_inline,
+		.no_demangle = in->no_demangle,
 	};
 	int err;
 

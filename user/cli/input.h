@@ -24,6 +24,7 @@ enum {
 	INPUT_OPT_SYMFS,
 	INPUT_OPT_INLINE,
 	INPUT_OPT_NO_INLINE,
+	INPUT_OPT_NO_DEMANGLE,
 	INPUT_OPT_END,		/* commands pass PID ... END - 1 on */
 };
 
@@ -38,7 +39,8 @@ enum {
 "      --symfs DIR        open the recorded files under DIR, as if it\n"	\
 "                         were / (a copy of the recording host's files)\n"	\
 "      --no-inline        no frames for inlined functions (DWARF's);\n"	\
-"                         --inline (the default) shows them\n"
+"                         --inline (the default) shows them\n"	\
+"      --no-demangle      keep C++ and Rust symbol names as mangled\n"
 
 #define INPUT_MAX_CPUS	4096
 
@@ -46,6 +48,7 @@ struct input {
 	const char *path;		/* default sonde.data */
 	const char *symfs;		/* NULL: none */
 	bool no_inline;
+	bool no_demangle;
 	struct profile_filter filter;
 	__u32 *pids, *tids;
 	__u64 cpus[INPUT_MAX_CPUS / 64];

@@ -21,15 +21,17 @@
 
 int buildcache__dir(char *out, size_t size)
 {
-	const char *env = getenv("SONDE_ARCHIVE_DIR");
+	const char *archive = getenv("SONDE_ARCHIVE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
 	int n;
 
-	if (env && *env)
-		n = snprintf(out, size, "%s", env);
-	else if ((env = getenv("XDG_CACHE_HOME")) && *env)
-		n = snprintf(out, size, "%s/sonde", env);
-	else if ((env = getenv("HOME")) && *env)
-		n = snprintf(out, size, "%s/.cache/sonde", env);
+	if (archive && *archive)
+		n = snprintf(out, size, "%s", archive);
+	else if (xdg && *xdg)
+		n = snprintf(out, size, "%s/sonde", xdg);
+	else if (home && *home)
+		n = snprintf(out, size, "%s/.cache/sonde", home);
 	else
 		return -ENOENT;
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;

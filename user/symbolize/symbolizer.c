@@ -56,6 +56,7 @@ struct symbolizer {
 	bool no_inline;
 	struct kallsyms *ksyms;
 	bool ksyms_loaded;	/* tried, whatever came of it */
+	bool demangle;
 	struct hmap files;	/* struct sym_file by (path, build-id) */
 	struct hmap file_by_map;	/* struct map -> its struct sym_file */
 	struct hmap strings;	/* interned printable strings */
@@ -89,6 +90,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 		return -ENOMEM;
 	sym->session = s;
 	sym->no_inline = o && o->no_inline;
+	sym->demangle = !(o && o->no_demangle);
 	if (has_symfs)
 		sym->symfs = strdup(o->symfs);
 	if (o && o->debug_root && *o->debug_root)
@@ -231,7 +233,7 @@ static int load_archived(struct symbolizer *sym, struct sym_file *f,
 	    buildcache__path(dir, f->build_id, f->build_id_size,
 			     BUILDCACHE_ELF, path, sizeof(path)) ||
 	    dso__load(&f->dso, path, NULL, f->build_id, f->build_id_size,
-		      sym->debug_root))
+		      sym->debug_root, sym->demangle))
 		return err;
 	f->archived = strdup(path);
 	return f->archived ? 0 : -ENOMEM;
@@ -277,7 +279,7 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 		return f;
 	}
 	err = dso__load(&f->dso, m->path, sym->symfs, m->build_id,
-			m->build_id_size, sym->debug_root);
+			m->build_id_size, sym->debug_root, sym->demangle);
 	if ((err == -ENOENT || err == -ESTALE) && m->build_id_size)
 		err = load_archived(sym, f, err);
 	/* A few files are named; the rest are counted (symbolizer__free()). */

@@ -48,6 +48,8 @@ struct symbolizer_opts {
 	 * only, and DWARF scopes are not walked.
 	 */
 	bool no_inline;
+	/* Keep C++ and Rust symbol names as mangled (perf's --no-demangle). */
+	bool no_demangle;
 };
 
 /*
