@@ -13,6 +13,7 @@
 #include "lib/buildcache.h"
 #include "lib/buildid.h"
 #include "record/archive.h"
+#include "recording/session.h"
 
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -281,6 +282,114 @@ TEST_F(arc, archive_from_mmap_records)
 	EXPECT_EQ(0, copied);
 	EXPECT_EQ(1, failed);
 	archive__free(a);
+}
+
+/* A FILES section with the identity of @path as it is now. */
+static int add_identity(struct rec_writer *w, const char *path)
+{
+	struct {
+		struct srec_files hdr;
+		struct srec_file f;
+		char path[256];
+	} sec = { { 1, sizeof(struct srec_file) } };
+	struct stat st;
+
+	if (stat(path, &st) || strlen(path) >= sizeof(sec.path))
+		return -EINVAL;
+	sec.f.ino = st.st_ino;
+	sec.f.dev = st.st_dev;
+	sec.f.size = st.st_size;
+	sec.f.mtime_sec = st.st_mtim.tv_sec;
+	sec.f.mtime_nsec = st.st_mtim.tv_nsec;
+	sec.f.path_len = strlen(path);
+	strcpy(sec.path, path);
+	return rec_writer__add_section(w, SREC_SEC_FILES, 0, &sec,
+				       sizeof(sec.hdr) + sizeof(sec.f) +
+				       ((sec.f.path_len + 8) & ~7));
+}
+
+/*
+ * A binary without a build-id: named while the file at its path is the
+ * recorded one, unresolved (and said so) once it was rewritten in place
+ * (same inode: `cp` over it), as the deleted_binary field case does.
+ */
+TEST_F(arc, file_without_build_id_checked_by_identity)
+{
+	char *argv[] = { "sonde", "export", "-i", self->rec, NULL };
+	__u64 u[1] = { LEAF_IP };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	char prog[400];
+	int fd, err, i;
+
+	snprintf(prog, sizeof(prog), "%s/prog", self->dir);
+	ASSERT_EQ(0, sh("cp %s '%s'", FIXTURE_BIN, prog));
+	ASSERT_EQ(0, rec_file_create(self->rec, &w, &fd));
+	for (err = 0, i = 0; !err && i < 3; i++)
+		err = rec_writer__append_records(w, 0, rec,
+			make_sample(rec, 1000 + i, 0, 100, 100, SONDE_CTX_USER,
+				    SONDE_SAMPLE_USER_REGS, NULL, 0, u, 1));
+	if (!err)
+		err = add_process(w, 100, "fixture", 5000, prog, MAP_START,
+				  MAP_START + 0x10000, TEXT_OFFSET, NULL, 0);
+	if (!err)
+		err = add_identity(w, prog);
+	ASSERT_EQ(0, rec_file_finish(w, fd, 3, err));
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data)
+		TH_LOG("%s", self->err.data);
+	/* Rewritten in place, a moment later. */
+	usleep(20000);
+	ASSERT_EQ(0, sh("cp /bin/true '%s'", prog));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(0, strncmp(self->out.data, "fixture;prog+0x", 15))
+		TH_LOG("%s", self->out.data);
+	EXPECT_NE(NULL, strstr(self->err.data, "changed since it was recorded"))
+		TH_LOG("%s", self->err.data);
+}
+
+/* The recorder's side: an MMAP record without build-id gives an entry. */
+TEST_F(arc, identity_from_mmap_record)
+{
+	union {
+		struct sonde_mmap_event ev;
+		unsigned char raw[sizeof(struct sonde_mmap_event) + 512];
+	} u = { 0 };
+	struct sonde_mmap_event *ev = &u.ev;
+	const struct srec_file *id;
+	struct rec_writer *w;
+	struct session *s;
+	struct archive *a;
+	char path[300];
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, own_text(&ev->start, &ev->end, path, sizeof(path)));
+	ASSERT_EQ(0, stat(path, &st));
+	ev->hdr.type = SONDE_RECORD_MMAP;
+	ev->pid = ev->tid = getpid();
+	ev->ino = st.st_ino;
+	ev->dev = st.st_dev;
+	ev->path_size = strlen(path) + 1;
+	memcpy(ev->path, path, ev->path_size);
+	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
+
+	ASSERT_EQ(0, archive__new(&a, false));
+	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));
+	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));	/* once */
+	ASSERT_EQ(0, rec_file_create(self->rec, &w, &fd));
+	ASSERT_EQ(0, rec_file_finish(w, fd, 0, archive__write_files(a, w)));
+	archive__free(a);
+
+	ASSERT_EQ(0, session__open(&s, self->rec));
+	id = session__file_identity(s, path);
+	ASSERT_NE(NULL, id);
+	EXPECT_EQ(st.st_ino, id->ino);
+	EXPECT_EQ((__u64)st.st_size, id->size);
+	EXPECT_EQ(st.st_mtim.tv_sec, id->mtime_sec);
+	EXPECT_EQ(NULL, session__file_identity(s, "/nonexistent"));
+	session__close(s);
 }
 
 TEST_HARNESS_MAIN

@@ -8,7 +8,9 @@
  * MMAP record is looked at as it is drained: a file whose path no longer
  * leads to it (" (deleted)", or another inode there now) is copied into
  * the build-id cache at once; with --archive every mapped ELF file is.
- * Each build-id is handled once per recording.
+ * Each build-id is handled once per recording.  A file without a
+ * build-id cannot be archived (nothing tells its copies apart); its
+ * identity is kept instead, for reports to check the file against.
  *
  * Runs in the recorder's drain loop: a copy delays the drain, which is
  * why only files at risk are copied by default.
@@ -19,6 +21,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "recording/recording.h"
 #include "sonde.h"
 
 struct archive;
@@ -39,6 +42,13 @@ void archive__free(struct archive *a);
  */
 int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 		       __u32 size);
+
+/*
+ * archive__write_files - the identity (inode, size, modification time) of
+ * every mapped file without a build-id seen so far, as a FILES section of
+ * @w (nothing when there were none).  Returns 0 or the writer's -errno.
+ */
+int archive__write_files(struct archive *a, struct rec_writer *w);
 
 /* Files copied, and files that could not be, so far. */
 void archive__summary(const struct archive *a, unsigned int *copied,

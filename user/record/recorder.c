@@ -628,6 +628,8 @@ static int write_final(struct recorder *r)
 
 	/* Processes still alive: their maps may have grown (dlopen). */
 	err = seen_pids__for_each(&r->seen, snapshot_final, r);
+	if (!err)
+		err = archive__write_files(r->archive, r->writer);
 	if (err)
 		return err;
 	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);

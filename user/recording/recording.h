@@ -52,6 +52,12 @@ struct srec_section_header {
  * comes after it in its ring.
  */
 #define SREC_SEC_EVENTS		9
+/*
+ * struct srec_files + struct srec_file entries: what mapped files without
+ * a build-id were (inode, size, modification time) while they ran.
+ * Number 10 is taken by the PERFMAP section.
+ */
+#define SREC_SEC_FILES		11
 
 /* Section flags. */
 #define SREC_SF_ZLIB		(1U << 0) /* payload: __u64 raw size + zlib data */
@@ -124,6 +130,30 @@ struct srec_map {
 	__u8 build_id_size;	/* 0: none found */
 	__u8 __reserved[3];
 	__u8 build_id[24];
+	/* followed by the path, NUL terminated and padded to 8 */
+};
+
+/*
+ * struct srec_files - the payload of a FILES section: @nr_files entries of
+ * @entry_size bytes each (at least sizeof(struct srec_file)), each
+ * followed by its path.  A file without a build-id cannot prove it is the
+ * one that ran; its identity can: a report compares it with the file at
+ * the path, which `cp` over the file or a rebuild changes even when the
+ * inode stays.
+ */
+struct srec_files {
+	__u32 nr_files;
+	__u32 entry_size;
+};
+
+struct srec_file {
+	__u64 ino;
+	__u64 size;		/* bytes */
+	__s64 mtime_sec;	/* st_mtim */
+	__u32 mtime_nsec;
+	__u32 dev;		/* st_dev, as MMAP records encode it */
+	__u32 path_len;		/* bytes of the path, without its NUL */
+	__u32 __reserved;
 	/* followed by the path, NUL terminated and padded to 8 */
 };
 

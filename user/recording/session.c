@@ -41,6 +41,7 @@ struct session {
 		struct proc *proc;
 	} proc_cache[1024];
 	struct hmap comms;	/* interned process names */
+	struct hmap files;	/* path -> struct srec_file (FILES) */
 	struct task_events *events;	/* EVENTS sections */
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
@@ -127,6 +128,45 @@ static void load_stats(struct session *s, const struct rec_section *sec)
 	s->counts.has_stats = true;
 }
 
+/*
+ * A FILES section's entries into s->files, by path; an entry that does
+ * not fit in the section ends it.  The first entry of a path is the
+ * one found.
+ */
+static int load_files(struct session *s, const struct rec_section *sec)
+{
+	const struct srec_files *hdr = sec->data;
+	const unsigned char *p, *end = (const unsigned char *)sec->data +
+				       sec->size;
+	__u32 i;
+
+	if ((sec->flags & SREC_SF_ZLIB) || sec->size < sizeof(*hdr) ||
+	    hdr->entry_size < sizeof(struct srec_file) ||
+	    hdr->entry_size % 8)
+		return 0;
+	p = (const unsigned char *)(hdr + 1);
+	for (i = 0; i < hdr->nr_files; i++) {
+		const struct srec_file *f = (const void *)p;
+		const char *path = (const char *)p + hdr->entry_size;
+		size_t room;
+
+		if ((size_t)(end - p) < hdr->entry_size)
+			break;
+		room = end - (const unsigned char *)path;
+		if (f->path_len >= room || path[f->path_len] ||
+		    strlen(path) != f->path_len)
+			break;
+		if (!hmap__find(&s->files, hash_str(path), path) &&
+		    hmap__insert(&s->files, hash_str(path), path, (void *)f))
+			return -ENOMEM;
+		p = (const unsigned char *)path +
+		    ((f->path_len + 1 + 7) & ~(size_t)7);
+		if (p > end)
+			break;
+	}
+	return 0;
+}
+
 static int load_cb(const struct rec_section *sec, void *ctx)
 {
 	struct session *s = ctx;
@@ -179,6 +219,9 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 		break;
 	case SREC_SEC_EVENTS:
 		err = task_events__load(s->events, sec->data, sec->size);
+		break;
+	case SREC_SEC_FILES:
+		err = load_files(s, sec);
 		break;
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
@@ -282,6 +325,7 @@ int session__open(struct session **sp, const char *path)
 		return -ENOMEM;
 	hmap__init(&s->procs, NULL);
 	hmap__init(&s->comms, hmap_str_eq);
+	hmap__init(&s->files, hmap_str_eq);
 	s->inflate_budget = MAX_INFLATED_TOTAL;
 	err = task_events__new(&s->events, &s->comms);
 	if (err)
@@ -342,6 +386,7 @@ void session__close(struct session *s)
 	hmap__free(&s->procs);
 	task_events__free(s->events);
 	hmap__free(&s->comms);
+	hmap__free(&s->files);
 	free(s->kallsyms);
 	rec_reader__close(s->reader);
 	free(s);
@@ -409,6 +454,12 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len)
 			(unsigned long long)sec->offset);
 	}
 	return err;
+}
+
+const struct srec_file *session__file_identity(const struct session *s,
+					       const char *path)
+{
+	return hmap__find(&s->files, hash_str(path), path);
 }
 
 const void *session__vdso(const struct session *s, size_t *size)

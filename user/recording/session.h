@@ -116,5 +116,12 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len);
 enum session_kallsyms session__kallsyms(const struct session *s);
 /* The recorded vDSO image (SREC_SEC_VDSO), or NULL with *@size 0. */
 const void *session__vdso(const struct session *s, size_t *size);
+/*
+ * session__file_identity - what the file mapped at @path was while it ran
+ * (FILES section: recorded for files without a build-id).  Returns the
+ * entry, or NULL when none was recorded.
+ */
+const struct srec_file *session__file_identity(const struct session *s,
+					       const char *path);
 
 #endif /* SONDE_SESSION_H */

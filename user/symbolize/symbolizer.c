@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "lib/buildcache.h"
 #include "lib/hmap.h"
@@ -239,6 +240,26 @@ static int load_archived(struct symbolizer *sym, struct sym_file *f,
 	return f->archived ? 0 : -ENOMEM;
 }
 
+/*
+ * Whether the file at @path is not the one recorded without a build-id:
+ * its recorded identity (FILES section) differs from what is there now.
+ * Without a recorded identity, nothing says it changed.
+ */
+static bool changed_since(const struct symbolizer *sym, const char *path)
+{
+	const struct srec_file *id;
+	struct stat st;
+
+	if (sym->symfs || path[0] != '/')
+		return false;	/* copies elsewhere: other times */
+	id = session__file_identity(sym->session, path);
+	if (!id || stat(path, &st))
+		return false;
+	return st.st_ino != id->ino || (__u64)st.st_size != id->size ||
+	       st.st_mtim.tv_sec != id->mtime_sec ||
+	       (__u32)st.st_mtim.tv_nsec != id->mtime_nsec;
+}
+
 /* The file of @m, loaded on first use and found again by @m. */
 static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 {
@@ -276,6 +297,13 @@ static struct sym_file *get_file(struct symbolizer *sym, struct map *m)
 			   : -ENOENT;
 		if (err)
 			f->dso = NULL;
+		return f;
+	}
+	if (!m->build_id_size && changed_since(sym, m->path)) {
+		if (++sym->bad_files <= MAX_FILE_WARNINGS)
+			pr_warn("%s: changed since it was recorded (no build-id to check it by): its frames stay unresolved",
+				m->path);
+		f->dso = NULL;
 		return f;
 	}
 	err = dso__load(&f->dso, m->path, sym->symfs, m->build_id,
