@@ -227,6 +227,7 @@ TEST_F(arc, archive_from_mmap_records)
 	struct sonde_mmap_event *ev = &u.ev;
 	unsigned int copied, failed;
 	struct archive *a;
+	const char *why;
 	char path[300];
 	struct stat st;
 	int fd;
@@ -272,15 +273,23 @@ TEST_F(arc, archive_from_mmap_records)
 			close(fd);
 	}
 
-	/* --archive, with a build-id the file does not have: refused. */
+	/*
+	 * --archive copies at the end; a record whose build-id the file
+	 * does not have is refused, and the reason is kept.
+	 */
 	memcpy(ev->path, path, strlen(path) + 1);
 	ev->path_size = strlen(path) + 1;
 	ev->build_id[0] ^= 0xff;
 	ASSERT_EQ(0, archive__new(&a, true));
 	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));
-	archive__summary(a, &copied, &failed);
+	EXPECT_EQ(NULL, archive__summary(a, &copied, &failed));
+	EXPECT_EQ(0, failed);
+	archive__finish(a);
+	why = archive__summary(a, &copied, &failed);
 	EXPECT_EQ(0, copied);
 	EXPECT_EQ(1, failed);
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, path));
 	archive__free(a);
 }
 

@@ -52,6 +52,19 @@ int buildcache__path(const char *dir, const unsigned char *id,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+static bool has_build_id(const char *path, const unsigned char *id,
+			 size_t id_size)
+{
+	unsigned char got[BUILD_ID_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+
+	if (fd < 0)
+		return false;
+	n = buildid__from_fd(fd, got, sizeof(got));
+	close(fd);
+	return n == (int)id_size && !memcmp(got, id, id_size);
+}
+
 /* mkdir -p of @path's parent directories. */
 static int make_parents(char *path)
 {
@@ -123,6 +136,13 @@ int buildcache__add(const char *dir, const unsigned char *id,
 	err = copy_fd(fd, out, &copied);
 	if (close(out) && !err)
 		err = -errno;
+	/*
+	 * What was read must be what was checked: a file rewritten in
+	 * place meanwhile, or a network file system that reads another
+	 * file than it maps (9p), would put a wrong binary under this id.
+	 */
+	if (!err && !has_build_id(tmp, id, id_size))
+		err = -ESTALE;
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)

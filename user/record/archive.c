@@ -27,16 +27,33 @@
 
 #define DELETED_SUFFIX	" (deleted)"
 
+/*
+ * A mapped file with a build-id: where a live process maps it, so that
+ * it can be copied if its path stops leading to it.
+ */
+struct watch {
+	char hex[2 * SONDE_BUILD_ID_MAX + 1];	/* the key */
+	unsigned char build_id[SONDE_BUILD_ID_MAX];
+	__u8 build_id_size;
+	bool done;		/* copied, or tried */
+	__u32 pid;
+	__u32 dev;
+	__u64 start, end;
+	__u64 ino;
+	char *path;
+};
+
 struct archive {
 	char dir[PATH_MAX];
 	bool has_dir;
 	bool all;
-	struct hmap seen;	/* build-ids handled, as hex strings */
+	struct hmap seen;	/* hex build-id -> struct watch */
 	struct hmap seen_files;	/* files without one: "dev:ino" */
 	struct buf files;	/* their struct srec_file entries */
 	__u32 nr_files;
 	unsigned int copied;
 	unsigned int failed;
+	char first_failure[PATH_MAX + 64];
 };
 
 int archive__new(struct archive **ap, bool all)
@@ -59,8 +76,12 @@ void archive__free(struct archive *a)
 
 	if (!a)
 		return;
-	hmap__for_each(&a->seen, e)
-		free(e->val);
+	hmap__for_each(&a->seen, e) {
+		struct watch *w = e->val;
+
+		free(w->path);
+		free(w);
+	}
 	hmap__free(&a->seen);
 	hmap__for_each(&a->seen_files, e)
 		free(e->val);
@@ -69,11 +90,12 @@ void archive__free(struct archive *a)
 	free(a);
 }
 
-void archive__summary(const struct archive *a, unsigned int *copied,
-		      unsigned int *failed)
+const char *archive__summary(const struct archive *a, unsigned int *copied,
+			     unsigned int *failed)
 {
 	*copied = a->copied;
 	*failed = a->failed;
+	return a->failed ? a->first_failure : NULL;
 }
 
 /*
@@ -97,25 +119,65 @@ static bool at_risk(__u32 pid, const char *path, size_t len, __u64 ino,
 	return st.st_ino != ino || (__u32)st.st_dev != dev;
 }
 
-static int copy_mapped(struct archive *a, const struct sonde_mmap_event *ev,
-		       const char *path)
+/* @path opened if it is the file (@ino, @dev) still, else -ENOENT. */
+static int open_same(const char *path, __u64 ino, __u32 dev)
+{
+	struct stat st;
+	int fd = open_regular(path);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) || st.st_ino != ino || (__u32)st.st_dev != dev) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/* Copy @w's file into the cache, once, and count how that went. */
+static void copy_mapped(struct archive *a, struct watch *w)
 {
 	char where[PATH_MAX + 64];
 	int fd, err;
 
+	w->done = true;
 	snprintf(where, sizeof(where), "/proc/%u/map_files/%llx-%llx",
-		 ev->pid, (unsigned long long)ev->start,
-		 (unsigned long long)ev->end);
+		 w->pid, (unsigned long long)w->start,
+		 (unsigned long long)w->end);
 	fd = open_regular(where);
 	if (fd < 0 && snprintf(where, sizeof(where), "/proc/%u/root%s",
-			       ev->pid, path) < (int)sizeof(where))
+			       w->pid, w->path) < (int)sizeof(where))
 		fd = open_regular(where);
+	/* The process is gone: the path, if it still leads to the file. */
 	if (fd < 0)
-		return fd;
-	err = buildcache__add(a->dir, ev->build_id, ev->build_id_size,
-			      BUILDCACHE_ELF, fd);
-	close(fd);
-	return err;
+		fd = open_same(w->path, w->ino, w->dev);
+	err = fd;
+	if (fd >= 0) {
+		err = buildcache__add(a->dir, w->build_id, w->build_id_size,
+				      BUILDCACHE_ELF, fd);
+		close(fd);
+	}
+	if (!err) {
+		a->copied++;
+	} else if (err != -EEXIST) {
+		/* The first failure is the one said: the rest are alike. */
+		if (!a->failed++)
+			snprintf(a->first_failure, sizeof(a->first_failure),
+				 "%s: %s", w->path, strerror(-err));
+	}
+}
+
+void archive__recheck(struct archive *a)
+{
+	struct hmap_entry *e;
+
+	hmap__for_each(&a->seen, e) {
+		struct watch *w = e->val;
+
+		if (!w->done && at_risk(w->pid, w->path, strlen(w->path),
+					w->ino, w->dev))
+			copy_mapped(a, w);
+	}
 }
 
 /*
@@ -188,11 +250,11 @@ int archive__write_files(struct archive *a, struct rec_writer *w)
 int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 		       __u32 size)
 {
-	char hex[2 * SONDE_BUILD_ID_MAX + 1], *key;
+	char hex[2 * SONDE_BUILD_ID_MAX + 1];
 	const char *path;
+	struct watch *w;
 	size_t len;
 	__u64 h;
-	int err;
 
 	if (size < sizeof(*ev) || (ev->flags & SONDE_MMAP_ANON) ||
 	    ev->build_id_size > SONDE_BUILD_ID_MAX ||
@@ -208,19 +270,46 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 		return 0;
 	buildid__to_hex(ev->build_id, ev->build_id_size, hex);
 	h = hash_str(hex);
-	if (hmap__find(&a->seen, h, hex))
+	w = hmap__find(&a->seen, h, hex);
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		memcpy(w->hex, hex, sizeof(hex));
+		memcpy(w->build_id, ev->build_id, ev->build_id_size);
+		w->build_id_size = ev->build_id_size;
+		w->path = strndup(path, len);
+		if (!w->path || hmap__insert(&a->seen, h, w->hex, w)) {
+			free(w->path);
+			free(w);
+			return -ENOMEM;
+		}
+	} else if (w->done) {
 		return 0;
-	if (!a->all && !at_risk(ev->pid, path, len, ev->ino, ev->dev))
-		return 0;	/* looked at again by its next MMAP record */
-	key = strdup(hex);
-	if (!key || hmap__insert(&a->seen, h, key, key)) {
-		free(key);
-		return -ENOMEM;
 	}
-	err = copy_mapped(a, ev, path);
-	if (!err)
-		a->copied++;
-	else if (err != -EEXIST)
-		a->failed++;
+	/* The latest process to map it is the likeliest to still live. */
+	w->pid = ev->pid;
+	w->start = ev->start;
+	w->end = ev->end;
+	w->ino = ev->ino;
+	w->dev = ev->dev;
+	/* The rest of --archive waits for the end: copies stall drains. */
+	if (at_risk(ev->pid, path, len, ev->ino, ev->dev))
+		copy_mapped(a, w);
 	return 0;
+}
+
+void archive__finish(struct archive *a)
+{
+	struct hmap_entry *e;
+
+	archive__recheck(a);
+	if (!a->all)
+		return;
+	hmap__for_each(&a->seen, e) {
+		struct watch *w = e->val;
+
+		if (!w->done)
+			copy_mapped(a, w);
+	}
 }

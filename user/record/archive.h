@@ -5,10 +5,12 @@
  * A binary that is deleted or replaced while it runs can only be read
  * while a process still maps it: through /proc/PID/map_files/, which
  * names the mapped file itself, whatever became of its path.  So each
- * MMAP record is looked at as it is drained: a file whose path no longer
- * leads to it (" (deleted)", or another inode there now) is copied into
- * the build-id cache at once; with --archive every mapped ELF file is.
- * Each build-id is handled once per recording.  A file without a
+ * MMAP record is looked at as it is drained, and again every tick while
+ * a process maps the file: a file whose path no longer leads to it
+ * (" (deleted)", or another inode there now) is copied into the build-id
+ * cache then; with --archive every other mapped ELF file is too, at the
+ * end (archive__finish()).  Each build-id is copied at most once per
+ * recording.  A file without a
  * build-id cannot be archived (nothing tells its copies apart); its
  * identity is kept instead, for reports to check the file against.
  *
@@ -44,14 +46,32 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 		       __u32 size);
 
 /*
+ * archive__recheck - copy the files seen so far whose path no longer
+ * leads to them (deleted or replaced since their MMAP record), through a
+ * process that mapped them, if it still lives.  Called every tick: a file
+ * replaced and its last process gone between two ticks is missed.
+ */
+void archive__recheck(struct archive *a);
+
+/*
+ * archive__finish - at the end of recording: archive__recheck(), then
+ * with --archive every file not copied yet (through a live process that
+ * maps it, else its path when that still leads to it).
+ */
+void archive__finish(struct archive *a);
+
+/*
  * archive__write_files - the identity (inode, size, modification time) of
  * every mapped file without a build-id seen so far, as a FILES section of
  * @w (nothing when there were none).  Returns 0 or the writer's -errno.
  */
 int archive__write_files(struct archive *a, struct rec_writer *w);
 
-/* Files copied, and files that could not be, so far. */
-void archive__summary(const struct archive *a, unsigned int *copied,
-		      unsigned int *failed);
+/*
+ * Files copied, and files that could not be, so far; returns the first
+ * failure as "PATH: reason", or NULL.
+ */
+const char *archive__summary(const struct archive *a, unsigned int *copied,
+			     unsigned int *failed);
 
 #endif /* SONDE_RECORD_ARCHIVE_H */

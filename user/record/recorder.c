@@ -592,6 +592,7 @@ static int run_loop(struct recorder *r)
 		if (deadline && now >= deadline)
 			return 0;
 		if (ev & LOOP_EV_TICK) {
+			archive__recheck(r->archive);
 			if (r->o->nr_pids &&
 			    !target__any_alive(r->o->pids, r->pidfds,
 					       r->o->nr_pids))
@@ -628,6 +629,7 @@ static int write_final(struct recorder *r)
 
 	/* Processes still alive: their maps may have grown (dlopen). */
 	err = seen_pids__for_each(&r->seen, snapshot_final, r);
+	archive__finish(r->archive);
 	if (!err)
 		err = archive__write_files(r->archive, r->writer);
 	if (err)
@@ -850,15 +852,16 @@ static void cleanup(struct recorder *r)
 static void say_archived(const struct recorder *r)
 {
 	unsigned int copied, failed;
+	const char *why;
 
-	archive__summary(r->archive, &copied, &failed);
+	why = archive__summary(r->archive, &copied, &failed);
 	if (copied && !r->o->quiet)
 		fprintf(stderr, "sonde: %u binaries kept by build-id in the archive%s\n",
 			copied, r->o->archive ? "" :
 			" (deleted or replaced while they ran)");
 	if (failed)
-		pr_warn("%u mapped binaries could not be archived: their frames may stay unresolved once the files are gone",
-			failed);
+		pr_warn("%u mapped binaries could not be archived (%s): their frames may stay unresolved once the files are gone",
+			failed, why);
 }
 
 int recorder__run(const struct recorder_opts *o)
