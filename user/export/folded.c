@@ -6,7 +6,8 @@
  *
  *   comm;root;...;leaf COUNT
  *
- * with kernel frames suffixed "_[k]" (bcc's convention).  Lines are sorted
+ * with kernel frames suffixed "_[k]" (bcc's convention) and JIT frames
+ * named by a perf map "_[j]" (FlameGraph's).  Lines are sorted
  * so that the same recording always exports the same bytes.
  *
  * The profile's samples are first summed per (process name, stack); each
@@ -59,8 +60,9 @@ static char folded_char(char c)
 	return c == ';' || c == '\n' || c == '\r' || c == '\t' ? '_' : c;
 }
 
-/* The interned folded text of @name (+ "_[k]" with @kernel). */
-static const char *fold(struct folded *f, const char *name, bool kernel)
+/* The interned folded text of @name (+ "_[k]" or "_[j]"). */
+static const char *fold(struct folded *f, const char *name, bool kernel,
+			bool jit)
 {
 	f->b.len = 0;
 	for (; *name; name++) {
@@ -70,6 +72,7 @@ static const char *fold(struct folded *f, const char *name, bool kernel)
 			return NULL;
 	}
 	if ((kernel && buf__append(&f->b, "_[k]", 4)) ||
+	    (jit && buf__append(&f->b, "_[j]", 4)) ||
 	    buf__append(&f->b, "", 1))
 		return NULL;
 	return hmap__intern_str(&f->texts, f->b.data);
@@ -80,7 +83,8 @@ static const char *function_text(struct folded *f, const struct profile *p,
 {
 	if (!f->by_fn[fn])
 		f->by_fn[fn] = fold(f, profile__str(p, p->functions[fn].name),
-				    p->functions[fn].kernel);
+				    p->functions[fn].kernel,
+				    p->functions[fn].jit);
 	return f->by_fn[fn];
 }
 
@@ -106,7 +110,7 @@ static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
 	}
 	key = f->scratch;
 	key->nr = ps->nr + 1;
-	key->texts[0] = fold(f, name[0] ? name : "[unknown]", false);
+	key->texts[0] = fold(f, name[0] ? name : "[unknown]", false, false);
 	if (!key->texts[0])
 		return -ENOMEM;
 	/* Frames come leaf first; folded lines go root first. */

@@ -66,6 +66,7 @@ struct profile_mapping {
  *	symbol table (the same until demangling lands); @filename: source
  *	file, 0 while unknown; @dso: the DSO's path or pseudo name
  * @known: @name is a real symbol, not "FILE+0xVADDR" or "[unknown]"
+ * @jit: JIT-compiled code named by its process's perf map; @dso is the map
  */
 struct profile_function {
 	__u32 name;
@@ -74,6 +75,7 @@ struct profile_function {
 	__u32 dso;
 	bool kernel;
 	bool known;
+	bool jit;
 };
 
 /*

@@ -52,6 +52,11 @@ struct srec_section_header {
  * comes after it in its ring.
  */
 #define SREC_SEC_EVENTS		9
+/*
+ * struct srec_perfmap + the text of a JIT's perf map (see below), zlib:
+ * one per process whose samples hit anonymous executable memory.
+ */
+#define SREC_SEC_PERFMAP	10
 
 /* Section flags. */
 #define SREC_SF_ZLIB		(1U << 0) /* payload: __u64 raw size + zlib data */
@@ -125,6 +130,29 @@ struct srec_map {
 	__u8 __reserved[3];
 	__u8 build_id[24];
 	/* followed by the path, NUL terminated and padded to 8 */
+};
+
+/* srec_perfmap.flags */
+#define SREC_PERFMAP_CUT	(1U << 0) /* the file was larger than the cap */
+
+/* Bytes of a perf map record keeps; the rest is dropped (SREC_PERFMAP_CUT). */
+#define SREC_PERFMAP_MAX	(64U << 20)
+
+/*
+ * struct srec_perfmap - the payload of a PERFMAP section, followed by
+ * the text of /tmp/perf-@ns_pid.map as process @pid saw it (read through
+ * /proc/@pid/root), whole lines only, not NUL-terminated.  Kept in the
+ * recording because the file is the only record of a JIT's code, and its
+ * process may delete it (or the machine may be another) by report time.
+ * Readers take the last section of a pid.
+ */
+struct srec_perfmap {
+	__u32 pid;		/* thread-group id, as samples name it */
+	__u32 ns_pid;		/* the same in its own pid namespace */
+	__u64 time_ns;		/* CLOCK_MONOTONIC when the file was read */
+	__u64 file_size;	/* bytes the file held then */
+	__u32 flags;		/* SREC_PERFMAP_* */
+	__u32 __reserved;
 };
 
 struct srec_stats {

@@ -42,6 +42,8 @@ struct session {
 	} proc_cache[1024];
 	struct hmap comms;	/* interned process names */
 	struct task_events *events;	/* EVENTS sections */
+	struct rec_section *perfmaps;	/* PERFMAP sections, in file order */
+	unsigned int nr_perfmaps;
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process;	/* sections skipped */
@@ -180,6 +182,17 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	case SREC_SEC_EVENTS:
 		err = task_events__load(s->events, sec->data, sec->size);
 		break;
+	case SREC_SEC_PERFMAP: {
+		struct rec_section *pm;
+
+		pm = reallocarray(s->perfmaps, s->nr_perfmaps + 1,
+				  sizeof(*pm));
+		if (!pm)
+			return -ENOMEM;
+		pm[s->nr_perfmaps++] = *sec;
+		s->perfmaps = pm;
+		break;
+	}
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
 		       min_t(size_t, sec->size, sizeof(s->end)));
@@ -343,6 +356,7 @@ void session__close(struct session *s)
 	task_events__free(s->events);
 	hmap__free(&s->comms);
 	free(s->kallsyms);
+	free(s->perfmaps);
 	rec_reader__close(s->reader);
 	free(s);
 }
@@ -409,6 +423,42 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len)
 			(unsigned long long)sec->offset);
 	}
 	return err;
+}
+
+int session__iter_perfmaps(struct session *s, session_perfmap_cb_t cb,
+			   void *ctx)
+{
+	struct session_perfmap pm;
+	unsigned int i;
+	char *text;
+	size_t len;
+	int err;
+
+	for (i = 0; i < s->nr_perfmaps; i++) {
+		err = rec_section__payload(&s->perfmaps[i], &text, &len,
+					   &s->inflate_budget);
+		if (err == -ENOMEM)
+			return err;
+		if (!err && len < sizeof(pm.hdr)) {
+			free(text);
+			err = -EBADMSG;
+		}
+		if (err) {
+			pr_warn("%s: %s perf map section at byte %llu: skipped",
+				session__path(s),
+				err == -EFBIG ? "one inflated section too many (over 1 GiB in all):" : "bad",
+				(unsigned long long)s->perfmaps[i].offset);
+			continue;
+		}
+		memcpy(&pm.hdr, text, sizeof(pm.hdr));
+		pm.text = text + sizeof(pm.hdr);
+		pm.len = len - sizeof(pm.hdr);
+		err = cb(&pm, ctx);
+		free(text);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 const void *session__vdso(const struct session *s, size_t *size)

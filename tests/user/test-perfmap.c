@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * JIT names from perf maps: the parser against hostile text, and report
+ * and folded output of a synthetic recording that holds PERFMAP sections.
+ */
+#include "kselftest_harness.h"
+
+#include "helpers.h"
+#include "lib/untrusted.h"
+#include "symbolize/perfmap.h"
+
+#include <sys/stat.h>
+
+static struct perfmap *parse(const char *text, size_t len,
+			     struct perfmap_stats *st)
+{
+	struct perfmap *pm = NULL;
+
+	if (perfmap__parse(&pm, text, len, st))
+		return NULL;
+	return pm;
+}
+
+/* The name @pm gives @addr, or NULL; *@start when found. */
+static const char *name_at(const struct perfmap *pm, __u64 addr,
+			   __u64 *start)
+{
+	const char *name;
+	__u64 s;
+
+	if (!perfmap__lookup(pm, addr, &name, &s))
+		return NULL;
+	if (start)
+		*start = s;
+	return name;
+}
+
+TEST(parse_bare_and_0x_hex)
+{
+	static const char text[] =
+		"1000 10 plain\n"
+		"0x2000 0x20 with 0x and spaces in the name\n"
+		"0X3000\t8\ttabs\n"
+		"4000 8 crlf\r\n";
+	struct perfmap_stats st;
+	struct perfmap *pm = parse(text, strlen(text), &st);
+	__u64 start;
+
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(4, st.lines);
+	EXPECT_EQ(4, st.entries);
+	EXPECT_EQ(0, st.bad + st.too_long + st.overlapped);
+	EXPECT_STREQ("plain", name_at(pm, 0x1000, &start));
+	EXPECT_EQ(0x1000, start);
+	EXPECT_STREQ("plain", name_at(pm, 0x100f, NULL));
+	EXPECT_EQ(NULL, name_at(pm, 0x1010, NULL));
+	EXPECT_EQ(NULL, name_at(pm, 0xfff, NULL));
+	EXPECT_STREQ("with 0x and spaces in the name",
+		     name_at(pm, 0x201f, &start));
+	EXPECT_EQ(0x2000, start);
+	EXPECT_STREQ("tabs", name_at(pm, 0x3004, NULL));
+	EXPECT_STREQ("crlf", name_at(pm, 0x4000, NULL));
+	EXPECT_EQ(NULL, name_at(pm, 0, NULL));
+	EXPECT_EQ(NULL, name_at(pm, ~0ULL, NULL));
+	perfmap__free(pm);
+}
+
+TEST(parse_empty_and_no_trailing_newline)
+{
+	struct perfmap_stats st;
+	struct perfmap *pm;
+
+	pm = parse("", 0, &st);
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(0, st.lines);
+	EXPECT_EQ(0, perfmap__nr_ranges(pm));
+	EXPECT_EQ(NULL, name_at(pm, 0x1000, NULL));
+	perfmap__free(pm);
+
+	pm = parse("\n\n\r\n", 4, &st);
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(0, st.lines);
+	EXPECT_EQ(0, st.bad);
+	perfmap__free(pm);
+
+	pm = parse("1000 10 first\n2000 10 last",
+		   strlen("1000 10 first\n2000 10 last"), &st);
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(2, st.entries);
+	EXPECT_STREQ("last", name_at(pm, 0x2008, NULL));
+	perfmap__free(pm);
+}
+
+TEST(parse_garbage_and_nul)
+{
+	static const char text[] =
+		"garbage\n"			/* not a number */
+		"1000\n"			/* no size */
+		"1000 10\n"			/* no name */
+		"1000 10\t\n"			/* blank name */
+		"0x 10 nodigits\n"
+		"1000 0 empty\n"		/* size 0 */
+		"ffffffffffffff00 200 wraps\n"
+		"10000000000000000 1 toobig\n"	/* 17 digits */
+		"1000 10 na\0me\n"		/* a NUL */
+		"-1000 10 negative\n"
+		"1000,10 comma\n"
+		"5000 10 good\n";
+	struct perfmap_stats st;
+	struct perfmap *pm = parse(text, sizeof(text) - 1, &st);
+
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(12, st.lines);
+	EXPECT_EQ(11, st.bad);
+	EXPECT_EQ(1, st.entries);
+	EXPECT_STREQ("good", name_at(pm, 0x5000, NULL));
+	EXPECT_EQ(NULL, name_at(pm, 0x1000, NULL));
+	EXPECT_EQ(1, perfmap__nr_ranges(pm));
+	perfmap__free(pm);
+}
+
+TEST(parse_huge_lines)
+{
+	size_t big = 3 * PERFMAP_MAX_LINE, len;
+	char *text = malloc(big + 100);
+	struct perfmap_stats st;
+	struct perfmap *pm;
+
+	ASSERT_NE(NULL, text);
+	/* A line just at the limit is used; one byte longer is not. */
+	len = sprintf(text, "1000 10 ");
+	memset(text + len, 'a', PERFMAP_MAX_LINE - len);
+	len = PERFMAP_MAX_LINE;
+	text[len++] = '\n';
+	len += sprintf(text + len, "2000 10 ");
+	memset(text + len, 'b', PERFMAP_MAX_LINE - 7);
+	len += PERFMAP_MAX_LINE - 7;
+	text[len++] = '\n';
+	len += sprintf(text + len, "3000 10 after\n");
+	pm = parse(text, len, &st);
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(3, st.lines);
+	EXPECT_EQ(1, st.too_long);
+	EXPECT_EQ(2, st.entries);
+	EXPECT_EQ(PERFMAP_MAX_LINE - 8, strlen(name_at(pm, 0x1000, NULL)));
+	EXPECT_EQ(NULL, name_at(pm, 0x2000, NULL));
+	EXPECT_STREQ("after", name_at(pm, 0x3000, NULL));
+	perfmap__free(pm);
+	free(text);
+}
+
+TEST(parse_overlaps_later_wins)
+{
+	static const char text[] =
+		"1000 100 A\n"		/* keeps 1000-1050 */
+		"1050 100 B\n"		/* keeps 1050-1100 and 1120-1150 */
+		"1100 20 C\n"		/* all its own */
+		"2000 10 old\n"		/* replaced whole */
+		"2000 10 new\n"
+		"3000 10 inner\n"	/* inside a later, larger entry */
+		"2ff0 100 outer\n";
+	struct perfmap_stats st;
+	struct perfmap *pm = parse(text, strlen(text), &st);
+	__u64 start;
+
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(7, st.entries);
+	EXPECT_EQ(4, st.overlapped);
+	EXPECT_STREQ("A", name_at(pm, 0x104f, &start));
+	EXPECT_EQ(0x1000, start);
+	EXPECT_STREQ("B", name_at(pm, 0x1050, &start));
+	EXPECT_EQ(0x1050, start);
+	EXPECT_STREQ("C", name_at(pm, 0x1100, NULL));
+	EXPECT_STREQ("C", name_at(pm, 0x111f, NULL));
+	EXPECT_STREQ("B", name_at(pm, 0x1120, &start));
+	EXPECT_EQ(0x1050, start);
+	EXPECT_EQ(NULL, name_at(pm, 0x1150, NULL));
+	EXPECT_STREQ("new", name_at(pm, 0x2000, NULL));
+	EXPECT_STREQ("outer", name_at(pm, 0x3000, &start));
+	EXPECT_EQ(0x2ff0, start);
+	perfmap__free(pm);
+}
+
+/* Many entries over one range, in both orders: no quadratic blow-up. */
+TEST(parse_many_overlaps)
+{
+	unsigned int i, n = 200000;
+	struct buf b = { 0 };
+	struct perfmap_stats st;
+	struct perfmap *pm;
+	char line[64];
+
+	for (i = 0; i < n; i++) {
+		int len = snprintf(line, sizeof(line), "%x %x f%u\n",
+				   0x100000 + (i % 2 ? i : n - i), 0x1000, i);
+
+		ASSERT_EQ(0, buf__append(&b, line, len));
+	}
+	pm = parse(b.data, b.len, &st);
+	ASSERT_NE(NULL, pm);
+	EXPECT_EQ(n, st.entries);
+	EXPECT_STREQ("f199999", name_at(pm, 0x100000 + 199999, NULL));
+	perfmap__free(pm);
+	buf__free(&b);
+}
+
+/* Random bytes and random near-valid lines: never a crash (ASan build). */
+TEST(parse_random)
+{
+	static const char alphabet[] = "0123456789abcdefxX \t\n\r\0zz";
+	size_t len = 1 << 20, i;
+	char *text = malloc(len);
+	struct perfmap_stats st;
+	struct perfmap *pm;
+	unsigned int round;
+
+	ASSERT_NE(NULL, text);
+	srand(9);
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < len; i++)
+			text[i] = round % 2 ? rand() :
+				  alphabet[rand() % (sizeof(alphabet) - 1)];
+		pm = parse(text, len, &st);
+		ASSERT_NE(NULL, pm);
+		EXPECT_EQ(st.lines, st.entries + st.bad + st.too_long);
+		name_at(pm, 0x1000, NULL);
+		perfmap__free(pm);
+	}
+	free(text);
+}
+
+/* ---- a recording with perf maps ---- */
+
+#define ANON_START	0x7f0000000000ULL
+#define ANON_END	(ANON_START + 0x10000)
+
+static int add_perfmap(struct rec_writer *w, __u32 pid, __u32 ns_pid,
+		       const char *text)
+{
+	struct srec_perfmap h = {
+		.pid = pid, .ns_pid = ns_pid, .file_size = strlen(text),
+	};
+	struct buf b = { 0 };
+	int err;
+
+	err = buf__append(&b, &h, sizeof(h)) ?:
+	      buf__append(&b, text, strlen(text)) ?:
+	      rec_writer__add_section_z(w, SREC_SEC_PERFMAP, 0, b.data, b.len);
+	buf__free(&b);
+	return err;
+}
+
+static int add_samples(struct rec_writer *w, __u32 pid, const __u64 *u,
+		       unsigned int nu, unsigned int n)
+{
+	unsigned char rec[256];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < n; i++) {
+		size_t len = make_sample(rec, 1000 + i, 0, pid, pid,
+					 SONDE_CTX_USER,
+					 SONDE_SAMPLE_USER_REGS, NULL, 0, u,
+					 nu);
+
+		err = rec_writer__append_records(w, 0, rec, len);
+	}
+	return err;
+}
+
+/*
+ * Three processes run code at the same anonymous addresses: 300 and 301
+ * (in its own pid namespace, as 5) name it in perf maps, 302 does not.
+ * 300 also has JIT code in no recorded mapping, and an older map whose
+ * names a later one replaces.
+ */
+static int write_jit_recording(const char *path)
+{
+	__u64 jit[2] = { ANON_START + 0x14, ANON_START + 0x108 };
+	__u64 unmapped[1] = { 0x50000010 };
+	struct rec_writer *w;
+	int fd, err;
+
+	err = rec_file_create(path, &w, &fd);
+	if (err)
+		return err;
+	err = add_samples(w, 300, jit, 2, 5) ?:
+	      add_samples(w, 300, unmapped, 1, 2) ?:
+	      add_samples(w, 301, jit, 2, 3) ?:
+	      add_samples(w, 302, jit, 2, 1) ?:
+	      add_process(w, 300, "node", 2000, "//anon", ANON_START,
+			  ANON_END, 0, NULL, 0) ?:
+	      add_process(w, 301, "java", 2000, "//anon", ANON_START,
+			  ANON_END, 0, NULL, 0) ?:
+	      add_process(w, 302, "nomap", 2000, "//anon", ANON_START,
+			  ANON_END, 0, NULL, 0) ?:
+	      add_perfmap(w, 300, 300, "7f0000000000 40 stale\n") ?:
+	      add_perfmap(w, 300, 300,
+			  "7f0000000000 40 LazyCompile:*hot /app.js:1\n"
+			  "0x7f0000000100 0x40 caller; with a semicolon\n"
+			  "50000000 100 Builtin:Unmapped\n"
+			  "not a line\n") ?:
+	      add_perfmap(w, 301, 5,
+			  "7f0000000000 40 Interpreter\n"
+			  "7f0000000100 40 java.lang.Thread.run\n");
+	return rec_file_finish(w, fd, 11, err);
+}
+
+FIXTURE(jitrec) {
+	char *dir;
+	char path[256];
+	struct buf out, err;
+};
+
+FIXTURE_SETUP(jitrec)
+{
+	self->dir = make_tmpdir();
+	ASSERT_NE(NULL, self->dir);
+	snprintf(self->path, sizeof(self->path), "%s/jit.data", self->dir);
+	ASSERT_EQ(0, write_jit_recording(self->path));
+	memset(&self->out, 0, sizeof(self->out));
+	memset(&self->err, 0, sizeof(self->err));
+}
+
+FIXTURE_TEARDOWN(jitrec)
+{
+	remove_tree(self->dir);
+	free(self->dir);
+	buf__free(&self->out);
+	buf__free(&self->err);
+}
+
+TEST_F(jitrec, folded_marks_jit_frames)
+{
+	char *argv[] = { "sonde", "export", "-i", self->path, "-f", "folded",
+			 NULL };
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "node;caller_ with a semicolon_[j];LazyCompile:*hot /app.js:1_[j] 5\n"))
+		TH_LOG("folded: %s", self->out.data);
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "node;Builtin:Unmapped_[j] 2\n"));
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "java;java.lang.Thread.run_[j];Interpreter_[j] 3\n"));
+	EXPECT_EQ(NULL, strstr(self->out.data, "stale"));
+	/* No perf map: no JIT names, and none of the others' either. */
+	EXPECT_NE(NULL, strstr(self->out.data, "\nnomap;"));
+	EXPECT_EQ(NULL, strstr(self->out.data, "nomap;java"));
+	EXPECT_EQ(NULL, strstr(self->out.data, "nomap;caller"));
+	EXPECT_EQ(4, count_lines(self->out.data));
+	/* One line for the one unparsable line of pid 300's map. */
+	EXPECT_NE(NULL, strstr(self->err.data,
+			       "perf map /tmp/perf-300.map of pid 300: 1 of 4 lines skipped"))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_EQ(1, count_lines(self->err.data));
+}
+
+TEST_F(jitrec, report_names_jit_frames)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "[j] LazyCompile:*hot /app.js:1  /tmp/perf-300.map\n"))
+		TH_LOG("report: %s", self->out.data);
+	/* Another pid namespace: the map is named where record found it. */
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "[j] Interpreter  /proc/301/root/tmp/perf-5.map\n"));
+}
+
+TEST_F(jitrec, bad_section_skipped)
+{
+	char *argv[] = { "sonde", "report", "-i", self->path, NULL };
+	struct rec_writer *w;
+	int fd;
+
+	/* A PERFMAP section too short for its header, and one not zlib. */
+	ASSERT_EQ(0, rec_file_create(self->path, &w, &fd));
+	ASSERT_EQ(0, rec_writer__add_section(w, SREC_SEC_PERFMAP, 0, "ab", 2));
+	ASSERT_EQ(0, rec_writer__add_section(w, SREC_SEC_PERFMAP,
+					     SREC_SF_ZLIB, "12345678zz", 10));
+	ASSERT_EQ(0, add_samples(w, 300, (__u64[]){ ANON_START }, 1, 1));
+	ASSERT_EQ(0, add_process(w, 300, "node", 2000, "//anon", ANON_START,
+				 ANON_END, 0, NULL, 0));
+	ASSERT_EQ(0, rec_file_finish(w, fd, 1, 0));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err))
+		TH_LOG("stderr: %s", self->err.data);
+	EXPECT_EQ(2, count_lines(self->err.data));
+	EXPECT_NE(NULL, strstr(self->err.data, "bad perf map section at byte"))
+		TH_LOG("stderr: %s", self->err.data);
+}
+
+TEST_HARNESS_MAIN
