@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * JIT names from perf maps: the parser against hostile text, and report
- * and folded output of a synthetic recording that holds PERFMAP sections.
+ * JIT names from perf maps: the parser against hostile text, the checks
+ * record makes before it reads a process's map, and report and folded
+ * output of a synthetic recording that holds PERFMAP sections.
  */
 #include "kselftest_harness.h"
 
 #include "helpers.h"
 #include "lib/untrusted.h"
+#include "record/jitmaps.h"
 #include "symbolize/perfmap.h"
 
 #include <sys/stat.h>
@@ -227,6 +229,178 @@ TEST(parse_random)
 		perfmap__free(pm);
 	}
 	free(text);
+}
+
+/* ---- the checks record makes before reading a map ---- */
+
+FIXTURE(proc) {
+	char *dir;
+	char proc[300];
+	char tmp[340];
+};
+
+FIXTURE_SETUP(proc)
+{
+	char path[600];
+
+	self->dir = make_tmpdir();
+	ASSERT_NE(NULL, self->dir);
+	/* A fake /proc: proc/1234/root/tmp, the process's root a directory. */
+	snprintf(self->proc, sizeof(self->proc), "%s/proc", self->dir);
+	snprintf(path, sizeof(path), "%s/1234/root", self->proc);
+	snprintf(self->tmp, sizeof(self->tmp), "%s/1234/root/tmp", self->proc);
+	ASSERT_EQ(0, mkdir(self->proc, 0755));
+	snprintf(path, sizeof(path), "%s/1234", self->proc);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/1234/root", self->proc);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	ASSERT_EQ(0, mkdir(self->tmp, 01777));
+}
+
+FIXTURE_TEARDOWN(proc)
+{
+	remove_tree(self->dir);
+	free(self->dir);
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+static void map_path(char *buf, size_t size, const char *tmp, __u32 ns_pid)
+{
+	snprintf(buf, size, "%s/perf-%u.map", tmp, ns_pid);
+}
+
+TEST_F(proc, open_regular_file)
+{
+	struct srec_perfmap h;
+	struct buf b = { 0 };
+	char path[600];
+	int fd;
+
+	map_path(path, sizeof(path), self->tmp, 77);
+	ASSERT_EQ(0, write_text(path, "1000 10 jitted\n2000 10 half"));
+	fd = perfmap_file__open(self->proc, 1234, 77);
+	ASSERT_LE(0, fd);
+	/* Still running: the unfinished last line is left out. */
+	ASSERT_EQ(0, perfmap_file__read(fd, 1234, 77, true, &b));
+	memcpy(&h, b.data, sizeof(h));
+	EXPECT_EQ(1234, h.pid);
+	EXPECT_EQ(77, h.ns_pid);
+	EXPECT_EQ(0, h.flags);
+	EXPECT_EQ(27, h.file_size);
+	EXPECT_EQ(sizeof(h) + 15, b.len);
+	/* Exited: the file is whole. */
+	b.len = 0;
+	ASSERT_EQ(0, perfmap_file__read(fd, 1234, 77, false, &b));
+	EXPECT_EQ(sizeof(h) + 27, b.len);
+	close(fd);
+	buf__free(&b);
+	EXPECT_EQ(-ENOENT, perfmap_file__open(self->proc, 1234, 78));
+	EXPECT_EQ(-ENOENT, perfmap_file__open(self->proc, 999, 77));
+}
+
+TEST_F(proc, symlink_refused)
+{
+	char path[600], target[400];
+
+	snprintf(target, sizeof(target), "%s/elsewhere", self->dir);
+	ASSERT_EQ(0, write_text(target, "1000 10 secret\n"));
+	map_path(path, sizeof(path), self->tmp, 77);
+	ASSERT_EQ(0, symlink(target, path));
+	EXPECT_EQ(-ELOOP, perfmap_file__open(self->proc, 1234, 77));
+}
+
+TEST_F(proc, fifo_and_directory_refused)
+{
+	char path[600];
+
+	map_path(path, sizeof(path), self->tmp, 77);
+	ASSERT_EQ(0, mkfifo(path, 0644));
+	/* Opening does not block waiting for a writer. */
+	EXPECT_EQ(-SONDE_ENOTREG, perfmap_file__open(self->proc, 1234, 77));
+	map_path(path, sizeof(path), self->tmp, 78);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	EXPECT_EQ(-SONDE_ENOTREG, perfmap_file__open(self->proc, 1234, 78));
+}
+
+/* A symlinked /tmp inside the process's root resolves inside that root. */
+TEST_F(proc, tmp_symlink_stays_in_root)
+{
+	char path[600], link[400], outside[400];
+	int fd;
+
+	snprintf(outside, sizeof(outside), "%s/out", self->dir);
+	ASSERT_EQ(0, mkdir(outside, 0755));
+	map_path(path, sizeof(path), outside, 77);
+	ASSERT_EQ(0, write_text(path, "1000 10 outside\n"));
+	snprintf(link, sizeof(link), "%s/1234/root/tmp", self->proc);
+	remove_tree(link);
+	/*
+	 * Absolute: inside the process's root it leads back to its /tmp, the
+	 * link itself (a loop), never to the file outside.
+	 */
+	ASSERT_EQ(0, symlink(outside, link));
+	fd = perfmap_file__open(self->proc, 1234, 77);
+	EXPECT_TRUE(fd == -ENOENT || fd == -ELOOP)
+		TH_LOG("got %d", fd);
+}
+
+TEST_F(proc, owner_checked)
+{
+	char path[600], dir[400];
+	int fd;
+
+	if (geteuid())
+		SKIP(return, "needs root to chown");
+	snprintf(dir, sizeof(dir), "%s/1234", self->proc);
+	ASSERT_EQ(0, chown(dir, 1000, 1000));
+	map_path(path, sizeof(path), self->tmp, 77);
+	ASSERT_EQ(0, write_text(path, "1000 10 jitted\n"));
+	/* Another user's file, in the process's /tmp: refused. */
+	ASSERT_EQ(0, chown(path, 2000, 2000));
+	EXPECT_EQ(-EPERM, perfmap_file__open(self->proc, 1234, 77));
+	/* The process's user's, or root's: used. */
+	ASSERT_EQ(0, chown(path, 1000, 1000));
+	fd = perfmap_file__open(self->proc, 1234, 77);
+	EXPECT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, chown(path, 0, 0));
+	fd = perfmap_file__open(self->proc, 1234, 77);
+	EXPECT_LE(0, fd);
+	close(fd);
+}
+
+TEST_F(proc, size_capped)
+{
+	struct srec_perfmap h;
+	struct buf b = { 0 };
+	char path[600];
+	int fd;
+
+	map_path(path, sizeof(path), self->tmp, 77);
+	ASSERT_EQ(0, write_text(path, "1000 10 first\n"));
+	/* Sparse past the cap: NULs with no newline after the first line. */
+	ASSERT_EQ(0, truncate(path, SREC_PERFMAP_MAX + 4096));
+	fd = perfmap_file__open(self->proc, 1234, 77);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, perfmap_file__read(fd, 1234, 77, false, &b));
+	close(fd);
+	memcpy(&h, b.data, sizeof(h));
+	EXPECT_EQ(SREC_PERFMAP_CUT, h.flags);
+	EXPECT_EQ(SREC_PERFMAP_MAX + 4096, h.file_size);
+	/* Cut back to the last whole line. */
+	EXPECT_EQ(sizeof(h) + 14, b.len);
+	buf__free(&b);
 }
 
 /* ---- a recording with perf maps ---- */

@@ -31,6 +31,7 @@
 #include "lib/util.h"
 #include "recording/recording.h"
 #include "record/dev.h"
+#include "record/jitmaps.h"
 #include "record/kallsyms.h"
 #include "record/loop.h"
 #include "record/procmap.h"
@@ -59,6 +60,7 @@ struct recorder {
 	struct rec_writer *writer;
 	struct procmap *procmap;
 	struct seen_pids seen;
+	struct jitmaps *jitmaps;
 	struct buf scratch;
 	pid_t child;
 	int *pidfds;		/* one per -p process: has it ended? */
@@ -395,6 +397,23 @@ static bool tid_wanted(const struct recorder_opts *o, __u32 tid)
 	return false;
 }
 
+/*
+ * A JIT's perf map is read when its main thread exits: the file is then
+ * complete, and the process may remove it before the recording ends.
+ */
+static int note_jit(struct recorder *r, const struct sonde_record_header *h)
+{
+	const struct sonde_task_event *te = (const void *)h;
+
+	if (h->type == SONDE_RECORD_MMAP)
+		return jitmaps__note_mmap(r->jitmaps, (const void *)h,
+					  h->size);
+	if (h->type == SONDE_RECORD_EXIT && h->size >= sizeof(*te) &&
+	    te->pid && te->tid == te->pid)
+		return jitmaps__note_exit(r->jitmaps, te->pid, r->writer);
+	return 0;
+}
+
 static int drain_record(const struct sonde_record_header *h, void *ctx)
 {
 	struct drain_ctx *d = ctx;
@@ -418,6 +437,9 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 		    (((const struct sonde_task_event *)h)->flags &
 		     SONDE_TASK_NOT_FOLLOWED))
 			r->not_followed++;
+		err = note_jit(r, h);
+		if (err)
+			return err;
 		/*
 		 * Task and MMAP records go to an EVENTS section, which
 		 * readers load before they walk the samples: a sample's
@@ -620,6 +642,8 @@ static int write_final(struct recorder *r)
 
 	/* Processes still alive: their maps may have grown (dlopen). */
 	err = seen_pids__for_each(&r->seen, snapshot_final, r);
+	if (!err)
+		err = jitmaps__write(r->jitmaps, r->writer);
 	if (err)
 		return err;
 	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
@@ -830,6 +854,7 @@ static void cleanup(struct recorder *r)
 	if (r->exec_fd >= 0)
 		close(r->exec_fd);
 	procmap__free(r->procmap);
+	jitmaps__free(r->jitmaps);
 	seen_pids__free(&r->seen);
 	buf__free(&r->scratch);
 	buf__free(&r->events);
@@ -846,6 +871,8 @@ int recorder__run(const struct recorder_opts *o)
 
 	seen_pids__init(&r.seen);
 	err = procmap__new(&r.procmap, "/proc");
+	if (!err)
+		err = jitmaps__new(&r.jitmaps, "/proc");
 	if (!err)
 		err = record(&r);
 	if (r.status_shown)
