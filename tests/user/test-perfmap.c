@@ -403,6 +403,72 @@ TEST_F(proc, size_capped)
 	buf__free(&b);
 }
 
+/* An MMAP record of @pid's anonymous memory (or of its vDSO at exec). */
+static size_t make_anon_mmap(void *buf, __u32 pid, bool vdso)
+{
+	struct sonde_mmap_event *ev = buf;
+	size_t size = sizeof(*ev) + (vdso ? 8 : 0);
+
+	memset(ev, 0, size);
+	ev->hdr.type = SONDE_RECORD_MMAP;
+	ev->hdr.size = size;
+	ev->pid = ev->tid = ev->ns_pid = pid;
+	ev->start = 0x7f0000000000ULL;
+	ev->end = ev->start + 0x1000;
+	ev->flags = SONDE_MMAP_ANON | (vdso ? SONDE_MMAP_EXEC : 0);
+	if (vdso) {
+		ev->path_size = 7;
+		strcpy(ev->path, "[vdso]");
+	}
+	return size;
+}
+
+static int find_perfmap(const struct rec_section *sec, void *ctx)
+{
+	char **text = ctx;
+	size_t len;
+
+	if (sec->type != SREC_SEC_PERFMAP || *text)
+		return 0;
+	return rec_section__payload(sec, text, &len, NULL);
+}
+
+/*
+ * The vDSO's MMAP record at exec has no file either: it does not make a
+ * JIT, whose map is only written later, look like a process without one.
+ */
+TEST_F(proc, map_written_after_exec)
+{
+	char path[600], rec[600], ev[256], *text = NULL;
+	struct rec_reader *r;
+	struct rec_writer *w;
+	struct jitmaps *jm;
+	int fd;
+
+	ASSERT_EQ(0, jitmaps__new(&jm, self->proc));
+	make_anon_mmap(ev, 1234, true);
+	ASSERT_EQ(0, jitmaps__note_mmap(jm, (void *)ev, sizeof(ev)));
+	map_path(path, sizeof(path), self->tmp, 1234);
+	ASSERT_EQ(0, write_text(path, "7f0000000000 10 compiled\n"));
+	make_anon_mmap(ev, 1234, false);
+	ASSERT_EQ(0, jitmaps__note_mmap(jm, (void *)ev, sizeof(ev)));
+	/* Read through the descriptor: the file may be gone by then. */
+	ASSERT_EQ(0, unlink(path));
+	snprintf(rec, sizeof(rec), "%s/rec.data", self->dir);
+	ASSERT_EQ(0, rec_file_create(rec, &w, &fd));
+	ASSERT_EQ(0, jitmaps__note_exit(jm, 1234, w));
+	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
+	jitmaps__free(jm);
+	ASSERT_EQ(0, rec_reader__open(&r, rec));
+	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
+	rec_reader__close(r);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(1234, ((struct srec_perfmap *)text)->pid);
+	EXPECT_STREQ("7f0000000000 10 compiled\n",
+		     text + sizeof(struct srec_perfmap));
+	free(text);
+}
+
 /* ---- a recording with perf maps ---- */
 
 #define ANON_START	0x7f0000000000ULL

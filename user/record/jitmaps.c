@@ -210,10 +210,22 @@ int jitmaps__note_mmap(struct jitmaps *jm,
 	void *key = (void *)(unsigned long)ev->pid;
 	struct jit_proc *jp;
 
-	if (len < sizeof(*ev) || !(ev->flags & SONDE_MMAP_ANON) || !ev->pid)
+	/*
+	 * The vDSO has no file either, but a name, and is mapped at EXEC,
+	 * before any JIT could have written a map.
+	 */
+	if (len < sizeof(*ev) || !(ev->flags & SONDE_MMAP_ANON) ||
+	    (ev->flags & SONDE_MMAP_EXEC) || !ev->pid ||
+	    ev->path_size > len - sizeof(*ev) ||
+	    (ev->path_size && ev->path[0]))
 		return 0;
-	if (hmap__find(&jm->procs, hash_u64(ev->pid), key))
+	jp = hmap__find(&jm->procs, hash_u64(ev->pid), key);
+	if (jp) {
+		/* New JIT code: maybe the map was not there for the first. */
+		if (jp->fd < 0 && !jp->written && jm->nr_open < MAX_OPEN)
+			try_open(jm, jp);
 		return 0;
+	}
 	jp = calloc(1, sizeof(*jp));
 	if (!jp || hmap__insert(&jm->procs, hash_u64(ev->pid), key, jp)) {
 		free(jp);

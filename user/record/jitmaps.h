@@ -54,8 +54,9 @@ void jitmaps__free(struct jitmaps *jm);
 
 /*
  * jitmaps__note_mmap - account an MMAP record (@len bytes at @ev): one
- * of anonymous memory makes its process a JIT, whose map is opened now if
- * it exists.  No syscall for a process already known.  0 or -ENOMEM.
+ * of anonymous memory (no path: not the vDSO) makes its process a JIT,
+ * whose map is opened now if it exists, or at its next such record.
+ * 0 or -ENOMEM.
  */
 int jitmaps__note_mmap(struct jitmaps *jm,
 		       const struct sonde_mmap_event *ev, size_t len);
