@@ -388,6 +388,8 @@ fi
 # 16. For the host-side comparison.
 sonde report -i "$out/split.data" >"$out/split.report.guest" 2>/dev/null
 
+. "$(dirname "$0")/jit.sh"
+
 # 17. The field cases and short-lived processes.
 tests/e2e/cases.sh "$out"
 tests/e2e/symbols.sh "$out"

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * JIT code: "jit fp|nofp SECS" copies a small loop into an anonymous
- * executable mapping and calls it from jit_caller() for SECS seconds.
- * With "fp" the code keeps a frame pointer (push rbp; mov rbp, rsp), as
- * JVMs with -XX:+PreserveFramePointer, V8 and .NET emit it; with "nofp"
- * it does not.  A profiler should show jit_caller above the JIT frame.
+ * JIT code: "jit fp|nofp SECS [map|map-rm]" copies a small loop into an
+ * anonymous executable mapping and calls it from jit_caller() for SECS
+ * seconds.  With "fp" the code keeps a frame pointer (push rbp; mov rbp,
+ * rsp), as JVMs with -XX:+PreserveFramePointer, V8 and .NET emit it; with
+ * "nofp" it does not.  A profiler should show jit_caller above the JIT
+ * frame.  With "map" the code is named "jitted_loop [fp]" (or [nofp]) in
+ * /tmp/perf-PID.map, as JITs tell perf; "map-rm" removes that file
+ * before exiting, as a JIT that cleans up after itself does.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 /* push rbp; mov rbp, rsp; mov ecx, 200000; 1: dec ecx; jnz 1b; pop rbp; ret */
@@ -36,14 +40,31 @@ __attribute__((noinline)) void jit_caller(void (*fn)(void), double end)
 		fn();
 }
 
+/* The perf map line of the code at @mem, as jit-interface.txt has it. */
+static int write_perf_map(const char *path, void *mem, size_t len,
+			  const char *mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%lx %zx jitted_loop [%s]\n", (unsigned long)mem, len,
+		mode);
+	return fclose(f);
+}
+
 int main(int argc, char **argv)
 {
+	const char *map = argc == 4 ? argv[3] : "";
 	const unsigned char *code;
+	char path[64];
 	size_t len;
 	void *mem;
 
-	if (argc != 3 || (strcmp(argv[1], "fp") && strcmp(argv[1], "nofp"))) {
-		fprintf(stderr, "usage: jit fp|nofp SECS\n");
+	if (argc < 3 || argc > 4 ||
+	    (strcmp(argv[1], "fp") && strcmp(argv[1], "nofp")) ||
+	    (argc == 4 && strcmp(map, "map") && strcmp(map, "map-rm"))) {
+		fprintf(stderr, "usage: jit fp|nofp SECS [map|map-rm]\n");
 		return 2;
 	}
 	code = strcmp(argv[1], "fp") ? code_nofp : code_fp;
@@ -55,6 +76,11 @@ int main(int argc, char **argv)
 	memcpy(mem, code, len);
 	if (mprotect(mem, 4096, PROT_READ | PROT_EXEC))
 		return 1;
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	if (*map && write_perf_map(path, mem, len, argv[1]))
+		return 1;
 	jit_caller((void (*)(void))mem, now_s() + atof(argv[2]));
+	if (!strcmp(map, "map-rm"))
+		unlink(path);
 	return 0;
 }

@@ -6,9 +6,10 @@
  *
  *   comm;root;...;leaf COUNT
  *
- * with kernel frames suffixed "_[k]" (bcc's convention) and functions
- * inlined into their caller "_[i]" (perf's flame graph convention), each
- * inlined function a frame of its own above its caller.  Lines are sorted
+ * with kernel frames suffixed "_[k]" (bcc's convention), JIT frames named
+ * by a perf map "_[j]" (FlameGraph's) and functions inlined into their
+ * caller "_[i]" (perf's flame graph convention), each inlined function a
+ * frame of its own above its caller.  Lines are sorted
  * so that the same recording always exports the same bytes.
  *
  * The profile's samples are first summed per (process name, stack); each
@@ -82,11 +83,12 @@ static const char *function_text(struct folded *f, const struct profile *p,
 				 __u32 fn, bool inlined)
 {
 	const char **text = &f->by_fn[(size_t)fn * 2 + inlined];
+	const struct profile_function *pf = &p->functions[fn];
 
 	if (!*text)
-		*text = fold(f, profile__str(p, p->functions[fn].name),
-			     inlined ? "_[i]" :
-			     p->functions[fn].kernel ? "_[k]" : "");
+		*text = fold(f, profile__str(p, pf->name),
+			     inlined ? "_[i]" : pf->kernel ? "_[k]" :
+			     pf->jit ? "_[j]" : "");
 	return *text;
 }
 

@@ -273,7 +273,8 @@ static void print_table(FILE *out, const struct report *r,
 			100.0 * e->total / base, 100.0 * e->self / base,
 			(unsigned long long)e->self);
 		if (e->fn)
-			fprintf(out, "[%c] %s  %s\n", e->fn->kernel ? 'k' : '.',
+			fprintf(out, "[%c] %s  %s\n",
+				e->fn->kernel ? 'k' : e->fn->jit ? 'j' : '.',
 				e->label, profile__str(r->p, e->fn->dso));
 		else
 			fprintf(out, "%s\n", e->label);

@@ -175,6 +175,20 @@ static int mark_location(struct builder *b, enum callchain_mark mark,
 	return 0;
 }
 
+/*
+ * JIT code is named by its process's perf map, whatever else runs at the
+ * same address in another process: its locations belong to a pseudo
+ * mapping per process, the map's path, which is the symbol's DSO too.
+ * -ENOENT when process @pid has no perf map.
+ */
+static int jit_mapping(struct builder *b, __u32 pid, __u64 look,
+		       struct symbol *sym, __u32 *mapping)
+{
+	int err = symbolizer__jit(b->sym, pid, look, sym);
+
+	return err ?: builder__pseudo_mapping(b, sym, mapping);
+}
+
 static int get_location(struct builder *b, struct proc *proc,
 			unsigned int gen, const struct callchain_entry *e,
 			__u32 *id)
@@ -191,6 +205,7 @@ static int get_location(struct builder *b, struct proc *proc,
 	struct symbol sym;
 	unsigned int found;
 	__u32 mapping = 0;
+	bool jit = false;
 	long known;
 	__u64 h;
 	int err;
@@ -199,6 +214,16 @@ static int get_location(struct builder *b, struct proc *proc,
 		return mark_location(b, e->mark, id);
 	if (!e->kernel && proc && proc->nr_snaps)
 		m = proc__find_map(proc, gen, look, &found);
+	if (!e->kernel && proc && (!m || map__is_anon(m))) {
+		err = jit_mapping(b, proc->pid, look, &sym, &mapping);
+		if (err && err != -ENOENT)
+			return err;
+		jit = !err;
+		if (jit) {
+			m = NULL;
+			key.mapping = mapping + 1;
+		}
+	}
 	/*
 	 * Equal mappings of different processes or snapshots are one
 	 * mapping: their addresses are one location each.
@@ -216,10 +241,12 @@ static int get_location(struct builder *b, struct proc *proc,
 		*id = known;
 		return 0;
 	}
-	err = e->kernel ? symbolizer__kernel(b->sym, look, &sym)
-			: symbolizer__user(b->sym, m, look, &sym);
-	if (err)
-		return err;
+	if (!jit) {
+		err = e->kernel ? symbolizer__kernel(b->sym, look, &sym)
+				: symbolizer__user(b->sym, m, look, &sym);
+		if (err)
+			return err;
+	}
 	loc = next_location(b);
 	if (!loc)
 		return -ENOMEM;

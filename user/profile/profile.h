@@ -67,6 +67,7 @@ struct profile_mapping {
  *	file (DWARF's, of the first location met), 0 when unknown; @dso:
  *	the DSO's path or pseudo name
  * @known: @name is a real symbol, not "FILE+0xVADDR" or "[unknown]"
+ * @jit: JIT-compiled code named by its process's perf map; @dso is the map
  */
 struct profile_function {
 	__u32 name;
@@ -75,6 +76,7 @@ struct profile_function {
 	__u32 dso;
 	bool kernel;
 	bool known;
+	bool jit;
 };
 
 /*

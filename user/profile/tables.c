@@ -251,6 +251,7 @@ static int get_function(struct builder *b, const struct symbol *sym,
 	fn->system_name = fn->name;
 	fn->kernel = sym->kernel;
 	fn->known = sym->known;
+	fn->jit = sym->jit;
 	k = malloc(sizeof(*k));
 	if (!k)
 		return -ENOMEM;

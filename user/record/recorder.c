@@ -32,6 +32,7 @@
 #include "recording/recording.h"
 #include "record/archive.h"
 #include "record/dev.h"
+#include "record/jitmaps.h"
 #include "record/kallsyms.h"
 #include "record/loop.h"
 #include "record/procmap.h"
@@ -61,6 +62,7 @@ struct recorder {
 	struct procmap *procmap;
 	struct seen_pids seen;
 	struct archive *archive;
+	struct jitmaps *jitmaps;
 	struct buf scratch;
 	pid_t child;
 	int *pidfds;		/* one per -p process: has it ended? */
@@ -397,6 +399,23 @@ static bool tid_wanted(const struct recorder_opts *o, __u32 tid)
 	return false;
 }
 
+/*
+ * A JIT's perf map is read when its main thread exits: the file is then
+ * complete, and the process may remove it before the recording ends.
+ */
+static int note_jit(struct recorder *r, const struct sonde_record_header *h)
+{
+	const struct sonde_task_event *te = (const void *)h;
+
+	if (h->type == SONDE_RECORD_MMAP)
+		return jitmaps__note_mmap(r->jitmaps, (const void *)h,
+					  h->size);
+	if (h->type == SONDE_RECORD_EXIT && h->size >= sizeof(*te) &&
+	    te->pid && te->tid == te->pid)
+		return jitmaps__note_exit(r->jitmaps, te->pid, r->writer);
+	return 0;
+}
+
 static int drain_record(const struct sonde_record_header *h, void *ctx)
 {
 	struct drain_ctx *d = ctx;
@@ -426,6 +445,9 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 			if (err)
 				return err;
 		}
+		err = note_jit(r, h);
+		if (err)
+			return err;
 		/*
 		 * Task and MMAP records go to an EVENTS section, which
 		 * readers load before they walk the samples: a sample's
@@ -632,6 +654,8 @@ static int write_final(struct recorder *r)
 	archive__finish(r->archive);
 	if (!err)
 		err = archive__write_files(r->archive, r->writer);
+	if (!err)
+		err = jitmaps__write(r->jitmaps, r->writer);
 	if (err)
 		return err;
 	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
@@ -843,6 +867,7 @@ static void cleanup(struct recorder *r)
 		close(r->exec_fd);
 	procmap__free(r->procmap);
 	archive__free(r->archive);
+	jitmaps__free(r->jitmaps);
 	seen_pids__free(&r->seen);
 	buf__free(&r->scratch);
 	buf__free(&r->events);
@@ -877,6 +902,8 @@ int recorder__run(const struct recorder_opts *o)
 	err = procmap__new(&r.procmap, "/proc");
 	if (!err)
 		err = archive__new(&r.archive, opts.archive);
+	if (!err)
+		err = jitmaps__new(&r.jitmaps, "/proc");
 	if (!err)
 		err = record(&r);
 	if (r.status_shown)

@@ -53,9 +53,13 @@ struct srec_section_header {
  */
 #define SREC_SEC_EVENTS		9
 /*
+ * struct srec_perfmap + the text of a JIT's perf map (see below), zlib:
+ * one per process whose samples hit anonymous executable memory.
+ */
+#define SREC_SEC_PERFMAP	10
+/*
  * struct srec_files + struct srec_file entries: what mapped files without
  * a build-id were (inode, size, modification time) while they ran.
- * Number 10 is taken by the PERFMAP section.
  */
 #define SREC_SEC_FILES		11
 
@@ -155,6 +159,29 @@ struct srec_file {
 	__u32 path_len;		/* bytes of the path, without its NUL */
 	__u32 __reserved;
 	/* followed by the path, NUL terminated and padded to 8 */
+};
+
+/* srec_perfmap.flags */
+#define SREC_PERFMAP_CUT	(1U << 0) /* the file was larger than the cap */
+
+/* Bytes of a perf map record keeps; the rest is dropped (SREC_PERFMAP_CUT). */
+#define SREC_PERFMAP_MAX	(64U << 20)
+
+/*
+ * struct srec_perfmap - the payload of a PERFMAP section, followed by
+ * the text of /tmp/perf-@ns_pid.map as process @pid saw it (read through
+ * /proc/@pid/root), whole lines only, not NUL-terminated.  Kept in the
+ * recording because the file is the only record of a JIT's code, and its
+ * process may delete it (or the machine may be another) by report time.
+ * Readers take the last section of a pid.
+ */
+struct srec_perfmap {
+	__u32 pid;		/* thread-group id, as samples name it */
+	__u32 ns_pid;		/* the same in its own pid namespace */
+	__u64 time_ns;		/* CLOCK_MONOTONIC when the file was read */
+	__u64 file_size;	/* bytes the file held then */
+	__u32 flags;		/* SREC_PERFMAP_* */
+	__u32 __reserved;
 };
 
 struct srec_stats {

@@ -43,6 +43,8 @@ struct session {
 	struct hmap comms;	/* interned process names */
 	struct hmap files;	/* path -> struct srec_file (FILES) */
 	struct task_events *events;	/* EVENTS sections */
+	struct rec_section *perfmaps;	/* PERFMAP sections, in file order */
+	unsigned int nr_perfmaps;
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process;	/* sections skipped */
@@ -223,6 +225,17 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	case SREC_SEC_FILES:
 		err = load_files(s, sec);
 		break;
+	case SREC_SEC_PERFMAP: {
+		struct rec_section *pm;
+
+		pm = reallocarray(s->perfmaps, s->nr_perfmaps + 1,
+				  sizeof(*pm));
+		if (!pm)
+			return -ENOMEM;
+		pm[s->nr_perfmaps++] = *sec;
+		s->perfmaps = pm;
+		break;
+	}
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
 		       min_t(size_t, sec->size, sizeof(s->end)));
@@ -388,6 +401,7 @@ void session__close(struct session *s)
 	hmap__free(&s->comms);
 	hmap__free(&s->files);
 	free(s->kallsyms);
+	free(s->perfmaps);
 	rec_reader__close(s->reader);
 	free(s);
 }
@@ -460,6 +474,42 @@ const struct srec_file *session__file_identity(const struct session *s,
 					       const char *path)
 {
 	return hmap__find(&s->files, hash_str(path), path);
+}
+
+int session__iter_perfmaps(struct session *s, session_perfmap_cb_t cb,
+			   void *ctx)
+{
+	struct session_perfmap pm;
+	unsigned int i;
+	char *text;
+	size_t len;
+	int err;
+
+	for (i = 0; i < s->nr_perfmaps; i++) {
+		err = rec_section__payload(&s->perfmaps[i], &text, &len,
+					   &s->inflate_budget);
+		if (err == -ENOMEM)
+			return err;
+		if (!err && len < sizeof(pm.hdr)) {
+			free(text);
+			err = -EBADMSG;
+		}
+		if (err) {
+			pr_warn("%s: %s perf map section at byte %llu: skipped",
+				session__path(s),
+				err == -EFBIG ? "one inflated section too many (over 1 GiB in all):" : "bad",
+				(unsigned long long)s->perfmaps[i].offset);
+			continue;
+		}
+		memcpy(&pm.hdr, text, sizeof(pm.hdr));
+		pm.text = text + sizeof(pm.hdr);
+		pm.len = len - sizeof(pm.hdr);
+		err = cb(&pm, ctx);
+		free(text);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 const void *session__vdso(const struct session *s, size_t *size)

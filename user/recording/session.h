@@ -114,6 +114,28 @@ const char *session__thread_comm(const struct session *s, __u32 tid,
  */
 int session__kallsyms_text(struct session *s, char **text, size_t *len);
 enum session_kallsyms session__kallsyms(const struct session *s);
+/*
+ * struct session_perfmap - a JIT's perf map as recorded (SREC_SEC_PERFMAP):
+ * @text, @len bytes (NUL-terminated, untrusted), of process @pid.
+ */
+struct session_perfmap {
+	struct srec_perfmap hdr;
+	const char *text;
+	size_t len;
+};
+
+typedef int (*session_perfmap_cb_t)(const struct session_perfmap *pm,
+				    void *ctx);
+
+/*
+ * session__iter_perfmaps - inflate the PERFMAP sections one at a time, in
+ * file order, and call @cb for each (@pm is valid during the call only).
+ * A section that does not inflate is named in one line and skipped.
+ * Returns 0, -ENOMEM, or the first non-zero value of @cb.
+ */
+int session__iter_perfmaps(struct session *s, session_perfmap_cb_t cb,
+			   void *ctx);
+
 /* The recorded vDSO image (SREC_SEC_VDSO), or NULL with *@size 0. */
 const void *session__vdso(const struct session *s, size_t *size);
 /*

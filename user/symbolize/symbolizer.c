@@ -16,6 +16,7 @@
 #include "lib/util.h"
 #include "symbolize/dso.h"
 #include "symbolize/kallsyms.h"
+#include "symbolize/perfmap.h"
 #include "symbolize/srcline.h"
 #include "symbolize/symbolizer.h"
 
@@ -62,6 +63,8 @@ struct symbolizer {
 	struct hmap file_by_map;	/* struct map -> its struct sym_file */
 	struct hmap strings;	/* interned printable strings */
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
+	struct perfmaps *jit;	/* JIT names, parsed on first use */
+	bool jit_loaded;
 	__u32 nr_ids;		/* symbol ids handed out */
 	unsigned int bad_files;	/* mapped files that could not be used */
 };
@@ -146,6 +149,7 @@ void symbolizer__free(struct symbolizer *sym)
 	hmap__free(&sym->strings);
 	hmap__free(&sym->cache);
 	kallsyms__free(sym->ksyms);
+	perfmaps__free(sym->jit);
 	free(sym->symfs);
 	free(sym->debug_root);
 	free(sym);
@@ -176,6 +180,7 @@ static int set_symbol(struct symbolizer *sym, struct symbol *out,
 	out->dso = intern_clean(sym, dso);
 	out->kernel = kernel;
 	out->known = known;
+	out->jit = false;
 	out->sym_off = known ? sym_off : 0;
 	out->file = NULL;
 	out->line = 0;
@@ -489,4 +494,50 @@ int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
 		return set_symbol(sym, out, SYMBOL_UNKNOWN, SYMBOL_UNKNOWN,
 				  false, false, 0);
 	return lookup(sym, m, addr, false, out);
+}
+
+/* Cached by (perf map, address): a perf map belongs to one process. */
+int symbolizer__jit(struct symbolizer *sym, __u32 pid, __u64 addr,
+		    struct symbol *out)
+{
+	const struct perfmap *pm;
+	const char *path, *name;
+	struct cache_key key;
+	struct cache_ent *c;
+	__u64 h, start;
+	int err;
+
+	if (!sym->jit_loaded) {
+		err = perfmaps__load(&sym->jit, sym->session);
+		if (err)
+			return err;
+		sym->jit_loaded = true;
+	}
+	pm = perfmaps__find(sym->jit, pid, &path);
+	if (!pm)
+		return -ENOENT;
+	key = (struct cache_key){ addr, pm };
+	h = hash_bytes(&key, sizeof(key), 0);
+	c = hmap__find(&sym->cache, h, &key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		c->key = key;
+		if (perfmap__lookup(pm, addr, &name, &start)) {
+			err = set_symbol(sym, &c->sym, name, path, false, true,
+					 addr - start);
+			c->sym.jit = true;
+		} else {
+			err = set_symbol(sym, &c->sym, SYMBOL_UNKNOWN, path,
+					 false, false, 0);
+		}
+		if (err || hmap__insert(&sym->cache, h, &c->key, c)) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->sym.id = sym->nr_ids++;
+	}
+	*out = c->sym;
+	return 0;
 }

@@ -77,6 +77,7 @@ struct symbol_line {
  *	when unknown
  * @inlined: @nr_inlined functions inlined into @name that hold the
  *	address, innermost first (so the last was inlined into @name)
+ * @jit: @name comes from the process's perf map (symbolizer__jit())
  * @id: dense, one per distinct address looked up (user: per file and
  *	offset), from 0, for callers to index their own arrays by;
  *	SYMBOL_NO_ID for an address no mapping holds
@@ -92,6 +93,7 @@ struct symbol {
 	__u32 id;
 	bool known;
 	bool kernel;
+	bool jit;
 };
 
 #define SYMBOL_NO_ID	UINT32_MAX
@@ -128,5 +130,18 @@ int symbolizer__kernel(struct symbolizer *sym, __u64 addr,
  */
 int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
 		     struct symbol *out);
+
+/*
+ * symbolizer__jit - name the user address @addr of process @pid from the
+ * perf map recorded for it (symbolize/perfmap.h): the entry's name with
+ * @jit set, or SYMBOL_UNKNOWN where the map names nothing; the DSO is
+ * the map's path either way, so equal addresses of two processes stay
+ * apart.  For addresses in anonymous memory, or in no mapping: a JIT
+ * cannot rename its file-backed code.  The recording's perf maps are
+ * parsed on first use.  Returns 0, -ENOENT when @pid has no perf map,
+ * or -ENOMEM.
+ */
+int symbolizer__jit(struct symbolizer *sym, __u32 pid, __u64 addr,
+		    struct symbol *out);
 
 #endif /* SONDE_SYMBOLIZER_H */

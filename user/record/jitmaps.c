@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Record layer: reading the perf maps of JIT processes (jitmaps.h).
+ *
+ * Open descriptors are bounded (MAX_OPEN): a JIT seen beyond that is
+ * opened by path when it exits or at the end, which still works while
+ * the process lives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "lib/hmap.h"
+#include "lib/untrusted.h"
+#include "record/jitmaps.h"
+
+#define MAX_OPEN	256
+#define READ_CHUNK	(256 * 1024)
+
+struct jit_proc {
+	__u32 pid;
+	__u32 ns_pid;
+	int fd;		/* -1: not open */
+	int err;	/* why the last open failed, 0 if it did not */
+	bool written;
+};
+
+struct jitmaps {
+	char *proc_root;
+	struct hmap procs;	/* pid -> struct jit_proc */
+	unsigned int nr_open;
+};
+
+/*
+ * @name inside the directory @root_fd stands for, every symlink on the way
+ * resolved as if @root_fd were /: a container's own /tmp, never ours.
+ * Kernels before 5.6 have no openat2(): their openat() follows absolute
+ * symlinks out of it, as perf does.
+ */
+static int open_in_root(int root_fd, const char *name, int flags)
+{
+	struct open_how how = {
+		.flags = flags,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, root_fd, name, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(root_fd, name, flags);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int perfmap_file__open(const char *proc_root, __u32 pid, __u32 ns_pid)
+{
+	char path[PATH_MAX], name[32];
+	struct stat owner, st;
+	int dir_fd, root_fd, fd, fl;
+
+	if (snprintf(path, sizeof(path), "%s/%u", proc_root, pid) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	dir_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	/* /proc/PID belongs to the process's user, as it is now. */
+	if (fstat(dir_fd, &owner)) {
+		fd = -errno;
+		close(dir_fd);
+		return fd;
+	}
+	root_fd = openat(dir_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = root_fd < 0 ? -errno : 0;
+	close(dir_fd);
+	if (fd)
+		return fd;
+	snprintf(name, sizeof(name), "tmp/perf-%u.map", ns_pid);
+	fd = open_in_root(root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			  O_NOCTTY | O_CLOEXEC);
+	close(root_fd);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode) ||
+	    (st.st_uid != owner.st_uid && st.st_uid != 0)) {
+		close(fd);
+		return S_ISREG(st.st_mode) ? -EPERM : -SONDE_ENOTREG;
+	}
+	/* Reads of a regular file never block: back to the usual mode. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+int perfmap_file__read(int fd, __u32 pid, __u32 ns_pid, bool live,
+		       struct buf *out)
+{
+	struct srec_perfmap h = { .pid = pid, .ns_pid = ns_pid };
+	size_t start, text, want;
+	struct stat st;
+	char *nl;
+	ssize_t n;
+	int err;
+
+	h.time_ns = now_ns(CLOCK_MONOTONIC);
+	start = out->len;
+	err = buf__append(out, &h, sizeof(h));
+	if (err)
+		return err;
+	text = out->len;
+	/* From the start: the descriptor may have been read before. */
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		/* One byte past the cap tells a cut file from a full one. */
+		want = min_t(size_t, READ_CHUNK,
+			     SREC_PERFMAP_MAX + 1 - (out->len - text));
+		if (!want)
+			break;
+		err = buf__reserve(out, want);
+		if (err)
+			return err;
+		n = read(fd, out->data + out->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		out->len += n;
+	}
+	h.file_size = !fstat(fd, &st) ? (__u64)st.st_size : out->len - text;
+	if (out->len - text > SREC_PERFMAP_MAX) {
+		h.flags |= SREC_PERFMAP_CUT;
+		out->len = text + SREC_PERFMAP_MAX;
+	}
+	/* A cut file, or a live writer, leaves a line unfinished. */
+	if ((live || (h.flags & SREC_PERFMAP_CUT)) && out->len > text &&
+	    out->data[out->len - 1] != '\n') {
+		nl = memrchr(out->data + text, '\n', out->len - text);
+		out->len = nl ? (size_t)(nl + 1 - out->data) : text;
+	}
+	memcpy(out->data + start, &h, sizeof(h));
+	return 0;
+}
+
+int jitmaps__new(struct jitmaps **jmp, const char *proc_root)
+{
+	struct jitmaps *jm = calloc(1, sizeof(*jm));
+
+	if (jm)
+		jm->proc_root = strdup(proc_root);
+	if (!jm || !jm->proc_root) {
+		free(jm);
+		return -ENOMEM;
+	}
+	hmap__init(&jm->procs, NULL);
+	*jmp = jm;
+	return 0;
+}
+
+void jitmaps__free(struct jitmaps *jm)
+{
+	struct hmap_entry *e;
+
+	if (!jm)
+		return;
+	hmap__for_each(&jm->procs, e) {
+		struct jit_proc *jp = e->val;
+
+		if (jp->fd >= 0)
+			close(jp->fd);
+		free(jp);
+	}
+	hmap__free(&jm->procs);
+	free(jm->proc_root);
+	free(jm);
+}
+
+static void try_open(struct jitmaps *jm, struct jit_proc *jp)
+{
+	int fd = perfmap_file__open(jm->proc_root, jp->pid, jp->ns_pid);
+
+	if (fd < 0) {
+		/* A refusal is kept: the process may be gone at the end. */
+		if (fd != -ENOENT || !jp->err)
+			jp->err = fd;
+		return;
+	}
+	jp->fd = fd;
+	jm->nr_open++;
+}
+
+int jitmaps__note_mmap(struct jitmaps *jm,
+		       const struct sonde_mmap_event *ev, size_t len)
+{
+	void *key = (void *)(unsigned long)ev->pid;
+	struct jit_proc *jp;
+
+	/*
+	 * The vDSO has no file either, but a name, and is mapped at EXEC,
+	 * before any JIT could have written a map.
+	 */
+	if (len < sizeof(*ev) || !(ev->flags & SONDE_MMAP_ANON) ||
+	    (ev->flags & SONDE_MMAP_EXEC) || !ev->pid ||
+	    ev->path_size > len - sizeof(*ev) ||
+	    (ev->path_size && ev->path[0]))
+		return 0;
+	jp = hmap__find(&jm->procs, hash_u64(ev->pid), key);
+	if (jp) {
+		/* New JIT code: maybe the map was not there for the first. */
+		if (jp->fd < 0 && !jp->written && jm->nr_open < MAX_OPEN)
+			try_open(jm, jp);
+		return 0;
+	}
+	jp = calloc(1, sizeof(*jp));
+	if (!jp || hmap__insert(&jm->procs, hash_u64(ev->pid), key, jp)) {
+		free(jp);
+		return -ENOMEM;
+	}
+	jp->pid = ev->pid;
+	/* 0: the module could not tell; the same namespace is likeliest. */
+	jp->ns_pid = ev->ns_pid ? ev->ns_pid : ev->pid;
+	jp->fd = -1;
+	if (jm->nr_open < MAX_OPEN)
+		try_open(jm, jp);
+	return 0;
+}
+
+static bool is_live(const struct jitmaps *jm, __u32 pid)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%u", jm->proc_root, pid);
+	return !stat(path, &st);
+}
+
+static int write_one(struct jitmaps *jm, struct jit_proc *jp,
+		     struct rec_writer *w, bool exited)
+{
+	char path[PATH_MAX];
+	struct buf b = { 0 };
+	int err;
+
+	jp->written = true;
+	if (jp->fd < 0)
+		try_open(jm, jp);
+	if (jp->fd < 0) {
+		/* No such file: the process is no JIT that writes one. */
+		if (jp->err != -ENOENT) {
+			snprintf(path, sizeof(path),
+				 "%s/%u/root/tmp/perf-%u.map", jm->proc_root,
+				 jp->pid, jp->ns_pid);
+			pr_warn("%s: not used for JIT names: %s", path,
+				jp->err == -EPERM ? "owned by neither the process's user nor root" :
+				jp->err == -ELOOP ? "a symbolic link" :
+				sonde_strerror(jp->err));
+		}
+		return 0;
+	}
+	err = perfmap_file__read(jp->fd, jp->pid, jp->ns_pid,
+				 !exited && is_live(jm, jp->pid), &b);
+	close(jp->fd);
+	jp->fd = -1;
+	jm->nr_open--;
+	if (err) {
+		pr_warn("cannot read the perf map of pid %u: %s", jp->pid,
+			strerror(-err));
+		buf__free(&b);
+		return 0;
+	}
+	if (b.len > sizeof(struct srec_perfmap))
+		err = rec_writer__add_section_z(w, SREC_SEC_PERFMAP, 0, b.data,
+						b.len);
+	buf__free(&b);
+	return err;
+}
+
+int jitmaps__note_exit(struct jitmaps *jm, __u32 pid, struct rec_writer *w)
+{
+	struct jit_proc *jp;
+
+	jp = hmap__find(&jm->procs, hash_u64(pid), (void *)(unsigned long)pid);
+	if (!jp || jp->written)
+		return 0;
+	return write_one(jm, jp, w, true);
+}
+
+int jitmaps__write(struct jitmaps *jm, struct rec_writer *w)
+{
+	struct hmap_entry *e;
+	int err;
+
+	hmap__for_each(&jm->procs, e) {
+		struct jit_proc *jp = e->val;
+
+		if (jp->written)
+			continue;
+		err = write_one(jm, jp, w, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}

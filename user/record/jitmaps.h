@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layer: the perf maps of the JIT processes sonde record sees
+ * (symbolize/perfmap.h has the format), read into PERFMAP sections.
+ *
+ * A process is a JIT when its samples hit anonymous executable memory
+ * (an MMAP record with SONDE_MMAP_ANON).  Its /tmp/perf-NSPID.map grows
+ * as it compiles, so it is read as late as possible: when the process
+ * exits (its main thread's EXIT record), else at the end.  It is opened
+ * as soon as the process is seen, while /proc/PID exists: the open file
+ * is read later even if the process removed it or is gone.
+ *
+ * The file is written by the process being profiled, and sonde record
+ * runs as root: it is opened through /proc/PID/root (the process's own
+ * root, a container's), never following a symlink in its last component
+ * and, where openat2() exists, resolving every other one inside that
+ * root; it is used only if it is a regular file owned by the process's
+ * user (the owner of /proc/PID) or by root, and at most SREC_PERFMAP_MAX
+ * bytes of it are kept.  A file that is refused is named in one line.
+ *
+ * Single-threaded; nothing here is global.
+ */
+#ifndef SONDE_JITMAPS_H
+#define SONDE_JITMAPS_H
+
+#include <linux/types.h>
+
+#include "lib/util.h"
+#include "recording/recording.h"
+
+/*
+ * perfmap_file__open - open /tmp/perf-@ns_pid.map of process @pid (a
+ * directory of @proc_root, "/proc" except in tests) as described above.
+ * Returns the descriptor (O_CLOEXEC), or -ENOENT (no such file or
+ * process), -ELOOP (a symlink), -SONDE_ENOTREG, -EPERM (another user's
+ * file), or another -errno.
+ */
+int perfmap_file__open(const char *proc_root, __u32 pid, __u32 ns_pid);
+
+/*
+ * perfmap_file__read - the PERFMAP payload of @fd (a perf map of @pid,
+ * @ns_pid) into @out: struct srec_perfmap then whole lines, at most
+ * SREC_PERFMAP_MAX bytes of them (SREC_PERFMAP_CUT when there were
+ * more).  With @live (the process still runs) an unfinished last line
+ * is left out: it is being written.  Returns 0 or -errno.
+ */
+int perfmap_file__read(int fd, __u32 pid, __u32 ns_pid, bool live,
+		       struct buf *out);
+
+struct jitmaps;
+
+int jitmaps__new(struct jitmaps **jm, const char *proc_root);
+void jitmaps__free(struct jitmaps *jm);
+
+/*
+ * jitmaps__note_mmap - account an MMAP record (@len bytes at @ev): one
+ * of anonymous memory (no path: not the vDSO) makes its process a JIT,
+ * whose map is opened now if it exists, or at its next such record.
+ * 0 or -ENOMEM.
+ */
+int jitmaps__note_mmap(struct jitmaps *jm,
+		       const struct sonde_mmap_event *ev, size_t len);
+
+/*
+ * jitmaps__note_exit - process @pid exited: if it is a JIT, write its
+ * perf map to @w now.  0 or the writer's -errno.
+ */
+int jitmaps__note_exit(struct jitmaps *jm, __u32 pid, struct rec_writer *w);
+
+/* jitmaps__write - at the end: write the perf map of every other JIT. */
+int jitmaps__write(struct jitmaps *jm, struct rec_writer *w);
+
+#endif /* SONDE_JITMAPS_H */
