@@ -746,4 +746,35 @@ TEST_F(rec, item18_separate_debug_files)
 		TH_LOG("%s", self->err.data);
 }
 
+/*
+ * Kernel addresses hidden at record time (kptr_restrict zeroes them in
+ * /proc/kallsyms): every kernel frame is "[kernel]", said once, never
+ * the first symbol of a table of zeros.
+ */
+TEST_F(rec, restricted_kallsyms)
+{
+	static const char zeros[] = "0000000000000000 T _stext\n"
+				    "0000000000000000 T kfn_a\n";
+	char *argv[] = { "sonde", "export", "-i", self->path, NULL };
+	__u64 k[2] = { KBASE + 0x110, KBASE + 0x20 };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	int fd, err;
+
+	ASSERT_EQ(0, rec_file_create(self->path, &w, &fd));
+	err = rec_writer__append_records(w, 0, rec,
+		make_sample(rec, 1000, 0, 0, 0, SONDE_CTX_IDLE,
+			    SONDE_SAMPLE_KTHREAD, k, 2, NULL, 0));
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_KALLSYMS,
+					      SREC_SF_RESTRICTED, zeros,
+					      sizeof(zeros) - 1);
+	ASSERT_EQ(0, rec_file_finish(w, fd, 1, err));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("swapper;[kernel]_[k];[kernel]_[k] 1\n", self->out.data);
+	EXPECT_NE(NULL, strstr(self->err.data, "kptr_restrict"))
+		TH_LOG("%s", self->err.data);
+	EXPECT_EQ(1, count_lines(self->err.data));
+}
+
 TEST_HARNESS_MAIN

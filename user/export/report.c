@@ -231,6 +231,9 @@ static void print_header(FILE *out, const struct report *r,
 				(unsigned long long)(c->ring_bytes /
 						     c->ring_records));
 	}
+	if (session__kallsyms(s) == SESSION_KALLSYMS_RESTRICTED)
+		fprintf(out, "# kernel symbols: hidden when recorded (kptr_restrict): kernel frames show as %s\n",
+			SYMBOL_KERNEL);
 	if (r->nr_samples != c->samples)
 		fprintf(out, "# shown: %llu samples after filters\n",
 			(unsigned long long)r->nr_samples);

@@ -196,6 +196,9 @@ static void load_kallsyms(struct symbolizer *sym)
 	size_t len;
 
 	sym->ksyms_loaded = true;
+	if (session__kallsyms(sym->session) == SESSION_KALLSYMS_RESTRICTED)
+		pr_warn("%s: kernel addresses were hidden when it was recorded (kptr_restrict): kernel frames show as %s",
+			session__path(sym->session), SYMBOL_KERNEL);
 	if (session__kallsyms_text(sym->session, &text, &len))
 		return;
 	/* Unparseable text is a recording without kernel symbols. */
@@ -213,6 +216,14 @@ static int resolve_kernel(struct symbolizer *sym, __u64 addr,
 
 	if (!sym->ksyms_loaded)
 		load_kallsyms(sym);
+	/*
+	 * Addresses hidden from the recorder (kptr_restrict): one name for
+	 * every kernel frame, never a guess from a table of zeros.
+	 */
+	if (!sym->ksyms &&
+	    session__kallsyms(sym->session) == SESSION_KALLSYMS_RESTRICTED)
+		return set_symbol(sym, out, SYMBOL_KERNEL, SYMBOL_KERNEL_DSO,
+				  true, true, 0);
 	if (!kallsyms__lookup(sym->ksyms, addr, &name, &start, &mod))
 		return set_symbol(sym, out, SYMBOL_UNKNOWN, SYMBOL_KERNEL_DSO,
 				  true, false, 0);

@@ -27,6 +27,8 @@
 
 #define SYMBOL_KERNEL_DSO	"[kernel.kallsyms]"
 #define SYMBOL_UNKNOWN		"[unknown]"
+/* Every kernel frame of a recording whose kallsyms were zeroed. */
+#define SYMBOL_KERNEL		"[kernel]"
 
 struct symbolizer_opts {
 	/*
