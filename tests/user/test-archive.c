@@ -176,6 +176,33 @@ TEST_F(arc, deleted_and_replaced_binaries)
 		TH_LOG("%s", self->err.data);
 }
 
+/* A stripped binary whose debug file is only in the archive. */
+TEST_F(arc, debug_file_from_the_archive)
+{
+	char *argv[] = { "sonde", "export", "-i", self->rec, NULL };
+	char prog[400], dir[300];
+	int fd;
+
+	snprintf(prog, sizeof(prog), "%s/prog", self->dir);
+	ASSERT_EQ(0, sh("objcopy --strip-all %s '%s'", FIXTURE_BIN, prog));
+	ASSERT_EQ(0, write_recording(self->rec, prog, self->bid,
+				     self->bid_size));
+	setenv("SONDE_DEBUG_ROOT", self->dir, 1);	/* nothing there */
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_EQ(0, strncmp(self->out.data, "fixture;prog+0x", 15))
+		TH_LOG("%s", self->out.data);
+	ASSERT_EQ(0, buildcache__dir(dir, sizeof(dir)));
+	fd = open(FIXTURE_BIN, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, buildcache__add(dir, self->bid, self->bid_size,
+				     BUILDCACHE_DEBUG, fd));
+	close(fd);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	unsetenv("SONDE_DEBUG_ROOT");
+	EXPECT_STREQ("fixture;fixture_leaf 3\n", self->out.data)
+		TH_LOG("%s", self->err.data);
+}
+
 /* The executable mapping of this test's own binary, from /proc/self/maps. */
 static int own_text(__u64 *start, __u64 *end, char *path, size_t size)
 {

@@ -102,19 +102,19 @@ const char *archive__summary(const struct archive *a, unsigned int *copied,
  * Whether the file at @path (as @pid sees it) is no longer the one
  * mapped: deleted, or another inode there now.
  */
-static bool at_risk(__u32 pid, const char *path, size_t len, __u64 ino,
-		    __u32 dev)
+static bool at_risk(const char *path, size_t len, __u64 ino, __u32 dev)
 {
-	char where[PATH_MAX + 32];
 	struct stat st;
 
 	if (len > strlen(DELETED_SUFFIX) &&
 	    !strcmp(path + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX))
 		return true;
-	if (snprintf(where, sizeof(where), "/proc/%u/root%s", pid, path) >=
-	    (int)sizeof(where))
-		return false;
-	if (stat(where, &st) && stat(path, &st))
+	/*
+	 * Reports open the path as this process sees it: a container's
+	 * file (another mount namespace) is at risk as much as a deleted
+	 * one, since it is only reachable while its process lives.
+	 */
+	if (stat(path, &st))
 		return true;
 	return st.st_ino != ino || (__u32)st.st_dev != dev;
 }
@@ -132,6 +132,35 @@ static int open_same(const char *path, __u64 ino, __u32 dev)
 		return -ENOENT;
 	}
 	return fd;
+}
+
+/*
+ * The separate debug file of @w where distributions install it (Debian's
+ * -dbg packages: /usr/lib/debug/.build-id/xx/yyyy.debug), as its process
+ * sees it, then as this one does.  Best effort: most binaries have none.
+ */
+static void copy_debug(struct archive *a, struct watch *w)
+{
+	char where[PATH_MAX + 64];
+	int fd, i;
+
+	for (i = 0; i < 2; i++) {
+		if (i == 0)
+			snprintf(where, sizeof(where),
+				 "/proc/%u/root/usr/lib/debug/.build-id/%.2s/%s.debug",
+				 w->pid, w->hex, w->hex + 2);
+		else
+			snprintf(where, sizeof(where),
+				 "/usr/lib/debug/.build-id/%.2s/%s.debug",
+				 w->hex, w->hex + 2);
+		fd = open_regular(where);
+		if (fd < 0)
+			continue;
+		buildcache__add(a->dir, w->build_id, w->build_id_size,
+				BUILDCACHE_DEBUG, fd);
+		close(fd);
+		return;
+	}
 }
 
 /* Copy @w's file into the cache, once, and count how that went. */
@@ -157,6 +186,8 @@ static void copy_mapped(struct archive *a, struct watch *w)
 				      BUILDCACHE_ELF, fd);
 		close(fd);
 	}
+	if (!err || err == -EEXIST)
+		copy_debug(a, w);
 	if (!err) {
 		a->copied++;
 	} else if (err != -EEXIST) {
@@ -174,7 +205,7 @@ void archive__recheck(struct archive *a)
 	hmap__for_each(&a->seen, e) {
 		struct watch *w = e->val;
 
-		if (!w->done && at_risk(w->pid, w->path, strlen(w->path),
+		if (!w->done && at_risk(w->path, strlen(w->path),
 					w->ino, w->dev))
 			copy_mapped(a, w);
 	}
@@ -294,7 +325,7 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 	w->ino = ev->ino;
 	w->dev = ev->dev;
 	/* The rest of --archive waits for the end: copies stall drains. */
-	if (at_risk(ev->pid, path, len, ev->ino, ev->dev))
+	if (at_risk(path, len, ev->ino, ev->dev))
 		copy_mapped(a, w);
 	return 0;
 }

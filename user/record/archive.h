@@ -6,8 +6,9 @@
  * while a process still maps it: through /proc/PID/map_files/, which
  * names the mapped file itself, whatever became of its path.  So each
  * MMAP record is looked at as it is drained, and again every tick while
- * a process maps the file: a file whose path no longer leads to it
- * (" (deleted)", or another inode there now) is copied into the build-id
+ * a process maps the file: a file whose path no longer leads to it as
+ * the recorder sees it (" (deleted)", another inode there now, or a
+ * container's file, in another mount namespace) is copied into the build-id
  * cache then; with --archive every other mapped ELF file is too, at the
  * end (archive__finish()).  Each build-id is copied at most once per
  * recording.  A file without a

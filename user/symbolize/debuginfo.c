@@ -14,6 +14,7 @@
 #include <zlib.h>
 #include <linux/types.h>
 
+#include "lib/buildcache.h"
 #include "lib/buildid.h"
 #include "symbolize/debuginfo.h"
 #include "lib/untrusted.h"
@@ -97,6 +98,13 @@ int debuginfo__open(Elf *elf, const char *path, const char *symfs,
 		n = snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug",
 			     root, hex, hex + 2);
 		fd = n < (int)sizeof(cand) ? open_regular(cand) : -ENAMETOOLONG;
+		if (fd >= 0 && has_build_id(fd, build_id, build_id_size))
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		/* The copy `sonde record` archived (lib/buildcache.h). */
+		fd = buildcache__open(NULL, build_id, build_id_size,
+				      BUILDCACHE_DEBUG);
 		if (fd >= 0 && has_build_id(fd, build_id, build_id_size))
 			return fd;
 		if (fd >= 0)

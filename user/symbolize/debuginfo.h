@@ -19,6 +19,7 @@
  * Looked for, in this order:
  *
  *   ROOT/.build-id/xx/yyyy.debug      by build-id, which must match
+ *   the archive's debug copy           by build-id (lib/buildcache.h)
  *   SYMFS/DIR/NAME, SYMFS/DIR/.debug/NAME, ROOT/DIR/NAME
  *                                     by .gnu_debuglink (NAME, CRC32),
  *                                     whose CRC must match
