@@ -11,6 +11,13 @@
  * it continues in the abstract origin's scopes, not in the function the
  * code was inlined into.
  *
+ * The first level of that walk, the unit's own children, is where the
+ * time goes: a unit of thousands of functions (an amalgamated source, a
+ * generated file) would make every lookup read thousands of DIEs.  So each
+ * unit's top-level code scopes and their ranges are read once, on the
+ * first lookup in the unit, into an index sorted by address; a lookup
+ * finds its function there and walks only that function's tree.
+ *
  * The files are untrusted: libdw checks the DWARF it decodes; the walk is
  * bounded in depth, and names and paths are cleaned by the caller.
  *
@@ -20,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 #include <elfutils/libdw.h>
 
 #include "lib/buildid.h"
+#include "lib/hmap.h"
 #include "lib/untrusted.h"
 #include "symbolize/debuginfo.h"
 #include "symbolize/srcline.h"
@@ -44,6 +53,24 @@ struct srcline {
 	Dwarf_Die *units;
 	size_t nr_units;
 	bool units_read;
+	struct hmap indexes;	/* unit DIE offset -> struct unit_index */
+};
+
+/* One address range of a code scope among a unit's top-level DIEs. */
+struct scope_range {
+	__u64 low, high;	/* [low, high) */
+	__u64 reach;		/* highest @high of this and the ranges below */
+	Dwarf_Die die;
+	unsigned int order;	/* of @die in the walk of the unit's tree */
+	unsigned int nesting;	/* walk_scopes()'s at @die's parent */
+};
+
+/* The code scopes of a unit's first level (in containers too), by address. */
+struct unit_index {
+	struct scope_range *ranges;
+	size_t nr;
+	size_t cap;
+	unsigned int nr_dies;
 };
 
 /* A Dwarf of @elf if it has at least one compilation unit. */
@@ -77,6 +104,7 @@ int srcline__open(struct srcline **slp, const char *path, const char *symfs,
 	if (!sl)
 		return -ENOMEM;
 	sl->debug_fd = -1;
+	hmap__init(&sl->indexes, NULL);
 	sl->fd = open_regular(opened);
 	if (sl->fd < 0) {
 		err = sl->fd;
@@ -125,8 +153,17 @@ out_free:
 
 void srcline__free(struct srcline *sl)
 {
+	struct hmap_entry *e;
+
 	if (!sl)
 		return;
+	hmap__for_each(&sl->indexes, e) {
+		struct unit_index *ui = e->val;
+
+		free(ui->ranges);
+		free(ui);
+	}
+	hmap__free(&sl->indexes);
 	if (sl->dwarf)
 		dwarf_end(sl->dwarf);
 	if (sl->debug_elf)
@@ -243,6 +280,147 @@ static unsigned int walk_scopes(Dwarf_Die *parent, __u64 pc,
 	return depth;
 }
 
+static int add_ranges(struct unit_index *ui, Dwarf_Die *die,
+		      unsigned int nesting)
+{
+	Dwarf_Addr base, low, high;
+	struct scope_range *grown;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &low, &high)) > 0) {
+		if (low >= high)
+			continue;
+		if (ui->nr == ui->cap) {
+			ui->cap = ui->cap ? 2 * ui->cap : 64;
+			grown = realloc(ui->ranges,
+					ui->cap * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			ui->ranges = grown;
+		}
+		ui->ranges[ui->nr++] = (struct scope_range) {
+			.low = low, .high = high, .die = *die,
+			.order = ui->nr_dies, .nesting = nesting,
+		};
+	}
+	ui->nr_dies++;
+	return 0;
+}
+
+/*
+ * The code scopes below @parent into @ui, as walk_scopes() examines them
+ * at @nesting: the first level, and through containers.
+ */
+static int index_scopes(struct unit_index *ui, Dwarf_Die *parent,
+			unsigned int nesting)
+{
+	Dwarf_Die child;
+	int tag, err;
+
+	if (nesting >= MAX_SCOPE_DEPTH || dwarf_child(parent, &child))
+		return 0;
+	do {
+		tag = dwarf_tag(&child);
+		if (is_container(tag))
+			err = index_scopes(ui, &child, nesting + 1);
+		else if (is_code_scope(tag))
+			err = add_ranges(ui, &child, nesting);
+		else
+			err = 0;
+		if (err)
+			return err;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct scope_range *x = a, *y = b;
+
+	if (x->low != y->low)
+		return x->low < y->low ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* @cu's index, read on first use; NULL when out of memory. */
+static struct unit_index *unit_index(struct srcline *sl, Dwarf_Die *cu)
+{
+	Dwarf_Off off = dwarf_dieoffset(cu);
+	const void *key = (const void *)(uintptr_t)off;
+	__u64 h = hash_u64(off);
+	struct unit_index *ui = hmap__find(&sl->indexes, h, key);
+	__u64 reach = 0;
+	size_t i;
+
+	if (ui)
+		return ui;
+	ui = calloc(1, sizeof(*ui));
+	if (!ui)
+		return NULL;
+	if (index_scopes(ui, cu, 0) ||
+	    hmap__insert(&sl->indexes, h, key, ui)) {
+		free(ui->ranges);
+		free(ui);
+		return NULL;
+	}
+	qsort(ui->ranges, ui->nr, sizeof(*ui->ranges), cmp_range);
+	for (i = 0; i < ui->nr; i++) {
+		if (ui->ranges[i].high > reach)
+			reach = ui->ranges[i].high;
+		ui->ranges[i].reach = reach;
+	}
+	return ui;
+}
+
+/*
+ * walk_scopes() from @cu through its index: of the first-level scopes
+ * holding @pc, the first in the tree's order, then down its own tree.  A
+ * scope inside a container that yields no function gives way to the
+ * next one, as in the walk.
+ */
+static unsigned int walk_indexed(struct unit_index *ui, __u64 pc,
+				 Dwarf_Die *chain)
+{
+	size_t lo = 0, hi = ui->nr, i;
+	unsigned int after = 0, depth;
+	bool first = true;
+
+	/* The ranges from 0 to lo - 1 start at or below @pc. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ui->ranges[mid].low <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (;;) {
+		struct scope_range *best = NULL;
+		int tag;
+
+		for (i = lo; i-- > 0 && ui->ranges[i].reach > pc;) {
+			struct scope_range *r = &ui->ranges[i];
+
+			if (pc < r->high && (first || r->order > after) &&
+			    (!best || r->order < best->order))
+				best = r;
+		}
+		if (!best)
+			return 0;
+		depth = 0;
+		tag = dwarf_tag(&best->die);
+		if (tag == DW_TAG_subprogram ||
+		    tag == DW_TAG_inlined_subroutine)
+			chain[depth++] = best->die;
+		depth = walk_scopes(&best->die, pc, chain, depth,
+				    best->nesting + 1);
+		if (depth || !best->nesting)
+			return depth;
+		first = false;
+		after = best->order;
+	}
+}
+
 /* File @index of @cu's line table, or NULL. */
 static const char *unit_file(Dwarf_Die *cu, Dwarf_Word index)
 {
@@ -266,6 +444,7 @@ unsigned int srcline__lookup(struct srcline *sl, __u64 vaddr, bool inlines,
 			     struct srcline_frame *frames, unsigned int max)
 {
 	Dwarf_Die cu, chain[MAX_SCOPE_DEPTH];
+	struct unit_index *ui;
 	const char *file = NULL;
 	unsigned int depth, i, n = 0;
 	Dwarf_Attribute attr;
@@ -281,7 +460,9 @@ unsigned int srcline__lookup(struct srcline *sl, __u64 vaddr, bool inlines,
 		if (dwarf_lineno(line, &lineno) || lineno < 0)
 			lineno = 0;
 	}
-	depth = walk_scopes(&cu, vaddr, chain, 0, 0);
+	ui = unit_index(sl, &cu);
+	depth = ui ? walk_indexed(ui, vaddr, chain) :
+		     walk_scopes(&cu, vaddr, chain, 0, 0);
 	/*
 	 * From the innermost scope out: each inlined instance is a frame
 	 * at the current line, and its call site is the line of the frame

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPU time and peak memory of one command, to the microsecond (GNU
+ * time's %U and %S print hundredths), for tests/bench/symbolize.sh.
+ *
+ *   cputime [-i IN] [-o OUT] CMD [ARG...]
+ *
+ * Runs CMD with standard input from IN (default: inherited) and standard
+ * output to OUT (default: /dev/null), waits for it and prints
+ * "USER_US SYS_US MAXRSS_KIB STATUS" on standard output.  Exits 0 when
+ * CMD could be run, whatever its status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+static long long usec(const struct timeval *tv)
+{
+	return tv->tv_sec * 1000000LL + tv->tv_usec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *in = NULL, *out = "/dev/null";
+	struct rusage ru;
+	int opt, status;
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "+i:o:")) != -1) {
+		switch (opt) {
+		case 'i':
+			in = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: cputime [-i IN] [-o OUT] CMD [ARG...]\n");
+		return 2;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (!pid) {
+		int fd;
+
+		if (in) {
+			fd = open(in, O_RDONLY);
+			if (fd < 0 || dup2(fd, 0) < 0) {
+				perror(in);
+				_exit(127);
+			}
+			close(fd);
+		}
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0) {
+			perror(out);
+			_exit(127);
+		}
+		close(fd);
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "cputime: %s: %s\n", argv[optind],
+			strerror(errno));
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) < 0) {
+		perror("wait4");
+		return 1;
+	}
+	printf("%lld %lld %ld %d\n", usec(&ru.ru_utime), usec(&ru.ru_stime),
+	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) :
+	       128 + WTERMSIG(status));
+	return 0;
+}

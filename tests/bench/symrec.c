@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A synthetic recording for the symbolization benchmark
+ * (tests/bench/symbolize.sh): one process that maps BIN, with NSAMPLES
+ * leaf samples that walk the addresses of ADDRS in turn, so that each of
+ * them is sampled NSAMPLES / (number of addresses) times or so.
+ *
+ *   symrec BIN ADDRS NSAMPLES OUT
+ *
+ * ADDRS holds one ELF virtual address of BIN per line, in hex with or
+ * without 0x, as addr2line reads them.  The file is mapped whole at a
+ * fixed base from file offset 0, with its build-id, as the recorder
+ * would write it; each address becomes the runtime address of its file
+ * offset (through BIN's PT_LOAD headers).  Deterministic.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/buildid.h"
+#include "recording/recording.h"
+#include "lib/util.h"
+
+#define BASE		0x7f0000000000ULL
+#define PID		4242
+#define MAX_LOADS	16
+
+struct bin {
+	const char *path;
+	__u64 size;
+	unsigned char build_id[24];
+	int build_id_size;
+	struct {
+		__u64 vaddr, offset, filesz;
+	} loads[MAX_LOADS];
+	unsigned int nr_loads;
+};
+
+static int load_bin(struct bin *b)
+{
+	unsigned char id[BUILD_ID_MAX];
+	size_t nr, i;
+	Elf *elf;
+	int fd, n;
+
+	elf_version(EV_CURRENT);
+	fd = open(b->path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	b->size = lseek(fd, 0, SEEK_END);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getphdrnum(elf, &nr)) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	for (i = 0; i < nr && b->nr_loads < MAX_LOADS; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		b->loads[b->nr_loads].vaddr = ph.p_vaddr;
+		b->loads[b->nr_loads].offset = ph.p_offset;
+		b->loads[b->nr_loads].filesz = ph.p_filesz;
+		b->nr_loads++;
+	}
+	n = buildid__from_elf(elf, id, sizeof(id));
+	if (n > 0 && n <= (int)sizeof(b->build_id)) {
+		memcpy(b->build_id, id, n);
+		b->build_id_size = n;
+	}
+	elf_end(elf);
+	close(fd);
+	return b->nr_loads ? 0 : -ENOEXEC;
+}
+
+/* The runtime address of ELF address @vaddr, or 0 outside every load. */
+static __u64 runtime_addr(const struct bin *b, __u64 vaddr)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr_loads; i++)
+		if (vaddr >= b->loads[i].vaddr &&
+		    vaddr - b->loads[i].vaddr < b->loads[i].filesz)
+			return BASE + vaddr - b->loads[i].vaddr +
+			       b->loads[i].offset;
+	return 0;
+}
+
+static int read_addrs(const struct bin *b, const char *path, __u64 **addrs,
+		      size_t *nr)
+{
+	size_t cap = 0;
+	char line[128];
+	__u64 *grown;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	*addrs = NULL;
+	*nr = 0;
+	while (fgets(line, sizeof(line), f)) {
+		__u64 a = runtime_addr(b, strtoull(line, NULL, 16));
+
+		if (!a)
+			continue;
+		if (*nr == cap) {
+			cap = cap ? 2 * cap : 4096;
+			grown = realloc(*addrs, cap * sizeof(*grown));
+			if (!grown) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			*addrs = grown;
+		}
+		(*addrs)[(*nr)++] = a;
+	}
+	fclose(f);
+	return *nr ? 0 : -ENODATA;
+}
+
+static int add_process(struct rec_writer *w, const struct bin *bin,
+		       __u64 time_ns)
+{
+	struct srec_process ph = { .pid = PID, .time_ns = time_ns,
+				   .nr_maps = 1 };
+	struct srec_map m = { .start = BASE, .end = BASE + bin->size };
+	struct buf b = { 0 };
+	int err;
+
+	strcpy(ph.comm, "bench");
+	m.end = (m.end + 4095) & ~4095ULL;
+	m.path_len = strlen(bin->path);
+	m.build_id_size = bin->build_id_size;
+	memcpy(m.build_id, bin->build_id, bin->build_id_size);
+	err = buf__append(&b, &ph, sizeof(ph));
+	if (!err)
+		err = buf__append(&b, &m, sizeof(m));
+	if (!err)
+		err = buf__append(&b, bin->path, m.path_len + 1);
+	if (!err)
+		err = buf__pad8(&b);
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_PROCESS, 0, b.data,
+					      b.len);
+	buf__free(&b);
+	return err;
+}
+
+static int add_sample(struct rec_writer *w, __u64 time_ns, __u64 ip)
+{
+	unsigned char rec[sizeof(struct sonde_sample) + 8];
+	struct sonde_sample *s = (void *)rec;
+
+	memset(rec, 0, sizeof(rec));
+	s->hdr.type = SONDE_RECORD_SAMPLE;
+	s->hdr.size = sizeof(rec);
+	s->time_ns = time_ns;
+	s->pid = PID;
+	s->tid = PID;
+	s->context = SONDE_CTX_USER;
+	s->flags = SONDE_SAMPLE_USER_REGS;
+	s->ip = ip;
+	s->user_ip = ip;
+	s->nr_user = 1;
+	s->frames[0] = ip;
+	return rec_writer__append_records(w, 0, rec, sizeof(rec));
+}
+
+int main(int argc, char **argv)
+{
+	struct srec_session ss = { .size = sizeof(ss), .frequency = 999 };
+	struct bin bin = { 0 };
+	struct rec_writer *w;
+	unsigned long i, n;
+	__u64 *addrs = NULL;
+	size_t nr = 0;
+	int fd, err;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: symrec BIN ADDRS NSAMPLES OUT\n");
+		return 2;
+	}
+	bin.path = argv[1];
+	n = strtoul(argv[3], NULL, 10);
+	err = load_bin(&bin);
+	if (!err)
+		err = read_addrs(&bin, argv[2], &addrs, &nr);
+	if (err) {
+		fprintf(stderr, "symrec: %s: %s\n", err == -ENODATA ?
+			argv[2] : argv[1], strerror(-err));
+		return 1;
+	}
+	fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || rec_writer__new_fd(&w, fd)) {
+		perror(argv[4]);
+		return 1;
+	}
+	strcpy(ss.sysname, "Linux");
+	strcpy(ss.nodename, "bench");
+	err = rec_writer__add_section(w, SREC_SEC_SESSION, 0, &ss,
+				      sizeof(ss));
+	for (i = 0; !err && i < n; i++)
+		err = add_sample(w, 1000 + i, addrs[i % nr]);
+	if (!err)
+		err = add_process(w, &bin, 1000 + n);
+	if (!err) {
+		struct srec_end e = { .nr_samples = n };
+
+		err = rec_writer__add_section(w, SREC_SEC_END, 0, &e,
+					      sizeof(e));
+	}
+	if (!err)
+		err = rec_writer__finish(w);
+	rec_writer__free(w);
+	close(fd);
+	free(addrs);
+	if (err) {
+		fprintf(stderr, "symrec: %s: %s\n", argv[4], strerror(-err));
+		return 1;
+	}
+	return 0;
+}
