@@ -40,14 +40,18 @@ leaf_count() {
 total() {
 	awk '{ t += $NF } END { print t + 0 }' "$1"
 }
-# check that the work function $3 holds at least half of the samples of
-# folded file $2 (what: $1).
+# check that the work function $3 is named in folded file $2 (what: $1):
+# 50 samples or more, and at most one in ten as many left unresolved in
+# the binary ("NAME+0x..." frames).  Shares are not checked: on a loaded
+# host start-up takes a larger part of a 1.2 s run.
 named() {
-	local n t
+	local n t u
 	n=$(leaf_count "$2" "$3")
 	t=$(total "$2")
-	echo "# $1: $n of $t samples in $3"
-	check "$1: $3 named ($n of $t samples)" test "$t" -ge 50 -a $((2 * n)) -ge "$t"
+	u=$(awk '/prog[a-z_0-9]*( \(deleted\))?\+0x[0-9a-f]+( |;)/ { t += $NF } END { print t + 0 }' "$2")
+	echo "# $1: $n of $t samples in $3, $u in unresolved frames of the binary"
+	check "$1: $3 named ($n of $t samples, $u unresolved)" \
+		test "$n" -ge 50 -a $((10 * u)) -le "$n"
 }
 
 # 1. Unlinked while it ran: the recorder kept it through map_files.
@@ -106,6 +110,8 @@ plt=$(leaf_count "$out/plt.folded" lib_nop@plt)
 init=$(awk '/;_init(\+0x[0-9a-f]+)? [0-9]+$/ { t += $NF } END { print t + 0 }' \
 	"$out/plt.folded")
 echo "# plt_stub: $plt samples in lib_nop@plt, $init in _init"
-check "plt_stub: samples in the PLT stub named lib_nop@plt ($plt), none in _init" \
-	test "$plt" -gt 0 -a "$init" -eq 0
+# _init itself runs once at start-up: a sample may land there, but not
+# a share of the loop's.
+check "plt_stub: samples in the PLT stub named lib_nop@plt ($plt), few in _init ($init)" \
+	test "$plt" -gt 0 -a $((20 * init)) -le "$plt"
 rm -rf "$run"

@@ -13,9 +13,11 @@
 #include "lib/buildcache.h"
 #include "lib/buildid.h"
 #include "record/archive.h"
+#include "record/procmap.h"
 #include "recording/session.h"
 
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #define MAP_START	(0x555555554000ULL + TEXT_VADDR)
@@ -426,6 +428,63 @@ TEST_F(arc, identity_from_mmap_record)
 	EXPECT_EQ(st.st_mtim.tv_sec, id->mtime_sec);
 	EXPECT_EQ(NULL, session__file_identity(s, "/nonexistent"));
 	session__close(s);
+}
+
+/*
+ * A /proc snapshot of a mapping whose file was replaced by rename since it
+ * was mapped: its build-id is the mapped file's (read through map_files,
+ * as root) or none, never the replacement's.
+ */
+TEST_F(arc, snapshot_of_a_replaced_file)
+{
+	char mapped[400], other[400];
+	unsigned char other_bid[BUILD_ID_MAX];
+	struct procmap *pm;
+	struct buf b = { 0 };
+	const struct srec_process *ph;
+	const unsigned char *p;
+	bool found = false;
+	void *addr;
+	__u32 i;
+	int fd;
+
+	snprintf(mapped, sizeof(mapped), "%s/lib.so", self->dir);
+	snprintf(other, sizeof(other), "%s/other.so", self->dir);
+	ASSERT_EQ(0, sh("cp %s '%s' && cp /bin/true '%s'", FIXTURE_BIN,
+			mapped, other));
+	ASSERT_LT(1, file_build_id(other, other_bid));
+	fd = open(mapped, O_RDONLY);
+	ASSERT_LE(0, fd);
+	addr = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, addr);
+	ASSERT_EQ(0, rename(other, mapped));
+
+	ASSERT_EQ(0, procmap__new(&pm, "/proc"));
+	ASSERT_EQ(0, procmap__snapshot(pm, getpid(), 0, 1, &b));
+	ph = (const void *)b.data;
+	p = (const unsigned char *)(ph + 1);
+	for (i = 0; i < ph->nr_maps; i++) {
+		const struct srec_map *m = (const void *)p;
+		const char *path = (const char *)(m + 1);
+
+		if (m->start == (unsigned long)addr) {
+			found = true;
+			EXPECT_NE(NULL, strstr(path, "lib.so"));
+			if (m->build_id_size) {
+				EXPECT_EQ(self->bid_size, m->build_id_size);
+				EXPECT_EQ(0, memcmp(m->build_id, self->bid,
+						    self->bid_size));
+			}
+			EXPECT_TRUE(getuid() != 0 || m->build_id_size);
+		}
+		p = (const unsigned char *)path +
+		    ((m->path_len + 1 + 7) & ~7U);
+	}
+	EXPECT_TRUE(found);
+	procmap__free(pm);
+	buf__free(&b);
+	munmap(addr, 4096);
 }
 
 TEST_HARNESS_MAIN

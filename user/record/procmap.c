@@ -68,35 +68,51 @@ void procmap__free(struct procmap *pm)
 }
 
 /*
- * Open the file as the process sees it: through /proc/PID/root first so a
- * process in another mount namespace (a container) gets its own files.
+ * Open the mapped file itself: /proc/PID/map_files/START-END (root only)
+ * names it whatever became of its path.  Else the path as the process sees
+ * it, through /proc/PID/root first so a process in another mount namespace
+ * (a container) gets its own files; then the path here.  A file found by
+ * path must be the mapped inode (@ino, from the maps line): a binary
+ * replaced since it was mapped would give the replacement's build-id,
+ * and with it confident wrong names.
  */
-static int open_mapped(struct procmap *pm, __u32 pid, const char *path)
+static int open_mapped(struct procmap *pm, __u32 pid, const char *path,
+		       __u64 start, __u64 end, __u64 ino, struct stat *st)
 {
 	char p[PATH_MAX + 64];
-	int fd;
+	int fd, i;
 
-	snprintf(p, sizeof(p), "%s/%u/root%s", pm->proc_root, pid, path);
-	fd = open_regular(p);
-	if (fd < 0)
-		fd = open_regular(path);
-	return fd;
+	for (i = 0; i < 3; i++) {
+		if (i == 0)
+			snprintf(p, sizeof(p), "%s/%u/map_files/%llx-%llx",
+				 pm->proc_root, pid, (unsigned long long)start,
+				 (unsigned long long)end);
+		else if (i == 1)
+			snprintf(p, sizeof(p), "%s/%u/root%s", pm->proc_root,
+				 pid, path);
+		else
+			snprintf(p, sizeof(p), "%s", path);
+		fd = open_regular(p);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, st) && st->st_ino == ino)
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
 }
 
 static const struct file_id *lookup_id(struct procmap *pm, __u32 pid,
-				       const char *path)
+				       const char *path, __u64 start,
+				       __u64 end, __u64 ino)
 {
 	struct file_id *fid;
 	struct stat st;
 	int fd;
 
-	fd = open_mapped(pm, pid, path);
+	fd = open_mapped(pm, pid, path, start, end, ino, &st);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return NULL;
-	}
 	fid = calloc(1, sizeof(*fid));
 	if (!fid) {
 		close(fd);
@@ -139,7 +155,8 @@ static void read_comm(struct procmap *pm, __u32 pid, char *comm, size_t len)
 }
 
 static int add_map(struct procmap *pm, __u32 pid, struct buf *out,
-		   __u64 start, __u64 end, __u64 pgoff, const char *path)
+		   __u64 start, __u64 end, __u64 pgoff, __u64 ino,
+		   const char *path)
 {
 	struct srec_map m = { 0 };
 	int err;
@@ -149,7 +166,8 @@ static int add_map(struct procmap *pm, __u32 pid, struct buf *out,
 	m.pgoff = pgoff;
 	m.path_len = strlen(path);
 	if (path[0] == '/') {
-		const struct file_id *fid = lookup_id(pm, pid, path);
+		const struct file_id *fid = lookup_id(pm, pid, path, start,
+						      end, ino);
 
 		if (fid && fid->size > 0) {
 			m.build_id_size = fid->size;
@@ -199,7 +217,7 @@ int procmap__snapshot(struct procmap *pm, __u32 pid, __u32 flags,
 		p = line + n;
 		if (*p != '/' && strcmp(p, "[vdso]"))
 			continue;
-		err = add_map(pm, pid, out, start, end, pgoff, p);
+		err = add_map(pm, pid, out, start, end, pgoff, ino, p);
 		if (!err)
 			((struct srec_process *)(out->data + base))->nr_maps++;
 	}
