@@ -38,11 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *nl = memchr(text + at, '\n', size - at);
 		size_t end = nl ? (size_t)(nl - text) : size;
 		unsigned long long addr;
-		char line[32];
+		char line[32], *stop;
 
 		snprintf(line, sizeof(line), "%.*s",
 			 (int)(end - at < 31 ? end - at : 31), text + at);
-		if (sscanf(line, "%llx", &addr) == 1) {
+		addr = strtoull(line, &stop, 16);
+		if (stop != line) {
 			look(ks, addr - 1);
 			look(ks, addr);
 			look(ks, addr + 1);
