@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Rebuilds the generated seeds of corpus/elf and corpus/srcline from
-# seed.c, and corpus/recording/small.sonde with build/gen-recording (make
+# seed.c, and the corpus/recording seeds with build/gen-recording (make
 # seeds runs this).  The text seeds of corpus/perfmap and corpus/kallsyms
 # are written by hand.  Run it only to change the seeds: the corpus is
 # kept in the tree, and fuzzers add to it.
@@ -43,7 +43,7 @@ cp "$t/lib.so" corpus/srcline/lib-dwarf.so
 $cc -O0 -gdwarf-4 -fPIE -pie -o corpus/srcline/pie-dwarf4 seed.c
 
 if [ -x build/gen-recording ]; then
-	build/gen-recording corpus/recording/small.sonde \
-		corpus/elf/lib-symtab.so
+	build/gen-recording corpus/recording corpus/elf/lib-symtab.so
+	chmod 644 corpus/recording/*.sonde
 fi
 ls -l corpus/elf corpus/srcline
