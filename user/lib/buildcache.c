@@ -55,14 +55,14 @@ int buildcache__path(const char *dir, const unsigned char *id,
 static bool has_build_id(const char *path, const unsigned char *id,
 			 size_t id_size)
 {
-	unsigned char got[BUILD_ID_MAX];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool same;
 
 	if (fd < 0)
 		return false;
-	n = buildid__from_fd(fd, got, sizeof(got));
+	same = buildid__fd_matches(fd, id, id_size);
 	close(fd);
-	return n == (int)id_size && !memcmp(got, id, id_size);
+	return same;
 }
 
 /* mkdir -p of @path's parent directories. */
@@ -106,19 +106,17 @@ static int copy_fd(int in, int out, __u64 *copied)
 int buildcache__add(const char *dir, const unsigned char *id,
 		    size_t id_size, const char *kind, int fd)
 {
-	unsigned char got[BUILD_ID_MAX];
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
 	struct stat st;
 	__u64 copied;
-	int out, err, n;
+	int out, err;
 
 	err = buildcache__path(dir, id, id_size, kind, path, sizeof(path));
 	if (err)
 		return err;
 	if (!access(path, F_OK))
 		return -EEXIST;
-	n = buildid__from_fd(fd, got, sizeof(got));
-	if (n != (int)id_size || memcmp(got, id, id_size))
+	if (!buildid__fd_matches(fd, id, id_size))
 		return -ESTALE;
 	if (fstat(fd, &st))
 		return -errno;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buildid.h"
 
@@ -72,6 +73,15 @@ int buildid__from_fd(int fd, unsigned char *out, size_t max)
 					 -ENOEXEC;
 	elf_end(elf);
 	return n;
+}
+
+bool buildid__fd_matches(int fd, const unsigned char *id, size_t size)
+{
+	unsigned char got[BUILD_ID_MAX];
+	int n = buildid__from_fd(fd, got, sizeof(got));
+
+	lseek(fd, 0, SEEK_SET);
+	return size && n > 0 && (size_t)n == size && !memcmp(got, id, size);
 }
 
 void buildid__to_hex(const unsigned char *id, size_t len, char *hex)

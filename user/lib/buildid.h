@@ -6,6 +6,7 @@
 #ifndef SONDE_BUILDID_H
 #define SONDE_BUILDID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <gelf.h>
 
@@ -15,5 +16,10 @@
 int buildid__from_elf(Elf *elf, unsigned char *out, size_t max);
 int buildid__from_fd(int fd, unsigned char *out, size_t max);
 void buildid__to_hex(const unsigned char *id, size_t len, char *hex);
+/*
+ * buildid__fd_matches - whether the ELF file open at @fd carries build-id
+ * @id (@size bytes, not 0).  Leaves @fd's offset at 0.
+ */
+bool buildid__fd_matches(int fd, const unsigned char *id, size_t size);
 
 #endif /* SONDE_BUILDID_H */

@@ -19,16 +19,6 @@
 #include "symbolize/debuginfo.h"
 #include "lib/untrusted.h"
 
-/* Whether the ELF file open at @fd carries build-id @id. */
-static bool has_build_id(int fd, const unsigned char *id, size_t size)
-{
-	unsigned char got[BUILD_ID_MAX];
-	int n = buildid__from_fd(fd, got, sizeof(got));
-
-	lseek(fd, 0, SEEK_SET);
-	return n > 0 && (size_t)n == size && !memcmp(got, id, size);
-}
-
 static bool crc_matches(int fd, __u32 want)
 {
 	unsigned char buf[65536];
@@ -98,14 +88,14 @@ int debuginfo__open(Elf *elf, const char *path, const char *symfs,
 		n = snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug",
 			     root, hex, hex + 2);
 		fd = n < (int)sizeof(cand) ? open_regular(cand) : -ENAMETOOLONG;
-		if (fd >= 0 && has_build_id(fd, build_id, build_id_size))
+		if (fd >= 0 && buildid__fd_matches(fd, build_id, build_id_size))
 			return fd;
 		if (fd >= 0)
 			close(fd);
 		/* The copy `sonde record` archived (lib/buildcache.h). */
 		fd = buildcache__open(NULL, build_id, build_id_size,
 				      BUILDCACHE_DEBUG);
-		if (fd >= 0 && has_build_id(fd, build_id, build_id_size))
+		if (fd >= 0 && buildid__fd_matches(fd, build_id, build_id_size))
 			return fd;
 		if (fd >= 0)
 			close(fd);
