@@ -10,129 +10,15 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
+#include "jitdump-writer.h"
 #include "profile/profile.h"
+#include "record/jitdump.h"
 #include "symbolize/jitdump.h"
 #include "symbolize/symbolizer.h"
 
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
-
-/* ---- writing jitdumps, as a JIT does ---- */
-
-static void put32(struct buf *b, __u32 v)
-{
-	buf__append(b, &v, sizeof(v));
-}
-
-static void put64(struct buf *b, __u64 v)
-{
-	buf__append(b, &v, sizeof(v));
-}
-
-static void jd_header(struct buf *b, __u32 magic, __u32 version,
-		      __u64 flags)
-{
-	put32(b, magic);
-	put32(b, version);
-	put32(b, 40);		/* total_size */
-	put32(b, 62);		/* EM_X86_64 */
-	put32(b, 0);
-	put32(b, 1234);
-	put64(b, 1);
-	put64(b, flags);
-}
-
-/* A record of @id at @t whose body is @body. */
-static void jd_record(struct buf *b, __u32 id, __u64 t,
-		      const struct buf *body)
-{
-	put32(b, id);
-	put32(b, 16 + body->len);
-	put64(b, t);
-	buf__append(b, body->data, body->len);
-}
-
-static void jd_load(struct buf *b, __u64 t, __u64 addr, const void *code,
-		    __u64 size, __u64 index, const char *name)
-{
-	struct buf r = { 0 };
-
-	put32(&r, 1234);
-	put32(&r, 1234);
-	put64(&r, addr);
-	put64(&r, addr);
-	put64(&r, size);
-	put64(&r, index);
-	buf__append(&r, name, strlen(name) + 1);
-	if (code) {
-		buf__append(&r, code, size);
-	} else {
-		buf__reserve(&r, size);
-		memset(r.data + r.len, 0x90, size);
-		r.len += size;
-	}
-	jd_record(b, JITDUMP_CODE_LOAD, t, &r);
-	buf__free(&r);
-}
-
-static void jd_move(struct buf *b, __u64 t, __u64 index, __u64 from,
-		    __u64 to, __u64 size)
-{
-	struct buf r = { 0 };
-
-	put32(&r, 1234);
-	put32(&r, 1234);
-	put64(&r, to);
-	put64(&r, from);
-	put64(&r, to);
-	put64(&r, size);
-	put64(&r, index);
-	jd_record(b, JITDUMP_CODE_MOVE, t, &r);
-	buf__free(&r);
-}
-
-struct jd_entry {
-	__u64 addr;
-	__u32 line;
-	const char *file;	/* NULL: "\xff", the previous one's */
-};
-
-static void jd_debug(struct buf *b, __u64 t, __u64 addr,
-		     const struct jd_entry *e, unsigned int n)
-{
-	struct buf r = { 0 };
-	unsigned int i;
-
-	put64(&r, addr);
-	put64(&r, n);
-	for (i = 0; i < n; i++) {
-		put64(&r, e[i].addr);
-		put32(&r, e[i].line);
-		put32(&r, 0);
-		if (e[i].file)
-			buf__append(&r, e[i].file, strlen(e[i].file) + 1);
-		else
-			buf__append(&r, "\xff", 2);
-	}
-	jd_record(b, JITDUMP_CODE_DEBUG_INFO, t, &r);
-	buf__free(&r);
-}
-
-static void jd_unwinding(struct buf *b, __u64 t, __u64 size, __u64 hdr,
-			 size_t data)
-{
-	struct buf r = { 0 };
-
-	put64(&r, size);
-	put64(&r, hdr);
-	put64(&r, size);
-	buf__reserve(&r, data);
-	memset(r.data + r.len, 0, data);
-	r.len += data;
-	jd_record(b, JITDUMP_CODE_UNWINDING_INFO, t, &r);
-	buf__free(&r);
-}
 
 static struct jitdump *parse(const struct buf *b, struct jitdump_stats *st,
 			     int *err)
@@ -767,6 +653,34 @@ TEST_F(jitrec, tsc_refused)
 	EXPECT_NE(NULL, strstr(self->err.data, "bad jitdump section at byte"));
 	EXPECT_EQ(3, count_lines(self->err.data));
 	buf__free(&dump);
+}
+
+/*
+ * The JIT maps its dump executable, as JITs do for perf: record finds it
+ * through that marker in /proc/PID/maps, wherever it is.
+ */
+TEST_F(jitrec, marker_found_in_proc)
+{
+	char dump[300], found[PATH_MAX];
+	void *marker;
+	int fd;
+
+	snprintf(dump, sizeof(dump), "%s/jit-%d.dump", self->dir, getpid());
+	fd = open(dump, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(self->jit.dump.len, (size_t)write(fd, self->jit.dump.data,
+						    self->jit.dump.len));
+	marker = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (marker == MAP_FAILED)
+		SKIP(return, "%s: no executable mapping here (noexec)", dump);
+	ASSERT_EQ(0, jitdump_file__find("/proc", getpid(), getpid(), found,
+					sizeof(found)));
+	munmap(marker, 4096);
+	EXPECT_STREQ(dump, found);
+	fd = jitdump_file__open("/proc", getpid(), found);
+	EXPECT_LE(0, fd);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
