@@ -24,6 +24,11 @@
 #include "record/jitmaps.h"
 
 #define MAX_OPEN	256
+/*
+ * Looks for a jitdump per process before its exit: each reads its
+ * /proc/PID/maps, and most JITs write none.
+ */
+#define MAX_DUMP_TRIES	8
 #define READ_CHUNK	(256 * 1024)
 
 struct jit_proc {
@@ -35,6 +40,7 @@ struct jit_proc {
 	/* The same for its jitdump, at @dump_path in its root. */
 	int dump_fd;
 	int dump_err;
+	unsigned int dump_tries;
 	char *dump_path;
 };
 
@@ -211,8 +217,9 @@ static void try_open_dump(struct jitmaps *jm, struct jit_proc *jp)
 	char path[PATH_MAX];
 	int fd;
 
-	if (jp->dump_fd >= 0)
+	if (jp->dump_fd >= 0 || jp->dump_tries >= MAX_DUMP_TRIES)
 		return;
+	jp->dump_tries++;
 	if (jitdump_file__find(jm->proc_root, jp->pid, jp->ns_pid, path,
 			       sizeof(path)))
 		return;
@@ -271,8 +278,9 @@ int jitmaps__note_mmap(struct jitmaps *jm,
 	jp = hmap__find(&jm->procs, hash_u64(ev->pid), key);
 	if (jp) {
 		/* New JIT code: maybe the map was not there for the first. */
-		if ((jp->fd < 0 || jp->dump_fd < 0) && !jp->written &&
-		    jm->nr_open < MAX_OPEN)
+		if ((jp->fd < 0 ||
+		     (jp->dump_fd < 0 && jp->dump_tries < MAX_DUMP_TRIES)) &&
+		    !jp->written && jm->nr_open < MAX_OPEN)
 			try_open(jm, jp);
 		return 0;
 	}
@@ -345,6 +353,8 @@ static int write_one(struct jitmaps *jm, struct jit_proc *jp,
 	int err;
 
 	jp->written = true;
+	/* The last chance: the dump may have come after the tries. */
+	jp->dump_tries = 0;
 	if (jp->fd < 0 || jp->dump_fd < 0)
 		try_open(jm, jp);
 	err = write_dump(jm, jp, w);
