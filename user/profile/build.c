@@ -23,12 +23,17 @@
 
 #define ARENA_BLOCK_WORDS	(64 * 1024)
 
-/* A location by what it resolves from; hashed whole (no padding). */
+/* A location by what it resolves from. */
 struct loc_key {
 	__u64 addr;
 	__u32 mapping;		/* profile mapping id + 1; 0: kernel, unmapped */
 	__u16 kernel;
 	__u16 is_return;
+	/*
+	 * struct symbol.jit_code: code a jitdump loaded, so code reused at
+	 * one address is a location per load; 0 for the rest.
+	 */
+	__u32 jit_code;
 };
 
 
@@ -39,7 +44,8 @@ static bool loc_key_eq(const void *ctx, __u32 id, const void *key)
 	const struct loc_key *k = key;
 
 	return loc->address == k->addr && b->loc_mapping[id] == k->mapping &&
-	       loc->kernel == k->kernel && loc->is_return == k->is_return;
+	       loc->kernel == k->kernel && loc->is_return == k->is_return &&
+	       b->loc_code[id] == k->jit_code;
 }
 
 /* @key: [nr, location ids...] */
@@ -64,6 +70,8 @@ static struct profile_location *next_location(struct builder *b)
 
 	if (builder__grow(&b->loc_mapping, &b->cap_loc_mapping,
 			  p->nr_locations, sizeof(*b->loc_mapping)) ||
+	    builder__grow(&b->loc_code, &b->cap_loc_code, p->nr_locations,
+			  sizeof(*b->loc_code)) ||
 	    builder__grow(&p->locations, &b->cap_locations, p->nr_locations,
 			  sizeof(*p->locations)))
 		return NULL;
@@ -143,7 +151,7 @@ static const char *const mark_names[] = {
 static int mark_location(struct builder *b, enum callchain_mark mark,
 			 __u32 *id)
 {
-	struct loc_key key = { 0, MARK_MAPPING(mark), 0, 0 };
+	struct loc_key key = { 0, MARK_MAPPING(mark), 0, 0, 0 };
 	/* Known: outputs print its name, not "[unknown]". */
 	struct symbol sym = {
 		.name = mark_names[mark],
@@ -171,34 +179,36 @@ static int mark_location(struct builder *b, enum callchain_mark mark,
 	if (err)
 		return err;
 	b->loc_mapping[p->nr_locations] = MARK_MAPPING(mark);
+	b->loc_code[p->nr_locations] = 0;
 	*id = p->nr_locations++;
 	return 0;
 }
 
 /*
- * JIT code is named by its process's perf map, whatever else runs at the
- * same address in another process: its locations belong to a pseudo
- * mapping per process, the map's path, which is the symbol's DSO too.
- * -ENOENT when process @pid has no perf map.
+ * JIT code is named by its process's jitdump or perf map, whatever else
+ * runs at the same address in another process: its locations belong to a
+ * pseudo mapping per process, the file's path, which is the symbol's DSO
+ * too.  A jitdump names code by the sample's time @time_ns.  -ENOENT when
+ * process @pid has neither.
  */
 static int jit_mapping(struct builder *b, __u32 pid, __u64 look,
-		       struct symbol *sym, __u32 *mapping)
+		       __u64 time_ns, struct symbol *sym, __u32 *mapping)
 {
-	int err = symbolizer__jit(b->sym, pid, look, sym);
+	int err = symbolizer__jit(b->sym, pid, look, time_ns, sym);
 
 	return err ?: builder__pseudo_mapping(b, sym, mapping);
 }
 
 static int get_location(struct builder *b, struct proc *proc,
-			unsigned int gen, const struct callchain_entry *e,
-			__u32 *id)
+			unsigned int gen, __u64 time_ns,
+			const struct callchain_entry *e, __u32 *id)
 {
 	/*
 	 * A return address points after its call, which may be the first
 	 * byte of the next function: look up the call itself, as perf does.
 	 */
 	__u64 look = e->is_return && e->addr ? e->addr - 1 : e->addr;
-	struct loc_key key = { e->addr, 0, e->kernel, e->is_return };
+	struct loc_key key = { e->addr, 0, e->kernel, e->is_return, 0 };
 	struct profile *p = b->p;
 	struct profile_location *loc;
 	struct map *m = NULL;
@@ -215,13 +225,14 @@ static int get_location(struct builder *b, struct proc *proc,
 	if (!e->kernel && proc && proc->nr_snaps)
 		m = proc__find_map(proc, gen, look, &found);
 	if (!e->kernel && proc && (!m || map__is_anon(m))) {
-		err = jit_mapping(b, proc->pid, look, &sym, &mapping);
+		err = jit_mapping(b, proc->pid, look, time_ns, &sym, &mapping);
 		if (err && err != -ENOENT)
 			return err;
 		jit = !err;
 		if (jit) {
 			m = NULL;
 			key.mapping = mapping + 1;
+			key.jit_code = sym.jit_code;
 		}
 	}
 	/*
@@ -235,7 +246,8 @@ static int get_location(struct builder *b, struct proc *proc,
 		key.mapping = mapping + 1;
 	}
 	h = hash_u64(key.addr ^ hash_u64((__u64)key.mapping << 2 |
-					 key.kernel << 1 | key.is_return));
+					 key.kernel << 1 | key.is_return) ^
+		     key.jit_code);
 	known = idtable__find(&b->locations, h, loc_key_eq, b, &key);
 	if (known >= 0) {
 		*id = known;
@@ -266,6 +278,7 @@ static int get_location(struct builder *b, struct proc *proc,
 	if (err)
 		return err;
 	b->loc_mapping[p->nr_locations] = key.mapping;
+	b->loc_code[p->nr_locations] = key.jit_code;
 	*id = p->nr_locations++;
 	return 0;
 }
@@ -421,8 +434,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	}
 	b->scratch[0] = b->cc.nr;
 	for (i = 0; i < b->cc.nr; i++) {
-		err = get_location(b, proc, gen, &b->cc.entries[i],
-				   &b->scratch[1 + i]);
+		err = get_location(b, proc, gen, raw->time_ns,
+				   &b->cc.entries[i], &b->scratch[1 + i]);
 		if (err)
 			return err;
 	}
@@ -471,6 +484,7 @@ static void builder__release(struct builder *b)
 	idtable__free(&b->stacks);
 	idtable__free(&b->locations);
 	free(b->loc_mapping);
+	free(b->loc_code);
 	callchain__free(&b->cc);
 	dwarf_unwinder__free(b->unwinder);
 	free(b->scratch);

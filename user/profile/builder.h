@@ -61,6 +61,7 @@ struct builder {
 	struct hmap str_by_ptr;	/* symbolizer's string -> id + 1 */
 	struct idtable locations;	/* by struct loc_key */
 	__u32 *loc_mapping;	/* per location: its loc_key.mapping */
+	__u32 *loc_code;	/* per location: its loc_key.jit_code */
 	struct hmap functions;	/* struct func_key */
 	__u32 *fn_by_symbol;	/* struct symbol.id -> function id + 1 */
 	size_t cap_fn_by_symbol;
@@ -82,7 +83,7 @@ struct builder {
 	__u32 *scratch;		/* [nr, locs...] of the sample at hand */
 	size_t scratch_cap;
 	size_t cap_strings, cap_mappings, cap_functions, cap_locations;
-	size_t cap_loc_mapping, cap_lines;
+	size_t cap_loc_mapping, cap_loc_code, cap_lines;
 	size_t cap_stacks, cap_processes, cap_threads, cap_samples;
 	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
 	struct thread_key thread_cache[1024];

@@ -20,9 +20,15 @@
 
 #include "lib/hmap.h"
 #include "lib/untrusted.h"
+#include "record/jitdump.h"
 #include "record/jitmaps.h"
 
 #define MAX_OPEN	256
+/*
+ * Looks for a jitdump per process before its exit: each reads its
+ * /proc/PID/maps, and most JITs write none.
+ */
+#define MAX_DUMP_TRIES	8
 #define READ_CHUNK	(256 * 1024)
 
 struct jit_proc {
@@ -31,6 +37,11 @@ struct jit_proc {
 	int fd;		/* -1: not open */
 	int err;	/* why the last open failed, 0 if it did not */
 	bool written;
+	/* The same for its jitdump, at @dump_path in its root. */
+	int dump_fd;
+	int dump_err;
+	unsigned int dump_tries;
+	char *dump_path;
 };
 
 struct jitmaps {
@@ -58,9 +69,9 @@ static int open_in_root(int root_fd, const char *name, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int perfmap_file__open(const char *proc_root, __u32 pid, __u32 ns_pid)
+int jit_file__open(const char *proc_root, __u32 pid, const char *name)
 {
-	char path[PATH_MAX], name[32];
+	char path[PATH_MAX];
 	struct stat owner, st;
 	int dir_fd, root_fd, fd, fl;
 
@@ -81,7 +92,6 @@ int perfmap_file__open(const char *proc_root, __u32 pid, __u32 ns_pid)
 	close(dir_fd);
 	if (fd)
 		return fd;
-	snprintf(name, sizeof(name), "tmp/perf-%u.map", ns_pid);
 	fd = open_in_root(root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 			  O_NOCTTY | O_CLOEXEC);
 	close(root_fd);
@@ -103,6 +113,14 @@ int perfmap_file__open(const char *proc_root, __u32 pid, __u32 ns_pid)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
+}
+
+int perfmap_file__open(const char *proc_root, __u32 pid, __u32 ns_pid)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "tmp/perf-%u.map", ns_pid);
+	return jit_file__open(proc_root, pid, name);
 }
 
 int perfmap_file__read(int fd, __u32 pid, __u32 ns_pid, bool live,
@@ -183,6 +201,9 @@ void jitmaps__free(struct jitmaps *jm)
 
 		if (jp->fd >= 0)
 			close(jp->fd);
+		if (jp->dump_fd >= 0)
+			close(jp->dump_fd);
+		free(jp->dump_path);
 		free(jp);
 	}
 	hmap__free(&jm->procs);
@@ -190,9 +211,44 @@ void jitmaps__free(struct jitmaps *jm)
 	free(jm);
 }
 
+/* The jitdump, found (its marker is mapped by now, if ever) and opened. */
+static void try_open_dump(struct jitmaps *jm, struct jit_proc *jp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (jp->dump_fd >= 0 || jp->dump_tries >= MAX_DUMP_TRIES)
+		return;
+	jp->dump_tries++;
+	if (jitdump_file__find(jm->proc_root, jp->pid, jp->ns_pid, path,
+			       sizeof(path)))
+		return;
+	fd = jitdump_file__open(jm->proc_root, jp->pid, path);
+	if (fd < 0) {
+		if (fd != -ENOENT || !jp->dump_err)
+			jp->dump_err = fd;
+		if (!jp->dump_path)
+			jp->dump_path = strdup(path);
+		return;
+	}
+	free(jp->dump_path);
+	jp->dump_path = strdup(path);
+	if (!jp->dump_path) {
+		close(fd);
+		return;
+	}
+	jp->dump_fd = fd;
+	jm->nr_open++;
+}
+
 static void try_open(struct jitmaps *jm, struct jit_proc *jp)
 {
-	int fd = perfmap_file__open(jm->proc_root, jp->pid, jp->ns_pid);
+	int fd;
+
+	try_open_dump(jm, jp);
+	if (jp->fd >= 0)
+		return;
+	fd = perfmap_file__open(jm->proc_root, jp->pid, jp->ns_pid);
 
 	if (fd < 0) {
 		/* A refusal is kept: the process may be gone at the end. */
@@ -222,7 +278,9 @@ int jitmaps__note_mmap(struct jitmaps *jm,
 	jp = hmap__find(&jm->procs, hash_u64(ev->pid), key);
 	if (jp) {
 		/* New JIT code: maybe the map was not there for the first. */
-		if (jp->fd < 0 && !jp->written && jm->nr_open < MAX_OPEN)
+		if ((jp->fd < 0 ||
+		     (jp->dump_fd < 0 && jp->dump_tries < MAX_DUMP_TRIES)) &&
+		    !jp->written && jm->nr_open < MAX_OPEN)
 			try_open(jm, jp);
 		return 0;
 	}
@@ -235,6 +293,7 @@ int jitmaps__note_mmap(struct jitmaps *jm,
 	/* 0: the module could not tell; the same namespace is likeliest. */
 	jp->ns_pid = ev->ns_pid ? ev->ns_pid : ev->pid;
 	jp->fd = -1;
+	jp->dump_fd = -1;
 	if (jm->nr_open < MAX_OPEN)
 		try_open(jm, jp);
 	return 0;
@@ -249,6 +308,43 @@ static bool is_live(const struct jitmaps *jm, __u32 pid)
 	return !stat(path, &st);
 }
 
+static const char *refusal(int err)
+{
+	return err == -EPERM ? "owned by neither the process's user nor root" :
+	       err == -ELOOP ? "a symbolic link" : sonde_strerror(err);
+}
+
+/* The jitdump of @jp, if it has one, into a JITDUMP section. */
+static int write_dump(struct jitmaps *jm, struct jit_proc *jp,
+		      struct rec_writer *w)
+{
+	struct buf b = { 0 };
+	int err;
+
+	if (jp->dump_fd < 0) {
+		if (jp->dump_err && jp->dump_err != -ENOENT)
+			pr_warn("%s/%u/root%s: not used for JIT names: %s",
+				jm->proc_root, jp->pid,
+				jp->dump_path ? jp->dump_path : "",
+				refusal(jp->dump_err));
+		return 0;
+	}
+	err = jitdump_file__read(jp->dump_fd, jp->pid, jp->ns_pid,
+				 jp->dump_path, &b);
+	close(jp->dump_fd);
+	jp->dump_fd = -1;
+	jm->nr_open--;
+	if (err) {
+		pr_warn("cannot read the jitdump of pid %u: %s", jp->pid,
+			strerror(-err));
+		buf__free(&b);
+		return 0;
+	}
+	err = rec_writer__add_section_z(w, SREC_SEC_JITDUMP, 0, b.data, b.len);
+	buf__free(&b);
+	return err;
+}
+
 static int write_one(struct jitmaps *jm, struct jit_proc *jp,
 		     struct rec_writer *w, bool exited)
 {
@@ -257,8 +353,13 @@ static int write_one(struct jitmaps *jm, struct jit_proc *jp,
 	int err;
 
 	jp->written = true;
-	if (jp->fd < 0)
+	/* The last chance: the dump may have come after the tries. */
+	jp->dump_tries = 0;
+	if (jp->fd < 0 || jp->dump_fd < 0)
 		try_open(jm, jp);
+	err = write_dump(jm, jp, w);
+	if (err)
+		return err;
 	if (jp->fd < 0) {
 		/* No such file: the process is no JIT that writes one. */
 		if (jp->err != -ENOENT) {
@@ -266,9 +367,7 @@ static int write_one(struct jitmaps *jm, struct jit_proc *jp,
 				 "%s/%u/root/tmp/perf-%u.map", jm->proc_root,
 				 jp->pid, jp->ns_pid);
 			pr_warn("%s: not used for JIT names: %s", path,
-				jp->err == -EPERM ? "owned by neither the process's user nor root" :
-				jp->err == -ELOOP ? "a symbolic link" :
-				sonde_strerror(jp->err));
+				refusal(jp->err));
 		}
 		return 0;
 	}

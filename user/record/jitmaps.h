@@ -18,6 +18,9 @@
  * user (the owner of /proc/PID) or by root, and at most SREC_PERFMAP_MAX
  * bytes of it are kept.  A file that is refused is named in one line.
  *
+ * The process's jitdump (record/jitdump.h) is looked for, opened and
+ * written into a JITDUMP section at the same points, the same way.
+ *
  * Single-threaded; nothing here is global.
  */
 #ifndef SONDE_JITMAPS_H
@@ -27,6 +30,12 @@
 
 #include "lib/util.h"
 #include "recording/recording.h"
+
+/*
+ * jit_file__open - open @name (relative to the process's root) of process
+ * @pid as perfmap_file__open() does, with the same checks and returns.
+ */
+int jit_file__open(const char *proc_root, __u32 pid, const char *name);
 
 /*
  * perfmap_file__open - open /tmp/perf-@ns_pid.map of process @pid (a
@@ -55,7 +64,8 @@ void jitmaps__free(struct jitmaps *jm);
 /*
  * jitmaps__note_mmap - account an MMAP record (@len bytes at @ev): one
  * of anonymous memory (no path: not the vDSO) makes its process a JIT,
- * whose map is opened now if it exists, or at its next such record.
+ * whose map and jitdump are opened now if they exist, or at its next
+ * such record.
  * 0 or -ENOMEM.
  */
 int jitmaps__note_mmap(struct jitmaps *jm,
@@ -63,11 +73,14 @@ int jitmaps__note_mmap(struct jitmaps *jm,
 
 /*
  * jitmaps__note_exit - process @pid exited: if it is a JIT, write its
- * perf map to @w now.  0 or the writer's -errno.
+ * perf map and jitdump to @w now.  0 or the writer's -errno.
  */
 int jitmaps__note_exit(struct jitmaps *jm, __u32 pid, struct rec_writer *w);
 
-/* jitmaps__write - at the end: write the perf map of every other JIT. */
+/*
+ * jitmaps__write - at the end: write the perf map and jitdump of every
+ * other JIT.
+ */
 int jitmaps__write(struct jitmaps *jm, struct rec_writer *w);
 
 #endif /* SONDE_JITMAPS_H */

@@ -62,6 +62,11 @@ struct srec_section_header {
  * a build-id were (inode, size, modification time) while they ran.
  */
 #define SREC_SEC_FILES		11
+/*
+ * struct srec_jitdump, the dump's path, then the bytes of a JIT's
+ * jitdump (see below), zlib: one per process that keeps one.
+ */
+#define SREC_SEC_JITDUMP	12
 
 /* Section flags. */
 #define SREC_SF_ZLIB		(1U << 0) /* payload: __u64 raw size + zlib data */
@@ -182,6 +187,28 @@ struct srec_perfmap {
 	__u64 file_size;	/* bytes the file held then */
 	__u32 flags;		/* SREC_PERFMAP_* */
 	__u32 __reserved;
+};
+
+/* srec_jitdump.flags */
+#define SREC_JITDUMP_CUT	(1U << 0) /* the file was larger than the cap */
+
+/* Bytes of a jitdump record keeps; the rest is dropped (SREC_JITDUMP_CUT). */
+#define SREC_JITDUMP_MAX	(256U << 20)
+
+/*
+ * struct srec_jitdump - the payload of a JITDUMP section, followed by the
+ * path the dump was found at in process @pid's root (@path_size bytes,
+ * NUL-terminated, padded to 8), then the dump's bytes as read, the last
+ * record maybe unfinished.  Kept for the reasons a perf map is.  Readers
+ * take the last section of a pid.
+ */
+struct srec_jitdump {
+	__u32 pid;		/* thread-group id, as samples name it */
+	__u32 ns_pid;		/* the same in its own pid namespace */
+	__u64 time_ns;		/* CLOCK_MONOTONIC when the file was read */
+	__u64 file_size;	/* bytes the file held then */
+	__u32 flags;		/* SREC_JITDUMP_* */
+	__u32 path_size;	/* bytes of path after this, padding included */
 };
 
 struct srec_stats {

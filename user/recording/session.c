@@ -45,6 +45,8 @@ struct session {
 	struct task_events *events;	/* EVENTS sections */
 	struct rec_section *perfmaps;	/* PERFMAP sections, in file order */
 	unsigned int nr_perfmaps;
+	struct rec_section *jitdumps;	/* JITDUMP sections, in file order */
+	unsigned int nr_jitdumps;
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process;	/* sections skipped */
@@ -135,6 +137,19 @@ static void load_stats(struct session *s, const struct rec_section *sec)
  * not fit in the section ends it.  The first entry of a path is the
  * one found.
  */
+/* Keep @sec (its data stays mapped) at the end of *@secs. */
+static int keep_section(struct rec_section **secs, unsigned int *nr,
+			const struct rec_section *sec)
+{
+	struct rec_section *n = reallocarray(*secs, *nr + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n[(*nr)++] = *sec;
+	*secs = n;
+	return 0;
+}
+
 static int load_files(struct session *s, const struct rec_section *sec)
 {
 	const struct srec_files *hdr = sec->data;
@@ -225,17 +240,12 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	case SREC_SEC_FILES:
 		err = load_files(s, sec);
 		break;
-	case SREC_SEC_PERFMAP: {
-		struct rec_section *pm;
-
-		pm = reallocarray(s->perfmaps, s->nr_perfmaps + 1,
-				  sizeof(*pm));
-		if (!pm)
-			return -ENOMEM;
-		pm[s->nr_perfmaps++] = *sec;
-		s->perfmaps = pm;
+	case SREC_SEC_PERFMAP:
+		err = keep_section(&s->perfmaps, &s->nr_perfmaps, sec);
 		break;
-	}
+	case SREC_SEC_JITDUMP:
+		err = keep_section(&s->jitdumps, &s->nr_jitdumps, sec);
+		break;
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
 		       min_t(size_t, sec->size, sizeof(s->end)));
@@ -402,6 +412,7 @@ void session__close(struct session *s)
 	hmap__free(&s->files);
 	free(s->kallsyms);
 	free(s->perfmaps);
+	free(s->jitdumps);
 	rec_reader__close(s->reader);
 	free(s);
 }
@@ -476,6 +487,29 @@ const struct srec_file *session__file_identity(const struct session *s,
 	return hmap__find(&s->files, hash_str(path), path);
 }
 
+/*
+ * The payload of JIT section @sec (@what for messages), at least @min
+ * bytes: 0, 1 when it was named as bad and is to be skipped, or -ENOMEM.
+ */
+static int jit_payload(struct session *s, const struct rec_section *sec,
+		       const char *what, size_t min, char **text, size_t *len)
+{
+	int err = rec_section__payload(sec, text, len, &s->inflate_budget);
+
+	if (err == -ENOMEM)
+		return err;
+	if (!err && *len < min) {
+		free(*text);
+		err = -EBADMSG;
+	}
+	if (!err)
+		return 0;
+	pr_warn("%s: %s %s section at byte %llu: skipped", session__path(s),
+		err == -EFBIG ? "one inflated section too many (over 1 GiB in all):" : "bad",
+		what, (unsigned long long)sec->offset);
+	return 1;
+}
+
 int session__iter_perfmaps(struct session *s, session_perfmap_cb_t cb,
 			   void *ctx)
 {
@@ -486,25 +520,54 @@ int session__iter_perfmaps(struct session *s, session_perfmap_cb_t cb,
 	int err;
 
 	for (i = 0; i < s->nr_perfmaps; i++) {
-		err = rec_section__payload(&s->perfmaps[i], &text, &len,
-					   &s->inflate_budget);
-		if (err == -ENOMEM)
+		err = jit_payload(s, &s->perfmaps[i], "perf map",
+				  sizeof(pm.hdr), &text, &len);
+		if (err < 0)
 			return err;
-		if (!err && len < sizeof(pm.hdr)) {
-			free(text);
-			err = -EBADMSG;
-		}
-		if (err) {
-			pr_warn("%s: %s perf map section at byte %llu: skipped",
-				session__path(s),
-				err == -EFBIG ? "one inflated section too many (over 1 GiB in all):" : "bad",
-				(unsigned long long)s->perfmaps[i].offset);
+		if (err)
 			continue;
-		}
 		memcpy(&pm.hdr, text, sizeof(pm.hdr));
 		pm.text = text + sizeof(pm.hdr);
 		pm.len = len - sizeof(pm.hdr);
 		err = cb(&pm, ctx);
+		free(text);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int session__iter_jitdumps(struct session *s, session_jitdump_cb_t cb,
+			   void *ctx)
+{
+	struct session_jitdump jd;
+	unsigned int i;
+	char *text;
+	size_t len;
+	int err;
+
+	for (i = 0; i < s->nr_jitdumps; i++) {
+		err = jit_payload(s, &s->jitdumps[i], "jitdump",
+				  sizeof(jd.hdr), &text, &len);
+		if (err < 0)
+			return err;
+		if (err)
+			continue;
+		memcpy(&jd.hdr, text, sizeof(jd.hdr));
+		/* The path must end inside the section, NUL-terminated. */
+		if (!jd.hdr.path_size ||
+		    jd.hdr.path_size > len - sizeof(jd.hdr) ||
+		    !memchr(text + sizeof(jd.hdr), '\0', jd.hdr.path_size)) {
+			pr_warn("%s: bad jitdump section at byte %llu: skipped",
+				session__path(s),
+				(unsigned long long)s->jitdumps[i].offset);
+			free(text);
+			continue;
+		}
+		jd.path = text + sizeof(jd.hdr);
+		jd.data = jd.path + jd.hdr.path_size;
+		jd.len = len - sizeof(jd.hdr) - jd.hdr.path_size;
+		err = cb(&jd, ctx);
 		free(text);
 		if (err)
 			return err;

@@ -136,6 +136,25 @@ typedef int (*session_perfmap_cb_t)(const struct session_perfmap *pm,
 int session__iter_perfmaps(struct session *s, session_perfmap_cb_t cb,
 			   void *ctx);
 
+/*
+ * struct session_jitdump - a JIT's jitdump as recorded (SREC_SEC_JITDUMP):
+ * found at @path (NUL-terminated, untrusted) in process @pid's root,
+ * @data and @len bytes of it (untrusted).
+ */
+struct session_jitdump {
+	struct srec_jitdump hdr;
+	const char *path;
+	const void *data;
+	size_t len;
+};
+
+typedef int (*session_jitdump_cb_t)(const struct session_jitdump *jd,
+				    void *ctx);
+
+/* session__iter_jitdumps - as session__iter_perfmaps(), for JITDUMPs. */
+int session__iter_jitdumps(struct session *s, session_jitdump_cb_t cb,
+			   void *ctx);
+
 /* The recorded vDSO image (SREC_SEC_VDSO), or NULL with *@size 0. */
 const void *session__vdso(const struct session *s, size_t *size);
 /*

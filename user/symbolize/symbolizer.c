@@ -16,6 +16,7 @@
 #include "lib/util.h"
 #include "symbolize/dso.h"
 #include "symbolize/kallsyms.h"
+#include "symbolize/jitdump.h"
 #include "symbolize/perfmap.h"
 #include "symbolize/srcline.h"
 #include "symbolize/symbolizer.h"
@@ -40,10 +41,16 @@ struct sym_file {
 	bool srcline_tried;
 };
 
-/* A user address by its file and file offset; a kernel one by itself. */
+/*
+ * A user address by its file and file offset; a kernel one by itself; a
+ * JIT's by its perf map or jitdump, its address and, in a jitdump, which
+ * code (1 + its index) was there.  Compared whole: no padding.
+ */
 struct cache_key {
 	__u64 off;
-	const void *file;	/* struct sym_file, or &kernel_file */
+	const void *file;	/* struct sym_file, &kernel_file, or a JIT's */
+	__u32 code;
+	__u32 __pad;
 };
 
 struct cache_ent {
@@ -64,6 +71,7 @@ struct symbolizer {
 	struct hmap strings;	/* interned printable strings */
 	struct hmap cache;	/* struct cache_key -> struct cache_ent */
 	struct perfmaps *jit;	/* JIT names, parsed on first use */
+	struct jitdumps *jitdumps;	/* the same */
 	bool jit_loaded;
 	__u32 nr_ids;		/* symbol ids handed out */
 	unsigned int bad_files;	/* mapped files that could not be used */
@@ -150,6 +158,7 @@ void symbolizer__free(struct symbolizer *sym)
 	hmap__free(&sym->cache);
 	kallsyms__free(sym->ksyms);
 	perfmaps__free(sym->jit);
+	jitdumps__free(sym->jitdumps);
 	free(sym->symfs);
 	free(sym->debug_root);
 	free(sym);
@@ -181,6 +190,7 @@ static int set_symbol(struct symbolizer *sym, struct symbol *out,
 	out->kernel = kernel;
 	out->known = known;
 	out->jit = false;
+	out->jit_code = 0;
 	out->sym_off = known ? sym_off : 0;
 	out->file = NULL;
 	out->line = 0;
@@ -459,7 +469,7 @@ static int resolve_user(struct symbolizer *sym, const struct map *m,
 static int lookup(struct symbolizer *sym, struct map *m, __u64 addr,
 		  bool kernel, struct symbol *out)
 {
-	struct cache_key key = { addr, &kernel_file };
+	struct cache_key key = { addr, &kernel_file, 0, 0 };
 	struct sym_file *f = NULL;
 	struct cache_ent *c;
 	__u64 h;
@@ -507,46 +517,101 @@ int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
 	return lookup(sym, m, addr, false, out);
 }
 
-/* Cached by (perf map, address): a perf map belongs to one process. */
-int symbolizer__jit(struct symbolizer *sym, __u32 pid, __u64 addr,
-		    struct symbol *out)
+/* The entry of @key, made empty (id SYMBOL_NO_ID) if new; NULL: -ENOMEM. */
+static struct cache_ent *jit_cached(struct symbolizer *sym,
+				    const struct cache_key *key)
 {
-	const struct perfmap *pm;
-	const char *path, *name;
-	struct cache_key key;
-	struct cache_ent *c;
-	__u64 h, start;
+	__u64 h = hash_bytes(key, sizeof(*key), 0);
+	struct cache_ent *c = hmap__find(&sym->cache, h, key);
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->key = *key;
+	if (hmap__insert(&sym->cache, h, &c->key, c)) {
+		free(c);
+		return NULL;
+	}
+	/* Marks an entry not filled in yet. */
+	c->sym.id = SYMBOL_NO_ID;
+	return c;
+}
+
+static int jit_load(struct symbolizer *sym)
+{
 	int err;
 
-	if (!sym->jit_loaded) {
-		err = perfmaps__load(&sym->jit, sym->session);
-		if (err)
-			return err;
+	if (sym->jit_loaded)
+		return 0;
+	err = perfmaps__load(&sym->jit, sym->session) ?:
+	      jitdumps__load(&sym->jitdumps, sym->session);
+	if (!err)
 		sym->jit_loaded = true;
-	}
+	return err;
+}
+
+/*
+ * Cached by (perf map or jitdump, address, code): each belongs to one
+ * process.  The jitdump's code at that time wins, then the perf map's.
+ */
+int symbolizer__jit(struct symbolizer *sym, __u32 pid, __u64 addr,
+		    __u64 time_ns, struct symbol *out)
+{
+	const char *path = NULL, *dpath = NULL, *name;
+	const struct jitdump *jd;
+	const struct perfmap *pm;
+	struct jitdump_hit hit;
+	struct cache_key key;
+	struct cache_ent *c;
+	__u64 start;
+	int err;
+
+	err = jit_load(sym);
+	if (err)
+		return err;
+	jd = jitdumps__find(sym->jitdumps, pid, &dpath);
 	pm = perfmaps__find(sym->jit, pid, &path);
-	if (!pm)
+	if (!jd && !pm)
 		return -ENOENT;
-	key = (struct cache_key){ addr, pm };
-	h = hash_bytes(&key, sizeof(key), 0);
-	c = hmap__find(&sym->cache, h, &key);
-	if (!c) {
-		c = calloc(1, sizeof(*c));
+	if (jd && jitdump__lookup(jd, addr, time_ns, &hit)) {
+		key = (struct cache_key){ addr, jd, hit.code + 1, 0 };
+		c = jit_cached(sym, &key);
 		if (!c)
 			return -ENOMEM;
-		c->key = key;
-		if (perfmap__lookup(pm, addr, &name, &start)) {
+		if (c->sym.id == SYMBOL_NO_ID) {
+			err = set_symbol(sym, &c->sym, hit.name, dpath, false,
+					 true, addr - hit.start);
+			if (!err && hit.file) {
+				c->sym.file = intern_clean(sym, hit.file);
+				c->sym.line = hit.line;
+				err = c->sym.file ? 0 : -ENOMEM;
+			}
+			if (err)
+				return err;
+			c->sym.jit = true;
+			c->sym.jit_code = hit.code + 1;
+			c->sym.id = sym->nr_ids++;
+		}
+		*out = c->sym;
+		return 0;
+	}
+	key = (struct cache_key){ addr, pm ? (const void *)pm : jd, 0, 0 };
+	c = jit_cached(sym, &key);
+	if (!c)
+		return -ENOMEM;
+	if (c->sym.id == SYMBOL_NO_ID) {
+		if (pm && perfmap__lookup(pm, addr, &name, &start)) {
 			err = set_symbol(sym, &c->sym, name, path, false, true,
 					 addr - start);
 			c->sym.jit = true;
 		} else {
-			err = set_symbol(sym, &c->sym, SYMBOL_UNKNOWN, path,
-					 false, false, 0);
+			err = set_symbol(sym, &c->sym, SYMBOL_UNKNOWN,
+					 pm ? path : dpath, false, false, 0);
 		}
-		if (err || hmap__insert(&sym->cache, h, &c->key, c)) {
-			free(c);
-			return -ENOMEM;
-		}
+		if (err)
+			return err;
 		c->sym.id = sym->nr_ids++;
 	}
 	*out = c->sym;

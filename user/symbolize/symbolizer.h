@@ -79,7 +79,10 @@ struct symbol_line {
  *	when unknown
  * @inlined: @nr_inlined functions inlined into @name that hold the
  *	address, innermost first (so the last was inlined into @name)
- * @jit: @name comes from the process's perf map (symbolizer__jit())
+ * @jit: @name comes from the process's jitdump or perf map
+ *	(symbolizer__jit())
+ * @jit_code: with @jit from a jitdump, 1 + which code load it is: code
+ *	loaded at a reused address is another; 0 otherwise
  * @id: dense, one per distinct address looked up (user: per file and
  *	offset), from 0, for callers to index their own arrays by;
  *	SYMBOL_NO_ID for an address no mapping holds
@@ -93,6 +96,7 @@ struct symbol {
 	__u32 nr_inlined;
 	__u32 line;
 	__u32 id;
+	__u32 jit_code;
 	bool known;
 	bool kernel;
 	bool jit;
@@ -134,16 +138,18 @@ int symbolizer__user(struct symbolizer *sym, struct map *m, __u64 addr,
 		     struct symbol *out);
 
 /*
- * symbolizer__jit - name the user address @addr of process @pid from the
- * perf map recorded for it (symbolize/perfmap.h): the entry's name with
- * @jit set, or SYMBOL_UNKNOWN where the map names nothing; the DSO is
- * the map's path either way, so equal addresses of two processes stay
+ * symbolizer__jit - name the user address @addr of process @pid, sampled
+ * at @time_ns (CLOCK_MONOTONIC), from the jitdump recorded for it
+ * (symbolize/jitdump.h: the code there at that time, with its source
+ * line), else from its perf map (symbolize/perfmap.h): the name with
+ * @jit set, or SYMBOL_UNKNOWN where neither names anything; the DSO is
+ * the file's path either way, so equal addresses of two processes stay
  * apart.  For addresses in anonymous memory, or in no mapping: a JIT
- * cannot rename its file-backed code.  The recording's perf maps are
- * parsed on first use.  Returns 0, -ENOENT when @pid has no perf map,
- * or -ENOMEM.
+ * cannot rename its file-backed code.  The recording's jitdumps and perf
+ * maps are parsed on first use.  Returns 0, -ENOENT when @pid has
+ * neither, or -ENOMEM.
  */
 int symbolizer__jit(struct symbolizer *sym, __u32 pid, __u64 addr,
-		    struct symbol *out);
+		    __u64 time_ns, struct symbol *out);
 
 #endif /* SONDE_SYMBOLIZER_H */
