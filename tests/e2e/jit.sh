@@ -2,7 +2,9 @@
 #
 # End-to-end checks of JIT names from perf maps (/tmp/perf-PID.map), in
 # the guest: the C JIT workload naming its code, with the map kept or
-# removed before it exits, and Node.js run with --perf-basic-prof.
+# removed before it exits; JIT names from jitdumps: the C JIT workload's
+# (loads, a move, code at a reused address, lines) and Node.js's; and
+# Node.js run with --perf-basic-prof.
 # Sourced by tests/e2e/guest.sh (which sets $out and $wl and defines
 # check); prints TAP lines without numbers, like it.
 
@@ -42,7 +44,46 @@ done
 check "jit map-rm: the workload removed its map" \
 	test -z "$(compgen -G "/tmp/perf-*.map")"
 
-# 2. Node.js with --perf-basic-prof and a hot JavaScript function: its
+# 2. The C JIT keeps a jitdump (./jit-PID.dump, mapped as a marker): its
+# code is named by sample time, so jit_alpha shows at page A and, after
+# its CODE_MOVE, at page B, and jit_beta, loaded at A later, only at A;
+# each phase is a third of the run.  The lines (jit_alpha.js:12,
+# jit_beta.js:22) are checked on the host (tests/e2e/run), with
+# go tool pprof on this recording.
+f=$jout/jit-dump
+jit_bin=$(realpath "$wl/jit")
+(cd "$jout" && rm -f jit-*.dump &&
+	sonde record -q -g -o "$f.data" -- "$jit_bin" fp 3 dump \
+		>"$f.out" 2>"$f.err")
+rc=$?
+sonde export -i "$f.data" -f folded -o "$f.folded" 2>"$f.xerr"
+sonde script -i "$f.data" >"$f.script" 2>>"$f.xerr"
+sonde report -i "$f.data" >"$f.report" 2>>"$f.xerr"
+read -r alpha total <<<"$(jit_leaf_count "$f.folded" '^jit_alpha_\[j\]$')"
+read -r beta total <<<"$(jit_leaf_count "$f.folded" '^jit_beta_\[j\]$')"
+alpha=${alpha:-0} beta=${beta:-0} total=${total:-0}
+[ "$total" -ge 50 ] || total=1000000	# no run: the shares below fail too
+# The pages (address / 4096) each name was seen at, in script's frames.
+pages() {
+	awk -v name="$1" '$2 ~ "^" name "\\+0x" && $3 ~ /jit-[0-9]+\.dump\)$/ {
+		print substr($1, 1, length($1) - 3) }' "$f.script" | sort -u
+}
+alpha_pages=$(pages jit_alpha | tr '\n' ' ')
+beta_pages=$(pages jit_beta | tr '\n' ' ')
+echo "# jit dump: jit_alpha $alpha, jit_beta $beta of $total samples; pages: jit_alpha $alpha_pages, jit_beta $beta_pages (exit $rc)"
+check "jit dump: recorded (exit $rc), >= 50 samples" test $rc -eq 0 -a "$total" -lt 1000000
+check "jit dump: jit_alpha (two thirds of the run) >= 40% of samples, marked _[j]" \
+	test $((100 * alpha)) -ge $((40 * total))
+check "jit dump: jit_beta (the last third) >= 15% and < 50% of samples" \
+	test $((100 * beta)) -ge $((15 * total)) -a $((100 * beta)) -lt $((50 * total))
+check "jit dump: jit_alpha at two pages (CODE_MOVE), jit_beta at one of them (reused)" \
+	test "$(echo $alpha_pages | wc -w)" -eq 2 -a "$(echo $beta_pages | wc -w)" -eq 1 -a \
+		-n "$beta_pages" -a "${alpha_pages/$beta_pages/}" != "$alpha_pages"
+check "jit dump: report marks jit_alpha [j] in the jitdump" \
+	grep -q '\[j\] jit_alpha  /.*/jit-[0-9]*\.dump$' "$f.report"
+check "jit dump: no diagnostics" test ! -s "$f.err" -a ! -s "$f.xerr"
+
+# 3. Node.js with --perf-basic-prof and a hot JavaScript function: its
 # name is among the top frames of the report, marked as JIT, and in
 # the folded stacks with _[j].  Under emulation node's start-up (its
 # binary read over 9p) takes most of the samples, and V8 runs the loop
@@ -84,6 +125,32 @@ if command -v node >/dev/null; then
 		test "$under" -ge 100
 	check "node: no diagnostics" test ! -s "$jout/node.err" -a ! -s "$jout/node.rerr"
 	rm -f /tmp/perf-*.map
+
+	# 4. The same with --perf-prof: V8 keeps a jitdump in its
+	# directory, with the marker.
+	(cd "$jout" && rm -f jit-*.dump && sonde record -q -g -o nodejd.data -- \
+		node --perf-prof hot.js >nodejd.out 2>nodejd.err)
+	rc=$?
+	sonde report -i "$jout/nodejd.data" >"$jout/nodejd.report" 2>"$jout/nodejd.rerr"
+	sonde export -i "$jout/nodejd.data" -f folded -o "$jout/nodejd.folded" \
+		2>>"$jout/nodejd.rerr"
+	awk '!/^#/ && NF' "$jout/nodejd.report" | head -n 10 >"$jout/nodejd.top"
+	sed 's/^/# node jitdump top: /' "$jout/nodejd.top"
+	under=$(awk '/;JS:[^;]*hotLoop [^;]*_\[j\](;| [0-9]+$)/ { n += $NF }
+		END { print n + 0 }' "$jout/nodejd.folded")
+	total=$(awk '{ n += $NF } END { print n + 0 }' "$jout/nodejd.folded")
+	echo "# node --perf-prof: exit $rc, $under of $total samples under a JIT hotLoop frame"
+	check "node --perf-prof: recorded (exit $rc)" \
+		test $rc -eq 0 -a "$(cat "$jout/nodejd.out")" = done
+	check "node --perf-prof: hotLoop, marked [j] from the jitdump, among the top 10 frames" \
+		grep -q '\[j\] JS:[*~^+]*hotLoop .*  /.*/jit-[0-9]*\.dump$' \
+		"$jout/nodejd.top"
+	check "node --perf-prof: folded stacks go through hotLoop_[j] ($under samples, >= 100)" \
+		test "$under" -ge 100
+	check "node --perf-prof: no diagnostics" \
+		test ! -s "$jout/nodejd.err" -a ! -s "$jout/nodejd.rerr"
+	rm -f "$jout"/jit-*.dump "$jout"/*-v8.log
 else
 	echo "ok - node --perf-basic-prof # SKIP no node"
+	echo "ok - node --perf-prof # SKIP no node"
 fi
