@@ -4,7 +4,8 @@
  * what the recorder's files call in each other.  recorder.c sets the
  * state up, runs the loop and tears it down (recorder__run(), recorder.h
  * is the interface); recorder-drain.c moves the rings' records into the
- * recording.  Nothing else includes this.
+ * recording; recorder-finish.c writes the sections that end it.  Nothing
+ * else includes this.
  *
  * Single-threaded: all of it runs on recorder__run()'s thread.  Nothing
  * here is global: each function works on the struct recorder it is given.
@@ -76,5 +77,12 @@ int recorder__drain(struct recorder *r);
  * adds nothing.  Returns 0 or a negative errno.
  */
 int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags);
+
+/*
+ * recorder__write_final - write the sections that end the recording, END
+ * last, once sampling stopped and the rings were drained for the last
+ * time (recorder-finish.c).  Returns 0 or a negative errno.
+ */
+int recorder__write_final(struct recorder *r);
 
 #endif /* SONDE_RECORDER_INTERNAL_H */

@@ -11,6 +11,13 @@
  * stops.  A FILE that is a symlink or a device is written in place
  * (outfile.h).
  *
+ * This file runs a recording: it sets up the device, the rings, the
+ * command and the output, writes SESSION and VDSO, STARTs sampling, lets
+ * the command exec, and loops until the end; then it STOPs, drains the
+ * rings one last time, writes the final sections and renames the file.
+ * Draining is recorder-drain.c, the final sections recorder-finish.c;
+ * they share struct recorder (recorder-internal.h).
+ *
  * Single-threaded: everything runs on the caller's thread, in
  * recorder__run(); a -- COMMAND is a forked child.  Nothing here is global.
  */
@@ -33,7 +40,6 @@
 #include "record/archive.h"
 #include "record/dev.h"
 #include "record/jitmaps.h"
-#include "record/kallsyms.h"
 #include "record/loop.h"
 #include "record/procmap.h"
 #include "record/recorder-internal.h"
@@ -465,90 +471,6 @@ static int run_loop(struct recorder *r)
 	}
 }
 
-/* ---- the end ---- */
-
-static int snapshot_final(__u32 pid, void *ctx)
-{
-	return recorder__snapshot(ctx, pid, SREC_PROC_FINAL);
-}
-
-static int write_final(struct recorder *r)
-{
-	struct srec_end end = { 0 };
-	struct sonde_cpu_stats *stats;
-	struct buf b = { 0 };
-	bool restricted = false;
-	__u32 nr = r->info.nr_cpu_ids;
-	unsigned int i;
-	int err;
-
-	/* Processes still alive: their maps may have grown (dlopen). */
-	err = seen_pids__for_each(&r->seen, snapshot_final, r);
-	archive__finish(r->archive);
-	if (!err)
-		err = archive__write_files(r->archive, r->writer);
-	if (!err)
-		err = jitmaps__write(r->jitmaps, r->writer);
-	if (err)
-		return err;
-	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
-	if (!err && restricted) {
-		pr_warn("/proc/kallsyms shows no addresses (kptr_restrict): kernel frames will stay unresolved");
-		b.len = 0;
-	}
-	if (!err)
-		err = rec_writer__add_section_z(r->writer, SREC_SEC_KALLSYMS,
-						restricted ? SREC_SF_RESTRICTED : 0,
-						b.data, b.len);
-	else
-		pr_warn("cannot read /proc/kallsyms: %s", strerror(-err));
-	buf__free(&b);
-	if (!read_file("/proc/modules", &b.data, &b.len)) {
-		err = rec_writer__add_section(r->writer, SREC_SEC_MODULES, 0,
-					      b.data, b.len);
-		buf__free(&b);
-		if (err)
-			return err;
-	}
-
-	stats = calloc(nr, sizeof(*stats));
-	if (!stats)
-		return -ENOMEM;
-	err = sonde_dev_get_stats(r->dev_fd, stats, &nr);
-	if (!err) {
-		struct srec_stats sh = { r->nr_rings, sizeof(*stats) };
-
-		err = buf__append(&b, &sh, sizeof(sh));
-		for (i = 0; !err && i < r->nr_rings; i++) {
-			__u32 cpu[2] = { sonde_ring__cpu(r->rings[i]), 0 };
-
-			err = buf__append(&b, cpu, sizeof(cpu));
-			if (!err && cpu[0] < nr)
-				err = buf__append(&b, &stats[cpu[0]],
-						  sizeof(*stats));
-		}
-		if (!err)
-			err = rec_writer__add_section(r->writer,
-						      SREC_SEC_STATS, 0,
-						      b.data, b.len);
-	} else {
-		pr_warn("cannot read the module's statistics: %s",
-			strerror(-err));
-		err = 0;
-	}
-	free(stats);
-	buf__free(&b);
-	if (err)
-		return err;
-
-	end.time_ns = now_ns(CLOCK_MONOTONIC);
-	end.nr_samples = r->samples;
-	end.nr_lost = r->lost;
-	end.nr_errors = r->errors;
-	return rec_writer__add_section(r->writer, SREC_SEC_END, 0, &end,
-				       sizeof(end));
-}
-
 static int record(struct recorder *r)
 {
 	sigset_t mask;
@@ -650,7 +572,7 @@ static int record(struct recorder *r)
 	if (!err)
 		err = recorder__drain(r);
 	if (!err)
-		err = write_final(r);
+		err = recorder__write_final(r);
 	if (!err)
 		err = rec_writer__finish(r->writer);
 	if (err)
