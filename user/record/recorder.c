@@ -11,6 +11,13 @@
  * stops.  A FILE that is a symlink or a device is written in place
  * (outfile.h).
  *
+ * This file runs a recording: it sets up the device, the rings, the
+ * command and the output, writes SESSION and VDSO, STARTs sampling, lets
+ * the command exec, and loops until the end; then it STOPs, drains the
+ * rings one last time, writes the final sections and renames the file.
+ * Draining is recorder-drain.c, the final sections recorder-finish.c;
+ * they share struct recorder (recorder-internal.h).
+ *
  * Single-threaded: everything runs on the caller's thread, in
  * recorder__run(); a -- COMMAND is a forked child.  Nothing here is global.
  */
@@ -33,9 +40,9 @@
 #include "record/archive.h"
 #include "record/dev.h"
 #include "record/jitmaps.h"
-#include "record/kallsyms.h"
 #include "record/loop.h"
 #include "record/procmap.h"
+#include "record/recorder-internal.h"
 #include "record/recorder.h"
 #include "record/ring.h"
 #include "record/seen.h"
@@ -45,39 +52,6 @@
 #define FLUSH_NS		1000000000ULL
 #define CHUNK_SIZE		(1 << 20)
 #define NR_CHUNKS		8
-
-struct recorder {
-	struct recorder_opts *o;	/* a copy: configure() sets ->pages */
-	int dev_fd;
-	int sig_fd;
-	struct outfile out;
-	struct sonde_info info;
-	__u64 *cpumask;		/* NULL: every possible CPU */
-	unsigned int mask_words;
-	__u32 *cpus;		/* the CPUs sampled, one ring each */
-	struct sonde_ring **rings;
-	unsigned int nr_rings;
-	struct sonde_loop *loop;
-	struct rec_writer *writer;
-	struct procmap *procmap;
-	struct seen_pids seen;
-	struct archive *archive;
-	struct jitmaps *jitmaps;
-	struct buf scratch;
-	pid_t child;
-	int *pidfds;		/* one per -p process: has it ended? */
-	int go_fd;		/* write end: lets the child exec */
-	int exec_fd;		/* read end: EOF once the child exec'ed */
-	bool child_done;
-	int child_status;
-	__u32 capture;		/* SONDE_CAPTURE_* as configured */
-	__u64 not_followed;	/* FORKs of processes the module dropped */
-	struct buf events;	/* this drain's task and MMAP records */
-	__u64 samples, lost, errors;
-	__u64 start_ns;
-	bool status_shown;
-	bool reported;		/* the error was already explained */
-};
 
 /* ---- setup ---- */
 
@@ -383,141 +357,6 @@ static int write_vdso(struct recorder *r)
 
 /* ---- steady state ---- */
 
-struct drain_ctx {
-	struct recorder *r;
-	__u32 cpu;
-};
-
-/* record -t: the module filters by process, this by thread. */
-static bool tid_wanted(const struct recorder_opts *o, __u32 tid)
-{
-	unsigned int i;
-
-	for (i = 0; i < o->nr_tids; i++)
-		if (o->tids[i] == tid)
-			return true;
-	return false;
-}
-
-/*
- * A JIT's perf map is read when its main thread exits: the file is then
- * complete, and the process may remove it before the recording ends.
- */
-static int note_jit(struct recorder *r, const struct sonde_record_header *h)
-{
-	const struct sonde_task_event *te = (const void *)h;
-
-	if (h->type == SONDE_RECORD_MMAP)
-		return jitmaps__note_mmap(r->jitmaps, (const void *)h,
-					  h->size);
-	if (h->type == SONDE_RECORD_EXIT && h->size >= sizeof(*te) &&
-	    te->pid && te->tid == te->pid)
-		return jitmaps__note_exit(r->jitmaps, te->pid, r->writer);
-	return 0;
-}
-
-static int drain_record(const struct sonde_record_header *h, void *ctx)
-{
-	struct drain_ctx *d = ctx;
-	struct recorder *r = d->r;
-	int err;
-
-	if (h->type == SONDE_RECORD_SAMPLE) {
-		if (r->o->nr_tids &&
-		    !tid_wanted(r->o, ((const struct sonde_sample *)h)->tid))
-			return 0;
-		r->samples++;
-		err = seen_pids__note_sample(&r->seen,
-					     (const struct sonde_sample *)h);
-		if (err)
-			return err;
-	} else if (h->type == SONDE_RECORD_LOST) {
-		r->lost += ((const struct sonde_lost *)h)->nr_lost;
-	} else if (h->type != SONDE_RECORD_SAMPLE) {
-		if (h->type == SONDE_RECORD_FORK &&
-		    h->size >= sizeof(struct sonde_task_event) &&
-		    (((const struct sonde_task_event *)h)->flags &
-		     SONDE_TASK_NOT_FOLLOWED))
-			r->not_followed++;
-		if (h->type == SONDE_RECORD_MMAP) {
-			err = archive__note_mmap(r->archive, (const void *)h,
-						 h->size);
-			if (err)
-				return err;
-		}
-		err = note_jit(r, h);
-		if (err)
-			return err;
-		/*
-		 * Task and MMAP records go to an EVENTS section, which
-		 * readers load before they walk the samples: a sample's
-		 * MMAP record comes after it.
-		 */
-		if (!r->events.len) {
-			struct srec_records hdr = { .cpu = d->cpu };
-
-			err = buf__append(&r->events, &hdr, sizeof(hdr));
-			if (err)
-				return err;
-		}
-		return buf__append(&r->events, h, h->size);
-	}
-	return rec_writer__append_records(r->writer, d->cpu, h, h->size);
-}
-
-/* The events of one ring's drain, as one section. */
-static int flush_events(struct recorder *r)
-{
-	int err = 0;
-
-	if (r->events.len)
-		err = rec_writer__add_section(r->writer, SREC_SEC_EVENTS, 0,
-					      r->events.data, r->events.len);
-	r->events.len = 0;
-	return err;
-}
-
-static int snapshot(struct recorder *r, __u32 pid, __u32 flags)
-{
-	__u64 t = now_ns(CLOCK_MONOTONIC);
-	int err;
-
-	r->scratch.len = 0;
-	err = procmap__snapshot(r->procmap, pid, flags, t, &r->scratch);
-	if (err == -ESRCH)
-		return 0;	/* gone before we looked: nothing to add */
-	if (!err)
-		err = seen_pids__note_snapshot(&r->seen, pid, r->scratch.data,
-					       r->scratch.len, t);
-	if (err)
-		return err;
-	return rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
-				       r->scratch.data, r->scratch.len);
-}
-
-static int snapshot_seen(__u32 pid, void *ctx)
-{
-	return snapshot(ctx, pid, 0);
-}
-
-static int drain(struct recorder *r)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->nr_rings; i++) {
-		struct drain_ctx d = { r, sonde_ring__cpu(r->rings[i]) };
-		long n = sonde_ring__consume(r->rings[i], drain_record, &d,
-					     &r->errors);
-
-		if (n < 0)
-			return n;
-		n = flush_events(r);
-		if (n)
-			return n;
-	}
-	return seen_pids__flush(&r->seen, snapshot_seen, r);
-}
-
 static void show_status(struct recorder *r, bool final)
 {
 	double secs = (now_ns(CLOCK_MONOTONIC) - r->start_ns) / 1e9;
@@ -561,7 +400,7 @@ static int snapshot_pre_exec(struct recorder *r)
 	 * samples are first drained is still needed (at the end, a command
 	 * that exited has no maps left to read).
 	 */
-	return snapshot(r, r->child, SREC_PROC_PRE_EXEC);
+	return recorder__snapshot(r, r->child, SREC_PROC_PRE_EXEC);
 }
 
 /*
@@ -582,7 +421,7 @@ static int wait_exec(struct recorder *r)
 		r->reported = true;
 		return -e;
 	}
-	return snapshot(r, r->child, SREC_PROC_EXEC);
+	return recorder__snapshot(r, r->child, SREC_PROC_EXEC);
 }
 
 static int run_loop(struct recorder *r)
@@ -600,7 +439,7 @@ static int run_loop(struct recorder *r)
 		ev = loop__wait(r->loop, &si);
 		if (ev < 0)
 			return ev;
-		err = drain(r);
+		err = recorder__drain(r);
 		if (err)
 			return err;
 		now = now_ns(CLOCK_MONOTONIC);
@@ -630,90 +469,6 @@ static int run_loop(struct recorder *r)
 			}
 		}
 	}
-}
-
-/* ---- the end ---- */
-
-static int snapshot_final(__u32 pid, void *ctx)
-{
-	return snapshot(ctx, pid, SREC_PROC_FINAL);
-}
-
-static int write_final(struct recorder *r)
-{
-	struct srec_end end = { 0 };
-	struct sonde_cpu_stats *stats;
-	struct buf b = { 0 };
-	bool restricted = false;
-	__u32 nr = r->info.nr_cpu_ids;
-	unsigned int i;
-	int err;
-
-	/* Processes still alive: their maps may have grown (dlopen). */
-	err = seen_pids__for_each(&r->seen, snapshot_final, r);
-	archive__finish(r->archive);
-	if (!err)
-		err = archive__write_files(r->archive, r->writer);
-	if (!err)
-		err = jitmaps__write(r->jitmaps, r->writer);
-	if (err)
-		return err;
-	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
-	if (!err && restricted) {
-		pr_warn("/proc/kallsyms shows no addresses (kptr_restrict): kernel frames will stay unresolved");
-		b.len = 0;
-	}
-	if (!err)
-		err = rec_writer__add_section_z(r->writer, SREC_SEC_KALLSYMS,
-						restricted ? SREC_SF_RESTRICTED : 0,
-						b.data, b.len);
-	else
-		pr_warn("cannot read /proc/kallsyms: %s", strerror(-err));
-	buf__free(&b);
-	if (!read_file("/proc/modules", &b.data, &b.len)) {
-		err = rec_writer__add_section(r->writer, SREC_SEC_MODULES, 0,
-					      b.data, b.len);
-		buf__free(&b);
-		if (err)
-			return err;
-	}
-
-	stats = calloc(nr, sizeof(*stats));
-	if (!stats)
-		return -ENOMEM;
-	err = sonde_dev_get_stats(r->dev_fd, stats, &nr);
-	if (!err) {
-		struct srec_stats sh = { r->nr_rings, sizeof(*stats) };
-
-		err = buf__append(&b, &sh, sizeof(sh));
-		for (i = 0; !err && i < r->nr_rings; i++) {
-			__u32 cpu[2] = { sonde_ring__cpu(r->rings[i]), 0 };
-
-			err = buf__append(&b, cpu, sizeof(cpu));
-			if (!err && cpu[0] < nr)
-				err = buf__append(&b, &stats[cpu[0]],
-						  sizeof(*stats));
-		}
-		if (!err)
-			err = rec_writer__add_section(r->writer,
-						      SREC_SEC_STATS, 0,
-						      b.data, b.len);
-	} else {
-		pr_warn("cannot read the module's statistics: %s",
-			strerror(-err));
-		err = 0;
-	}
-	free(stats);
-	buf__free(&b);
-	if (err)
-		return err;
-
-	end.time_ns = now_ns(CLOCK_MONOTONIC);
-	end.nr_samples = r->samples;
-	end.nr_lost = r->lost;
-	end.nr_errors = r->errors;
-	return rec_writer__add_section(r->writer, SREC_SEC_END, 0, &end,
-				       sizeof(end));
 }
 
 static int record(struct recorder *r)
@@ -815,9 +570,9 @@ static int record(struct recorder *r)
 		pr_err("%s: STOP failed: %s", SONDE_DEVICE,
 		       strerror(-stop_err));
 	if (!err)
-		err = drain(r);
+		err = recorder__drain(r);
 	if (!err)
-		err = write_final(r);
+		err = recorder__write_final(r);
 	if (!err)
 		err = rec_writer__finish(r->writer);
 	if (err)

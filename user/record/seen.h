@@ -2,7 +2,7 @@
 /*
  * Record layer: which processes the recorder has seen samples of, and
  * when each needs a snapshot of its maps (first seen, or a sample outside
- * its last snapshot).  Used by recorder.c only.
+ * its last snapshot).  Used by the recorder only (recorder-internal.h).
  *
  * Single-threaded; nothing here is global.
  */

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Record layer: the recorder's drain (recorder-internal.h): the records
+ * of every ring into the recording, and the /proc snapshots of the
+ * processes they show.
+ *
+ * Samples go to the writer as each ring is consumed (record -t drops the
+ * other threads' here).  A ring's task and MMAP records are gathered in
+ * ->events and written as one EVENTS section once that ring is drained:
+ * readers load EVENTS sections before they walk the samples, since a
+ * sample's MMAP record comes after it.  MMAP records are shown to the
+ * archive and to the JIT maps as they are drained, and a JIT's perf map
+ * is read when its main thread's EXIT record is.  The snapshots the
+ * samples ask for (seen.h) are taken only once every ring is drained.
+ *
+ * Runs on recorder__run()'s thread: from the loop on each wakeup and
+ * tick, and once more after STOP (recorder.c).  Nothing here is global.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "lib/util.h"
+#include "recording/recording.h"
+#include "record/archive.h"
+#include "record/jitmaps.h"
+#include "record/procmap.h"
+#include "record/recorder-internal.h"
+#include "record/ring.h"
+#include "record/seen.h"
+
+struct drain_ctx {
+	struct recorder *r;
+	__u32 cpu;
+};
+
+/* record -t: the module filters by process, this by thread. */
+static bool tid_wanted(const struct recorder_opts *o, __u32 tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr_tids; i++)
+		if (o->tids[i] == tid)
+			return true;
+	return false;
+}
+
+/*
+ * A JIT's perf map is read when its main thread exits: the file is then
+ * complete, and the process may remove it before the recording ends.
+ */
+static int note_jit(struct recorder *r, const struct sonde_record_header *h)
+{
+	const struct sonde_task_event *te = (const void *)h;
+
+	if (h->type == SONDE_RECORD_MMAP)
+		return jitmaps__note_mmap(r->jitmaps, (const void *)h,
+					  h->size);
+	if (h->type == SONDE_RECORD_EXIT && h->size >= sizeof(*te) &&
+	    te->pid && te->tid == te->pid)
+		return jitmaps__note_exit(r->jitmaps, te->pid, r->writer);
+	return 0;
+}
+
+static int drain_record(const struct sonde_record_header *h, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+	struct recorder *r = d->r;
+	int err;
+
+	if (h->type == SONDE_RECORD_SAMPLE) {
+		if (r->o->nr_tids &&
+		    !tid_wanted(r->o, ((const struct sonde_sample *)h)->tid))
+			return 0;
+		r->samples++;
+		err = seen_pids__note_sample(&r->seen,
+					     (const struct sonde_sample *)h);
+		if (err)
+			return err;
+	} else if (h->type == SONDE_RECORD_LOST) {
+		r->lost += ((const struct sonde_lost *)h)->nr_lost;
+	} else if (h->type != SONDE_RECORD_SAMPLE) {
+		if (h->type == SONDE_RECORD_FORK &&
+		    h->size >= sizeof(struct sonde_task_event) &&
+		    (((const struct sonde_task_event *)h)->flags &
+		     SONDE_TASK_NOT_FOLLOWED))
+			r->not_followed++;
+		if (h->type == SONDE_RECORD_MMAP) {
+			err = archive__note_mmap(r->archive, (const void *)h,
+						 h->size);
+			if (err)
+				return err;
+		}
+		err = note_jit(r, h);
+		if (err)
+			return err;
+		/*
+		 * Task and MMAP records go to an EVENTS section, which
+		 * readers load before they walk the samples: a sample's
+		 * MMAP record comes after it.
+		 */
+		if (!r->events.len) {
+			struct srec_records hdr = { .cpu = d->cpu };
+
+			err = buf__append(&r->events, &hdr, sizeof(hdr));
+			if (err)
+				return err;
+		}
+		return buf__append(&r->events, h, h->size);
+	}
+	return rec_writer__append_records(r->writer, d->cpu, h, h->size);
+}
+
+/* The events of one ring's drain, as one section. */
+static int flush_events(struct recorder *r)
+{
+	int err = 0;
+
+	if (r->events.len)
+		err = rec_writer__add_section(r->writer, SREC_SEC_EVENTS, 0,
+					      r->events.data, r->events.len);
+	r->events.len = 0;
+	return err;
+}
+
+int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags)
+{
+	__u64 t = now_ns(CLOCK_MONOTONIC);
+	int err;
+
+	r->scratch.len = 0;
+	err = procmap__snapshot(r->procmap, pid, flags, t, &r->scratch);
+	if (err == -ESRCH)
+		return 0;	/* gone before we looked: nothing to add */
+	if (!err)
+		err = seen_pids__note_snapshot(&r->seen, pid, r->scratch.data,
+					       r->scratch.len, t);
+	if (err)
+		return err;
+	return rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
+				       r->scratch.data, r->scratch.len);
+}
+
+static int snapshot_seen(__u32 pid, void *ctx)
+{
+	return recorder__snapshot(ctx, pid, 0);
+}
+
+int recorder__drain(struct recorder *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_rings; i++) {
+		struct drain_ctx d = { r, sonde_ring__cpu(r->rings[i]) };
+		long n = sonde_ring__consume(r->rings[i], drain_record, &d,
+					     &r->errors);
+
+		if (n < 0)
+			return n;
+		n = flush_events(r);
+		if (n)
+			return n;
+	}
+	return seen_pids__flush(&r->seen, snapshot_seen, r);
+}

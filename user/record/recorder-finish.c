@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Record layer: the end of a recording (recorder-internal.h): the
+ * sections written once sampling stopped, END last.
+ *
+ * In order: a last snapshot of every process seen that still lives (its
+ * maps may have grown, dlopen()), the archive's last copies and its FILES
+ * section, the perf maps and jitdumps of the JITs still alive, the text
+ * symbols of /proc/kallsyms (empty when kptr_restrict hides them),
+ * /proc/modules, the module's per-CPU statistics, and END with the
+ * recording's counts.  Unreadable kallsyms or statistics are warned about
+ * and left out; a writer error ends it.
+ *
+ * Runs once on recorder__run()'s thread, after STOP and the last drain
+ * (recorder.c): every record is in the recording by then, so END's counts
+ * are final.  recorder.c renames the file into place only once END is on
+ * disk.  Nothing here is global.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/util.h"
+#include "recording/recording.h"
+#include "record/archive.h"
+#include "record/dev.h"
+#include "record/jitmaps.h"
+#include "record/kallsyms.h"
+#include "record/recorder-internal.h"
+#include "record/ring.h"
+#include "record/seen.h"
+
+static int snapshot_final(__u32 pid, void *ctx)
+{
+	return recorder__snapshot(ctx, pid, SREC_PROC_FINAL);
+}
+
+int recorder__write_final(struct recorder *r)
+{
+	struct srec_end end = { 0 };
+	struct sonde_cpu_stats *stats;
+	struct buf b = { 0 };
+	bool restricted = false;
+	__u32 nr = r->info.nr_cpu_ids;
+	unsigned int i;
+	int err;
+
+	/* Processes still alive: their maps may have grown (dlopen). */
+	err = seen_pids__for_each(&r->seen, snapshot_final, r);
+	archive__finish(r->archive);
+	if (!err)
+		err = archive__write_files(r->archive, r->writer);
+	if (!err)
+		err = jitmaps__write(r->jitmaps, r->writer);
+	if (err)
+		return err;
+	err = kallsyms__capture("/proc/kallsyms", &b, &restricted);
+	if (!err && restricted) {
+		pr_warn("/proc/kallsyms shows no addresses (kptr_restrict): kernel frames will stay unresolved");
+		b.len = 0;
+	}
+	if (!err)
+		err = rec_writer__add_section_z(r->writer, SREC_SEC_KALLSYMS,
+						restricted ? SREC_SF_RESTRICTED : 0,
+						b.data, b.len);
+	else
+		pr_warn("cannot read /proc/kallsyms: %s", strerror(-err));
+	buf__free(&b);
+	if (!read_file("/proc/modules", &b.data, &b.len)) {
+		err = rec_writer__add_section(r->writer, SREC_SEC_MODULES, 0,
+					      b.data, b.len);
+		buf__free(&b);
+		if (err)
+			return err;
+	}
+
+	stats = calloc(nr, sizeof(*stats));
+	if (!stats)
+		return -ENOMEM;
+	err = sonde_dev_get_stats(r->dev_fd, stats, &nr);
+	if (!err) {
+		struct srec_stats sh = { r->nr_rings, sizeof(*stats) };
+
+		err = buf__append(&b, &sh, sizeof(sh));
+		for (i = 0; !err && i < r->nr_rings; i++) {
+			__u32 cpu[2] = { sonde_ring__cpu(r->rings[i]), 0 };
+
+			err = buf__append(&b, cpu, sizeof(cpu));
+			if (!err && cpu[0] < nr)
+				err = buf__append(&b, &stats[cpu[0]],
+						  sizeof(*stats));
+		}
+		if (!err)
+			err = rec_writer__add_section(r->writer,
+						      SREC_SEC_STATS, 0,
+						      b.data, b.len);
+	} else {
+		pr_warn("cannot read the module's statistics: %s",
+			strerror(-err));
+		err = 0;
+	}
+	free(stats);
+	buf__free(&b);
+	if (err)
+		return err;
+
+	end.time_ns = now_ns(CLOCK_MONOTONIC);
+	end.nr_samples = r->samples;
+	end.nr_lost = r->lost;
+	end.nr_errors = r->errors;
+	return rec_writer__add_section(r->writer, SREC_SEC_END, 0, &end,
+				       sizeof(end));
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layer: the state of one sonde record run, struct recorder, and
+ * what the recorder's files call in each other.  recorder.c sets the
+ * state up, runs the loop and tears it down (recorder__run(), recorder.h
+ * is the interface); recorder-drain.c moves the rings' records into the
+ * recording; recorder-finish.c writes the sections that end it.  Nothing
+ * else includes this.
+ *
+ * Single-threaded: all of it runs on recorder__run()'s thread.  Nothing
+ * here is global: each function works on the struct recorder it is given.
+ */
+#ifndef SONDE_RECORDER_INTERNAL_H
+#define SONDE_RECORDER_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "lib/outfile.h"
+#include "lib/util.h"
+#include "recording/recording.h"
+#include "record/recorder.h"
+#include "record/seen.h"
+#include "sonde.h"
+
+struct archive;
+struct jitmaps;
+struct procmap;
+struct sonde_loop;
+struct sonde_ring;
+
+/* struct recorder - one recording in progress, on recorder__run()'s stack. */
+struct recorder {
+	struct recorder_opts *o;	/* a copy: configure() sets ->pages */
+	int dev_fd;
+	int sig_fd;
+	struct outfile out;
+	struct sonde_info info;
+	__u64 *cpumask;		/* NULL: every possible CPU */
+	unsigned int mask_words;
+	__u32 *cpus;		/* the CPUs sampled, one ring each */
+	struct sonde_ring **rings;
+	unsigned int nr_rings;
+	struct sonde_loop *loop;
+	struct rec_writer *writer;
+	struct procmap *procmap;
+	struct seen_pids seen;
+	struct archive *archive;
+	struct jitmaps *jitmaps;
+	struct buf scratch;
+	pid_t child;
+	int *pidfds;		/* one per -p process: has it ended? */
+	int go_fd;		/* write end: lets the child exec */
+	int exec_fd;		/* read end: EOF once the child exec'ed */
+	bool child_done;
+	int child_status;
+	__u32 capture;		/* SONDE_CAPTURE_* as configured */
+	__u64 not_followed;	/* FORKs of processes the module dropped */
+	struct buf events;	/* this drain's task and MMAP records */
+	__u64 samples, lost, errors;
+	__u64 start_ns;
+	bool status_shown;
+	bool reported;		/* the error was already explained */
+};
+
+/*
+ * recorder__drain - consume every ring into the recording, then take the
+ * snapshots its samples asked for (recorder-drain.c).  Returns 0 or a
+ * negative errno.
+ */
+int recorder__drain(struct recorder *r);
+
+/*
+ * recorder__snapshot - write a PROCESS section: @pid's comm and maps as
+ * /proc shows them now, with SREC_PROC_* @flags.  A process already gone
+ * adds nothing.  Returns 0 or a negative errno.
+ */
+int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags);
+
+/*
+ * recorder__write_final - write the sections that end the recording, END
+ * last, once sampling stopped and the rings were drained for the last
+ * time (recorder-finish.c).  Returns 0 or a negative errno.
+ */
+int recorder__write_final(struct recorder *r);
+
+#endif /* SONDE_RECORDER_INTERNAL_H */
