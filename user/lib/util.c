@@ -261,6 +261,39 @@ int buf__pad8(struct buf *b)
 	return buf__append(b, zero, ALIGN8(b->len) - b->len);
 }
 
+#define READ_CHUNK	(256 * 1024)
+
+int buf__append_fd(struct buf *b, int fd, size_t cap, bool *cut)
+{
+	size_t start = b->len, want;
+	ssize_t n;
+	int err;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		/* One byte past the cap tells a cut file from a full one. */
+		want = min_t(size_t, READ_CHUNK, cap + 1 - (b->len - start));
+		if (!want)
+			break;
+		err = buf__reserve(b, want);
+		if (err)
+			return err;
+		n = read(fd, b->data + b->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		b->len += n;
+	}
+	*cut = b->len - start > cap;
+	if (*cut)
+		b->len = start + cap;
+	return 0;
+}
+
 void buf__free(struct buf *b)
 {
 	free(b->data);

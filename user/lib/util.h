@@ -83,6 +83,15 @@ int buf__append(struct buf *b, const void *p, size_t len);
 int buf__pad8(struct buf *b);
 void buf__free(struct buf *b);
 
+/*
+ * buf__append_fd - the content of @fd from offset 0 to its end, at most
+ * @cap bytes of it, appended to @b; *@cut tells whether there was more.
+ * For files a live process may still be writing: the size is not
+ * trusted, reading stops at the end of file it sees.  Returns 0, -ENOMEM
+ * or the -errno of lseek/read.
+ */
+int buf__append_fd(struct buf *b, int fd, size_t cap, bool *cut);
+
 __u64 now_ns(int clock);
 
 /*

@@ -19,8 +19,6 @@
 #include "record/jitmaps.h"
 #include "recording/recording.h"
 
-#define READ_CHUNK	(256 * 1024)
-
 /* The path of a maps line: after five fields, spaces skipped. */
 static const char *maps_path(const char *line)
 {
@@ -86,9 +84,9 @@ int jitdump_file__read(int fd, __u32 pid, __u32 ns_pid, const char *path,
 		       struct buf *out)
 {
 	struct srec_jitdump h = { .pid = pid, .ns_pid = ns_pid };
-	size_t start, data, want;
+	size_t start, data;
 	struct stat st;
-	ssize_t n;
+	bool cut;
 	int err;
 
 	h.time_ns = now_ns(CLOCK_MONOTONIC);
@@ -99,32 +97,13 @@ int jitdump_file__read(int fd, __u32 pid, __u32 ns_pid, const char *path,
 	if (err)
 		return err;
 	data = out->len;
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return -errno;
-	for (;;) {
-		/* One byte past the cap tells a cut file from a full one. */
-		want = min_t(size_t, READ_CHUNK,
-			     SREC_JITDUMP_MAX + 1 - (out->len - data));
-		if (!want)
-			break;
-		err = buf__reserve(out, want);
-		if (err)
-			return err;
-		n = read(fd, out->data + out->len, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			break;
-		out->len += n;
-	}
+	err = buf__append_fd(out, fd, SREC_JITDUMP_MAX, &cut);
+	if (err)
+		return err;
 	h.file_size = !fstat(fd, &st) ? (__u64)st.st_size : out->len - data;
 	/* A cut last record is parsed as one the JIT was still writing. */
-	if (out->len - data > SREC_JITDUMP_MAX) {
+	if (cut)
 		h.flags |= SREC_JITDUMP_CUT;
-		out->len = data + SREC_JITDUMP_MAX;
-	}
 	memcpy(out->data + start, &h, sizeof(h));
 	return 0;
 }

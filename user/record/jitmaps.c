@@ -29,8 +29,6 @@
  * /proc/PID/maps, and most JITs write none.
  */
 #define MAX_DUMP_TRIES	8
-#define READ_CHUNK	(256 * 1024)
-
 struct jit_proc {
 	__u32 pid;
 	__u32 ns_pid;
@@ -127,10 +125,10 @@ int perfmap_file__read(int fd, __u32 pid, __u32 ns_pid, bool live,
 		       struct buf *out)
 {
 	struct srec_perfmap h = { .pid = pid, .ns_pid = ns_pid };
-	size_t start, text, want;
+	size_t start, text;
 	struct stat st;
+	bool cut;
 	char *nl;
-	ssize_t n;
 	int err;
 
 	h.time_ns = now_ns(CLOCK_MONOTONIC);
@@ -139,32 +137,12 @@ int perfmap_file__read(int fd, __u32 pid, __u32 ns_pid, bool live,
 	if (err)
 		return err;
 	text = out->len;
-	/* From the start: the descriptor may have been read before. */
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return -errno;
-	for (;;) {
-		/* One byte past the cap tells a cut file from a full one. */
-		want = min_t(size_t, READ_CHUNK,
-			     SREC_PERFMAP_MAX + 1 - (out->len - text));
-		if (!want)
-			break;
-		err = buf__reserve(out, want);
-		if (err)
-			return err;
-		n = read(fd, out->data + out->len, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			break;
-		out->len += n;
-	}
+	err = buf__append_fd(out, fd, SREC_PERFMAP_MAX, &cut);
+	if (err)
+		return err;
 	h.file_size = !fstat(fd, &st) ? (__u64)st.st_size : out->len - text;
-	if (out->len - text > SREC_PERFMAP_MAX) {
+	if (cut)
 		h.flags |= SREC_PERFMAP_CUT;
-		out->len = text + SREC_PERFMAP_MAX;
-	}
 	/* A cut file, or a live writer, leaves a line unfinished. */
 	if ((live || (h.flags & SREC_PERFMAP_CUT)) && out->len > text &&
 	    out->data[out->len - 1] != '\n') {
