@@ -258,7 +258,9 @@ static int parse_debug(struct jitdump *jd, const unsigned char *p,
 		off += used;
 		jd->nr_lines++;
 	}
-	qsort(jd->lines + first, nr, sizeof(*jd->lines), line_cmp);
+	/* With no entries yet in the whole dump, jd->lines is NULL. */
+	if (nr)
+		qsort(jd->lines + first, nr, sizeof(*jd->lines), line_cmp);
 	jd->pending = true;
 	jd->pending_addr = get64(p);
 	jd->pending_first = first;
