@@ -8,18 +8,28 @@
  * section) and JIT code a PERFMAP section names, and one in no mapping.
  * OUTDIR/events.sonde adds an EVENTS section (fork, comm, mmap, exec,
  * exit), so that address spaces change while samples are taken.
+ * OUTDIR/jitdump.sonde has no VDSO section but a JITDUMP one, whose dump
+ * (written with ../user/jitdump-writer.h) names the JIT code of the
+ * samples by their time: loads with source lines, a move, code reused at
+ * one address, unwinding info.
  * Metadata sections are stored uncompressed where the format allows, so
  * that mutations reach their parsers.
  *
  * Usage: gen-recording OUTDIR VDSO-IMAGE
  */
 #include "helpers.h"
+#include "jitdump-writer.h"
 
 #define PID		4242
 #define EXE_START	0x555555554000ULL
 #define VDSO_START	0x7ffff7fc1000ULL
 #define JIT_START	0x7f0000000000ULL
 #define LIB_START	0x7f1000000000ULL
+
+/* What write_seed() adds to the sections every seed has. */
+#define SEED_VDSO	(1U << 0)
+#define SEED_EVENTS	(1U << 1)
+#define SEED_JITDUMP	(1U << 2)
 
 static const char kallsyms[] =
 	"ffffffff81000000 T _stext\n"
@@ -75,6 +85,46 @@ static int add_perfmap(struct rec_writer *w)
 	      buf__append(&b, perfmap, strlen(perfmap)) ?:
 	      rec_writer__add_section_z(w, SREC_SEC_PERFMAP, 0, b.data, b.len);
 	buf__free(&b);
+	return err;
+}
+
+/*
+ * The JIT's dump, as a process whose pid in its namespace is 1 kept it:
+ * the samples at JIT_START + 0x10 (times 1002 and 1006) fall in "main"
+ * and, once it is replaced at 1004, in "main2"; the one at JIT_START +
+ * 0x110 in "foo", moved there at 950.  Stored uncompressed, so that
+ * mutations reach the jitdump parser.
+ */
+static int add_jitdump(struct rec_writer *w)
+{
+	static const struct jd_entry lines[] = {
+		{ JIT_START + 0x40, 9, "/app/lib.js" },
+		{ JIT_START, 1, "/app/index.js" },
+		{ JIT_START + 0x8, 2, NULL },
+	};
+	static const char path[] = "/tmp/jit-1.dump";
+	struct srec_jitdump h = {
+		.pid = PID, .ns_pid = 1, .time_ns = 2000,
+		.path_size = (sizeof(path) + 7) & ~7UL,
+	};
+	struct buf d = { 0 }, b = { 0 };
+	int err;
+
+	jd_header(&d, JITDUMP_MAGIC, JITDUMP_VERSION, 0);
+	jd_debug(&d, 900, JIT_START, lines, ARRAY_SIZE(lines));
+	jd_load(&d, 900, JIT_START, NULL, 0x100, 1,
+		"LazyCompile:*main /app/index.js:1");
+	jd_load(&d, 910, JIT_START + 0x200, NULL, 0x80, 2, "Function:*foo");
+	jd_move(&d, 950, 2, JIT_START + 0x200, JIT_START + 0x100, 0x80);
+	jd_load(&d, 1004, JIT_START, NULL, 0x80, 3, "LazyCompile:*main2");
+	jd_unwinding(&d, 1005, 16, 8, 16);
+	h.file_size = d.len;
+	err = buf__append(&b, &h, sizeof(h)) ?:
+	      buf__append(&b, path, sizeof(path)) ?: buf__pad8(&b) ?:
+	      buf__append(&b, d.data, d.len) ?:
+	      rec_writer__add_section(w, SREC_SEC_JITDUMP, 0, b.data, b.len);
+	buf__free(&b);
+	buf__free(&d);
 	return err;
 }
 
@@ -183,7 +233,7 @@ static int add_events(struct rec_writer *w)
 }
 
 static int write_seed(const char *dir, const char *name, const char *vdso,
-		      size_t vdso_len, bool events)
+		      size_t vdso_len, unsigned int with)
 {
 	const struct map_spec maps[] = {
 		{ "/usr/bin/seed", EXE_START, EXE_START + 0x2000, 0 },
@@ -200,13 +250,18 @@ static int write_seed(const char *dir, const char *name, const char *vdso,
 	if (err)
 		return err;
 	err = rec_writer__add_section(w, SREC_SEC_KALLSYMS, 0, kallsyms,
-				      strlen(kallsyms)) ?:
-	      rec_writer__add_section(w, SREC_SEC_VDSO, 0, vdso, vdso_len) ?:
-	      add_samples(w, &nr) ?:
-	      add_maps(w, maps, ARRAY_SIZE(maps)) ?:
-	      add_perfmap(w);
-	if (!err && events)
+				      strlen(kallsyms));
+	if (!err && (with & SEED_VDSO))
+		err = rec_writer__add_section(w, SREC_SEC_VDSO, 0, vdso,
+					      vdso_len);
+	if (!err)
+		err = add_samples(w, &nr) ?:
+		      add_maps(w, maps, ARRAY_SIZE(maps)) ?:
+		      add_perfmap(w);
+	if (!err && (with & SEED_EVENTS))
 		err = add_events(w);
+	if (!err && (with & SEED_JITDUMP))
+		err = add_jitdump(w);
 	return rec_file_finish(w, fd, nr, err);
 }
 
@@ -223,9 +278,11 @@ int main(int argc, char **argv)
 	err = read_file(argv[2], &vdso, &vdso_len);
 	if (!err)
 		err = write_seed(argv[1], "small.sonde", vdso, vdso_len,
-				 false) ?:
+				 SEED_VDSO) ?:
 		      write_seed(argv[1], "events.sonde", vdso, vdso_len,
-				 true);
+				 SEED_VDSO | SEED_EVENTS) ?:
+		      write_seed(argv[1], "jitdump.sonde", vdso, vdso_len,
+				 SEED_JITDUMP);
 	if (err) {
 		fprintf(stderr, "gen-recording: %s\n", strerror(-err));
 		return 1;

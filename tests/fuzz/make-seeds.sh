@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Rebuilds the generated seeds of corpus/elf and corpus/srcline from
-# seed.c, and the corpus/recording seeds with build/gen-recording (make
-# seeds runs this).  The text seeds of corpus/perfmap and corpus/kallsyms
-# are written by hand.  Run it only to change the seeds: the corpus is
-# kept in the tree, and fuzzers add to it.
+# seed.c, the corpus/recording seeds with build/gen-recording and the
+# corpus/jitdump seeds with build/gen-jitdump (make seeds runs this).
+# The text seeds of corpus/perfmap and corpus/kallsyms are written by
+# hand.  Run it only to change the seeds: the corpus is kept in the
+# tree, and fuzzers add to it.
 set -euo pipefail
 cd "$(dirname "$0")"
 t=$(mktemp -d)
@@ -46,4 +47,7 @@ if [ -x build/gen-recording ]; then
 	build/gen-recording corpus/recording corpus/elf/lib-symtab.so
 	chmod 644 corpus/recording/*.sonde
 fi
-ls -l corpus/elf corpus/srcline
+if [ -x build/gen-jitdump ]; then
+	build/gen-jitdump corpus/jitdump
+fi
+ls -l corpus/elf corpus/srcline corpus/jitdump

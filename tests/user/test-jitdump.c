@@ -127,6 +127,36 @@ TEST(parse_debug_info_lines)
 	buf__free(&b);
 }
 
+/* Debug info with no entries, before any with some: code without lines. */
+TEST(debug_info_without_entries)
+{
+	static const struct jd_entry e[] = { { 0x2000, 7, "late.js" } };
+	struct jitdump_stats st;
+	struct jitdump_hit hit;
+	struct buf b = { 0 };
+	struct jitdump *jd;
+	int err;
+
+	jd_header(&b, JITDUMP_MAGIC, 1, 0);
+	jd_debug(&b, 99, 0x1000, NULL, 0);
+	jd_load(&b, 100, 0x1000, NULL, 0x40, 1, "bare");
+	jd_debug(&b, 101, 0x2000, e, 1);
+	jd_debug(&b, 102, 0x2000, NULL, 0);
+	jd_load(&b, 103, 0x2000, NULL, 0x40, 2, "bare too");
+	jd = parse(&b, &st, &err);
+	ASSERT_EQ(0, err);
+	EXPECT_EQ(3, st.debug_infos);
+	EXPECT_EQ(0, st.bad);
+	ASSERT_STREQ("bare", name_at(jd, 0x1008, 100, &hit));
+	EXPECT_EQ(NULL, hit.file);
+	EXPECT_EQ(0, hit.line);
+	/* The last debug info before a load is the one it gets. */
+	ASSERT_STREQ("bare too", name_at(jd, 0x2008, 103, &hit));
+	EXPECT_EQ(NULL, hit.file);
+	jitdump__free(jd);
+	buf__free(&b);
+}
+
 TEST(refused_headers)
 {
 	struct jitdump_stats st;

@@ -258,7 +258,9 @@ static int parse_debug(struct jitdump *jd, const unsigned char *p,
 		off += used;
 		jd->nr_lines++;
 	}
-	qsort(jd->lines + first, nr, sizeof(*jd->lines), line_cmp);
+	/* With no entries yet in the whole dump, jd->lines is NULL. */
+	if (nr)
+		qsort(jd->lines + first, nr, sizeof(*jd->lines), line_cmp);
 	jd->pending = true;
 	jd->pending_addr = get64(p);
 	jd->pending_first = first;
@@ -451,11 +453,15 @@ size_t jitdump__nr_codes(const struct jitdump *jd)
 static void find_line(const struct jitdump *jd, const struct jd_code *c,
 		      __u64 addr, struct jitdump_hit *hit)
 {
-	const struct jd_line *l = jd->lines + c->first_line;
+	const struct jd_line *l;
 	size_t lo = 0, hi = c->nr_lines;
 
 	hit->file = NULL;
 	hit->line = 0;
+	/* Without lines in the whole dump, jd->lines is NULL. */
+	if (!hi)
+		return;
+	l = jd->lines + c->first_line;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
