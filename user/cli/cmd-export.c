@@ -14,6 +14,7 @@
 #include "cli/cmds.h"
 #include "cli/input.h"
 #include "export/folded.h"
+#include "export/perfview.h"
 #include "export/pprof.h"
 #include "export/script.h"
 #include "lib/outfile.h"
@@ -30,6 +31,7 @@ void help_export(FILE *f)
 "  pprof    gzip-compressed perftools.profiles.Profile (go tool pprof,\n"
 "           Pyroscope, Parca)\n"
 "  perf-script  the text of sonde script (speedscope, Firefox Profiler)\n"
+"  perfview PerfView's XML stacks (open as NAME.perfView.xml)\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
@@ -49,6 +51,7 @@ static const struct format formats[] = {
 	{ "folded", folded__write },
 	{ "pprof", pprof__write },
 	{ "perf-script", script__write },
+	{ "perfview", perfview__write },
 	{ }
 };
 
@@ -88,7 +91,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script, perfview)",
 						  optarg);
 				goto out_close;
 			}
