@@ -13,6 +13,7 @@
 #include "kselftest_harness.h"
 
 #include "export/perfview.h"
+#include "hand-profile.h"
 #include "helpers.h"
 #include "lib/xml.h"
 #include "profile/profile.h"
@@ -152,118 +153,6 @@ static char *export_mem(struct __test_metadata *_metadata,
 	return xml;
 }
 
-/* A hand-built profile: see the names and stacks below. */
-enum { S_EMPTY, S_MAIN, S_WEIRD, S_CTL, S_BAD, S_UTF8, S_KDSO, S_KFN,
-       S_MOD, S_MODFN, S_JITMAP, S_JITFN, S_INNER, S_MIDDLE, S_COMM,
-       S_PROG, S_TRUNC, NR_STR };
-
-static const char *strings[NR_STR] = {
-	[S_EMPTY] = "",
-	[S_MAIN] = "main",
-	[S_WEIRD] = "a;b c\nd\"e'f<g&h>i",
-	[S_CTL] = "ctl\x01\x1f\x7f",
-	[S_BAD] = "bad\xff\xc3(\xe0\x80",
-	[S_UTF8] = "h\xc3\xa9llo",
-	[S_KDSO] = "[kernel.kallsyms]",
-	[S_KFN] = "kfunc",
-	[S_MOD] = "[nvme]",
-	[S_MODFN] = "nvme_irq",
-	[S_JITMAP] = "/tmp/perf-42.map",
-	[S_JITFN] = "jitted<fn>",
-	[S_INNER] = "inl_inner",
-	[S_MIDDLE] = "inl_middle",
-	[S_COMM] = "comm <&> \"x\"",
-	[S_PROG] = "/usr/lib/lib!weird.so",
-	[S_TRUNC] = "[truncated]",
-};
-
-#define FN(n, d, k, j) { .name = (n), .system_name = (n), .dso = (d), \
-			  .kernel = (k), .known = true, .jit = (j) }
-enum { F_MAIN, F_WEIRD, F_CTL, F_BAD, F_UTF8, F_K, F_MOD, F_JIT, F_INNER,
-       F_MIDDLE, F_TRUNC, NR_FN };
-static struct profile_function functions[NR_FN] = {
-	[F_MAIN] = FN(S_MAIN, S_PROG, false, false),
-	[F_WEIRD] = FN(S_WEIRD, S_PROG, false, false),
-	[F_CTL] = FN(S_CTL, S_PROG, false, false),
-	[F_BAD] = FN(S_BAD, S_PROG, false, false),
-	[F_UTF8] = FN(S_UTF8, S_PROG, false, false),
-	[F_K] = FN(S_KFN, S_KDSO, true, false),
-	[F_MOD] = FN(S_MODFN, S_MOD, true, false),
-	[F_JIT] = FN(S_JITFN, S_JITMAP, false, true),
-	[F_INNER] = FN(S_INNER, S_PROG, false, false),
-	[F_MIDDLE] = FN(S_MIDDLE, S_PROG, false, false),
-	[F_TRUNC] = FN(S_TRUNC, S_TRUNC, false, false),
-};
-
-/* inl_inner and inl_middle inlined into main, innermost first. */
-static struct profile_line lines[] = {
-	{ F_INNER, 3 }, { F_MIDDLE, 7 },
-};
-
-/* Location i is function i; location 0 has the two inlined functions. */
-static struct profile_location locations[NR_FN];
-
-/* Leaf first. */
-static const __u32 deep[] = { F_K, F_MOD, F_JIT, F_WEIRD, F_CTL, F_BAD,
-			      F_UTF8, F_MAIN };
-static const __u32 just_main[] = { F_MAIN };
-static const __u32 cut[] = { F_TRUNC, F_MAIN };
-static struct profile_stack stacks[] = {
-	{ deep, ARRAY_SIZE(deep), 2 },
-	{ just_main, 1, 3 },
-	{ cut, 2, 2 },
-};
-
-static struct profile_process processes[] = {
-	{ 100, S_COMM }, { 200, S_EMPTY },
-};
-
-static struct profile_thread threads[] = {
-	{ 100, 100, S_COMM, 0, 2 },
-	{ 100, 101, S_COMM, 0, 3 },
-	{ 200, 200, S_EMPTY, 1, 2 },
-};
-
-#define START 1000000000ULL
-/* Out of time order, as CPUs' rings interleave. */
-static struct profile_sample samples[] = {
-	{ START + 1500000, 1000000, 0, 0, 0, 1 },
-	{ START + 500, 1000000, 1, 1, 1, 3 },
-	{ START + 2000000, 1000000, 2, 2, 0, 2 },
-	{ START + 1500000, 1000000, 0, 1, 1, 1 },
-};
-
-static void hand_profile(struct profile *p)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_FN; i++)
-		locations[i] = (struct profile_location){
-			.address = 0x1000 + i, .function = i,
-			.kernel = functions[i].kernel };
-	locations[F_MAIN].inlined = 0;
-	locations[F_MAIN].nr_inlined = 2;
-	memset(p, 0, sizeof(*p));
-	p->strings = strings;
-	p->nr_strings = NR_STR;
-	p->functions = functions;
-	p->nr_functions = NR_FN;
-	p->locations = locations;
-	p->nr_locations = NR_FN;
-	p->lines = lines;
-	p->nr_lines = ARRAY_SIZE(lines);
-	p->stacks = stacks;
-	p->nr_stacks = ARRAY_SIZE(stacks);
-	p->processes = processes;
-	p->nr_processes = ARRAY_SIZE(processes);
-	p->threads = threads;
-	p->nr_threads = ARRAY_SIZE(threads);
-	p->samples = samples;
-	p->nr_samples = ARRAY_SIZE(samples);
-	p->period_ns = 1000000;
-	p->start_ns = START;
-}
-
 static int frame_named(const struct px *x, const char *text)
 {
 	unsigned int i;
@@ -401,7 +290,7 @@ TEST(round_trip)
 
 TEST(empty_profile)
 {
-	struct profile p = { .strings = strings, .nr_strings = 1 };
+	struct profile p = { .strings = hp_strings, .nr_strings = 1 };
 	struct px x;
 	char *xml = export_mem(_metadata, &p);
 
@@ -423,7 +312,7 @@ TEST(one_sample)
 	char *xml;
 
 	hand_profile(&p);
-	p.samples = &samples[1];
+	p.samples = &hp_samples[1];
 	p.nr_samples = 1;
 	xml = export_mem(_metadata, &p);
 	ASSERT_NE(NULL, xml);

@@ -14,9 +14,7 @@
  *   (the replacement character, in UTF-8);
  * - ill-formed UTF-8 (a stray continuation byte, a sequence cut short,
  *   an overlong form, a surrogate, beyond U+10FFFF) becomes U+FFFD, one
- *   per maximal subpart as Unicode recommends (chapter 3, "U+FFFD
- *   Substitution of Maximal Subparts"): the lead byte and the
- *   continuation bytes that were still valid after it.
+ *   per maximal subpart (lib/utf8.h).
  * The output is therefore always valid UTF-8.
  */
 #ifndef SONDE_LIB_XML_H
@@ -31,13 +29,5 @@
  * gives errno).
  */
 int xml__escape(FILE *out, const char *s);
-
-/*
- * xml__utf8_len - the length of the well-formed UTF-8 character at @s
- * (1 to 4, up to @n bytes), its code point in @cp; or 0 when ill-formed,
- * with in @bad the length of its maximal subpart (at least 1).
- */
-size_t xml__utf8_len(const unsigned char *s, size_t n, unsigned int *cp,
-		     size_t *bad);
 
 #endif /* SONDE_LIB_XML_H */
