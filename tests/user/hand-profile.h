@@ -22,9 +22,11 @@
 #include "lib/util.h"
 #include "profile/profile.h"
 
-enum { S_EMPTY, S_MAIN, S_WEIRD, S_CTL, S_BAD, S_UTF8, S_KDSO, S_KFN,
-       S_MOD, S_MODFN, S_JITMAP, S_JITFN, S_INNER, S_MIDDLE, S_COMM,
-       S_PROG, S_TRUNC, NR_STR };
+enum {
+	S_EMPTY, S_MAIN, S_WEIRD, S_CTL, S_BAD, S_UTF8, S_KDSO, S_KFN,
+	S_MOD, S_MODFN, S_JITMAP, S_JITFN, S_INNER, S_MIDDLE, S_COMM,
+	S_PROG, S_TRUNC, NR_STR
+};
 
 static const char *hp_strings[NR_STR] = {
 	[S_EMPTY] = "",
@@ -48,8 +50,10 @@ static const char *hp_strings[NR_STR] = {
 
 #define FN(n, d, k, j) { .name = (n), .system_name = (n), .dso = (d), \
 			  .kernel = (k), .known = true, .jit = (j) }
-enum { F_MAIN, F_WEIRD, F_CTL, F_BAD, F_UTF8, F_K, F_MOD, F_JIT, F_INNER,
-       F_MIDDLE, F_TRUNC, NR_FN };
+enum {
+	F_MAIN, F_WEIRD, F_CTL, F_BAD, F_UTF8, F_K, F_MOD, F_JIT, F_INNER,
+	F_MIDDLE, F_TRUNC, NR_FN
+};
 static struct profile_function hp_functions[NR_FN] = {
 	[F_MAIN] = FN(S_MAIN, S_PROG, false, false),
 	[F_WEIRD] = FN(S_WEIRD, S_PROG, false, false),

@@ -33,41 +33,45 @@ FIXTURE_TEARDOWN(ps)
 	buf__free(&self->err);
 }
 
-static void same_bytes(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(ps) *self, char *const filter[])
+/* @script_out, @export_out: what script and export -f perf-script print. */
+static void same_bytes(struct __test_metadata *_metadata, char *dir,
+		       struct buf *script_out, struct buf *export_out,
+		       struct buf *err, char *const filter[])
 {
 	char *script[16] = { "sonde", "script", "-i", REGRESS_REC,
-			     "--symfs", self->dir };
+			     "--symfs", dir };
 	char *export[16] = { "sonde", "export", "-f", "perf-script",
-			     "-i", REGRESS_REC, "--symfs", self->dir };
+			     "-i", REGRESS_REC, "--symfs", dir };
 	unsigned int i;
 
 	for (i = 0; filter && filter[i]; i++) {
 		script[6 + i] = filter[i];
 		export[8 + i] = filter[i];
 	}
-	ASSERT_EQ(0, run_sonde(script, NULL, &self->script, &self->err))
-		TH_LOG("%s", self->err.data);
-	ASSERT_EQ(0, run_sonde(export, NULL, &self->export, &self->err))
-		TH_LOG("%s", self->err.data);
-	ASSERT_LT(0, self->script.len);
-	EXPECT_EQ(self->script.len, self->export.len);
-	EXPECT_EQ(0, memcmp(self->script.data, self->export.data,
-			    self->script.len));
+	ASSERT_EQ(0, run_sonde(script, NULL, script_out, err))
+		TH_LOG("%s", err->data);
+	ASSERT_EQ(0, run_sonde(export, NULL, export_out, err))
+		TH_LOG("%s", err->data);
+	ASSERT_LT(0, script_out->len);
+	EXPECT_EQ(script_out->len, export_out->len);
+	EXPECT_EQ(0, memcmp(script_out->data, export_out->data,
+			    script_out->len));
 	/* perf script's sample header, which importers match on. */
-	EXPECT_NE(NULL, strstr(self->export.data, " cpu-clock: \n"));
+	EXPECT_NE(NULL, strstr(export_out->data, " cpu-clock:"));
 }
 
 TEST_F(ps, identical_to_script)
 {
-	same_bytes(_metadata, self, NULL);
+	same_bytes(_metadata, self->dir, &self->script, &self->export,
+		   &self->err, NULL);
 }
 
 TEST_F(ps, identical_filtered)
 {
 	char *filter[] = { "--cpu", "1", "--time", "1,3", NULL };
 
-	same_bytes(_metadata, self, filter);
+	same_bytes(_metadata, self->dir, &self->script, &self->export,
+		   &self->err, filter);
 }
 
 /* -o: the file holds the same bytes as standard output did. */
@@ -80,7 +84,8 @@ TEST_F(ps, to_file)
 	char *text;
 	size_t len;
 
-	same_bytes(_metadata, self, NULL);
+	same_bytes(_metadata, self->dir, &self->script, &self->export,
+		   &self->err, NULL);
 	snprintf(path, sizeof(path), "%s/out.txt", self->dir);
 	ASSERT_EQ(0, run_sonde(export, NULL, &self->export, &self->err));
 	ASSERT_EQ(0, read_file(path, &text, &len));

@@ -368,7 +368,7 @@ TEST(regress_recording)
 	ASSERT_EQ(0, parse(xml, x));
 	check_structure(_metadata, x);
 	ASSERT_EQ(0, run_sonde(script, NULL, &out, &err));
-	for (c = out.data; (c = strstr(c, " cpu-clock: \n")); c++)
+	for (c = out.data; (c = strstr(c, " cpu-clock:")); c++)
 		n++;
 	EXPECT_LT(0, n);
 	EXPECT_EQ(n, x->nr_samples);
