@@ -14,20 +14,24 @@
 #include "cli/cmds.h"
 #include "cli/input.h"
 #include "export/folded.h"
+#include "export/perfview.h"
 #include "export/pprof.h"
+#include "export/script.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f folded|pprof] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f FORMAT] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
 "           kernel frames suffixed _[k] (flamegraph.pl, speedscope)\n"
 "  pprof    gzip-compressed perftools.profiles.Profile (go tool pprof,\n"
 "           Pyroscope, Parca)\n"
+"  perf-script  the text of sonde script (speedscope, Firefox Profiler)\n"
+"  perfview PerfView's XML stacks (open as NAME.perfView.xml)\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
@@ -46,6 +50,8 @@ struct format {
 static const struct format formats[] = {
 	{ "folded", folded__write },
 	{ "pprof", pprof__write },
+	{ "perf-script", script__write },
+	{ "perfview", perfview__write },
 	{ }
 };
 
@@ -85,7 +91,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script, perfview)",
 						  optarg);
 				goto out_close;
 			}

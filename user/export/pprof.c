@@ -14,6 +14,7 @@
 
 #include "export/pprof.h"
 #include "lib/hmap.h"
+#include "lib/utf8.h"
 #include "lib/util.h"
 #include "profile.pb-c.h"
 
@@ -363,8 +364,19 @@ int pprof__write(const struct profile *p, FILE *out)
 		err = -ENOMEM;
 		goto out_free;
 	}
-	for (i = 0; i < p->nr_strings; i++)
+	/*
+	 * proto3 strings must be UTF-8 (protoc refuses them otherwise):
+	 * names that are not get a repaired copy (lib/utf8.h).
+	 */
+	for (i = 0; i < p->nr_strings; i++) {
 		strings[i] = (char *)p->strings[i];
+		if (!utf8__valid(strings[i]))
+			strings[i] = utf8__repair(strings[i]);
+		if (!strings[i]) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+	}
 	for (i = 0; i < NR_EXTRA; i++) {
 		strings[p->nr_strings + i] = (char *)extra_strings[i];
 		pp.extra[i] = p->nr_strings + i;
@@ -399,6 +411,9 @@ int pprof__write(const struct profile *p, FILE *out)
 	fill_samples(&pp, sample_ptrs, label_ptrs);
 	err = pack_and_write(&pp, out);
 out_free:
+	for (i = 0; strings && i < p->nr_strings; i++)
+		if (strings[i] != p->strings[i])
+			free(strings[i]);
 	free(strings);
 	free(pp.mappings);
 	free(pp.mapping_id);

@@ -14,6 +14,8 @@
  * function; a kernel or unmapped location's mapping is a pseudo mapping
  * named "[kernel.kallsyms]", "[MODULE]" or "[unknown]" that spans every
  * address.
+ * Strings are UTF-8, as proto3 requires: a name that is not is written
+ * with each ill-formed part replaced by U+FFFD (lib/utf8.h).
  */
 #ifndef SONDE_EXPORT_PPROF_H
 #define SONDE_EXPORT_PPROF_H
