@@ -15,19 +15,22 @@
 #include "cli/input.h"
 #include "export/folded.h"
 #include "export/pprof.h"
+#include "export/speedscope.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f folded|pprof] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f folded|pprof|speedscope] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
 "           kernel frames suffixed _[k] (flamegraph.pl, speedscope)\n"
 "  pprof    gzip-compressed perftools.profiles.Profile (go tool pprof,\n"
 "           Pyroscope, Parca)\n"
+"  speedscope  speedscope's JSON file format: one sampled profile per\n"
+"           thread, weights in nanoseconds\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
@@ -46,6 +49,7 @@ struct format {
 static const struct format formats[] = {
 	{ "folded", folded__write },
 	{ "pprof", pprof__write },
+	{ "speedscope", speedscope__write },
 	{ }
 };
 
@@ -85,7 +89,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, speedscope)",
 						  optarg);
 				goto out_close;
 			}
