@@ -181,7 +181,8 @@ static const char speedscope_summary[] =
 		" p[\"endValue\"], sum(p[\"weights\"]))\n"
 	"  for st, w in zip(p[\"samples\"], p[\"weights\"]):\n"
 	"    print(\" \", w, \";\".join(s(fr[i][\"name\"]) for i in st))\n"
-	"print(\"files\", \" \".join(sorted(set(s(f[\"file\"]) for f in fr))))\n";
+	"print(\"files\" + \"\".join(\" \" + x for x in"
+		" sorted(set(s(f[\"file\"]) for f in fr))))\n";
 
 TEST(speedscope)
 {
@@ -215,7 +216,7 @@ TEST(speedscope_empty)
 	model(&p, true);
 	out = parse_back(speedscope__write, &p, speedscope_summary);
 	ASSERT_NE(NULL, out);
-	EXPECT_STREQ("sonde " SONDE_VERSION "\nfiles \n", out);
+	EXPECT_STREQ("sonde " SONDE_VERSION "\nfiles\n", out);
 	free(out);
 }
 
