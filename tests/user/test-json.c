@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The JSON exporters (speedscope, and lib/json.h's string literals they
+ * The JSON exporters (speedscope, Chrome's Trace Event Format, and lib/json.h's string literals they
  * share) over a profile model built here by hand: names with ';',
  * spaces, newlines, quotes, '<&>', control characters and invalid UTF-8,
  * kernel and inlined frames, three threads of two processes, interleaved
@@ -10,6 +10,7 @@
  */
 #include "kselftest_harness.h"
 
+#include "export/chrome.h"
 #include "export/speedscope.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -246,6 +247,107 @@ TEST(speedscope_write_error)
 	ASSERT_NE(NULL, f);
 	model(&p, false);
 	EXPECT_EQ(-ENOSPC, speedscope__write(&p, f));
+	fclose(f);
+}
+
+/*
+ * The metadata events, then per sample its fields and its stack, root
+ * first, followed up the stackFrames' parents.
+ */
+static const char chrome_summary[] =
+	"print(d[\"otherData\"][\"exporter\"], d[\"displayTimeUnit\"])\n"
+	"for e in d[\"traceEvents\"]:\n"
+	"  print(e[\"ph\"], e[\"name\"], e[\"pid\"], e[\"tid\"],"
+		" s(e[\"args\"][\"name\"]))\n"
+	"fr = d[\"stackFrames\"]\n"
+	"for x in d[\"samples\"]:\n"
+	"  st, f = [], x.get(\"sf\")\n"
+	"  while f is not None:\n"
+	"    st.insert(0, s(fr[str(f)][\"name\"]) + \"@\" +"
+		" fr[str(f)][\"category\"])\n"
+	"    f = fr[str(f)].get(\"parent\")\n"
+	"  print(x[\"cpu\"], x[\"tid\"], \"%.3f\" % x[\"ts\"], x[\"name\"],"
+		" x[\"weight\"], \";\".join(st) or \"-\")\n"
+	"print(len(fr), \"frames\")\n";
+
+TEST(chrome)
+{
+	static const char weird[] =
+		"\"main\"@/bin/app;\"a;b c\\nd\\\"e'<&>\\\\f/\"@/bin/app;"
+		"\"inl (inlined)\"@/bin/app";
+	static const char ctl[] =
+		"\"main\"@/bin/app;"
+		"\"ctl\\u0001\\u001f\\u007f\\b\\r\\t\"@/bin/app;"
+		"\"kfn\"@[kernel.kallsyms]";
+	char expect[4096];
+	struct profile p;
+	char *out;
+
+	snprintf(expect, sizeof(expect),
+		 "sonde " SONDE_VERSION " ns\n"
+		 "M process_name 10 10 \"comm one\"\n"
+		 "M process_name 20 20 \"main\"\n"
+		 "M thread_name 10 10 \"comm one\"\n"
+		 "M thread_name 10 11 \"two\\ttab\"\n"
+		 "M thread_name 20 20 \"main\"\n"
+		 "0 10 0.000 sample 1 %s\n"
+		 "0 10 1000.000 sample 1 %s\n"
+		 "1 11 1500.000 sample 1 \"main\"@/bin/app;"
+		 "\"bad\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\"@/bin/app\n"
+		 "0 10 2000.000 sample 1 %s\n"
+		 "1 11 2500.000 sample 1 \"main\"@/bin/app;"
+		 "\"ok\\u00e9\\u20ac\\ud83d\\ude00\"@/bin/app\n"
+		 "1 10 3000.000 sample 1 %s\n"
+		 "0 20 4000.000 sample 2 %s\n"
+		 "7 frames\n", weird, weird, ctl, weird, ctl);
+	model(&p, false);
+	out = parse_back(chrome__write, &p, chrome_summary);
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ(expect, out);
+	free(out);
+}
+
+TEST(chrome_empty)
+{
+	struct profile p;
+	char *out;
+
+	model(&p, true);
+	out = parse_back(chrome__write, &p, chrome_summary);
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("sonde " SONDE_VERSION " ns\n0 frames\n", out);
+	free(out);
+}
+
+/* A sample with no frame: no "sf"; nanoseconds kept in "ts". */
+TEST(chrome_no_frame)
+{
+	static const struct profile_stack empty[] = { { NULL, 0, 1 } };
+	static const struct profile_sample one[] = {
+		SMP(1000001234, 0, 2, 3, 1),
+	};
+	struct profile p;
+	char *out;
+
+	model(&p, false);
+	p.stacks = (struct profile_stack *)empty;
+	p.nr_stacks = 1;
+	p.samples = (struct profile_sample *)one;
+	p.nr_samples = 1;
+	out = parse_back(chrome__write, &p, chrome_summary);
+	ASSERT_NE(NULL, out);
+	EXPECT_NE(NULL, strstr(out, "\n3 20 1.234 sample 1 -\n0 frames\n"));
+	free(out);
+}
+
+TEST(chrome_write_error)
+{
+	struct profile p;
+	FILE *f = fopen("/dev/full", "w");
+
+	ASSERT_NE(NULL, f);
+	model(&p, false);
+	EXPECT_EQ(-ENOSPC, chrome__write(&p, f));
 	fclose(f);
 }
 

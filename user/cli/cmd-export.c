@@ -13,6 +13,7 @@
 
 #include "cli/cmds.h"
 #include "cli/input.h"
+#include "export/chrome.h"
 #include "export/folded.h"
 #include "export/pprof.h"
 #include "export/speedscope.h"
@@ -22,7 +23,7 @@
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f folded|pprof|speedscope] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f folded|pprof|speedscope|chrome] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
@@ -31,6 +32,8 @@ void help_export(FILE *f)
 "           Pyroscope, Parca)\n"
 "  speedscope  speedscope's JSON file format: one sampled profile per\n"
 "           thread, weights in nanoseconds\n"
+"  chrome   Trace Event Format JSON: samples, stackFrames, thread names\n"
+"           (chrome://tracing, catapult's Trace-Viewer)\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
@@ -50,6 +53,7 @@ static const struct format formats[] = {
 	{ "folded", folded__write },
 	{ "pprof", pprof__write },
 	{ "speedscope", speedscope__write },
+	{ "chrome", chrome__write },
 	{ }
 };
 
@@ -89,7 +93,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof, speedscope)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, speedscope, chrome)",
 						  optarg);
 				goto out_close;
 			}
