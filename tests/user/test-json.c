@@ -238,6 +238,63 @@ TEST(speedscope_one_sample)
 	free(out);
 }
 
+/*
+ * Many threads, their samples interleaved: a profile per thread, its
+ * weights summing to its samples times the period.  Then a large
+ * profile (1M samples, 4096 threads) written to /dev/null: linear, not
+ * threads times samples.
+ */
+TEST(speedscope_many_threads)
+{
+	enum { NR_THREADS = 4096, NR_SMALL = 64 * 101, NR_LARGE = 1000000 };
+	struct profile_thread *th = calloc(NR_THREADS, sizeof(*th));
+	struct profile_sample *sm = calloc(NR_LARGE, sizeof(*sm));
+	struct profile p;
+	char *out;
+	size_t i;
+	FILE *f;
+
+	ASSERT_NE(NULL, th);
+	ASSERT_NE(NULL, sm);
+	for (i = 0; i < NR_THREADS; i++) {
+		th[i].pid = 1000 + i / 4;
+		th[i].tid = 1000 + i;
+		th[i].comm = STR_MAIN;
+	}
+	for (i = 0; i < NR_LARGE; i++) {
+		sm[i].time_ns = 1000000000 + i * 1000;
+		sm[i].period_ns = PERIOD;
+		sm[i].stack = i * 7 / 3 % 4;
+		sm[i].thread = i % (i < NR_SMALL ? 64 : NR_THREADS);
+		sm[i].count = 1;
+	}
+	model(&p, false);
+	p.threads = th;
+	p.nr_threads = NR_THREADS;
+	p.samples = sm;
+	p.nr_samples = NR_SMALL;
+	out = parse_back(speedscope__write, &p,
+		"n = 0\n"
+		"for x in d[\"profiles\"]:\n"
+		"  w = x[\"weights\"]\n"
+		"  assert sum(w) == x[\"endValue\"], x[\"name\"]\n"
+		"  assert len(x[\"samples\"]) == len(w)\n"
+		"  n += sum(w) // 1000000\n"
+		"print(len(d[\"profiles\"]), n)\n");
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("64 6464\n", out);
+	free(out);
+
+	p.nr_samples = NR_LARGE;
+	f = fopen("/dev/null", "w");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(0, speedscope__write(&p, f));
+	EXPECT_EQ(0, chrome__write(&p, f));
+	fclose(f);
+	free(th);
+	free(sm);
+}
+
 /* A write error is reported, not swallowed. */
 TEST(speedscope_write_error)
 {
