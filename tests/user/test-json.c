@@ -295,6 +295,26 @@ TEST(speedscope_many_threads)
 	free(sm);
 }
 
+/* No period known: weights count samples, in unit "none". */
+TEST(speedscope_no_period)
+{
+	struct profile p;
+	char *out;
+
+	model(&p, false);
+	p.period_ns = 0;
+	p.nr_samples = 2;
+	samples[0].period_ns = samples[1].period_ns = 0;
+	out = parse_back(speedscope__write, &p, speedscope_summary);
+	samples[0].period_ns = samples[1].period_ns = PERIOD;
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("sonde " SONDE_VERSION "\n"
+		     "\"comm one (pid 10, tid 10)\" sampled none 0 2 2\n"
+		     "  2 \"main\";\"a;b c\\nd\\\"e'<&>\\\\f/\";\"inl (inlined)\"\n"
+		     "files \"/bin/app\" \"app.c\"\n", out);
+	free(out);
+}
+
 /* A write error is reported, not swallowed. */
 TEST(speedscope_write_error)
 {

@@ -17,7 +17,9 @@
  * as sampled), its samples in file order; consecutive samples of a thread
  * on the same stack are one entry whose weight is their sum.  A sample
  * weighs its count times its period, in nanoseconds, so a profile's
- * weights sum to its samples times the period.  A frame is a function of
+ * weights sum to its samples times the period; in a recording whose
+ * period is unknown (no SESSION section), the unit is "none" and a
+ * sample weighs its count.  A frame is a function of
  * the model, or a function inlined at a location (named "NAME (inlined)"),
  * each inlined function a frame above its caller, as in the folded
  * output; "file" is the function's source file when known, else its DSO
@@ -46,6 +48,7 @@ struct speedscope {
 	__u32 nr_frames;
 	size_t *first;		/* thread -> its first index in @order */
 	size_t *order;		/* sample indexes, by thread, in file order */
+	bool unit_ns;		/* weights in ns, else in samples */
 };
 
 static int write_err(FILE *out)
@@ -193,7 +196,8 @@ static __u32 next_run(const struct speedscope *ss, size_t *i, size_t end,
 		s = &ss->p->samples[ss->order[*i]];
 		if (s->stack != stack)
 			break;
-		*weight = sat_add_u64(*weight, (__u64)s->count * s->period_ns);
+		*weight = sat_add_u64(*weight, ss->unit_ns ?
+				      (__u64)s->count * s->period_ns : s->count);
 	}
 	return stack;
 }
@@ -219,8 +223,9 @@ static int write_thread(struct speedscope *ss, __u32 t, bool first)
 	err = json__write_str2(out, profile__str(p, th->comm), name);
 	if (err)
 		return err;
-	fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,"
-		"\"endValue\":%llu,\"samples\":[", (unsigned long long)total);
+	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,"
+		"\"endValue\":%llu,\"samples\":[",
+		ss->unit_ns ? "nanoseconds" : "none", (unsigned long long)total);
 	for (i = start; i < end;) {
 		stack = next_run(ss, &i, end, &w);
 		write_stack(ss, stack);
@@ -229,23 +234,19 @@ static int write_thread(struct speedscope *ss, __u32 t, bool first)
 		if (err)
 			return err;
 	}
-	if (start == end)
-		putc(']', out);
 	fputs(",\"weights\":[", out);
 	for (i = start; i < end;) {
 		next_run(ss, &i, end, &w);
 		fprintf(out, "%llu%c", (unsigned long long)w,
 			i < end ? ',' : ']');
 	}
-	if (start == end)
-		putc(']', out);
 	putc('}', out);
 	return write_err(out);
 }
 
 int speedscope__write(const struct profile *p, FILE *out)
 {
-	struct speedscope ss = { .p = p, .out = out };
+	struct speedscope ss = { .p = p, .out = out, .unit_ns = p->period_ns };
 	bool first = true;
 	__u32 t;
 	int err;
