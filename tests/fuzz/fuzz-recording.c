@@ -10,10 +10,12 @@
  */
 #include <stdlib.h>
 
+#include "export/chrome.h"
 #include "export/folded.h"
 #include "export/pprof.h"
 #include "export/report.h"
 #include "export/script.h"
+#include "export/speedscope.h"
 #include "fuzz.h"
 #include "profile/profile.h"
 #include "recording/session.h"
@@ -31,6 +33,8 @@ static void write_all(const struct profile *p, const struct session *s)
 	folded__write(p, null_out);
 	script__write(p, null_out);
 	pprof__write(p, null_out);
+	speedscope__write(p, null_out);
+	chrome__write(p, null_out);
 	for (i = 0; i < REPORT_NR_SORTS; i++) {
 		ro.sort = i;
 		report__write(p, s, &ro, null_out);

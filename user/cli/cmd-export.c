@@ -13,10 +13,12 @@
 
 #include "cli/cmds.h"
 #include "cli/input.h"
+#include "export/chrome.h"
 #include "export/folded.h"
 #include "export/perfview.h"
 #include "export/pprof.h"
 #include "export/script.h"
+#include "export/speedscope.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
@@ -32,6 +34,10 @@ void help_export(FILE *f)
 "           Pyroscope, Parca)\n"
 "  perf-script  the text of sonde script (speedscope, Firefox Profiler)\n"
 "  perfview PerfView's XML stacks (open as NAME.perfView.xml)\n"
+"  speedscope  speedscope's JSON file format: one sampled profile per\n"
+"           thread, weights in nanoseconds\n"
+"  chrome   Trace Event Format JSON: samples, stackFrames, thread names\n"
+"           (chrome://tracing, catapult's Trace-Viewer)\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
@@ -52,6 +58,8 @@ static const struct format formats[] = {
 	{ "pprof", pprof__write },
 	{ "perf-script", script__write },
 	{ "perfview", perfview__write },
+	{ "speedscope", speedscope__write },
+	{ "chrome", chrome__write },
 	{ }
 };
 
@@ -91,7 +99,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script, perfview)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script, perfview, speedscope, chrome)",
 						  optarg);
 				goto out_close;
 			}
