@@ -15,13 +15,14 @@
 #include "cli/input.h"
 #include "export/folded.h"
 #include "export/pprof.h"
+#include "export/svg.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f folded|pprof] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f folded|pprof|svg] [--reverse] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
@@ -43,9 +44,18 @@ struct format {
 	int (*write)(const struct profile *p, FILE *out);
 };
 
+/* svg's options (--reverse), for the table's one-argument writer. */
+static struct svg_opts svg_opts;
+
+static int svg_write(const struct profile *p, FILE *out)
+{
+	return svg__write(p, &svg_opts, out);
+}
+
 static const struct format formats[] = {
 	{ "folded", folded__write },
 	{ "pprof", pprof__write },
+	{ "svg", svg_write },
 	{ }
 };
 
@@ -56,6 +66,7 @@ int cmd_export(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "reverse", no_argument, NULL, 'R' },
 		{ }
 	};
 	const struct format *format = &formats[0], *fmt;
@@ -85,7 +96,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, svg)",
 						  optarg);
 				goto out_close;
 			}
@@ -97,6 +108,9 @@ int cmd_export(int argc, char **argv)
 				goto out_close;
 			}
 			output = optarg;
+			break;
+		case 'R':
+			svg_opts.reverse = true;
 			break;
 		case 'h':
 			help_export(stdout);
@@ -110,6 +124,10 @@ int cmd_export(int argc, char **argv)
 	if (optind < argc) {
 		err = usage_error("export: unexpected argument '%s'",
 				  argv[optind]);
+		goto out_close;
+	}
+	if (svg_opts.reverse && format->write != svg_write) {
+		err = usage_error("export: --reverse is for -f svg only");
 		goto out_close;
 	}
 	/* Nothing is created for a recording that cannot be read. */
