@@ -22,11 +22,12 @@
  * Frames narrower than opts->min_width px are pruned, with everything
  * they call; the header comment and the subtitle say how many.
  *
- * Memory is bounded by the merged call tree, not by the samples: 40
- * bytes per node plus a 4-byte hash slot at most four times over; while
- * summing, 16 bytes per distinct (process name, stack), at most four
- * times over; one scratch array of a stack's frames and one name buffer.
- * The output is written as it is laid out.
+ * Memory is bounded by the merged call tree, not by the samples: per
+ * node 40 bytes (in an array that doubles: at most twice over), a 4-byte
+ * hash slot at most four times over, and 4 bytes while sorting; before
+ * that, 16 bytes per distinct (process name, stack), at most four times
+ * over; one scratch array of a stack's frames and one name buffer.  The
+ * output is written as it is laid out: nothing of it is kept.
  */
 #include <errno.h>
 #include <math.h>
