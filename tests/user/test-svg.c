@@ -198,6 +198,7 @@ TEST(empty_profile_says_no_samples)
 	EXPECT_EQ(0, xmllint(svg));
 	EXPECT_NE(NULL, strstr(svg, "no samples"));
 	EXPECT_EQ(NULL, strstr(svg, "<g class=\"f"));
+	EXPECT_NE(NULL, strstr(svg, "0 samples; 0 frames in the merged call tree (\"all\" aside), 0 drawn,\n     0 pruned"));
 	free(svg);
 	svg = svg_of(&f, &o, &err);
 	ASSERT_EQ(0, err);
@@ -220,7 +221,7 @@ TEST(one_sample)
 	svg = svg_of(&f, NULL, &err);
 	ASSERT_EQ(0, err);
 	EXPECT_EQ(0, xmllint(svg));
-	EXPECT_NE(NULL, strstr(svg, "<title>main (1 samples, 100.00%)</title>"));
+	EXPECT_NE(NULL, strstr(svg, "<title>main (1 sample, 100.00%)</title>"));
 	ASSERT_EQ(0, find_frame(svg, "all", &all));
 	ASSERT_EQ(0, find_frame(svg, "prog", &fr));
 	EXPECT_EQ(all.w, fr.w);
@@ -395,12 +396,12 @@ TEST(narrow_frames_are_pruned)
 	EXPECT_EQ(0, xmllint(svg));
 	EXPECT_EQ(NULL, strstr(svg, "<title>tiny"));
 	EXPECT_NE(NULL, strstr(svg, "<title>big ("));
-	EXPECT_NE(NULL, strstr(svg, "14 frames in the merged call tree, 4 drawn,\n     10 pruned"));
+	EXPECT_NE(NULL, strstr(svg, "13 frames in the merged call tree (\"all\" aside), 3 drawn,\n     10 pruned"));
 	EXPECT_NE(NULL, strstr(svg, "10 frames narrower than 0.10 px not drawn"));
 	free(svg);
 	svg = svg_of(&f, &all, &err);
 	ASSERT_EQ(0, err);
-	EXPECT_NE(NULL, strstr(svg, "<title>tiny9 (1 samples, 0.00%)"));
+	EXPECT_NE(NULL, strstr(svg, "<title>tiny9 (1 sample, 0.00%)"));
 	EXPECT_NE(NULL, strstr(svg, "0 frames narrower than"));
 	free(svg);
 }

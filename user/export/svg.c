@@ -3,9 +3,10 @@
  * Export layer: an interactive flame graph, one self-contained SVG file.
  *
  * The format's idea is Brendan Gregg's FlameGraph (flamegraph.pl): each
- * frame a <g> holding a <title> (the tooltip, "NAME (N samples, P%)"), a
- * <rect> and a <text> label where it fits; x by cumulative count, width
- * by count, y by depth; a search box and click to zoom.  The code and the
+ * frame a <g> holding a <title> (the tooltip, "NAME (N samples, P%)",
+ * "1 sample"), a <rect> and a <text> label where it fits; x by
+ * cumulative count, width by count, y by depth; a search box and click
+ * to zoom.  The code and the
  * small script (svg-script.c) are our own.  With JavaScript off the
  * image is the whole flame graph, labelled, with <title> tooltips.
  *
@@ -461,8 +462,8 @@ static void out_frame(struct svg *s, const struct node *n, double x,
 	}
 	out(s, "<g class=\"f %c\"><title>", kind);
 	out_text(s, t, s->name.len - 1);
-	out(s, " (%llu samples, %.2f%%)</title>",
-	    (unsigned long long)n->count,
+	out(s, " (%llu sample%s, %.2f%%)</title>",
+	    (unsigned long long)n->count, n->count == 1 ? "" : "s",
 	    100.0 * n->count / s->nodes[0].count);
 	out(s, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" rx=\"2\" fill=\"",
 	    x, y, w, FRAME_H - 1);
@@ -488,15 +489,15 @@ static void out_head(struct svg *s, const struct svg_opts *o, double width,
 	out(s, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 	    "<!-- %s, written by sonde export (format svg%s).\n"
 	    "     Layout after Brendan Gregg's FlameGraph (flamegraph.pl); our own script.\n"
-	    "     %llu samples; %u frames in the merged call tree, %u drawn,\n"
+	    "     %llu samples; %u frames in the merged call tree (\"all\" aside), %u drawn,\n"
 	    "     %u pruned (narrower than %.2f px, with what they call).\n"
 	    "     Names: & < > \" ' are written as entities; control characters\n"
 	    "     (U+0000-U+001F, U+007F-U+009F) as '?'; bytes that are not UTF-8,\n"
 	    "     and U+FFFE, U+FFFF, as U+FFFD. -->\n",
 	    o->reverse ? "Icicle graph of callers (leaf functions at the root)" :
 	    "Flame graph", o->reverse ? ", reversed" : "",
-	    (unsigned long long)s->nodes[0].count, s->nr, drawn,
-	    s->nr - drawn, min_w);
+	    (unsigned long long)s->nodes[0].count, s->nr - 1, drawn,
+	    s->nr - 1 - drawn, min_w);
 	out(s, "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" data-reverse=\"%d\" data-w=\"%.0f\" data-px=\"%d\" data-cw=\"%.1f\">\n",
 	    width, height, width, height, o->reverse, width, PAD_X, CHAR_W);
 	out(s, "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n", svg__style);
@@ -527,7 +528,7 @@ static int write_tree(struct svg *s, const struct svg_opts *o)
 		__u64 at = s->nodes[n].start;
 
 		if (draw) {
-			drawn++;
+			drawn += n != 0;
 			depth = max_t(__u32, depth, s->nodes[n].depth);
 			for (c = s->nodes[n].child; c != NONE;
 			     c = s->nodes[c].sibling) {
@@ -548,7 +549,7 @@ static int write_tree(struct svg *s, const struct svg_opts *o)
 	}
 	out(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" style=\"fill:#555\">%llu samples; %u frames narrower than %.2f px not drawn; click to zoom</text>\n",
 	    width / 2, FONT_SIZE * 2 + 16, (unsigned long long)total,
-	    s->nr - drawn, min_w);
+	    s->nr - 1 - drawn, min_w);
 	out(s, "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
 	    "<text id=\"search\" class=\"hide\" x=\"%.0f\" y=\"%d\" text-anchor=\"end\">Search</text>\n"
 	    "<text id=\"matched\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\"></text>\n"
