@@ -198,7 +198,7 @@ TEST(empty_profile_says_no_samples)
 	EXPECT_EQ(0, xmllint(svg));
 	EXPECT_NE(NULL, strstr(svg, "no samples"));
 	EXPECT_EQ(NULL, strstr(svg, "<g class=\"f"));
-	EXPECT_NE(NULL, strstr(svg, "0 samples; 0 frames in the merged call tree (\"all\" aside), 0 drawn,\n     0 pruned"));
+	EXPECT_NE(NULL, strstr(svg, "0 samples; 0 frames drawn (\"all\" aside); 0 pruned"));
 	free(svg);
 	svg = svg_of(&f, &o, &err);
 	ASSERT_EQ(0, err);
@@ -373,35 +373,91 @@ TEST(kinds_have_their_colours)
 	free(svg);
 }
 
+/* Inlined functions stand above their caller, innermost on top; reversed,
+ * innermost first.
+ */
+TEST(inline_order)
+{
+	struct svg_opts o = { .reverse = true };
+	struct frame all, outer, mid, inner, leaf, comm;
+	struct fake f;
+	__u32 stack[2];
+	char *svg;
+	int err;
+
+	fake_init(&f);
+	stack[1] = fake_fn(&f, "outer", false, false);
+	fake_inline(&f, stack[1], fake_fn(&f, "inner", false, false));
+	fake_inline(&f, stack[1], fake_fn(&f, "mid", false, false));
+	stack[0] = fake_fn(&f, "leaf", true, false);
+	fake_sample(&f, stack, 2, 7);
+	svg = svg_of(&f, NULL, &err);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, find_frame(svg, "all", &all));
+	ASSERT_EQ(0, find_frame(svg, "prog", &comm));
+	ASSERT_EQ(0, find_frame(svg, "outer", &outer));
+	ASSERT_EQ(0, find_frame(svg, "mid", &mid));
+	ASSERT_EQ(0, find_frame(svg, "inner", &inner));
+	ASSERT_EQ(0, find_frame(svg, "leaf", &leaf));
+	EXPECT_EQ(all.y - 16, comm.y);
+	EXPECT_EQ(comm.y - 16, outer.y);
+	EXPECT_EQ(outer.y - 16, mid.y);
+	EXPECT_EQ(mid.y - 16, inner.y);
+	EXPECT_EQ(inner.y - 16, leaf.y);
+	EXPECT_EQ('u', outer.kind);
+	EXPECT_EQ('i', mid.kind);
+	EXPECT_EQ('i', inner.kind);
+	EXPECT_EQ('k', leaf.kind);
+	free(svg);
+	svg = svg_of(&f, &o, &err);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, find_frame(svg, "all", &all));
+	ASSERT_EQ(0, find_frame(svg, "prog", &comm));
+	ASSERT_EQ(0, find_frame(svg, "outer", &outer));
+	ASSERT_EQ(0, find_frame(svg, "mid", &mid));
+	ASSERT_EQ(0, find_frame(svg, "inner", &inner));
+	ASSERT_EQ(0, find_frame(svg, "leaf", &leaf));
+	EXPECT_EQ(all.y + 16, leaf.y);
+	EXPECT_EQ(leaf.y + 16, inner.y);
+	EXPECT_EQ(inner.y + 16, mid.y);
+	EXPECT_EQ(mid.y + 16, outer.y);
+	EXPECT_EQ(outer.y + 16, comm.y);
+	free(svg);
+}
+
 TEST(narrow_frames_are_pruned)
 {
 	struct svg_opts all = { .min_width = -1 };
 	struct fake f;
-	__u32 stack[2];
+	__u32 stack[3];
 	char name[10][8], *svg;
 	unsigned int i;
 	int err;
 
 	fake_init(&f);
-	stack[1] = fake_fn(&f, "main", false, false);
-	stack[0] = fake_fn(&f, "big", false, false);
-	fake_sample(&f, stack, 2, 100000);
+	stack[2] = fake_fn(&f, "main", false, false);
+	stack[1] = fake_fn(&f, "big", false, false);
+	fake_sample(&f, stack + 1, 2, 100000);
+	/* main -> tinyN -> deep: tinyN is pruned with deep, not counted */
+	stack[0] = fake_fn(&f, "deep", false, false);
 	for (i = 0; i < 10; i++) {
 		snprintf(name[i], sizeof(name[i]), "tiny%u", i);
-		stack[0] = fake_fn(&f, name[i], false, false);
-		fake_sample(&f, stack, 2, 1);
+		stack[1] = fake_fn(&f, name[i], false, false);
+		fake_sample(&f, stack, 3, 1);
 	}
 	svg = svg_of(&f, NULL, &err);
 	ASSERT_EQ(0, err);
 	EXPECT_EQ(0, xmllint(svg));
 	EXPECT_EQ(NULL, strstr(svg, "<title>tiny"));
+	EXPECT_EQ(NULL, strstr(svg, "<title>deep"));
 	EXPECT_NE(NULL, strstr(svg, "<title>big ("));
-	EXPECT_NE(NULL, strstr(svg, "13 frames in the merged call tree (\"all\" aside), 3 drawn,\n     10 pruned"));
+	EXPECT_NE(NULL, strstr(svg, "100010 samples; 3 frames drawn (\"all\" aside); 10 pruned, narrower\n     than 0.10 px"));
 	EXPECT_NE(NULL, strstr(svg, "10 frames narrower than 0.10 px not drawn"));
 	free(svg);
 	svg = svg_of(&f, &all, &err);
 	ASSERT_EQ(0, err);
 	EXPECT_NE(NULL, strstr(svg, "<title>tiny9 (1 sample, 0.00%)"));
+	EXPECT_NE(NULL, strstr(svg, "<title>deep (1 sample, 0.00%)"));
 	EXPECT_NE(NULL, strstr(svg, "0 frames narrower than"));
 	free(svg);
 }

@@ -20,14 +20,17 @@
  * (warm), kernel (blue), JIT (green), inlined (aqua), process (violet);
  * each <g> has the class "f" and one of u, k, j, i, p.
  *
- * Frames narrower than opts->min_width px are pruned, with everything
- * they call; the header comment and the subtitle say how many.
+ * Frames narrower than opts->min_width px (FlameGraph's --minwidth) are
+ * pruned with everything they call; the header comment and the subtitle
+ * say how many were (not counting what they call, which is never
+ * looked at).
  *
- * Memory is bounded by the merged call tree, not by the samples: per
- * node 40 bytes (in an array that doubles: at most twice over), a 4-byte
- * hash slot at most four times over, and 4 bytes while sorting; before
- * that, 16 bytes per distinct (process name, stack), at most four times
- * over; one scratch array of a stack's frames and one name buffer.  The
+ * Memory is bounded by the merged call tree, and of that only the frames
+ * drawn and the pruned ones next to them (grow_tree()): per node 40
+ * bytes (in an array that doubles: at most twice over) and an 8-byte
+ * hash slot at most four times over.  Besides, per distinct (process
+ * name, stack) 16 bytes at most four times over, and 16 for its cursor
+ * while the tree grows; scratch for a node's children and a name.  The
  * output is written as it is laid out: nothing of it is kept.
  */
 #include <errno.h>
@@ -59,7 +62,7 @@ struct node {
 	__u64 start;	/* samples left of it in its row */
 	__u32 parent;
 	__u32 frame;	/* function * 2 + inlined, or COMM_BIT | comm */
-	__u32 child;	/* first, once sorted */
+	__u32 child;	/* first; sorted by name once laid out */
 	__u32 sibling;
 	__u32 depth;
 };
@@ -73,10 +76,13 @@ struct svg {
 	const struct profile *p;
 	struct node *nodes;
 	__u32 nr, cap;
-	__u32 *slots;	/* node + 1, 0: empty */
+	/* the hash's top 32 bits << 32 | node + 1; 0: empty */
+	__u64 *slots;
 	size_t nr_slots;
-	__u32 *frames;	/* scratch: one path */
-	size_t cap_frames;
+	__u32 *order;	/* scratch: one node's children, to sort */
+	size_t cap_order;
+	bool reverse;
+	double width, min_w, scale;	/* scale: px per sample */
 	struct buf name;
 	FILE *out;
 	int err;	/* the first write error */
@@ -104,15 +110,15 @@ static __u64 node_hash(__u32 parent, __u32 frame)
 static int grow_slots(struct svg *s)
 {
 	size_t n = s->nr_slots ? s->nr_slots * 2 : 1024, i, j;
-	__u32 *slots = calloc(n, sizeof(*slots));
+	__u64 *slots = calloc(n, sizeof(*slots)), h;
 
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < s->nr; i++) {
-		j = node_hash(s->nodes[i].parent, s->nodes[i].frame) & (n - 1);
-		while (slots[j])
-			j = (j + 1) & (n - 1);
-		slots[j] = i + 1;
+		h = node_hash(s->nodes[i].parent, s->nodes[i].frame);
+		for (j = h & (n - 1); slots[j]; j = (j + 1) & (n - 1))
+			;
+		slots[j] = (h >> 32) << 32 | (i + 1);
 	}
 	free(s->slots);
 	s->slots = slots;
@@ -120,19 +126,28 @@ static int grow_slots(struct svg *s)
 	return 0;
 }
 
-/* The child of @parent for @frame, added if new: its index, or NONE. */
+/*
+ * The child of @parent for @frame, added if new: its index, or NONE.
+ * A slot keeps half the hash, so that a probe reads a node only when
+ * that half matches: the tree is far larger than the caches.
+ */
 static __u32 child_of(struct svg *s, __u32 parent, __u32 frame)
 {
 	struct node *n;
+	__u64 h, tag;
 	size_t j;
 
 	if ((size_t)s->nr * 2 >= s->nr_slots && grow_slots(s))
 		return NONE;
-	j = node_hash(parent, frame) & (s->nr_slots - 1);
-	for (; s->slots[j]; j = (j + 1) & (s->nr_slots - 1)) {
-		n = &s->nodes[s->slots[j] - 1];
+	h = node_hash(parent, frame);
+	tag = (h >> 32) << 32;
+	for (j = h & (s->nr_slots - 1); s->slots[j];
+	     j = (j + 1) & (s->nr_slots - 1)) {
+		if ((s->slots[j] & ~0xffffffffULL) != tag)
+			continue;
+		n = &s->nodes[(__u32)s->slots[j] - 1];
 		if (n->parent == parent && n->frame == frame)
-			return s->slots[j] - 1;
+			return (__u32)s->slots[j] - 1;
 	}
 	if (s->nr == s->cap) {
 		__u32 cap = s->cap ? s->cap * 2 : 1024;
@@ -149,63 +164,129 @@ static __u32 child_of(struct svg *s, __u32 parent, __u32 frame)
 	*n = (struct node){ .parent = parent, .frame = frame,
 			    .child = NONE, .sibling = NONE };
 	n->depth = parent == NONE ? 0 : s->nodes[parent].depth + 1;
-	s->slots[j] = s->nr + 1;
+	s->slots[j] = tag | (s->nr + 1);
+	if (parent != NONE) {
+		n->sibling = s->nodes[parent].child;
+		s->nodes[parent].child = s->nr;
+	}
 	return s->nr++;
 }
 
-/* Add @count samples of @stack, run by a process named @comm. */
-static int add_path(struct svg *s, bool reverse, __u32 comm, __u32 stack,
-		    __u64 count)
+/*
+ * A path through the tree being followed, one frame per level: @pair's
+ * (process, stack), @node its frame so far, @at and @sub where in the
+ * stack (locations taken, frames taken of the current one).
+ */
+struct cursor {
+	__u32 node;
+	__u32 pair;
+	__u32 at;
+	__u32 sub;
+};
+
+/*
+ * The next frame of @c's path: the process, then root first each
+ * location's function and what was inlined into it, innermost last;
+ * reversed, the same backwards.  NONE at the end.
+ */
+static __u32 next_frame(const struct svg *s, struct cursor *c, __u32 comm,
+			const struct profile_stack *ps)
 {
 	const struct profile *p = s->p;
-	const struct profile_stack *ps = &p->stacks[stack];
-	size_t n = 1, i, k;
-	__u32 j, node = 0;
+	const struct profile_location *loc;
 
-	for (i = 0; i < ps->nr; i++)
-		n += 1 + p->locations[ps->locs[i]].nr_inlined;
-	if (n > s->cap_frames) {
-		free(s->frames);
-		s->frames = malloc(n * sizeof(*s->frames));
-		if (!s->frames)
-			return -ENOMEM;
-		s->cap_frames = n;
+	if (!s->reverse && !c->at) {
+		c->at = 1;
+		return COMM_BIT | comm;
 	}
-	/* Root first: the process, then each location's function, then
-	 * what was inlined into it, innermost last.
-	 */
-	k = 0;
-	s->frames[k++] = COMM_BIT | comm;
-	for (i = ps->nr; i-- > 0;) {
-		const struct profile_location *loc =
-			&p->locations[ps->locs[i]];
+	for (;;) {
+		__u32 li = s->reverse ? c->at : c->at - 1;
 
-		s->frames[k++] = loc->function * 2;
-		for (j = loc->nr_inlined; j-- > 0;)
-			s->frames[k++] =
-				p->lines[loc->inlined + j].function * 2 + 1;
+		if (li > ps->nr || (li == ps->nr && !s->reverse))
+			return NONE;
+		if (li == ps->nr) {
+			c->at++;
+			return COMM_BIT | comm;
+		}
+		loc = &p->locations[ps->locs[s->reverse ? li :
+						ps->nr - 1 - li]];
+		if (c->sub > loc->nr_inlined) {
+			c->at++;
+			c->sub = 0;
+			continue;
+		}
+		c->sub++;
+		if (s->reverse && c->sub <= loc->nr_inlined)
+			return p->lines[loc->inlined + c->sub - 1].function * 2 + 1;
+		if (s->reverse || c->sub == 1)
+			return loc->function * 2;
+		return p->lines[loc->inlined + loc->nr_inlined + 1 - c->sub]
+			.function * 2 + 1;
 	}
-	s->nodes[0].count = sat_add_u64(s->nodes[0].count, count);
-	for (i = 0; i < n; i++) {
-		node = child_of(s, node, s->frames[reverse ? n - 1 - i : i]);
-		if (node == NONE)
-			return -ENOMEM;
-		s->nodes[node].count = sat_add_u64(s->nodes[node].count,
-						   count);
+}
+
+static bool is_drawn(const struct svg *s, __u32 n)
+{
+	return !n || s->nodes[n].count * s->scale >= s->min_w;
+}
+
+/*
+ * The tree, one level at a time: every path still in a drawn frame takes
+ * its next frame, and stops where that frame is too narrow to draw.  So
+ * the tree holds the frames drawn and the pruned ones right above them,
+ * never what those call: a profile of many distinct deep stacks costs
+ * what it draws.
+ */
+static int grow_tree(struct svg *s, const struct pair *pairs, size_t nr)
+{
+	struct cursor *cur = calloc(nr + 1, sizeof(*cur));
+	size_t nr_cur = nr, i;
+
+	if (!cur)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		cur[i].pair = i;
+	while (nr_cur) {
+		for (i = 0; i < nr_cur;) {
+			const struct pair *q = &pairs[cur[i].pair];
+			__u32 f = next_frame(s, &cur[i], q->key >> 32,
+					     &s->p->stacks[(__u32)q->key]);
+
+			if (f == NONE) {
+				cur[i] = cur[--nr_cur];
+				continue;
+			}
+			cur[i].node = child_of(s, cur[i].node, f);
+			if (cur[i].node == NONE) {
+				free(cur);
+				return -ENOMEM;
+			}
+			s->nodes[cur[i].node].count =
+				sat_add_u64(s->nodes[cur[i].node].count,
+					    q->count);
+			i++;
+		}
+		for (i = 0; i < nr_cur;)
+			if (is_drawn(s, cur[i].node))
+				i++;
+			else
+				cur[i] = cur[--nr_cur];
 	}
+	free(cur);
 	return 0;
 }
 
 /*
  * Sum the samples per (process name, stack) in an open-addressing table,
- * then add each sum to the tree: a stack is walked once, not once per
- * sample.
+ * then grow the tree from the sums: a stack is walked once per level,
+ * not once per sample.
  */
-static int add_samples(struct svg *s, bool reverse)
+static int add_samples(struct svg *s)
 {
 	const struct profile *p = s->p;
-	struct pair *pairs = NULL, *q;
+	struct pair *pairs = NULL;
 	size_t nr = 0, cap = 0, i, j;
+	__u64 total = 0;
 	int err = 0;
 
 	for (i = 0; i < p->nr_samples; i++) {
@@ -244,11 +325,15 @@ static int add_samples(struct svg *s, bool reverse)
 			nr++;
 		pairs[j].key = key;
 		pairs[j].count = sat_add_u64(pairs[j].count, ps->count);
+		total = sat_add_u64(total, ps->count);
 	}
-	for (j = 0, q = pairs; !err && j < cap; j++, q++)
-		if (q->count)
-			err = add_path(s, reverse, q->key >> 32, (__u32)q->key,
-				       q->count);
+	for (i = j = 0; i < cap; i++)
+		if (pairs[i].count)
+			pairs[j++] = pairs[i];
+	s->nodes[0].count = total;
+	s->scale = total ? (s->width - 2 * PAD_X) / total : 0;
+	if (total)
+		err = grow_tree(s, pairs, nr);
 out:
 	free(pairs);
 	return err;
@@ -289,31 +374,40 @@ static int cmp_node(const void *a, const void *b, void *arg)
 	const struct node *y = &s->nodes[*(const __u32 *)b];
 	int c;
 
-	if (x->parent != y->parent)
-		return x->parent < y->parent ? -1 : 1;
 	c = strcmp(frame_name(s->p, x->frame), frame_name(s->p, y->frame));
 	if (c)
 		return c;
 	return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
-/* Link each node's children, sorted by name. */
-static int sort_children(struct svg *s)
+/*
+ * Sort @n's children by name.  Only the nodes drawn have theirs sorted:
+ * most of a large tree is pruned, and never laid out.
+ */
+static int sort_children(struct svg *s, __u32 n)
 {
-	__u32 *order = malloc((s->nr + 1) * sizeof(*order)), i;
+	size_t nr = 0, i;
+	__u32 c;
 
-	if (!order)
-		return -ENOMEM;
-	for (i = 1; i < s->nr; i++)
-		order[i - 1] = i;
-	qsort_r(order, s->nr - 1, sizeof(*order), cmp_node, s);
-	for (i = s->nr - 1; i-- > 0;) {
-		struct node *n = &s->nodes[order[i]];
+	for (c = s->nodes[n].child; c != NONE; c = s->nodes[c].sibling) {
+		if (nr == s->cap_order) {
+			size_t cap = nr ? nr * 2 : 64;
+			__u32 *o = realloc(s->order, cap * sizeof(*o));
 
-		n->sibling = s->nodes[n->parent].child;
-		s->nodes[n->parent].child = order[i];
+			if (!o)
+				return -ENOMEM;
+			s->order = o;
+			s->cap_order = cap;
+		}
+		s->order[nr++] = c;
 	}
-	free(order);
+	if (nr < 2)
+		return 0;
+	qsort_r(s->order, nr, sizeof(*s->order), cmp_node, s);
+	s->nodes[n].child = s->order[0];
+	for (i = 0; i + 1 < nr; i++)
+		s->nodes[s->order[i]].sibling = s->order[i + 1];
+	s->nodes[s->order[nr - 1]].sibling = NONE;
 	return 0;
 }
 
@@ -489,15 +583,15 @@ static void out_head(struct svg *s, const struct svg_opts *o, double width,
 	out(s, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 	    "<!-- %s, written by sonde export (format svg%s).\n"
 	    "     Layout after Brendan Gregg's FlameGraph (flamegraph.pl); our own script.\n"
-	    "     %llu samples; %u frames in the merged call tree (\"all\" aside), %u drawn,\n"
-	    "     %u pruned (narrower than %.2f px, with what they call).\n"
+	    "     %llu samples; %u frames drawn (\"all\" aside); %u pruned, narrower\n"
+	    "     than %.2f px (what they call is pruned too, and not counted).\n"
 	    "     Names: & < > \" ' are written as entities; control characters\n"
 	    "     (U+0000-U+001F, U+007F-U+009F) as '?'; bytes that are not UTF-8,\n"
 	    "     and U+FFFE, U+FFFF, as U+FFFD. -->\n",
 	    o->reverse ? "Icicle graph of callers (leaf functions at the root)" :
 	    "Flame graph", o->reverse ? ", reversed" : "",
-	    (unsigned long long)s->nodes[0].count, s->nr - 1, drawn,
-	    s->nr - 1 - drawn, min_w);
+	    (unsigned long long)s->nodes[0].count, drawn, s->nr - 1 - drawn,
+	    min_w);
 	out(s, "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" data-reverse=\"%d\" data-w=\"%.0f\" data-px=\"%d\" data-cw=\"%.1f\">\n",
 	    width, height, width, height, o->reverse, width, PAD_X, CHAR_W);
 	out(s, "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n", svg__style);
@@ -514,20 +608,21 @@ static void out_head(struct svg *s, const struct svg_opts *o, double width,
 
 static int write_tree(struct svg *s, const struct svg_opts *o)
 {
-	double width = o->width ? o->width : SVG_WIDTH;
-	double min_w = o->min_width > 0 ? o->min_width :
-		       o->min_width < 0 ? 0 : SVG_MIN_WIDTH;
+	double width = s->width, min_w = s->min_w, scale = s->scale;
 	__u64 total = s->nodes[0].count;
-	double scale = total ? (width - 2 * PAD_X) / total : 0;
 	__u32 n, c, drawn = 0, depth = 0;
 	double height;
 
 	/* Place each node in its row; count what is drawn. */
 	for (n = 0; total && n != NONE;) {
-		bool draw = !n || s->nodes[n].count * scale >= min_w;
+		bool draw = is_drawn(s, n);
 		__u64 at = s->nodes[n].start;
 
 		if (draw) {
+			int err = sort_children(s, n);
+
+			if (err)
+				return err;
 			drawn += n != 0;
 			depth = max_t(__u32, depth, s->nodes[n].depth);
 			for (c = s->nodes[n].child; c != NONE;
@@ -558,7 +653,7 @@ static int write_tree(struct svg *s, const struct svg_opts *o)
 	    width - PAD_X, height - 10, PAD_X, height - 10);
 	for (n = 0; n != NONE && !s->err;) {
 		const struct node *nd = &s->nodes[n];
-		bool draw = !n || nd->count * scale >= min_w;
+		bool draw = is_drawn(s, n);
 		double y = o->reverse ? PAD_TOP + nd->depth * FRAME_H :
 			   height - PAD_BOTTOM - (nd->depth + 1) * FRAME_H;
 
@@ -580,21 +675,23 @@ int svg__write(const struct profile *p, const struct svg_opts *o, FILE *out)
 
 	if (!o)
 		o = &defaults;
+	s.reverse = o->reverse;
+	s.width = o->width ? o->width : SVG_WIDTH;
+	s.min_w = o->min_width > 0 ? o->min_width :
+		  o->min_width < 0 ? 0 : SVG_MIN_WIDTH;
 	if (p->nr_functions >= COMM_BIT / 2 || p->nr_strings > COMM_BIT)
 		return -EOVERFLOW;
 	if (child_of(&s, NONE, ROOT_FRAME) == NONE)
 		err = -ENOMEM;
 	if (!err)
-		err = add_samples(&s, o->reverse);
-	if (!err)
-		err = sort_children(&s);
+		err = add_samples(&s);
 	if (!err)
 		err = write_tree(&s, o);
 	if (!err && fflush(out))
 		err = -errno;
 	free(s.nodes);
 	free(s.slots);
-	free(s.frames);
+	free(s.order);
 	buf__free(&s.name);
 	return err;
 }
