@@ -676,7 +676,7 @@ int svg__write(const struct profile *p, const struct svg_opts *o, FILE *out)
 	if (!o)
 		o = &defaults;
 	s.reverse = o->reverse;
-	s.width = o->width ? o->width : SVG_WIDTH;
+	s.width = !o->width ? SVG_WIDTH : o->width < 100 ? 100 : o->width;
 	s.min_w = o->min_width > 0 ? o->min_width :
 		  o->min_width < 0 ? 0 : SVG_MIN_WIDTH;
 	if (p->nr_functions >= COMM_BIT / 2 || p->nr_strings > COMM_BIT)

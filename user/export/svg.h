@@ -18,7 +18,7 @@
  * struct svg_opts - a zero struct gives the defaults.
  * @reverse: an icicle of callers: the tree runs leaf -> root (leaf
  *	functions in the row under "all", their callers below them)
- * @width: of the image in px (0: 1200)
+ * @width: of the image in px (0: 1200; at least 100)
  * @min_width: frames narrower than this (px) are pruned with what they
  *	call (0: 0.1; negative: keep every frame)
  * @title: NULL for "Flame Graph" ("Icicle Graph (callers)" if @reverse)
