@@ -16,6 +16,7 @@
 #include "export/report.h"
 #include "export/script.h"
 #include "export/speedscope.h"
+#include "export/svg.h"
 #include "fuzz.h"
 #include "profile/profile.h"
 #include "recording/session.h"
@@ -28,6 +29,7 @@ static FILE *null_out;
 static void write_all(const struct profile *p, const struct session *s)
 {
 	struct report_opts ro = { .children = true };
+	struct svg_opts so = { .reverse = true };
 	int i;
 
 	folded__write(p, null_out);
@@ -35,6 +37,8 @@ static void write_all(const struct profile *p, const struct session *s)
 	pprof__write(p, null_out);
 	speedscope__write(p, null_out);
 	chrome__write(p, null_out);
+	svg__write(p, NULL, null_out);
+	svg__write(p, &so, null_out);
 	for (i = 0; i < REPORT_NR_SORTS; i++) {
 		ro.sort = i;
 		report__write(p, s, &ro, null_out);

@@ -18,6 +18,7 @@
 #include "export/pprof.h"
 #include "export/report.h"
 #include "export/script.h"
+#include "export/svg.h"
 #include "helpers.h"
 #include "profile/profile.h"
 #include "recording/session.h"
@@ -110,6 +111,7 @@ static void run_writers(struct __test_metadata *_metadata,
 			const struct profile *p, const struct session *s)
 {
 	struct report_opts ro = { .sort = REPORT_SORT_SYM, .children = true };
+	struct svg_opts so = { .reverse = true };
 	FILE *null = fopen("/dev/null", "w");
 	int i;
 
@@ -117,6 +119,8 @@ static void run_writers(struct __test_metadata *_metadata,
 	EXPECT_GE(0, folded__write(p, null));
 	EXPECT_GE(0, script__write(p, null));
 	EXPECT_GE(0, pprof__write(p, null));
+	EXPECT_GE(0, svg__write(p, NULL, null));
+	EXPECT_GE(0, svg__write(p, &so, null));
 	for (i = 0; i < REPORT_NR_SORTS; i++) {
 		ro.sort = i;
 		EXPECT_GE(0, report__write(p, s, &ro, null));

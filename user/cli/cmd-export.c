@@ -19,13 +19,14 @@
 #include "export/pprof.h"
 #include "export/script.h"
 #include "export/speedscope.h"
+#include "export/svg.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f FORMAT] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f FORMAT] [--reverse] [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
@@ -38,28 +39,37 @@ void help_export(FILE *f)
 "           thread, weights in nanoseconds\n"
 "  chrome   Trace Event Format JSON: samples, stackFrames, thread names\n"
 "           (chrome://tracing, catapult's Trace-Viewer)\n"
+"  svg      an interactive flame graph for any browser, readable without\n"
+"           JavaScript\n"
 "\n"
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
+"      --reverse       svg: an icicle of callers, leaf functions on top\n"
 "  -o, --output OUT    write there instead of standard output (-: stdout);\n"
 "                      a regular OUT is replaced only once complete\n"
 INPUT_HELP
 "  -h, --help          this help\n");
 }
 
-/* The formats, each a writer in export/ over the profile. */
+/*
+ * The formats, each a writer in export/ over the profile; svg's takes
+ * its options too.
+ */
 struct format {
 	const char *name;
 	int (*write)(const struct profile *p, FILE *out);
+	int (*write_svg)(const struct profile *p, const struct svg_opts *o,
+			 FILE *out);
 };
 
 static const struct format formats[] = {
-	{ "folded", folded__write },
-	{ "pprof", pprof__write },
-	{ "perf-script", script__write },
-	{ "perfview", perfview__write },
-	{ "speedscope", speedscope__write },
-	{ "chrome", chrome__write },
+	{ .name = "folded", .write = folded__write },
+	{ .name = "pprof", .write = pprof__write },
+	{ .name = "perf-script", .write = script__write },
+	{ .name = "perfview", .write = perfview__write },
+	{ .name = "speedscope", .write = speedscope__write },
+	{ .name = "chrome", .write = chrome__write },
+	{ .name = "svg", .write_svg = svg__write },
 	{ }
 };
 
@@ -70,10 +80,12 @@ int cmd_export(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "reverse", no_argument, NULL, 'R' },
 		{ }
 	};
 	const struct format *format = &formats[0], *fmt;
 	const char *output = "-";
+	struct svg_opts svg_opts = { 0 };
 	struct outfile of;
 	struct input in;
 	FILE *out;
@@ -99,7 +111,7 @@ int cmd_export(int argc, char **argv)
 				if (!strcmp(optarg, fmt->name))
 					break;
 			if (!fmt->name) {
-				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script, perfview, speedscope, chrome)",
+				err = usage_error("export: unknown format '%s' (known: folded, pprof, perf-script, perfview, speedscope, chrome, svg)",
 						  optarg);
 				goto out_close;
 			}
@@ -111,6 +123,9 @@ int cmd_export(int argc, char **argv)
 				goto out_close;
 			}
 			output = optarg;
+			break;
+		case 'R':
+			svg_opts.reverse = true;
 			break;
 		case 'h':
 			help_export(stdout);
@@ -124,6 +139,10 @@ int cmd_export(int argc, char **argv)
 	if (optind < argc) {
 		err = usage_error("export: unexpected argument '%s'",
 				  argv[optind]);
+		goto out_close;
+	}
+	if (svg_opts.reverse && !format->write_svg) {
+		err = usage_error("export: --reverse is for -f svg only");
 		goto out_close;
 	}
 	/* Nothing is created for a recording that cannot be read. */
@@ -140,7 +159,8 @@ int cmd_export(int argc, char **argv)
 		outfile__abort(&of);
 		goto out_close;
 	}
-	err = format->write(in.profile, out);
+	err = format->write_svg ? format->write_svg(in.profile, &svg_opts, out) :
+				  format->write(in.profile, out);
 	if (err) {
 		err = input__write_error(&in, err, out, outfile__name(&of),
 					 of.is_stdout);
