@@ -42,6 +42,7 @@
 
 #include "export/svg.h"
 #include "lib/hmap.h"
+#include "lib/utf8.h"
 #include "lib/util.h"
 
 #define SVG_WIDTH	1200
@@ -424,50 +425,34 @@ static __u32 next_node(const struct svg *s, __u32 n, bool descend)
 
 /*
  * The name as valid XML character data, in s->name (NUL-terminated):
- * control characters (C0, DEL, C1) become '?', bytes that are not UTF-8
- * (overlong, surrogates, past U+10FFFF, cut short) and U+FFFE, U+FFFF
- * become U+FFFD.  Returns its length in characters, or -ENOMEM.
+ * control characters (C0, DEL, C1) become '?', ill-formed UTF-8
+ * (lib/utf8.h) and U+FFFE, U+FFFF become U+FFFD.  Returns its length in
+ * characters, or -ENOMEM.
  */
 static long clean_name(struct svg *s, const char *name)
 {
 	const unsigned char *c = (const unsigned char *)name;
+	size_t left = strlen(name), len, bad;
 	long chars = 0;
+	unsigned int cp;
 
 	s->name.len = 0;
-	while (*c) {
-		unsigned int len = 1, cp = *c, i;
+	while (left) {
 		const void *at = c;
 
-		if (cp < 0x20 || cp == 0x7f) {
+		len = utf8__char_len(c, left, &cp, &bad);
+		if (!len) {
+			at = UTF8_REPLACEMENT;
+			len = bad;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
 			at = "?";
-		} else if (cp >= 0x80) {
-			len = cp >= 0xc2 && cp <= 0xdf ? 2 :
-			      cp >= 0xe0 && cp <= 0xef ? 3 :
-			      cp >= 0xf0 && cp <= 0xf4 ? 4 : 0;
-			cp &= 0x3f >> (len ? len - 1 : 0);
-			for (i = 1; i < len; i++) {
-				if ((c[i] & 0xc0) != 0x80) {
-					len = 0;
-					break;
-				}
-				cp = cp << 6 | (c[i] & 0x3f);
-			}
-			if ((len == 3 && cp < 0x800) ||
-			    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-			    (cp >= 0xd800 && cp <= 0xdfff) ||
-			    cp == 0xfffe || cp == 0xffff)
-				len = 0;
-			if (!len) {
-				at = "\xef\xbf\xbd";
-				len = 1;
-			} else if (cp < 0xa0) {
-				at = "?";
-			}
+		} else if (cp == 0xfffe || cp == 0xffff) {
+			at = UTF8_REPLACEMENT;
 		}
-		if (buf__append(&s->name, at,
-				at == c ? len : strlen(at)))
+		if (buf__append(&s->name, at, at == c ? len : strlen(at)))
 			return -ENOMEM;
 		c += len;
+		left -= len;
 		chars++;
 	}
 	if (buf__append(&s->name, "", 1))

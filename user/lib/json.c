@@ -5,59 +5,25 @@
  * No allocation: the string is written as it is read.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "lib/json.h"
-
-/*
- * The length of the well-formed UTF-8 sequence at @s, or 0 when its first
- * byte starts none (RFC 3629, section 4: the second byte's range depends
- * on the first, which excludes overlong forms, surrogates and code points
- * above U+10FFFF; the NUL that ends @s is never a continuation byte).
- */
-static unsigned int utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	unsigned int n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
+#include "lib/utf8.h"
 
 /* @str's characters, escaped, without quotes. */
 static int write_chars(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	unsigned int n;
+	size_t left = strlen(str), n, bad;
+	unsigned int cp;
 
-	while (*s) {
+	while (left) {
 		int err = 0;
 
-		n = utf8_len(s);
+		n = utf8__char_len(s, left, &cp, &bad);
 		if (!n) {
-			err = fputs("\xef\xbf\xbd", out) == EOF;	/* U+FFFD */
-			n = 1;
+			err = fputs(UTF8_REPLACEMENT, out) == EOF;
+			n = bad;
 		} else if (n > 1) {
 			err = fwrite(s, 1, n, out) != n;
 		} else if (*s == '"' || *s == '\\') {
@@ -88,6 +54,7 @@ static int write_chars(FILE *out, const char *str)
 		if (err)
 			return -errno;
 		s += n;
+		left -= n;
 	}
 	return 0;
 }

@@ -5,11 +5,10 @@
  *
  * JSON's grammar is RFC 8259 (ECMA-404): a string is UTF-8 between double
  * quotes in which '"', '\\' and U+0000-U+001F must be escaped.  Names from
- * a recording are bytes, not necessarily UTF-8: each byte that does not
- * start a well-formed UTF-8 sequence (RFC 3629's table 3-7: no overlong
- * forms, no surrogates, nothing above U+10FFFF, nothing truncated) is
- * written as U+FFFD, the replacement character, one per byte, so the
- * output is always valid UTF-8 and valid JSON.  The quote, the backslash,
+ * a recording are bytes, not necessarily UTF-8: each ill-formed part
+ * (lib/utf8.h: overlong forms, surrogates, above U+10FFFF, truncated) is
+ * written as U+FFFD, the replacement character, one per maximal subpart,
+ * so the output is always valid UTF-8 and valid JSON.  The quote, the backslash,
  * backspace, form feed, newline, carriage return and tab are written as
  * their two-character escapes (\b, \f, \n, \r, \t), other control
  * characters (and DEL) as \u00XX.  Everything else (';', spaces, '<',
