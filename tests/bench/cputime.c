@@ -7,13 +7,14 @@
  *
  * Runs CMD with standard input from IN (default: inherited) and standard
  * output to OUT (default: /dev/null), waits for it and prints
- * "USER_US SYS_US MAXRSS_KIB STATUS" on standard output.  Exits 0 when
- * CMD could be run, whatever its status.
+ * "USER_US SYS_US MAXRSS_KIB STATUS LEFT_US" on standard output.  Exits 0
+ * when CMD could be run, whatever its status.
  *
  * The times are CMD's and its descendants': those CMD waited for are in
  * what wait4() returns; those it left running when it exited (perf exits
  * without waiting for its addr2line) come back here, a child subreaper,
- * and are waited for and added.  The peak RSS is the largest process's.
+ * and are waited for and added.  LEFT_US is their part (user + system).
+ * The peak RSS is the largest process's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
 {
 	const char *in = NULL, *out = "/dev/null";
 	struct rusage ru, left;
+	long long left_us = 0;
 	int opt, status;
 	pid_t pid;
 
@@ -92,6 +94,7 @@ int main(int argc, char **argv)
 	while (wait4(-1, NULL, 0, &left) > 0) {
 		timeradd(&ru.ru_utime, &left.ru_utime, &ru.ru_utime);
 		timeradd(&ru.ru_stime, &left.ru_stime, &ru.ru_stime);
+		left_us += usec(&left.ru_utime) + usec(&left.ru_stime);
 		if (left.ru_maxrss > ru.ru_maxrss)
 			ru.ru_maxrss = left.ru_maxrss;
 	}
@@ -99,8 +102,8 @@ int main(int argc, char **argv)
 		perror("wait4");
 		return 1;
 	}
-	printf("%lld %lld %ld %d\n", usec(&ru.ru_utime), usec(&ru.ru_stime),
-	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) :
-	       128 + WTERMSIG(status));
+	printf("%lld %lld %ld %d %lld\n", usec(&ru.ru_utime),
+	       usec(&ru.ru_stime), ru.ru_maxrss, WIFEXITED(status) ?
+	       WEXITSTATUS(status) : 128 + WTERMSIG(status), left_us);
 	return 0;
 }

@@ -46,8 +46,10 @@
 # This perf takes source lines and inline frames from a binutils addr2line
 # child per binary (no libbfd in its build), one address at a time, each
 # followed by a "," whose answer ("??") marks the end of the address's:
-# addr2line-commas is addr2line -f -i given the addresses that way.  perf
-# runs with an empty --buildid-dir of its own and no perfconfig.
+# addr2line-commas is addr2line -f -i given the addresses that way and the
+# file perf gives its child (for libc, the debug file perf found by
+# build-id).  perf runs with an empty --buildid-dir of its own and no
+# perfconfig.
 #
 # Each round runs every command once, interleaved, in forward order on
 # odd rounds and backward on even ones; ROUNDS rounds.  CPU time
@@ -204,7 +206,17 @@ for b in $bins; do
 done
 mv "$out/queries.tmp" "$out/queries.txt"
 
-# One run of TOOL on binary B: "B TOOL ROUND QUERIES USER_US SYS_US RSS_KIB".
+# The file perf hands its addr2line child for binary B: the one it read
+# the symbols from.
+perf_a2l_file() {
+	case $1 in
+	libc) echo "/usr/lib/debug/.build-id/$libc_debug" ;;
+	*) path_of "$1" ;;
+	esac
+}
+
+# One run of TOOL on binary B: "B TOOL ROUND QUERIES USER_US SYS_US RSS_KIB
+# LEFT_US", LEFT_US the part of descendants left running (perf's addr2line).
 run() {
 	local b=$1 tool=$2 r=$3 bin n q t
 	bin=$(path_of "$b")
@@ -236,7 +248,8 @@ run() {
 			--no-inline --max-stack 1 2>>"$out/perf.err") ;;
 	addr2line-commas)
 		q=$n
-		t=$("$helpers/cputime" -i "$out/$b.commas" -o "$out/$b.$tool.txt" addr2line -f -i -e "$bin") ;;
+		t=$("$helpers/cputime" -i "$out/$b.commas" -o "$out/$b.$tool.txt" \
+			addr2line -f -i -e "$(perf_a2l_file "$b")") ;;
 	eu-addr2line)
 		q=$(wc -l <"$out/$b.eu-addrs")
 		t=$("$helpers/cputime" -i "$out/$b.eu-addrs" -o "$out/$b.$tool.txt" "$tool" -f -i -e "$bin") ;;
@@ -246,7 +259,7 @@ run() {
 	esac
 	set -- $t
 	[ "$4" = 0 ] || { echo "$tool on $b: exit status $4" >&2; exit 1; }
-	echo "$b $tool $r $q $1 $2 $3"
+	echo "$b $tool $r $q $1 $2 $3 $5"
 }
 
 : >"$out/times.txt"
@@ -335,6 +348,7 @@ awk -v rounds="$rounds" -v nsamples="$NSAMPLES" '
 	{
 		cpu[$1, $2, $3] = ($5 + $6) / $4	# per query
 		rss[$1, $2, $3] = $7
+		left[$1, $2, $3] = $5 + $6 > 0 ? $8 / ($5 + $6) : 0
 		if (!(($1) in seenb)) { seenb[$1] = 1; bins[++nb] = $1 }
 		if (!(($2) in seent)) { seent[$2] = 1; tools[++nt] = $2 }
 		q[$1, $2] = $4
@@ -359,6 +373,26 @@ awk -v rounds="$rounds" -v nsamples="$NSAMPLES" '
 				sort(v, k)
 				printf "| %s | %s | %d | %s | %.2f | %.2f | %.2f |\n", b, t, q[b, t], base, med(v, k), v[1], v[k]
 			}
+		}
+		if ("perf-script" in seent) {
+			printf "\nperf: the part of its CPU time that its addr2line child took (median of rounds):\n\n"
+			printf "| binary | perf-script | perf-report |\n| --- | --- | --- |\n"
+		}
+		for (i = 1; i <= nb; i++) {
+			b = bins[i]
+			if (!((b, "perf-script") in q))
+				continue
+			line = "| " b
+			split("perf-script perf-report", ts, " ")
+			for (j = 1; j <= 2; j++) {
+				k = 0
+				for (r = 1; r <= rounds; r++)
+					if ((b, ts[j], r) in left)
+						v[++k] = left[b, ts[j], r]
+				sort(v, k)
+				line = line sprintf(" | %s", k ? sprintf("%.0f%%", 100 * med(v, k)) : "-")
+			}
+			print line " |"
 		}
 		printf "\nPeak RSS, MiB (median of rounds; perf-script: the larger of perf and its addr2line):\n\n"
 		printf "| binary | sonde-unique | sonde-repeat | addr2line | llvm-addr2line | perf-script |\n| --- | --- | --- | --- | --- | --- |\n"
