@@ -7,15 +7,23 @@
  *
  * Runs CMD with standard input from IN (default: inherited) and standard
  * output to OUT (default: /dev/null), waits for it and prints
- * "USER_US SYS_US MAXRSS_KIB STATUS" on standard output.  Exits 0 when
- * CMD could be run, whatever its status.
+ * "USER_US SYS_US MAXRSS_KIB STATUS LEFT_US" on standard output.  Exits 0
+ * when CMD could be run, whatever its status.
+ *
+ * The times are CMD's and its descendants': those CMD waited for are in
+ * what wait4() returns; those it left running when it exited (perf exits
+ * without waiting for its addr2line) come back here, a child subreaper,
+ * and are waited for and added.  LEFT_US is their part (user + system).
+ * The peak RSS is the largest process's.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 static long long usec(const struct timeval *tv)
@@ -26,7 +34,8 @@ static long long usec(const struct timeval *tv)
 int main(int argc, char **argv)
 {
 	const char *in = NULL, *out = "/dev/null";
-	struct rusage ru;
+	struct rusage ru, left;
+	long long left_us = 0;
 	int opt, status;
 	pid_t pid;
 
@@ -45,6 +54,10 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "usage: cputime [-i IN] [-o OUT] CMD [ARG...]\n");
 		return 2;
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1)) {
+		perror("PR_SET_CHILD_SUBREAPER");
+		return 1;
 	}
 	fflush(stdout);
 	pid = fork();
@@ -78,8 +91,19 @@ int main(int argc, char **argv)
 		perror("wait4");
 		return 1;
 	}
-	printf("%lld %lld %ld %d\n", usec(&ru.ru_utime), usec(&ru.ru_stime),
-	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) :
-	       128 + WTERMSIG(status));
+	while (wait4(-1, NULL, 0, &left) > 0) {
+		timeradd(&ru.ru_utime, &left.ru_utime, &ru.ru_utime);
+		timeradd(&ru.ru_stime, &left.ru_stime, &ru.ru_stime);
+		left_us += usec(&left.ru_utime) + usec(&left.ru_stime);
+		if (left.ru_maxrss > ru.ru_maxrss)
+			ru.ru_maxrss = left.ru_maxrss;
+	}
+	if (errno != ECHILD) {
+		perror("wait4");
+		return 1;
+	}
+	printf("%lld %lld %ld %d %lld\n", usec(&ru.ru_utime),
+	       usec(&ru.ru_stime), ru.ru_maxrss, WIFEXITED(status) ?
+	       WEXITSTATUS(status) : 128 + WTERMSIG(status), left_us);
 	return 0;
 }

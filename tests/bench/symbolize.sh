@@ -4,8 +4,8 @@
 # Symbolization speed on the host (issue 9, "Speed"; issue 14, item 5):
 # sonde's in-process symbolizer (libelf + libdw) against binutils
 # addr2line, llvm-addr2line and elfutils' eu-addr2line, all run with
-# -f -i (function names, inline frames) on the same binaries and the
-# same addresses.
+# -f -i (function names, inline frames), and against perf script and perf
+# report with inline frames, on the same binaries and the same addresses.
 #
 # Binaries, all with DWARF:
 #   many   a generated C program built here at -O2 -g: FILES units of
@@ -29,15 +29,39 @@
 # eu-addr2line gets only the first EU_NADDR addresses of the huge binary
 # (it takes tens of milliseconds per address there).
 #
+# perf (when installed) reads a perf.data that symrec -p writes from the
+# same addresses: the same process, mapping (with the build-id) and one
+# sample per address, as "unique"; each sample is a dwarf-mode user sample
+# and perf runs with --max-stack 1, so its unwinder unwinds nothing and
+# perf symbolizes the sampled address, inline frames included:
+#   perf-script    perf script --inline -F +srcline (perf script's default
+#                  fields and a source line per frame), against sonde-unique
+#                  (sonde script: the same frames, no source lines printed)
+#   perf-report    perf report --stdio --inline, against sonde-report
+#                  (sonde report, on the unique recording)
+#   perf-noinline  perf script --no-inline: function names from the symbol
+#                  table only, no DWARF read at all, against sonde-noinline
+#                  (sonde script --no-inline, which still reads each
+#                  address's line from DWARF): not the same work
+# This perf takes source lines and inline frames from a binutils addr2line
+# child per binary (no libbfd in its build), one address at a time, each
+# followed by a "," whose answer ("??") marks the end of the address's:
+# addr2line-commas is addr2line -f -i given the addresses that way and the
+# file perf gives its child (for libc, the debug file perf found by
+# build-id).  perf runs with an empty --buildid-dir of its own and no
+# perfconfig.
+#
 # Each round runs every command once, interleaved, in forward order on
 # odd rounds and backward on even ones; ROUNDS rounds.  CPU time
-# (user + system) and peak RSS of each child come from wait4()
-# (tests/bench/cputime.c).  Results are ratios of CPU time per query,
-# TOOL / sonde-unique, with the median, min and max over rounds (and
+# (user + system) and peak RSS of each child, with its descendants, come
+# from wait4() (tests/bench/cputime.c).  Results are ratios of CPU time
+# per query, TOOL / the sonde run it is set against (sonde-unique unless
+# said above), with the median, min and max over rounds (and
 # sonde-repeat's cost per sample against sonde-unique's per address): the
 # machine is shared, absolute times are no result.  Everything sonde and
 # each tool does is in its time: startup, reading the binary and its
-# DWARF, and for sonde reading the recording and printing.
+# DWARF, for sonde and perf reading the recording and printing, for perf
+# its addr2line child.
 #
 # Usage: tests/bench/symbolize.sh [OUT [ROUNDS]]
 #        (OUT default tests/build/bench-symbolize, ROUNDS 5)
@@ -142,9 +166,17 @@ else
 	echo "libc: no debug file under /usr/lib/debug/.build-id (libc6-dbg): skipped" >&2
 fi
 
-tools="sonde-unique sonde-repeat addr2line"
+tools="sonde-unique sonde-repeat sonde-noinline sonde-report addr2line"
 command -v llvm-addr2line >/dev/null && tools="$tools llvm-addr2line"
 command -v eu-addr2line >/dev/null && tools="$tools eu-addr2line"
+have_perf=
+if perf version >/dev/null 2>&1; then
+	have_perf=1
+	tools="$tools perf-script perf-report perf-noinline addr2line-commas"
+	mkdir -p "$out/perf-buildid"
+	export PERF_CONFIG_NOSYSTEM=1 PERF_CONFIG_NOGLOBAL=1
+fi
+perf=(perf --buildid-dir "$out/perf-buildid")
 
 path_of() {
 	case $1 in
@@ -163,6 +195,10 @@ for b in $bins; do
 	n=$(wc -l <"$out/$b.addrs")
 	"$helpers/symrec" "$bin" "$out/$b.addrs" "$n" "$out/$b-unique.data"
 	"$helpers/symrec" "$bin" "$out/$b.addrs" "$NSAMPLES" "$out/$b-repeat.data"
+	if [ -n "$have_perf" ]; then
+		"$helpers/symrec" -p "$bin" "$out/$b.addrs" "$n" "$out/$b-unique.perf"
+		awk '{ print; print "," }' "$out/$b.addrs" >"$out/$b.commas"
+	fi
 	neu=$n
 	[ "$b" = huge ] && [ "$EU_NADDR" -lt "$n" ] && neu=$EU_NADDR
 	head -n "$neu" "$out/$b.addrs" >"$out/$b.eu-addrs"
@@ -170,7 +206,17 @@ for b in $bins; do
 done
 mv "$out/queries.tmp" "$out/queries.txt"
 
-# One run of TOOL on binary B: "B TOOL ROUND QUERIES USER_US SYS_US RSS_KIB".
+# The file perf hands its addr2line child for binary B: the one it read
+# the symbols from.
+perf_a2l_file() {
+	case $1 in
+	libc) echo "/usr/lib/debug/.build-id/$libc_debug" ;;
+	*) path_of "$1" ;;
+	esac
+}
+
+# One run of TOOL on binary B: "B TOOL ROUND QUERIES USER_US SYS_US RSS_KIB
+# LEFT_US", LEFT_US the part of descendants left running (perf's addr2line).
 run() {
 	local b=$1 tool=$2 r=$3 bin n q t
 	bin=$(path_of "$b")
@@ -182,6 +228,28 @@ run() {
 	sonde-repeat)
 		q=$NSAMPLES
 		t=$("$helpers/cputime" "$sonde" script -i "$out/$b-repeat.data") ;;
+	sonde-noinline)
+		q=$n
+		t=$("$helpers/cputime" -o "$out/$b.$tool.txt" "$sonde" script --no-inline -i "$out/$b-unique.data") ;;
+	sonde-report)
+		q=$n
+		t=$("$helpers/cputime" -o "$out/$b.$tool.txt" "$sonde" report -i "$out/$b-unique.data") ;;
+	perf-script)
+		q=$n
+		t=$("$helpers/cputime" -o "$out/$b.$tool.txt" "${perf[@]}" script -i "$out/$b-unique.perf" \
+			--inline --max-stack 1 -F +srcline 2>>"$out/perf.err") ;;
+	perf-report)
+		q=$n
+		t=$("$helpers/cputime" -o "$out/$b.$tool.txt" "${perf[@]}" report -i "$out/$b-unique.perf" \
+			--stdio --inline --max-stack 1 2>>"$out/perf.err") ;;
+	perf-noinline)
+		q=$n
+		t=$("$helpers/cputime" -o "$out/$b.$tool.txt" "${perf[@]}" script -i "$out/$b-unique.perf" \
+			--no-inline --max-stack 1 2>>"$out/perf.err") ;;
+	addr2line-commas)
+		q=$n
+		t=$("$helpers/cputime" -i "$out/$b.commas" -o "$out/$b.$tool.txt" \
+			addr2line -f -i -e "$(perf_a2l_file "$b")") ;;
 	eu-addr2line)
 		q=$(wc -l <"$out/$b.eu-addrs")
 		t=$("$helpers/cputime" -i "$out/$b.eu-addrs" -o "$out/$b.$tool.txt" "$tool" -f -i -e "$bin") ;;
@@ -191,10 +259,11 @@ run() {
 	esac
 	set -- $t
 	[ "$4" = 0 ] || { echo "$tool on $b: exit status $4" >&2; exit 1; }
-	echo "$b $tool $r $q $1 $2 $3"
+	echo "$b $tool $r $q $1 $2 $3 $5"
 }
 
 : >"$out/times.txt"
+: >"$out/perf.err"
 order=$(for b in $bins; do for t in $tools; do echo "$b $t"; done; done)
 for ((r = 1; r <= rounds; r++)); do
 	echo "round $r of $rounds" >&2
@@ -210,6 +279,34 @@ done
 
 # What each tool named: functions and inline frames per query (a sanity
 # check that all of them did the work, not a result).
+#
+# Two perf script style outputs, perf's then sonde's, sample by sample:
+# "FRAMES INLINED SOURCE_LINES SAMPLES" of each, then the samples with
+# another number of frames and the frames named otherwise (the name up to
+# its offset).
+cmp_frames='
+	function name(s) {
+		sub(/^\t *[0-9a-f]+ /, "", s)
+		sub(/[+ ].*/, "", s)
+		return s
+	}
+	FNR == 1 { f++; k = 0 }
+	/^[^\t ]/ { ns[f] = ++k }
+	/^\t/ { n = ++nr[f, k]; nm[f, k, n] = name($0); frames[f]++ }
+	/\(inlined\)/ { inl[f]++ }
+	/^  [^ ]+:[0-9]+/ && !/^  \?\?:/ { src[f]++ }
+	END {
+		for (i = 1; i <= ns[1] && i <= ns[2]; i++) {
+			if (nr[1, i] != nr[2, i]) {
+				other++
+				continue
+			}
+			for (j = 1; j <= nr[1, i]; j++)
+				named += nm[1, i, j] != nm[2, i, j]
+		}
+		printf "%d %d %d %d %d %d %d %d %d %d\n", frames[1], inl[1], src[1], ns[1],
+			frames[2], inl[2], src[2], ns[2], other + (ns[1] != ns[2]), named
+	}'
 for b in $bins; do
 	n=$(wc -l <"$out/$b.addrs")
 	printf "%s: sonde %d frames (%d inlined) for %d addresses" "$b" \
@@ -222,6 +319,21 @@ for b in $bins; do
 			"$(grep -c '^??$' "$out/$b.$t.txt" || true)"
 	done
 	echo
+	[ -f "$out/$b.perf-script.txt" ] || continue
+	read -r pf pi ps pn sf _ _ _ other named < <(awk "$cmp_frames" \
+		"$out/$b.perf-script.txt" "$out/$b.sonde.txt")
+	printf "%s: perf script %d frames (%d inlined, %d with a source line) in %d samples;" \
+		"$b" "$pf" "$pi" "$ps" "$pn"
+	printf " against sonde's, %d samples with another number of frames, %d frames named otherwise\n" \
+		"$other" "$named"
+	read -r pf pi ps pn sf _ _ _ other named < <(awk "$cmp_frames" \
+		"$out/$b.perf-noinline.txt" "$out/$b.sonde-noinline.txt")
+	printf "%s: --no-inline, perf %d frames, sonde %d; %d samples with another number, %d named otherwise\n" \
+		"$b" "$pf" "$sf" "$other" "$named"
+	printf "%s: report entries, perf %d (%d of them inlined functions), sonde %d\n" "$b" \
+		"$(grep -Ec '^ +[0-9.]+%' "$out/$b.perf-report.txt" || true)" \
+		"$(grep -E '^ +[0-9.]+%' "$out/$b.perf-report.txt" | grep -c '(inlined)' || true)" \
+		"$(grep -Ec '^ +[0-9.]+%' "$out/$b.sonde-report.txt" || true)"
 done >"$out/frames.txt"
 
 awk -v rounds="$rounds" -v nsamples="$NSAMPLES" '
@@ -236,34 +348,59 @@ awk -v rounds="$rounds" -v nsamples="$NSAMPLES" '
 	{
 		cpu[$1, $2, $3] = ($5 + $6) / $4	# per query
 		rss[$1, $2, $3] = $7
+		left[$1, $2, $3] = $5 + $6 > 0 ? $8 / ($5 + $6) : 0
 		if (!(($1) in seenb)) { seenb[$1] = 1; bins[++nb] = $1 }
 		if (!(($2) in seent)) { seent[$2] = 1; tools[++nt] = $2 }
 		q[$1, $2] = $4
 	}
 	END {
-		printf "| binary | tool | queries | CPU per query, tool / sonde (median) | min | max |\n"
-		printf "| --- | --- | --- | --- | --- | --- |\n"
+		# The sonde run each tool is set against.
+		against["perf-report"] = "sonde-report"
+		against["perf-noinline"] = "sonde-noinline"
+		printf "| binary | tool | queries | against | CPU per query, tool / sonde (median) | min | max |\n"
+		printf "| --- | --- | --- | --- | --- | --- | --- |\n"
 		for (i = 1; i <= nb; i++) {
 			b = bins[i]
 			for (j = 1; j <= nt; j++) {
 				t = tools[j]
 				if (t == "sonde-unique" || !((b, t) in q))
 					continue
+				base = t in against ? against[t] : "sonde-unique"
 				k = 0
 				for (r = 1; r <= rounds; r++)
-					if ((b, t, r) in cpu && cpu[b, "sonde-unique", r] > 0)
-						v[++k] = cpu[b, t, r] / cpu[b, "sonde-unique", r]
+					if ((b, t, r) in cpu && cpu[b, base, r] > 0)
+						v[++k] = cpu[b, t, r] / cpu[b, base, r]
 				sort(v, k)
-				printf "| %s | %s | %d | %.2f | %.2f | %.2f |\n", b, t, q[b, t], med(v, k), v[1], v[k]
+				printf "| %s | %s | %d | %s | %.2f | %.2f | %.2f |\n", b, t, q[b, t], base, med(v, k), v[1], v[k]
 			}
 		}
-		printf "\nsonde peak RSS, MiB (median of rounds; addr2line for scale):\n\n"
-		printf "| binary | sonde-unique | sonde-repeat | addr2line | llvm-addr2line |\n| --- | --- | --- | --- | --- |\n"
+		if ("perf-script" in seent) {
+			printf "\nperf: the part of its CPU time that its addr2line child took (median of rounds):\n\n"
+			printf "| binary | perf-script | perf-report |\n| --- | --- | --- |\n"
+		}
+		for (i = 1; i <= nb; i++) {
+			b = bins[i]
+			if (!((b, "perf-script") in q))
+				continue
+			line = "| " b
+			split("perf-script perf-report", ts, " ")
+			for (j = 1; j <= 2; j++) {
+				k = 0
+				for (r = 1; r <= rounds; r++)
+					if ((b, ts[j], r) in left)
+						v[++k] = left[b, ts[j], r]
+				sort(v, k)
+				line = line sprintf(" | %s", k ? sprintf("%.0f%%", 100 * med(v, k)) : "-")
+			}
+			print line " |"
+		}
+		printf "\nPeak RSS, MiB (median of rounds; perf-script: the larger of perf and its addr2line):\n\n"
+		printf "| binary | sonde-unique | sonde-repeat | addr2line | llvm-addr2line | perf-script |\n| --- | --- | --- | --- | --- | --- |\n"
 		for (i = 1; i <= nb; i++) {
 			b = bins[i]
 			line = "| " b
-			split("sonde-unique sonde-repeat addr2line llvm-addr2line", ts, " ")
-			for (j = 1; j <= 4; j++) {
+			split("sonde-unique sonde-repeat addr2line llvm-addr2line perf-script", ts, " ")
+			for (j = 1; j <= 5; j++) {
 				k = 0
 				for (r = 1; r <= rounds; r++)
 					if ((b, ts[j], r) in rss)
@@ -276,16 +413,32 @@ awk -v rounds="$rounds" -v nsamples="$NSAMPLES" '
 	}' "$out/times.txt" >"$out/results.md"
 
 {
-	echo "symbolization: CPU time per query of each tool / sonde's on the same"
-	echo "distinct addresses (sonde script on a recording with one sample per"
-	echo "address); above 1, sonde is faster.  sonde-repeat: $NSAMPLES samples"
-	echo "over the same addresses, per sample.  $rounds rounds, interleaved."
 	echo "$(gcc --version | head -1); $(addr2line --version | head -1)"
 	command -v llvm-addr2line >/dev/null && echo "$(llvm-addr2line --version | grep -i version | head -1)"
 	command -v eu-addr2line >/dev/null && echo "$(eu-addr2line --version | head -1)"
+	if [ -n "$have_perf" ]; then
+		bfd=$(perf version --build-options | awk '/libbfd:/ { print $3 }')
+		if [ "$bfd" = on ]; then
+			echo "$(perf version), with libbfd (its source lines)"
+		else
+			echo "$(perf version), without libbfd: source lines from an addr2line child, $(command -v addr2line)"
+		fi
+	fi
+} >"$out/versions.txt"
+{
+	echo "symbolization: CPU time per query of each tool / that of the sonde run"
+	echo "it is set against, on the same distinct addresses (sonde-unique: sonde"
+	echo "script on a recording with one sample per address); above 1, sonde is"
+	echo "faster.  sonde-repeat: $NSAMPLES samples over the same addresses, per"
+	echo "sample.  $rounds rounds, interleaved."
+	cat "$out/versions.txt"
 	echo
 	awk '{ printf "%s: %d distinct addresses; eu-addr2line gets %d\n", $1, $2, $3 }' "$out/queries.txt"
 	cat "$out/frames.txt"
+	if [ -n "$have_perf" ]; then
+		[ -s "$out/perf.err" ] && echo "perf wrote $(wc -l <"$out/perf.err") lines on standard error: $out/perf.err"
+		[ -z "$(ls -A "$out/perf-buildid")" ] || echo "perf wrote into its --buildid-dir, $out/perf-buildid"
+	fi
 	echo
 	cat "$out/results.md"
 } >"$out/results.txt"
