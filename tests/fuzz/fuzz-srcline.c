@@ -19,7 +19,8 @@ static void look(struct srcline *sl, __u64 vaddr)
 	struct srcline_frame f[8];
 	unsigned int n, i;
 
-	n = srcline__lookup(sl, vaddr, true, f, 8);
+	/* The low bit picks a lookup without lines, as report makes. */
+	n = srcline__lookup(sl, vaddr, true, !(vaddr & 1), f, 8);
 	if (n > 8)
 		abort();
 	for (i = 0; i < n; i++)

@@ -210,11 +210,16 @@ static const char *base(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* The model: one location, outer's, with inner then middle inlined. */
+/*
+ * The model: one location, outer's, with inner then middle inlined;
+ * without lines (report, script, folded), the same functions, no files
+ * and no lines.
+ */
 static void check_model(struct __test_metadata *_metadata,
-			const char *rec, bool no_inline)
+			const char *rec, bool no_inline, bool no_lines)
 {
-	struct symbolizer_opts so = { .no_inline = no_inline };
+	struct symbolizer_opts so = { .no_inline = no_inline,
+				      .no_lines = no_lines };
 	const struct profile_location *loc;
 	const struct profile_function *fn;
 	struct symbolizer *sym;
@@ -228,19 +233,23 @@ static void check_model(struct __test_metadata *_metadata,
 	loc = &p->locations[0];
 	fn = &p->functions[loc->function];
 	EXPECT_STREQ("outer", profile__str(p, fn->name));
-	EXPECT_STREQ("prog.c", base(profile__str(p, fn->filename)));
-	EXPECT_EQ(line_of("OUTER"), loc->line);
+	EXPECT_STREQ(no_lines ? "" : "prog.c",
+		     base(profile__str(p, fn->filename)));
+	EXPECT_EQ(no_lines ? 0 : line_of("OUTER"), loc->line);
 	if (no_inline) {
 		EXPECT_EQ(0, loc->nr_inlined);
 	} else {
 		ASSERT_EQ(2, loc->nr_inlined);
 		fn = &p->functions[p->lines[loc->inlined].function];
 		EXPECT_STREQ("inner", profile__str(p, fn->name));
-		EXPECT_EQ(line_of("INNER"), p->lines[loc->inlined].line);
-		EXPECT_STREQ("prog.c", base(profile__str(p, fn->filename)));
+		EXPECT_EQ(no_lines ? 0 : line_of("INNER"),
+			  p->lines[loc->inlined].line);
+		EXPECT_STREQ(no_lines ? "" : "prog.c",
+			     base(profile__str(p, fn->filename)));
 		fn = &p->functions[p->lines[loc->inlined + 1].function];
 		EXPECT_STREQ("middle", profile__str(p, fn->name));
-		EXPECT_EQ(line_of("MIDDLE"), p->lines[loc->inlined + 1].line);
+		EXPECT_EQ(no_lines ? 0 : line_of("MIDDLE"),
+			  p->lines[loc->inlined + 1].line);
 	}
 	profile__free(p);
 	symbolizer__free(sym);
@@ -249,8 +258,10 @@ static void check_model(struct __test_metadata *_metadata,
 
 TEST_F(inl, model)
 {
-	check_model(_metadata, self->rec, false);
-	check_model(_metadata, self->rec, true);
+	check_model(_metadata, self->rec, false, false);
+	check_model(_metadata, self->rec, true, false);
+	check_model(_metadata, self->rec, false, true);
+	check_model(_metadata, self->rec, true, true);
 }
 
 TEST_F(inl, folded_report_script)

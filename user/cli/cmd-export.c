@@ -60,14 +60,15 @@ struct format {
 	int (*write)(const struct profile *p, FILE *out);
 	int (*write_svg)(const struct profile *p, const struct svg_opts *o,
 			 FILE *out);
+	bool lines;	/* it writes source files and lines */
 };
 
 static const struct format formats[] = {
 	{ .name = "folded", .write = folded__write },
-	{ .name = "pprof", .write = pprof__write },
+	{ .name = "pprof", .write = pprof__write, .lines = true },
 	{ .name = "perf-script", .write = script__write },
 	{ .name = "perfview", .write = perfview__write },
-	{ .name = "speedscope", .write = speedscope__write },
+	{ .name = "speedscope", .write = speedscope__write, .lines = true },
 	{ .name = "chrome", .write = chrome__write },
 	{ .name = "svg", .write_svg = svg__write },
 	{ }
@@ -145,6 +146,7 @@ int cmd_export(int argc, char **argv)
 		err = usage_error("export: --reverse is for -f svg only");
 		goto out_close;
 	}
+	in.lines = format->lines;
 	/* Nothing is created for a recording that cannot be read. */
 	err = input__open(&in);
 	if (err)

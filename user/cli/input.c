@@ -135,6 +135,7 @@ int input__open(struct input *in)
 		.debug_root = getenv("SONDE_DEBUG_ROOT"),
 		.symfs = in->symfs,
 		.no_inline = in->no_inline,
+		.no_lines = !in->lines,
 		.no_demangle = in->no_demangle,
 	};
 	int err;

@@ -49,6 +49,7 @@ struct input {
 	const char *symfs;		/* NULL: none */
 	bool no_inline;
 	bool no_demangle;
+	bool lines;			/* the output shows source lines */
 	struct profile_filter filter;
 	__u32 *pids, *tids;
 	__u64 cpus[INPUT_MAX_CPUS / 64];

@@ -441,7 +441,8 @@ static const char *scope_name(Dwarf_Die *die)
 }
 
 unsigned int srcline__lookup(struct srcline *sl, __u64 vaddr, bool inlines,
-			     struct srcline_frame *frames, unsigned int max)
+			     bool lines, struct srcline_frame *frames,
+			     unsigned int max)
 {
 	Dwarf_Die cu, chain[MAX_SCOPE_DEPTH];
 	struct unit_index *ui;
@@ -454,7 +455,7 @@ unsigned int srcline__lookup(struct srcline *sl, __u64 vaddr, bool inlines,
 
 	if (!max || !find_unit(sl, vaddr, &cu))
 		return 0;
-	line = dwarf_getsrc_die(&cu, vaddr);
+	line = lines ? dwarf_getsrc_die(&cu, vaddr) : NULL;
 	if (line) {
 		file = dwarf_linesrc(line, NULL, NULL);
 		if (dwarf_lineno(line, &lineno) || lineno < 0)
@@ -479,6 +480,8 @@ unsigned int srcline__lookup(struct srcline *sl, __u64 vaddr, bool inlines,
 		}
 		file = NULL;
 		lineno = 0;
+		if (!lines)
+			continue;
 		if (!dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file,
 						&attr), &word))
 			file = unit_file(&cu, word);

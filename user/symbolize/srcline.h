@@ -49,12 +49,15 @@ void srcline__free(struct srcline *sl);
  * inlined callees (only with @inlines), then the function they were
  * inlined into, whose @line is where the address (or its outermost
  * inlined call) sits in it.  At most @max frames; a deeper chain keeps
- * its innermost @max - 1 frames and the outer function.
+ * its innermost @max - 1 frames and the outer function.  Without
+ * @lines, every @file is NULL and @line 0, and the unit's line table is
+ * never decoded (the larger part of a first lookup's cost).
  *
  * Returns the number of frames written, 0 when no compilation unit
  * covers @vaddr.  Strings point into the DWARF and live as long as @sl.
  */
 unsigned int srcline__lookup(struct srcline *sl, __u64 vaddr, bool inlines,
-			     struct srcline_frame *frames, unsigned int max);
+			     bool lines, struct srcline_frame *frames,
+			     unsigned int max);
 
 #endif /* SONDE_SRCLINE_H */

@@ -63,6 +63,7 @@ struct symbolizer {
 	char *debug_root;	/* NULL: the default */
 	char *symfs;		/* NULL: none */
 	bool no_inline;
+	bool no_lines;
 	struct kallsyms *ksyms;
 	bool ksyms_loaded;	/* tried, whatever came of it */
 	bool demangle;
@@ -102,6 +103,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 		return -ENOMEM;
 	sym->session = s;
 	sym->no_inline = o && o->no_inline;
+	sym->no_lines = o && o->no_lines;
 	sym->demangle = !(o && o->no_demangle);
 	if (has_symfs)
 		sym->symfs = strdup(o->symfs);
@@ -407,6 +409,8 @@ static int add_srcline(struct symbolizer *sym, struct sym_file *f,
 	struct symbol_line *lines;
 	unsigned int n, i;
 
+	if (sym->no_inline && sym->no_lines)
+		return 0;
 	if (!f->srcline_tried) {
 		f->srcline_tried = true;
 		/* The symbol table said the file is not the one recorded. */
@@ -419,8 +423,8 @@ static int add_srcline(struct symbolizer *sym, struct sym_file *f,
 	}
 	if (!f->srcline)
 		return 0;
-	n = srcline__lookup(f->srcline, vaddr, !sym->no_inline, frames,
-			    ARRAY_SIZE(frames));
+	n = srcline__lookup(f->srcline, vaddr, !sym->no_inline, !sym->no_lines,
+			    frames, ARRAY_SIZE(frames));
 	if (!n)
 		return 0;
 	n--;

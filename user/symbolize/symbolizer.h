@@ -50,6 +50,13 @@ struct symbolizer_opts {
 	 * only, and DWARF scopes are not walked.
 	 */
 	bool no_inline;
+	/*
+	 * No source files and lines, for outputs that show none (report,
+	 * script, folded): a unit's line table is never decoded, and with
+	 * @no_inline DWARF is not read at all (perf reads it only for
+	 * srcline too).
+	 */
+	bool no_lines;
 	/* Keep C++ and Rust symbol names as mangled (perf's --no-demangle). */
 	bool no_demangle;
 };
