@@ -25,7 +25,10 @@
  *                                       10 to 40 frames deep over at
  *                                       most NR_FUNCS distinct functions,
  *                                       some stacks much hotter than
- *                                       others
+ *                                       others; prints "STACKS FRAMES
+ *                                       TFRAMES": FRAMES the sum of
+ *                                       their depths, TFRAMES that of
+ *                                       every (stack, thread) sampled
  *
  * LIB=path picks the library.  Deterministic: the same arguments give the
  * same bytes.
@@ -212,18 +215,21 @@ static int gen_mix(struct rec_writer *w, const struct lib *l,
 {
 	__u64 seed = 88172645463325252ULL, *frames;
 	unsigned int *depth;
-	unsigned long i, j, k, p, t;
+	unsigned long i, j, k, p, t, nr_frames = 0, nr_tframes = 0;
+	__u64 *seen;
 	char comm[32];
 	int err = 0;
 
-	if (!nprocs || !nthreads || !nstacks || nstacks > n ||
+	if (!nprocs || !nthreads || nthreads > 64 || !nstacks || nstacks > n ||
 	    l->nr_funcs < 2 * nprocs)
 		return -EINVAL;
 	frames = calloc(nstacks * MAX_DEPTH, sizeof(*frames));
 	depth = calloc(nstacks, sizeof(*depth));
-	if (!frames || !depth) {
+	seen = calloc(nstacks, sizeof(*seen));	/* threads, a bit each */
+	if (!frames || !depth || !seen) {
 		free(frames);
 		free(depth);
+		free(seen);
 		return -ENOMEM;
 	}
 	for (k = 0; k < nstacks; k++) {
@@ -242,6 +248,7 @@ again:
 			    !memcmp(&frames[o * MAX_DEPTH], f, d * 8))
 				goto again;
 		depth[k] = d;
+		nr_frames += d;
 	}
 	for (i = 0; !err && i < n; i++) {
 		__u64 r = rng(&seed) % nstacks;
@@ -249,6 +256,9 @@ again:
 		k = i < nstacks ? i : r * r / nstacks;
 		p = k % nprocs;
 		t = rng(&seed) % nthreads;
+		if (!(seen[k] & 1ULL << t))
+			nr_tframes += depth[k];
+		seen[k] |= 1ULL << t;
 		err = add_sample_tid(w, 1000 + i * 1000000ULL,
 				     1000 + p * 100, 1000 + p * 100 + t,
 				     &frames[k * MAX_DEPTH], depth[k]);
@@ -258,8 +268,10 @@ again:
 		err = add_snapshot(w, l, 1000 + p * 100, comm,
 				   1000 + n * 1000000ULL, 0);
 	}
+	printf("%lu %lu %lu\n", nstacks, nr_frames, nr_tframes);
 	free(frames);
 	free(depth);
+	free(seen);
 	return err;
 }
 
