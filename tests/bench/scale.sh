@@ -53,7 +53,7 @@ declare -A samples stacks frames tframes
 for r in big:1000000 small:100000; do
 	name=${r%%:*}
 	samples[$name]=${r#*:}
-	read -r stacks[$name] frames[$name] tframes[$name] < <(
+	read -r "stacks[$name]" "frames[$name]" "tframes[$name]" < <(
 		"$bin/genrec" mix 4 4 4000 "${samples[$name]}" "$tmp/$name.sonde")
 done
 echo "ok 1 - genrec: ${samples[big]} and ${samples[small]} samples on ${stacks[big]} stacks of ${frames[big]} frames"
@@ -110,7 +110,7 @@ for spec in "${formats[@]}"; do
 	esac
 	nf=${frames[$r]}
 	[ "$f" = perfview ] && nf=${tframes[$r]}
-	bound=$(((48 * 1048576 + b * nf + c * ${samples[$r]}) / 1024 * pct / 100))
+	bound=$(((48 * 1048576 + b * nf + c * ${samples[$r]}) * pct / 102400))
 	read -r user sys rss status _ < <("$bin/cputime" -o "$tmp/out" "${cmd[@]}")
 	cpu=$(printf '%d.%02d' $(((user + sys) / 1000000)) \
 		$(((user + sys) % 1000000 / 10000)))
