@@ -16,6 +16,19 @@
  *                                       8-frame stack of library functions
  *   genrec snapshots N OUT              one process, N snapshots written
  *                                       newest first, N samples
+ *   genrec mix NPROCS NTHREADS NSTACKS NSAMPLES OUT
+ *                                       a profile's shape at scale
+ *                                       (issue 10): NPROCS processes
+ *                                       (comm "procP") of NTHREADS
+ *                                       threads each, NSAMPLES samples on
+ *                                       exactly NSTACKS distinct stacks
+ *                                       10 to 40 frames deep over at
+ *                                       most NR_FUNCS distinct functions,
+ *                                       some stacks much hotter than
+ *                                       others; prints "STACKS FRAMES
+ *                                       TFRAMES": FRAMES the sum of
+ *                                       their depths, TFRAMES that of
+ *                                       every (stack, thread) sampled
  *
  * LIB=path picks the library.  Deterministic: the same arguments give the
  * same bytes.
@@ -34,11 +47,16 @@
 #define NR_ADDRS	4096
 #define BASE		0x7f0000000000ULL
 #define DEPTH		8
+#define MAX_DEPTH	40
+#define NR_FUNCS	400
 
 struct lib {
 	const char *path;
 	__u64 size;
 	__u64 addrs[NR_ADDRS];	/* inside functions, as mapped at BASE */
+	/* The middles of up to NR_FUNCS functions at distinct addresses */
+	__u64 funcs[NR_FUNCS];
+	unsigned int nr_funcs;
 };
 
 /* Function addresses of @l->path's dynamic symbols, as mapped at BASE. */
@@ -90,6 +108,16 @@ static int load_lib(struct lib *l)
 
 		l->addrs[i] = BASE + s->st_value + (i / nr) % s->st_size;
 	}
+	/* Aliases share an address: keep one symbol of each. */
+	for (i = 0; i < nr && l->nr_funcs < NR_FUNCS; i++) {
+		size_t k;
+
+		for (k = 0; k < i && syms[k].st_value != syms[i].st_value; k++)
+			;
+		if (k == i)
+			l->funcs[l->nr_funcs++] = BASE + syms[i].st_value +
+						  syms[i].st_size / 2;
+	}
 	free(syms);
 	return 0;
 }
@@ -136,10 +164,10 @@ static int add_snapshot(struct rec_writer *w, const struct lib *l, __u32 pid,
 	return err;
 }
 
-static int add_sample(struct rec_writer *w, __u64 time_ns, __u32 pid,
-		      const __u64 *frames, unsigned int nr)
+static int add_sample_tid(struct rec_writer *w, __u64 time_ns, __u32 pid,
+			  __u32 tid, const __u64 *frames, unsigned int nr)
 {
-	unsigned char rec[sizeof(struct sonde_sample) + DEPTH * 8];
+	unsigned char rec[sizeof(struct sonde_sample) + MAX_DEPTH * 8];
 	struct sonde_sample *s = (void *)rec;
 	size_t size = sizeof(*s) + nr * 8;
 
@@ -148,7 +176,7 @@ static int add_sample(struct rec_writer *w, __u64 time_ns, __u32 pid,
 	s->hdr.size = size;
 	s->time_ns = time_ns;
 	s->pid = pid;
-	s->tid = pid;
+	s->tid = tid;
 	s->context = SONDE_CTX_USER;
 	s->flags = SONDE_SAMPLE_USER_REGS;
 	s->ip = frames[0];
@@ -158,6 +186,12 @@ static int add_sample(struct rec_writer *w, __u64 time_ns, __u32 pid,
 	return rec_writer__append_records(w, 0, rec, size);
 }
 
+static int add_sample(struct rec_writer *w, __u64 time_ns, __u32 pid,
+		      const __u64 *frames, unsigned int nr)
+{
+	return add_sample_tid(w, time_ns, pid, pid, frames, nr);
+}
+
 static __u64 rng(__u64 *state)
 {
 	/* xorshift64: deterministic and good enough to spread stacks. */
@@ -165,6 +199,80 @@ static __u64 rng(__u64 *state)
 	*state ^= *state >> 7;
 	*state ^= *state << 17;
 	return *state;
+}
+
+/*
+ * The mix shape.  Stack k belongs to process k % @nprocs; its frames,
+ * root first, are that process's "main" then random functions, so that
+ * stacks share a root as real ones do and are distinct (a duplicate
+ * among the random tails is drawn again).  The first @nstacks samples
+ * walk every stack once; the rest pick r * r / nstacks for a uniform r,
+ * so low stacks are hot and high ones cold.  Samples are 1 ms apart.
+ */
+static int gen_mix(struct rec_writer *w, const struct lib *l,
+		   unsigned long nprocs, unsigned long nthreads,
+		   unsigned long nstacks, unsigned long n)
+{
+	__u64 seed = 88172645463325252ULL, *frames;
+	unsigned int *depth;
+	unsigned long i, j, k, p, t, nr_frames = 0, nr_tframes = 0;
+	__u64 *seen;
+	char comm[32];
+	int err = 0;
+
+	if (!nprocs || !nthreads || nthreads > 64 || !nstacks || nstacks > n ||
+	    l->nr_funcs < 2 * nprocs)
+		return -EINVAL;
+	frames = calloc(nstacks * MAX_DEPTH, sizeof(*frames));
+	depth = calloc(nstacks, sizeof(*depth));
+	seen = calloc(nstacks, sizeof(*seen));	/* threads, a bit each */
+	if (!frames || !depth || !seen) {
+		free(frames);
+		free(depth);
+		free(seen);
+		return -ENOMEM;
+	}
+	for (k = 0; k < nstacks; k++) {
+		__u64 *f = &frames[k * MAX_DEPTH];
+		unsigned int d = 10 + rng(&seed) % (MAX_DEPTH - 10 + 1);
+		unsigned long o;
+
+again:
+		/* Leaf first: f[d - 1] is the root, the process's main. */
+		f[d - 1] = l->funcs[k % nprocs];
+		for (j = 0; j + 1 < d; j++)
+			f[j] = l->funcs[nprocs + rng(&seed) %
+					(l->nr_funcs - nprocs)];
+		for (o = k % nprocs; o < k; o += nprocs)
+			if (depth[o] == d &&
+			    !memcmp(&frames[o * MAX_DEPTH], f, d * 8))
+				goto again;
+		depth[k] = d;
+		nr_frames += d;
+	}
+	for (i = 0; !err && i < n; i++) {
+		__u64 r = rng(&seed) % nstacks;
+
+		k = i < nstacks ? i : r * r / nstacks;
+		p = k % nprocs;
+		t = rng(&seed) % nthreads;
+		if (!(seen[k] & 1ULL << t))
+			nr_tframes += depth[k];
+		seen[k] |= 1ULL << t;
+		err = add_sample_tid(w, 1000 + i * 1000000ULL,
+				     1000 + p * 100, 1000 + p * 100 + t,
+				     &frames[k * MAX_DEPTH], depth[k]);
+	}
+	for (p = 0; !err && p < nprocs; p++) {
+		snprintf(comm, sizeof(comm), "proc%lu", p % 1000);
+		err = add_snapshot(w, l, 1000 + p * 100, comm,
+				   1000 + n * 1000000ULL, 0);
+	}
+	printf("%lu %lu %lu\n", nstacks, nr_frames, nr_tframes);
+	free(frames);
+	free(depth);
+	free(seen);
+	return err;
 }
 
 static unsigned long arg(const char *s)
@@ -185,7 +293,8 @@ int main(int argc, char **argv)
 	l->path = getenv("LIB") ? getenv("LIB") :
 		  "/lib/x86_64-linux-gnu/libc.so.6";
 	if (argc < 4 || (!strcmp(shape, "samelib") && argc != 5) ||
-	    (!strcmp(shape, "unmapped") && argc != 5)) {
+	    (!strcmp(shape, "unmapped") && argc != 5) ||
+	    (!strcmp(shape, "mix") && argc != 7)) {
 		fprintf(stderr, "usage: see the top of genrec.c\n");
 		return 2;
 	}
@@ -240,6 +349,10 @@ int main(int argc, char **argv)
 		for (i = n; !err && i-- > 0;)
 			err = add_snapshot(w, l, 1000, i % 2 ? "odd" : "even",
 					   1000 * i + 1000, 0);
+	} else if (!strcmp(shape, "mix")) {
+		err = gen_mix(w, l, arg(argv[2]), arg(argv[3]), arg(argv[4]),
+			      arg(argv[5]));
+		n = arg(argv[5]);
 	} else {
 		fprintf(stderr, "genrec: unknown shape '%s'\n", shape);
 		return 2;
