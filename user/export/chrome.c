@@ -27,8 +27,10 @@
  * becomes U+FFFD).
  *
  * Memory: the output is streamed.  Besides the model, the writer holds
- * the tree of stack frames (12 bytes per node and its hash map's slots,
- * under 64 more: nodes are at most the stacks' frames), 4 bytes per
+ * the tree of stack frames (12 bytes per node and its hash map's slots;
+ * measured, about 210 bytes per node at the peak, while the map's old
+ * and new tables coexist as it grows: docs/cli.md "Memory"; nodes are at
+ * most the stacks' frames), 4 bytes per
  * stack (its leaf node) and 1 per stack while building; nothing per
  * sample.
  */
