@@ -95,6 +95,8 @@ async function importOne(page, state, base, format, file, first) {
 	const cur = state.cur = { logs: [], errors: [] };
 	const t0 = Date.now();
 	if (first) {
+		// A new document each time (a new hash alone would not reload).
+		await page.goto('about:blank');
 		await page.goto(`${base}/app/index.html#profileURL=` +
 			encodeURIComponent(`${base}/profile/${format}`));
 	} else {
@@ -163,9 +165,11 @@ async function main() {
 	const base = `http://127.0.0.1:${server.address().port}`;
 	const t0 = Date.now();
 	const browser = await launch();
-	console.log(`# chromium started in ${Date.now() - t0} ms`);
+	console.log(`# ${launch.executablePath} ${browser.version()} ` +
+		`started in ${Date.now() - t0} ms`);
 	const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 	const state = { cur: { logs: [], errors: [] } };
+	page.setDefaultTimeout(10000);
 	watch(page, state);
 	let failed = 0, first = true;
 	try {

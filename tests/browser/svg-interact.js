@@ -57,6 +57,7 @@ async function main() {
 	const browser = await launch();
 	try {
 		const page = await browser.newPage();
+		page.setDefaultTimeout(10000);
 		const errors = [];
 		page.on('console', (m) => {
 			if (m.type() === 'error')
