@@ -2,16 +2,18 @@
 //
 // Speedscope itself imports sonde's exports: its built app (the npm
 // package's dist/release) is served by a local HTTP server together with
-// the files named on the command line, and opened in headless chromium
-// with "#profileURL=" pointing at each file in turn.  A file passes when
-// speedscope logs that it imports it as the expected format ("Importing
-// as ..."), sets the page title to "NAME - speedscope" (its sign of a
-// loaded profile), and shows no alert ("Unrecognized format!", "...but
-// it's empty!"), no "Failed to load format", no console error and no
-// exception.  The file names carry no format hint, so speedscope
-// recognises each by its content.  A screenshot of each rendered flame
-// graph, the speedscope file's, is saved in SHOTDIR as
-// speedscope-speedscope.png.
+// the files named on the command line, and opened in headless chromium.
+// The first file comes by "#profileURL=" in the page's address, the
+// others through the file chooser of speedscope's Ctrl-O (its "Import").
+// A file passes when speedscope logs that it imports it as the expected
+// format ("Importing as ..."), sets the page title to "NAME - speedscope"
+// (its sign of a loaded profile), draws into a canvas, and shows no
+// alert ("Unrecognized format!", "...but it's empty!"), no "Failed to
+// load format", no console error and no exception.  The file names
+// carry no format hint, so speedscope recognises each by its content.
+// A screenshot of the first file's flame graph (speedscope's "Left
+// Heavy" view, of its last profile: the workload's thread) is saved in
+// SHOTDIR as speedscope-FORMAT.png.
 //
 // Usage: node speedscope-import.js SHOTDIR FORMAT=FILE...
 // (FORMAT: speedscope, pprof, folded, chrome or perf-script.)
@@ -98,7 +100,8 @@ async function importOne(page, state, base, format, file, first) {
 		// A new document each time (a new hash alone would not reload).
 		await page.goto('about:blank');
 		await page.goto(`${base}/app/index.html#profileURL=` +
-			encodeURIComponent(`${base}/profile/${format}`));
+			encodeURIComponent(`${base}/profile/${format}`) +
+			'&view=left-heavy');
 	} else {
 		await page.evaluate(() => { document.title = ''; });
 		// Ctrl-O is lost while speedscope is still busy with the
@@ -190,6 +193,15 @@ async function main() {
 					`"${expected[f]}", title "${r.title}", ${r.ms} ms`);
 			}
 			if (first && !r.problems.length) {
+				// "n": the next profile, to the last one.
+				for (let i = 0; i < 8; i++) {
+					const t = await page.textContent('body');
+					const m = /\((\d+)\/(\d+)\)/.exec(t);
+					if (!m || m[1] === m[2])
+						break;
+					await page.keyboard.press('n');
+					await page.waitForTimeout(100);
+				}
 				await page.waitForTimeout(300);
 				const shot = path.join(shotdir, `speedscope-${f}.png`);
 				await page.screenshot({ path: shot });
