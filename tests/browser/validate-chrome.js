@@ -50,7 +50,7 @@ for (const [id, f] of Object.entries(frames)) {
 if (!Array.isArray(d.samples))
 	errors.push('samples: not an array');
 (d.samples || []).forEach((s, i) => {
-	for (const k of ['cpu', 'tid', 'ts', 'weight'])
+	for (const k of ['cpu', 'pid', 'tid', 'ts', 'weight'])
 		if (!num(s[k]))
 			errors.push(`samples/${i}: ${k} is not a number`);
 	if (!str(s.name))

@@ -343,7 +343,7 @@ static const char chrome_summary[] =
 	"    st.insert(0, s(fr[str(f)][\"name\"]) + \"@\" +"
 		" fr[str(f)][\"category\"])\n"
 	"    f = fr[str(f)].get(\"parent\")\n"
-	"  print(x[\"cpu\"], x[\"tid\"], \"%.3f\" % x[\"ts\"], x[\"name\"],"
+	"  print(x[\"cpu\"], x[\"pid\"], x[\"tid\"], \"%.3f\" % x[\"ts\"], x[\"name\"],"
 		" x[\"weight\"], \";\".join(st) or \"-\")\n"
 	"print(len(fr), \"frames\")\n";
 
@@ -367,15 +367,15 @@ TEST(chrome)
 		 "M thread_name 10 10 \"comm one\"\n"
 		 "M thread_name 10 11 \"two\\ttab\"\n"
 		 "M thread_name 20 20 \"main\"\n"
-		 "0 10 0.000 sample 1 %s\n"
-		 "0 10 1000.000 sample 1 %s\n"
-		 "1 11 1500.000 sample 1 \"main\"@/bin/app;"
+		 "0 10 10 0.000 sample 1 %s\n"
+		 "0 10 10 1000.000 sample 1 %s\n"
+		 "1 10 11 1500.000 sample 1 \"main\"@/bin/app;"
 		 "\"bad\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd \\ufffd\"@/bin/app\n"
-		 "0 10 2000.000 sample 1 %s\n"
-		 "1 11 2500.000 sample 1 \"main\"@/bin/app;"
+		 "0 10 10 2000.000 sample 1 %s\n"
+		 "1 10 11 2500.000 sample 1 \"main\"@/bin/app;"
 		 "\"ok\\u00e9\\u20ac\\ud83d\\ude00\"@/bin/app\n"
-		 "1 10 3000.000 sample 1 %s\n"
-		 "0 20 4000.000 sample 2 %s\n"
+		 "1 10 10 3000.000 sample 1 %s\n"
+		 "0 20 20 4000.000 sample 2 %s\n"
 		 "7 frames\n", weird, weird, ctl, weird, ctl);
 	model(&p, false);
 	out = parse_back(chrome__write, &p, chrome_summary);
@@ -413,7 +413,7 @@ TEST(chrome_no_frame)
 	p.nr_samples = 1;
 	out = parse_back(chrome__write, &p, chrome_summary);
 	ASSERT_NE(NULL, out);
-	EXPECT_NE(NULL, strstr(out, "\n3 20 1.234 sample 1 -\n0 frames\n"));
+	EXPECT_NE(NULL, strstr(out, "\n3 20 20 1.234 sample 1 -\n0 frames\n"));
 	free(out);
 }
 

@@ -12,8 +12,8 @@
  *                    thread_name per process and thread of the model],
  *    "stackFrames": {"ID": {"name": ..., "category": DSO,
  *                           "parent": "ID"}, ...},
- *    "samples": [{"cpu": C, "tid": T, "ts": MICROSECONDS, "name": "sample",
- *                 "sf": ID, "weight": COUNT}, ...]}
+ *    "samples": [{"cpu": C, "pid": P, "tid": T, "ts": MICROSECONDS,
+ *                 "name": "sample", "sf": ID, "weight": COUNT}, ...]}
  *
  * A stack frame is a node of the tree of the samples' stacks, root
  * first: a (parent, function) pair, numbered from 1 in the order first
@@ -22,7 +22,9 @@
  * folded output).  "category" is the function's DSO ("[kernel.kallsyms]"
  * for the kernel, the perf map for JIT code).  A sample's "ts" is in
  * microseconds from the recording's start (nanosecond digits kept), in
- * file order; its "weight" is its count; a sample with no frame has no
+ * file order; its "weight" is its count; its "pid", which the format
+ * document's samples lack, is what speedscope's importer groups samples
+ * by (without it, one profile of "pid NaN"); a sample with no frame has no
  * "sf".  Names are JSON strings escaped by lib/json.h (invalid UTF-8
  * becomes U+FFFD).
  *
@@ -206,8 +208,9 @@ static int write_samples(struct chrome *c)
 		const struct profile_sample *s = &p->samples[i];
 		__u64 t = s->time_ns > p->start_ns ? s->time_ns - p->start_ns : 0;
 
-		fprintf(c->out, "%s{\"cpu\":%u,\"tid\":%u,\"ts\":%llu.%03u,"
-			"\"name\":\"sample\",", i ? ",\n" : "\n", s->cpu,
+		fprintf(c->out, "%s{\"cpu\":%u,\"pid\":%u,\"tid\":%u,"
+			"\"ts\":%llu.%03u,\"name\":\"sample\",",
+			i ? ",\n" : "\n", s->cpu, p->threads[s->thread].pid,
 			p->threads[s->thread].tid,
 			(unsigned long long)(t / 1000), (unsigned int)(t % 1000));
 		if (c->leaf[s->stack])
