@@ -455,6 +455,7 @@ static int print_table(FILE *out, struct report *r, struct entry **arr,
 		[REPORT_SORT_PID] = "    Pid Command",
 		[REPORT_SORT_TID] = "    Tid Command",
 	};
+	__u64 share;
 	size_t i;
 	int err;
 
@@ -476,10 +477,17 @@ static int print_table(FILE *out, struct report *r, struct entry **arr,
 			fprintf(out, "%s\n", e->label);
 		if (!r->o->call_graph || !e->fn)
 			continue;
-		err = cg_build(r, e->fid, sc, nr_sc) ?:
-		      cg_print(out, r, 0, 0);
-		if (err)
-			return err;
+		/*
+		 * A caller has at most the share of what it called: under
+		 * the threshold, no tree has a line to print.
+		 */
+		share = r->o->children ? e->total : e->self;
+		if (100.0 * share / base >= r->o->cg_percent) {
+			err = cg_build(r, e->fid, sc, nr_sc) ?:
+			      cg_print(out, r, 0, 0);
+			if (err)
+				return err;
+		}
 		fprintf(out, "\n");
 	}
 	return 0;
