@@ -65,6 +65,17 @@ struct report {
 	size_t cap_frames;
 	struct cg_node *nodes;	/* the call graph being built */
 	size_t nr_nodes, cap_nodes;
+	/*
+	 * With a call graph, over all the stack sums (sc): their functions,
+	 * leaf first, at cg_frames[cg_start[i] .. cg_start[i + 1]); and per
+	 * function the sums it is in, in increasing order, at
+	 * cg_sums[cg_fn_start[f] .. cg_fn_start[f + 1]).
+	 */
+	const struct stack_count *sc;
+	__u32 *cg_frames;
+	size_t *cg_start;
+	size_t *cg_sums;
+	size_t *cg_fn_start;
 };
 
 /* The by_id entry @e, counted from now on. */
@@ -340,17 +351,89 @@ static long cg_child(struct report *r, size_t parent, __u32 fn)
 }
 
 /*
- * The callers of function @fid in the stack sums @sc, as a tree at node
- * 0: per stack whose leaf it is (with children: where it is anywhere;
- * its innermost frame then), the frames above it, up to the root.
+ * The index of every stack sum's functions (struct report's cg_*), so
+ * that a call graph walks only the stacks its function is in.
  */
-static int cg_build(struct report *r, __u32 fid, const struct stack_count *sc,
+static int cg_index(struct report *r, const struct stack_count *sc,
 		    size_t nr)
 {
-	size_t i;
-	long n, j, k, node;
+	size_t nf = r->p->nr_functions, total = 0, i, *seen;
+	long n, j;
+	__u32 f;
 
-	r->nr_nodes = 0;
+	r->sc = sc;
+	r->cg_start = calloc(nr + 1, sizeof(*r->cg_start));
+	r->cg_fn_start = calloc(nf + 2, sizeof(*r->cg_fn_start));
+	seen = calloc(nf + 1, sizeof(*seen));	/* sum index + 1 */
+	if (!r->cg_start || !r->cg_fn_start || !seen)
+		goto nomem;
+	for (i = 0; i < nr; i++) {
+		n = stack_functions(r, sc[i].stack);
+		if (n < 0)
+			goto nomem;
+		r->cg_start[i] = total;
+		total += n;
+	}
+	r->cg_start[nr] = total;
+	r->cg_frames = calloc(total + 1, sizeof(*r->cg_frames));
+	if (!r->cg_frames)
+		goto nomem;
+	/* Count each function once per sum, into cg_fn_start[f + 1]. */
+	for (i = 0; i < nr; i++) {
+		n = stack_functions(r, sc[i].stack);
+		if (n < 0)
+			goto nomem;
+		memcpy(r->cg_frames + r->cg_start[i], r->frames,
+		       n * sizeof(*r->frames));
+		for (j = 0; j < n; j++) {
+			f = r->frames[j];
+			if (seen[f] != i + 1) {
+				seen[f] = i + 1;
+				r->cg_fn_start[f + 1]++;
+			}
+		}
+	}
+	for (i = 0; i < nf; i++)
+		r->cg_fn_start[i + 1] += r->cg_fn_start[i];
+	r->cg_sums = calloc(r->cg_fn_start[nf] + 1, sizeof(*r->cg_sums));
+	if (!r->cg_sums)
+		goto nomem;
+	/* Fill: cg_fn_start[f] moves to its end, then back by one. */
+	memset(seen, 0, (nf + 1) * sizeof(*seen));
+	for (i = 0; i < nr; i++) {
+		for (j = r->cg_start[i]; j < (long)r->cg_start[i + 1]; j++) {
+			f = r->cg_frames[j];
+			if (seen[f] != i + 1) {
+				seen[f] = i + 1;
+				r->cg_sums[r->cg_fn_start[f]++] = i;
+			}
+		}
+	}
+	for (i = nf; i > 0; i--)
+		r->cg_fn_start[i] = r->cg_fn_start[i - 1];
+	r->cg_fn_start[0] = 0;
+	free(seen);
+	return 0;
+nomem:
+	free(seen);
+	return -ENOMEM;
+}
+
+/*
+ * The callers of function @fid in the stack sums [@lo, @hi) of r->sc, as
+ * a tree at node 0: per stack whose leaf it is (with children: where it
+ * is anywhere; its innermost frame then), the frames above it, up to the
+ * root.
+ */
+static int cg_build(struct report *r, __u32 fid, size_t lo, size_t hi)
+{
+	const size_t *sums = r->cg_sums + r->cg_fn_start[fid];
+	size_t nr = r->cg_fn_start[fid + 1] - r->cg_fn_start[fid];
+	size_t a = 0, b = nr, i, j, end;
+	const __u32 *frames;
+	__u64 count;
+	long node;
+
 	if (!r->cap_nodes) {
 		r->nodes = calloc(256, sizeof(*r->nodes));
 		if (!r->nodes)
@@ -360,21 +443,30 @@ static int cg_build(struct report *r, __u32 fid, const struct stack_count *sc,
 	memset(&r->nodes[0], 0, sizeof(r->nodes[0]));
 	r->nodes[0].fn = fid;
 	r->nr_nodes = 1;
-	for (i = 0; i < nr; i++) {
-		n = stack_functions(r, sc[i].stack);
-		if (n < 0)
-			return n;
-		for (j = 0; j < n && r->frames[j] != fid; j++)
+	/* The first of the function's sums at or after @lo. */
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (sums[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (i = a; i < nr && sums[i] < hi; i++) {
+		frames = r->cg_frames + r->cg_start[sums[i]];
+		end = r->cg_start[sums[i] + 1] - r->cg_start[sums[i]];
+		count = r->sc[sums[i]].count;
+		for (j = 0; j < end && frames[j] != fid; j++)
 			;
-		if (j == n || (j && !r->o->children))
+		if (j && !r->o->children)
 			continue;
-		r->nodes[0].count += sc[i].count;
+		r->nodes[0].count += count;
 		node = 0;
-		for (k = j + 1; k < n; k++) {
-			node = cg_child(r, node, r->frames[k]);
+		for (j++; j < end; j++) {
+			node = cg_child(r, node, frames[j]);
 			if (node < 0)
 				return node;
-			r->nodes[node].count += sc[i].count;
+			r->nodes[node].count += count;
 		}
 	}
 	return 0;
@@ -483,7 +575,8 @@ static int print_table(FILE *out, struct report *r, struct entry **arr,
 		 */
 		share = r->o->children ? e->total : e->self;
 		if (100.0 * share / base >= r->o->cg_percent) {
-			err = cg_build(r, e->fid, sc, nr_sc) ?:
+			err = cg_build(r, e->fid, sc - r->sc,
+				       sc - r->sc + nr_sc) ?:
 			      cg_print(out, r, 0, 0);
 			if (err)
 				return err;
@@ -655,6 +748,8 @@ int report__write(const struct profile *p, const struct session *s,
 		sc = stack_counts(&r, &nr_sc);
 	if (!sc)
 		err = -ENOMEM;
+	if (!err && o->call_graph)
+		err = cg_index(&r, sc, nr_sc);
 	if (!err) {
 		errno = 0;
 		print_header(out, &r, s);
@@ -674,6 +769,10 @@ int report__write(const struct profile *p, const struct session *s,
 	free(r.touched);
 	free(r.frames);
 	free(r.nodes);
+	free(r.cg_frames);
+	free(r.cg_start);
+	free(r.cg_sums);
+	free(r.cg_fn_start);
 	free(sc);
 	return err;
 }
