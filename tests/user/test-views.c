@@ -204,6 +204,96 @@ TEST_F(views, kernel_and_user_only_exclude)
 				&self->err));
 }
 
+/* Sum of the counts of the folded lines of @text whose root is @root. */
+static unsigned long long root_count(const char *text, const char *root)
+{
+	unsigned long long n = 0;
+	size_t len = strlen(root);
+	const char *line = text;
+
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+
+		if (!nl)
+			nl = line + strlen(line);
+		if (!strncmp(line, root, len) && line[len] == ';') {
+			const char *sp = nl;
+
+			while (sp > line && sp[-1] != ' ')
+				sp--;
+			n += strtoull(sp, NULL, 10);
+		}
+		line = *nl ? nl + 1 : nl;
+	}
+	return n;
+}
+
+/*
+ * A recording at DIR/marks.sonde: one process, 1 sample whose kernel
+ * chain was cut (a "[truncated]" marker after its kernel frames) above
+ * 2 user frames, and 1 with user frames only.
+ */
+static int write_marks_rec(const char *dir, char *path, size_t size)
+{
+	__u64 k[2] = { 0xffffffff81000100ULL, 0xffffffff81000200ULL };
+	__u64 u[2] = { 0x401000, 0x401100 };
+	unsigned char rec[256];
+	struct rec_writer *w;
+	size_t len;
+	int fd, err;
+
+	snprintf(path, size, "%s/marks.sonde", dir);
+	err = rec_file_create(path, &w, &fd);
+	if (err)
+		return err;
+	len = make_sample(rec, 1000, 0, 100, 100, SONDE_CTX_KERNEL,
+			  SONDE_SAMPLE_KERNEL_TRUNCATED, k, 2, u, 2);
+	err = rec_writer__append_records(w, 0, rec, len);
+	len = make_sample(rec, 1001, 0, 100, 100, SONDE_CTX_USER, 0, NULL, 0,
+			  u, 2);
+	if (!err)
+		err = rec_writer__append_records(w, 0, rec, len);
+	if (!err)
+		err = add_process(w, 100, "marks", 2000, "/bin/true",
+				  0x400000, 0x500000, 0, NULL, 0);
+	return rec_file_finish(w, fd, 2, err);
+}
+
+/* A marker goes with the part it marks: "[truncated]" here kernel's. */
+TEST_F(views, markers_follow_their_part)
+{
+	char path[300];
+	char *all[] = { "sonde", "export", "-i", path, NULL };
+	char *kern[] = { "sonde", "export", "-i", path, "--kernel-only",
+			 NULL };
+	char *user[] = { "sonde", "export", "-i", path, "--user-only", NULL };
+	char *rk[] = { "sonde", "report", "-i", path, "--kernel-only", NULL };
+	char *ru[] = { "sonde", "report", "-i", path, "--user-only", NULL };
+
+	ASSERT_EQ(0, write_marks_rec(self->dir, path, sizeof(path)));
+	ASSERT_EQ(0, run_sonde(all, NULL, &self->out, &self->err))
+		TH_LOG("%s", self->err.data);
+	/* Root first: the marker stands above the kernel frames. */
+	EXPECT_NE(NULL, strstr(self->out.data, ";[truncated];[unknown]_[k];"))
+		TH_LOG("%s", self->out.data);
+	ASSERT_EQ(0, run_sonde(kern, NULL, &self->out, &self->err));
+	/* One line: the marker, then the kernel frames. */
+	EXPECT_EQ(1, count_lines(self->out.data)) TH_LOG("%s", self->out.data);
+	EXPECT_STREQ("marks;[truncated];[unknown]_[k];[unknown]_[k] 1\n",
+		     self->out.data);
+	ASSERT_EQ(0, run_sonde(user, NULL, &self->out, &self->err));
+	EXPECT_EQ(NULL, strstr(self->out.data, "[truncated]"));
+	EXPECT_EQ(NULL, strstr(self->out.data, "_[k]"));
+	EXPECT_EQ(2, root_count(self->out.data, "marks"))
+		TH_LOG("%s", self->out.data);
+	ASSERT_EQ(0, run_sonde(rk, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->out.data, "# truncated: 1 stacks"));
+	EXPECT_NE(NULL, strstr(self->out.data, "# shown: 1 samples after filters"));
+	ASSERT_EQ(0, run_sonde(ru, NULL, &self->out, &self->err));
+	EXPECT_EQ(NULL, strstr(self->out.data, "# truncated:"));
+	EXPECT_EQ(NULL, strstr(self->out.data, "# shown:"));
+}
+
 /*
  * A recording at DIR/threads.sonde: process 100 named "two words" with
  * threads 100 (3 samples) and 101 (2), each sample a user leaf and its
@@ -232,30 +322,6 @@ static int write_threads_rec(const char *dir, char *path, size_t size)
 		err = add_process(w, 100, "two words", 2000, "/bin/true",
 				  0x400000, 0x500000, 0, NULL, 0);
 	return rec_file_finish(w, fd, 5, err);
-}
-
-/* Sum of the counts of the folded lines of @text whose root is @root. */
-static unsigned long long root_count(const char *text, const char *root)
-{
-	unsigned long long n = 0;
-	size_t len = strlen(root);
-	const char *line = text;
-
-	while (*line) {
-		const char *nl = strchr(line, '\n');
-
-		if (!nl)
-			nl = line + strlen(line);
-		if (!strncmp(line, root, len) && line[len] == ';') {
-			const char *sp = nl;
-
-			while (sp > line && sp[-1] != ' ')
-				sp--;
-			n += strtoull(sp, NULL, 10);
-		}
-		line = *nl ? nl + 1 : nl;
-	}
-	return n;
 }
 
 TEST_F(views, per_thread_folded)
