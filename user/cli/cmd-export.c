@@ -26,7 +26,8 @@
 void help_export(FILE *f)
 {
 	fprintf(f,
-"usage: sonde export [-i FILE] [-f FORMAT] [--reverse] [-o OUT] [FILTERS]\n"
+"usage: sonde export [-i FILE] [-f FORMAT] [--reverse] [--per-thread]\n"
+"                    [-o OUT] [FILTERS]\n"
 "\n"
 "Convert a recording.  Formats:\n"
 "  folded   one line per distinct stack: comm;root;...;leaf COUNT,\n"
@@ -45,6 +46,10 @@ void help_export(FILE *f)
 "  -i, --input FILE    recording to read (default sonde.data)\n"
 "  -f, --format FMT    output format (default folded)\n"
 "      --reverse       svg: an icicle of callers, leaf functions on top\n"
+"      --per-thread    folded: a root per thread, comm-PID/TID (as\n"
+"                      stackcollapse-perf.pl --tid); accepted and\n"
+"                      needless for formats that show threads apart\n"
+"                      (all but svg, which refuses it)\n"
 "  -o, --output OUT    write there instead of standard output (-: stdout);\n"
 "                      a regular OUT is replaced only once complete\n"
 INPUT_HELP
@@ -52,24 +57,37 @@ INPUT_HELP
 }
 
 /*
- * The formats, each a writer in export/ over the profile; svg's takes
- * its options too.
+ * The formats, each a writer in export/ over the profile; folded's and
+ * svg's take their options too.
  */
 struct format {
 	const char *name;
 	int (*write)(const struct profile *p, FILE *out);
+	int (*write_folded)(const struct profile *p,
+			    const struct folded_opts *o, FILE *out);
 	int (*write_svg)(const struct profile *p, const struct svg_opts *o,
 			 FILE *out);
 	bool lines;	/* it writes source files and lines */
+	/*
+	 * --per-thread: it has no notion of threads (it is refused), it
+	 * already shows each thread apart (it changes nothing), or it does
+	 * on request (folded).
+	 */
+	enum { THREADS_NONE, THREADS_APART, THREADS_OPTION } threads;
 };
 
 static const struct format formats[] = {
-	{ .name = "folded", .write = folded__write },
-	{ .name = "pprof", .write = pprof__write, .lines = true },
-	{ .name = "perf-script", .write = script__write },
-	{ .name = "perfview", .write = perfview__write },
-	{ .name = "speedscope", .write = speedscope__write, .lines = true },
-	{ .name = "chrome", .write = chrome__write },
+	{ .name = "folded", .write_folded = folded__write_opts,
+	  .threads = THREADS_OPTION },
+	{ .name = "pprof", .write = pprof__write, .lines = true,
+	  .threads = THREADS_APART },
+	{ .name = "perf-script", .write = script__write,
+	  .threads = THREADS_APART },
+	{ .name = "perfview", .write = perfview__write,
+	  .threads = THREADS_APART },
+	{ .name = "speedscope", .write = speedscope__write, .lines = true,
+	  .threads = THREADS_APART },
+	{ .name = "chrome", .write = chrome__write, .threads = THREADS_APART },
 	{ .name = "svg", .write_svg = svg__write },
 	{ }
 };
@@ -82,11 +100,13 @@ int cmd_export(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "reverse", no_argument, NULL, 'R' },
+		{ "per-thread", no_argument, NULL, 'T' },
 		{ }
 	};
 	const struct format *format = &formats[0], *fmt;
 	const char *output = "-";
 	struct svg_opts svg_opts = { 0 };
+	struct folded_opts folded_opts = { 0 };
 	struct outfile of;
 	struct input in;
 	FILE *out;
@@ -128,6 +148,9 @@ int cmd_export(int argc, char **argv)
 		case 'R':
 			svg_opts.reverse = true;
 			break;
+		case 'T':
+			folded_opts.per_thread = true;
+			break;
 		case 'h':
 			help_export(stdout);
 			err = 0;
@@ -146,6 +169,10 @@ int cmd_export(int argc, char **argv)
 		err = usage_error("export: --reverse is for -f svg only");
 		goto out_close;
 	}
+	if (folded_opts.per_thread && format->threads == THREADS_NONE) {
+		err = usage_error("export: --per-thread is for -f folded (pprof, perf-script, perfview, speedscope and chrome show threads apart already)");
+		goto out_close;
+	}
 	in.lines = format->lines;
 	/* Nothing is created for a recording that cannot be read. */
 	err = input__open(&in);
@@ -161,8 +188,12 @@ int cmd_export(int argc, char **argv)
 		outfile__abort(&of);
 		goto out_close;
 	}
-	err = format->write_svg ? format->write_svg(in.profile, &svg_opts, out) :
-				  format->write(in.profile, out);
+	if (format->write_svg)
+		err = format->write_svg(in.profile, &svg_opts, out);
+	else if (format->write_folded)
+		err = format->write_folded(in.profile, &folded_opts, out);
+	else
+		err = format->write(in.profile, out);
 	if (err) {
 		err = input__write_error(&in, err, out, outfile__name(&of),
 					 of.is_stdout);

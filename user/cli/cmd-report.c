@@ -16,7 +16,8 @@ void help_report(FILE *f)
 {
 	fprintf(f,
 "usage: sonde report [-i FILE] [--sort sym|dso|comm|pid|tid] [--children]\n"
-"                    [--limit N] [FILTERS]\n"
+"                    [--limit N] [--per-thread] [-g|--call-graph[=PCT]]\n"
+"                    [FILTERS]\n"
 "\n"
 "Print the hottest entries of a recording, with self and total (children)\n"
 "percentages.  Kernel symbols are marked [k], user ones [.].\n"
@@ -26,6 +27,10 @@ void help_report(FILE *f)
 "      --children     order by total instead of self, and list entries\n"
 "                     that only appear as callers\n"
 "  -n, --limit N      print at most N entries\n"
+"      --per-thread   a table per thread (sym and dso sorts)\n"
+"  -g, --call-graph[=PCT]  under each symbol, the tree of its callers,\n"
+"                     leaving out those under PCT%% of the samples\n"
+"                     (default 0.5)\n"
 INPUT_HELP
 "  -h, --help         this help\n");
 }
@@ -35,6 +40,8 @@ static const struct option report_longopts[] = {
 	{ "sort", required_argument, NULL, 's' },
 	{ "children", no_argument, NULL, 'c' },
 	{ "limit", required_argument, NULL, 'n' },
+	{ "per-thread", no_argument, NULL, 'T' },
+	{ "call-graph", optional_argument, NULL, 'g' },
 	{ "help", no_argument, NULL, 'h' },
 	{ }
 };
@@ -46,7 +53,7 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 	int c, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:s:n:h", in->longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":i:s:n:gh", in->longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'i':
@@ -63,6 +70,17 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 			break;
 		case 'c':
 			o->children = true;
+			break;
+		case 'T':
+			o->per_thread = true;
+			break;
+		case 'g':
+			o->call_graph = true;
+			if (optarg && (parse_double(optarg, &o->cg_percent) ||
+				       !(o->cg_percent >= 0 &&
+					 o->cg_percent <= 100)))
+				return usage_error("report: --call-graph takes a percentage from 0 to 100, not '%s'",
+						   optarg);
 			break;
 		case 'n':
 			if (parse_u64(optarg, &o->limit) || !o->limit)
@@ -84,12 +102,18 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 	if (optind < argc)
 		return usage_error("report: unexpected argument '%s'",
 				   argv[optind]);
+	if (o->per_thread && o->sort != REPORT_SORT_SYM &&
+	    o->sort != REPORT_SORT_DSO)
+		return usage_error("report: --per-thread is for --sort sym or dso (--sort %s shows threads apart already)",
+				   report_sort_names[o->sort]);
+	if (o->call_graph && o->sort != REPORT_SORT_SYM)
+		return usage_error("report: --call-graph is for --sort sym");
 	return 0;
 }
 
 int cmd_report(int argc, char **argv)
 {
-	struct report_opts o = { 0 };
+	struct report_opts o = { .cg_percent = 0.5 };
 	struct input in;
 	int err;
 

@@ -21,6 +21,8 @@ static const struct option shared_longopts[] = {
 	{ "inline", no_argument, NULL, INPUT_OPT_INLINE },
 	{ "no-inline", no_argument, NULL, INPUT_OPT_NO_INLINE },
 	{ "no-demangle", no_argument, NULL, INPUT_OPT_NO_DEMANGLE },
+	{ "kernel-only", no_argument, NULL, INPUT_OPT_KERNEL_ONLY },
+	{ "user-only", no_argument, NULL, INPUT_OPT_USER_ONLY },
 	{ }
 };
 
@@ -87,6 +89,7 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 		     const char *arg)
 {
 	struct profile_filter *f = &in->filter;
+	enum profile_frames frames;
 
 	switch (opt) {
 	case INPUT_OPT_PID:
@@ -124,6 +127,15 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 		return 0;
 	case INPUT_OPT_NO_DEMANGLE:
 		in->no_demangle = true;
+		return 0;
+	case INPUT_OPT_KERNEL_ONLY:
+	case INPUT_OPT_USER_ONLY:
+		frames = opt == INPUT_OPT_KERNEL_ONLY ? PROFILE_FRAMES_KERNEL :
+							PROFILE_FRAMES_USER;
+		if (f->frames != PROFILE_FRAMES_ALL && f->frames != frames)
+			return usage_error("%s: --kernel-only and --user-only exclude each other",
+					   cmd);
+		f->frames = frames;
 		return 0;
 	}
 	return usage_error("%s: unknown option", cmd);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * CLI layer: what report, script and export share: the input recording,
- * the sample filters (--pid, --tid, --comm, --cpu, --time), where
+ * the sample filters (--pid, --tid, --comm, --cpu, --time), the frame
+ * filters (--kernel-only, --user-only), where
  * symbols come from, and building the profile they all read.
  */
 #ifndef SONDE_CLI_INPUT_H
@@ -25,6 +26,8 @@ enum {
 	INPUT_OPT_INLINE,
 	INPUT_OPT_NO_INLINE,
 	INPUT_OPT_NO_DEMANGLE,
+	INPUT_OPT_KERNEL_ONLY,
+	INPUT_OPT_USER_ONLY,
 	INPUT_OPT_END,		/* commands pass PID ... END - 1 on */
 };
 
@@ -36,6 +39,9 @@ enum {
 "      --cpu CPUS         only samples taken on these CPUs (0,2-3)\n"	\
 "      --time START,END   only samples between these seconds from the\n"	\
 "                         start of the recording (either may be empty)\n"	\
+"      --kernel-only      only the kernel frames of each stack (samples\n"	\
+"                         with none are dropped)\n"				\
+"      --user-only        only the user frames (JIT code too), likewise\n"	\
 "      --symfs DIR        open the recorded files under DIR, as if it\n"	\
 "                         were / (a copy of the recording host's files)\n"	\
 "      --no-inline        no frames for inlined functions (DWARF's);\n"	\

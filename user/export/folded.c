@@ -10,7 +10,9 @@
  * by a perf map "_[j]" (FlameGraph's) and functions inlined into their
  * caller "_[i]" (perf's flame graph convention), each inlined function a
  * frame of its own above its caller.  Lines are sorted
- * so that the same recording always exports the same bytes.
+ * so that the same recording always exports the same bytes.  Per thread
+ * (folded_opts.per_thread) the root is "comm-PID/TID" instead, as
+ * FlameGraph's stackcollapse-perf.pl --tid writes it.
  *
  * The profile's samples are first summed per (process name, stack); each
  * function's text (its name as folded, with the suffix) is interned once,
@@ -44,6 +46,7 @@ struct folded {
 	struct stack *scratch;
 	size_t cap;
 	struct buf b;
+	bool per_thread;
 };
 
 static bool stack_eq(const void *a, const void *b)
@@ -92,12 +95,40 @@ static const char *function_text(struct folded *f, const struct profile *p,
 	return *text;
 }
 
-/* Add @count samples of @stack run by a process named @comm. */
-static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
+/*
+ * The root text of thread @t's samples: its process name, or per thread
+ * "comm-PID/TID" with spaces made '_' (stackcollapse-perf.pl --tid).
+ */
+static const char *root_text(struct folded *f, const struct profile *p,
+			     __u32 t)
+{
+	const struct profile_thread *th = &p->threads[t];
+	const char *name = profile__str(p, th->comm);
+	char *root, *c;
+	const char *text;
+
+	if (!name[0])
+		name = "[unknown]";
+	if (!f->per_thread)
+		return fold(f, name, "");
+	if (asprintf(&root, "%s-%u/%u", name, th->pid, th->tid) < 0)
+		return NULL;
+	for (c = root; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	text = fold(f, root, "");
+	free(root);
+	return text;
+}
+
+/*
+ * Add @count samples of @stack run by thread @t: a process named as
+ * its, or per thread that thread.
+ */
+static int add_stack(struct folded *f, const struct profile *p, __u32 t,
 		     __u32 stack, __u64 count)
 {
 	const struct profile_stack *ps = &p->stacks[stack];
-	const char *name = profile__str(p, comm);
 	unsigned int i, j, n = 1;
 	struct stack *key, *st;
 	size_t size;
@@ -116,7 +147,7 @@ static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
 	}
 	key = f->scratch;
 	key->nr = n;
-	key->texts[0] = fold(f, name[0] ? name : "[unknown]", "");
+	key->texts[0] = root_text(f, p, t);
 	if (!key->texts[0])
 		return -ENOMEM;
 	/*
@@ -154,32 +185,44 @@ static int add_stack(struct folded *f, const struct profile *p, __u32 comm,
 }
 
 /*
- * Sum the samples per (process name, stack), then fold each sum: a
- * stack's texts are looked up once, not once per sample.  Nearly every
- * stack runs under one name: its sum sits in arrays indexed by stack,
- * and only a stack seen under a second name goes to a hash map.
+ * Sum the samples per (root, stack), then fold each sum: a stack's texts
+ * are looked up once, not once per sample.  Nearly every stack runs
+ * under one root: its sum sits in arrays indexed by stack, and only a
+ * stack seen under a second root goes to a hash map.  A root is a
+ * thread's name (an id in the strings) or, per thread, the thread; each
+ * sum keeps a thread of its root, @thread, to name it.
  */
+struct other {
+	__u64 sum;
+	__u32 thread;
+};
+
 static int add_samples(struct folded *f, const struct profile *p)
 {
 	__u32 *comm = malloc((p->nr_stacks + 1) * sizeof(*comm));
+	__u32 *thread = malloc((p->nr_stacks + 1) * sizeof(*thread));
 	__u64 *sum = calloc(p->nr_stacks + 1, sizeof(*sum));
-	struct hmap others;	/* comm << 32 | stack -> __u64 sum */
+	/* root << 32 | stack -> struct other */
+	struct hmap others;
 	struct hmap_entry *e;
 	size_t i;
 	int err = 0;
 
 	hmap__init(&others, NULL);
-	if (!comm || !sum)
+	if (!comm || !thread || !sum)
 		err = -ENOMEM;
 	for (i = 0; !err && i < p->nr_stacks; i++)
 		comm[i] = UINT32_MAX;
 	for (i = 0; !err && i < p->nr_samples; i++) {
 		const struct profile_sample *s = &p->samples[i];
-		__u32 c = p->threads[s->thread].comm;
-		__u64 key, *other;
+		__u32 c = f->per_thread ? s->thread : p->threads[s->thread].comm;
+		struct other *other;
+		__u64 key;
 
-		if (comm[s->stack] == UINT32_MAX)
+		if (comm[s->stack] == UINT32_MAX) {
 			comm[s->stack] = c;
+			thread[s->stack] = s->thread;
+		}
 		if (comm[s->stack] == c) {
 			sum[s->stack] = sat_add_u64(sum[s->stack], s->count);
 			continue;
@@ -194,22 +237,25 @@ static int add_samples(struct folded *f, const struct profile *p)
 				err = -ENOMEM;
 				break;
 			}
+			other->thread = s->thread;
 		}
-		*other = sat_add_u64(*other, s->count);
+		other->sum = sat_add_u64(other->sum, s->count);
 	}
 	for (i = 0; !err && i < p->nr_stacks; i++)
 		if (sum[i])
-			err = add_stack(f, p, comm[i], i, sum[i]);
+			err = add_stack(f, p, thread[i], i, sum[i]);
 	hmap__for_each(&others, e) {
 		__u64 key = (__u64)(unsigned long)e->key;
+		struct other *other = e->val;
 
 		if (!err)
-			err = add_stack(f, p, key >> 32, (__u32)key,
-					*(__u64 *)e->val);
-		free(e->val);
+			err = add_stack(f, p, other->thread, (__u32)key,
+					other->sum);
+		free(other);
 	}
 	hmap__free(&others);
 	free(comm);
+	free(thread);
 	free(sum);
 	return err;
 }
@@ -264,7 +310,13 @@ static int write_lines(struct stack **arr, size_t nr, FILE *out)
 
 int folded__write(const struct profile *p, FILE *out)
 {
-	struct folded f = { 0 };
+	return folded__write_opts(p, NULL, out);
+}
+
+int folded__write_opts(const struct profile *p, const struct folded_opts *o,
+		       FILE *out)
+{
+	struct folded f = { .per_thread = o && o->per_thread };
 	struct hmap_entry *e;
 	struct stack **arr = NULL;
 	size_t nr = 0;

@@ -4,7 +4,10 @@
  *
  * The profile keeps how many samples each stack and each thread has;
  * each stack's entries are counted once with that count, so the cost
- * grows with distinct stacks, not with samples.
+ * grows with distinct stacks, not with samples.  Per thread, the
+ * samples are first summed per (thread, stack), and each thread's sums
+ * make its section.  A call graph is a tree of callers per printed
+ * entry, built from the same sums: one walk up each stack that has it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,10 +28,29 @@ const char *const report_sort_names[REPORT_NR_SORTS] = {
 
 struct entry {
 	const struct profile_function *fn;	/* REPORT_SORT_SYM */
+	__u32 fid;				/* fn's id */
 	const char *label;
 	__u64 self;
 	__u64 total;
 	__u64 stamp;			/* last stack counted in @total */
+};
+
+/* @count samples of @thread (per thread; else 0) ran @stack. */
+struct stack_count {
+	__u32 thread;
+	__u32 stack;
+	__u64 count;
+};
+
+/*
+ * A caller in a call graph: @fn called the function of its parent;
+ * @child and @next are node indexes + 1 (0: none).
+ */
+struct cg_node {
+	__u32 fn;
+	__u32 child;
+	__u32 next;
+	__u64 count;
 };
 
 struct report {
@@ -36,8 +58,32 @@ struct report {
 	const struct report_opts *o;
 	struct entry *by_id;	/* sym, dso, comm: by function/string id */
 	struct hmap by_label;	/* pid, tid: label -> struct entry */
-	__u64 nr_samples;
+	struct entry **touched;	/* the by_id entries counted so far */
+	size_t nr_touched;
+	__u64 nr_samples;	/* shown: what percentages are of */
+	__u32 *frames;		/* a stack's functions, leaf first */
+	size_t cap_frames;
+	struct cg_node *nodes;	/* the call graph being built */
+	size_t nr_nodes, cap_nodes;
+	/*
+	 * With a call graph, over all the stack sums (sc): their functions,
+	 * leaf first, at cg_frames[cg_start[i] .. cg_start[i + 1]); and per
+	 * function the sums it is in, in increasing order, at
+	 * cg_sums[cg_fn_start[f] .. cg_fn_start[f + 1]).
+	 */
+	const struct stack_count *sc;
+	__u32 *cg_frames;
+	size_t *cg_start;
+	size_t *cg_sums;
+	size_t *cg_fn_start;
 };
+
+/* The by_id entry @e, counted from now on. */
+static void touch(struct report *r, struct entry *e)
+{
+	if (!e->label)
+		r->touched[r->nr_touched++] = e;
+}
 
 static struct entry *label_entry(struct report *r, const char *label)
 {
@@ -74,6 +120,7 @@ static int count_threads(struct report *r)
 			continue;
 		if (r->o->sort == REPORT_SORT_COMM) {
 			e = &r->by_id[t->comm];
+			touch(r, e);
 			e->label = profile__str(p, t->comm);
 		} else {
 			snprintf(buf, sizeof(buf), "%7u %s",
@@ -89,71 +136,89 @@ static int count_threads(struct report *r)
 	return 0;
 }
 
-/* Function @fid's entry counts stack @i: its self when @leaf. */
-static void count_function(struct report *r, __u32 fid, __u32 i,
-			   bool leaf)
+/*
+ * Function @fid's entry counts @count samples of the @i-th stack sum:
+ * its self when @leaf.
+ */
+static void count_function(struct report *r, __u32 fid, size_t i,
+			   __u64 count, bool leaf)
 {
 	const struct profile *p = r->p;
-	const struct profile_stack *st = &p->stacks[i];
 	const struct profile_function *fn = &p->functions[fid];
 	bool sym = r->o->sort == REPORT_SORT_SYM;
 	struct entry *e = &r->by_id[sym ? fid : fn->dso];
 
+	touch(r, e);
 	if (sym) {
 		e->fn = fn;
+		e->fid = fid;
 		e->label = profile__str(p, fn->name);
 	} else {
 		e->label = profile__str(p, fn->dso);
 	}
 	if (leaf)
-		e->self += st->count;
+		e->self += count;
 	if (e->stamp != i + 1) {
 		e->stamp = i + 1;
-		e->total += st->count;
+		e->total += count;
 	}
 }
 
 /*
- * Per stack: sym or dso entries, self for the leaf, total for all.  A
- * location's inlined functions are frames of their own: the innermost
- * is the leaf.
+ * The functions of @stack's frames, leaf first, in r->frames: a
+ * location's inlined functions are frames of their own, the innermost
+ * first.  Returns their number, or -ENOMEM.
  */
-static void count_stacks(struct report *r)
+static long stack_functions(struct report *r, __u32 stack)
 {
 	const struct profile *p = r->p;
-	__u32 i, j, k;
+	const struct profile_stack *st = &p->stacks[stack];
+	size_t n = 0;
+	__u32 j, k;
 
-	for (i = 0; i < p->nr_stacks; i++) {
-		const struct profile_stack *st = &p->stacks[i];
+	for (j = 0; j < st->nr; j++)
+		n += 1 + p->locations[st->locs[j]].nr_inlined;
+	if (n > r->cap_frames) {
+		__u32 *f = reallocarray(r->frames, n, sizeof(*f));
 
-		if (!st->count)
-			continue;
-		for (j = 0; j < st->nr; j++) {
-			const struct profile_location *loc =
-				&p->locations[st->locs[j]];
-
-			for (k = 0; k < loc->nr_inlined; k++)
-				count_function(r,
-					p->lines[loc->inlined + k].function,
-					i, j == 0 && k == 0);
-			count_function(r, loc->function, i,
-				       j == 0 && !loc->nr_inlined);
-		}
+		if (!f)
+			return -ENOMEM;
+		r->frames = f;
+		r->cap_frames = n;
 	}
+	n = 0;
+	for (j = 0; j < st->nr; j++) {
+		const struct profile_location *loc = &p->locations[st->locs[j]];
+
+		for (k = 0; k < loc->nr_inlined; k++)
+			r->frames[n++] = p->lines[loc->inlined + k].function;
+		r->frames[n++] = loc->function;
+	}
+	return n;
+}
+
+/* Per stack sum: sym or dso entries, self for the leaf, total for all. */
+static int count_stacks(struct report *r, const struct stack_count *sc,
+			size_t nr)
+{
+	size_t i;
+	long n, j;
+
+	for (i = 0; i < nr; i++) {
+		n = stack_functions(r, sc[i].stack);
+		if (n < 0)
+			return n;
+		for (j = 0; j < n; j++)
+			count_function(r, r->frames[j], i, sc[i].count, j == 0);
+	}
+	return 0;
 }
 
 /* The samples the profile kept are its threads' (or its stacks') counts. */
-static int count(struct report *r)
+static int count(struct report *r, const struct stack_count *sc, size_t nr)
 {
-	const struct profile *p = r->p;
-	__u32 i;
-
-	for (i = 0; i < p->nr_threads; i++)
-		r->nr_samples += p->threads[i].count;
-	if (r->o->sort == REPORT_SORT_SYM || r->o->sort == REPORT_SORT_DSO) {
-		count_stacks(r);
-		return 0;
-	}
+	if (r->o->sort == REPORT_SORT_SYM || r->o->sort == REPORT_SORT_DSO)
+		return count_stacks(r, sc, nr);
 	return count_threads(r);
 }
 
@@ -247,12 +312,232 @@ static void print_header(FILE *out, const struct report *r,
 	if (r->p->truncated)
 		fprintf(out, "# truncated: %llu stacks miss frames (a [truncated] frame stands where they would be)\n",
 			(unsigned long long)r->p->truncated);
-	fprintf(out, "# sort: %s%s\n#\n", report_sort_names[r->o->sort],
-		r->o->children ? " (children)" : "");
+	fprintf(out, "# sort: %s%s%s\n", report_sort_names[r->o->sort],
+		r->o->children ? " (children)" : "",
+		r->o->per_thread ? ", per thread" : "");
+	if (r->o->call_graph)
+		fprintf(out, "# call graph: callers of each entry, %.2f%% and more\n",
+			r->o->cg_percent);
+	fprintf(out, "#\n");
 }
 
-static void print_table(FILE *out, const struct report *r,
-			struct entry **arr, size_t nr)
+/* ---- call graph ---- */
+
+/* The caller @fn of node @parent, added with a zero count if new. */
+static long cg_child(struct report *r, size_t parent, __u32 fn)
+{
+	struct cg_node *n;
+	__u32 c;
+
+	for (c = r->nodes[parent].child; c; c = r->nodes[c - 1].next)
+		if (r->nodes[c - 1].fn == fn)
+			return c - 1;
+	if (r->nr_nodes == r->cap_nodes) {
+		size_t cap = r->cap_nodes ? 2 * r->cap_nodes : 256;
+
+		n = reallocarray(r->nodes, cap, sizeof(*n));
+		if (!n || cap > UINT32_MAX)
+			return -ENOMEM;
+		r->nodes = n;
+		r->cap_nodes = cap;
+	}
+	n = &r->nodes[r->nr_nodes];
+	n->fn = fn;
+	n->child = 0;
+	n->count = 0;
+	n->next = r->nodes[parent].child;
+	r->nodes[parent].child = r->nr_nodes + 1;
+	return r->nr_nodes++;
+}
+
+/*
+ * The index of every stack sum's functions (struct report's cg_*), so
+ * that a call graph walks only the stacks its function is in.
+ */
+static int cg_index(struct report *r, const struct stack_count *sc,
+		    size_t nr)
+{
+	size_t nf = r->p->nr_functions, total = 0, i, *seen;
+	long n, j;
+	__u32 f;
+
+	r->sc = sc;
+	r->cg_start = calloc(nr + 1, sizeof(*r->cg_start));
+	r->cg_fn_start = calloc(nf + 2, sizeof(*r->cg_fn_start));
+	seen = calloc(nf + 1, sizeof(*seen));	/* sum index + 1 */
+	if (!r->cg_start || !r->cg_fn_start || !seen)
+		goto nomem;
+	for (i = 0; i < nr; i++) {
+		n = stack_functions(r, sc[i].stack);
+		if (n < 0)
+			goto nomem;
+		r->cg_start[i] = total;
+		total += n;
+	}
+	r->cg_start[nr] = total;
+	r->cg_frames = calloc(total + 1, sizeof(*r->cg_frames));
+	if (!r->cg_frames)
+		goto nomem;
+	/* Count each function once per sum, into cg_fn_start[f + 1]. */
+	for (i = 0; i < nr; i++) {
+		n = stack_functions(r, sc[i].stack);
+		if (n < 0)
+			goto nomem;
+		memcpy(r->cg_frames + r->cg_start[i], r->frames,
+		       n * sizeof(*r->frames));
+		for (j = 0; j < n; j++) {
+			f = r->frames[j];
+			if (seen[f] != i + 1) {
+				seen[f] = i + 1;
+				r->cg_fn_start[f + 1]++;
+			}
+		}
+	}
+	for (i = 0; i < nf; i++)
+		r->cg_fn_start[i + 1] += r->cg_fn_start[i];
+	r->cg_sums = calloc(r->cg_fn_start[nf] + 1, sizeof(*r->cg_sums));
+	if (!r->cg_sums)
+		goto nomem;
+	/* Fill: cg_fn_start[f] moves to its end, then back by one. */
+	memset(seen, 0, (nf + 1) * sizeof(*seen));
+	for (i = 0; i < nr; i++) {
+		for (j = r->cg_start[i]; j < (long)r->cg_start[i + 1]; j++) {
+			f = r->cg_frames[j];
+			if (seen[f] != i + 1) {
+				seen[f] = i + 1;
+				r->cg_sums[r->cg_fn_start[f]++] = i;
+			}
+		}
+	}
+	for (i = nf; i > 0; i--)
+		r->cg_fn_start[i] = r->cg_fn_start[i - 1];
+	r->cg_fn_start[0] = 0;
+	free(seen);
+	return 0;
+nomem:
+	free(seen);
+	return -ENOMEM;
+}
+
+/*
+ * The callers of function @fid in the stack sums [@lo, @hi) of r->sc, as
+ * a tree at node 0: per stack whose leaf it is (with children: where it
+ * is anywhere; its innermost frame then), the frames above it, up to the
+ * root.
+ */
+static int cg_build(struct report *r, __u32 fid, size_t lo, size_t hi)
+{
+	const size_t *sums = r->cg_sums + r->cg_fn_start[fid];
+	size_t nr = r->cg_fn_start[fid + 1] - r->cg_fn_start[fid];
+	size_t a = 0, b = nr, i, j, end;
+	const __u32 *frames;
+	__u64 count;
+	long node;
+
+	if (!r->cap_nodes) {
+		r->nodes = calloc(256, sizeof(*r->nodes));
+		if (!r->nodes)
+			return -ENOMEM;
+		r->cap_nodes = 256;
+	}
+	memset(&r->nodes[0], 0, sizeof(r->nodes[0]));
+	r->nodes[0].fn = fid;
+	r->nr_nodes = 1;
+	/* The first of the function's sums at or after @lo. */
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (sums[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (i = a; i < nr && sums[i] < hi; i++) {
+		frames = r->cg_frames + r->cg_start[sums[i]];
+		end = r->cg_start[sums[i] + 1] - r->cg_start[sums[i]];
+		count = r->sc[sums[i]].count;
+		for (j = 0; j < end && frames[j] != fid; j++)
+			;
+		if (j && !r->o->children)
+			continue;
+		r->nodes[0].count += count;
+		node = 0;
+		for (j++; j < end; j++) {
+			node = cg_child(r, node, frames[j]);
+			if (node < 0)
+				return node;
+			r->nodes[node].count += count;
+		}
+	}
+	return 0;
+}
+
+static int cmp_node(const void *a, const void *b, void *ctx)
+{
+	const struct report *r = ctx;
+	const struct cg_node *x = &r->nodes[*(const __u32 *)a];
+	const struct cg_node *y = &r->nodes[*(const __u32 *)b];
+	const struct profile_function *fx = &r->p->functions[x->fn];
+	const struct profile_function *fy = &r->p->functions[y->fn];
+	int c;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	c = strcmp(profile__str(r->p, fx->name), profile__str(r->p, fy->name));
+	if (!c)
+		c = strcmp(profile__str(r->p, fx->dso),
+			   profile__str(r->p, fy->dso));
+	return c ? c : (int)fx->kernel - (int)fy->kernel;
+}
+
+static char fn_kind(const struct profile_function *fn)
+{
+	return fn->kernel ? 'k' : fn->jit ? 'j' : '.';
+}
+
+/*
+ * The callers of node @node at @depth, the most samples first, each
+ * indented under the function it called; callers under the threshold
+ * are left out.
+ */
+static int cg_print(FILE *out, struct report *r, __u32 node,
+		    unsigned int depth)
+{
+	double base = r->nr_samples ? r->nr_samples : 1;
+	__u32 *kids, nr = 0, c, i;
+	int err = 0;
+
+	for (c = r->nodes[node].child; c; c = r->nodes[c - 1].next)
+		if (100.0 * r->nodes[c - 1].count / base >= r->o->cg_percent)
+			nr++;
+	if (!nr)
+		return 0;
+	kids = calloc(nr, sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	nr = 0;
+	for (c = r->nodes[node].child; c; c = r->nodes[c - 1].next)
+		if (100.0 * r->nodes[c - 1].count / base >= r->o->cg_percent)
+			kids[nr++] = c - 1;
+	qsort_r(kids, nr, sizeof(*kids), cmp_node, r);
+	for (i = 0; !err && i < nr; i++) {
+		const struct cg_node *n = &r->nodes[kids[i]];
+		const struct profile_function *fn = &r->p->functions[n->fn];
+
+		fprintf(out, "%*s%6.2f%%  [%c] %s  %s\n", 14 + 2 * depth, "",
+			100.0 * n->count / base, fn_kind(fn),
+			profile__str(r->p, fn->name),
+			profile__str(r->p, fn->dso));
+		err = cg_print(out, r, kids[i], depth + 1);
+	}
+	free(kids);
+	return err;
+}
+
+/* ---- the table ---- */
+
+static int print_table(FILE *out, struct report *r, struct entry **arr,
+		       size_t nr, const struct stack_count *sc, size_t nr_sc)
 {
 	double base = r->nr_samples ? r->nr_samples : 1;
 	static const char *const titles[] = {
@@ -262,7 +547,9 @@ static void print_table(FILE *out, const struct report *r,
 		[REPORT_SORT_PID] = "    Pid Command",
 		[REPORT_SORT_TID] = "    Tid Command",
 	};
+	__u64 share;
 	size_t i;
+	int err;
 
 	fprintf(out, "# %8s %8s %9s  %s%s\n", "Children", "Self", "Samples",
 		r->o->sort == REPORT_SORT_SYM ? "    " : "",
@@ -276,12 +563,169 @@ static void print_table(FILE *out, const struct report *r,
 			100.0 * e->total / base, 100.0 * e->self / base,
 			(unsigned long long)e->self);
 		if (e->fn)
-			fprintf(out, "[%c] %s  %s\n",
-				e->fn->kernel ? 'k' : e->fn->jit ? 'j' : '.',
-				e->label, profile__str(r->p, e->fn->dso));
+			fprintf(out, "[%c] %s  %s\n", fn_kind(e->fn), e->label,
+				profile__str(r->p, e->fn->dso));
 		else
 			fprintf(out, "%s\n", e->label);
+		if (!r->o->call_graph || !e->fn)
+			continue;
+		/*
+		 * A caller has at most the share of what it called: under
+		 * the threshold, no tree has a line to print.
+		 */
+		share = r->o->children ? e->total : e->self;
+		if (100.0 * share / base >= r->o->cg_percent) {
+			err = cg_build(r, e->fid, sc - r->sc,
+				       sc - r->sc + nr_sc) ?:
+			      cg_print(out, r, 0, 0);
+			if (err)
+				return err;
+		}
+		fprintf(out, "\n");
 	}
+	return 0;
+}
+
+/*
+ * Count the stack sums @sc (one thread's, per thread) and print their
+ * table.  The by_id entries counted are zeroed again afterwards.
+ */
+static int write_table(FILE *out, struct report *r,
+		       const struct stack_count *sc, size_t nr_sc)
+{
+	struct entry **arr;
+	struct hmap_entry *he;
+	size_t nr = 0, i;
+	int err;
+
+	err = count(r, sc, nr_sc);
+	if (err)
+		return err;
+	arr = calloc(r->nr_touched + r->by_label.nr + 1, sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	for (i = 0; i < r->nr_touched; i++)
+		if (r->o->children || r->touched[i]->self)
+			arr[nr++] = r->touched[i];
+	hmap__for_each(&r->by_label, he) {
+		struct entry *e = he->val;
+
+		if (r->o->children || e->self)
+			arr[nr++] = e;
+	}
+	qsort_r(arr, nr, sizeof(*arr),
+		r->o->children ? cmp_entry_total : cmp_entry, (void *)r->p);
+	err = print_table(out, r, arr, nr, sc, nr_sc);
+	for (i = 0; i < r->nr_touched; i++)
+		memset(r->touched[i], 0, sizeof(*r->touched[i]));
+	r->nr_touched = 0;
+	free(arr);
+	return err;
+}
+
+static int cmp_stack_count(const void *a, const void *b)
+{
+	const struct stack_count *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+/*
+ * The stack sums: per stack, or per thread (sorted by thread) per
+ * (thread, stack).  *@nr is their number.
+ */
+static struct stack_count *stack_counts(const struct report *r, size_t *nr)
+{
+	const struct profile *p = r->p;
+	struct stack_count *sc;
+	size_t i, n = 0;
+
+	if (!r->o->per_thread) {
+		sc = calloc(p->nr_stacks + 1, sizeof(*sc));
+		for (i = 0; sc && i < p->nr_stacks; i++)
+			if (p->stacks[i].count)
+				sc[n++] = (struct stack_count){
+					0, i, p->stacks[i].count };
+		*nr = n;
+		return sc;
+	}
+	sc = calloc(p->nr_samples + 1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	for (i = 0; i < p->nr_samples; i++)
+		sc[i] = (struct stack_count){ p->samples[i].thread,
+			p->samples[i].stack, p->samples[i].count };
+	qsort(sc, p->nr_samples, sizeof(*sc), cmp_stack_count);
+	for (i = 0; i < p->nr_samples; i++) {
+		if (n && sc[n - 1].thread == sc[i].thread &&
+		    sc[n - 1].stack == sc[i].stack)
+			sc[n - 1].count = sat_add_u64(sc[n - 1].count,
+						      sc[i].count);
+		else
+			sc[n++] = sc[i];
+	}
+	*nr = n;
+	return sc;
+}
+
+/* Threads: the most samples first, then by tid, pid and name. */
+static int cmp_thread(const void *a, const void *b, void *ctx)
+{
+	const struct profile *p = ctx;
+	const struct profile_thread *x = &p->threads[*(const __u32 *)a];
+	const struct profile_thread *y = &p->threads[*(const __u32 *)b];
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(profile__str(p, x->comm), profile__str(p, y->comm));
+}
+
+/* A section per thread that ran samples, each with its own table. */
+static int write_threads(FILE *out, struct report *r,
+			 const struct stack_count *sc, size_t nr_sc)
+{
+	const struct profile *p = r->p;
+	double base = r->nr_samples ? r->nr_samples : 1;
+	size_t *first = calloc(p->nr_threads + 1, sizeof(*first));
+	__u32 *order = calloc(p->nr_threads + 1, sizeof(*order));
+	size_t i, end;
+	__u32 n = 0, t;
+	int err = 0;
+
+	if (!first || !order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* sc is sorted by thread: each thread's sums are a run. */
+	for (i = nr_sc; i-- > 0;)
+		first[sc[i].thread] = i;
+	for (t = 0; t < p->nr_threads; t++)
+		if (p->threads[t].count)
+			order[n++] = t;
+	qsort_r(order, n, sizeof(*order), cmp_thread, (void *)p);
+	for (t = 0; !err && t < n; t++) {
+		const struct profile_thread *th = &p->threads[order[t]];
+
+		for (end = first[order[t]]; end < nr_sc &&
+		     sc[end].thread == order[t]; end++)
+			;
+		fprintf(out, "%s# thread: %s %u/%u: %llu samples, %.2f%%\n#\n",
+			t ? "\n" : "", profile__str(p, th->comm), th->pid,
+			th->tid, (unsigned long long)th->count,
+			100.0 * th->count / base);
+		err = write_table(out, r, sc + first[order[t]],
+				  end - first[order[t]]);
+	}
+out:
+	free(first);
+	free(order);
+	return err;
 }
 
 int report__write(const struct profile *p, const struct session *s,
@@ -289,39 +733,31 @@ int report__write(const struct profile *p, const struct session *s,
 {
 	struct report r = { .p = p, .o = o };
 	size_t n = o->sort == REPORT_SORT_SYM ? p->nr_functions : p->nr_strings;
-	struct entry **arr = NULL;
+	struct stack_count *sc = NULL;
 	struct hmap_entry *he;
-	size_t nr = 0, i;
-	int err;
+	size_t nr_sc = 0;
+	__u32 i;
+	int err = 0;
 
 	hmap__init(&r.by_label, hmap_str_eq);
+	for (i = 0; i < p->nr_threads; i++)
+		r.nr_samples += p->threads[i].count;
 	r.by_id = calloc(n + 1, sizeof(*r.by_id));
-	err = r.by_id ? count(&r) : -ENOMEM;
+	r.touched = calloc(n + 1, sizeof(*r.touched));
+	if (r.by_id && r.touched)
+		sc = stack_counts(&r, &nr_sc);
+	if (!sc)
+		err = -ENOMEM;
+	if (!err && o->call_graph)
+		err = cg_index(&r, sc, nr_sc);
 	if (!err) {
-		arr = calloc(n + r.by_label.nr + 1, sizeof(*arr));
-		if (!arr)
-			err = -ENOMEM;
-	}
-	if (!err) {
-		for (i = 0; i < n; i++)
-			if (r.by_id[i].label &&
-			    (o->children || r.by_id[i].self))
-				arr[nr++] = &r.by_id[i];
-		hmap__for_each(&r.by_label, he) {
-			struct entry *e = he->val;
-
-			if (o->children || e->self)
-				arr[nr++] = e;
-		}
-		qsort_r(arr, nr, sizeof(*arr),
-			o->children ? cmp_entry_total : cmp_entry, (void *)p);
 		errno = 0;
 		print_header(out, &r, s);
-		print_table(out, &r, arr, nr);
-		if (fflush(out) || ferror(out))
+		err = o->per_thread ? write_threads(out, &r, sc, nr_sc) :
+				      write_table(out, &r, sc, nr_sc);
+		if (!err && (fflush(out) || ferror(out)))
 			err = errno ? -errno : -EIO;
 	}
-	free(arr);
 	hmap__for_each(&r.by_label, he) {
 		struct entry *e = he->val;
 
@@ -330,5 +766,13 @@ int report__write(const struct profile *p, const struct session *s,
 	}
 	hmap__free(&r.by_label);
 	free(r.by_id);
+	free(r.touched);
+	free(r.frames);
+	free(r.nodes);
+	free(r.cg_frames);
+	free(r.cg_start);
+	free(r.cg_sums);
+	free(r.cg_fn_start);
+	free(sc);
 	return err;
 }

@@ -38,11 +38,24 @@ extern const char *const report_sort_names[REPORT_NR_SORTS];
  * @children: order by total instead of self, and list entries that only
  *	appear as callers
  * @limit: print at most this many entries (0: all)
+ * @per_thread: a section per thread (most samples first), each with its
+ *	own table of the thread's samples; percentages stay of all the
+ *	samples shown (perf report --sort tid,sym).  For sym and dso.
+ * @call_graph: under each symbol (sym only), the chains of callers that
+ *	led to it, as an indented tree: per sample the entry was the leaf
+ *	of (with @children: was anywhere in, from its innermost frame), its
+ *	caller, that one's caller, and so on up to the root, each with the
+ *	share of all samples shown that came that way; callers under
+ *	@cg_percent are left out.  Siblings: the most samples first, then
+ *	by name, shared object, user before kernel.
  */
 struct report_opts {
 	enum report_sort sort;
 	bool children;
 	__u64 limit;
+	bool per_thread;
+	bool call_graph;
+	double cg_percent;
 };
 
 /*

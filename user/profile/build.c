@@ -369,6 +369,14 @@ static bool keep_sample(const struct builder *b,
 	return true;
 }
 
+/* Whether --kernel-only or --user-only keeps a frame of this side. */
+static bool keep_frame(const struct profile_filter *f, bool kernel)
+{
+	if (!f || f->frames == PROFILE_FRAMES_ALL)
+		return true;
+	return kernel == (f->frames == PROFILE_FRAMES_KERNEL);
+}
+
 /*
  * The name of a sample's thread, as reports show it (perf's comm): what
  * the module's records say the thread was called then, else its
@@ -403,7 +411,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	const char *comm;
 	unsigned int gen, i;
 	char buf[40];
-	__u32 comm_id, stack, thread;
+	__u32 comm_id, stack, thread, nr;
+	bool truncated, kernel;
 	size_t slot;
 	int err;
 
@@ -432,13 +441,28 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		b->scratch = s;
 		b->scratch_cap = b->cc.nr + 1;
 	}
-	b->scratch[0] = b->cc.nr;
+	nr = 0;
+	truncated = false;
+	kernel = false;
 	for (i = 0; i < b->cc.nr; i++) {
-		err = get_location(b, proc, gen, raw->time_ns,
-				   &b->cc.entries[i], &b->scratch[1 + i]);
+		const struct callchain_entry *e = &b->cc.entries[i];
+
+		/* A marker goes with the part it follows. */
+		if (!e->mark)
+			kernel = e->kernel;
+		if (!keep_frame(b->f, kernel))
+			continue;
+		err = get_location(b, proc, gen, raw->time_ns, e,
+				   &b->scratch[1 + nr]);
 		if (err)
 			return err;
+		nr++;
+		truncated |= e->mark == CALLCHAIN_MARK_TRUNCATED;
 	}
+	/* --kernel-only or --user-only left it nothing to show. */
+	if (!nr && b->f && b->f->frames != PROFILE_FRAMES_ALL)
+		return 0;
+	b->scratch[0] = nr;
 	/* Snapshot names and literals are stable pointers; @buf is not. */
 	slot = hash_u64((unsigned long)comm) % ARRAY_SIZE(b->comm_cache);
 	if (comm != buf && comm == b->comm_cache[slot].comm) {
@@ -457,7 +481,7 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	if (builder__grow(&p->samples, &b->cap_samples, p->nr_samples,
 			  sizeof(*p->samples)))
 		return -ENOMEM;
-	if (b->cc.truncated)
+	if (truncated)
 		p->truncated++;
 	ps = &p->samples[p->nr_samples++];
 	ps->time_ns = raw->time_ns;

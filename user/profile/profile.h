@@ -158,7 +158,20 @@ struct profile_sample {
  * @time_start_ns, @time_end_ns: [start, end) from the recording's start
  *	(its SESSION section's start_mono_ns; 0 when it has none), with
  *	@has_time
+ * @frames: which frames of each stack to keep (a view filter, as perf's
+ *	--all-kernel and --all-user are for recording): PROFILE_FRAMES_KERNEL
+ *	keeps the kernel ones, PROFILE_FRAMES_USER the user ones (JIT code
+ *	included).  A marker ("[truncated]", "[stack scan]") goes with the
+ *	frame before it (leaf first), that is with the part it marks.  A
+ *	sample left with no frame is dropped like a filtered one: no stack,
+ *	thread or count has it.
  */
+enum profile_frames {
+	PROFILE_FRAMES_ALL,
+	PROFILE_FRAMES_KERNEL,
+	PROFILE_FRAMES_USER,
+};
+
 struct profile_filter {
 	const __u32 *pids;
 	unsigned int nr_pids;
@@ -170,6 +183,7 @@ struct profile_filter {
 	bool has_time;
 	__u64 time_start_ns;
 	__u64 time_end_ns;
+	enum profile_frames frames;
 };
 
 struct profile {
