@@ -238,10 +238,15 @@ if command -v unshare >/dev/null; then
 	sonde report -i "$out/unshare.data" --no-inline \
 		>"$out/unshare.report" 2>&1
 	tq=$(awk '!/^#/ && $5 == "three_quarters" { print $3 }' "$out/unshare.report")
+	oq=$(awk '!/^#/ && $5 == "one_quarter" { print $3 }' "$out/unshare.report")
 	total=$(sed -n 's/^# samples: \([0-9]*\).*/\1/p' "$out/unshare.report")
-	echo "# unshare: three_quarters ${tq:-0} of ${total:-0} samples"
-	check "new pid and mount namespaces: sampled and symbolized" \
-		test "${tq:-0}" -ge $((${total:-0} / 2)) -a "${total:-0}" -ge 100
+	tq=${tq:-0} oq=${oq:-0}
+	echo "# unshare: three_quarters $tq, one_quarter $oq of ${total:-0} samples"
+	# The split itself, not its share of the run: on a loaded host the
+	# start (unshare, exec over 9p) took over half of the samples.
+	check "new pid and mount namespaces: sampled and symbolized (the 75/25 split)" \
+		test $((tq + oq)) -ge 100 -a $((100 * tq)) -ge $((60 * (tq + oq))) \
+			-a $((100 * tq)) -le $((90 * (tq + oq)))
 else
 	echo "ok - new pid and mount namespaces # SKIP no unshare(1)"
 fi

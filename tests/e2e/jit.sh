@@ -50,7 +50,8 @@ check "jit map-rm: the workload removed its map" \
 # each phase is a third of the run.  The lines (jit_alpha.js:12,
 # jit_beta.js:22) are checked on the host (tests/e2e/run), with
 # go tool pprof on this recording.
-f=$jout/jit-dump
+# Absolute: record runs in $jout.
+f=$(realpath "$jout")/jit-dump
 jit_bin=$(realpath "$wl/jit")
 (cd "$jout" && rm -f jit-*.dump &&
 	sonde record -q -g -o "$f.data" -- "$jit_bin" fp 3 dump \
