@@ -62,6 +62,10 @@ static const char *const bad[][8] = {
 	{ "sonde", "export", "-o", "", NULL },
 	{ "sonde", "script", "--input", NULL },
 	{ "sonde", "report", "--bogus=1", NULL },
+	/* --symfs must name a directory: a typo left every frame unresolved. */
+	{ "sonde", "report", "--symfs", "/nonexistent/sonde-symfs", NULL },
+	{ "sonde", "export", "--symfs", "/etc/passwd", NULL },
+	{ "sonde", "script", "--symfs", "", NULL },
 };
 
 TEST(bad_arguments_exit_2)

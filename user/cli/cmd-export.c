@@ -170,7 +170,8 @@ int cmd_export(int argc, char **argv)
 		goto out_close;
 	}
 	if (folded_opts.per_thread && format->threads == THREADS_NONE) {
-		err = usage_error("export: --per-thread is for -f folded (pprof, perf-script, perfview, speedscope and chrome show threads apart already)");
+		err = usage_error("export: --per-thread has no meaning for -f %s (it changes -f folded; pprof, perf-script, perfview, speedscope and chrome show threads apart already)",
+				  format->name);
 		goto out_close;
 	}
 	in.lines = format->lines;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/input.h"
 #include "lib/util.h"
@@ -115,12 +116,16 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 					   cmd, arg);
 		f->has_time = true;
 		return 0;
-	case INPUT_OPT_SYMFS:
-		if (!*arg)
-			return usage_error("%s: --symfs needs a directory",
-					   cmd);
+	case INPUT_OPT_SYMFS: {
+		struct stat st;
+
+		/* A typo would leave every frame unresolved, silently. */
+		if (!*arg || stat(arg, &st) || !S_ISDIR(st.st_mode))
+			return usage_error("%s: --symfs needs a directory, not '%s'",
+					   cmd, arg);
 		in->symfs = arg;
 		return 0;
+	}
 	case INPUT_OPT_INLINE:
 	case INPUT_OPT_NO_INLINE:
 		in->no_inline = opt == INPUT_OPT_NO_INLINE;

@@ -25,7 +25,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, help_record, "sample CPUs into a recording" },
 	{ "report", cmd_report, help_report, "table of the hottest functions" },
 	{ "script", cmd_script, help_script, "every sample as text (perf script layout)" },
-	{ "export", cmd_export, help_export, "convert a recording (folded stacks)" },
+	{ "export", cmd_export, help_export, "convert a recording (folded, pprof, svg, speedscope, ...)" },
 };
 
 static void usage(FILE *f)
