@@ -57,11 +57,64 @@ INPUT_HELP
 }
 
 /*
+ * A format written while the recording is read (PROFILE_KEEP_NONE):
+ * @begin writes the start and makes the writer's context, @sample is
+ * the profile's sink, @end writes the rest from the whole profile, and
+ * @free (NULL: nothing to free) frees the context.
+ */
+struct stream_ops {
+	int (*begin)(void **ctx, FILE *out);
+	profile_sink_t sample;
+	int (*end)(void *ctx, const struct profile *p, FILE *out);
+	void (*free)(void *ctx);
+};
+
+static int script_begin(void **ctx, FILE *out)
+{
+	*ctx = out;
+	return 0;
+}
+
+static int script_end(void *ctx __always_unused,
+		      const struct profile *p __always_unused, FILE *out)
+{
+	return script__end(out);
+}
+
+static const struct stream_ops script_stream = {
+	script_begin, script__sample, script_end, NULL,
+};
+
+static int chrome_begin(void **ctx, FILE *out)
+{
+	return chrome__new((struct chrome **)ctx, out);
+}
+
+static int chrome_end(void *ctx, const struct profile *p,
+		      FILE *out __always_unused)
+{
+	return chrome__end(ctx, p);
+}
+
+static void chrome_free(void *ctx)
+{
+	chrome__free(ctx);
+}
+
+static const struct stream_ops chrome_stream = {
+	chrome_begin, chrome__sample, chrome_end, chrome_free,
+};
+
+/*
  * The formats, each a writer in export/ over the profile; folded's and
- * svg's take their options too.
+ * svg's take their options too.  @keep: what of the samples the writer
+ * needs: those that need neither each sample's time nor their order read
+ * merged samples, and those written in time order are streamed.
  */
 struct format {
 	const char *name;
+	enum profile_keep keep;
+	const struct stream_ops *stream;
 	int (*write)(const struct profile *p, FILE *out);
 	int (*write_folded)(const struct profile *p,
 			    const struct folded_opts *o, FILE *out);
@@ -78,19 +131,133 @@ struct format {
 
 static const struct format formats[] = {
 	{ .name = "folded", .write_folded = folded__write_opts,
-	  .threads = THREADS_OPTION },
+	  .keep = PROFILE_KEEP_MERGED, .threads = THREADS_OPTION },
 	{ .name = "pprof", .write = pprof__write, .lines = true,
-	  .threads = THREADS_APART },
-	{ .name = "perf-script", .write = script__write,
-	  .threads = THREADS_APART },
+	  .keep = PROFILE_KEEP_MERGED, .threads = THREADS_APART },
+	{ .name = "perf-script", .stream = &script_stream,
+	  .keep = PROFILE_KEEP_NONE, .threads = THREADS_APART },
 	{ .name = "perfview", .write = perfview__write,
 	  .threads = THREADS_APART },
 	{ .name = "speedscope", .write = speedscope__write, .lines = true,
 	  .threads = THREADS_APART },
-	{ .name = "chrome", .write = chrome__write, .threads = THREADS_APART },
-	{ .name = "svg", .write_svg = svg__write },
+	{ .name = "chrome", .stream = &chrome_stream,
+	  .keep = PROFILE_KEEP_NONE, .threads = THREADS_APART },
+	{ .name = "svg", .write_svg = svg__write,
+	  .keep = PROFILE_KEEP_MERGED },
 	{ }
 };
+
+/* Open @output as @of (saying why not). */
+static FILE *open_output(struct outfile *of, const char *output, int *err)
+{
+	FILE *out;
+
+	*err = outfile__open(of, output, 0666, false);
+	out = *err ? NULL : outfile__stream(of);
+	if (!*err && !out)
+		*err = -errno;
+	if (*err) {
+		pr_err("cannot create %s: %s",
+		       of->tmp ? of->tmp : outfile__name(of), strerror(-*err));
+		outfile__abort(of);
+		return NULL;
+	}
+	return out;
+}
+
+/* Put the file in place; a reader of standard output that left is fine. */
+static int commit_output(struct outfile *of)
+{
+	int err = outfile__commit(of);
+
+	if (err == -EPIPE && of->is_stdout)
+		return 0;
+	if (err)
+		pr_err("writing %s: %s", outfile__name(of), strerror(-err));
+	return err;
+}
+
+static void warn_late(const struct input *in)
+{
+	if (in->profile && in->profile->late)
+		pr_warn("%s: %llu samples came after later ones and are written out of time order",
+			in->path, (unsigned long long)in->profile->late);
+}
+
+/* A format written from the whole profile, once it is built. */
+static int export_built(struct input *in, const struct format *format,
+			const struct svg_opts *svg_opts,
+			const struct folded_opts *folded_opts,
+			const char *output)
+{
+	struct outfile of;
+	FILE *out;
+	int err;
+
+	/* Nothing is created for a recording that cannot be read. */
+	err = input__open(in);
+	if (err)
+		return err;
+	out = open_output(&of, output, &err);
+	if (!out)
+		return err;
+	if (format->write_svg)
+		err = format->write_svg(in->profile, svg_opts, out);
+	else if (format->write_folded)
+		err = format->write_folded(in->profile, folded_opts, out);
+	else
+		err = format->write(in->profile, out);
+	if (err) {
+		err = input__write_error(in, err, out, outfile__name(&of),
+					 of.is_stdout);
+		outfile__abort(&of);
+		return err;
+	}
+	return commit_output(&of);
+}
+
+/*
+ * A format written while the recording is read.  A file is made under
+ * a temporary name and renamed when complete: nothing is left at @output
+ * for a recording that cannot be read.
+ */
+static int export_streamed(struct input *in, const struct stream_ops *ops,
+			   const char *output)
+{
+	struct outfile of;
+	void *ctx = NULL;
+	FILE *out;
+	int err;
+
+	out = open_output(&of, output, &err);
+	if (!out)
+		return err;
+	err = ops->begin(&ctx, out);
+	if (!err) {
+		in->sink = ops->sample;
+		in->sink_ctx = ctx;
+		err = input__open(in);
+		/* A read that failed was said; a write is said below. */
+		if (err && err != in->sink_err) {
+			if (ops->free)
+				ops->free(ctx);
+			outfile__abort(&of);
+			return err;
+		}
+	}
+	if (!err)
+		err = ops->end(ctx, in->profile, out);
+	if (ops->free)
+		ops->free(ctx);
+	if (err) {
+		err = input__write_error(in, err, out, outfile__name(&of),
+					 of.is_stdout);
+		outfile__abort(&of);
+		return err;
+	}
+	warn_late(in);
+	return commit_output(&of);
+}
 
 int cmd_export(int argc, char **argv)
 {
@@ -107,9 +274,7 @@ int cmd_export(int argc, char **argv)
 	const char *output = "-";
 	struct svg_opts svg_opts = { 0 };
 	struct folded_opts folded_opts = { 0 };
-	struct outfile of;
 	struct input in;
-	FILE *out;
 	int opt, err;
 
 	err = input__init(&in, own);
@@ -175,37 +340,10 @@ int cmd_export(int argc, char **argv)
 		goto out_close;
 	}
 	in.lines = format->lines;
-	/* Nothing is created for a recording that cannot be read. */
-	err = input__open(&in);
-	if (err)
-		goto out_close;
-	err = outfile__open(&of, output, 0666, false);
-	out = err ? NULL : outfile__stream(&of);
-	if (!err && !out)
-		err = -errno;
-	if (err) {
-		pr_err("cannot create %s: %s",
-		       of.tmp ? of.tmp : outfile__name(&of), strerror(-err));
-		outfile__abort(&of);
-		goto out_close;
-	}
-	if (format->write_svg)
-		err = format->write_svg(in.profile, &svg_opts, out);
-	else if (format->write_folded)
-		err = format->write_folded(in.profile, &folded_opts, out);
-	else
-		err = format->write(in.profile, out);
-	if (err) {
-		err = input__write_error(&in, err, out, outfile__name(&of),
-					 of.is_stdout);
-		outfile__abort(&of);
-		goto out_close;
-	}
-	err = outfile__commit(&of);
-	if (err == -EPIPE && of.is_stdout)
-		err = 0;
-	else if (err)
-		pr_err("writing %s: %s", outfile__name(&of), strerror(-err));
+	in.keep = format->keep;
+	err = format->stream ? export_streamed(&in, format->stream, output) :
+			       export_built(&in, format, &svg_opts,
+					    &folded_opts, output);
 out_close:
 	input__close(&in);
 	return err;

@@ -121,6 +121,8 @@ int cmd_report(int argc, char **argv)
 	err = input__init(&in, report_longopts);
 	if (!err)
 		err = parse_report_args(argc, argv, &in, &o);
+	/* Reports sum samples: each (stack, thread, CPU) is kept once. */
+	in.keep = PROFILE_KEEP_MERGED;
 	if (!err)
 		err = input__open(&in);
 	if (!err) {

@@ -55,13 +55,21 @@ int cmd_script(int argc, char **argv)
 	if (!err && optind < argc)
 		err = usage_error("script: unexpected argument '%s'",
 				  argv[optind]);
-	if (!err)
-		err = input__open(&in);
 	if (!err) {
-		err = script__write(in.profile, stdout);
-		if (err)
+		/* Printed while the recording is read, in time order. */
+		in.keep = PROFILE_KEEP_NONE;
+		in.sink = script__sample;
+		in.sink_ctx = stdout;
+		err = input__open(&in);
+		if (!err)
+			err = script__end(stdout);
+		/* A failed read was said by input__open(). */
+		if (err && (ferror(stdout) || err == in.sink_err))
 			err = input__write_error(&in, err, stdout,
 						 "standard output", true);
+		if (!err && in.profile && in.profile->late)
+			pr_warn("%s: %llu samples came after later ones and are printed out of time order",
+				in.path, (unsigned long long)in.profile->late);
 	}
 	input__close(&in);
 	return err;

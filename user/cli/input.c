@@ -146,8 +146,24 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 	return usage_error("%s: unknown option", cmd);
 }
 
+/* The writer's sink; its error is told apart from a failed read. */
+static int input_sink(const struct profile *p, const struct profile_sample *s,
+		      void *ctx)
+{
+	struct input *in = ctx;
+
+	in->sink_err = in->sink(p, s, in->sink_ctx);
+	return in->sink_err;
+}
+
 int input__open(struct input *in)
 {
+	const struct profile_options po = {
+		.filter = &in->filter,
+		.keep = in->keep,
+		.sink = in->sink ? input_sink : NULL,
+		.sink_ctx = in,
+	};
 	struct symbolizer_opts so = {
 		.debug_root = getenv("SONDE_DEBUG_ROOT"),
 		.symfs = in->symfs,
@@ -162,9 +178,9 @@ int input__open(struct input *in)
 		return err;
 	err = symbolizer__new(&in->symbolizer, in->session, &so);
 	if (!err)
-		err = profile__build(&in->profile, in->session, in->symbolizer,
-				     &in->filter);
-	if (err)
+		err = profile__build_opts(&in->profile, in->session,
+					  in->symbolizer, &po);
+	if (err && (!in->sink_err || err != in->sink_err))
 		pr_err("reading %s: %s", in->path, strerror(-err));
 	return err;
 }

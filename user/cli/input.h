@@ -57,6 +57,15 @@ struct input {
 	bool no_demangle;
 	bool lines;			/* the output shows source lines */
 	struct profile_filter filter;
+	/*
+	 * What the profile keeps of its samples, and for PROFILE_KEEP_NONE
+	 * the writer's sink; an error of the sink is a write error (see
+	 * input__open()).
+	 */
+	enum profile_keep keep;
+	profile_sink_t sink;
+	void *sink_ctx;
+	int sink_err;
 	__u32 *pids, *tids;
 	__u64 cpus[INPUT_MAX_CPUS / 64];
 	struct session *session;
@@ -80,9 +89,11 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 		     const char *arg);
 /*
  * input__open - open in->path and build its profile: says on stderr why
- * when it cannot (one line).  Takes the root of separate debug files
- * from the environment: SONDE_DEBUG_ROOT, when set and not empty,
- * replaces /usr/lib/debug.  Returns 0 or -errno.
+ * when it cannot (one line), unless in->sink failed: then in->sink_err
+ * is its error, returned for the caller to report as a write error
+ * (input__write_error()).  Takes the root of separate debug files from
+ * the environment: SONDE_DEBUG_ROOT, when set and not empty, replaces
+ * /usr/lib/debug.  Returns 0 or -errno.
  */
 int input__open(struct input *in);
 void input__close(struct input *in);

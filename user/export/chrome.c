@@ -8,12 +8,16 @@
  * profiler and the "StackFrames Dictionary" they point into:
  *
  *   {"displayTimeUnit": "ns", "otherData": {"exporter": "sonde VERSION"},
- *    "traceEvents": [metadata events, "ph": "M": process_name and
- *                    thread_name per process and thread of the model],
+ *    "samples": [{"cpu": C, "pid": P, "tid": T, "ts": MICROSECONDS,
+ *                 "name": "sample", "sf": ID, "weight": COUNT}, ...],
  *    "stackFrames": {"ID": {"name": ..., "category": DSO,
  *                           "parent": "ID"}, ...},
- *    "samples": [{"cpu": C, "pid": P, "tid": T, "ts": MICROSECONDS,
- *                 "name": "sample", "sf": ID, "weight": COUNT}, ...]}
+ *    "traceEvents": [metadata events, "ph": "M": process_name and
+ *                    thread_name per process and thread of the model]}
+ *
+ * The samples come first, so that they can be written while the
+ * recording is read (the keys of a JSON object have no order); the frames
+ * and names, which only the whole recording knows, follow.
  *
  * A stack frame is a node of the tree of the samples' stacks, root
  * first: a (parent, function) pair, numbered from 1 in the order first
@@ -22,22 +26,23 @@
  * folded output).  "category" is the function's DSO ("[kernel.kallsyms]"
  * for the kernel, the perf map for JIT code).  A sample's "ts" is in
  * microseconds from the recording's start (nanosecond digits kept), in
- * file order; its "weight" is its count; its "pid", which the format
- * document's samples lack, is what speedscope's importer groups samples
- * by (without it, one profile of "pid NaN"); a sample with no frame has no
- * "sf".  Names are JSON strings escaped by lib/json.h (invalid UTF-8
- * becomes U+FFFD).
+ * the order the samples are handed over (chrome__sample(): time order
+ * when streamed; chrome__write(): the profile's order); its "weight" is
+ * its count; its "pid", which the format document's samples lack, is
+ * what speedscope's importer groups samples by (without it, one profile
+ * of "pid NaN"); a sample with no frame has no "sf".  Names are JSON
+ * strings escaped by lib/json.h (invalid UTF-8 becomes U+FFFD).
  *
  * Memory: the output is streamed.  Besides the model, the writer holds
  * the tree of stack frames (12 bytes per node and its hash map's slots;
  * measured, about 210 bytes per node at the peak, while the map's old
  * and new tables coexist as it grows: docs/cli.md "Memory"; nodes are at
- * most the stacks' frames), 4 bytes per
- * stack (its leaf node) and 1 per stack while building; nothing per
- * sample.
+ * most the stacks' frames) and 4 bytes per stack (its leaf node);
+ * nothing per sample.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "export/chrome.h"
 #include "lib/hmap.h"
@@ -50,13 +55,15 @@ struct node {
 };
 
 struct chrome {
-	const struct profile *p;
 	FILE *out;
 	struct hmap index;	/* parent << 32 | key -> node id */
 	struct node *nodes;	/* by id - 1 */
 	__u32 nr_nodes;
 	size_t cap_nodes;
-	__u32 *leaf;		/* stack -> its leaf node, 0: empty stack */
+	/* stack -> its leaf node + 1; 1: empty stack, 0: not built yet */
+	__u32 *leaf;
+	size_t cap_leaf;
+	size_t nr_written;	/* samples */
 };
 
 static int write_err(FILE *out)
@@ -91,43 +98,42 @@ static int child(struct chrome *c, __u32 *parent, __u32 fn, bool inlined)
 	return 0;
 }
 
-/* The tree of the stacks the samples use, and each one's leaf. */
-static int build_tree(struct chrome *c)
+/* The leaf node of @stack (0: it has no frame), added to the tree. */
+static int stack_leaf(struct chrome *c, const struct profile *p,
+		      __u32 stack, __u32 *leaf)
 {
-	const struct profile *p = c->p;
-	bool *used = calloc(p->nr_stacks + 1, sizeof(*used));
-	__u32 i, j, k, node;
-	size_t n;
+	const struct profile_stack *ps = &p->stacks[stack];
+	__u32 j, k, node = 0;
 	int err = 0;
 
-	c->leaf = calloc(p->nr_stacks + 1, sizeof(*c->leaf));
-	if (!used || !c->leaf) {
-		free(used);
-		return -ENOMEM;
-	}
-	for (n = 0; n < p->nr_samples; n++)
-		used[p->samples[n].stack] = true;
-	for (i = 0; !err && i < p->nr_stacks; i++) {
-		const struct profile_stack *ps = &p->stacks[i];
+	if (stack >= c->cap_leaf) {
+		size_t cap = max_t(size_t, 2 * c->cap_leaf, stack + 1024);
+		__u32 *l = reallocarray(c->leaf, cap, sizeof(*l));
 
-		if (!used[i])
-			continue;
-		node = 0;
-		/* Root first: a location's function, then its inlined ones. */
-		for (j = ps->nr; !err && j-- > 0;) {
-			const struct profile_location *loc =
-				&p->locations[ps->locs[j]];
-
-			err = child(c, &node, loc->function, false);
-			for (k = loc->nr_inlined; !err && k-- > 0;)
-				err = child(c, &node,
-					    p->lines[loc->inlined + k].function,
-					    true);
-		}
-		c->leaf[i] = node;
+		if (!l)
+			return -ENOMEM;
+		memset(l + c->cap_leaf, 0, (cap - c->cap_leaf) * sizeof(*l));
+		c->leaf = l;
+		c->cap_leaf = cap;
 	}
-	free(used);
-	return err;
+	if (c->leaf[stack]) {
+		*leaf = c->leaf[stack] - 1;
+		return 0;
+	}
+	/* Root first: a location's function, then its inlined ones. */
+	for (j = ps->nr; !err && j-- > 0;) {
+		const struct profile_location *loc = &p->locations[ps->locs[j]];
+
+		err = child(c, &node, loc->function, false);
+		for (k = loc->nr_inlined; !err && k-- > 0;)
+			err = child(c, &node,
+				    p->lines[loc->inlined + k].function, true);
+	}
+	if (err)
+		return err;
+	c->leaf[stack] = node + 1;
+	*leaf = node;
+	return 0;
 }
 
 /* One "ph": "M" event naming @pid/@tid (@what: process or thread). */
@@ -143,9 +149,8 @@ static int write_name(struct chrome *c, bool first, const char *what,
 	return write_err(c->out);
 }
 
-static int write_names(struct chrome *c)
+static int write_names(struct chrome *c, const struct profile *p)
 {
-	const struct profile *p = c->p;
 	bool first = true;
 	__u32 i;
 	int err;
@@ -165,13 +170,12 @@ static int write_names(struct chrome *c)
 		if (err)
 			return err;
 	}
-	fputs("],\n", c->out);
+	fputs("]}\n", c->out);
 	return write_err(c->out);
 }
 
-static int write_frames(struct chrome *c)
+static int write_frames(struct chrome *c, const struct profile *p)
 {
-	const struct profile *p = c->p;
 	__u32 i;
 	int err;
 
@@ -197,55 +201,76 @@ static int write_frames(struct chrome *c)
 	return write_err(c->out);
 }
 
-static int write_samples(struct chrome *c)
+int chrome__new(struct chrome **cp, FILE *out)
 {
-	const struct profile *p = c->p;
-	size_t i;
+	struct chrome *c = calloc(1, sizeof(*c));
+
+	*cp = c;
+	if (!c)
+		return -ENOMEM;
+	c->out = out;
+	hmap__init(&c->index, NULL);
+	errno = 0;
+	fputs("{\"displayTimeUnit\":\"ns\","
+	      "\"otherData\":{\"exporter\":\"sonde " SONDE_VERSION "\"},\n"
+	      "\"samples\":[", out);
+	return write_err(out);
+}
+
+int chrome__sample(const struct profile *p, const struct profile_sample *s,
+		   void *ctx)
+{
+	struct chrome *c = ctx;
+	__u64 t = s->time_ns > p->start_ns ? s->time_ns - p->start_ns : 0;
+	__u32 leaf;
+	int err = stack_leaf(c, p, s->stack, &leaf);
+
+	if (err)
+		return err;
+	errno = 0;
+	fprintf(c->out, "%s{\"cpu\":%u,\"pid\":%u,\"tid\":%u,"
+		"\"ts\":%llu.%03u,\"name\":\"sample\",",
+		c->nr_written++ ? ",\n" : "\n", s->cpu,
+		p->threads[s->thread].pid, p->threads[s->thread].tid,
+		(unsigned long long)(t / 1000), (unsigned int)(t % 1000));
+	if (leaf)
+		fprintf(c->out, "\"sf\":%u,", leaf);
+	fprintf(c->out, "\"weight\":%u}", s->count);
+	return write_err(c->out);
+}
+
+int chrome__end(struct chrome *c, const struct profile *p)
+{
 	int err;
 
-	fputs("\"samples\":[", c->out);
-	for (i = 0; i < p->nr_samples; i++) {
-		const struct profile_sample *s = &p->samples[i];
-		__u64 t = s->time_ns > p->start_ns ? s->time_ns - p->start_ns : 0;
+	errno = 0;
+	fputs("],\n", c->out);
+	err = write_err(c->out) ?: write_frames(c, p) ?: write_names(c, p);
+	if (!err && fflush(c->out))
+		err = errno ? -errno : -EIO;
+	return err;
+}
 
-		fprintf(c->out, "%s{\"cpu\":%u,\"pid\":%u,\"tid\":%u,"
-			"\"ts\":%llu.%03u,\"name\":\"sample\",",
-			i ? ",\n" : "\n", s->cpu, p->threads[s->thread].pid,
-			p->threads[s->thread].tid,
-			(unsigned long long)(t / 1000), (unsigned int)(t % 1000));
-		if (c->leaf[s->stack])
-			fprintf(c->out, "\"sf\":%u,", c->leaf[s->stack]);
-		fprintf(c->out, "\"weight\":%u}", s->count);
-		err = write_err(c->out);
-		if (err)
-			return err;
-	}
-	fputs("]}\n", c->out);
-	return write_err(c->out);
+void chrome__free(struct chrome *c)
+{
+	if (!c)
+		return;
+	hmap__free(&c->index);
+	free(c->nodes);
+	free(c->leaf);
+	free(c);
 }
 
 int chrome__write(const struct profile *p, FILE *out)
 {
-	struct chrome c = { .p = p, .out = out };
-	int err;
+	struct chrome *c;
+	size_t i;
+	int err = chrome__new(&c, out);
 
-	hmap__init(&c.index, NULL);
-	err = build_tree(&c);
-	if (!err) {
-		errno = 0;
-		fputs("{\"displayTimeUnit\":\"ns\","
-		      "\"otherData\":{\"exporter\":\"sonde " SONDE_VERSION "\"},\n",
-		      out);
-		err = write_names(&c);
-	}
+	for (i = 0; !err && i < p->nr_samples; i++)
+		err = chrome__sample(p, &p->samples[i], c);
 	if (!err)
-		err = write_frames(&c);
-	if (!err)
-		err = write_samples(&c);
-	if (!err)
-		err = fflush(out) ? -errno : write_err(out);
-	hmap__free(&c.index);
-	free(c.nodes);
-	free(c.leaf);
+		err = chrome__end(c, p);
+	chrome__free(c);
 	return err;
 }

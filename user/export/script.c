@@ -80,6 +80,22 @@ static void print_sample(FILE *out, const struct profile *p,
 	putc('\n', out);
 }
 
+int script__sample(const struct profile *p, const struct profile_sample *s,
+		   void *out)
+{
+	errno = 0;
+	print_sample(out, p, s);
+	return ferror((FILE *)out) ? (errno ? -errno : -EIO) : 0;
+}
+
+int script__end(FILE *out)
+{
+	errno = 0;
+	if (fflush(out) || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 int script__write(const struct profile *p, FILE *out)
 {
 	size_t *order, i;

@@ -24,5 +24,15 @@
  * -errno of the failing write (-EPIPE: the reader went away).
  */
 int script__write(const struct profile *p, FILE *out);
+/*
+ * script__sample - sample @s of @p to @out (a FILE *): a profile_sink_t,
+ * for a profile built with PROFILE_KEEP_NONE, which hands the samples
+ * over in time order while it reads them; script__end() after the
+ * build.  Both return 0 or the -errno of the failing write.  Nothing is
+ * held per sample.
+ */
+int script__sample(const struct profile *p, const struct profile_sample *s,
+		   void *out);
+int script__end(FILE *out);
 
 #endif /* SONDE_EXPORT_SCRIPT_H */

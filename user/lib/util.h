@@ -24,6 +24,8 @@
 
 /* Named as in the kernel, so format checking reads the same. */
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
+/* A parameter a callback's type has and this callback does not need. */
+#define __always_unused	__attribute__((unused))
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -403,10 +403,49 @@ static const char *sample_comm(struct session *s,
 	return buf;
 }
 
+/* @key: a struct profile_sample; its time and count do not matter. */
+static bool merged_eq(const void *ctx, __u32 id, const void *key)
+{
+	const struct profile_sample *s = &((const struct builder *)ctx)->p->samples[id];
+	const struct profile_sample *k = key;
+
+	return s->stack == k->stack && s->thread == k->thread &&
+	       s->cpu == k->cpu && s->period_ns == k->period_ns;
+}
+
+/* Keep the sample @ps as b->keep says. */
+static int keep_built(struct builder *b, const struct profile_sample *ps)
+{
+	struct profile *p = b->p;
+	long known = -1;
+	__u64 h = 0;
+
+	if (b->keep == PROFILE_KEEP_NONE)
+		return order__push(&b->order, ps);
+	if (b->keep == PROFILE_KEEP_MERGED) {
+		h = hash_u64(ps->period_ns ^ hash_u64((__u64)ps->stack << 32 |
+						       ps->thread) ^
+			     ps->cpu);
+		known = idtable__find(&b->merged, h, merged_eq, b, ps);
+		if (known >= 0 && p->samples[known].count < UINT32_MAX) {
+			p->samples[known].count++;
+			return 0;
+		}
+	}
+	if (builder__grow(&p->samples, &b->cap_samples, p->nr_samples,
+			  sizeof(*p->samples)))
+		return -ENOMEM;
+	/* A full entry stays the one found: the rest go one by one. */
+	if (b->keep == PROFILE_KEEP_MERGED && known < 0 &&
+	    idtable__insert(&b->merged, h, p->nr_samples))
+		return -ENOMEM;
+	p->samples[p->nr_samples++] = *ps;
+	return 0;
+}
+
 static int add_sample(struct builder *b, const struct sonde_sample *raw)
 {
 	struct profile *p = b->p;
-	struct profile_sample *ps;
 	struct proc *proc;
 	const char *comm;
 	unsigned int gen, i;
@@ -478,28 +517,37 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	      builder__thread(b, raw->pid, raw->tid, comm_id, &thread);
 	if (err)
 		return err;
-	if (builder__grow(&p->samples, &b->cap_samples, p->nr_samples,
-			  sizeof(*p->samples)))
-		return -ENOMEM;
 	if (truncated)
 		p->truncated++;
-	ps = &p->samples[p->nr_samples++];
-	ps->time_ns = raw->time_ns;
-	ps->period_ns = p->period_ns;
-	ps->stack = stack;
-	ps->thread = thread;
-	ps->cpu = raw->cpu;
-	ps->count = 1;
 	p->stacks[stack].count++;
 	p->threads[thread].count++;
-	return 0;
+	return keep_built(b, &(struct profile_sample){
+		.time_ns = raw->time_ns,
+		.period_ns = p->period_ns,
+		.stack = stack,
+		.thread = thread,
+		.cpu = raw->cpu,
+		.count = 1,
+	});
 }
 
 static int record_cb(const struct sonde_record_header *h, void *ctx)
 {
+	struct builder *b = ctx;
+
 	if (h->type != SONDE_RECORD_SAMPLE)
 		return 0;
-	return add_sample(ctx, (const struct sonde_sample *)h);
+	if (b->keep == PROFILE_KEEP_NONE)
+		order__saw(&b->order,
+			   ((const struct sonde_sample *)h)->time_ns);
+	return add_sample(b, (const struct sonde_sample *)h);
+}
+
+static int section_cb(unsigned int stream, bool last, void *ctx)
+{
+	struct builder *b = ctx;
+
+	return order__section(&b->order, b->p, stream, last);
 }
 
 static void builder__release(struct builder *b)
@@ -507,6 +555,8 @@ static void builder__release(struct builder *b)
 	builder__release_tables(b);
 	idtable__free(&b->stacks);
 	idtable__free(&b->locations);
+	idtable__free(&b->merged);
+	order__free(&b->order);
 	free(b->loc_mapping);
 	free(b->loc_code);
 	callchain__free(&b->cc);
@@ -523,6 +573,15 @@ static int open_mapped(void *ctx, __u32 pid, const struct map *m)
 int profile__build(struct profile **pp, struct session *s,
 		   struct symbolizer *sym, const struct profile_filter *f)
 {
+	const struct profile_options o = { .filter = f };
+
+	return profile__build_opts(pp, s, sym, &o);
+}
+
+int profile__build_opts(struct profile **pp, struct session *s,
+			struct symbolizer *sym,
+			const struct profile_options *o)
+{
 	const struct srec_session *info = session__info(s);
 	const struct srec_end *end;
 	struct profile *p;
@@ -531,6 +590,8 @@ int profile__build(struct profile **pp, struct session *s,
 	int err;
 
 	*pp = NULL;
+	if (o->keep == PROFILE_KEEP_NONE && !o->sink)
+		return -EINVAL;
 	/* Its caches (about 20 KiB) are kept off the stack. */
 	b = calloc(1, sizeof(*b));
 	p = calloc(1, sizeof(*p));
@@ -542,15 +603,20 @@ int profile__build(struct profile **pp, struct session *s,
 	b->p = p;
 	b->s = s;
 	b->sym = sym;
-	b->f = f;
+	b->f = o->filter;
+	b->keep = o->keep;
 	builder__init_tables(b);
 	idtable__init(&b->locations);
 	idtable__init(&b->stacks);
+	idtable__init(&b->merged);
+	err = order__init(&b->order, session__nr_streams(s), o->sink,
+			  o->sink_ctx);
 	p->period_ns = session__period_ns(s);
 	p->start_ns = info ? info->start_mono_ns : 0;
 	p->start_real_ns = info ? info->start_real_ns : 0;
 	/* Sized once when the END section says how many there are. */
-	b->cap_samples = session__nr_samples_hint(s);
+	b->cap_samples = o->keep == PROFILE_KEEP_ALL ?
+			 session__nr_samples_hint(s) : 0;
 	if (b->cap_samples) {
 		p->samples = calloc(b->cap_samples, sizeof(*p->samples));
 		if (p->samples)
@@ -560,17 +626,24 @@ int profile__build(struct profile **pp, struct session *s,
 			b->cap_samples = 0;
 	}
 	/* String 0 is "", as pprof requires. */
-	err = builder__intern(b, "", &empty);
+	if (!err)
+		err = builder__intern(b, "", &empty);
 	if (!err && info && (info->capture & SONDE_CAPTURE_USER_STACK))
 		err = dwarf_unwinder__new(&b->unwinder, &(struct unwind_file_ops){
 					  open_mapped, sym });
 	if (!err)
-		err = session__iter_records(s, record_cb, b);
+		err = session__walk_records(s, record_cb,
+					    b->keep == PROFILE_KEEP_NONE ?
+					    section_cb : NULL, b);
 	end = session__end(s);
 	if (end && end->time_ns > p->start_ns)
 		p->duration_ns = end->time_ns - p->start_ns;
 	else if (b->last_time_ns > p->start_ns)
 		p->duration_ns = b->last_time_ns - p->start_ns;
+	if (!err && b->keep == PROFILE_KEEP_NONE)
+		err = order__flush(&b->order, p);
+	p->late = b->order.late;
+	p->held_max = b->order.held_max;
 	builder__release(b);
 	free(b);
 	if (err) {

@@ -13,6 +13,7 @@
 
 #include "lib/hmap.h"
 #include "lib/idtable.h"
+#include "profile/order.h"
 #include "profile/profile.h"
 #include "unwind/callchain.h"
 #include "unwind/dwarf.h"
@@ -55,6 +56,9 @@ struct builder {
 	struct session *s;
 	struct symbolizer *sym;
 	const struct profile_filter *f;
+	enum profile_keep keep;
+	struct idtable merged;	/* PROFILE_KEEP_MERGED: samples by key */
+	struct order order;	/* PROFILE_KEEP_NONE */
 	struct callchain cc;
 	struct dwarf_unwinder *unwinder;	/* NULL: no user stack copies */
 	struct hmap strings;	/* string -> id + 1 */

@@ -23,7 +23,8 @@
  *   a pid reused by another program, or renamed by exec, is a new entry,
  *   so a process's names over time are its entries in first-seen order.
  *
- * Memory: per sample 32 bytes (struct profile_sample); per distinct stack
+ * Memory: per sample kept 32 bytes (struct profile_sample: see enum
+ * profile_keep for what is kept); per distinct stack
  * 24 bytes plus 4 per frame, and while building an 8-byte hash slot at
  * most twice over (lib/idtable.h); per location 40 bytes (and 4 plus two
  * slots while building); strings once each.  The sample records
@@ -31,7 +32,7 @@
  * and frames: per frame one lookup among the locations, per sample one
  * among the stacks and (when the thread changed) one among the threads.
  *
- * Single-threaded; read-only once built.
+ * Single-threaded; read-only once built (a sink sees it being built).
  */
 #ifndef SONDE_PROFILE_H
 #define SONDE_PROFILE_H
@@ -137,8 +138,10 @@ struct profile_thread {
 };
 
 /*
- * struct profile_sample - one SAMPLE record that passed the filters.
- * @time_ns: CLOCK_MONOTONIC; @period_ns: the time it stands for
+ * struct profile_sample - one SAMPLE record that passed the filters, or
+ * (PROFILE_KEEP_MERGED) all those of one stack, thread, CPU and period.
+ * @time_ns: CLOCK_MONOTONIC (merged: the first one's)
+ * @period_ns: the time each of them stands for
  * @count: samples it stands for (1 for a record)
  */
 struct profile_sample {
@@ -186,6 +189,45 @@ struct profile_filter {
 	enum profile_frames frames;
 };
 
+/*
+ * What a profile keeps of its samples (profile.samples):
+ * PROFILE_KEEP_ALL - each one, in file order: 32 bytes per sample.
+ * PROFILE_KEEP_MERGED - one entry per (stack, thread, CPU, period), their
+ *	count summed (a new entry past UINT32_MAX), in the order first met:
+ *	memory grows with the distinct entries, not with the samples.
+ * PROFILE_KEEP_NONE - none: each is handed to a sink in time order while
+ *	the recording is walked, as soon as no record still to come can be
+ *	older (profile/order.h); memory holds about one drain of the
+ *	recorder's rings, not the recording.  The stacks, threads and their
+ *	counts are built as with the others.
+ */
+enum profile_keep {
+	PROFILE_KEEP_ALL,
+	PROFILE_KEEP_MERGED,
+	PROFILE_KEEP_NONE,
+};
+
+struct profile;
+
+/*
+ * profile_sink_t - takes sample @s of @p, whose tables hold everything @s
+ * refers to (and grow while the walk goes on: keep ids, not pointers
+ * into them).  Returns 0, or an -errno that ends the build with it.
+ */
+typedef int (*profile_sink_t)(const struct profile *p,
+			      const struct profile_sample *s, void *ctx);
+
+/*
+ * struct profile_options - @filter (NULL: keep all), what to @keep, and
+ * for PROFILE_KEEP_NONE the @sink (with @sink_ctx) that gets the samples.
+ */
+struct profile_options {
+	const struct profile_filter *filter;
+	enum profile_keep keep;
+	profile_sink_t sink;
+	void *sink_ctx;
+};
+
 struct profile {
 	const char **strings;
 	__u32 nr_strings;
@@ -219,6 +261,13 @@ struct profile {
 	 * that gave up): their stacks hold a "[truncated]" frame there.
 	 */
 	__u64 truncated;
+	/*
+	 * PROFILE_KEEP_NONE: samples that came after a later one had been
+	 * handed to the sink (a recording whose CPUs' samples are not each
+	 * in time order), and the most samples held at once.
+	 */
+	__u64 late;
+	size_t held_max;
 	struct profile_arena *arena;	/* private: the stacks' frames */
 };
 
@@ -230,6 +279,14 @@ struct profile {
  */
 int profile__build(struct profile **p, struct session *s,
 		   struct symbolizer *sym, const struct profile_filter *f);
+/*
+ * profile__build_opts - profile__build() as @o says (see enum
+ * profile_keep); -EINVAL for PROFILE_KEEP_NONE without a sink.  A sink's
+ * error ends the walk and is returned (no profile then).
+ */
+int profile__build_opts(struct profile **p, struct session *s,
+			struct symbolizer *sym,
+			const struct profile_options *o);
 void profile__free(struct profile *p);
 
 static inline const char *profile__str(const struct profile *p, __u32 id)

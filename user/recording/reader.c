@@ -49,6 +49,12 @@ struct rec_reader {
 	 */
 	unsigned char *meta;
 	size_t meta_len;
+	/*
+	 * The srec_records.cpu of each RECORDS section, in file order, as
+	 * read at open (UINT32_MAX: too short to hold one).
+	 */
+	__u32 *records_cpu;
+	size_t nr_records;
 	/* The RECORDS section being walked: its header, then its payload. */
 	unsigned char *rbuf;
 	size_t rbuf_cap;
@@ -131,6 +137,36 @@ static ssize_t walk_read(struct walk *w, void *dst, size_t len, __u64 off)
 }
 
 /*
+ * note_records_cpu - append to r->records_cpu the CPU of the RECORDS
+ * section at @off, of which @len payload bytes are present.  0 or -errno.
+ */
+static int note_records_cpu(struct rec_reader *r, struct walk *w, __u64 off,
+			    __u64 len)
+{
+	struct srec_records rh = { .cpu = UINT32_MAX };
+	__u32 *cpus;
+	ssize_t n;
+
+	if (len >= sizeof(rh)) {
+		n = walk_read(w, &rh, sizeof(rh),
+			      off + sizeof(struct srec_section_header));
+		if (n < 0)
+			return n;
+		if ((size_t)n < sizeof(rh))
+			rh.cpu = UINT32_MAX;
+	}
+	if (!(r->nr_records & (r->nr_records + 1))) {
+		cpus = reallocarray(r->records_cpu, 2 * r->nr_records + 1,
+				    sizeof(*cpus));
+		if (!cpus)
+			return -ENOMEM;
+		r->records_cpu = cpus;
+	}
+	r->records_cpu[r->nr_records++] = rh.cpu;
+	return 0;
+}
+
+/*
  * walk_sections - fill r->meta: the loop of rec_reader__iter_sections(),
  * reading headers and payloads instead of handing them out, and skipping
  * RECORDS payloads.  A read that comes back short lowers r->size to where
@@ -167,7 +203,11 @@ static int walk_sections(struct rec_reader *r)
 			break;
 		avail = r->size - off - sizeof(sh);
 		len = min_t(__u64, sh.size, avail);
-		if (sh.type != SREC_SEC_RECORDS) {
+		if (sh.type == SREC_SEC_RECORDS) {
+			err = note_records_cpu(r, &w, off, len);
+			if (err)
+				break;
+		} else {
 			if (len > SIZE_MAX - 8 - meta.len) {
 				err = -EFBIG;
 				break;
@@ -291,8 +331,15 @@ void rec_reader__close(struct rec_reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->meta);
+	free(r->records_cpu);
 	free(r->rbuf);
 	free(r);
+}
+
+const __u32 *rec_reader__records_cpus(const struct rec_reader *r, size_t *nr)
+{
+	*nr = r->nr_records;
+	return r->records_cpu;
 }
 
 static int rbuf_reserve(struct rec_reader *r, size_t need)

@@ -338,6 +338,13 @@ int rec_reader__iter_meta(struct rec_reader *r, rec_section_cb_t cb,
  * File size (as the reads found it: lowered when the file shrank), and
  * where the complete sections end (== size if whole), as of the last walk.
  */
+/*
+ * rec_reader__records_cpus - srec_records.cpu of every RECORDS section
+ * rec_reader__open() found, in file order (UINT32_MAX for one too short
+ * to say), and in *@nr their number: what a walk will hand out, unless
+ * the file shrank since.  Valid until rec_reader__close().
+ */
+const __u32 *rec_reader__records_cpus(const struct rec_reader *r, size_t *nr);
 __u64 rec_reader__size(const struct rec_reader *r);
 __u64 rec_reader__complete_end(const struct rec_reader *r);
 bool rec_reader__has_end(const struct rec_reader *r);

@@ -47,6 +47,13 @@ struct session {
 	unsigned int nr_perfmaps;
 	struct rec_section *jitdumps;	/* JITDUMP sections, in file order */
 	unsigned int nr_jitdumps;
+	/*
+	 * Per RECORDS section, in file order: the stream (CPU) it belongs
+	 * to, with STREAM_LAST on the last section of its stream.
+	 */
+	__u32 *section_stream;
+	size_t nr_sections;
+	unsigned int nr_streams;
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process;	/* sections skipped */
@@ -337,6 +344,60 @@ static int finish_snapshots(struct session *s)
 	return 0;
 }
 
+#define STREAM_LAST	(1U << 31)
+
+struct cpu_section {
+	__u32 cpu;
+	__u32 index;
+};
+
+static int cmp_cpu_section(const void *a, const void *b)
+{
+	const struct cpu_section *x = a, *y = b;
+
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Number the CPUs that have RECORDS sections (streams, in CPU order) and
+ * find each one's last section.  A count above 2^31 sections cannot be
+ * in a file (each takes 24 bytes at least) but is refused anyway.
+ */
+static int find_streams(struct session *s)
+{
+	const __u32 *cpus = rec_reader__records_cpus(s->reader,
+						     &s->nr_sections);
+	struct cpu_section *cs;
+	size_t i;
+
+	if (!s->nr_sections)
+		return 0;
+	if (s->nr_sections >= STREAM_LAST)
+		return -EFBIG;
+	cs = calloc(s->nr_sections, sizeof(*cs));
+	s->section_stream = calloc(s->nr_sections,
+				   sizeof(*s->section_stream));
+	if (!cs || !s->section_stream) {
+		free(cs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->nr_sections; i++)
+		cs[i] = (struct cpu_section){ cpus[i], i };
+	qsort(cs, s->nr_sections, sizeof(*cs), cmp_cpu_section);
+	for (i = 0; i < s->nr_sections; i++) {
+		bool last = i + 1 == s->nr_sections || cs[i + 1].cpu != cs[i].cpu;
+
+		s->section_stream[cs[i].index] = s->nr_streams |
+						 (last ? STREAM_LAST : 0);
+		if (last)
+			s->nr_streams++;
+	}
+	free(cs);
+	return 0;
+}
+
 int session__open(struct session **sp, const char *path)
 {
 	struct session *s;
@@ -359,6 +420,8 @@ int session__open(struct session **sp, const char *path)
 	err = rec_reader__iter_meta(s->reader, load_cb, s);
 	if (!err)
 		err = finish_snapshots(s);
+	if (!err)
+		err = find_streams(s);
 	if (err)
 		goto err_free;
 	if (s->bad_process > 1)
@@ -413,6 +476,7 @@ void session__close(struct session *s)
 	free(s->kallsyms);
 	free(s->perfmaps);
 	free(s->jitdumps);
+	free(s->section_stream);
 	rec_reader__close(s->reader);
 	free(s);
 }
@@ -629,7 +693,9 @@ const char *session__thread_comm(const struct session *s, __u32 tid,
 struct walk {
 	struct session *s;
 	rec_record_cb_t cb;
+	session_section_cb_t section;
 	void *ctx;
+	size_t nr_sections;	/* RECORDS sections met */
 };
 
 static int record_cb(const struct sonde_record_header *h, void *ctx)
@@ -650,8 +716,19 @@ static int section_cb(const struct rec_section *sec, void *ctx)
 	struct rec_record_stats st = { 0 };
 	int ret;
 
-	if (sec->type != SREC_SEC_RECORDS ||
-	    sec->size < sizeof(struct srec_records))
+	if (sec->type != SREC_SEC_RECORDS)
+		return 0;
+	/* The open walk saw this section too, unless the file grew since. */
+	if (w->section && w->nr_sections < w->s->nr_sections) {
+		__u32 stream = w->s->section_stream[w->nr_sections];
+
+		ret = w->section(stream & ~STREAM_LAST, stream & STREAM_LAST,
+				 w->ctx);
+		if (ret)
+			return ret;
+	}
+	w->nr_sections++;
+	if (sec->size < sizeof(struct srec_records))
 		return 0;
 	ret = rec_records__iter((const char *)sec->data +
 				    sizeof(struct srec_records),
@@ -674,7 +751,18 @@ static int section_cb(const struct rec_section *sec, void *ctx)
 
 int session__iter_records(struct session *s, rec_record_cb_t cb, void *ctx)
 {
-	struct walk w = { s, cb, ctx };
+	return session__walk_records(s, cb, NULL, ctx);
+}
+
+unsigned int session__nr_streams(const struct session *s)
+{
+	return s->nr_streams;
+}
+
+int session__walk_records(struct session *s, rec_record_cb_t cb,
+			  session_section_cb_t section, void *ctx)
+{
+	struct walk w = { s, cb, section, ctx, 0 };
 
 	/* A new walk recounts the records; the module's stats stay. */
 	s->counts.samples = 0;

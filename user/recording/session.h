@@ -83,6 +83,29 @@ int session__iter_records(struct session *s, rec_record_cb_t cb, void *ctx);
 const struct session_counts *session__counts(const struct session *s);
 
 /*
+ * Streams: a recording's RECORDS sections are chunks of its CPUs' rings,
+ * interleaved in the order the recorder drained them; the sections of one
+ * CPU, in file order, are that CPU's ring in order, so its samples come in
+ * the order they were taken.  A stream is one such CPU, numbered from 0 in
+ * CPU order.  session__nr_streams() says how many there are.
+ *
+ * session_section_cb_t - called before the records of each RECORDS
+ * section with its @stream and whether it is the @last section of that
+ * stream in the file (after its records, nothing more of the stream
+ * comes).  A section the file grew by after it was opened is not named.
+ * Returns 0 to go on, else the walk ends with that value.
+ */
+typedef int (*session_section_cb_t)(unsigned int stream, bool last,
+				    void *ctx);
+unsigned int session__nr_streams(const struct session *s);
+/*
+ * session__walk_records - session__iter_records() that also calls
+ * @section (NULL: none) at the start of each RECORDS section.
+ */
+int session__walk_records(struct session *s, rec_record_cb_t cb,
+			  session_section_cb_t section, void *ctx);
+
+/*
  * session__find_proc - the recorded process @pid and, in *@gen, the
  * snapshot that describes it at @time_ns (CLOCK_MONOTONIC): the first
  * taken at or after that time, else the last one.  Around an exec, time
