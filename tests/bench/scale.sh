@@ -32,16 +32,19 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # format  B (bytes per frame)  C (bytes per sample)  recording
+# C is 0 where samples are merged (folded, pprof, svg, report) or
+# streamed (chrome, script, perf-script): their memory must not grow with
+# the samples at all.
 formats=(
-	"folded 48 64 big"
-	"pprof 64 64 big"
+	"folded 48 0 big"
+	"pprof 64 0 big"
 	"perfview 256 96 big"
 	"speedscope 48 96 big"
-	"chrome 384 64 big"
-	"svg 48 64 big"
-	"report 48 64 big"
-	"script 48 96 small"
-	"perf-script 48 96 small"
+	"chrome 384 0 big"
+	"svg 48 0 big"
+	"report 48 0 big"
+	"script 48 0 small"
+	"perf-script 48 0 small"
 )
 echo "1..$((${#formats[@]} + 1))"
 
