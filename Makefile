@@ -78,6 +78,7 @@ module-for:
 	@$(MAKE) -s build/$(KVER)/kmod/sonde.ko
 
 
+include packaging/install.mk
 include packaging/dkms.mk
 
 lint:
