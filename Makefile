@@ -18,6 +18,8 @@
 #                     kernel built from linux-source-6.12 (once, ~12 min)
 #   make check-fuzz   the seeded kernel fuzzer (100,000 operations) in
 #                     6.1 and 6.12 guests
+#   make check-dkms   dkms build of make dkms-source's tree against the
+#                     6.1 and 6.12 headers (tests/packaging/dkms.sh)
 #   make demo         a demo recording in a guest, into demo-out/
 #   make install      the tool, its man pages, bash completion and the
 #                     uapi header under DESTDIR/PREFIX (default
@@ -93,6 +95,9 @@ check-debug:
 check-fuzz:
 	scripts/check --fuzz
 
+check-dkms:
+	scripts/check --dkms
+
 demo:
 	scripts/demo
 
@@ -106,5 +111,5 @@ clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd kmod/modules.order \
 		Module.symvers modules.order .*.cmd
 
-.PHONY: all tool module module-for version lint check check-debug check-fuzz \
+.PHONY: all tool module module-for version lint check check-debug check-fuzz check-dkms \
 	demo bench clean FORCE
