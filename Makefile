@@ -18,7 +18,20 @@
 #                     kernel built from linux-source-6.12 (once, ~12 min)
 #   make check-fuzz   the seeded kernel fuzzer (100,000 operations) in
 #                     6.1 and 6.12 guests
+#   make check-dkms   dkms build of make dkms-source's tree against the
+#                     6.1 and 6.12 headers (tests/packaging/dkms.sh)
 #   make demo         a demo recording in a guest, into demo-out/
+#   make install      the tool, its man pages, bash completion and the
+#                     uapi header under DESTDIR/PREFIX (default
+#                     /usr/local); make uninstall removes exactly those
+#   make install-module [KVER=...]
+#                     sonde.ko into DESTDIR/lib/modules/KVER/updates
+#                     (Kbuild's modules_install, then depmod): for the
+#                     running kernel from KDIR, or build/KVER's module
+#                     (make module-for); uninstall-module removes it
+#   make dkms-source  build/dkms/sonde-VERSION/: the module's source tree
+#                     with its dkms.conf (docs/install.md)
+#   make version      print the version (scripts/version)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -26,7 +39,13 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # (the debug kernel of scripts/debug-kernel).
 KTREE ?= /usr/src/linux-headers-$(KVER)
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild kmod/probes/*.c) \
-	uapi/sonde.h
+	uapi/sonde.h build/VERSION
+
+# One version for the tool, the module and DKMS (scripts/version).
+SONDE_VERSION := $(shell scripts/version)
+ifeq ($(SONDE_VERSION),)
+$(error sonde: scripts/version gave no version)
+endif
 
 all: tool
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -37,15 +56,21 @@ tool:
 	$(MAKE) -C user
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) SONDE_VERSION=$(SONDE_VERSION) modules
+
+# The version, rewritten only when it changes: copied trees (build/KVER,
+# the DKMS tree) carry it as their VERSION file, and rebuild on a change.
+build/VERSION: FORCE
+	@mkdir -p build
+	@echo $(SONDE_VERSION) >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+version:
+	@echo $(SONDE_VERSION)
 
 ifneq ($(KVER),)
 build/$(KVER)/kmod/sonde.ko: $(KMOD_SRCS)
-	@mkdir -p build/$(KVER)/kmod/probes build/$(KVER)/uapi
-	@cp Kbuild build/$(KVER)/
-	@cp kmod/*.c kmod/*.h kmod/Kbuild build/$(KVER)/kmod/
-	@cp kmod/probes/*.c build/$(KVER)/kmod/probes/
-	@cp uapi/sonde.h build/$(KVER)/uapi/
+	@scripts/module-tree build/$(KVER)
 	$(MAKE) -s -C $(KTREE) M=$(CURDIR)/build/$(KVER) \
 		CONFIG_DEBUG_INFO_BTF_MODULES= \
 		$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
@@ -53,6 +78,10 @@ endif
 module-for:
 	@test -n "$(KVER)" || { echo "make module-for: set KVER=" >&2; exit 2; }
 	@$(MAKE) -s build/$(KVER)/kmod/sonde.ko
+
+
+include packaging/install.mk
+include packaging/dkms.mk
 
 lint:
 	scripts/lint
@@ -65,6 +94,9 @@ check-debug:
 
 check-fuzz:
 	scripts/check --fuzz
+
+check-dkms:
+	scripts/check --dkms
 
 demo:
 	scripts/demo
@@ -79,4 +111,5 @@ clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd kmod/modules.order \
 		Module.symvers modules.order .*.cmd
 
-.PHONY: all tool module module-for lint check check-debug check-fuzz demo bench clean
+.PHONY: all tool module module-for version lint check check-debug check-fuzz check-dkms \
+	demo bench clean FORCE

@@ -266,4 +266,5 @@ module_exit(sonde_exit);
 MODULE_DESCRIPTION("sonde: low-overhead CPU sampling profiler");
 MODULE_AUTHOR("The sonde developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");
+/* scripts/version, passed in by kmod/Kbuild */
+MODULE_VERSION(SONDE_VERSION);

@@ -20,9 +20,23 @@ PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
 # The generated code is not ours: built without our warning flags.
 GEN_CFLAGS := -O2 -g -std=gnu11
 
+# What a compile needs generated first: the pprof code, and the tool's
+# version (scripts/version) as sonde-version.h for the files that print
+# it.  The version header is remade at every make but rewritten only when
+# the version changed, so only its includers rebuild.
+SONDE_GEN_HDRS = $(GEN_DIR)/profile.pb-c.h $(GEN_DIR)/sonde-version.h
+SONDE_VERSION_SH := $(SONDE_USER_DIR)/../scripts/version
+
 define sonde_gen_rules
 $(1)/profile.pb-c.c $(1)/profile.pb-c.h: $$(PPROF_PROTO)
 	@mkdir -p $(1)
 	cp $$< $(1)/profile.proto
 	cd $(1) && protoc-c --c_out=. profile.proto
+
+$(1)/sonde-version.h: sonde-version-force
+	@mkdir -p $(1)
+	@$$(SONDE_VERSION_SH) --c-header >$$@.new
+	@if cmp -s $$@.new $$@; then rm -f $$@.new; else mv $$@.new $$@; fi
+sonde-version-force:
+.PHONY: sonde-version-force
 endef

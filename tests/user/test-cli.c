@@ -11,6 +11,7 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
+#include "sonde-version.h"
 
 static const char *const bad[][8] = {
 	{ "sonde", NULL },
@@ -98,7 +99,7 @@ TEST(version_and_help)
 	unsigned int i;
 
 	ASSERT_EQ(0, run_sonde(version, "/", &out, &err));
-	EXPECT_STREQ("sonde 0.1.0\n", out.data);
+	EXPECT_STREQ("sonde " SONDE_VERSION "\n", out.data);
 	ASSERT_EQ(0, run_sonde(help, "/", &out, &err));
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		char *h1[] = { "sonde", "help", (char *)cmds[i], NULL };

@@ -15,6 +15,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "profile/profile.h"
+#include "sonde-version.h"
 
 #define PERIOD	1000000ULL
 

@@ -13,6 +13,7 @@
 
 #include "cli/cmds.h"
 #include "lib/util.h"
+#include "sonde-version.h"
 
 struct command {
 	const char *name;

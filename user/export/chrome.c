@@ -48,6 +48,7 @@
 #include "lib/hmap.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "sonde-version.h"
 
 struct node {
 	__u32 parent;	/* 0: a root */

@@ -39,6 +39,7 @@
 #include "export/speedscope.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "sonde-version.h"
 
 struct speedscope {
 	const struct profile *p;

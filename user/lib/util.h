@@ -17,8 +17,6 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#define SONDE_VERSION	"0.1.0"
-
 /* Not an errno value: the command line was wrong (exit status 2). */
 #define SONDE_EUSAGE	4096
 
