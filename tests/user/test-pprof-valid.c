@@ -11,12 +11,16 @@
  *   - every referenced id exists: a location's mapping (0: none), its
  *     lines' functions, a sample's locations;
  *   - one value per sample type, and at least one sample type;
- *   - a label has a key, and a string or a number, not both.
+ *   - a label has a key, and a string or a number, not both;
+ *   - a label has a string, a nonzero number or a unit: pprof's reader
+ *     (profile/encode.go) drops one with none, which is how a number 0
+ *     (proto3 leaves it out) would be lost.
  *
  * Exported: the hand-built profile of hand-profile.h (names with ;
  * spaces, newlines, quotes, <&>, control characters, ill-formed UTF-8,
  * kernel, module and JIT frames, inline frames), an empty profile, one
- * sample, and the regression recording through `sonde export -f pprof`.
+ * sample, the idle task on CPU 0 (labels whose numbers are all 0), and
+ * the regression recording through `sonde export -f pprof`.
  * tests/user/protoc-decode runs protoc itself on the last one.
  */
 #include <zlib.h>
@@ -160,6 +164,9 @@ static int pprof_check(struct __test_metadata *_metadata, const Profile *pb)
 			     i, j);
 			RULE(!(l->str && l->num), "sample %zu label %zu: both",
 			     i, j);
+			RULE(l->str || l->num || l->num_unit,
+			     "sample %zu label %zu (%s): pprof drops it", i, j,
+			     STR_OK(l->key) ? pb->string_table[l->key] : "?");
 		}
 	}
 	hmap__free(&maps);
@@ -257,9 +264,68 @@ TEST(one_sample)
 	perftools__profiles__profile__free_unpacked(pb, NULL);
 }
 
+/* The label @key of @s, NULL when it has none or more than one. */
+static Perftools__Profiles__Label *
+label_of(const Profile *pb, const Perftools__Profiles__Sample *s,
+	 const char *key)
+{
+	Perftools__Profiles__Label *found = NULL;
+	size_t i;
+
+	for (i = 0; i < s->n_label; i++) {
+		if (strcmp(pb->string_table[s->label[i]->key], key))
+			continue;
+		if (found)
+			return NULL;
+		found = s->label[i];
+	}
+	return found;
+}
+
+/*
+ * The idle task (pid and tid 0) on CPU 0: every number 0, which proto3
+ * leaves out, so each numeric label must keep its unit (its own key)
+ * for pprof to keep it.  The unnamed process has no comm label: pprof
+ * would drop one with the empty string.
+ */
+TEST(zero_labels)
+{
+	static const char *const keys[] = { "pid", "tid", "cpu" };
+	struct profile_thread th[ARRAY_SIZE(hp_threads)];
+	const Perftools__Profiles__Label *l;
+	struct profile p;
+	Profile *pb;
+	size_t i, k, zeros = 0;
+
+	memcpy(th, hp_threads, sizeof(th));
+	th[0].pid = th[0].tid = 0;
+	hand_profile(&p);
+	p.threads = th;
+	pb = round_trip(_metadata, &p);
+	ASSERT_NE(NULL, pb);
+	EXPECT_EQ(0, pprof_check(_metadata, pb));
+	ASSERT_EQ(4, pb->n_sample);
+	for (i = 0; i < pb->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pb->sample[i];
+
+		for (k = 0; k < ARRAY_SIZE(keys); k++) {
+			l = label_of(pb, s, keys[k]);
+			ASSERT_NE(NULL, l) TH_LOG("sample %zu: no %s", i, keys[k]);
+			EXPECT_STREQ(keys[k], pb->string_table[l->num_unit]);
+			zeros += !l->num;
+		}
+		/* Samples in first-seen order: thread 2 is the third's. */
+		EXPECT_EQ(i != 2, label_of(pb, s, "comm") != NULL);
+	}
+	/* pid, tid and cpu of the first sample; the cpu of the third. */
+	EXPECT_EQ(4, zeros);
+	perftools__profiles__profile__free_unpacked(pb, NULL);
+}
+
 /* The checker itself: each rule caught on a profile that breaks it. */
 TEST(checker_catches)
 {
+	Perftools__Profiles__Label *cpu;
 	struct profile p;
 	Profile *pb;
 	uint64_t id;
@@ -283,6 +349,14 @@ TEST(checker_catches)
 	pb->sample[0]->n_value = 1;
 	EXPECT_LT(0, pprof_check(_metadata, pb));
 	pb->sample[0]->n_value = pb->n_sample_type;
+	ASSERT_EQ(0, pprof_check(_metadata, pb));
+	/* Sample 0 runs on CPU 0: without its unit, pprof drops the label. */
+	cpu = label_of(pb, pb->sample[0], "cpu");
+	ASSERT_NE(NULL, cpu);
+	id = cpu->num_unit;
+	cpu->num_unit = 0;
+	EXPECT_LT(0, pprof_check(_metadata, pb));
+	cpu->num_unit = id;
 	ASSERT_EQ(0, pprof_check(_metadata, pb));
 	perftools__profiles__profile__free_unpacked(pb, NULL);
 }

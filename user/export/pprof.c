@@ -5,6 +5,15 @@
  * Every message lives in a few arrays allocated here, pointed at by the
  * generated structs; protobuf-c packs the whole tree into one buffer,
  * which zlib writes out as a gzip stream.
+ *
+ * Numeric labels carry a unit, their own key ("pid", "tid", "cpu").
+ * proto3 leaves a zero num out, and pprof's reader (profile/encode.go,
+ * postDecode) drops a label that has neither str, num nor num_unit: the
+ * unit is what keeps CPU 0 and pid 0 (the idle task).  It is the unit
+ * pprof infers for a number without one (Profile.NumLabelUnits), and not
+ * one its measurement package scales (bytes, time, GCU), so every view
+ * and -tagfocus treats the labels as before.  pprof has no empty string
+ * label either (str 0 is ""): a thread without a name gets no comm.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -201,8 +210,10 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 			perftools__profiles__label__init(&l[j]);
 		l[0].key = pp->extra[EXTRA_PID];
 		l[0].num = p->threads[i].pid;
+		l[0].num_unit = l[0].key;
 		l[1].key = pp->extra[EXTRA_TID];
 		l[1].num = p->threads[i].tid;
+		l[1].num_unit = l[1].key;
 		l[2].key = pp->extra[EXTRA_COMM];
 		l[2].str = p->threads[i].comm;
 	}
@@ -226,7 +237,7 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 		l[1] = &pp->labels[3 * m->thread + 1];
 		l[2] = &pp->cpu_labels[pp->cpu_label_of[i]];
 		l[3] = &pp->labels[3 * m->thread + 2];
-		s->n_label = NR_LABELS;
+		s->n_label = l[3]->str ? NR_LABELS : NR_LABELS - 1;
 		s->label = l;
 		ptrs[i] = s;
 	}
@@ -256,6 +267,7 @@ static int cpu_labels(struct pprof *pp)
 			perftools__profiles__label__init(l);
 			l->key = pp->extra[EXTRA_CPU];
 			l->num = pp->merged[i].cpu;
+			l->num_unit = l->key;
 			v = ++nr;
 			if (hmap__insert(&index, hash_u64(key), (void *)key,
 					 (void *)v))

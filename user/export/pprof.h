@@ -10,7 +10,9 @@
  * [samples/count, cpu/nanoseconds] and period_type cpu/nanoseconds with
  * the recording's period.  Samples of one stack, thread and CPU are
  * merged (their counts and times summed) and carry the labels pid, tid
- * and cpu (numbers) and comm (a string).  Locations list one line, their
+ * and cpu (numbers, each with its key as its unit so that 0 survives
+ * pprof's reader) and comm (a string; none for a thread without a
+ * name).  Locations list one line, their
  * function; a kernel or unmapped location's mapping is a pseudo mapping
  * named "[kernel.kallsyms]", "[MODULE]" or "[unknown]" that spans every
  * address.
