@@ -67,7 +67,7 @@ struct pprof {
 	struct merged *merged;
 	size_t nr_merged;
 	__u32 *mapping_id;	/* model mapping -> pprof id */
-	long main;		/* the main binary's model mapping, or -1 */
+	long binary;		/* the main binary's model mapping, or -1 */
 	__u32 extra[NR_EXTRA];	/* string ids of extra_strings */
 };
 
@@ -132,10 +132,17 @@ static bool is_binary(const struct profile *p, const struct profile_mapping *m)
 	return !is_pseudo(m) && !m->kernel && path[0] && path[0] != '[';
 }
 
-/* "NAME.so" or "NAME.so.VERSION": a library, hardly the main binary. */
-static bool is_shared_object(const char *base)
+static const char *file_name(const char *path)
 {
-	const char *so = strstr(base, ".so");
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* "NAME.so" or "NAME.so.VERSION": a library, hardly the main binary. */
+static bool is_shared_object(const char *path)
+{
+	const char *so = strstr(file_name(path), ".so");
 
 	return so && (!so[3] || so[3] == '.');
 }
@@ -151,10 +158,9 @@ static bool is_shared_object(const char *base)
  */
 static bool comm_names(const char *comm, const char *path)
 {
-	const char *base = strrchr(path, '/');
+	const char *base = file_name(path);
 	size_t len = strlen(comm);
 
-	base = base ? base + 1 : path;
 	if (!len || strncmp(base, comm, len))
 		return false;
 	if (!base[len] || len == COMM_MAX ||
@@ -195,17 +201,17 @@ static bool better_binary(const struct profile *p,
  * samples through: the program that ran the most.  With no task named
  * after any (a script run by its interpreter), the file most samples
  * ran through, a library only when nothing else ran.  Ties go to the
- * file met first.  *@main is the model's mapping, -1 when no sample ran
- * through a file.
+ * file met first.  *@binary is the model's mapping, -1 when no sample
+ * ran through a file.
  */
-static int find_main_binary(struct pprof *pp, long *main)
+static int find_main_binary(struct pprof *pp, long *binary)
 {
 	const struct profile *p = pp->p;
 	struct binary_score *score;
 	size_t i;
 	__u32 j, m;
 
-	*main = -1;
+	*binary = -1;
 	score = calloc(p->nr_mappings + 1, sizeof(*score));
 	if (!score)
 		return -ENOMEM;
@@ -220,16 +226,17 @@ static int find_main_binary(struct pprof *pp, long *main)
 			    !is_binary(p, &p->mappings[m]))
 				continue;
 			score[m].seen = i + 1;
-			score[m].all += ms->count;
+			score[m].all = sat_add_u64(score[m].all, ms->count);
 			if (comm_names(comm, profile__str(p, p->mappings[m].path)))
-				score[m].own += ms->count;
+				score[m].own = sat_add_u64(score[m].own,
+							   ms->count);
 		}
 	}
 	for (m = 0; m < p->nr_mappings; m++)
 		if (score[m].all &&
-		    (*main < 0 || better_binary(p, &score[m], m,
-						&score[*main], *main)))
-			*main = m;
+		    (*binary < 0 || better_binary(p, &score[m], m,
+						  &score[*binary], *binary)))
+			*binary = m;
 	free(score);
 	return 0;
 }
@@ -245,11 +252,11 @@ static void fill_tables(struct pprof *pp)
 	 * The main binary first, then the other files in the order met,
 	 * then the pseudo mappings; locations follow the new ids.
 	 */
-	if (pp->main >= 0)
-		pp->mapping_id[pp->main] = ++next;
+	if (pp->binary >= 0)
+		pp->mapping_id[pp->binary] = ++next;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < p->nr_mappings; i++)
-			if (i != pp->main &&
+			if (i != pp->binary &&
 			    (pass == 0) == !is_pseudo(&p->mappings[i]))
 				pp->mapping_id[i] = ++next;
 	for (i = 0; i < p->nr_mappings; i++) {
@@ -531,7 +538,7 @@ int pprof__write(const struct profile *p, FILE *out)
 	msg->n_mapping = p->nr_mappings;
 	msg->n_function = p->nr_functions;
 	msg->n_location = p->nr_locations;
-	err = find_main_binary(&pp, &pp.main);
+	err = find_main_binary(&pp, &pp.binary);
 	if (err)
 		goto out_free;
 	fill_tables(&pp);
