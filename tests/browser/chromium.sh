@@ -8,7 +8,9 @@
 # tests/regress/split-6.12.sonde is exported as speedscope, pprof,
 # folded, chrome and perf-script, and speedscope's own app imports each
 # and must recognise its format (speedscope-import.js; a screenshot of
-# its flame graph is kept in tests/build/browser/); the SVG export must
+# its flame graph is kept in tests/build/browser/), and a speedscope
+# export without samples must get speedscope's "it's empty" alert and
+# nothing worse; the SVG export must
 # load without error and its search and zoom must work, and it must
 # still draw its frames with JavaScript off (svg-interact.js).
 #
@@ -67,12 +69,12 @@ fi
 out=$tmp/out
 : >"$out"
 mkdir "$tmp/symfs"
-export_one() { # FORMAT FILE
+export_one() { # FORMAT FILE [OPTION...]
 	if "$sonde" export -f "$1" -i "$rec" --symfs "$tmp/symfs" -o "$2" \
-		2>"$tmp/err"; then
-		echo "ok - sonde export -f $1" >>"$out"
+		"${@:3}" 2>"$tmp/err"; then
+		echo "ok - sonde export -f $1${3:+ ${*:3}}" >>"$out"
 	else
-		echo "not ok - sonde export -f $1" >>"$out"
+		echo "not ok - sonde export -f $1${3:+ ${*:3}}" >>"$out"
 		sed 's/^/# /' "$tmp/err" >>"$out"
 	fi
 }
@@ -81,6 +83,9 @@ for f in speedscope pprof folded chrome perf-script; do
 	export_one "$f" "$tmp/$f"
 	imports+=("$f=$tmp/$f")
 done
+# No sample left by the filter: speedscope must say so, not fail.
+export_one speedscope "$tmp/speedscope-empty" --pid 999999
+imports+=("speedscope-empty=$tmp/speedscope-empty")
 export_one svg "$tmp/split.svg"
 
 # run_js SCRIPT WANT ARGS...: node SCRIPT ARGS, which prints WANT
@@ -102,7 +107,7 @@ run_js() {
 	fi
 }
 mkdir -p "$shots"
-run_js speedscope-import.js 5 "$shots" "${imports[@]}"
+run_js speedscope-import.js 6 "$shots" "${imports[@]}"
 # clock_gettime: the vDSO and kernel frames of the split workload's
 # clock reads (named even with an empty --symfs).
 run_js svg-interact.js 7 "$tmp/split.svg" clock_gettime

@@ -15,8 +15,14 @@
 // Heavy" view, of its last profile: the workload's thread) is saved in
 // SHOTDIR as speedscope-FORMAT.png.
 //
+// A file without samples (FORMAT speedscope-empty) passes when
+// speedscope recognises it and then says it is empty, in its own alert
+// ("Successfully imported profile, but it's empty!"), with no other
+// problem: that is all speedscope does with no profile.
+//
 // Usage: node speedscope-import.js SHOTDIR FORMAT=FILE...
-// (FORMAT: speedscope, pprof, folded, chrome or perf-script.)
+// (FORMAT: speedscope, pprof, folded, chrome, perf-script or
+// speedscope-empty.)
 // Prints one "ok - ..." or "not ok - ..." line a file, with "# "
 // comments; chromium.sh numbers them.  Exits 1 when any failed.
 'use strict';
@@ -34,7 +40,9 @@ const expected = {
 	folded: 'Importing as collapsed stack format',
 	chrome: 'Importing as Trace Event Format profile',
 	'perf-script': 'Importing from linux perf script output',
+	'speedscope-empty': 'Importing as speedscope json file',
 };
+const emptyAlert = "alert: Successfully imported profile, but it's empty!";
 
 const app = path.join(path.dirname(require.resolve('speedscope/package.json')),
 	'dist', 'release');
@@ -133,15 +141,18 @@ async function importOne(page, state, base, format, file, first) {
 		await page.waitForTimeout(50);
 	}
 	const ms = Date.now() - t0;
-	const problems = [...cur.errors];
+	const empty = format === 'speedscope-empty';
+	const problems = cur.errors.filter((e) => !empty || e !== emptyAlert);
 	const imported = cur.logs.filter((l) => l.startsWith('Importing '));
-	if (!title.endsWith(' - speedscope') && !cur.errors.length)
+	if (empty && !cur.errors.includes(emptyAlert))
+		problems.push(`no alert "${emptyAlert.slice(7)}" (title "${title}")`);
+	else if (!empty && !title.endsWith(' - speedscope') && !cur.errors.length)
 		problems.push(`not loaded after 20 s (title "${title}")`);
 	if (!imported.includes(expected[format]))
 		problems.push(`speedscope logged ${JSON.stringify(imported)}, ` +
 			`not "${expected[format]}"`);
 	// The flame graph view: speedscope draws it in a WebGL canvas.
-	if (!problems.length && !await page.$('canvas'))
+	if (!empty && !problems.length && !await page.$('canvas'))
 		problems.push('no canvas in the page');
 	return { problems, imported, title, ms,
 		how: first ? 'by #profileURL=' : 'by Ctrl-O' };

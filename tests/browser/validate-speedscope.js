@@ -5,8 +5,10 @@
  * itself ships (node_modules/speedscope/dist/release/file-format-schema.json,
  * draft-07), with Ajv.  Usage: validate-speedscope.js FILE
  * Beyond the schema, what speedscope's importer relies on: every frame
- * index in a sample names a frame, and a sampled profile has one weight
- * per sample.
+ * index in a sample names a frame, a sampled profile has one weight per
+ * sample, activeProfileIndex (when given) names a profile, and a file
+ * without profiles has a name (the importer falls back on the first
+ * profile's).
  * Exit status 0 when valid; 1 with Ajv's errors on stderr otherwise; 2 on
  * a usage or read error.
  */
@@ -38,6 +40,14 @@ if (!validate(data)) {
 	process.exit(1);
 }
 const errors = [];
+if ('activeProfileIndex' in data &&
+    !(Number.isInteger(data.activeProfileIndex) &&
+      data.activeProfileIndex >= 0 &&
+      data.activeProfileIndex < data.profiles.length))
+	errors.push(`/activeProfileIndex: ${data.activeProfileIndex} names ` +
+		    `none of ${data.profiles.length} profiles`);
+if (!data.profiles.length && !data.name)
+	errors.push('/name: none, and no profile to take it from');
 data.profiles.forEach((p, i) => {
 	if (p.type !== 'sampled')
 		return;

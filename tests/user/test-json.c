@@ -171,10 +171,20 @@ static char *parse_back(int (*write)(const struct profile *, FILE *),
 	return b.data;
 }
 
-/* Every profile: its name, values and stacks as frame names, root first. */
+/*
+ * Every profile: its name, values and stacks as frame names, root first.
+ * Asserted on the way, what speedscope's importer reads beyond the
+ * schema: the file's name (else the first profile's), and
+ * activeProfileIndex, which must name a profile, so none without one.
+ */
 static const char speedscope_summary[] =
 	"assert d[\"$schema\"] == "
 		"\"https://www.speedscope.app/file-format-schema.json\"\n"
+	"assert d[\"name\"]\n"
+	"if d[\"profiles\"]:\n"
+	"  assert d[\"activeProfileIndex\"] in range(len(d[\"profiles\"]))\n"
+	"else:\n"
+	"  assert \"activeProfileIndex\" not in d\n"
 	"print(d[\"exporter\"])\n"
 	"fr = d[\"shared\"][\"frames\"]\n"
 	"for p in d[\"profiles\"]:\n"

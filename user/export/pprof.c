@@ -5,6 +5,15 @@
  * Every message lives in a few arrays allocated here, pointed at by the
  * generated structs; protobuf-c packs the whole tree into one buffer,
  * which zlib writes out as a gzip stream.
+ *
+ * Numeric labels carry a unit, their own key ("pid", "tid", "cpu").
+ * proto3 leaves a zero num out, and pprof's reader (profile/encode.go,
+ * postDecode) drops a label that has neither str, num nor num_unit: the
+ * unit is what keeps CPU 0 and pid 0 (the idle task).  It is the unit
+ * pprof infers for a number without one (Profile.NumLabelUnits), and not
+ * one its measurement package scales (bytes, time, GCU), so every view
+ * and -tagfocus treats the labels as before.  pprof has no empty string
+ * label either (str 0 is ""): a thread without a name gets no comm.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +67,7 @@ struct pprof {
 	struct merged *merged;
 	size_t nr_merged;
 	__u32 *mapping_id;	/* model mapping -> pprof id */
+	long binary;		/* the main binary's model mapping, or -1 */
 	__u32 extra[NR_EXTRA];	/* string ids of extra_strings */
 };
 
@@ -111,6 +121,126 @@ static bool is_pseudo(const struct profile_mapping *m)
 	return !m->start && !m->limit;
 }
 
+/*
+ * A file the main binary may be: mapped, not the kernel's, not the vDSO
+ * or another "[name]" the kernel gives memory without a file.
+ */
+static bool is_binary(const struct profile *p, const struct profile_mapping *m)
+{
+	const char *path = profile__str(p, m->path);
+
+	return !is_pseudo(m) && !m->kernel && path[0] && path[0] != '[';
+}
+
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* "NAME.so" or "NAME.so.VERSION": a library, hardly the main binary. */
+static bool is_shared_object(const char *path)
+{
+	const char *so = strstr(file_name(path), ".so");
+
+	return so && (!so[3] || so[3] == '.');
+}
+
+#define COMM_MAX	15	/* TASK_COMM_LEN less its NUL */
+
+/*
+ * Whether a task named @comm runs the file at @path: exec names a task
+ * after its file's basename, cut to COMM_MAX bytes.  Exec'ed through a
+ * link without a version (python3 to python3.11), it maps the versioned
+ * file; a file replaced since it was mapped is "PATH (deleted)".  A task
+ * renamed since (prctl(PR_SET_NAME)) names nothing.
+ */
+static bool comm_names(const char *comm, const char *path)
+{
+	const char *base = file_name(path);
+	size_t len = strlen(comm);
+
+	if (!len || strncmp(base, comm, len))
+		return false;
+	if (!base[len] || len == COMM_MAX ||
+	    !strcmp(base + len, " (deleted)"))
+		return true;
+	return base[len] == '.' && base[len + 1] >= '0' &&
+	       base[len + 1] <= '9' && !is_shared_object(base);
+}
+
+/* What the samples say of a mapping, for choosing the main binary. */
+struct binary_score {
+	__u64 own;	/* samples of tasks named after it, through it */
+	__u64 all;	/* samples through it */
+	size_t seen;	/* the last merged sample through it, + 1 */
+};
+
+static bool better_binary(const struct profile *p,
+			  const struct binary_score *a, __u32 ma,
+			  const struct binary_score *b, __u32 mb)
+{
+	bool lib_a, lib_b;
+
+	if (a->own != b->own)
+		return a->own > b->own;
+	lib_a = is_shared_object(profile__str(p, p->mappings[ma].path));
+	lib_b = is_shared_object(profile__str(p, p->mappings[mb].path));
+	if (lib_a != lib_b)
+		return lib_b;
+	return a->all > b->all;
+}
+
+/*
+ * pprof takes the first mapping for the main binary (go tool pprof's
+ * "File:" and "Build ID:").  The model does not say which file a process
+ * executed, and first met is often ld.so, or the recorder's own child
+ * before it exec'ed the command.  The choice is the file, among those
+ * samples ran through, that the tasks named after it ran the most
+ * samples through: the program that ran the most.  With no task named
+ * after any (a script run by its interpreter), the file most samples
+ * ran through, a library only when nothing else ran.  Ties go to the
+ * file met first.  *@binary is the model's mapping, -1 when no sample
+ * ran through a file.
+ */
+static int find_main_binary(struct pprof *pp, long *binary)
+{
+	const struct profile *p = pp->p;
+	struct binary_score *score;
+	size_t i;
+	__u32 j, m;
+
+	*binary = -1;
+	score = calloc(p->nr_mappings + 1, sizeof(*score));
+	if (!score)
+		return -ENOMEM;
+	for (i = 0; i < pp->nr_merged; i++) {
+		const struct merged *ms = &pp->merged[i];
+		const struct profile_stack *st = &p->stacks[ms->stack];
+		const char *comm = profile__str(p, p->threads[ms->thread].comm);
+
+		for (j = 0; j < st->nr; j++) {
+			m = p->locations[st->locs[j]].mapping;
+			if (score[m].seen == i + 1 ||
+			    !is_binary(p, &p->mappings[m]))
+				continue;
+			score[m].seen = i + 1;
+			score[m].all = sat_add_u64(score[m].all, ms->count);
+			if (comm_names(comm, profile__str(p, p->mappings[m].path)))
+				score[m].own = sat_add_u64(score[m].own,
+							   ms->count);
+		}
+	}
+	for (m = 0; m < p->nr_mappings; m++)
+		if (score[m].all &&
+		    (*binary < 0 || better_binary(p, &score[m], m,
+						  &score[*binary], *binary)))
+			*binary = m;
+	free(score);
+	return 0;
+}
+
 static void fill_tables(struct pprof *pp)
 {
 	const struct profile *p = pp->p;
@@ -119,12 +249,15 @@ static void fill_tables(struct pprof *pp)
 	size_t nr_lines;
 
 	/*
-	 * pprof takes mapping[0] for the main binary: files first, in the
-	 * order met, then the pseudo mappings.
+	 * The main binary first, then the other files in the order met,
+	 * then the pseudo mappings; locations follow the new ids.
 	 */
+	if (pp->binary >= 0)
+		pp->mapping_id[pp->binary] = ++next;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < p->nr_mappings; i++)
-			if ((pass == 0) == !is_pseudo(&p->mappings[i]))
+			if (i != pp->binary &&
+			    (pass == 0) == !is_pseudo(&p->mappings[i]))
 				pp->mapping_id[i] = ++next;
 	for (i = 0; i < p->nr_mappings; i++) {
 		const struct profile_mapping *pm = &p->mappings[i];
@@ -201,8 +334,10 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 			perftools__profiles__label__init(&l[j]);
 		l[0].key = pp->extra[EXTRA_PID];
 		l[0].num = p->threads[i].pid;
+		l[0].num_unit = l[0].key;
 		l[1].key = pp->extra[EXTRA_TID];
 		l[1].num = p->threads[i].tid;
+		l[1].num_unit = l[1].key;
 		l[2].key = pp->extra[EXTRA_COMM];
 		l[2].str = p->threads[i].comm;
 	}
@@ -226,7 +361,7 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 		l[1] = &pp->labels[3 * m->thread + 1];
 		l[2] = &pp->cpu_labels[pp->cpu_label_of[i]];
 		l[3] = &pp->labels[3 * m->thread + 2];
-		s->n_label = NR_LABELS;
+		s->n_label = l[3]->str ? NR_LABELS : NR_LABELS - 1;
 		s->label = l;
 		ptrs[i] = s;
 	}
@@ -256,6 +391,7 @@ static int cpu_labels(struct pprof *pp)
 			perftools__profiles__label__init(l);
 			l->key = pp->extra[EXTRA_CPU];
 			l->num = pp->merged[i].cpu;
+			l->num_unit = l->key;
 			v = ++nr;
 			if (hmap__insert(&index, hash_u64(key), (void *)key,
 					 (void *)v))
@@ -402,6 +538,9 @@ int pprof__write(const struct profile *p, FILE *out)
 	msg->n_mapping = p->nr_mappings;
 	msg->n_function = p->nr_functions;
 	msg->n_location = p->nr_locations;
+	err = find_main_binary(&pp, &pp.binary);
+	if (err)
+		goto out_free;
 	fill_tables(&pp);
 	err = cpu_labels(&pp);
 	if (err)

@@ -10,10 +10,13 @@
  * [samples/count, cpu/nanoseconds] and period_type cpu/nanoseconds with
  * the recording's period.  Samples of one stack, thread and CPU are
  * merged (their counts and times summed) and carry the labels pid, tid
- * and cpu (numbers) and comm (a string).  Locations list one line, their
- * function; a kernel or unmapped location's mapping is a pseudo mapping
+ * and cpu (numbers, each with its key as its unit so that 0 survives
+ * pprof's reader) and comm (a string; none for a thread without a
+ * name).  Locations list one line, their function; a kernel or unmapped location's mapping is a pseudo mapping
  * named "[kernel.kallsyms]", "[MODULE]" or "[unknown]" that spans every
- * address.
+ * address.  The first mapping, pprof's main binary, is the program that
+ * ran the most samples (pprof.c says how it is told); the other files
+ * follow in the order met, the pseudo mappings last.
  * Strings are UTF-8, as proto3 requires: a name that is not is written
  * with each ill-formed part replaced by U+FFFD (lib/utf8.h).
  */

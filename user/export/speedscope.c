@@ -13,6 +13,11 @@
  *                  "weights": [ns, ...]}, ...],
  *    "shared": {"frames": [{"name": ..., "file": ...}, ...]}}
  *
+ * With no sample, "profiles" is empty and "activeProfileIndex" (optional
+ * in the schema) left out: there is no profile 0 to show; speedscope
+ * then says it imported the file "but it's empty!".  "name" is always
+ * there: without it, speedscope's importer reads the first profile's.
+ *
  * One sampled profile per thread of the profile model (a (pid, tid, comm)
  * as sampled), its samples in file order; consecutive samples of a thread
  * on the same stack are one entry whose weight is their sum.  A sample
@@ -259,8 +264,11 @@ int speedscope__write(const struct profile *p, FILE *out)
 		goto out_free;
 	errno = 0;
 	fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
-	      "\"exporter\":\"sonde " SONDE_VERSION "\",\"name\":\"sonde\","
-	      "\"activeProfileIndex\":0,\n\"profiles\":[", out);
+	      "\"exporter\":\"sonde " SONDE_VERSION "\",\"name\":\"sonde\",", out);
+	/* Every sample has a thread, so a sample makes a profile. */
+	if (p->nr_samples)
+		fputs("\"activeProfileIndex\":0,", out);
+	fputs("\n\"profiles\":[", out);
 	for (t = 0; t < p->nr_threads; t++) {
 		if (ss.first[t] == ss.first[t + 1])
 			continue;
