@@ -41,6 +41,11 @@ struct file;
  * @handler_ns_max: stats, written by the outermost writer only
  * @timer_missed: stats, written by the timer source of this CPU only
  * @timer_no_regs: stats, written by the timer source of this CPU only
+ * @handler_hist: stats, written by the outermost writer only
+ * @throttle_events: stats, written by the source of this CPU only
+ * @throttled_ns: stats (the closed throttled spans), likewise
+ * @throttled_since: when the current throttled span began, 0: none;
+ *	likewise (throttle.c)
  * @cpu: the CPU whose ring this is
  * @nr_data_pages: pages of data
  * @ctrl_page: the page behind @ctrl
@@ -70,6 +75,10 @@ struct sonde_ring {
 	u64 handler_ns_max;
 	u64 timer_missed;
 	u64 timer_no_regs;
+	u64 handler_hist[SONDE_HANDLER_HIST_BUCKETS];
+	u64 throttle_events;
+	u64 throttled_ns;
+	u64 throttled_since;
 
 	unsigned int cpu;
 	unsigned int nr_data_pages;

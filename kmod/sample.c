@@ -23,6 +23,7 @@
 #include <asm/ptrace.h>
 #include "session.h"
 #include "ring.h"
+#include "throttle.h"
 #include "compat.h"
 
 /**
@@ -265,22 +266,25 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
  * @regs: the interrupted registers
  *
  * Context: hard irq (or NMI) on the ring's CPU.
+ * Returns the nanoseconds it took (0 for a filtered or nested run), for
+ * the source's overhead limit (throttle.c).
  */
-void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
-		  struct pt_regs *regs)
+u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
+		 struct pt_regs *regs)
 {
 	u64 now = ktime_get_mono_fast_ns();
 	struct sonde_sample *rec;
+	unsigned int bucket;
 	u64 spent;
 
 	if (!sonde_tgid_wanted(sp, current)) {
 		local64_inc(&ring->filtered);
-		return;
+		return 0;
 	}
 	local64_inc(&ring->samples);
 	if (!sonde_ring_enter(ring)) {
 		sonde_ring_lose(ring, SONDE_LOST_NESTED);
-		return;
+		return 0;
 	}
 
 	rec = sonde_ring_reserve(ring, sp->max_record, now);
@@ -301,5 +305,8 @@ void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	WRITE_ONCE(ring->handler_ns_total, ring->handler_ns_total + spent);
 	if (spent > ring->handler_ns_max)
 		WRITE_ONCE(ring->handler_ns_max, spent);
+	bucket = sonde_handler_hist_bucket(spent);
+	WRITE_ONCE(ring->handler_hist[bucket], ring->handler_hist[bucket] + 1);
 	sonde_ring_exit(ring);
+	return spent;
 }

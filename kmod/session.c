@@ -146,7 +146,8 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 
 	info.size = min_t(u32, usize, sizeof(info));
 	info.abi_version = SONDE_ABI_VERSION;
-	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_KERNEL_CHAIN |
+	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_THROTTLE |
+			SONDE_FEAT_KERNEL_CHAIN |
 			SONDE_FEAT_USER_CHAIN | SONDE_FEAT_USER_STACK;
 	if (sonde_have_task_events)
 		info.features |= SONDE_FEAT_TASK_EVENTS |
@@ -549,6 +550,7 @@ long sonde_session_stop(struct sonde_session *s)
 
 static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st)
 {
+	u64 since, now;
 	int i;
 
 	memset(st, 0, sizeof(*st));
@@ -567,6 +569,14 @@ static void ring_stats(const struct sonde_ring *ring, struct sonde_cpu_stats *st
 	st->handler_ns_max = READ_ONCE(ring->handler_ns_max);
 	st->timer_missed = READ_ONCE(ring->timer_missed);
 	st->timer_no_regs = READ_ONCE(ring->timer_no_regs);
+	for (i = 0; i < SONDE_HANDLER_HIST_BUCKETS; i++)
+		st->handler_hist[i] = READ_ONCE(ring->handler_hist[i]);
+	st->throttle_events = READ_ONCE(ring->throttle_events);
+	/* A span still open counts up to now. */
+	since = READ_ONCE(ring->throttled_since);
+	now = ktime_get_mono_fast_ns();
+	st->throttled_ns = READ_ONCE(ring->throttled_ns) +
+			   (since && now > since ? now - since : 0);
 }
 
 long sonde_session_get_stats(struct sonde_session *s, void __user *uarg)

@@ -127,8 +127,8 @@ bool sonde_other_root(const struct path *root);
 extern bool sonde_have_task_events;
 
 /* sample.c: build one sample from interrupted registers. */
-void sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
-		  struct pt_regs *regs);
+u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
+		 struct pt_regs *regs);
 bool sonde_tgid_wanted(const struct sonde_sampler *sp,
 		       struct task_struct *task);
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,

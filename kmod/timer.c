@@ -26,18 +26,21 @@
 #include <asm/irq_regs.h>
 #include "session.h"
 #include "ring.h"
+#include "throttle.h"
 
 /**
  * struct sonde_cpu_timer - the timer source of one CPU
  * @timer: pinned, hard irq hrtimer
  * @ring: this CPU's ring
  * @sampler: the armed session's parameters
+ * @throttle: the overhead limit's state: the period in force here
  * @armed: @timer was started and not yet cancelled
  */
 struct sonde_cpu_timer {
 	struct hrtimer timer;
 	struct sonde_ring *ring;
 	const struct sonde_sampler *sampler;
+	struct sonde_throttle_state throttle;
 	bool armed;
 };
 
@@ -49,18 +52,25 @@ static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 	struct sonde_cpu_timer *ct = container_of(timer, struct sonde_cpu_timer,
 						  timer);
 	struct pt_regs *regs = get_irq_regs();
-	u64 periods;
+	u64 period = ct->throttle.period_ns, periods, spent = 0, next;
 
 	/* More than one period passed: count the ones nobody sampled. */
-	periods = hrtimer_forward_now(timer, ns_to_ktime(ct->sampler->period_ns));
+	periods = hrtimer_forward_now(timer, ns_to_ktime(period));
 	if (periods > 1)
 		WRITE_ONCE(ct->ring->timer_missed,
 			   ct->ring->timer_missed + periods - 1);
 	/* No interrupted context (e.g. run from a softirq): nothing to take. */
 	if (regs)
-		sonde_sample(ct->sampler, ct->ring, regs);
+		spent = sonde_sample(ct->sampler, ct->ring, regs);
 	else
 		WRITE_ONCE(ct->ring->timer_no_regs, ct->ring->timer_no_regs + 1);
+	next = sonde_throttle_account(&ct->throttle, ct->ring,
+				      ct->sampler->period_ns, spent);
+	/* A new period counts from this run: the next sample stands for it. */
+	if (next != period)
+		hrtimer_set_expires(timer,
+				    ktime_add_ns(ktime_sub_ns(hrtimer_get_expires(timer),
+							      period), next));
 	return HRTIMER_RESTART;
 }
 
@@ -77,6 +87,7 @@ static int timer_cpu_online(unsigned int cpu)
 	ct->ring = s->bufs->rings[cpu];
 	ct->sampler = &s->sampler;
 	WRITE_ONCE(ct->ring->wq, &s->wq);
+	sonde_throttle_start(&ct->throttle, s->sampler.period_ns);
 	hrtimer_init(&ct->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	ct->timer.function = sonde_timer_fn;
 	hrtimer_start(&ct->timer, ns_to_ktime(s->sampler.period_ns),
@@ -95,6 +106,7 @@ static int timer_cpu_offline(unsigned int cpu)
 	ct->armed = false;
 	/* No writer is left on the ring: close its loss accounting. */
 	preempt_disable();
+	sonde_throttle_stop(ct->ring, ktime_get_mono_fast_ns());
 	sonde_ring_flush_lost(ct->ring, ktime_get_mono_fast_ns());
 	preempt_enable();
 	return 0;

@@ -172,6 +172,8 @@
 #define SONDE_FEAT_TASK_EVENTS	(1ULL << 6)	/* FORK, EXEC, EXIT, COMM records */
 #define SONDE_FEAT_MMAP_EVENTS	(1ULL << 7)	/* MMAP records */
 #define SONDE_FEAT_FOLLOW_FORKS	(1ULL << 8)	/* SONDE_CONFIG_FOLLOW_FORKS */
+/* the overhead limit: THROTTLE records, handler-time histogram in stats */
+#define SONDE_FEAT_THROTTLE	(1ULL << 9)
 
 /**
  * struct sonde_info - what the running module supports and how to map it
@@ -312,6 +314,13 @@ struct sonde_config {
 #define SONDE_LOST_NESTED	1	/* a source interrupted another one */
 #define SONDE_LOST_NR_REASONS	4	/* room for more */
 
+/*
+ * Handler-time histogram buckets (sonde_cpu_stats.handler_hist): bucket 0
+ * counts runs under 256 ns, bucket n (1 to 14) runs in [128 << n,
+ * 256 << n) ns, bucket 15 runs of 2^22 ns (4.2 ms) or more.
+ */
+#define SONDE_HANDLER_HIST_BUCKETS	16
+
 /**
  * struct sonde_cpu_stats - counters of one CPU for the current session
  * @samples: handler runs that passed the tgid filter (samples produced)
@@ -333,6 +342,14 @@ struct sonde_config {
  * @map_missed: user-mode samples (and EXECs) on this CPU whose mapping
  *	(image) could not be looked up: every lookup slot of the CPU was
  *	busy, or the task was exiting; they may have no MMAP record
+ * @handler_hist: sampling handler runs by duration (writers and lost
+ *	samples alike; filtered ones not), SONDE_HANDLER_HIST_BUCKETS
+ * @throttle_events: THROTTLE and UNTHROTTLE records this CPU wrote or
+ *	lost.  samples + task_events + map_events + throttle_events ==
+ *	records + sum(lost) once the session stopped.
+ * @throttled_ns: time this CPU sampled at a period lengthened by the
+ *	overhead limit (see struct sonde_throttle), up to now
+ * (@handler_hist to @throttled_ns: since SONDE_CPU_STATS_SIZE_VER1)
  */
 struct sonde_cpu_stats {
 	__aligned_u64 samples;
@@ -347,7 +364,12 @@ struct sonde_cpu_stats {
 	__aligned_u64 task_events;
 	__aligned_u64 map_events;
 	__aligned_u64 map_missed;
+	__aligned_u64 handler_hist[SONDE_HANDLER_HIST_BUCKETS];
+	__aligned_u64 throttle_events;
+	__aligned_u64 throttled_ns;
 };
+#define SONDE_CPU_STATS_SIZE_VER0	120
+#define SONDE_CPU_STATS_SIZE_VER1	264	/* handler_hist, throttle_* */
 
 /**
  * struct sonde_stats - argument of SONDE_IOC_GET_STATS
@@ -416,6 +438,8 @@ struct sonde_ring_ctrl {
 #define SONDE_RECORD_EXIT	5	/* struct sonde_task_event */
 #define SONDE_RECORD_COMM	6	/* struct sonde_task_event */
 #define SONDE_RECORD_MMAP	7	/* struct sonde_mmap_event */
+#define SONDE_RECORD_THROTTLE	8	/* struct sonde_throttle */
+#define SONDE_RECORD_UNTHROTTLE	9	/* struct sonde_throttle */
 
 /**
  * struct sonde_record_header - starts every record in a ring
@@ -623,6 +647,36 @@ struct sonde_mmap_event {
 	__u8 __reserved[3];
 	__u8 build_id[SONDE_BUILD_ID_MAX];
 	char path[];
+};
+
+/**
+ * struct sonde_throttle - SONDE_RECORD_THROTTLE, SONDE_RECORD_UNTHROTTLE
+ * @hdr: type THROTTLE (the period was lengthened) or UNTHROTTLE (it was
+ *	shortened again, towards the configured one)
+ * @time_ns: CLOCK_MONOTONIC time of the change
+ * @cpu: the ring's CPU, whose sampling period changed
+ * @max_percent: the limit in force: the module parameter max_cpu_percent
+ * @period_ns: the period from now on: each later sample of this CPU (in
+ *	ring order) stands for @period_ns, until the next such record
+ * @handler_ns: handler time spent on this CPU in the window that decided
+ * @window_ns: that window's length
+ *
+ * The overhead limit, like perf's perf_cpu_time_max_percent, is always
+ * on: when the sampling handler took more than max_cpu_percent (module
+ * parameter, 1 to 100, default 25) of a CPU over a window of about
+ * 100 ms, that CPU's period is doubled (up to info.max_period_ns) and a
+ * THROTTLE record says so; once a window's handler time would stay under
+ * half the limit at half the period, the period is halved (down to the
+ * configured one) and an UNTHROTTLE record says so.
+ */
+struct sonde_throttle {
+	struct sonde_record_header hdr;
+	__aligned_u64 time_ns;
+	__u32 cpu;
+	__u32 max_percent;
+	__aligned_u64 period_ns;
+	__aligned_u64 handler_ns;
+	__aligned_u64 window_ns;
 };
 
 #endif /* _UAPI_SONDE_H */

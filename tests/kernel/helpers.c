@@ -156,6 +156,13 @@ static void drain_record(const struct sonde_record_header *h, void *arg)
 		w->c->lost += l->nr_lost;
 		if (l->cpu != w->ring->cpu)
 			w->c->bad_cpu++;
+	} else if (h->type == SONDE_RECORD_THROTTLE ||
+		   h->type == SONDE_RECORD_UNTHROTTLE) {
+		const struct sonde_throttle *t = (const void *)h;
+
+		w->c->throttles++;
+		if (t->cpu != w->ring->cpu)
+			w->c->bad_cpu++;
 	}
 }
 

@@ -28,6 +28,7 @@ struct drain_counts {
 	uint64_t lost;
 	uint64_t bad_cpu;
 	uint64_t bad_records;
+	uint64_t throttles;	/* THROTTLE and UNTHROTTLE records */
 };
 
 typedef void (*sample_fn)(const struct sonde_sample *s, void *arg);

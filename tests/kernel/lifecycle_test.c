@@ -442,8 +442,9 @@ TEST(cpu_hotplug_during_sampling)
 			       (unsigned long long)c[cpu].samples,
 			       (unsigned long long)c[cpu].lost,
 			       (unsigned long long)c[cpu].lost_records);
-		EXPECT_EQ(st[cpu].samples, st[cpu].records + lost_sum(&st[cpu]));
-		EXPECT_EQ(st[cpu].records, c[cpu].samples);
+		EXPECT_EQ(st[cpu].samples + st[cpu].throttle_events,
+			  st[cpu].records + lost_sum(&st[cpu]));
+		EXPECT_EQ(st[cpu].records, c[cpu].samples + c[cpu].throttles);
 		EXPECT_EQ(lost_sum(&st[cpu]), c[cpu].lost);
 		EXPECT_EQ(0, c[cpu].bad_cpu);
 		EXPECT_EQ(0, c[cpu].bad_records);

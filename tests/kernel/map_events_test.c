@@ -7,7 +7,8 @@
  * binary by path, inode and build-id (read here from the loaded image's
  * notes, not from the file); without following its samples are absent;
  * code in an anonymous executable mapping gets an anonymous MMAP record;
- * and samples + task_events + map_events == records + lost closes.
+ * and samples + task_events + map_events + throttle_events == records +
+ * lost closes.
  */
 #include <errno.h>
 #include <limits.h>
@@ -168,7 +169,7 @@ static void session_stop(struct session *s, struct __test_metadata *_metadata,
 	*map_missed = 0;
 	for (unsigned int cpu = 0; cpu < s->info.nr_cpu_ids; cpu++) {
 		produced += st[cpu].samples + st[cpu].task_events +
-			    st[cpu].map_events;
+			    st[cpu].map_events + st[cpu].throttle_events;
 		*map_missed += st[cpu].map_missed;
 	}
 	EXPECT_EQ(produced, s->seen.records + s->seen.lost);

@@ -371,6 +371,143 @@ TEST_F(sampling, kernel_chain)
 	free(c);
 }
 
+#define MAX_CPU_PERCENT	"/sys/module/sonde/parameters/max_cpu_percent"
+
+static int write_param(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
+}
+
+struct throttle_seen {
+	uint64_t base_ns;
+	uint64_t throttles, unthrottles, bad;
+	uint64_t last_period_ns;	/* of the last record of either kind */
+	uint64_t max_period_ns;
+	uint64_t samples;
+};
+
+static void see_throttle(const struct sonde_record_header *h, void *arg)
+{
+	struct throttle_seen *t = arg;
+	const struct sonde_throttle *r = (const void *)h;
+
+	if (h->type == SONDE_RECORD_SAMPLE)
+		t->samples++;
+	if (h->type != SONDE_RECORD_THROTTLE &&
+	    h->type != SONDE_RECORD_UNTHROTTLE)
+		return;
+	if (h->size != sizeof(*r) || r->period_ns < t->base_ns ||
+	    !r->window_ns || !r->max_percent || r->max_percent > 100) {
+		t->bad++;
+		return;
+	}
+	if (h->type == SONDE_RECORD_THROTTLE)
+		t->throttles++;
+	else
+		t->unthrottles++;
+	t->last_period_ns = r->period_ns;
+	if (r->period_ns > t->max_period_ns)
+		t->max_period_ns = r->period_ns;
+}
+
+/*
+ * The overhead limit (uapi/sonde.h, struct sonde_throttle): at
+ * max_cpu_percent=1, 10 kHz with 16 KiB stack copies on a busy CPU takes
+ * more than 1% of it in the handler, so the period must be lengthened,
+ * each time with a THROTTLE record; back at 100, it must come back down
+ * with UNTHROTTLE records.  Every record is accounted for and the
+ * handler-time histogram counts every handler run.
+ */
+TEST_F(sampling, throttle)
+{
+	struct sonde_cpu_stats *st = calloc(self->nr_rings, sizeof(*st));
+	struct throttle_seen t = { 0 };
+	struct sonde_config cfg;
+	uint64_t produced = 0, records, lost = 0, hist = 0, nested = 0;
+	uint64_t throttle_events = 0, throttled_ns = 0;
+	int cpu, err;
+
+	ASSERT_NE(NULL, st);
+	ASSERT_TRUE(self->info.features & SONDE_FEAT_THROTTLE);
+	config_init(&cfg, 10000, 256);
+	cfg.capture |= SONDE_CAPTURE_USER_STACK;
+	cfg.user_stack_bytes = 16384;
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, map_all(self->fd, &self->info, self->rings, 256));
+	t.base_ns = 1000000000ull / 10000;
+
+	err = write_param(MAX_CPU_PERCENT, "1");
+	ASSERT_EQ(0, err);
+	/* Out of range: refused, the old value stays. */
+	EXPECT_NE(0, write_param(MAX_CPU_PERCENT, "0"));
+	EXPECT_NE(0, write_param(MAX_CPU_PERCENT, "101"));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (int i = 0; i < 15; i++) {
+		burn_cpu_ms(100);
+		for (cpu = 0; cpu < self->nr_rings; cpu++)
+			ring_walk(&self->rings[cpu], see_throttle, &t);
+	}
+	ksft_print_msg("at 1%%: %llu THROTTLE, %llu UNTHROTTLE records, longest period %llu ns\n",
+		       (unsigned long long)t.throttles,
+		       (unsigned long long)t.unthrottles,
+		       (unsigned long long)t.max_period_ns);
+	EXPECT_LE(1, t.throttles);
+	EXPECT_LT(t.base_ns, t.max_period_ns);
+
+	/* The limit lifted: the period halves back, window by window. */
+	EXPECT_EQ(0, write_param(MAX_CPU_PERCENT, "100"));
+	t.throttles = t.unthrottles = 0;
+	for (int i = 0; i < 20 && t.last_period_ns != t.base_ns; i++) {
+		burn_cpu_ms(100);
+		for (cpu = 0; cpu < self->nr_rings; cpu++)
+			ring_walk(&self->rings[cpu], see_throttle, &t);
+	}
+	EXPECT_EQ(0, write_param(MAX_CPU_PERCENT, "25"));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	for (cpu = 0; cpu < self->nr_rings; cpu++)
+		ring_walk(&self->rings[cpu], see_throttle, &t);
+	ksft_print_msg("at 100%%: %llu UNTHROTTLE records, last period %llu ns\n",
+		       (unsigned long long)t.unthrottles,
+		       (unsigned long long)t.last_period_ns);
+	EXPECT_LE(1, t.unthrottles);
+	EXPECT_EQ(0, t.bad);
+
+	ASSERT_EQ(0, dev_stats(self->fd, &self->info, st));
+	for (cpu = 0; cpu < self->nr_rings; cpu++) {
+		produced += st[cpu].samples + st[cpu].task_events +
+			    st[cpu].map_events + st[cpu].throttle_events;
+		for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
+			lost += st[cpu].lost[i];
+		nested += st[cpu].lost[SONDE_LOST_NESTED];
+		for (int i = 0; i < SONDE_HANDLER_HIST_BUCKETS; i++)
+			hist += st[cpu].handler_hist[i];
+		throttle_events += st[cpu].throttle_events;
+		throttled_ns += st[cpu].throttled_ns;
+		records = st[cpu].records;
+		produced -= records;
+	}
+	/* samples + task + map + throttle events == records + lost */
+	EXPECT_EQ(lost, produced);
+	EXPECT_LE(t.throttles + t.unthrottles, throttle_events);
+	EXPECT_LT(0, throttled_ns);
+	/* Every handler run that got in is in the histogram. */
+	{
+		uint64_t samples = 0;
+
+		for (cpu = 0; cpu < self->nr_rings; cpu++)
+			samples += st[cpu].samples;
+		EXPECT_EQ(samples - nested, hist);
+	}
+	free(st);
+}
+
 /* TEST_HARNESS_MAIN, but in a section: user chains must reach main(). */
 __attribute__((section("sonde_main"), noinline))
 int main(int argc, char **argv)

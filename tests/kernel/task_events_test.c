@@ -75,6 +75,9 @@ static void collect(struct test_ring *ring, struct events *out,
 				memcpy(d->path, e->path, e->path_size);
 			}
 			c->samples++;	/* a record, for the accounting */
+		} else if (h->type == SONDE_RECORD_THROTTLE ||
+			   h->type == SONDE_RECORD_UNTHROTTLE) {
+			c->samples++;	/* likewise */
 		}
 		tail += h->size;
 	}
@@ -146,7 +149,8 @@ static int session_stop(struct session *s, struct __test_metadata *_metadata)
 	EXPECT_EQ(0, dev_stats(s->fd, &s->info, st));
 	session_drain(s);
 	for (unsigned int cpu = 0; cpu < s->info.nr_cpu_ids; cpu++)
-		produced += st[cpu].samples + st[cpu].task_events;
+		produced += st[cpu].samples + st[cpu].task_events +
+			    st[cpu].throttle_events;
 	accounted = s->c.samples + s->c.lost;
 	EXPECT_EQ(produced, accounted);
 	EXPECT_EQ(0, s->c.bad_records);

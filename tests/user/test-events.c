@@ -299,4 +299,61 @@ TEST_F(ev, bad_records_are_skipped)
 		TH_LOG("stderr: %s", self->err.data);
 }
 
+static size_t make_throttle(void *buf, __u32 type, __u64 time_ns, __u32 cpu,
+			    __u64 period_ns)
+{
+	struct sonde_throttle *t = buf;
+
+	memset(t, 0, sizeof(*t));
+	t->hdr.type = type;
+	t->hdr.size = sizeof(*t);
+	t->time_ns = time_ns;
+	t->cpu = cpu;
+	t->max_percent = 25;
+	t->period_ns = period_ns;
+	t->handler_ns = 30000000;
+	t->window_ns = 100000000;
+	return sizeof(*t);
+}
+
+/* Does the header line of the sample at @time_ns say @period? */
+static bool period_is(const char *out, unsigned int time_ns,
+		      unsigned long long period)
+{
+	const char *b = block_at(out, time_ns);
+	char want[48];
+
+	snprintf(want, sizeof(want), "%10llu cpu-clock:", period);
+	return b && !strncmp(b + strlen(" 0.000000: "), want, strlen(want));
+}
+
+/*
+ * The overhead limit's records set the period the later samples of their
+ * CPU stand for: CPU 0 at 4 ms from 150 us, back to the configured 1 ms
+ * at 250 us; CPU 1's record changes nothing on CPU 0.
+ */
+TEST_F(ev, throttle_sets_the_period)
+{
+	const struct sample_spec s[] = {
+		{ 100000, 100, 100, USER(fixture_leaf, 5) },
+		{ 200000, 100, 100, USER(fixture_leaf, 5) },
+		{ 300000, 100, 100, USER(fixture_leaf, 5) },
+	};
+	unsigned char rec[256];
+
+	ev_add(&self->ev, rec, make_throttle(rec, SONDE_RECORD_THROTTLE,
+					     150000, 0, 4000000));
+	ev_add(&self->ev, rec, make_throttle(rec, SONDE_RECORD_THROTTLE,
+					     50000, 1, 8000000));
+	ev_add(&self->ev, rec, make_throttle(rec, SONDE_RECORD_UNTHROTTLE,
+					     250000, 0, 1000000));
+	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
+	ASSERT_EQ(0, script(self->path, &self->out, &self->err));
+	EXPECT_TRUE(period_is(self->out.data, 100000, 1000000))
+		TH_LOG("%s", self->out.data);
+	EXPECT_TRUE(period_is(self->out.data, 200000, 4000000));
+	EXPECT_TRUE(period_is(self->out.data, 300000, 1000000));
+	EXPECT_EQ(0, self->err.len) TH_LOG("%s", self->err.data);
+}
+
 TEST_HARNESS_MAIN

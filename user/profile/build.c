@@ -523,7 +523,9 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	p->threads[thread].count++;
 	return keep_built(b, &(struct profile_sample){
 		.time_ns = raw->time_ns,
-		.period_ns = p->period_ns,
+		.period_ns = b->throttled ?
+			     session__period_at(b->s, raw->cpu, raw->time_ns) :
+			     p->period_ns,
 		.stack = stack,
 		.thread = thread,
 		.cpu = raw->cpu,
@@ -612,6 +614,7 @@ int profile__build_opts(struct profile **pp, struct session *s,
 	err = order__init(&b->order, session__nr_streams(s), o->sink,
 			  o->sink_ctx);
 	p->period_ns = session__period_ns(s);
+	b->throttled = session__nr_throttles(s) != 0;
 	p->start_ns = info ? info->start_mono_ns : 0;
 	p->start_real_ns = info ? info->start_real_ns : 0;
 	/* Sized once when the END section says how many there are. */

@@ -57,6 +57,7 @@ struct builder {
 	struct symbolizer *sym;
 	const struct profile_filter *f;
 	enum profile_keep keep;
+	bool throttled;		/* some CPU's period changed (THROTTLE) */
 	struct idtable merged;	/* PROFILE_KEEP_MERGED: samples by key */
 	struct order order;	/* PROFILE_KEEP_NONE */
 	struct callchain cc;

@@ -32,6 +32,21 @@
 #include "record/ring.h"
 #include "record/seen.h"
 
+/* Add the counters of @st that add up across CPUs to @sum. */
+static void sum_stats(struct sonde_cpu_stats *sum,
+		      const struct sonde_cpu_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < SONDE_LOST_NR_REASONS; i++)
+		sum->lost[i] += st->lost[i];
+	for (i = 0; i < SONDE_HANDLER_HIST_BUCKETS; i++)
+		sum->handler_hist[i] += st->handler_hist[i];
+	sum->samples += st->samples;
+	sum->throttle_events += st->throttle_events;
+	sum->throttled_ns += st->throttled_ns;
+}
+
 static int snapshot_final(__u32 pid, void *ctx)
 {
 	return recorder__snapshot(ctx, pid, SREC_PROC_FINAL);
@@ -96,6 +111,13 @@ int recorder__write_final(struct recorder *r)
 			err = rec_writer__add_section(r->writer,
 						      SREC_SEC_STATS, 0,
 						      b.data, b.len);
+		for (i = 0; i < r->nr_rings; i++) {
+			__u32 cpu = sonde_ring__cpu(r->rings[i]);
+
+			if (cpu < nr)
+				sum_stats(&r->totals, &stats[cpu]);
+		}
+		r->has_totals = true;
 	} else {
 		pr_warn("cannot read the module's statistics: %s",
 			strerror(-err));

@@ -59,6 +59,12 @@ struct recorder {
 	__u64 not_followed;	/* FORKs of processes the module dropped */
 	struct buf events;	/* this drain's task and MMAP records */
 	__u64 samples, lost, errors;
+	/*
+	 * The module's statistics at the end, summed over the CPUs (the
+	 * counters that add up): for the summary line.
+	 */
+	struct sonde_cpu_stats totals;
+	bool has_totals;
 	__u64 start_ns;
 	bool status_shown;
 	bool reported;		/* the error was already explained */

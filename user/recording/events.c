@@ -2,8 +2,9 @@
 /*
  * Recording layer: a recording's task and MMAP records (events.h).
  *
- * Three arrays, each sorted once: EXEC records by (pid, time), thread
- * names by (tid, time), MMAP records by (pid, time).  A query is a binary
+ * Four arrays, each sorted once: EXEC records by (pid, time), thread
+ * names by (tid, time), MMAP records by (pid, time), sampling periods
+ * (THROTTLE and UNTHROTTLE records) by (CPU, time).  A query is a binary
  * search for the key's run, then one inside it.
  */
 #include <errno.h>
@@ -42,13 +43,20 @@ struct ev_map {
 	const struct sonde_mmap_event *rec;
 };
 
+/* A CPU's sampling period from a THROTTLE or UNTHROTTLE record on. */
+struct ev_period {
+	struct ev_key k;	/* id: the CPU */
+	__u64 period_ns;
+};
+
 struct task_events {
 	struct hmap *strings;
 	struct ev_exec *execs;
 	struct ev_name *names;
 	struct ev_map *maps;
-	size_t nr_execs, nr_names, nr_maps;
-	size_t cap_execs, cap_names, cap_maps;
+	struct ev_period *periods;
+	size_t nr_execs, nr_names, nr_maps, nr_periods;
+	size_t cap_execs, cap_names, cap_maps, cap_periods;
 	unsigned int seq;
 	__u64 bad;
 };
@@ -69,6 +77,7 @@ void task_events__free(struct task_events *te)
 	free(te->execs);
 	free(te->names);
 	free(te->maps);
+	free(te->periods);
 	free(te);
 }
 
@@ -146,11 +155,28 @@ static int load_map(struct task_events *te, const struct sonde_mmap_event *m)
 	return 0;
 }
 
+static int load_period(struct task_events *te, const struct sonde_throttle *t)
+{
+	if (t->hdr.size < sizeof(*t) || !t->period_ns) {
+		te->bad++;
+		return 0;
+	}
+	if (grow((void **)&te->periods, &te->cap_periods, te->nr_periods,
+		 sizeof(*te->periods)))
+		return -ENOMEM;
+	te->periods[te->nr_periods++] = (struct ev_period){
+		{ t->cpu, t->time_ns, te->seq++ }, t->period_ns };
+	return 0;
+}
+
 static int load_record(const struct sonde_record_header *h, void *ctx)
 {
 	struct task_events *te = ctx;
 
 	switch (h->type) {
+	case SONDE_RECORD_THROTTLE:
+	case SONDE_RECORD_UNTHROTTLE:
+		return load_period(te, (const struct sonde_throttle *)h);
 	case SONDE_RECORD_FORK:
 	case SONDE_RECORD_EXEC:
 	case SONDE_RECORD_EXIT:
@@ -199,6 +225,9 @@ void task_events__finish(struct task_events *te)
 		qsort(te->names, te->nr_names, sizeof(*te->names), cmp_key);
 	if (te->nr_maps)
 		qsort(te->maps, te->nr_maps, sizeof(*te->maps), cmp_key);
+	if (te->nr_periods)
+		qsort(te->periods, te->nr_periods, sizeof(*te->periods),
+		      cmp_key);
 }
 
 __u64 task_events__nr_bad(const struct task_events *te)
@@ -285,6 +314,26 @@ const char *task_events__thread_comm(const struct task_events *te,
 				       &first);
 
 	return upto > first ? te->names[upto - 1].comm : NULL;
+}
+
+bool task_events__period(const struct task_events *te, __u32 cpu,
+			 __u64 time_ns, __u64 *period_ns)
+{
+	size_t first, upto;
+
+	if (!te->nr_periods)
+		return false;
+	upto = key_upper(te->periods, te->nr_periods, sizeof(*te->periods),
+			 cpu, time_ns, &first);
+	if (upto <= first)
+		return false;
+	*period_ns = te->periods[upto - 1].period_ns;
+	return true;
+}
+
+size_t task_events__nr_periods(const struct task_events *te)
+{
+	return te->nr_periods;
 }
 
 static int cmp_map(const void *a, const void *b)

@@ -70,6 +70,16 @@ const char *task_events__thread_comm(const struct task_events *te,
 				     __u32 tid, __u64 time_ns);
 
 /*
+ * task_events__period - the sampling period (ns) of CPU @cpu at @time_ns
+ * that the last THROTTLE or UNTHROTTLE record at or before then set, in
+ * *@period_ns; false when none did (the configured period holds).
+ */
+bool task_events__period(const struct task_events *te, __u32 cpu,
+			 __u64 time_ns, __u64 *period_ns);
+/* How many THROTTLE and UNTHROTTLE records were loaded. */
+size_t task_events__nr_periods(const struct task_events *te);
+
+/*
  * task_events__snapshots - call @add once per process and epoch that
  * has MMAP records, with a snapshot of every distinct mapping reported
  * in that epoch: @snap->time_ns is the epoch's end, @snap->epoch set,

@@ -581,6 +581,11 @@ long sonde_record__check(const void *p, __u64 avail, bool *bad)
 			*bad = true;
 		break;
 	}
+	case SONDE_RECORD_THROTTLE:
+	case SONDE_RECORD_UNTHROTTLE:
+		if (h->size < sizeof(struct sonde_throttle))
+			*bad = true;
+		break;
 	case SONDE_RECORD_MMAP: {
 		const struct sonde_mmap_event *m = p;
 
@@ -617,7 +622,7 @@ int rec_records__iter(const void *data, size_t len, rec_record_cb_t cb,
 			continue;
 		}
 		if (h->type < SONDE_RECORD_SAMPLE ||
-		    h->type > SONDE_RECORD_MMAP) {
+		    h->type > SONDE_RECORD_UNTHROTTLE) {
 			st->unknown++;
 			continue;
 		}

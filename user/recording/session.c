@@ -682,6 +682,20 @@ struct proc *session__find_proc(struct session *s, __u32 pid, __u64 time_ns,
 	return p;
 }
 
+__u64 session__period_at(const struct session *s, __u32 cpu, __u64 time_ns)
+{
+	__u64 period;
+
+	if (task_events__period(s->events, cpu, time_ns, &period))
+		return period;
+	return session__period_ns(s);
+}
+
+size_t session__nr_throttles(const struct session *s)
+{
+	return task_events__nr_periods(s->events);
+}
+
 const char *session__thread_comm(const struct session *s, __u32 tid,
 				 __u64 time_ns)
 {

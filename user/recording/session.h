@@ -67,6 +67,16 @@ const struct srec_end *session__end(const struct session *s);
  */
 __u64 session__period_ns(const struct session *s);
 /*
+ * session__period_at - the time a sample of @cpu taken at @time_ns stands
+ * for, in ns: the period the overhead limit's THROTTLE and UNTHROTTLE
+ * records (uapi/sonde.h, struct sonde_throttle) set on that CPU by then,
+ * else session__period_ns().
+ */
+__u64 session__period_at(const struct session *s, __u32 cpu, __u64 time_ns);
+/* How many THROTTLE and UNTHROTTLE records the recording has. */
+size_t session__nr_throttles(const struct session *s);
+
+/*
  * session__nr_samples_hint - how many samples the END section says were
  * written, bounded by how many the file could hold: an untrusted count
  * to size arrays by, never to rely on.
