@@ -51,8 +51,11 @@ MODULE_PARM_DESC(max_cpu_percent,
 		 "most of a CPU the sampling handler may take, in percent (1-100, default 25); above it the CPU's rate is lowered");
 
 /**
- * sonde_handler_hist_bucket - the sonde_cpu_stats.handler_hist bucket of
- * a handler run of @ns nanoseconds (see SONDE_HANDLER_HIST_BUCKETS)
+ * sonde_handler_hist_bucket - a handler run's histogram bucket
+ * @ns: the run's duration
+ *
+ * Returns its index in sonde_cpu_stats.handler_hist (see
+ * SONDE_HANDLER_HIST_BUCKETS).
  */
 unsigned int sonde_handler_hist_bucket(u64 ns)
 {

@@ -185,6 +185,13 @@ check "-a: samples of $npids pids, idle (pid 0) and the workload among them" \
 sonde report -i "$out/all.data" --sort comm >"$out/all.report" 2>&1
 check "-a: report lists swapper" grep -q ' swapper$' "$out/all.report"
 
+# Without -q, record ends with one summary line: samples, lost, the
+# handler's cost from the module's histogram, where it went.
+timeout 120 sonde record -a -d 1 -o "$out/summary.data" 2>"$out/summary.err"
+check "record's summary: one line with samples, lost, handler p50 and p99 ($(tail -n 1 "$out/summary.err"))" \
+	grep -Eq '^sonde: [0-9]+ samples, [0-9]+ lost.*, handler p50 < [0-9.]+ [nmu]?s, p99 [<>=]+ [0-9.]+ [nmu]?s, written to ' \
+	"$out/summary.err"
+
 # The drain loop snapshots a process when it is first seen, again (with
 # a backoff from 0.1 s, doubling) when its IP leaves the mappings known,
 # and at the end; never per sample.  Its syscalls do not grow with the

@@ -16,10 +16,10 @@
 #include "symbolize/symbolizer.h"
 
 #define MS		1000000ULL
-#define NR_CPUS		3
+#define NR_RING_CPUS		3
 #define ROUNDS		40
 #define PER_ROUND	25	/* samples per CPU per round, 1 ms apart */
-#define NR_SAMPLES	(NR_CPUS * ROUNDS * PER_ROUND)
+#define NR_SAMPLES	(NR_RING_CPUS * ROUNDS * PER_ROUND)
 #define NR_ADDRS	5
 
 /*
@@ -37,7 +37,7 @@ static int write_rounds(const char *path, int late_round)
 
 	err = rec_file_create(path, &w, &fd);
 	for (r = 0; !err && r < ROUNDS; r++) {
-		for (c = 0; !err && c < NR_CPUS; c++) {
+		for (c = 0; !err && c < NR_RING_CPUS; c++) {
 			for (i = 0; !err && i < PER_ROUND; i++) {
 				__u64 t = ((__u64)r * PER_ROUND + c + i) * MS;
 				__u64 u = 0x1000 + (n % NR_ADDRS) * 0x10;
@@ -97,12 +97,13 @@ FIXTURE_TEARDOWN(keep)
 	unlink(self->path);
 }
 
-static void open_rounds(struct __test_metadata *_metadata,
-			FIXTURE_DATA(keep) *self, int late_round)
+/* write_rounds() at @path, opened into *@s with its symbolizer *@sym. */
+static int open_rounds(const char *path, int late_round, struct session **s,
+		       struct symbolizer **sym)
 {
-	ASSERT_EQ(0, write_rounds(self->path, late_round));
-	ASSERT_EQ(0, session__open(&self->s, self->path));
-	ASSERT_EQ(0, symbolizer__new(&self->sym, self->s, NULL));
+	return write_rounds(path, late_round) ?:
+	       session__open(s, path) ?:
+	       symbolizer__new(sym, *s, NULL);
 }
 
 struct seen {
@@ -111,7 +112,7 @@ struct seen {
 	__u64 last_ns;
 	size_t out_of_order;
 	size_t fail_at;		/* return -EPIPE for this sample (1-based) */
-	__u64 per_cpu[NR_CPUS];
+	__u64 per_cpu[NR_RING_CPUS];
 };
 
 static int sink(const struct profile *p, const struct profile_sample *s,
@@ -120,7 +121,7 @@ static int sink(const struct profile *p, const struct profile_sample *s,
 	struct seen *seen = ctx;
 
 	if (s->stack >= p->nr_stacks || s->thread >= p->nr_threads ||
-	    s->cpu >= NR_CPUS)
+	    s->cpu >= NR_RING_CPUS)
 		return -EINVAL;
 	if (++seen->nr == seen->fail_at)
 		return -EPIPE;
@@ -134,36 +135,36 @@ static int sink(const struct profile *p, const struct profile_sample *s,
 
 TEST_F(keep, streams)
 {
-	open_rounds(_metadata, self, -1);
+	ASSERT_EQ(0, open_rounds(self->path, -1, &self->s, &self->sym));
 	/* A stream per CPU, whatever the order of their sections. */
-	EXPECT_EQ(NR_CPUS, session__nr_streams(self->s));
+	EXPECT_EQ(NR_RING_CPUS, session__nr_streams(self->s));
 }
 
 TEST_F(keep, merged_sums_what_all_keeps)
 {
 	const struct profile_options merged = { .keep = PROFILE_KEEP_MERGED };
-	__u64 sum[NR_ADDRS * NR_CPUS] = { 0 }, total = 0;
+	__u64 sum[NR_ADDRS * NR_RING_CPUS] = { 0 }, total = 0;
 	struct profile *all = NULL;
 	size_t i;
 
-	open_rounds(_metadata, self, -1);
+	ASSERT_EQ(0, open_rounds(self->path, -1, &self->s, &self->sym));
 	ASSERT_EQ(0, profile__build(&all, self->s, self->sym, NULL));
 	ASSERT_EQ(NR_SAMPLES, all->nr_samples);
 	for (i = 0; i < all->nr_samples; i++) {
 		ASSERT_GT(NR_ADDRS, all->samples[i].stack);
-		sum[all->samples[i].stack * NR_CPUS + all->samples[i].cpu] +=
+		sum[all->samples[i].stack * NR_RING_CPUS + all->samples[i].cpu] +=
 			all->samples[i].count;
 	}
 	ASSERT_EQ(0, profile__build_opts(&self->p, self->s, self->sym,
 					 &merged));
 	/* One entry per (stack, thread, CPU); each thread runs on one CPU. */
-	EXPECT_EQ(NR_ADDRS * NR_CPUS, self->p->nr_samples);
+	EXPECT_EQ(NR_ADDRS * NR_RING_CPUS, self->p->nr_samples);
 	EXPECT_EQ(all->nr_stacks, self->p->nr_stacks);
 	for (i = 0; i < self->p->nr_samples; i++) {
 		const struct profile_sample *s = &self->p->samples[i];
 
 		ASSERT_GT(NR_ADDRS, s->stack);
-		EXPECT_EQ(sum[s->stack * NR_CPUS + s->cpu], s->count);
+		EXPECT_EQ(sum[s->stack * NR_RING_CPUS + s->cpu], s->count);
 		EXPECT_EQ(100 + s->cpu, self->p->threads[s->thread].tid);
 		EXPECT_EQ(all->period_ns, s->period_ns);
 		total += s->count;
@@ -182,26 +183,26 @@ TEST_F(keep, none_streams_in_time_order)
 	};
 	unsigned int c;
 
-	open_rounds(_metadata, self, -1);
+	ASSERT_EQ(0, open_rounds(self->path, -1, &self->s, &self->sym));
 	ASSERT_EQ(0, profile__build_opts(&self->p, self->s, self->sym, &none));
 	EXPECT_EQ(NR_SAMPLES, seen.nr);
 	EXPECT_EQ(NR_SAMPLES, seen.count);
 	EXPECT_EQ(0, seen.out_of_order);
 	EXPECT_EQ(0, self->p->late);
 	EXPECT_EQ(0, self->p->nr_samples);
-	for (c = 0; c < NR_CPUS; c++)
+	for (c = 0; c < NR_RING_CPUS; c++)
 		EXPECT_EQ(ROUNDS * PER_ROUND, seen.per_cpu[c]);
 	/*
 	 * Held: about a round of every CPU and the slack, not the
 	 * recording; written before the walk ended.
 	 */
 	EXPECT_LT(0, self->p->held_max);
-	EXPECT_GE(3 * NR_CPUS * PER_ROUND, self->p->held_max)
+	EXPECT_GE(3 * NR_RING_CPUS * PER_ROUND, self->p->held_max)
 		TH_LOG("held %zu of %d samples at once", self->p->held_max,
 		       NR_SAMPLES);
 	/* The stacks are counted as for the other modes. */
 	EXPECT_EQ(NR_ADDRS, self->p->nr_stacks);
-	EXPECT_EQ(NR_CPUS, self->p->nr_threads);
+	EXPECT_EQ(NR_RING_CPUS, self->p->nr_threads);
 }
 
 TEST_F(keep, none_counts_late_samples)
@@ -211,7 +212,7 @@ TEST_F(keep, none_counts_late_samples)
 		.keep = PROFILE_KEEP_NONE, .sink = sink, .sink_ctx = &seen,
 	};
 
-	open_rounds(_metadata, self, 20);
+	ASSERT_EQ(0, open_rounds(self->path, 20, &self->s, &self->sym));
 	ASSERT_EQ(0, profile__build_opts(&self->p, self->s, self->sym, &none));
 	/* Every sample is still written, the late ones counted. */
 	EXPECT_EQ(NR_SAMPLES + PER_ROUND, seen.nr);
@@ -230,7 +231,7 @@ TEST_F(keep, none_stops_on_sink_error)
 	};
 	const struct profile_options no_sink = { .keep = PROFILE_KEEP_NONE };
 
-	open_rounds(_metadata, self, -1);
+	ASSERT_EQ(0, open_rounds(self->path, -1, &self->s, &self->sym));
 	EXPECT_EQ(-EPIPE, profile__build_opts(&self->p, self->s, self->sym,
 					      &none));
 	EXPECT_EQ(NULL, self->p);
