@@ -41,7 +41,7 @@ cmds=$("$sonde" --help | sed -n 's/^   \([a-z]\{1,\}\) .*/\1/p')
 same "commands are those of sonde --help" "$cmds --version --help" \
 	"$(complete_words sonde '')"
 
-for cmd in record report script export; do
+for cmd in record report script export stat; do
 	help=$("$sonde" "$cmd" --help)
 	opts="$(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help")
 		$(grep -oE '^ +-[A-Za-z]\b' <<<"$help")"
@@ -75,6 +75,15 @@ same "record -o DIR/rec.d: file names" "$tmp/rec.data" \
 	"$(complete_words sonde record -o "$tmp/rec.d")"
 same "report --symfs DIR/: directories only" "$tmp/root" \
 	"$(complete_words sonde report --symfs "$tmp/")"
+same "stat -e cs,ta: the next event name" "cs,task-clock" \
+	"$(complete_words sonde stat -e cs,ta)"
+same "stat -e page: page-faults" "page-faults" \
+	"$(complete_words sonde stat -e page)"
+got=$(complete_words sonde stat -e cs -- bas)
+grep -qx bash <<<"$got" && ok "stat -e cs -- bas: commands (bash)" ||
+	not_ok "stat -e cs -- bas: no bash in '$got'"
+same "stat -I: no completion for a number" "" \
+	"$(complete_words sonde stat -I '')"
 same "record -F: no completion for a number" "" \
 	"$(complete_words sonde record -F '')"
 got=$(complete_words sonde record -g -- bas)

@@ -67,6 +67,19 @@ static const char *const bad[][8] = {
 	{ "sonde", "report", "--symfs", "/nonexistent/sonde-symfs", NULL },
 	{ "sonde", "export", "--symfs", "/etc/passwd", NULL },
 	{ "sonde", "script", "--symfs", "", NULL },
+	{ "sonde", "stat", NULL },
+	{ "sonde", "stat", "-e", "bogus", "--", "true", NULL },
+	{ "sonde", "stat", "-e", "", "--", "true", NULL },
+	{ "sonde", "stat", "-e", "cs,", "--", "true", NULL },
+	{ "sonde", "stat", "-e", "r12345678901234567", "-a", NULL },
+	{ "sonde", "stat", "-I", "9", "--", "true", NULL },
+	{ "sonde", "stat", "-I", "x", "--", "true", NULL },
+	{ "sonde", "stat", "-p", "0", NULL },
+	{ "sonde", "stat", "-p", "1", "-a", NULL },
+	{ "sonde", "stat", "-p", "1", "--", "true", NULL },
+	{ "sonde", "stat", "-p", "999999999", NULL },
+	{ "sonde", "stat", "-o", "", "-a", NULL },
+	{ "sonde", "stat", "--json=1", "-a", NULL },
 };
 
 TEST(bad_arguments_exit_2)
@@ -91,7 +104,7 @@ TEST(bad_arguments_exit_2)
 TEST(version_and_help)
 {
 	static const char *const cmds[] = { "record", "report", "script",
-					    "export" };
+					    "export", "stat" };
 	char *version[] = { "sonde", "--version", NULL };
 	char *help[] = { "sonde", "--help", NULL };
 	struct buf out = { 0 }, err = { 0 };

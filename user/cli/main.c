@@ -2,7 +2,8 @@
 /*
  * CLI layer: the sonde command table: global options, dispatch to a
  * subcommand, and the one place where errors become exit statuses (0
- * success, 1 failure, 2 bad command line).
+ * success, 1 failure, 2 bad command line; a command's positive return is
+ * its exit status: stat's COMMAND's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, help_report, "table of the hottest functions" },
 	{ "script", cmd_script, help_script, "every sample as text (perf script layout)" },
 	{ "export", cmd_export, help_export, "convert a recording (folded, pprof, svg, speedscope, ...)" },
+	{ "stat", cmd_stat, help_stat, "count events (perf stat; no module needed)" },
 };
 
 static void usage(FILE *f)
@@ -129,5 +131,7 @@ int main(int argc, char **argv)
 	}
 	if (ret == -SONDE_EUSAGE)
 		return 2;
+	if (ret > 0 && ret < 256)
+		return ret;
 	return ret ? 1 : 0;
 }
