@@ -31,12 +31,14 @@
  * @kernel_depth: kernel frames at most
  * @user_depth: user frames at most
  * @user_stack_bytes: bytes of user stack (a multiple of 8)
+ * @events: perf counters sample too (struct sonde_sample_event)
  */
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
-			    u32 user_stack_bytes)
+			    u32 user_stack_bytes, bool events)
 {
 	return sizeof(struct sonde_sample) +
-	       (kernel_depth + user_depth) * sizeof(u64) + user_stack_bytes;
+	       (kernel_depth + user_depth) * sizeof(u64) + user_stack_bytes +
+	       (events ? sizeof(struct sonde_sample_event) : 0);
 }
 
 /*
@@ -179,9 +181,13 @@ static u32 user_stack(u8 *dst, unsigned long sp, u32 want)
 	return done;
 }
 
-/* Returns the record's size, which the caller commits. */
+/*
+ * Returns the record's size, which the caller commits.  @ev: the counter
+ * that took it (its index and period), NULL for the timer.
+ */
 static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
-		       struct sonde_sample *rec, struct pt_regs *regs, u64 now)
+		       struct sonde_sample *rec, struct pt_regs *regs, u64 now,
+		       const struct sonde_sample_event *ev)
 {
 	struct task_struct *task = current;
 	struct pt_regs *uregs = NULL;
@@ -247,6 +253,9 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	if (utrunc)
 		flags |= SONDE_SAMPLE_USER_TRUNCATED;
 
+	if (ev)
+		flags |= SONDE_SAMPLE_EVENT;
+
 	rec->flags = flags;
 	rec->nr_kernel = nk;
 	rec->nr_user = nu;
@@ -255,8 +264,13 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	len = sizeof(*rec) + (nk + nu) * sizeof(u64) + stack;
 	/* Padding must read as zero: the ring may hold older bytes here. */
 	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
-	rec->hdr.size = ALIGN(len, 8);
-	return ALIGN(len, 8);
+	len = ALIGN(len, 8);
+	if (ev) {
+		memcpy((u8 *)rec + len, ev, sizeof(*ev));
+		len += sizeof(*ev);
+	}
+	rec->hdr.size = len;
+	return len;
 }
 
 /**
@@ -264,13 +278,16 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
  * @sp: the session's sampling parameters
  * @ring: this CPU's ring
  * @regs: the interrupted registers
+ * @ev: the perf counter that overflowed (its index and the period the
+ *	sample stands for), NULL for the timer
  *
- * Context: hard irq (or NMI) on the ring's CPU.
+ * Context: hard irq (or NMI) on the ring's CPU, or a counter's overflow
+ * with interrupts off (pmu.c).
  * Returns the nanoseconds it took (0 for a filtered or nested run), for
  * the source's overhead limit (throttle.c).
  */
 u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
-		 struct pt_regs *regs)
+		 struct pt_regs *regs, const struct sonde_sample_event *ev)
 {
 	u64 now = ktime_get_mono_fast_ns();
 	struct sonde_sample *rec;
@@ -290,7 +307,8 @@ u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	rec = sonde_ring_reserve(ring, sp->max_record, now);
 	if (rec)
 		/* The size from our own stack, not read back from the ring. */
-		sonde_ring_commit(ring, fill_sample(sp, ring, rec, regs, now));
+		sonde_ring_commit(ring, fill_sample(sp, ring, rec, regs, now,
+						    ev));
 	else
 		sonde_ring_lose(ring, SONDE_LOST_RING_FULL);
 	/* Even for a lost sample: later ones of this mapping need it. */

@@ -146,7 +146,7 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 
 	info.size = min_t(u32, usize, sizeof(info));
 	info.abi_version = SONDE_ABI_VERSION;
-	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_THROTTLE |
+	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_PMU | SONDE_FEAT_THROTTLE |
 			SONDE_FEAT_KERNEL_CHAIN |
 			SONDE_FEAT_USER_CHAIN | SONDE_FEAT_USER_STACK;
 	if (sonde_have_task_events)
@@ -278,6 +278,30 @@ out_free_nrs:
 }
 
 /* Checks that need no allocation; fills @sp's scalar fields. */
+/*
+ * The perf counters to sample on, copied in and each checked against
+ * what this machine has (pmu.c): -EOPNOTSUPP for one it cannot count.
+ */
+static int copy_events(struct sonde_sampler *sp, const struct sonde_config *cfg)
+{
+	u32 i;
+	int ret;
+
+	sp->nr_events = 0;
+	if (!cfg->nr_events)
+		return 0;
+	if (copy_from_user(sp->events, u64_to_user_ptr(cfg->events_ptr),
+			   cfg->nr_events * sizeof(sp->events[0])))
+		return -EFAULT;
+	for (i = 0; i < cfg->nr_events; i++) {
+		ret = sonde_pmu_check(&sp->events[i]);
+		if (ret)
+			return ret;
+	}
+	sp->nr_events = cfg->nr_events;
+	return 0;
+}
+
 static int check_config(const struct sonde_config *cfg,
 			struct sonde_sampler *sp, u32 *ring_pages,
 			u64 *wakeup_bytes)
@@ -285,7 +309,10 @@ static int check_config(const struct sonde_config *cfg,
 	u32 kdepth, udepth, stack;
 	u64 size;
 
-	if (cfg->__reserved[0] || cfg->__reserved[1] || cfg->__reserved1)
+	if (cfg->__reserved || cfg->__reserved1)
+		return -EINVAL;
+	if (cfg->nr_events > SONDE_MAX_EVENTS ||
+	    (!cfg->nr_events && cfg->events_ptr))
 		return -EINVAL;
 	if (cfg->flags & ~SONDE_CONFIG_FOLLOW_FORKS)
 		return -EINVAL;
@@ -294,9 +321,7 @@ static int check_config(const struct sonde_config *cfg,
 	    (!(cfg->capture & SONDE_CAPTURE_TASK_EVENTS) || !cfg->nr_tgids))
 		return -EINVAL;
 	sp->follow_forks = cfg->flags & SONDE_CONFIG_FOLLOW_FORKS;
-	if (cfg->source == SONDE_SOURCE_PMU)
-		return -EOPNOTSUPP;
-	if (cfg->source != SONDE_SOURCE_TIMER)
+	if (cfg->source != SONDE_SOURCE_TIMER && cfg->source != SONDE_SOURCE_PMU)
 		return -EINVAL;
 	if (cfg->capture & ~SONDE_CAPTURE_ALL)
 		return -EINVAL;
@@ -305,9 +330,16 @@ static int check_config(const struct sonde_config *cfg,
 	if ((cfg->capture & SONDE_CAPTURE_MMAP) && !sonde_have_map_events)
 		return -EOPNOTSUPP;
 
-	if (!!cfg->frequency == !!cfg->period_ns)
+	sp->timer = cfg->source == SONDE_SOURCE_TIMER;
+	if (!sp->timer) {
+		/* Counters alone: they say how often. */
+		if (cfg->frequency || cfg->period_ns || !cfg->nr_events)
+			return -EINVAL;
+		/* The throttle and the THROTTLE records read it: unused. */
+		sp->period_ns = NSEC_PER_SEC;
+	} else if (!!cfg->frequency == !!cfg->period_ns) {
 		return -EINVAL;
-	if (cfg->frequency) {
+	} else if (cfg->frequency) {
 		if (cfg->frequency > SONDE_MAX_FREQUENCY)
 			return -EINVAL;
 		sp->period_ns = NSEC_PER_SEC / cfg->frequency;
@@ -350,7 +382,8 @@ static int check_config(const struct sonde_config *cfg,
 	sp->kernel_depth = kdepth;
 	sp->user_depth = udepth;
 	sp->user_stack_bytes = stack;
-	sp->max_record = sonde_sample_max_record(kdepth, udepth, stack);
+	sp->max_record = sonde_sample_max_record(kdepth, udepth, stack,
+						 cfg->nr_events);
 	if (cfg->capture & SONDE_CAPTURE_TASK_EVENTS)
 		sp->max_record = max_t(u32, sp->max_record,
 				       SONDE_MAX_TASK_EVENT_RECORD);
@@ -400,6 +433,9 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL))
 		return -ENOMEM;
 	ret = copy_cpumask(cpus, &cfg);
+	if (ret)
+		goto out_free_cpus;
+	ret = copy_events(&sp, &cfg);
 	if (ret)
 		goto out_free_cpus;
 	ret = copy_tgids(&sp, &cfg);
@@ -473,8 +509,14 @@ static int session_arm(struct sonde_session *s)
 	}
 	ret = sonde_timer_arm(s);
 	if (ret) {
-		/* Only failure: no dynamic hotplug state left (-ENOSPC). */
-		ret = -EBUSY;
+		/*
+		 * No dynamic hotplug state left, or a CPU's perf counter
+		 * could not be created (checked at CONFIGURE: memory).
+		 */
+		if (ret == -ENOSPC)
+			ret = -EBUSY;
+		else if (ret != -ENOMEM)
+			ret = -EOPNOTSUPP;
 		goto out_disarm_task_events;
 	}
 	return 0;

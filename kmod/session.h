@@ -63,6 +63,8 @@ struct sonde_map_events;
  * @tgids: the thread groups to sample (tgids.c); NULL samples every task
  * @map_events: where MMAP lookups go, set from START to STOP when
  *	SONDE_CAPTURE_MMAP is on (map_events.c)
+ * @timer: the timer source samples (SONDE_SOURCE_TIMER)
+ * @nr_events: perf counters that sample too (pmu.c), in @events
  */
 struct sonde_sampler {
 	u64 period_ns;
@@ -76,6 +78,9 @@ struct sonde_sampler {
 	bool follow_forks;
 	struct sonde_tgids *tgids;
 	struct sonde_map_events *map_events;
+	bool timer;
+	u32 nr_events;
+	struct sonde_event events[SONDE_MAX_EVENTS];
 };
 
 /**
@@ -126,13 +131,18 @@ bool sonde_other_root(const struct path *root);
 /* dev.c: the scheduler tracepoints were found at load (task events). */
 extern bool sonde_have_task_events;
 
+/* pmu.c: the perf counter source. */
+int sonde_pmu_check(const struct sonde_event *ev);
+int sonde_pmu_cpu_start(struct sonde_session *s, unsigned int cpu);
+void sonde_pmu_cpu_stop(unsigned int cpu);
+
 /* sample.c: build one sample from interrupted registers. */
 u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
-		 struct pt_regs *regs);
+		 struct pt_regs *regs, const struct sonde_sample_event *ev);
 bool sonde_tgid_wanted(const struct sonde_sampler *sp,
 		       struct task_struct *task);
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
-			    u32 user_stack_bytes);
+			    u32 user_stack_bytes, bool events);
 
 /*
  * The highest poll() watermark a ring of @size bytes is sure to reach

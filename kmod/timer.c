@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sonde: the timer source, a pinned per-CPU hrtimer, and CPU hotplug.
+ * sonde: the timer source, a pinned per-CPU hrtimer, and CPU hotplug of
+ * a session's sources: the timer and the perf counters (pmu.c).
  *
  * Arming registers a dynamic CPU hotplug state: its startup callback runs
  * on each online CPU (in that CPU's hotplug thread) and starts the CPU's
@@ -34,6 +35,8 @@
  * @ring: this CPU's ring
  * @sampler: the armed session's parameters
  * @throttle: the overhead limit's state: the period in force here
+ * @counting: the CPU's sources were started (the timer, when the session
+ *	has it, and its perf counters), and not yet stopped
  * @armed: @timer was started and not yet cancelled
  */
 struct sonde_cpu_timer {
@@ -42,6 +45,7 @@ struct sonde_cpu_timer {
 	const struct sonde_sampler *sampler;
 	struct sonde_throttle_state throttle;
 	bool armed;
+	bool counting;
 };
 
 static DEFINE_PER_CPU(struct sonde_cpu_timer, sonde_cpu_timers);
@@ -61,7 +65,7 @@ static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 			   ct->ring->timer_missed + periods - 1);
 	/* No interrupted context (e.g. run from a softirq): nothing to take. */
 	if (regs)
-		spent = sonde_sample(ct->sampler, ct->ring, regs);
+		spent = sonde_sample(ct->sampler, ct->ring, regs, NULL);
 	else
 		WRITE_ONCE(ct->ring->timer_no_regs, ct->ring->timer_no_regs + 1);
 	next = sonde_throttle_account(&ct->throttle, ct->ring,
@@ -79,6 +83,8 @@ static int timer_cpu_online(unsigned int cpu)
 	struct sonde_session *s = armed_session;
 	struct sonde_cpu_timer *ct = per_cpu_ptr(&sonde_cpu_timers, cpu);
 
+	int ret;
+
 	if (!s || !cpumask_test_cpu(cpu, s->cpus))
 		return 0;
 	/* Pinned timers start on the CPU they are started from. */
@@ -87,6 +93,13 @@ static int timer_cpu_online(unsigned int cpu)
 	ct->ring = s->bufs->rings[cpu];
 	ct->sampler = &s->sampler;
 	WRITE_ONCE(ct->ring->wq, &s->wq);
+	/* The perf counters of the CPU (pmu.c), which may not exist here. */
+	ret = sonde_pmu_cpu_start(s, cpu);
+	if (ret)
+		return ret;
+	ct->counting = true;
+	if (!s->sampler.timer)
+		return 0;
 	sonde_throttle_start(&ct->throttle, s->sampler.period_ns);
 	hrtimer_init(&ct->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	ct->timer.function = sonde_timer_fn;
@@ -100,10 +113,13 @@ static int timer_cpu_offline(unsigned int cpu)
 {
 	struct sonde_cpu_timer *ct = per_cpu_ptr(&sonde_cpu_timers, cpu);
 
-	if (!ct->armed)
+	if (!ct->counting)
 		return 0;
-	hrtimer_cancel(&ct->timer);
+	if (ct->armed)
+		hrtimer_cancel(&ct->timer);
 	ct->armed = false;
+	sonde_pmu_cpu_stop(cpu);
+	ct->counting = false;
 	/* No writer is left on the ring: close its loss accounting. */
 	preempt_disable();
 	sonde_throttle_stop(ct->ring, ktime_get_mono_fast_ns());
@@ -116,7 +132,8 @@ static int timer_cpu_offline(unsigned int cpu)
  * sonde_timer_arm - start sampling on the session's CPUs
  * @s: the session, configured, with its lock held
  *
- * Returns 0 or a negative errno from the hotplug core.
+ * Returns 0, -ENOSPC (no dynamic hotplug state left), or the error of
+ * creating a CPU's perf counters (pmu.c).
  */
 int sonde_timer_arm(struct sonde_session *s)
 {

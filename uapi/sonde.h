@@ -223,7 +223,38 @@ struct sonde_info {
 
 /* sonde_config.source */
 #define SONDE_SOURCE_TIMER	0	/* pinned per-CPU hrtimer, hard irq */
-#define SONDE_SOURCE_PMU	1	/* perf counter overflow (not yet) */
+#define SONDE_SOURCE_PMU	1	/* perf counters only (sonde_config.events_ptr) */
+
+/*
+ * struct sonde_event - a perf counter sampled on (sonde_config.events_ptr):
+ * every CPU of the session gets one, created in the kernel (no
+ * perf_event_open() file), whose overflow writes a SAMPLE record like the
+ * timer's, with SONDE_SAMPLE_EVENT and a struct sonde_sample_event.
+ * @type: perf_event_attr.type: PERF_TYPE_HARDWARE, PERF_TYPE_SOFTWARE,
+ *	PERF_TYPE_HW_CACHE or PERF_TYPE_RAW (software: only cpu-clock,
+ *	task-clock, page-faults, context-switches, cpu-migrations,
+ *	minor-faults and major-faults)
+ * @flags: zero
+ * @config: perf_event_attr.config
+ * @period: events per sample (perf's -c); exactly one of @period and
+ *	@frequency is non-zero
+ * @frequency: samples per second per CPU (perf's -F; the kernel adjusts
+ *	the period), at most info.max_frequency
+ * @__reserved: zero
+ *
+ * CONFIGURE creates and frees one such counter to see that the machine
+ * has it: EOPNOTSUPP when it does not (a hardware event without a
+ * hardware PMU, as in most virtual machines).
+ */
+struct sonde_event {
+	__u32 type;
+	__u32 flags;
+	__aligned_u64 config;
+	__aligned_u64 period;
+	__u32 frequency;
+	__u32 __reserved;
+};
+#define SONDE_MAX_EVENTS	8
 
 /* sonde_config.capture */
 #define SONDE_CAPTURE_KERNEL_CHAIN	(1U << 0)
@@ -280,6 +311,12 @@ struct sonde_info {
  * @cpumask_ptr: user pointer to a bitmap of CPUs (bit n of the little
  *	endian __u64 word n / 64); 0 means every possible CPU.  The bitmap
  *	must not be empty and must name only possible CPUs.
+ * @events_ptr: user pointer to struct sonde_event[@nr_events], perf
+ *	counters sampled on as well as the timer (SONDE_SOURCE_TIMER), or
+ *	instead of it (SONDE_SOURCE_PMU: then @frequency and @period_ns are
+ *	zero, and @nr_events is not); a sample's sonde_sample_event.event
+ *	is its index here.  Needs SONDE_FEAT_PMU.
+ * @nr_events: entries at @events_ptr, at most SONDE_MAX_EVENTS
  * @__reserved: zero
  * @flags: SONDE_CONFIG_* bits (since SIZE_VER1)
  * @__reserved1: zero
@@ -299,7 +336,9 @@ struct sonde_config {
 	__u32 cpumask_bytes;
 	__aligned_u64 tgids_ptr;
 	__aligned_u64 cpumask_ptr;
-	__aligned_u64 __reserved[2];
+	__aligned_u64 events_ptr;
+	__u32 nr_events;
+	__u32 __reserved;
 	__u32 flags;
 	__u32 __reserved1;
 };
@@ -471,6 +510,25 @@ struct sonde_record_header {
  * how many
  */
 #define SONDE_SAMPLE_USER_STACK_SHORT	(1U << 6)
+/*
+ * taken by a perf counter (struct sonde_event): a struct
+ * sonde_sample_event ends the record, at the first multiple of 8 after
+ * the stack bytes
+ */
+#define SONDE_SAMPLE_EVENT		(1U << 7)
+
+/**
+ * struct sonde_sample_event - the end of a SAMPLE record with
+ * SONDE_SAMPLE_EVENT
+ * @event: index of the counter in sonde_config.events_ptr
+ * @__reserved: zero
+ * @period: events this sample stands for (the counter's period then)
+ */
+struct sonde_sample_event {
+	__u32 event;
+	__u32 __reserved;
+	__aligned_u64 period;
+};
 
 /**
  * struct sonde_sample - SONDE_RECORD_SAMPLE

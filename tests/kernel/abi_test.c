@@ -41,7 +41,14 @@ _Static_assert(sizeof(struct sonde_lost) == 64, "lost");
 _Static_assert(offsetof(struct sonde_ring_meta, data_head) == 64, "head");
 _Static_assert(offsetof(struct sonde_config, period_ns) == 16, "period");
 _Static_assert(offsetof(struct sonde_config, tgids_ptr) == 48, "tgids");
-_Static_assert(offsetof(struct sonde_config, __reserved) == 64, "resv");
+_Static_assert(offsetof(struct sonde_config, events_ptr) == 64, "events");
+_Static_assert(offsetof(struct sonde_config, __reserved) == 76, "resv");
+_Static_assert(sizeof(struct sonde_config) == 88, "config");
+_Static_assert(sizeof(struct sonde_event) == 32, "event");
+_Static_assert(sizeof(struct sonde_sample_event) == 16, "sample event");
+_Static_assert(sizeof(struct sonde_throttle) == 48, "throttle");
+_Static_assert(sizeof(struct sonde_cpu_stats) == SONDE_CPU_STATS_SIZE_VER1,
+	       "stats");
 _Static_assert(offsetof(struct sonde_info, mmap_cpu_stride) == 64, "stride");
 
 FIXTURE(dev) {
@@ -84,7 +91,8 @@ TEST_F(dev, get_info)
 	EXPECT_GE(i->max_period_ns, 1000000000ull);
 	EXPECT_GE(i->nr_cpu_ids, (unsigned int)nr_online_cpus());
 	EXPECT_TRUE(i->features & SONDE_FEAT_TIMER);
-	EXPECT_FALSE(i->features & SONDE_FEAT_PMU);
+	EXPECT_TRUE(i->features & SONDE_FEAT_PMU);
+	EXPECT_TRUE(i->features & SONDE_FEAT_THROTTLE);
 	EXPECT_EQ(0, i->max_ring_pages & (i->max_ring_pages - 1));
 	EXPECT_EQ(0, i->min_ring_pages & (i->min_ring_pages - 1));
 	EXPECT_GE(i->mmap_cpu_stride,
@@ -197,13 +205,42 @@ static uint64_t empty_mask;
 static uint64_t impossible_mask[1024 / 64];
 static uint32_t zero_tgid;
 
+static struct sonde_event bad_events[2] = {
+	/* A software counter that counts nothing a profile wants. */
+	{ .type = 1 /* PERF_TYPE_SOFTWARE */, .config = 9 /* DUMMY */,
+	  .period = 1 },
+	/* Both a period and a frequency. */
+	{ .type = 1, .config = 2 /* PAGE_FAULTS */, .period = 1,
+	  .frequency = 100 },
+};
+
 static void m_reserved0(struct sonde_config *c, const struct sonde_info *i)
 {
-	c->__reserved[0] = 1;
+	c->__reserved = 1;
 }
 static void m_reserved1(struct sonde_config *c, const struct sonde_info *i)
 {
-	c->__reserved[1] = 1ull << 63;
+	c->events_ptr = (uintptr_t)bad_events;	/* with nr_events 0 */
+}
+static void m_events_max(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->events_ptr = (uintptr_t)bad_events;
+	c->nr_events = SONDE_MAX_EVENTS + 1;
+}
+static void m_event_dummy(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->events_ptr = (uintptr_t)&bad_events[0];
+	c->nr_events = 1;
+}
+static void m_event_both(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->events_ptr = (uintptr_t)&bad_events[1];
+	c->nr_events = 1;
+}
+static void m_event_fault(struct sonde_config *c, const struct sonde_info *i)
+{
+	c->events_ptr = 8;
+	c->nr_events = 1;
 }
 static void m_capture(struct sonde_config *c, const struct sonde_info *i)
 {
@@ -338,11 +375,15 @@ static void m_record_too_big(struct sonde_config *c, const struct sonde_info *i)
 }
 
 static const struct bad_config bad_configs[] = {
-	{ "reserved[0]", m_reserved0, EINVAL },
-	{ "reserved[1]", m_reserved1, EINVAL },
+	{ "reserved", m_reserved0, EINVAL },
+	{ "events_ptr without nr_events", m_reserved1, EINVAL },
+	{ "more than SONDE_MAX_EVENTS", m_events_max, EINVAL },
+	{ "a software counter sampling cannot use", m_event_dummy, EINVAL },
+	{ "a counter with period and frequency", m_event_both, EINVAL },
+	{ "events_ptr unreadable", m_event_fault, EFAULT },
 	{ "unknown capture flag", m_capture, EINVAL },
 	{ "unknown source", m_source, EINVAL },
-	{ "pmu source without pmu", m_pmu, EOPNOTSUPP },
+	{ "pmu source without counters", m_pmu, EINVAL },
 	{ "frequency 0", m_freq0, EINVAL },
 	{ "frequency above cap", m_freq_big, EINVAL },
 	{ "frequency and period", m_both, EINVAL },
@@ -413,9 +454,9 @@ TEST_F(dev, refused_reconfigure_keeps_old_rings)
 
 	cfg.ring_pages = 8;
 	cfg.wakeup_bytes = 3;			/* fine */
-	cfg.__reserved[0] = 1;			/* refused by validation */
+	cfg.__reserved = 1;			/* refused by validation */
 	EXPECT_EQ(-EINVAL, dev_configure(self->fd, &cfg));
-	cfg.__reserved[0] = 0;
+	cfg.__reserved = 0;
 	m_mask_fault(&cfg, &self->info);	/* refused while copying */
 	EXPECT_EQ(-EFAULT, dev_configure(self->fd, &cfg));
 	m_mask_impossible(&cfg, &self->info);
