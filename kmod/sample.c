@@ -81,6 +81,9 @@ static u16 sample_pids(const struct sonde_sampler *sp, struct task_struct *task,
  * The kernel call chain through the ORC unwinder, starting at the
  * interrupted IP.  Given regs, __unwind_start() already steps past the
  * interrupted frame, so the first address it yields is its caller's.
+ * Registers a software counter made with perf_fetch_caller_regs() (the
+ * context switch's) are the caller's own frame, whose return address the
+ * unwinder yields first: that copy of the IP is dropped.
  */
 static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
 			bool *truncated)
@@ -97,6 +100,8 @@ static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
 
 		if (!addr)
 			break;
+		if (n == 1 && addr == regs->ip)
+			continue;
 		if (n >= max) {
 			*truncated = true;
 			break;

@@ -185,6 +185,34 @@ check "-a: samples of $npids pids, idle (pid 0) and the workload among them" \
 sonde report -i "$out/all.data" --sort comm >"$out/all.report" 2>&1
 check "-a: report lists swapper" grep -q ' swapper$' "$out/all.report"
 
+# Sampling on perf counters (-e): page-faults every fault, from the
+# page-touching loop of stat-target (2000 new pages, each one fault; a
+# ring of 4 MiB holds the burst, which an emulated CPU drains slowly).
+sonde record -q -g -m 1024 -e page-faults -c 1 -o "$out/pf.data" -- \
+	"$wl/stat-target" 2000 0 2>"$out/pf.err"
+rc=$?
+sonde report -i "$out/pf.data" >"$out/pf.report" 2>&1
+n=$(awk '$NF ~ /stat-target$/ && $5 == "main" { print $3; exit }' "$out/pf.report")
+check "-e page-faults -c 1: main has at least 2000 samples (exit $rc, ${n:-no} samples in main)" \
+	test $rc -eq 0 -a "${n:-0}" -ge 2000 -a ! -s "$out/pf.err"
+check "-e page-faults: report names the event" \
+	grep -q '^# event: page-faults' "$out/pf.report"
+# A hardware event where there is no PMU: one line, and the way out.
+sonde record -q -e cycles -o "$out/cy.data" -- true 2>"$out/cy.err"
+rc=$?
+check "-e cycles without a PMU: exit 2, one line naming -e cpu-clock ($(head -n 1 "$out/cy.err"))" \
+	test $rc -eq 2 -a "$(wc -l <"$out/cy.err")" -eq 1 -a \
+	-n "$(grep 'cpu-clock' "$out/cy.err")" -a ! -e "$out/cy.data"
+# The timer and a counter in one recording, both at -F 999: script
+# tells them apart, and the counter's periods add up to the switches.
+sonde record -q -g -e cpu-clock,cs -o "$out/mix.data" -- \
+	"$wl/stat-target" 200 200 2>/dev/null
+sonde script -i "$out/mix.data" >"$out/mix.script" 2>/dev/null
+ncs=$(awk '$NF == "cs:" { s += $(NF - 1) } END { print s + 0 }' "$out/mix.script")
+ncpu=$(grep -c ' cpu-clock: $' "$out/mix.script")
+check "-e cpu-clock,cs: context-switch periods add up to $ncs (>= 200), $ncpu timer samples" \
+	test "$ncs" -ge 200 -a "$ncpu" -ge 1
+
 # Without -q, record ends with one summary line: samples, lost, the
 # handler's cost from the module's histogram, where it went.
 timeout 120 sonde record -a -d 1 -o "$out/summary.data" 2>"$out/summary.err"

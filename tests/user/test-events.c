@@ -356,4 +356,110 @@ TEST_F(ev, throttle_sets_the_period)
 	EXPECT_EQ(0, self->err.len) TH_LOG("%s", self->err.data);
 }
 
+/* A sample taken by counter @event (@period) instead of the timer. */
+static size_t make_counter_sample(void *buf, __u64 time_ns, __u32 pid,
+				  __u64 ip, __u32 event, __u64 period)
+{
+	size_t len = make_sample(buf, time_ns, 0, pid, pid, SONDE_CTX_USER,
+				 SONDE_SAMPLE_USER_REGS, NULL, 0, &ip, 1);
+	struct sonde_sample *s = buf;
+	struct sonde_sample_event *ev;
+
+	len = (len + 7) & ~(size_t)7;
+	ev = (void *)((char *)buf + len);
+	memset(ev, 0, sizeof(*ev));
+	ev->event = event;
+	ev->period = period;
+	s->flags |= SONDE_SAMPLE_EVENT;
+	s->hdr.size = len + sizeof(*ev);
+	return s->hdr.size;
+}
+
+/*
+ * The timer and two counters (page-faults as "page-faults", context
+ * switches recorded as "cs"): 3 timer samples, 5 page-fault samples of
+ * period 1, 2 context-switch samples of period 10, and one sample naming
+ * a counter the recording does not list.
+ */
+static int write_counters(const char *path)
+{
+	struct srec_sample_event evs[2] = {
+		{ .type = 1, .config = 2, .period = 1, .name = "page-faults" },
+		{ .type = 1, .config = 3, .period = 10, .name = "cs" },
+	};
+	unsigned char rec[512];
+	struct rec_writer *w;
+	__u64 t = 100000, ip = USER(fixture_leaf, 5);
+	int fd, err, i;
+
+	err = rec_file_create(path, &w, &fd);
+	if (err)
+		return err;
+	err = rec_writer__add_section(w, SREC_SEC_SAMPLE_EVENTS, 0, evs,
+				      sizeof(evs));
+	for (i = 0; !err && i < 3; i++, t += 1000)
+		err = rec_writer__append_records(w, 0, rec,
+				make_sample(rec, t, 0, 100, 100, SONDE_CTX_USER,
+					    SONDE_SAMPLE_USER_REGS, NULL, 0,
+					    &ip, 1));
+	for (i = 0; !err && i < 5; i++, t += 1000)
+		err = rec_writer__append_records(w, 0, rec,
+				make_counter_sample(rec, t, 100, ip, 0, 1));
+	for (i = 0; !err && i < 2; i++, t += 1000)
+		err = rec_writer__append_records(w, 0, rec,
+				make_counter_sample(rec, t, 100, ip, 1, 10));
+	if (!err)
+		err = rec_writer__append_records(w, 0, rec,
+				make_counter_sample(rec, t, 100, ip, 7, 1));
+	return rec_file_finish(w, fd, 11, err);
+}
+
+static unsigned int count_str(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
+TEST_F(ev, counters_apart)
+{
+	char *scr[] = { "sonde", "script", "-i", self->path, NULL };
+	char *rep[] = { "sonde", "report", "-i", self->path, NULL };
+	char *pf[] = { "sonde", "report", "-i", self->path, "--event",
+		       "page-faults", NULL };
+	char *cs[] = { "sonde", "report", "-i", self->path, "--event",
+		       "context-switches", NULL };
+	char *bad[] = { "sonde", "report", "-i", self->path, "--event",
+			"cycles", NULL };
+
+	ASSERT_EQ(0, write_counters(self->path));
+	/* script: every sample under its own event, with its period. */
+	ASSERT_EQ(0, run_sonde(scr, NULL, &self->out, &self->err));
+	EXPECT_EQ(3, count_str(self->out.data, " cpu-clock: "))
+		TH_LOG("%s", self->out.data);
+	EXPECT_EQ(5, count_str(self->out.data, "          1 page-faults: "));
+	EXPECT_EQ(2, count_str(self->out.data, "         10 cs: "));
+	EXPECT_NE(NULL, strstr(self->err.data, "1 samples name a counter"))
+		TH_LOG("%s", self->err.data);
+	/* report: one event at a time, cpu-clock first, and it says so. */
+	ASSERT_EQ(0, run_sonde(rep, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.data,
+			       "report: cpu-clock samples only, of cpu-clock, page-faults, cs"))
+		TH_LOG("%s", self->err.data);
+	EXPECT_NE(NULL, strstr(self->out.data, "# event: cpu-clock (3 of"))
+		TH_LOG("%s", self->out.data);
+	ASSERT_EQ(0, run_sonde(pf, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->out.data, "# event: page-faults (5 of"))
+		TH_LOG("%s", self->out.data);
+	/* A counter by another of its names. */
+	ASSERT_EQ(0, run_sonde(cs, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->out.data, "# event: cs (2 of"))
+		TH_LOG("%s", self->out.data);
+	EXPECT_EQ(2, run_sonde(bad, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.data, "--event cycles: the recording was not sampled on it"))
+		TH_LOG("%s", self->err.data);
+}
+
 TEST_HARNESS_MAIN

@@ -121,6 +121,7 @@ struct format {
 	int (*write_svg)(const struct profile *p, const struct svg_opts *o,
 			 FILE *out);
 	bool lines;	/* it writes source files and lines */
+	bool all_events;	/* it tells events apart (input.h) */
 	/*
 	 * --per-thread: it has no notion of threads (it is refused), it
 	 * already shows each thread apart (it changes nothing), or it does
@@ -133,15 +134,18 @@ static const struct format formats[] = {
 	{ .name = "folded", .write_folded = folded__write_opts,
 	  .keep = PROFILE_KEEP_MERGED, .threads = THREADS_OPTION },
 	{ .name = "pprof", .write = pprof__write, .lines = true,
-	  .keep = PROFILE_KEEP_MERGED, .threads = THREADS_APART },
+	  .keep = PROFILE_KEEP_MERGED, .threads = THREADS_APART,
+	  .all_events = true },
 	{ .name = "perf-script", .stream = &script_stream,
-	  .keep = PROFILE_KEEP_NONE, .threads = THREADS_APART },
+	  .keep = PROFILE_KEEP_NONE, .threads = THREADS_APART,
+	  .all_events = true },
 	{ .name = "perfview", .write = perfview__write,
 	  .threads = THREADS_APART },
 	{ .name = "speedscope", .write = speedscope__write, .lines = true,
 	  .threads = THREADS_APART },
 	{ .name = "chrome", .stream = &chrome_stream,
-	  .keep = PROFILE_KEEP_NONE, .threads = THREADS_APART },
+	  .keep = PROFILE_KEEP_NONE, .threads = THREADS_APART,
+	  .all_events = true },
 	{ .name = "svg", .write_svg = svg__write,
 	  .keep = PROFILE_KEEP_MERGED },
 	{ }
@@ -280,6 +284,7 @@ int cmd_export(int argc, char **argv)
 	err = input__init(&in, own);
 	if (err)
 		goto out_close;
+	in.cmd = "export";
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":i:f:o:h", in.longopts,
 				  NULL)) != -1) {
@@ -341,6 +346,7 @@ int cmd_export(int argc, char **argv)
 	}
 	in.lines = format->lines;
 	in.keep = format->keep;
+	in.all_events = format->all_events;
 	err = format->stream ? export_streamed(&in, format->stream, output) :
 			       export_built(&in, format, &svg_opts,
 					    &folded_opts, output);

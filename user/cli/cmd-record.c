@@ -3,12 +3,14 @@
  * CLI layer: sonde record: parse the command line and run the recorder
  * (record/recorder.h), which writes the recording.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmds.h"
+#include "lib/evspec.h"
 #include "lib/util.h"
 #include "record/recorder.h"
 #include "record/target.h"
@@ -22,6 +24,14 @@ void help_record(FILE *f)
 "Sample CPUs through /dev/sonde and write a recording.\n"
 "\n"
 "  -F, --freq HZ          samples per second per CPU (default %d)\n"
+"  -e, --event EVENT[,EVENT...]  what to sample on (repeatable): cpu-clock\n"
+"                         (the timer, the default), or perf counters the\n"
+"                         module creates: task-clock, page-faults,\n"
+"                         context-switches, cpu-migrations, minor-faults,\n"
+"                         major-faults, and where the CPU has a PMU cycles,\n"
+"                         instructions, ... (sonde stat's names), rNNNN\n"
+"  -c, --count N          a sample every N events (every N ns for\n"
+"                         cpu-clock) instead of -F\n"
 "  -g                     capture call chains (--call-graph fp)\n"
 "      --call-graph MODE  fp[,SIZE]: frame pointers, and SIZE bytes of stack\n"
 "                         (default %d, 0: none) to repair frameless leaves;\n"
@@ -91,6 +101,8 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "freq", required_argument, NULL, 'F' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "call-graph", required_argument, NULL, 'G' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -111,9 +123,30 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 	o->output = "sonde.data";
 	opterr = 0;
 	/* '+': the first non-option starts COMMAND, its options are its own. */
-	while ((c = getopt_long(argc, argv, "+:F:gap:t:C:d:m:o:qh", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:F:e:c:gap:t:C:d:m:o:qh",
+				longopts, NULL)) != -1) {
 		switch (c) {
+		case 'e': {
+			struct evspec *evs = (struct evspec *)o->events;
+			const char *bad;
+			size_t bad_len;
+			int err = evspec__parse_list(optarg, &evs,
+						     &o->nr_events, &bad,
+						     &bad_len);
+
+			o->events = evs;
+			if (err == -ENOMEM)
+				return err;
+			if (err)
+				return usage_error("record: -e: unknown event '%.*s' (known: cpu-clock, task-clock, page-faults, minor-faults, major-faults, context-switches, cpu-migrations, cycles, instructions, ref-cycles, cache-references, cache-misses, branches, branch-misses, rNNNN)",
+						   (int)bad_len, bad);
+			break;
+		}
+		case 'c':
+			if (parse_u64(optarg, &o->count) || !o->count)
+				return usage_error("record: -c needs a number of events above 0, not '%s'",
+						   optarg);
+			break;
 		case 'F':
 			if (parse_u32(optarg, &o->freq) || !o->freq)
 				return usage_error("record: -F needs a frequency in Hz above 0, not '%s'",
@@ -203,5 +236,6 @@ int cmd_record(int argc, char **argv)
 		err = recorder__run(&o);
 	free(o.pids);
 	free(o.tids);
+	free((struct evspec *)o.events);
 	return err > 0 ? 0 : err;
 }

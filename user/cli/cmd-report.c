@@ -119,6 +119,7 @@ int cmd_report(int argc, char **argv)
 	int err;
 
 	err = input__init(&in, report_longopts);
+	in.cmd = "report";
 	if (!err)
 		err = parse_report_args(argc, argv, &in, &o);
 	/* Reports sum samples: each (stack, thread, CPU) is kept once. */

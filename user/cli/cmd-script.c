@@ -34,6 +34,8 @@ int cmd_script(int argc, char **argv)
 	int opt, err = 0;
 
 	err = input__init(&in, own);
+	in.cmd = "script";
+	in.all_events = true;
 	opterr = 0;
 	while (!err && (opt = getopt_long(argc, argv, ":i:h", in.longopts,
 					  NULL)) != -1) {

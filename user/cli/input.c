@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli/input.h"
+#include "lib/evspec.h"
 #include "lib/util.h"
 
 static const struct option shared_longopts[] = {
@@ -24,6 +25,7 @@ static const struct option shared_longopts[] = {
 	{ "no-demangle", no_argument, NULL, INPUT_OPT_NO_DEMANGLE },
 	{ "kernel-only", no_argument, NULL, INPUT_OPT_KERNEL_ONLY },
 	{ "user-only", no_argument, NULL, INPUT_OPT_USER_ONLY },
+	{ "event", required_argument, NULL, INPUT_OPT_EVENT },
 	{ }
 };
 
@@ -33,6 +35,7 @@ int input__init(struct input *in, const struct option *own)
 
 	memset(in, 0, sizeof(*in));
 	in->path = "sonde.data";
+	in->cmd = "sonde";
 	while (own[n].name)
 		n++;
 	in->longopts = calloc(n + m, sizeof(*in->longopts));
@@ -133,6 +136,11 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 	case INPUT_OPT_NO_DEMANGLE:
 		in->no_demangle = true;
 		return 0;
+	case INPUT_OPT_EVENT:
+		if (!*arg)
+			return usage_error("%s: --event needs an event name", cmd);
+		in->event = arg;
+		return 0;
 	case INPUT_OPT_KERNEL_ONLY:
 	case INPUT_OPT_USER_ONLY:
 		frames = opt == INPUT_OPT_KERNEL_ONLY ? PROFILE_FRAMES_KERNEL :
@@ -144,6 +152,56 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 		return 0;
 	}
 	return usage_error("%s: unknown option", cmd);
+}
+
+/*
+ * The event --event names in the recording: "cpu-clock" (the timer), or
+ * a counter by its recorded name or any of its names (lib/evspec.h).
+ * Without --event, outputs that sum samples take the timer's, or the
+ * first counter's when the timer did not sample, and say so when there
+ * are others.  Returns 0 or -SONDE_EUSAGE (said).
+ */
+static int choose_event(struct input *in, const char *cmd)
+{
+	unsigned int nr, i;
+	const struct session_event *ev = session__events(in->session, &nr);
+	bool timer = session__has_timer(in->session);
+	char names[SONDE_MAX_EVENTS * (SREC_EVENT_NAME_LEN + 2) + 1];
+	struct evspec spec;
+
+	names[0] = '\0';
+	for (i = 0; i < nr; i++) {
+		size_t used = strlen(names);
+
+		snprintf(names + used, sizeof(names) - used, ", %s", ev[i].name);
+	}
+	if (!in->event) {
+		if (in->all_events || !nr)
+			return 0;
+		in->filter.has_event = true;
+		in->filter.event = timer ? 0 : 1;
+		if (timer || nr > 1)
+			pr_warn("%s: %s samples only, of %s%s (--event NAME for another)",
+				cmd, timer ? "cpu-clock" : ev[0].name,
+				timer ? "cpu-clock" : "", timer ? names :
+				names + 2);
+		return 0;
+	}
+	in->filter.has_event = true;
+	if (!strcmp(in->event, "cpu-clock")) {
+		in->filter.event = 0;
+		return 0;
+	}
+	for (i = 0; i < nr; i++)
+		if (!strcmp(in->event, ev[i].name) ||
+		    (!evspec__parse(in->event, &spec) &&
+		     evspec__is(&spec, ev[i].type, ev[i].config))) {
+			in->filter.event = i + 1;
+			return 0;
+		}
+	return usage_error("%s: --event %s: the recording was not sampled on it (it has %s%s)",
+			   cmd, in->event, timer ? "cpu-clock" : "",
+			   timer ? names : names + 2);
 }
 
 /* The writer's sink; its error is told apart from a failed read. */
@@ -176,12 +234,18 @@ int input__open(struct input *in)
 	err = session__open_verbose(&in->session, in->path);
 	if (err)
 		return err;
+	err = choose_event(in, in->cmd);
+	if (err)
+		return err;
 	err = symbolizer__new(&in->symbolizer, in->session, &so);
 	if (!err)
 		err = profile__build_opts(&in->profile, in->session,
 					  in->symbolizer, &po);
 	if (err && (!in->sink_err || err != in->sink_err))
 		pr_err("reading %s: %s", in->path, strerror(-err));
+	if (!err && in->profile->bad_event)
+		pr_warn("%s: %llu samples name a counter the recording does not list: skipped",
+			in->path, (unsigned long long)in->profile->bad_event);
 	return err;
 }
 

@@ -28,6 +28,7 @@ enum {
 	INPUT_OPT_NO_DEMANGLE,
 	INPUT_OPT_KERNEL_ONLY,
 	INPUT_OPT_USER_ONLY,
+	INPUT_OPT_EVENT,
 	INPUT_OPT_END,		/* commands pass PID ... END - 1 on */
 };
 
@@ -39,6 +40,9 @@ enum {
 "      --cpu CPUS         only samples taken on these CPUs (0,2-3)\n"	\
 "      --time START,END   only samples between these seconds from the\n"	\
 "                         start of the recording (either may be empty)\n"	\
+"      --event NAME       only samples of this event (cpu-clock, or a\n"	\
+"                         counter given to record -e); outputs that sum\n"	\
+"                         samples show one event: cpu-clock by default\n"	\
 "      --kernel-only      only the kernel frames of each stack (samples\n"	\
 "                         with none are dropped)\n"				\
 "      --user-only        only the user frames (JIT code too), likewise\n"	\
@@ -56,6 +60,15 @@ struct input {
 	bool no_inline;
 	bool no_demangle;
 	bool lines;			/* the output shows source lines */
+	/*
+	 * The output tells the samples of each event apart (script, pprof,
+	 * chrome): without --event it shows them all.  Otherwise it shows
+	 * one event, the timer's (cpu-clock) unless the recording has
+	 * counters only, and says so when the recording has others.
+	 */
+	bool all_events;
+	const char *cmd;		/* for messages: "report" */
+	const char *event;		/* --event NAME, NULL: none */
 	struct profile_filter filter;
 	/*
 	 * What the profile keeps of its samples, and for PROFILE_KEEP_NONE

@@ -9,7 +9,7 @@
  *
  *   {"displayTimeUnit": "ns", "otherData": {"exporter": "sonde VERSION"},
  *    "samples": [{"cpu": C, "pid": P, "tid": T, "ts": MICROSECONDS,
- *                 "name": "sample", "sf": ID, "weight": COUNT}, ...],
+ *                 "name": "sample" or the counter's, "sf": ID, "weight": COUNT}, ...],
  *    "stackFrames": {"ID": {"name": ..., "category": DSO,
  *                           "parent": "ID"}, ...},
  *    "traceEvents": [metadata events, "ph": "M": process_name and
@@ -230,10 +230,16 @@ int chrome__sample(const struct profile *p, const struct profile_sample *s,
 		return err;
 	errno = 0;
 	fprintf(c->out, "%s{\"cpu\":%u,\"pid\":%u,\"tid\":%u,"
-		"\"ts\":%llu.%03u,\"name\":\"sample\",",
+		"\"ts\":%llu.%03u,\"name\":",
 		c->nr_written++ ? ",\n" : "\n", s->cpu,
 		p->threads[s->thread].pid, p->threads[s->thread].tid,
 		(unsigned long long)(t / 1000), (unsigned int)(t % 1000));
+	/* The timer's are "sample"; a counter's, the counter's name. */
+	if (json__write_str(c->out, s->event && s->event < p->nr_events ?
+			    profile__str(p, p->events[s->event].name) :
+			    "sample"))
+		return write_err(c->out);
+	putc(',', c->out);
 	if (leaf)
 		fprintf(c->out, "\"sf\":%u,", leaf);
 	fprintf(c->out, "\"weight\":%u}", s->count);

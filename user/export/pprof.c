@@ -41,17 +41,27 @@ static const char *const extra_strings[NR_EXTRA] = {
 
 #define NR_LABELS	4	/* pid, tid, cpu, comm */
 
-/* A merged sample: samples of one stack, thread and CPU. */
+/* A merged sample: samples of one stack, thread, CPU and event. */
 struct merged {
-	__u32 stack, thread, cpu;
-	__u64 count, ns;
+	__u32 stack, thread, cpu, event;
+	__u64 count, value;	/* samples; ns (the timer) or events */
 };
+
+/*
+ * Sample types: samples/count and cpu/nanoseconds (the timer), then one
+ * per perf counter the recording sampled on, named as it was recorded
+ * ("page-faults"/count, "task-clock"/nanoseconds): a sample's value is
+ * its period times its count under its own event's type, 0 elsewhere.
+ */
+#define MAX_TYPES	(2 + SONDE_MAX_EVENTS)
 
 struct pprof {
 	const struct profile *p;
 	Perftools__Profiles__Profile msg;
-	Perftools__Profiles__ValueType types[3];	/* 2 samples + period */
-	struct Perftools__Profiles__ValueType *type_ptrs[2];
+	/* the sample types, then the period's */
+	Perftools__Profiles__ValueType types[MAX_TYPES + 1];
+	struct Perftools__Profiles__ValueType *type_ptrs[MAX_TYPES];
+	unsigned int nr_types;
 	Perftools__Profiles__Mapping *mappings;
 	Perftools__Profiles__Function *functions;
 	Perftools__Profiles__Location *locations;
@@ -73,14 +83,14 @@ struct pprof {
 
 static bool merged_eq(const void *a, const void *b)
 {
-	return !memcmp(a, b, 3 * sizeof(__u32));
+	return !memcmp(a, b, 4 * sizeof(__u32));
 }
 
 /* Samples merged by (stack, thread, cpu), in first-seen order. */
 static int merge_samples(struct pprof *pp)
 {
 	const struct profile *p = pp->p;
-	struct hmap index;	/* struct merged (its first 3 words) -> +1 */
+	struct hmap index;	/* struct merged (its first 4 words) -> +1 */
 	size_t i;
 	int err = 0;
 
@@ -97,7 +107,8 @@ static int merge_samples(struct pprof *pp)
 		m->stack = s->stack;
 		m->thread = s->thread;
 		m->cpu = s->cpu;
-		h = hash_bytes(m, 3 * sizeof(__u32), 0);
+		m->event = s->event;
+		h = hash_bytes(m, 4 * sizeof(__u32), 0);
 		v = (unsigned long)hmap__find(&index, h, m);
 		if (v) {
 			m = &pp->merged[v - 1];
@@ -110,7 +121,7 @@ static int merge_samples(struct pprof *pp)
 			}
 		}
 		m->count = sat_add_u64(m->count, s->count);
-		m->ns = sat_add_u64(m->ns, s->count * s->period_ns);
+		m->value = sat_add_u64(m->value, s->count * s->period_ns);
 	}
 	hmap__free(&index);
 	return err;
@@ -353,10 +364,12 @@ static void fill_samples(struct pprof *pp, Perftools__Profiles__Sample **ptrs,
 		s->n_location_id = st->nr;
 		s->location_id = ids;
 		ids += st->nr;
-		s->n_value = 2;
-		s->value = &pp->values[2 * i];
+		s->n_value = pp->nr_types;
+		s->value = &pp->values[(size_t)pp->nr_types * i];
 		s->value[0] = m->count;
-		s->value[1] = m->ns;
+		/* The timer's under cpu/nanoseconds, counter i's after it. */
+		if (1 + m->event < pp->nr_types)
+			s->value[1 + m->event] = m->value;
 		l[0] = &pp->labels[3 * m->thread];
 		l[1] = &pp->labels[3 * m->thread + 1];
 		l[2] = &pp->cpu_labels[pp->cpu_label_of[i]];
@@ -484,7 +497,10 @@ int pprof__write(const struct profile *p, FILE *out)
 	pp.cpu_labels = calloc(pp.nr_merged + 1, sizeof(*pp.cpu_labels));
 	pp.cpu_label_of = calloc(pp.nr_merged + 1,
 				 sizeof(*pp.cpu_label_of));
-	pp.values = calloc(2 * pp.nr_merged + 1, sizeof(*pp.values));
+	pp.nr_types = 2 + min_t(__u32, p->nr_events ? p->nr_events - 1 : 0,
+				SONDE_MAX_EVENTS);
+	pp.values = calloc((size_t)pp.nr_types * pp.nr_merged + 1,
+			   sizeof(*pp.values));
 	pp.location_ids = calloc(nr_ids + 1, sizeof(*pp.location_ids));
 	sample_ptrs = calloc(pp.nr_merged + 1, sizeof(*sample_ptrs));
 	label_ptrs = calloc(NR_LABELS * pp.nr_merged + 1,
@@ -519,22 +535,32 @@ int pprof__write(const struct profile *p, FILE *out)
 	}
 	msg->n_string_table = p->nr_strings + NR_EXTRA;
 	msg->string_table = strings;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i <= pp.nr_types; i++)
 		perftools__profiles__value_type__init(&pp.types[i]);
 	pp.types[0].type = pp.extra[EXTRA_SAMPLES];
 	pp.types[0].unit = pp.extra[EXTRA_COUNT];
 	pp.types[1].type = pp.extra[EXTRA_CPU];
 	pp.types[1].unit = pp.extra[EXTRA_NANOSECONDS];
-	pp.types[2] = pp.types[1];
-	pp.type_ptrs[0] = &pp.types[0];
-	pp.type_ptrs[1] = &pp.types[1];
-	msg->n_sample_type = 2;
+	for (i = 2; i < pp.nr_types; i++) {
+		pp.types[i].type = p->events[i - 1].name;
+		pp.types[i].unit = pp.extra[p->events[i - 1].nsec ?
+					    EXTRA_NANOSECONDS : EXTRA_COUNT];
+	}
+	pp.types[pp.nr_types] = pp.types[1];
+	for (i = 0; i < pp.nr_types; i++)
+		pp.type_ptrs[i] = &pp.types[i];
+	msg->n_sample_type = pp.nr_types;
 	msg->sample_type = pp.type_ptrs;
-	msg->period_type = &pp.types[2];
+	msg->period_type = &pp.types[pp.nr_types];
 	msg->period = p->period_ns;
 	msg->time_nanos = p->start_real_ns;
 	msg->duration_nanos = p->duration_ns;
+	/* What pprof shows first: the timer's time, else the first counter. */
 	msg->default_sample_type = pp.extra[EXTRA_CPU];
+	for (i = 0; i < pp.nr_merged && pp.merged[i].event; i++)
+		;
+	if (pp.nr_merged && i == pp.nr_merged && pp.nr_types > 2)
+		msg->default_sample_type = pp.types[2].type;
 	msg->n_mapping = p->nr_mappings;
 	msg->n_function = p->nr_functions;
 	msg->n_location = p->nr_locations;

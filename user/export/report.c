@@ -280,6 +280,15 @@ static void print_header(FILE *out, const struct report *r,
 			fprintf(out, "# command: %s\n", cmd);
 	}
 	fprintf(out, "# samples: %llu\n", (unsigned long long)c->samples);
+	/* Counters beside the timer: the table is of one event's samples. */
+	if (r->p->nr_events > 1 && r->p->nr_samples) {
+		const struct profile_sample *ps = &r->p->samples[0];
+		const struct profile_event *ev = &r->p->events[ps->event];
+
+		fprintf(out, "# event: %s (%llu of these samples)\n",
+			profile__str(r->p, ev->name),
+			(unsigned long long)r->nr_samples);
+	}
 	fprintf(out, "# lost: %llu%s\n", (unsigned long long)c->lost,
 		c->lost == UINT64_MAX ? " (or more: the count saturated)" : "");
 	if (c->has_stats) {

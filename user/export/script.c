@@ -39,15 +39,18 @@ static void print_sample(FILE *out, const struct profile *p,
 
 	print_comm(out, comm[0] ? comm : ":");
 	/*
-	 * perf's layout, trailing space after "cpu-clock:" included:
+	 * perf's layout, trailing space after "cpu-clock:" (the event's
+	 * name) included:
 	 * stackcollapse-perf.pl and friends match on it.  The newline is a
 	 * separate putc() so that space is not mistaken for a typo.
 	 */
-	fprintf(out, " %5u/%-5u [%03u] %5llu.%06llu: %10llu cpu-clock: ",
+	fprintf(out, " %5u/%-5u [%03u] %5llu.%06llu: %10llu %s: ",
 		t->pid, t->tid, s->cpu,
 		(unsigned long long)(s->time_ns / 1000000000ULL),
 		(unsigned long long)(s->time_ns % 1000000000ULL / 1000),
-		(unsigned long long)s->period_ns);
+		(unsigned long long)s->period_ns,
+		s->event < p->nr_events ?
+		profile__str(p, p->events[s->event].name) : "cpu-clock");
 	putc('\n', out);
 	for (i = 0; i < st->nr; i++) {
 		const struct profile_location *loc = &p->locations[st->locs[i]];

@@ -344,15 +344,50 @@ static bool in_list(const __u32 *list, unsigned int nr, __u32 v)
 	return false;
 }
 
-/* The filters that need no symbols: pid, tid, cpu, time. */
+/*
+ * The event that took @raw and the period it stands for: the timer's, or
+ * a counter's from the record's struct sonde_sample_event.  False for a
+ * counter the recording does not list.
+ */
+static bool sample_event(const struct builder *b,
+			 const struct sonde_sample *raw, __u32 *event,
+			 __u64 *period)
+{
+	const struct sonde_sample_event *ev;
+	size_t off;
+
+	if (!(raw->flags & SONDE_SAMPLE_EVENT)) {
+		*event = 0;
+		*period = b->throttled ?
+			  session__period_at(b->s, raw->cpu, raw->time_ns) :
+			  b->p->period_ns;
+		return true;
+	}
+	/* The reader checked that frames and stack fit in the record. */
+	off = sizeof(*raw) + 8 * ((size_t)raw->nr_kernel + raw->nr_user) +
+	      raw->user_stack_size;
+	off = ALIGN8(off);
+	if (off > raw->hdr.size || raw->hdr.size - off < sizeof(*ev))
+		return false;
+	ev = (const void *)((const char *)raw + off);
+	if (ev->event >= b->p->nr_events - 1)
+		return false;
+	*event = ev->event + 1;
+	*period = ev->period;
+	return true;
+}
+
+/* The filters that need no symbols: pid, tid, cpu, time, event. */
 static bool keep_sample(const struct builder *b,
-			const struct sonde_sample *raw)
+			const struct sonde_sample *raw, __u32 event)
 {
 	const struct profile_filter *f = b->f;
 	__u64 rel;
 
 	if (!f)
 		return true;
+	if (f->has_event && f->event != event)
+		return false;
 	if (f->nr_pids && !in_list(f->pids, f->nr_pids, raw->pid))
 		return false;
 	if (f->nr_tids && !in_list(f->tids, f->nr_tids, raw->tid))
@@ -410,7 +445,8 @@ static bool merged_eq(const void *ctx, __u32 id, const void *key)
 	const struct profile_sample *k = key;
 
 	return s->stack == k->stack && s->thread == k->thread &&
-	       s->cpu == k->cpu && s->period_ns == k->period_ns;
+	       s->cpu == k->cpu && s->period_ns == k->period_ns &&
+	       s->event == k->event;
 }
 
 /* Keep the sample @ps as b->keep says. */
@@ -425,7 +461,7 @@ static int keep_built(struct builder *b, const struct profile_sample *ps)
 	if (b->keep == PROFILE_KEEP_MERGED) {
 		h = hash_u64(ps->period_ns ^ hash_u64((__u64)ps->stack << 32 |
 						       ps->thread) ^
-			     ps->cpu);
+			     ((__u64)ps->event << 32 | ps->cpu));
 		known = idtable__find(&b->merged, h, merged_eq, b, ps);
 		if (known >= 0 && p->samples[known].count < UINT32_MAX) {
 			p->samples[known].count++;
@@ -450,19 +486,24 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	const char *comm;
 	unsigned int gen, i;
 	char buf[40];
-	__u32 comm_id, stack, thread, nr;
+	__u32 comm_id, stack, thread, nr, event;
+	__u64 period;
 	bool truncated, kernel;
 	size_t slot;
 	int err;
 
+	if (raw->time_ns > b->last_time_ns)
+		b->last_time_ns = raw->time_ns;
+	if (!sample_event(b, raw, &event, &period)) {
+		p->bad_event++;
+		return 0;
+	}
 	err = callchain__from_sample(&b->cc, raw);
 	if (err)
 		return err;
 	if (b->cc.kernel_hidden)
 		p->kernel_hidden++;
-	if (raw->time_ns > b->last_time_ns)
-		b->last_time_ns = raw->time_ns;
-	if (!keep_sample(b, raw))
+	if (!keep_sample(b, raw, event))
 		return 0;
 	proc = session__find_proc(b->s, raw->pid, raw->time_ns,
 				  b->cc.user_addr, &gen);
@@ -523,9 +564,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	p->threads[thread].count++;
 	return keep_built(b, &(struct profile_sample){
 		.time_ns = raw->time_ns,
-		.period_ns = b->throttled ?
-			     session__period_at(b->s, raw->cpu, raw->time_ns) :
-			     p->period_ns,
+		.period_ns = period,
+		.event = event,
 		.stack = stack,
 		.thread = thread,
 		.cpu = raw->cpu,
@@ -550,6 +590,27 @@ static int section_cb(unsigned int stream, bool last, void *ctx)
 	struct builder *b = ctx;
 
 	return order__section(&b->order, b->p, stream, last);
+}
+
+/* profile.events: the timer, then the recording's counters. */
+static int add_events(struct builder *b)
+{
+	struct profile *p = b->p;
+	const struct session_event *ev = session__events(b->s, &p->nr_events);
+	__u32 i;
+	int err;
+
+	p->nr_events++;
+	p->events = calloc(p->nr_events, sizeof(*p->events));
+	if (!p->events)
+		return -ENOMEM;
+	p->events[0].nsec = true;
+	err = builder__intern(b, "cpu-clock", &p->events[0].name);
+	for (i = 1; !err && i < p->nr_events; i++) {
+		p->events[i].nsec = ev[i - 1].nsec;
+		err = builder__intern(b, ev[i - 1].name, &p->events[i].name);
+	}
+	return err;
 }
 
 static void builder__release(struct builder *b)
@@ -631,6 +692,8 @@ int profile__build_opts(struct profile **pp, struct session *s,
 	/* String 0 is "", as pprof requires. */
 	if (!err)
 		err = builder__intern(b, "", &empty);
+	if (!err)
+		err = add_events(b);
 	if (!err && info && (info->capture & SONDE_CAPTURE_USER_STACK))
 		err = dwarf_unwinder__new(&b->unwinder, &(struct unwind_file_ops){
 					  open_mapped, sym });
@@ -679,5 +742,6 @@ void profile__free(struct profile *p)
 	free(p->processes);
 	free(p->threads);
 	free(p->samples);
+	free(p->events);
 	free(p);
 }

@@ -23,7 +23,7 @@
  *   a pid reused by another program, or renamed by exec, is a new entry,
  *   so a process's names over time are its entries in first-seen order.
  *
- * Memory: per sample kept 32 bytes (struct profile_sample: see enum
+ * Memory: per sample kept 40 bytes (struct profile_sample: see enum
  * profile_keep for what is kept); per distinct stack
  * 24 bytes plus 4 per frame, and while building an 8-byte hash slot at
  * most twice over (lib/idtable.h); per location 40 bytes (and 4 plus two
@@ -143,6 +143,9 @@ struct profile_thread {
  * @time_ns: CLOCK_MONOTONIC (merged: the first one's)
  * @period_ns: the time each of them stands for
  * @count: samples it stands for (1 for a record)
+ * @event: what took it (profile.events): 0 the timer (cpu-clock), else a
+ *	perf counter; @period_ns is then that counter's period, in events
+ *	(in ns when the event's @nsec)
  */
 struct profile_sample {
 	__u64 time_ns;
@@ -151,6 +154,17 @@ struct profile_sample {
 	__u32 thread;
 	__u32 cpu;
 	__u32 count;
+	__u32 event;
+};
+
+/*
+ * struct profile_event - what samples were taken on: @name (a string id:
+ * "cpu-clock" for the timer, else the name the counter was recorded
+ * under), @nsec: its periods are nanoseconds.
+ */
+struct profile_event {
+	__u32 name;
+	bool nsec;
 };
 
 /*
@@ -161,6 +175,8 @@ struct profile_sample {
  * @time_start_ns, @time_end_ns: [start, end) from the recording's start
  *	(its SESSION section's start_mono_ns; 0 when it has none), with
  *	@has_time
+ * @event: with @has_event, only the samples of that event (an index in
+ *	profile.events: 0 the timer, i + 1 the recording's counter i)
  * @frames: which frames of each stack to keep (a view filter, as perf's
  *	--all-kernel and --all-user are for recording): PROFILE_FRAMES_KERNEL
  *	keeps the kernel ones, PROFILE_FRAMES_USER the user ones (JIT code
@@ -186,12 +202,14 @@ struct profile_filter {
 	bool has_time;
 	__u64 time_start_ns;
 	__u64 time_end_ns;
+	bool has_event;
+	__u32 event;
 	enum profile_frames frames;
 };
 
 /*
  * What a profile keeps of its samples (profile.samples):
- * PROFILE_KEEP_ALL - each one, in file order: 32 bytes per sample.
+ * PROFILE_KEEP_ALL - each one, in file order: 40 bytes per sample.
  * PROFILE_KEEP_MERGED - one entry per (stack, thread, CPU, period), their
  *	count summed (a new entry past UINT32_MAX), in the order first met:
  *	memory grows with the distinct entries, not with the samples.
@@ -247,6 +265,9 @@ struct profile {
 	__u32 nr_threads;
 	struct profile_sample *samples;	/* file order */
 	size_t nr_samples;
+	/* [0] the timer, then the recording's counters (session__events) */
+	struct profile_event *events;
+	__u32 nr_events;
 	__u64 period_ns;	/* of the recording's sampling source */
 	__u64 start_ns;		/* the recording's start, CLOCK_MONOTONIC */
 	__u64 start_real_ns;	/* the same, CLOCK_REALTIME; 0: unknown */
@@ -268,6 +289,12 @@ struct profile {
 	 */
 	__u64 late;
 	size_t held_max;
+	/*
+	 * Samples dropped because they name a counter the recording does
+	 * not list (a corrupt record, or a recording without its
+	 * SAMPLE_EVENTS section).
+	 */
+	__u64 bad_event;
 	struct profile_arena *arena;	/* private: the stacks' frames */
 };
 

@@ -56,6 +56,10 @@ struct recorder {
 	bool child_done;
 	int child_status;
 	__u32 capture;		/* SONDE_CAPTURE_* as configured */
+	bool timer;		/* the timer samples (cpu-clock) */
+	struct sonde_event counters[SONDE_MAX_EVENTS];	/* -e, not cpu-clock */
+	struct srec_sample_event counter_recs[SONDE_MAX_EVENTS];
+	unsigned int nr_counters;
 	__u64 not_followed;	/* FORKs of processes the module dropped */
 	struct buf events;	/* this drain's task and MMAP records */
 	__u64 samples, lost, errors;

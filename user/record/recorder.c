@@ -34,6 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/perf_event.h>
+
+#include "lib/evspec.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 #include "recording/recording.h"
@@ -169,6 +172,75 @@ static int start_child(struct recorder *r)
 	return 0;
 }
 
+/*
+ * -e: the timer for cpu-clock, a perf counter for each other event.  The
+ * counters' entries in the recording (SAMPLE_EVENTS) say what they were.
+ */
+static int choose_events(struct recorder *r)
+{
+	const struct recorder_opts *o = r->o;
+	unsigned int i;
+
+	r->timer = !o->nr_events;
+	r->nr_counters = 0;
+	for (i = 0; i < o->nr_events; i++) {
+		const struct evspec *ev = &o->events[i];
+		struct srec_sample_event *rec;
+
+		if (evspec__is(ev, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK)) {
+			r->timer = true;
+			continue;
+		}
+		if (!(r->info.features & SONDE_FEAT_PMU))
+			return usage_error("record: -e %s: this module samples on its timer only (-e cpu-clock)",
+					   ev->name);
+		if (r->nr_counters == SONDE_MAX_EVENTS)
+			return usage_error("record: at most %d events besides cpu-clock",
+					   SONDE_MAX_EVENTS);
+		r->counters[r->nr_counters] = (struct sonde_event){
+			.type = ev->type,
+			.config = ev->config,
+			.period = o->count,
+			.frequency = o->count ? 0 : o->freq,
+		};
+		rec = &r->counter_recs[r->nr_counters];
+		*rec = (struct srec_sample_event){
+			.type = ev->type,
+			.flags = ev->flags & EVSPEC_NSEC ? SREC_EVENT_NSEC : 0,
+			.config = ev->config,
+			.period = o->count,
+			.frequency = o->count ? 0 : o->freq,
+		};
+		snprintf(rec->name, sizeof(rec->name), "%s", ev->name);
+		r->nr_counters++;
+	}
+	return 0;
+}
+
+/*
+ * CONFIGURE said EOPNOTSUPP with counters: find the one this machine
+ * cannot count by trying each alone, and name it.
+ */
+static int explain_events(struct recorder *r, struct sonde_config *cfg)
+{
+	struct sonde_config one = *cfg;
+	unsigned int i;
+
+	one.source = SONDE_SOURCE_PMU;
+	one.frequency = 0;
+	one.period_ns = 0;
+	one.nr_events = 1;
+	for (i = 0; i < r->nr_counters; i++) {
+		one.events_ptr = (__u64)(unsigned long)&r->counters[i];
+		if (sonde_dev_configure(r->dev_fd, &one) == -EOPNOTSUPP) {
+			pr_err("record: -e %s: this machine cannot count it (no hardware PMU: a virtual machine?); -e cpu-clock samples on the timer",
+			       r->counter_recs[i].name);
+			return -SONDE_EUSAGE;
+		}
+	}
+	return -EOPNOTSUPP;
+}
+
 static int configure(struct recorder *r)
 {
 	struct recorder_opts *o = r->o;
@@ -178,10 +250,32 @@ static int configure(struct recorder *r)
 		.capture = SONDE_CAPTURE_USER_REGS,
 	};
 	__u32 pid;
+	int err;
 
 	if (o->freq > r->info.max_frequency)
 		return usage_error("record: -F %u is above the module's maximum of %u Hz",
 				   o->freq, r->info.max_frequency);
+	err = choose_events(r);
+	if (err)
+		return err;
+	if (!r->timer) {
+		cfg.source = SONDE_SOURCE_PMU;
+		cfg.frequency = 0;
+	} else if (o->count) {
+		/* -c for cpu-clock: nanoseconds, as perf counts it. */
+		if (o->count < r->info.min_period_ns ||
+		    (r->info.max_period_ns && o->count > r->info.max_period_ns))
+			return usage_error("record: -c %llu: cpu-clock's period must be between %u and %llu ns",
+					   (unsigned long long)o->count,
+					   r->info.min_period_ns,
+					   (unsigned long long)r->info.max_period_ns);
+		cfg.frequency = 0;
+		cfg.period_ns = o->count;
+	}
+	if (r->nr_counters) {
+		cfg.nr_events = r->nr_counters;
+		cfg.events_ptr = (__u64)(unsigned long)r->counters;
+	}
 	if (!o->pages)
 		o->pages = max_t(__u32, r->info.min_ring_pages,
 				 min_t(__u32, RECORDER_DEFAULT_PAGES,
@@ -243,7 +337,10 @@ static int configure(struct recorder *r)
 		cfg.cpumask_ptr = (__u64)(unsigned long)r->cpumask;
 	}
 	r->capture = cfg.capture;
-	return sonde_dev_configure(r->dev_fd, &cfg);
+	err = sonde_dev_configure(r->dev_fd, &cfg);
+	if (err == -EOPNOTSUPP && r->nr_counters)
+		err = explain_events(r, &cfg);
+	return err;
 }
 
 static int map_rings(struct recorder *r)
@@ -297,8 +394,9 @@ static int write_session(struct recorder *r)
 	r->start_ns = ss.start_mono_ns;
 	ss.flags = (r->o->all ? SREC_SESSION_ALL : 0) |
 		   (r->o->command ? SREC_SESSION_COMMAND : 0);
-	ss.source = SONDE_SOURCE_TIMER;
-	ss.frequency = r->o->freq;
+	ss.source = r->timer ? SONDE_SOURCE_TIMER : SONDE_SOURCE_PMU;
+	ss.frequency = r->timer && !r->o->count ? r->o->freq : 0;
+	ss.period_ns = r->timer ? r->o->count : 0;
 	ss.capture = r->capture;
 	ss.ring_pages = r->o->pages;
 	ss.nr_tgids = r->o->command && !r->o->all ? 1 : r->o->nr_pids;
@@ -323,6 +421,11 @@ static int write_session(struct recorder *r)
 		err = rec_writer__add_section(r->writer, SREC_SEC_SESSION, 0,
 					      b.data, b.len);
 	buf__free(&b);
+	if (!err && r->nr_counters)
+		err = rec_writer__add_section(r->writer, SREC_SEC_SAMPLE_EVENTS,
+					      0, r->counter_recs,
+					      r->nr_counters *
+					      sizeof(r->counter_recs[0]));
 	return err;
 }
 

@@ -16,6 +16,8 @@
 #include <linux/types.h>
 
 #define RECORDER_DEFAULT_FREQ	999	/* Hz, per CPU */
+
+struct evspec;
 /* Bytes of user stack: a dwarf-mode copy, and a leaf-repair copy. */
 #define RECORDER_DWARF_STACK	8192
 #define RECORDER_LEAF_STACK	512
@@ -43,6 +45,15 @@ enum recorder_callgraph {
  */
 struct recorder_opts {
 	__u32 freq;		/* samples per second per CPU, in Hz, above 0 */
+	/*
+	 * -e: what to sample on (lib/evspec.h); none: the timer alone.
+	 * cpu-clock is the timer; the others are perf counters the module
+	 * creates (SONDE_FEAT_PMU), each sampling at @freq, or every
+	 * @count events (every @count ns for the timer) when not 0.
+	 */
+	const struct evspec *events;
+	unsigned int nr_events;
+	__u64 count;
 	enum recorder_callgraph callgraph;
 	__u32 stack_bytes;	/* user stack copied per sample, a multiple
 				 * of 8 (see enum recorder_callgraph)

@@ -68,6 +68,14 @@ struct srec_section_header {
  */
 #define SREC_SEC_JITDUMP	12
 
+/*
+ * struct srec_sample_event[]: the perf counters the recording sampled on
+ * besides (or, with srec_session.source SONDE_SOURCE_PMU, instead of)
+ * the timer, in sonde_config.events_ptr order: a SAMPLE record with
+ * SONDE_SAMPLE_EVENT names one by its index here.
+ */
+#define SREC_SEC_SAMPLE_EVENTS	13
+
 /* Section flags. */
 #define SREC_SF_ZLIB		(1U << 0) /* payload: __u64 raw size + zlib data */
 #define SREC_SF_RESTRICTED	(1U << 1) /* KALLSYMS: addresses were zeroed */
@@ -105,6 +113,21 @@ struct srec_session {
 	char version[SREC_UTS_LEN];
 	char machine[SREC_UTS_LEN];
 	char command[256];	/* the recorded command line, truncated */
+};
+
+/* srec_sample_event.flags */
+#define SREC_EVENT_NSEC		(1U << 0) /* its periods are nanoseconds */
+
+#define SREC_EVENT_NAME_LEN	32
+
+struct srec_sample_event {
+	__u32 type;		/* perf_event_attr.type */
+	__u32 flags;		/* SREC_EVENT_* */
+	__u64 config;		/* perf_event_attr.config */
+	__u64 period;		/* events per sample, or 0 */
+	__u32 frequency;	/* samples per second per CPU, or 0 */
+	__u32 __reserved;
+	char name[SREC_EVENT_NAME_LEN];	/* perf's name, NUL-terminated */
 };
 
 struct srec_records {

@@ -54,6 +54,8 @@ struct session {
 	__u32 *section_stream;
 	size_t nr_sections;
 	unsigned int nr_streams;
+	struct session_event *sample_events;	/* SAMPLE_EVENTS */
+	unsigned int nr_sample_events;
 	struct session_counts counts;
 	__u64 inflate_budget;	/* bytes all zlib sections may still take */
 	unsigned int bad_process;	/* sections skipped */
@@ -191,6 +193,45 @@ static int load_files(struct session *s, const struct rec_section *sec)
 	return 0;
 }
 
+/*
+ * The counters a recording sampled on: the last complete section wins;
+ * one of a bad size, or naming more counters than a session can have,
+ * is skipped with a warning.
+ */
+static int load_sample_events(struct session *s, const struct rec_section *sec)
+{
+	const struct srec_sample_event *e = sec->data;
+	size_t n = sec->size / sizeof(*e), i;
+	struct session_event *ev;
+
+	if (sec->truncated)
+		return 0;
+	if (sec->size % sizeof(*e) || !n || n > SONDE_MAX_EVENTS) {
+		pr_warn("%s: bad sample events section (%llu bytes): counter samples are skipped",
+			rec_reader__path(s->reader),
+			(unsigned long long)sec->size);
+		return 0;
+	}
+	ev = calloc(n, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		text_clean(ev[i].name, sizeof(ev[i].name), e[i].name,
+			   sizeof(e[i].name));
+		if (!ev[i].name[0])
+			snprintf(ev[i].name, sizeof(ev[i].name), "event%zu", i);
+		ev[i].nsec = e[i].flags & SREC_EVENT_NSEC;
+		ev[i].type = e[i].type;
+		ev[i].config = e[i].config;
+		ev[i].period = e[i].period;
+		ev[i].frequency = e[i].frequency;
+	}
+	free(s->sample_events);
+	s->sample_events = ev;
+	s->nr_sample_events = n;
+	return 0;
+}
+
 static int load_cb(const struct rec_section *sec, void *ctx)
 {
 	struct session *s = ctx;
@@ -253,6 +294,9 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 	case SREC_SEC_JITDUMP:
 		err = keep_section(&s->jitdumps, &s->nr_jitdumps, sec);
 		break;
+	case SREC_SEC_SAMPLE_EVENTS:
+		err = load_sample_events(s, sec);
+		break;
 	case SREC_SEC_END:
 		memcpy(&s->end, sec->data,
 		       min_t(size_t, sec->size, sizeof(s->end)));
@@ -260,6 +304,18 @@ static int load_cb(const struct rec_section *sec, void *ctx)
 		break;
 	}
 	return err;
+}
+
+const struct session_event *session__events(const struct session *s,
+					    unsigned int *nr)
+{
+	*nr = s->nr_sample_events;
+	return s->sample_events;
+}
+
+bool session__has_timer(const struct session *s)
+{
+	return !s->has_info || s->info.source != SONDE_SOURCE_PMU;
 }
 
 static int add_event_snapshot(void *ctx, __u32 pid, struct snapshot *snap)
@@ -477,6 +533,7 @@ void session__close(struct session *s)
 	free(s->perfmaps);
 	free(s->jitdumps);
 	free(s->section_stream);
+	free(s->sample_events);
 	rec_reader__close(s->reader);
 	free(s);
 }

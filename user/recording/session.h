@@ -77,6 +77,30 @@ __u64 session__period_at(const struct session *s, __u32 cpu, __u64 time_ns);
 size_t session__nr_throttles(const struct session *s);
 
 /*
+ * struct session_event - a counter the recording sampled on, from its
+ * SAMPLE_EVENTS section: @name (printable, not empty), @nsec (periods are
+ * nanoseconds: cpu-clock, task-clock), and the rest as recorded.
+ */
+struct session_event {
+	char name[SREC_EVENT_NAME_LEN];
+	bool nsec;
+	__u32 type;
+	__u64 config;
+	__u64 period;
+	__u32 frequency;
+};
+
+/*
+ * session__events - the recording's counters (index: a sample's
+ * sonde_sample_event.event), *@nr of them; NULL and 0 for a recording of
+ * the timer alone.  session__has_timer() says whether the timer sampled
+ * too (its samples carry no SONDE_SAMPLE_EVENT).
+ */
+const struct session_event *session__events(const struct session *s,
+					    unsigned int *nr);
+bool session__has_timer(const struct session *s);
+
+/*
  * session__nr_samples_hint - how many samples the END section says were
  * written, bounded by how many the file could hold: an untrusted count
  * to size arrays by, never to rely on.
