@@ -309,8 +309,10 @@ static int check_config(const struct sonde_config *cfg,
 	u32 kdepth, udepth, stack;
 	u64 size;
 
-	if (cfg->__reserved || cfg->__reserved1)
+	if (cfg->max_overhead > 10000 || cfg->jitter > 50)
 		return -EINVAL;
+	sp->max_overhead = cfg->max_overhead;
+	sp->jitter = cfg->jitter;
 	if (cfg->nr_events > SONDE_MAX_EVENTS ||
 	    (!cfg->nr_events && cfg->events_ptr))
 		return -EINVAL;
@@ -333,7 +335,8 @@ static int check_config(const struct sonde_config *cfg,
 	sp->timer = cfg->source == SONDE_SOURCE_TIMER;
 	if (!sp->timer) {
 		/* Counters alone: they say how often. */
-		if (cfg->frequency || cfg->period_ns || !cfg->nr_events)
+		if (cfg->frequency || cfg->period_ns || !cfg->nr_events ||
+		    cfg->jitter)
 			return -EINVAL;
 		/* The throttle and the THROTTLE records read it: unused. */
 		sp->period_ns = NSEC_PER_SEC;
@@ -383,7 +386,7 @@ static int check_config(const struct sonde_config *cfg,
 	sp->user_depth = udepth;
 	sp->user_stack_bytes = stack;
 	sp->max_record = sonde_sample_max_record(kdepth, udepth, stack,
-						 cfg->nr_events);
+						 cfg->nr_events || cfg->jitter);
 	if (cfg->capture & SONDE_CAPTURE_TASK_EVENTS)
 		sp->max_record = max_t(u32, sp->max_record,
 				       SONDE_MAX_TASK_EVENT_RECORD);

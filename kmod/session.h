@@ -63,6 +63,9 @@ struct sonde_map_events;
  * @tgids: the thread groups to sample (tgids.c); NULL samples every task
  * @map_events: where MMAP lookups go, set from START to STOP when
  *	SONDE_CAPTURE_MMAP is on (map_events.c)
+ * @max_overhead: the session's limit on the handler's share of a CPU, in
+ *	hundredths of a percent; 0: the module's alone (throttle.c)
+ * @jitter: the timer's intervals vary by up to this percent either way
  * @timer: the timer source samples (SONDE_SOURCE_TIMER)
  * @nr_events: perf counters that sample too (pmu.c), in @events
  */
@@ -78,6 +81,8 @@ struct sonde_sampler {
 	bool follow_forks;
 	struct sonde_tgids *tgids;
 	struct sonde_map_events *map_events;
+	u32 max_overhead;
+	u32 jitter;
 	bool timer;
 	u32 nr_events;
 	struct sonde_event events[SONDE_MAX_EVENTS];

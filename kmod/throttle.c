@@ -78,7 +78,7 @@ void sonde_throttle_start(struct sonde_throttle_state *t, u64 period_ns)
 }
 
 static void throttle_record(struct sonde_ring *ring, u32 type, u64 now,
-			    unsigned int percent,
+			    u32 limit,
 			    const struct sonde_throttle_state *t, u64 window)
 {
 	struct sonde_throttle *rec;
@@ -93,7 +93,7 @@ static void throttle_record(struct sonde_ring *ring, u32 type, u64 now,
 	rec->hdr.size = sizeof(*rec);
 	rec->time_ns = now;
 	rec->cpu = ring->cpu;
-	rec->max_percent = percent;
+	rec->max_overhead = limit;
 	rec->period_ns = t->period_ns;
 	rec->handler_ns = t->used_ns;
 	rec->window_ns = window;
@@ -105,6 +105,8 @@ static void throttle_record(struct sonde_ring *ring, u32 type, u64 now,
  * @t: the CPU's throttle state
  * @ring: the CPU's ring (its records and statistics)
  * @base_period_ns: the configured period, the shortest allowed
+ * @max_overhead: the session's limit in hundredths of a percent (0: none
+ *	but the module's)
  * @spent_ns: the run's duration
  *
  * Context: the source's handler on the ring's CPU, interrupts off.
@@ -112,9 +114,10 @@ static void throttle_record(struct sonde_ring *ring, u32 type, u64 now,
  */
 u64 sonde_throttle_account(struct sonde_throttle_state *t,
 			   struct sonde_ring *ring, u64 base_period_ns,
-			   u64 spent_ns)
+			   u32 max_overhead, u64 spent_ns)
 {
-	unsigned int percent = READ_ONCE(sonde_max_cpu_percent);
+	/* Hundredths of a percent: the module's limit, or the session's. */
+	u32 limit_cpct = READ_ONCE(sonde_max_cpu_percent) * 100;
 	u64 now = ktime_get_mono_fast_ns();
 	u64 window, limit;
 	u32 type = 0;
@@ -124,7 +127,9 @@ u64 sonde_throttle_account(struct sonde_throttle_state *t,
 	if ((s64)(now - t->window_start) < (s64)SONDE_THROTTLE_WINDOW_NS)
 		return t->period_ns;
 	window = now - t->window_start;
-	limit = div_u64(window * percent, 100);
+	if (max_overhead && max_overhead < limit_cpct)
+		limit_cpct = max_overhead;
+	limit = div_u64(window * limit_cpct, 10000);
 	if (t->used_ns > limit && t->period_ns < SONDE_MAX_PERIOD_NS) {
 		t->period_ns = min_t(u64, t->period_ns * 2, SONDE_MAX_PERIOD_NS);
 		type = SONDE_RECORD_THROTTLE;
@@ -138,7 +143,7 @@ u64 sonde_throttle_account(struct sonde_throttle_state *t,
 			sonde_throttle_stop(ring, now);
 	}
 	if (type)
-		throttle_record(ring, type, now, percent, t, window);
+		throttle_record(ring, type, now, limit_cpct, t, window);
 	t->window_start = now;
 	t->used_ns = 0;
 	return t->period_ns;

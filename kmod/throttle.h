@@ -27,7 +27,7 @@ struct sonde_throttle_state {
 void sonde_throttle_start(struct sonde_throttle_state *t, u64 period_ns);
 u64 sonde_throttle_account(struct sonde_throttle_state *t,
 			   struct sonde_ring *ring, u64 base_period_ns,
-			   u64 spent_ns);
+			   u32 max_overhead, u64 spent_ns);
 void sonde_throttle_stop(struct sonde_ring *ring, u64 now);
 unsigned int sonde_handler_hist_bucket(u64 ns);
 

@@ -24,6 +24,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/percpu.h>
 #include <linux/timekeeping.h>
+#include <linux/random.h>
 #include <asm/irq_regs.h>
 #include "session.h"
 #include "ring.h"
@@ -35,6 +36,8 @@
  * @ring: this CPU's ring
  * @sampler: the armed session's parameters
  * @throttle: the overhead limit's state: the period in force here
+ * @interval_ns: with jitter, the interval the timer was last set to run
+ *	after: what its next sample stands for
  * @counting: the CPU's sources were started (the timer, when the session
  *	has it, and its perf counters), and not yet stopped
  * @armed: @timer was started and not yet cancelled
@@ -44,6 +47,7 @@ struct sonde_cpu_timer {
 	struct sonde_ring *ring;
 	const struct sonde_sampler *sampler;
 	struct sonde_throttle_state throttle;
+	u64 interval_ns;
 	bool armed;
 	bool counting;
 };
@@ -51,30 +55,50 @@ struct sonde_cpu_timer {
 static DEFINE_PER_CPU(struct sonde_cpu_timer, sonde_cpu_timers);
 static struct sonde_session *armed_session;
 
+/* @period varied at random by up to @pct percent either way. */
+static u64 jittered(u64 period, u32 pct)
+{
+	u64 span = div_u64(period * pct, 100);
+
+	if (!span)
+		return period;
+	return period - span + get_random_u32() % (u32)min_t(u64, 2 * span + 1,
+							     U32_MAX);
+}
+
 static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 {
 	struct sonde_cpu_timer *ct = container_of(timer, struct sonde_cpu_timer,
 						  timer);
+	const struct sonde_sampler *sp = ct->sampler;
 	struct pt_regs *regs = get_irq_regs();
-	u64 period = ct->throttle.period_ns, periods, spent = 0, next;
+	u64 interval = ct->interval_ns, periods, spent = 0, next;
+	struct sonde_sample_event ev = { .event = SONDE_EVENT_TIMER };
 
-	/* More than one period passed: count the ones nobody sampled. */
-	periods = hrtimer_forward_now(timer, ns_to_ktime(period));
+	/* More than one interval passed: count the ones nobody sampled. */
+	periods = hrtimer_forward_now(timer, ns_to_ktime(interval));
 	if (periods > 1)
 		WRITE_ONCE(ct->ring->timer_missed,
 			   ct->ring->timer_missed + periods - 1);
 	/* No interrupted context (e.g. run from a softirq): nothing to take. */
-	if (regs)
-		spent = sonde_sample(ct->sampler, ct->ring, regs, NULL);
-	else
+	if (regs) {
+		ev.period = interval;
+		spent = sonde_sample(sp, ct->ring, regs,
+				     sp->jitter ? &ev : NULL);
+	} else {
 		WRITE_ONCE(ct->ring->timer_no_regs, ct->ring->timer_no_regs + 1);
+	}
 	next = sonde_throttle_account(&ct->throttle, ct->ring,
-				      ct->sampler->period_ns, spent);
-	/* A new period counts from this run: the next sample stands for it. */
-	if (next != period)
+				      sp->period_ns, sp->max_overhead, spent);
+	if (sp->jitter)
+		next = jittered(next, sp->jitter);
+	/* A new interval counts from this run: the next sample stands for it. */
+	if (next != interval) {
 		hrtimer_set_expires(timer,
 				    ktime_add_ns(ktime_sub_ns(hrtimer_get_expires(timer),
-							      period), next));
+							      interval), next));
+		ct->interval_ns = next;
+	}
 	return HRTIMER_RESTART;
 }
 
@@ -101,6 +125,7 @@ static int timer_cpu_online(unsigned int cpu)
 	if (!s->sampler.timer)
 		return 0;
 	sonde_throttle_start(&ct->throttle, s->sampler.period_ns);
+	ct->interval_ns = s->sampler.period_ns;
 	hrtimer_init(&ct->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	ct->timer.function = sonde_timer_fn;
 	hrtimer_start(&ct->timer, ns_to_ktime(s->sampler.period_ns),

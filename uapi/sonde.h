@@ -317,9 +317,18 @@ struct sonde_event {
  *	zero, and @nr_events is not); a sample's sonde_sample_event.event
  *	is its index here.  Needs SONDE_FEAT_PMU.
  * @nr_events: entries at @events_ptr, at most SONDE_MAX_EVENTS
- * @__reserved: zero
+ * @jitter: the timer's intervals vary at random by up to this percent of
+ *	the period either way (0 to 50; 0: none), so that sampling does not
+ *	run in lock-step with periodic work; each timer sample then ends
+ *	with a struct sonde_sample_event whose @event is
+ *	SONDE_EVENT_TIMER and whose @period is the interval before it, in
+ *	ns.  Needs SONDE_FEAT_THROTTLE.
  * @flags: SONDE_CONFIG_* bits (since SIZE_VER1)
- * @__reserved1: zero
+ * @max_overhead: the most of each CPU the timer's handler may take in
+ *	this session, in hundredths of a percent (50: 0.5%), at most 10000;
+ *	0: only the module's max_cpu_percent.  The lower of the two holds
+ *	(see struct sonde_throttle).  Since SIZE_VER1; needs
+ *	SONDE_FEAT_THROTTLE.
  */
 struct sonde_config {
 	__u32 size;
@@ -338,9 +347,9 @@ struct sonde_config {
 	__aligned_u64 cpumask_ptr;
 	__aligned_u64 events_ptr;
 	__u32 nr_events;
-	__u32 __reserved;
+	__u32 jitter;
 	__u32 flags;
-	__u32 __reserved1;
+	__u32 max_overhead;
 };
 #define SONDE_CONFIG_SIZE_VER0	80
 #define SONDE_CONFIG_SIZE_VER1	88	/* flags */
@@ -520,10 +529,13 @@ struct sonde_record_header {
 /**
  * struct sonde_sample_event - the end of a SAMPLE record with
  * SONDE_SAMPLE_EVENT
- * @event: index of the counter in sonde_config.events_ptr
+ * @event: index of the counter in sonde_config.events_ptr, or
+ *	SONDE_EVENT_TIMER for a timer sample (sonde_config.jitter)
  * @__reserved: zero
  * @period: events this sample stands for (the counter's period then)
  */
+#define SONDE_EVENT_TIMER	0xffffffffU
+
 struct sonde_sample_event {
 	__u32 event;
 	__u32 __reserved;
@@ -713,7 +725,9 @@ struct sonde_mmap_event {
  *	shortened again, towards the configured one)
  * @time_ns: CLOCK_MONOTONIC time of the change
  * @cpu: the ring's CPU, whose sampling period changed
- * @max_percent: the limit in force: the module parameter max_cpu_percent
+ * @max_overhead: the limit in force, in hundredths of a percent: the
+ *	module parameter max_cpu_percent, or the session's
+ *	sonde_config.max_overhead when lower
  * @period_ns: the period from now on: each later sample of this CPU (in
  *	ring order) stands for @period_ns, until the next such record
  * @handler_ns: handler time spent on this CPU in the window that decided
@@ -721,8 +735,8 @@ struct sonde_mmap_event {
  *
  * The overhead limit, like perf's perf_cpu_time_max_percent, is always
  * on: when the sampling handler took more than max_cpu_percent (module
- * parameter, 1 to 100, default 25) of a CPU over a window of about
- * 100 ms, that CPU's period is doubled (up to info.max_period_ns) and a
+ * parameter, 1 to 100, default 25), or the session's lower
+ * sonde_config.max_overhead, of a CPU over a window of about 100 ms, that CPU's period is doubled (up to info.max_period_ns) and a
  * THROTTLE record says so; once a window's handler time would stay under
  * half the limit at half the period, the period is halved (down to the
  * configured one) and an UNTHROTTLE record says so.
@@ -731,7 +745,7 @@ struct sonde_throttle {
 	struct sonde_record_header hdr;
 	__aligned_u64 time_ns;
 	__u32 cpu;
-	__u32 max_percent;
+	__u32 max_overhead;
 	__aligned_u64 period_ns;
 	__aligned_u64 handler_ns;
 	__aligned_u64 window_ns;

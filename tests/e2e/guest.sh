@@ -220,6 +220,22 @@ check "record's summary: one line with samples, lost, handler p50 and p99 ($(tai
 	grep -Eq '^sonde: [0-9]+ samples, [0-9]+ lost.*, handler p50 < [0-9.]+ [nmu]?s, p99 [<>=]+ [0-9.]+ [nmu]?s, written to ' \
 	"$out/summary.err"
 
+# --max-overhead: a budget far below what 10 kHz with stack copies costs
+# here must lengthen the timer's period; later samples stand for it.
+start_burning "$out/budget.ready" 0.1 /dev/null
+bg=$!
+timeout 120 sonde record -a -F 10000 --call-graph dwarf --max-overhead 0.05 \
+	-d 2 -o "$out/budget.data" 2>"$out/budget.err"
+kill $bg 2>/dev/null
+wait $bg 2>/dev/null
+sonde script -i "$out/budget.data" 2>/dev/null |
+	awk '$NF == "cpu-clock:" { print $(NF - 1) }' | sort -n | uniq -c \
+	>"$out/budget.periods"
+thr=$(tail -n 1 "$out/budget.err" | grep -o 'throttled [^(]*')
+long=$(awk '$2 > 100000 { n += $1 } END { print n + 0 }' "$out/budget.periods")
+check "--max-overhead 0.05: ${thr:-not throttled}, $long samples of periods above 100 us" \
+	test -n "$thr" -a "$long" -gt 0
+
 # The drain loop snapshots a process when it is first seen, again (with
 # a backoff from 0.1 s, doubling) when its IP leaves the mappings known,
 # and at the end; never per sample.  Its syscalls do not grow with the

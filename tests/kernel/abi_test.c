@@ -42,7 +42,7 @@ _Static_assert(offsetof(struct sonde_ring_meta, data_head) == 64, "head");
 _Static_assert(offsetof(struct sonde_config, period_ns) == 16, "period");
 _Static_assert(offsetof(struct sonde_config, tgids_ptr) == 48, "tgids");
 _Static_assert(offsetof(struct sonde_config, events_ptr) == 64, "events");
-_Static_assert(offsetof(struct sonde_config, __reserved) == 76, "resv");
+_Static_assert(offsetof(struct sonde_config, jitter) == 76, "jitter");
 _Static_assert(sizeof(struct sonde_config) == 88, "config");
 _Static_assert(sizeof(struct sonde_event) == 32, "event");
 _Static_assert(sizeof(struct sonde_sample_event) == 16, "sample event");
@@ -216,7 +216,7 @@ static struct sonde_event bad_events[2] = {
 
 static void m_reserved0(struct sonde_config *c, const struct sonde_info *i)
 {
-	c->__reserved = 1;
+	c->jitter = 51;
 }
 static void m_reserved1(struct sonde_config *c, const struct sonde_info *i)
 {
@@ -375,7 +375,7 @@ static void m_record_too_big(struct sonde_config *c, const struct sonde_info *i)
 }
 
 static const struct bad_config bad_configs[] = {
-	{ "reserved", m_reserved0, EINVAL },
+	{ "jitter above 50%", m_reserved0, EINVAL },
 	{ "events_ptr without nr_events", m_reserved1, EINVAL },
 	{ "more than SONDE_MAX_EVENTS", m_events_max, EINVAL },
 	{ "a software counter sampling cannot use", m_event_dummy, EINVAL },
@@ -454,9 +454,9 @@ TEST_F(dev, refused_reconfigure_keeps_old_rings)
 
 	cfg.ring_pages = 8;
 	cfg.wakeup_bytes = 3;			/* fine */
-	cfg.__reserved = 1;			/* refused by validation */
+	cfg.jitter = 99;			/* refused by validation */
 	EXPECT_EQ(-EINVAL, dev_configure(self->fd, &cfg));
-	cfg.__reserved = 0;
+	cfg.jitter = 0;
 	m_mask_fault(&cfg, &self->info);	/* refused while copying */
 	EXPECT_EQ(-EFAULT, dev_configure(self->fd, &cfg));
 	m_mask_impossible(&cfg, &self->info);

@@ -140,7 +140,7 @@ static void fuzz_config(struct fuzz *f, struct sonde_config *cfg,
 			cfg->source = edgy(f);
 			break;
 		case 9:
-			cfg->__reserved = edgy(f);
+			cfg->jitter = edgy(f);
 			break;
 		default:
 			break;

@@ -370,7 +370,7 @@ TEST(follow_needs_task_events_and_a_filter)
 	cfg.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, dev_configure(fd, &cfg));
 	cfg.flags = 0;
-	cfg.__reserved1 = 1;
+	cfg.max_overhead = 10001;	/* above 100% */
 	EXPECT_EQ(-EINVAL, dev_configure(fd, &cfg));
 	close(fd);
 }

@@ -385,12 +385,22 @@ static int write_param(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
 }
 
+/* Every record of every ring, through @fn. */
+static void walk_rings(struct test_ring *rings, int nr, record_fn fn,
+		       void *arg)
+{
+	for (int cpu = 0; cpu < nr; cpu++)
+		ring_walk(&rings[cpu], fn, arg);
+}
+
 struct throttle_seen {
 	uint64_t base_ns;
 	uint64_t throttles, unthrottles, bad;
 	uint64_t last_period_ns;	/* of the last record of either kind */
 	uint64_t max_period_ns;
 	uint64_t samples;
+	uint32_t want_limit;	/* max_overhead the records must say; 0: any */
+	uint64_t other_limit;
 };
 
 static void see_throttle(const struct sonde_record_header *h, void *arg)
@@ -404,10 +414,12 @@ static void see_throttle(const struct sonde_record_header *h, void *arg)
 	    h->type != SONDE_RECORD_UNTHROTTLE)
 		return;
 	if (h->size != sizeof(*r) || r->period_ns < t->base_ns ||
-	    !r->window_ns || !r->max_percent || r->max_percent > 100) {
+	    !r->window_ns || !r->max_overhead || r->max_overhead > 10000) {
 		t->bad++;
 		return;
 	}
+	if (t->want_limit && r->max_overhead != t->want_limit)
+		t->other_limit++;
 	if (h->type == SONDE_RECORD_THROTTLE)
 		t->throttles++;
 	else
@@ -451,8 +463,7 @@ TEST_F(sampling, throttle)
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
 	for (int i = 0; i < 15; i++) {
 		burn_cpu_ms(100);
-		for (cpu = 0; cpu < self->nr_rings; cpu++)
-			ring_walk(&self->rings[cpu], see_throttle, &t);
+		walk_rings(self->rings, self->nr_rings, see_throttle, &t);
 	}
 	ksft_print_msg("at 1%%: %llu THROTTLE, %llu UNTHROTTLE records, longest period %llu ns\n",
 		       (unsigned long long)t.throttles,
@@ -466,13 +477,11 @@ TEST_F(sampling, throttle)
 	t.throttles = t.unthrottles = 0;
 	for (int i = 0; i < 20 && t.last_period_ns != t.base_ns; i++) {
 		burn_cpu_ms(100);
-		for (cpu = 0; cpu < self->nr_rings; cpu++)
-			ring_walk(&self->rings[cpu], see_throttle, &t);
+		walk_rings(self->rings, self->nr_rings, see_throttle, &t);
 	}
 	EXPECT_EQ(0, write_param(MAX_CPU_PERCENT, "25"));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
-	for (cpu = 0; cpu < self->nr_rings; cpu++)
-		ring_walk(&self->rings[cpu], see_throttle, &t);
+	walk_rings(self->rings, self->nr_rings, see_throttle, &t);
 	ksft_print_msg("at 100%%: %llu UNTHROTTLE records, last period %llu ns\n",
 		       (unsigned long long)t.unthrottles,
 		       (unsigned long long)t.last_period_ns);
@@ -506,6 +515,127 @@ TEST_F(sampling, throttle)
 		EXPECT_EQ(samples - nested, hist);
 	}
 	free(st);
+}
+
+/*
+ * A session's own budget (sonde_config.max_overhead), below the module's
+ * 25%: 0.1% of a CPU at 10 kHz with stack copies must throttle, and the
+ * records say which limit held.
+ */
+TEST_F(sampling, session_budget)
+{
+	struct throttle_seen t = { 0 };
+	struct sonde_config cfg;
+
+	config_init(&cfg, 10000, 256);
+	cfg.capture |= SONDE_CAPTURE_USER_STACK;
+	cfg.user_stack_bytes = 16384;
+	cfg.max_overhead = 10;
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, map_all(self->fd, &self->info, self->rings, 256));
+	t.base_ns = 1000000000ull / 10000;
+	t.want_limit = 10;
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (int i = 0; i < 10; i++) {
+		burn_cpu_ms(100);
+		walk_rings(self->rings, self->nr_rings, see_throttle, &t);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	walk_rings(self->rings, self->nr_rings, see_throttle, &t);
+	ksft_print_msg("at 0.1%%: %llu THROTTLE records, longest period %llu ns, %llu of another limit\n",
+		       (unsigned long long)t.throttles,
+		       (unsigned long long)t.max_period_ns,
+		       (unsigned long long)t.other_limit);
+	EXPECT_LE(1, t.throttles);
+	EXPECT_EQ(0, t.other_limit);
+	EXPECT_EQ(0, t.bad);
+}
+
+struct jitter_seen {
+	uint64_t last_ns[64];
+	uint64_t min_period, max_period, n, bad;
+	int64_t err[8192];	/* interval - period, per sample after the first */
+	unsigned int nerr;
+};
+
+static void see_jitter(const struct sonde_record_header *h, void *arg)
+{
+	struct jitter_seen *j = arg;
+	const struct sonde_sample *s = (const void *)h;
+	const struct sonde_sample_event *ev;
+	size_t off;
+
+	if (h->type != SONDE_RECORD_SAMPLE)
+		return;
+	off = sizeof(*s) + 8 * ((size_t)s->nr_kernel + s->nr_user) +
+	      s->user_stack_size;
+	off = (off + 7) & ~7ul;
+	if (!(s->flags & SONDE_SAMPLE_EVENT) ||
+	    off + sizeof(*ev) > h->size) {
+		j->bad++;
+		return;
+	}
+	ev = (const void *)((const char *)s + off);
+	if (ev->event != SONDE_EVENT_TIMER) {
+		j->bad++;
+		return;
+	}
+	j->n++;
+	if (!j->min_period || ev->period < j->min_period)
+		j->min_period = ev->period;
+	if (ev->period > j->max_period)
+		j->max_period = ev->period;
+	if (s->cpu < 64 && j->last_ns[s->cpu] && j->nerr < 8192)
+		j->err[j->nerr++] = (int64_t)(s->time_ns - j->last_ns[s->cpu]) -
+				    (int64_t)ev->period;
+	if (s->cpu < 64)
+		j->last_ns[s->cpu] = s->time_ns;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * --jitter: the timer's intervals vary within +-20% of 1 ms, each sample
+ * says the interval before it, and that is the time since the CPU's
+ * previous sample (the median error well under the 200 us spread).
+ */
+TEST_F(sampling, jitter)
+{
+	struct jitter_seen *j = calloc(1, sizeof(*j));
+	struct sonde_config cfg;
+
+	ASSERT_NE(NULL, j);
+	config_init(&cfg, 1000, 64);
+	cfg.jitter = 20;
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, map_all(self->fd, &self->info, self->rings, 64));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (int i = 0; i < 6; i++) {
+		burn_cpu_ms(100);
+		walk_rings(self->rings, self->nr_rings, see_jitter, j);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	walk_rings(self->rings, self->nr_rings, see_jitter, j);
+	qsort(j->err, j->nerr, sizeof(j->err[0]), cmp_i64);
+	ksft_print_msg("%llu timer samples, periods %llu to %llu ns, interval - period median %lld ns\n",
+		       (unsigned long long)j->n,
+		       (unsigned long long)j->min_period,
+		       (unsigned long long)j->max_period,
+		       j->nerr ? (long long)j->err[j->nerr / 2] : 0LL);
+	EXPECT_EQ(0, j->bad);
+	ASSERT_LE(200, j->n);
+	EXPECT_LE(800000, j->min_period);
+	EXPECT_GE(1200000, j->max_period);
+	/* Varied: more than a quarter of the allowed spread used. */
+	EXPECT_LE(100000, j->max_period - j->min_period);
+	ASSERT_LT(0, j->nerr);
+	EXPECT_GT(100000, llabs(j->err[j->nerr / 2]));
+	free(j);
 }
 
 /* TEST_HARNESS_MAIN, but in a section: user chains must reach main(). */

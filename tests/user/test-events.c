@@ -309,7 +309,7 @@ static size_t make_throttle(void *buf, __u32 type, __u64 time_ns, __u32 cpu,
 	t->hdr.size = sizeof(*t);
 	t->time_ns = time_ns;
 	t->cpu = cpu;
-	t->max_percent = 25;
+	t->max_overhead = 2500;
 	t->period_ns = period_ns;
 	t->handler_ns = 30000000;
 	t->window_ns = 100000000;
@@ -411,7 +411,13 @@ static int write_counters(const char *path)
 	if (!err)
 		err = rec_writer__append_records(w, 0, rec,
 				make_counter_sample(rec, t, 100, ip, 7, 1));
-	return rec_file_finish(w, fd, 11, err);
+	/* A jittered timer sample: the interval before it, 1.234567 ms. */
+	t += 1000;
+	if (!err)
+		err = rec_writer__append_records(w, 0, rec,
+				make_counter_sample(rec, t, 100, ip,
+						    SONDE_EVENT_TIMER, 1234567));
+	return rec_file_finish(w, fd, 12, err);
 }
 
 static unsigned int count_str(const char *hay, const char *needle)
@@ -437,8 +443,9 @@ TEST_F(ev, counters_apart)
 	ASSERT_EQ(0, write_counters(self->path));
 	/* script: every sample under its own event, with its period. */
 	ASSERT_EQ(0, run_sonde(scr, NULL, &self->out, &self->err));
-	EXPECT_EQ(3, count_str(self->out.data, " cpu-clock: "))
+	EXPECT_EQ(4, count_str(self->out.data, " cpu-clock: "))
 		TH_LOG("%s", self->out.data);
+	EXPECT_EQ(1, count_str(self->out.data, "    1234567 cpu-clock: "));
 	EXPECT_EQ(5, count_str(self->out.data, "          1 page-faults: "));
 	EXPECT_EQ(2, count_str(self->out.data, "         10 cs: "));
 	EXPECT_NE(NULL, strstr(self->err.data, "1 samples name a counter"))
@@ -448,7 +455,7 @@ TEST_F(ev, counters_apart)
 	EXPECT_NE(NULL, strstr(self->err.data,
 			       "report: cpu-clock samples only, of cpu-clock, page-faults, cs"))
 		TH_LOG("%s", self->err.data);
-	EXPECT_NE(NULL, strstr(self->out.data, "# event: cpu-clock (3 of"))
+	EXPECT_NE(NULL, strstr(self->out.data, "# event: cpu-clock (4 of"))
 		TH_LOG("%s", self->out.data);
 	ASSERT_EQ(0, run_sonde(pf, NULL, &self->out, &self->err));
 	EXPECT_NE(NULL, strstr(self->out.data, "# event: page-faults (5 of"))

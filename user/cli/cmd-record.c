@@ -32,6 +32,14 @@ void help_record(FILE *f)
 "                         instructions, ... (sonde stat's names), rNNNN\n"
 "  -c, --count N          a sample every N events (every N ns for\n"
 "                         cpu-clock) instead of -F\n"
+"      --jitter PCT       vary the timer's intervals at random by up to\n"
+"                         PCT percent (0-50) so sampling cannot run in\n"
+"                         lock-step with periodic work; each sample\n"
+"                         stands for its real interval\n"
+"      --max-overhead PCT the most of each CPU the timer's handler may\n"
+"                         take (0.5 for production hosts); above it the\n"
+"                         CPU's rate halves, and the samples say so\n"
+"                         (the module's max_cpu_percent, 25, always holds)\n"
 "  -g                     capture call chains (--call-graph fp)\n"
 "      --call-graph MODE  fp[,SIZE]: frame pointers, and SIZE bytes of stack\n"
 "                         (default %d, 0: none) to repair frameless leaves;\n"
@@ -103,6 +111,8 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 		{ "freq", required_argument, NULL, 'F' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "max-overhead", required_argument, NULL, 'O' },
+		{ "jitter", required_argument, NULL, 'J' },
 		{ "call-graph", required_argument, NULL, 'G' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -140,6 +150,21 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 			if (err)
 				return usage_error("record: -e: unknown event '%.*s' (known: cpu-clock, task-clock, page-faults, minor-faults, major-faults, context-switches, cpu-migrations, cycles, instructions, ref-cycles, cache-references, cache-misses, branches, branch-misses, rNNNN)",
 						   (int)bad_len, bad);
+			break;
+		}
+		case 'J':
+			if (parse_u32(optarg, &o->jitter) || o->jitter > 50)
+				return usage_error("record: --jitter needs a percentage from 0 to 50, not '%s'",
+						   optarg);
+			break;
+		case 'O': {
+			double pct;
+
+			if (parse_double(optarg, &pct) || pct < 0.01 ||
+			    pct > 100)
+				return usage_error("record: --max-overhead needs a percentage of a CPU from 0.01 to 100, not '%s'",
+						   optarg);
+			o->max_overhead = (__u32)(pct * 100 + 0.5);
 			break;
 		}
 		case 'c':

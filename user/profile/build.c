@@ -345,8 +345,9 @@ static bool in_list(const __u32 *list, unsigned int nr, __u32 v)
 }
 
 /*
- * The event that took @raw and the period it stands for: the timer's, or
- * a counter's from the record's struct sonde_sample_event.  False for a
+ * The event that took @raw and the period it stands for: the timer's
+ * (the interval before it when jittered), or a counter's, from the
+ * record's struct sonde_sample_event.  False for a
  * counter the recording does not list.
  */
 static bool sample_event(const struct builder *b,
@@ -370,6 +371,12 @@ static bool sample_event(const struct builder *b,
 	if (off > raw->hdr.size || raw->hdr.size - off < sizeof(*ev))
 		return false;
 	ev = (const void *)((const char *)raw + off);
+	/* A jittered timer sample: the interval before it. */
+	if (ev->event == SONDE_EVENT_TIMER) {
+		*event = 0;
+		*period = ev->period;
+		return true;
+	}
 	if (ev->event >= b->p->nr_events - 1)
 		return false;
 	*event = ev->event + 1;

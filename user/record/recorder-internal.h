@@ -95,4 +95,11 @@ int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags);
  */
 int recorder__write_final(struct recorder *r);
 
+/*
+ * recorder__say_summary - the line that ends a recording on stderr:
+ * samples, lost by reason, throttled time, the handler's p50 and p99 from
+ * the module's histogram, where the recording went (recorder-finish.c).
+ */
+void recorder__say_summary(const struct recorder *r);
+
 #endif /* SONDE_RECORDER_INTERNAL_H */

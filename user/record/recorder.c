@@ -272,6 +272,18 @@ static int configure(struct recorder *r)
 		cfg.frequency = 0;
 		cfg.period_ns = o->count;
 	}
+	if (o->jitter) {
+		if (!(r->info.features & SONDE_FEAT_THROTTLE))
+			return usage_error("record: --jitter: this module's timer has no jitter");
+		if (!r->timer)
+			return usage_error("record: --jitter varies the timer's intervals: it needs -e cpu-clock");
+		cfg.jitter = o->jitter;
+	}
+	if (o->max_overhead) {
+		if (!(r->info.features & SONDE_FEAT_THROTTLE))
+			return usage_error("record: --max-overhead: this module has no overhead limit");
+		cfg.max_overhead = o->max_overhead;
+	}
 	if (r->nr_counters) {
 		cfg.nr_events = r->nr_counters;
 		cfg.events_ptr = (__u64)(unsigned long)r->counters;
@@ -747,76 +759,6 @@ static void say_archived(const struct recorder *r)
 			failed, why);
 }
 
-/* @ns as a short duration: "850 ns", "4.1 us", "2.0 ms", "1.50 s". */
-static void format_ns(char *buf, size_t size, double ns)
-{
-	if (ns < 1000)
-		snprintf(buf, size, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, size, "%.1f us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, size, "%.1f ms", ns / 1e6);
-	else
-		snprintf(buf, size, "%.2f s", ns / 1e9);
-}
-
-/*
- * The bound under which a @pct share of the handler runs fall: the upper
- * edge of the histogram bucket (uapi/sonde.h, SONDE_HANDLER_HIST_BUCKETS)
- * that share is reached in; 0 for no run, UINT64_MAX for the last bucket.
- */
-static __u64 hist_bound(const struct sonde_cpu_stats *st, unsigned int pct)
-{
-	__u64 total = 0, seen = 0;
-	unsigned int i;
-
-	for (i = 0; i < SONDE_HANDLER_HIST_BUCKETS; i++)
-		total += st->handler_hist[i];
-	if (!total)
-		return 0;
-	for (i = 0; i < SONDE_HANDLER_HIST_BUCKETS - 1; i++) {
-		seen += st->handler_hist[i];
-		if (seen * 100 >= total * pct)
-			return 256ULL << i;
-	}
-	return UINT64_MAX;
-}
-
-/*
- * One line when the recording is complete: samples, lost by reason,
- * throttled time, the handler's cost (p50 and p99, from the module's
- * histogram), where it went.
- */
-static void say_summary(const struct recorder *r)
-{
-	const struct sonde_cpu_stats *t = &r->totals;
-	char lost[96] = "", cost[64] = "", thr[64] = "", a[16], b[16];
-	__u64 p50, p99;
-
-	if (r->lost && r->has_totals)
-		snprintf(lost, sizeof(lost), " (%llu ring full, %llu nested)",
-			 (unsigned long long)t->lost[SONDE_LOST_RING_FULL],
-			 (unsigned long long)t->lost[SONDE_LOST_NESTED]);
-	p50 = r->has_totals ? hist_bound(t, 50) : 0;
-	p99 = r->has_totals ? hist_bound(t, 99) : 0;
-	if (p50) {
-		format_ns(a, sizeof(a), p50);
-		format_ns(b, sizeof(b), p99);
-		snprintf(cost, sizeof(cost), ", handler p50 < %s, p99 %s %s",
-			 a, p99 == UINT64_MAX ? ">=" : "<",
-			 p99 == UINT64_MAX ? "4.2 ms" : b);
-	}
-	if (r->has_totals && t->throttle_events) {
-		format_ns(a, sizeof(a), t->throttled_ns);
-		snprintf(thr, sizeof(thr), ", throttled %s (CPU time, over max_cpu_percent)",
-			 a);
-	}
-	fprintf(stderr, "sonde: %llu samples, %llu lost%s%s%s, written to %s (%.1f MiB)\n",
-		(unsigned long long)r->samples, (unsigned long long)r->lost,
-		lost, thr, cost, r->o->output,
-		rec_writer__bytes(r->writer) / 1048576.0);
-}
-
 int recorder__run(const struct recorder_opts *o)
 {
 	struct recorder_opts opts = *o;
@@ -837,7 +779,7 @@ int recorder__run(const struct recorder_opts *o)
 	if (r.status_shown)
 		show_status(&r, true);
 	if (!err && !opts.quiet)
-		say_summary(&r);
+		recorder__say_summary(&r);
 	if (!err && r.errors)
 		pr_warn("%llu corrupt ring windows were dropped",
 			(unsigned long long)r.errors);

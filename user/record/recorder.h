@@ -54,6 +54,12 @@ struct recorder_opts {
 	const struct evspec *events;
 	unsigned int nr_events;
 	__u64 count;
+	/*
+	 * --max-overhead: the most of each CPU the timer's handler may
+	 * take, in hundredths of a percent; 0: the module's limit alone
+	 */
+	__u32 max_overhead;
+	__u32 jitter;		/* --jitter: percent, 0 to 50 */
 	enum recorder_callgraph callgraph;
 	__u32 stack_bytes;	/* user stack copied per sample, a multiple
 				 * of 8 (see enum recorder_callgraph)
