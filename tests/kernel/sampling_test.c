@@ -393,6 +393,16 @@ static void walk_rings(struct test_ring *rings, int nr, record_fn fn,
 		ring_walk(&rings[cpu], fn, arg);
 }
 
+/* Burn this CPU for @tenths of a second, the rings read every tenth. */
+static void burn_and_walk(struct test_ring *rings, int nr, int tenths,
+			  record_fn fn, void *arg)
+{
+	for (int i = 0; i < tenths; i++) {
+		burn_cpu_ms(100);
+		walk_rings(rings, nr, fn, arg);
+	}
+}
+
 struct throttle_seen {
 	uint64_t base_ns;
 	uint64_t throttles, unthrottles, bad;
@@ -461,10 +471,7 @@ TEST_F(sampling, throttle)
 	EXPECT_NE(0, write_param(MAX_CPU_PERCENT, "0"));
 	EXPECT_NE(0, write_param(MAX_CPU_PERCENT, "101"));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
-	for (int i = 0; i < 15; i++) {
-		burn_cpu_ms(100);
-		walk_rings(self->rings, self->nr_rings, see_throttle, &t);
-	}
+	burn_and_walk(self->rings, self->nr_rings, 15, see_throttle, &t);
 	ksft_print_msg("at 1%%: %llu THROTTLE, %llu UNTHROTTLE records, longest period %llu ns\n",
 		       (unsigned long long)t.throttles,
 		       (unsigned long long)t.unthrottles,
@@ -536,10 +543,7 @@ TEST_F(sampling, session_budget)
 	t.base_ns = 1000000000ull / 10000;
 	t.want_limit = 10;
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
-	for (int i = 0; i < 10; i++) {
-		burn_cpu_ms(100);
-		walk_rings(self->rings, self->nr_rings, see_throttle, &t);
-	}
+	burn_and_walk(self->rings, self->nr_rings, 10, see_throttle, &t);
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
 	walk_rings(self->rings, self->nr_rings, see_throttle, &t);
 	ksft_print_msg("at 0.1%%: %llu THROTTLE records, longest period %llu ns, %llu of another limit\n",
@@ -615,10 +619,7 @@ TEST_F(sampling, jitter)
 	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
 	ASSERT_EQ(0, map_all(self->fd, &self->info, self->rings, 64));
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
-	for (int i = 0; i < 6; i++) {
-		burn_cpu_ms(100);
-		walk_rings(self->rings, self->nr_rings, see_jitter, j);
-	}
+	burn_and_walk(self->rings, self->nr_rings, 6, see_jitter, j);
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
 	walk_rings(self->rings, self->nr_rings, see_jitter, j);
 	qsort(j->err, j->nerr, sizeof(j->err[0]), cmp_i64);
