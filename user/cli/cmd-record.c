@@ -54,6 +54,9 @@ void help_record(FILE *f)
 "  -o, --output FILE      recording to write (default sonde.data)\n"
 "  -q, --quiet            no status line and no summary\n"
 "      --no-io-uring      use poll() and write() instead of io_uring\n"
+"      --source SOURCE    sonde (the module, /dev/sonde) or perf\n"
+"                         (perf_event_open, higher overhead; the fallback\n"
+"                         when /dev/sonde is absent)\n"
 "      --archive          keep every mapped binary in the build-id cache\n"
 "                         ($SONDE_ARCHIVE_DIR, else ~/.cache/sonde), so\n"
 "                         reports still name its functions once it is gone\n"
@@ -123,6 +126,7 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-io-uring", no_argument, NULL, 'U' },
+		{ "source", required_argument, NULL, 'S' },
 		{ "archive", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -225,6 +229,13 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 			break;
 		case 'U':
 			o->no_uring = true;
+			break;
+		case 'S':
+			if (!strcmp(optarg, "perf"))
+				o->source_perf = true;
+			else if (strcmp(optarg, "sonde"))
+				return usage_error("record: --source needs sonde or perf, not '%s'",
+						   optarg);
 			break;
 		case 'A':
 			o->archive = true;

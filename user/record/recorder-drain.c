@@ -13,6 +13,9 @@
  * is read when its main thread's EXIT record is.  The snapshots the
  * samples ask for (seen.h) are taken only once every ring is drained.
  *
+ * With the perf fallback (record/perfsource.h) the perf rings are read
+ * instead, their records converted into the module's as they are read.
+ *
  * Runs on recorder__run()'s thread: from the loop on each wakeup and
  * tick, and once more after STOP (recorder.c).  Nothing here is global.
  */
@@ -24,6 +27,7 @@
 #include "recording/recording.h"
 #include "record/archive.h"
 #include "record/jitmaps.h"
+#include "record/perfsource.h"
 #include "record/procmap.h"
 #include "record/recorder-internal.h"
 #include "record/ring.h"
@@ -150,7 +154,18 @@ int recorder__drain(struct recorder *r)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nr_rings; i++) {
+	for (i = 0; r->perf_mode && i < perfsource__nr_rings(r->perf); i++) {
+		struct drain_ctx d = { r, perfsource__cpu(r->perf, i) };
+		long n = perfsource__consume(r->perf, i, drain_record, &d,
+					     &r->errors);
+
+		if (n < 0)
+			return n;
+		n = flush_events(r);
+		if (n)
+			return n;
+	}
+	for (i = 0; !r->perf_mode && i < r->nr_rings; i++) {
 		struct drain_ctx d = { r, sonde_ring__cpu(r->rings[i]) };
 		long n = sonde_ring__consume(r->rings[i], drain_record, &d,
 					     &r->errors);

@@ -95,8 +95,10 @@ int recorder__write_final(struct recorder *r)
 	stats = calloc(nr, sizeof(*stats));
 	if (!stats)
 		return -ENOMEM;
-	err = sonde_dev_get_stats(r->dev_fd, stats, &nr);
-	if (!err) {
+	err = r->perf_mode ? 0 : sonde_dev_get_stats(r->dev_fd, stats, &nr);
+	if (r->perf_mode) {
+		/* perf_event_open keeps no statistics of the module's kind. */
+	} else if (!err) {
 		struct srec_stats sh = { r->nr_rings, sizeof(*stats) };
 
 		err = buf__append(&b, &sh, sizeof(sh));

@@ -26,6 +26,7 @@
 
 struct archive;
 struct jitmaps;
+struct perfsource;
 struct procmap;
 struct sonde_loop;
 struct sonde_ring;
@@ -33,7 +34,9 @@ struct sonde_ring;
 /* struct recorder - one recording in progress, on recorder__run()'s stack. */
 struct recorder {
 	struct recorder_opts *o;	/* a copy: configure() sets ->pages */
-	int dev_fd;
+	int dev_fd;		/* perf_mode: an eventfd for the loop */
+	bool perf_mode;		/* sampling through perf_event_open */
+	struct perfsource *perf;
 	int sig_fd;
 	struct outfile out;
 	struct sonde_info info;
@@ -73,6 +76,16 @@ struct recorder {
 	bool status_shown;
 	bool reported;		/* the error was already explained */
 };
+
+/*
+ * recorder__perf_info - no /dev/sonde (or --source perf): say so once,
+ * and describe what perf_event_open offers as a struct sonde_info
+ * (recorder-perf.c).  recorder__perf_configure - open and map the perf
+ * events for the options, in place of CONFIGURE and the rings.  Both
+ * return 0 or a negative errno.
+ */
+int recorder__perf_info(struct recorder *r);
+int recorder__perf_configure(struct recorder *r);
 
 /*
  * recorder__drain - consume every ring into the recording, then take the

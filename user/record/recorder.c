@@ -44,6 +44,7 @@
 #include "record/dev.h"
 #include "record/jitmaps.h"
 #include "record/loop.h"
+#include "record/perfsource.h"
 #include "record/procmap.h"
 #include "record/recorder-internal.h"
 #include "record/recorder.h"
@@ -64,9 +65,7 @@ static int open_device(struct recorder *r)
 
 	switch (fd) {
 	case -ENOENT:
-		pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
-		       SONDE_DEVICE);
-		return fd;
+		return fd;	/* the caller falls back on perf_event_open */
 	case -EACCES:
 	case -EPERM:
 		pr_err("%s: permission denied: recording needs CAP_PERFMON or root",
@@ -405,7 +404,8 @@ static int write_session(struct recorder *r)
 	ss.start_real_ns = now_ns(CLOCK_REALTIME);
 	r->start_ns = ss.start_mono_ns;
 	ss.flags = (r->o->all ? SREC_SESSION_ALL : 0) |
-		   (r->o->command ? SREC_SESSION_COMMAND : 0);
+		   (r->o->command ? SREC_SESSION_COMMAND : 0) |
+		   (r->perf_mode ? SREC_SESSION_PERF_SOURCE : 0);
 	ss.source = r->timer ? SONDE_SOURCE_TIMER : SONDE_SOURCE_PMU;
 	ss.frequency = r->timer && !r->o->count ? r->o->freq : 0;
 	ss.period_ns = r->timer ? r->o->count : 0;
@@ -591,12 +591,15 @@ static int record(struct recorder *r)
 	sigset_t mask;
 	int err, stop_err;
 
-	err = open_device(r);
-	if (err)
-		return err;
-	err = sonde_dev_get_info(r->dev_fd, &r->info);
+	err = r->o->source_perf ? -ENOENT : open_device(r);
+	if (err == -ENOENT)
+		err = recorder__perf_info(r);
+	else if (!err)
+		err = sonde_dev_get_info(r->dev_fd, &r->info);
 	if (err) {
-		pr_err("%s: GET_INFO failed: %s", SONDE_DEVICE, strerror(-err));
+		if (!r->perf_mode)
+			pr_err("%s: GET_INFO failed: %s", SONDE_DEVICE,
+			       strerror(-err));
 		return err;
 	}
 	if (r->info.abi_version != SONDE_ABI_VERSION) {
@@ -627,18 +630,18 @@ static int record(struct recorder *r)
 	err = target__watch_open(r->o->pids, r->o->nr_pids, &r->pidfds);
 	if (err)
 		return err;
-	err = configure(r);
+	err = r->perf_mode ? recorder__perf_configure(r) : configure(r);
 	if (err == -ESRCH) {
 		pr_err("record: the process to sample exited before sampling could start");
 		return err;
 	}
 	if (err) {
-		if (err != -SONDE_EUSAGE)
+		if (err != -SONDE_EUSAGE && !r->perf_mode)
 			pr_err("%s: CONFIGURE failed: %s", SONDE_DEVICE,
 			       strerror(-err));
 		return err;
 	}
-	err = map_rings(r);
+	err = r->perf_mode ? 0 : map_rings(r);
 	if (err)
 		return err;
 	err = open_output(r);
@@ -659,9 +662,11 @@ static int record(struct recorder *r)
 	if (err)
 		goto out_write_err;
 
-	err = sonde_dev_start(r->dev_fd);
+	err = r->perf_mode ? perfsource__enable(r->perf) :
+			     sonde_dev_start(r->dev_fd);
 	if (err) {
-		pr_err("%s: START failed: %s", SONDE_DEVICE, strerror(-err));
+		pr_err("%s: START failed: %s", r->perf_mode ?
+		       "perf_event_open" : SONDE_DEVICE, strerror(-err));
 		return err;
 	}
 	if (r->o->command) {
@@ -680,10 +685,11 @@ static int record(struct recorder *r)
 		err = run_loop(r);
 
 	/* Whatever ended the loop, stop and keep every record written. */
-	stop_err = sonde_dev_stop(r->dev_fd);
+	stop_err = r->perf_mode ? perfsource__disable(r->perf) :
+				  sonde_dev_stop(r->dev_fd);
 	if (stop_err)
-		pr_err("%s: STOP failed: %s", SONDE_DEVICE,
-		       strerror(-stop_err));
+		pr_err("%s: STOP failed: %s", r->perf_mode ?
+		       "perf_event_open" : SONDE_DEVICE, strerror(-stop_err));
 	if (!err)
 		err = recorder__drain(r);
 	if (!err)
@@ -726,6 +732,7 @@ static void cleanup(struct recorder *r)
 	for (i = 0; r->rings && i < r->nr_rings; i++)
 		sonde_ring__unmap(r->rings[i]);
 	free(r->rings);
+	perfsource__close(r->perf);
 	free(r->cpus);
 	free(r->cpumask);
 	target__watch_close(r->pidfds, r->o->nr_pids);

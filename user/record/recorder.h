@@ -84,6 +84,9 @@ struct recorder_opts {
 				 */
 	const char *output;	/* path of the recording to write */
 	bool quiet;		/* no status line and no summary on stderr */
+	bool source_perf;	/* --source perf: perf_event_open even
+				 * when /dev/sonde exists
+				 */
 	bool no_uring;		/* poll() and write() instead of io_uring */
 	bool archive;		/* keep every mapped binary by build-id
 				 * (record/archive.h), not only those

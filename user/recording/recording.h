@@ -92,6 +92,13 @@ static inline bool srec_kallsyms_type_is_text(char type)
 /* srec_session.flags */
 #define SREC_SESSION_ALL	(1U << 0)	/* -a */
 #define SREC_SESSION_COMMAND	(1U << 1)	/* -- COMMAND */
+/*
+ * Sampled through perf_event_open(2), not /dev/sonde (record's fallback,
+ * record/perfsource.h): the SAMPLE and LOST records were converted from
+ * perf's; the sonde_info after the session describes what perf offered;
+ * there are no task, MMAP or THROTTLE records and no STATS section.
+ */
+#define SREC_SESSION_PERF_SOURCE (1U << 2)
 
 #define SREC_UTS_LEN		72
 

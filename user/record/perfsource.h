@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layer: the fallback sampling source without the module.  When
+ * /dev/sonde is absent (or record --source perf), samples come from
+ * perf_event_open(2): one event per CPU and per -e event (per sampled
+ * process too, with inherit), the events of a CPU redirected into one
+ * perf ring buffer (PERF_EVENT_IOC_SET_OUTPUT).  Each PERF_RECORD_SAMPLE
+ * is converted into the ring record the module writes, struct
+ * sonde_sample (uapi/sonde.h), and PERF_RECORD_LOST into struct
+ * sonde_lost, so the recording and everything that reads it are the same
+ * as with the module.  Task and mapping records are not asked for: the
+ * recorder's /proc snapshots stand in for them.
+ *
+ * Single-threaded: one perfsource is used by one thread (the recorder's).
+ * perfsource__convert() is a pure function, callable anywhere.
+ */
+#ifndef SONDE_PERFSOURCE_H
+#define SONDE_PERFSOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/perf_event.h>
+#include <linux/types.h>
+
+#include "lib/util.h"
+#include "recording/recording.h"
+
+#define PERFSOURCE_MAX_EVENTS	9	/* cpu-clock and SONDE_MAX_EVENTS */
+#define PERFSOURCE_MAX_IDS	4096
+
+/* No SONDE_SAMPLE_EVENT trailer: a cpu-clock (timer) sample. */
+#define PERFSOURCE_EV_TIMER	0xffffffffU
+
+/*
+ * struct perfsource_fmt - how the perf records read were laid out, and
+ * what the converted ones say: @sample_type and @regs_mask as in
+ * perf_event_attr; @stack_bytes of user stack asked for (0: none);
+ * @ids[i] is a perf event id (PERF_SAMPLE_IDENTIFIER), @idx[i] the index
+ * of its -e counter for the SONDE_SAMPLE_EVENT trailer, or
+ * PERFSOURCE_EV_TIMER.  @default_idx is used for an id not listed.
+ */
+struct perfsource_fmt {
+	__u64 sample_type;
+	__u64 regs_mask;
+	__u32 stack_bytes;
+	__u32 default_idx;
+	unsigned int nr_ids;
+	__u64 ids[PERFSOURCE_MAX_IDS];
+	__u32 idx[PERFSOURCE_MAX_IDS];
+};
+
+/*
+ * perfsource__convert - the sonde ring record for the perf record at @h
+ * (@len bytes, contiguous): a struct sonde_sample for
+ * PERF_RECORD_SAMPLE, a struct sonde_lost for PERF_RECORD_LOST, appended
+ * to @out.  @cpu is the ring's CPU (used when the record does not say).
+ * Returns 1 when a record was appended, 0 for a record type it skips,
+ * -EINVAL for a record too short for what @f says it holds, -ENOMEM.
+ */
+int perfsource__convert(const struct perf_event_header *h, size_t len,
+			const struct perfsource_fmt *f, __u32 cpu,
+			struct buf *out);
+
+/*
+ * struct perfsource_config - what to open.  @events[@nr_events] are
+ * (type, config) pairs; @is_timer[i] says which one stands for sonde's
+ * timer (cpu-clock: no event trailer).  @freq, or @period when not 0.
+ * @pids[@nr_pids]: processes to follow with inherit; none: every task
+ * (-a).  @cpus[@nr_cpus]: the CPUs.  @callchain, @stack_bytes: fp chains,
+ * and user stack copies (dwarf, or fp leaf repair).  @pages: data pages
+ * per CPU ring, a power of two.
+ */
+struct perfsource_config {
+	__u32 types[PERFSOURCE_MAX_EVENTS];
+	__u64 configs[PERFSOURCE_MAX_EVENTS];
+	bool is_timer[PERFSOURCE_MAX_EVENTS];
+	unsigned int nr_events;
+	__u32 freq;
+	__u64 period;
+	const __u32 *pids;
+	unsigned int nr_pids;
+	const __u32 *cpus;
+	unsigned int nr_cpus;
+	bool callchain;
+	__u32 stack_bytes;
+	__u32 pages;
+};
+
+struct perfsource;
+
+/*
+ * perfsource__open - open, map and leave disabled every event @c asks
+ * for.  Returns 0 or a negative errno (-EACCES, -ENOENT for an event the
+ * machine lacks, ...); *@kernel_hidden says whether kernel addresses had
+ * to be excluded (perf_event_paranoid).
+ */
+int perfsource__open(struct perfsource **ps, const struct perfsource_config *c,
+		     bool *kernel_hidden);
+int perfsource__enable(struct perfsource *ps);
+int perfsource__disable(struct perfsource *ps);
+void perfsource__close(struct perfsource *ps);
+unsigned int perfsource__nr_rings(const struct perfsource *ps);
+__u32 perfsource__cpu(const struct perfsource *ps, unsigned int ring);
+
+/*
+ * perfsource__consume - convert every record of ring @ring and hand each
+ * converted record to @cb, then release them to the kernel.  Returns the
+ * number of perf bytes consumed, or the first negative value of @cb.
+ * Malformed records count in *@errors and end the window.
+ */
+long perfsource__consume(struct perfsource *ps, unsigned int ring,
+			 rec_record_cb_t cb, void *ctx, __u64 *errors);
+
+#endif /* SONDE_PERFSOURCE_H */
