@@ -278,6 +278,8 @@ static void print_header(FILE *out, const struct report *r,
 			", user stack copies" : "");
 		if (cmd[0])
 			fprintf(out, "# command: %s\n", cmd);
+		if (info->flags & SREC_SESSION_PERF_SOURCE)
+			fprintf(out, "# sampled through: perf_event_open (no sonde module)\n");
 	}
 	fprintf(out, "# samples: %llu\n", (unsigned long long)c->samples);
 	/* Counters beside the timer: the table is of one event's samples. */
