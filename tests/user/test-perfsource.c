@@ -380,4 +380,33 @@ out:
 	buf__free(&err);
 }
 
+/* A counter beside cpu-clock: one ring per CPU takes both (SET_OUTPUT). */
+TEST(counter_beside_the_timer)
+{
+	char dir[] = "/tmp/sonde-perfsource.XXXXXX";
+	char rec[64], *record[] = { "sonde", "record", "--source", "perf",
+		"-q", "-e", "task-clock,cpu-clock", "-F", "499", "-o", rec,
+		"--", SPLIT_BIN, "0.5", NULL };
+	char *report[] = { "sonde", "report", "-i", rec, "--no-inline",
+		"--event", "task-clock", NULL };
+	struct buf out = { 0 }, err = { 0 };
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(rec, sizeof(rec), "%s/two.sonde", dir);
+	if (run_sonde(record, NULL, &out, &err)) {
+		if (strstr(err.data, "permission denied"))
+			SKIP(goto out, "perf_event_open refused: %s", err.data);
+		ASSERT_TRUE(false) TH_LOG("record failed: %s", err.data);
+	}
+	ASSERT_EQ(0, run_sonde(report, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_NE(NULL, strstr(out.data, "# event: task-clock ("))
+		TH_LOG("%s", out.data);
+	EXPECT_NE(NULL, strstr(out.data, "three_quarters"));
+out:
+	unlink(rec);
+	rmdir(dir);
+	buf__free(&out);
+	buf__free(&err);
+}
+
 TEST_HARNESS_MAIN

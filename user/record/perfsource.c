@@ -317,8 +317,27 @@ static int list_threads(__u32 pid, __u32 **tids, unsigned int *nr)
 	return 0;
 }
 
+static int map_ring(struct perfsource *ps, int fd, __u32 cpu, __u32 pages)
+{
+	struct pring *r = &ps->rings[ps->nr_rings];
+	void *p;
+
+	r->map_len = (pages + 1) * ps->page_size;
+	p = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->pg = p;
+	r->cpu = cpu;
+	ps->nr_rings++;
+	return 0;
+}
+
+/*
+ * One event: the first of a CPU has the CPU's ring mapped, the others
+ * write into it (SET_OUTPUT needs the target mapped already).
+ */
 static int open_one(struct perfsource *ps, struct perf_event_attr *a,
-		    pid_t pid, __u32 cpu, int *leader, __u32 idx,
+		    pid_t pid, __u32 cpu, __u32 pages, int *leader, __u32 idx,
 		    bool *kernel_hidden)
 {
 	__u64 id = 0;
@@ -345,25 +364,10 @@ static int open_one(struct perfsource *ps, struct perf_event_attr *a,
 	}
 	if (*leader < 0) {
 		*leader = fd;
-		return 0;
+		return map_ring(ps, fd, cpu, pages);
 	}
 	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, *leader) < 0)
 		return -errno;
-	return 0;
-}
-
-static int map_ring(struct perfsource *ps, int fd, __u32 cpu, __u32 pages)
-{
-	struct pring *r = &ps->rings[ps->nr_rings];
-	void *p;
-
-	r->map_len = (pages + 1) * ps->page_size;
-	p = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	r->pg = p;
-	r->cpu = cpu;
-	ps->nr_rings++;
 	return 0;
 }
 
@@ -436,7 +440,8 @@ int perfsource__open(struct perfsource **psp, const struct perfsource_config *c,
 							      (pid_t)tids[t];
 
 				err = open_one(ps, &a, pid, c->cpus[i],
-					       &leader, idx, kernel_hidden);
+					       c->pages, &leader, idx,
+					       kernel_hidden);
 				if (err == -ESRCH)
 					err = 0;	/* a thread ended */
 				if (err == -ENODEV || err == -ENXIO) {
@@ -446,11 +451,6 @@ int perfsource__open(struct perfsource **psp, const struct perfsource_config *c,
 				if (err)
 					goto fail;
 			}
-		}
-		if (leader >= 0) {
-			err = map_ring(ps, leader, c->cpus[i], c->pages);
-			if (err)
-				goto fail;
 		}
 	}
 	if (!ps->nr_rings) {
