@@ -186,7 +186,7 @@ int recorder__perf_configure(struct recorder *r)
 	if (err == -EACCES || err == -EPERM) {
 		pr_err("record: perf_event_open: permission denied (kernel.perf_event_paranoid is %u): run as root or with CAP_PERFMON",
 		       read_sysctl("/proc/sys/kernel/perf_event_paranoid", 2));
-		return -SONDE_EUSAGE;
+		return err;
 	}
 	if (err && err != -ESRCH)
 		pr_err("record: perf_event_open failed: %s", strerror(-err));
