@@ -11,7 +11,8 @@
  * stops.  A FILE that is a symlink or a device is written in place
  * (outfile.h).
  *
- * This file runs a recording: it sets up the device, the rings, the
+ * This file runs a recording: it sets up the device (or, without it,
+ * the perf_event_open fallback: recorder-perf.c), the rings, the
  * command and the output, writes SESSION and VDSO, STARTs sampling, lets
  * the command exec, and loops until the end; then it STOPs, drains the
  * rings one last time, writes the final sections and renames the file.
@@ -81,7 +82,10 @@ static int open_device(struct recorder *r)
 		return fd;
 	}
 	r->dev_fd = fd;
-	return 0;
+	fd = sonde_dev_get_info(r->dev_fd, &r->info);
+	if (fd)
+		pr_err("%s: GET_INFO failed: %s", SONDE_DEVICE, strerror(-fd));
+	return fd;
 }
 
 static int setup_cpus(struct recorder *r)
@@ -594,14 +598,8 @@ static int record(struct recorder *r)
 	err = r->o->source_perf ? -ENOENT : open_device(r);
 	if (err == -ENOENT)
 		err = recorder__perf_info(r);
-	else if (!err)
-		err = sonde_dev_get_info(r->dev_fd, &r->info);
-	if (err) {
-		if (!r->perf_mode)
-			pr_err("%s: GET_INFO failed: %s", SONDE_DEVICE,
-			       strerror(-err));
+	if (err)
 		return err;
-	}
 	if (r->info.abi_version != SONDE_ABI_VERSION) {
 		pr_err("the module speaks ABI version %u, this sonde speaks %u: rebuild one of them",
 		       r->info.abi_version, SONDE_ABI_VERSION);
