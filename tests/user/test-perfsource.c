@@ -6,7 +6,9 @@
  * perf_event_open): a user sample with its frame-pointer chain and user
  * registers, a kernel sample with both chains, an idle one, a user stack
  * copy shorter than asked for, a counter's event trailer, PERF_RECORD_LOST,
- * a record type it skips, and truncated records.
+ * a record type it skips, and truncated records; the ring reader over a
+ * ring built in memory (perfsource__wrap()): records wrapping the end,
+ * a malformed one.
  *
  * End to end (needs perf_event_open with software events, as root here;
  * skipped when refused): record --source perf -F 999 -g of
@@ -292,6 +294,100 @@ TEST(lost_skipped_and_truncated)
 	EXPECT_EQ(-EINVAL, perfsource__convert(h, h->size - 8, f, 0, &out));
 	EXPECT_EQ(0, out.len);
 	buf__free(&out);
+}
+
+/* Copy @len bytes to free-running position @pos of a ring of @size. */
+static void ring_put(__u8 *data, __u64 size, __u64 pos, const void *src,
+		     size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		data[(pos + i) & (size - 1)] = ((const __u8 *)src)[i];
+}
+
+struct seen {
+	unsigned int n;
+	__u64 ips[8];
+	__u32 cpus[8];
+};
+
+static int note(const struct sonde_record_header *h, void *ctx)
+{
+	struct seen *sn = ctx;
+	const struct sonde_sample *s = (const void *)h;
+
+	if (h->type == SONDE_RECORD_SAMPLE && sn->n < 8) {
+		sn->cpus[sn->n] = s->cpu;
+		sn->ips[sn->n++] = s->ip;
+	}
+	return 0;
+}
+
+/*
+ * The ring reader: a record that wraps the end of the data area is read
+ * whole, every record is handed on once, data_tail moves to data_head; a
+ * record of impossible size drops the rest of the window and counts.
+ */
+TEST(ring_records_wrapping_the_end)
+{
+	const size_t page = 4096, size = 4096;
+	struct perfsource_fmt *f = fmt(PERF_SAMPLE_CALLCHAIN, 0);
+	struct perf_event_mmap_page *pg;
+	struct perfsource *ps;
+	struct seen sn = { 0 };
+	struct prec p;
+	struct perf_event_header *h;
+	__u64 errors = 0, pos, start_pos = 3 * size - 40;
+	__u8 *data;
+	unsigned int i;
+
+	pg = aligned_alloc(page, page + size);
+	ASSERT_NE(NULL, pg);
+	memset(pg, 0, page + size);
+	pg->data_offset = page;
+	pg->data_size = size;
+	data = (__u8 *)pg + page;
+	pos = start_pos;
+	pg->data_tail = pos;
+	for (i = 0; i < 3; i++) {
+		start(&p, 7, 0x401000 + i, 100, 100, 5 + i, 1);
+		put(&p, 2);
+		put(&p, (__u64)PERF_CONTEXT_USER);
+		put(&p, 0x401000 + i);
+		h = finish(&p, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+		ring_put(data, size, pos, h, h->size);
+		pos += h->size;
+	}
+	pg->data_head = pos;
+	ASSERT_EQ(0, perfsource__wrap(&ps, pg, f, 1));
+	EXPECT_EQ(pos - start_pos,
+		  perfsource__consume(ps, 0, note, &sn, &errors));
+	EXPECT_EQ(0, errors);
+	ASSERT_EQ(3, sn.n);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0x401000 + i, sn.ips[i]);
+		EXPECT_EQ(1, sn.cpus[i]);
+	}
+	EXPECT_EQ(pos, pg->data_tail);
+
+	/* Nothing new: nothing handed on. */
+	EXPECT_EQ(0, perfsource__consume(ps, 0, note, &sn, &errors));
+	EXPECT_EQ(3, sn.n);
+
+	/* A header whose size is not a multiple of 8. */
+	p.n = 1;
+	put(&p, 0);
+	h = finish(&p, PERF_RECORD_SAMPLE, 0);
+	h->size = 12;
+	ring_put(data, size, pos, h, 16);
+	pg->data_head = pos + 16;
+	perfsource__consume(ps, 0, note, &sn, &errors);
+	EXPECT_EQ(1, errors);
+	EXPECT_EQ(3, sn.n);
+	EXPECT_EQ(pos + 16, pg->data_tail);
+	perfsource__close(ps);
+	free(pg);
 }
 
 /* The Children percentage on @sym's row of a report, or -1. */

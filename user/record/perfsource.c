@@ -468,6 +468,25 @@ fail:
 	return err;
 }
 
+int perfsource__wrap(struct perfsource **psp, struct perf_event_mmap_page *pg,
+		     const struct perfsource_fmt *f, __u32 cpu)
+{
+	struct perfsource *ps = calloc(1, sizeof(*ps));
+
+	if (ps)
+		ps->rings = calloc(1, sizeof(*ps->rings));
+	if (!ps || !ps->rings) {
+		free(ps);
+		return -ENOMEM;
+	}
+	ps->page_size = sysconf(_SC_PAGESIZE);
+	ps->fmt = *f;
+	ps->rings[0] = (struct pring){ .pg = pg, .map_len = 0, .cpu = cpu };
+	ps->nr_rings = 1;
+	*psp = ps;
+	return 0;
+}
+
 static int ioctl_all(struct perfsource *ps, unsigned long req)
 {
 	unsigned int i;
@@ -495,7 +514,8 @@ void perfsource__close(struct perfsource *ps)
 	if (!ps)
 		return;
 	for (i = 0; i < ps->nr_rings; i++)
-		munmap(ps->rings[i].pg, ps->rings[i].map_len);
+		if (ps->rings[i].map_len)	/* not perfsource__wrap()'s */
+			munmap(ps->rings[i].pg, ps->rings[i].map_len);
 	for (i = 0; i < ps->nr_fds; i++)
 		close(ps->fds[i]);
 	free(ps->fds);

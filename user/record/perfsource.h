@@ -96,6 +96,14 @@ struct perfsource;
  */
 int perfsource__open(struct perfsource **ps, const struct perfsource_config *c,
 		     bool *kernel_hidden);
+/*
+ * perfsource__wrap - a perfsource over one ring that someone else set up
+ * (tests build one in memory): @pg is its control page, its data_offset
+ * and data_size say where the records are; @f how they are laid out.
+ * perfsource__close() then only frees.
+ */
+int perfsource__wrap(struct perfsource **ps, struct perf_event_mmap_page *pg,
+		     const struct perfsource_fmt *f, __u32 cpu);
 int perfsource__enable(struct perfsource *ps);
 int perfsource__disable(struct perfsource *ps);
 void perfsource__close(struct perfsource *ps);
