@@ -148,7 +148,7 @@ static unsigned int dir_entries(const char *dir)
  * No /dev/sonde: record falls back on perf_event_open, says so in one
  * line that names the module, and writes the recording; where
  * perf_event_open is refused too, one more line says so and nothing is
- * written.
+ * written.  With --source sonde, one line and nothing written.
  */
 TEST(record_without_module)
 {
@@ -156,6 +156,8 @@ TEST(record_without_module)
 			 NULL };
 	char *cmd[] = { "sonde", "record", "-o", "out.data", "--", "true",
 			NULL };
+	char *strict[] = { "sonde", "record", "--source", "sonde", "-a", "-o",
+			   "out.data", NULL };
 	struct buf out = { 0 }, err = { 0 };
 	char *dir;
 	int rc;
@@ -189,6 +191,15 @@ TEST(record_without_module)
 		EXPECT_EQ(1, dir_entries(dir));
 	}
 	EXPECT_EQ(0, out.len);
+	remove_tree(dir);
+	free(dir);
+	/* --source sonde: the module or nothing. */
+	dir = make_tmpdir();
+	ASSERT_NE(NULL, dir);
+	EXPECT_EQ(1, run_sonde(strict, dir, &out, &err));
+	EXPECT_NE(NULL, strstr(err.data, "insmod")) TH_LOG("%s", err.data);
+	EXPECT_EQ(1, count_lines(err.data));
+	EXPECT_EQ(0, dir_entries(dir));
 	remove_tree(dir);
 	free(dir);
 	buf__free(&out);

@@ -55,9 +55,9 @@ void help_record(FILE *f)
 "  -o, --output FILE      recording to write (default sonde.data)\n"
 "  -q, --quiet            no status line and no summary\n"
 "      --no-io-uring      use poll() and write() instead of io_uring\n"
-"      --source SOURCE    sonde (the module, /dev/sonde) or perf\n"
-"                         (perf_event_open, higher overhead; the fallback\n"
-"                         when /dev/sonde is absent)\n"
+"      --source SOURCE    sonde (the module, /dev/sonde, or fail) or perf\n"
+"                         (perf_event_open, higher overhead); default:\n"
+"                         sonde, perf when /dev/sonde is absent\n"
 "      --archive          keep every mapped binary in the build-id cache\n"
 "                         ($SONDE_ARCHIVE_DIR, else ~/.cache/sonde), so\n"
 "                         reports still name its functions once it is gone\n"
@@ -233,8 +233,10 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 			break;
 		case 'S':
 			if (!strcmp(optarg, "perf"))
-				o->source_perf = true;
-			else if (strcmp(optarg, "sonde"))
+				o->source = RECORDER_SOURCE_PERF;
+			else if (!strcmp(optarg, "sonde"))
+				o->source = RECORDER_SOURCE_SONDE;
+			else
 				return usage_error("record: --source needs sonde or perf, not '%s'",
 						   optarg);
 			break;

@@ -60,10 +60,11 @@ int recorder__perf_info(struct recorder *r)
 {
 	struct sonde_info *info = &r->info;
 
-	if (!r->o->quiet || !r->o->source_perf)
+	bool asked = r->o->source == RECORDER_SOURCE_PERF;
+
+	if (!r->o->quiet || !asked)
 		fprintf(stderr, "sonde: %s: sampling through perf_event_open (higher overhead, no task or mapping records); load the module (sudo insmod kmod/sonde.ko) for sonde's own sampler\n",
-			r->o->source_perf ? "--source perf" :
-			SONDE_DEVICE " not found");
+			asked ? "--source perf" : SONDE_DEVICE " not found");
 	r->perf_mode = true;
 	/* The loop polls one descriptor: the perf rings are read per tick. */
 	r->dev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -595,8 +595,11 @@ static int record(struct recorder *r)
 	sigset_t mask;
 	int err, stop_err;
 
-	err = r->o->source_perf ? -ENOENT : open_device(r);
-	if (err == -ENOENT)
+	err = r->o->source == RECORDER_SOURCE_PERF ? -ENOENT : open_device(r);
+	if (err == -ENOENT && r->o->source == RECORDER_SOURCE_SONDE)
+		pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
+		       SONDE_DEVICE);
+	else if (err == -ENOENT)
 		err = recorder__perf_info(r);
 	if (err)
 		return err;

@@ -35,6 +35,13 @@ enum recorder_callgraph {
 				 */
 };
 
+/* Where samples come from (--source). */
+enum recorder_source {
+	RECORDER_SOURCE_AUTO,	/* the module; perf_event_open without it */
+	RECORDER_SOURCE_SONDE,	/* the module, or fail */
+	RECORDER_SOURCE_PERF,	/* perf_event_open even with the module */
+};
+
 /*
  * struct recorder_opts - what to record, and how.  @nr_pids, @command
  * and @all say what is sampled: exactly one of them, or @all with
@@ -84,9 +91,7 @@ struct recorder_opts {
 				 */
 	const char *output;	/* path of the recording to write */
 	bool quiet;		/* no status line and no summary on stderr */
-	bool source_perf;	/* --source perf: perf_event_open even
-				 * when /dev/sonde exists
-				 */
+	enum recorder_source source;	/* --source */
 	bool no_uring;		/* poll() and write() instead of io_uring */
 	bool archive;		/* keep every mapped binary by build-id
 				 * (record/archive.h), not only those
