@@ -169,14 +169,21 @@ static void session_end(struct session *s)
 		close(s->fd);
 }
 
+/*
+ * The earliest such event by time: events are collected ring by ring,
+ * and a task that migrated has them in several rings.
+ */
 static const struct event *find(const struct events *e, uint32_t type,
 				uint32_t pid, uint32_t tid)
 {
+	const struct event *first = NULL;
+
 	for (unsigned int i = 0; i < e->n; i++)
 		if (e->ev[i].type == type && e->ev[i].ev.pid == pid &&
-		    (!tid || e->ev[i].ev.tid == tid))
-			return &e->ev[i];
-	return NULL;
+		    (!tid || e->ev[i].ev.tid == tid) &&
+		    (!first || e->ev[i].ev.time_ns < first->ev.time_ns))
+			first = &e->ev[i];
+	return first;
 }
 
 static void *thread_fn(void *arg)
