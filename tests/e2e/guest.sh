@@ -204,14 +204,18 @@ check "-e cycles without a PMU: exit 2, one line naming -e cpu-clock ($(head -n 
 	test $rc -eq 2 -a "$(wc -l <"$out/cy.err")" -eq 1 -a \
 	-n "$(grep 'cpu-clock' "$out/cy.err")" -a ! -e "$out/cy.data"
 # The timer and a counter in one recording, both at -F 999: script
-# tells them apart, and the counter's periods add up to the switches.
+# tells them apart, and the counter's periods estimate the switches.
+# In frequency mode the counter is per CPU and its period adapts to
+# every task's switches there, and the last period never overflows:
+# the sum over this task's samples is an estimate (172 of 200 seen on
+# 6.1), so ask for half of the 200 switches it is known to make.
 sonde record -q -g -e cpu-clock,cs -o "$out/mix.data" -- \
 	"$wl/stat-target" 200 200 2>/dev/null
 sonde script -i "$out/mix.data" >"$out/mix.script" 2>/dev/null
 ncs=$(awk '$NF == "cs:" { s += $(NF - 1) } END { print s + 0 }' "$out/mix.script")
 ncpu=$(grep -c ' cpu-clock: $' "$out/mix.script")
-check "-e cpu-clock,cs: context-switch periods add up to $ncs (>= 200), $ncpu timer samples" \
-	test "$ncs" -ge 200 -a "$ncpu" -ge 1
+check "-e cpu-clock,cs: context-switch periods add up to $ncs (>= 100 of 200), $ncpu timer samples" \
+	test "$ncs" -ge 100 -a "$ncpu" -ge 1
 
 # Without -q, record ends with one summary line: samples, lost, the
 # handler's cost from the module's histogram, where it went.
