@@ -356,6 +356,42 @@ TEST_F(ev, throttle_sets_the_period)
 	EXPECT_EQ(0, self->err.len) TH_LOG("%s", self->err.data);
 }
 
+/*
+ * report's percentages are of the periods samples stand for, as perf
+ * report's overhead: one sample of fixture_mid at the configured 1 ms
+ * and one of fixture_top at the throttled 4 ms are 20% and 80%, each
+ * one sample; per thread, the thread with the heavier sample first.
+ */
+TEST_F(ev, report_weighs_periods)
+{
+	const struct sample_spec s[] = {
+		{ 100000, 100, 100, USER(fixture_mid, 3) },
+		{ 200000, 100, 101, USER(fixture_top, 2) },
+	};
+	char *rep[] = { "sonde", "report", "-i", self->path, NULL };
+	char *thr[] = { "sonde", "report", "-i", self->path, "--per-thread",
+			NULL };
+	const char *mid, *top;
+	unsigned char r[2048];
+
+	ev_add(&self->ev, r, make_mmap(r, 1000, 100, MAP_START, MAP_END,
+				       TEXT_OFFSET, FIXTURE_BIN, 0));
+	ev_add(&self->ev, r, make_throttle(r, SONDE_RECORD_THROTTLE,
+					   150000, 0, 4000000));
+	ASSERT_EQ(0, write_rec(self->path, s, ARRAY_SIZE(s), &self->ev));
+	ASSERT_EQ(0, run_sonde(rep, NULL, &self->out, &self->err))
+		TH_LOG("%s", self->err.data);
+	top = strstr(self->out.data, "  80.00%   80.00%         1  [.] fixture_top");
+	mid = strstr(self->out.data, "  20.00%   20.00%         1  [.] fixture_mid");
+	EXPECT_TRUE(top && mid && top < mid) TH_LOG("%s", self->out.data);
+	self->out.len = 0;
+	ASSERT_EQ(0, run_sonde(thr, NULL, &self->out, &self->err))
+		TH_LOG("%s", self->err.data);
+	top = strstr(self->out.data, "/101: 1 samples, 80.00%");
+	mid = strstr(self->out.data, "/100: 1 samples, 20.00%");
+	EXPECT_TRUE(top && mid && top < mid) TH_LOG("%s", self->out.data);
+}
+
 /* A sample taken by counter @event (@period) instead of the timer. */
 static size_t make_counter_sample(void *buf, __u64 time_ns, __u32 pid,
 				  __u64 ip, __u32 event, __u64 period)

@@ -2,9 +2,14 @@
 /*
  * Export layer: the report table (report.h).
  *
- * The profile keeps how many samples each stack and each thread has;
- * each stack's entries are counted once with that count, so the cost
- * grows with distinct stacks, not with samples.  Per thread, the
+ * Percentages are of the periods the samples stand for, as perf report's
+ * overhead is: a sample taken while the timer was throttled, lengthened
+ * by --jitter, or of a counter whose period adapts, weighs what it
+ * stands for; the Samples column counts samples.  (A sample without a
+ * known period weighs 1.)  The profile's samples are summed per stack
+ * (or per thread and stack) first; each sum's entries are counted once
+ * with that sum, so the cost grows with distinct stacks, not with
+ * samples.  Per thread, the
  * samples are first summed per (thread, stack), and each thread's sums
  * make its section.  A call graph is a tree of callers per printed
  * entry, built from the same sums: one walk up each stack that has it.
@@ -30,16 +35,21 @@ struct entry {
 	const struct profile_function *fn;	/* REPORT_SORT_SYM */
 	__u32 fid;				/* fn's id */
 	const char *label;
-	__u64 self;
-	__u64 total;
+	__u64 self;			/* weight: periods summed */
+	__u64 total;			/* weight, with children */
+	__u64 samples;			/* samples of @self */
 	__u64 stamp;			/* last stack counted in @total */
 };
 
-/* @count samples of @thread (per thread; else 0) ran @stack. */
+/*
+ * @count samples of @thread (per thread; else 0) ran @stack; @weight:
+ * the periods they stand for.
+ */
 struct stack_count {
 	__u32 thread;
 	__u32 stack;
 	__u64 count;
+	__u64 weight;
 };
 
 /*
@@ -50,7 +60,7 @@ struct cg_node {
 	__u32 fn;
 	__u32 child;
 	__u32 next;
-	__u64 count;
+	__u64 weight;
 };
 
 struct report {
@@ -60,7 +70,9 @@ struct report {
 	struct hmap by_label;	/* pid, tid: label -> struct entry */
 	struct entry **touched;	/* the by_id entries counted so far */
 	size_t nr_touched;
-	__u64 nr_samples;	/* shown: what percentages are of */
+	__u64 nr_samples;	/* shown */
+	__u64 weight;		/* theirs: what percentages are of */
+	__u64 *thread_weight;	/* per thread */
 	__u32 *frames;		/* a stack's functions, leaf first */
 	size_t cap_frames;
 	struct cg_node *nodes;	/* the call graph being built */
@@ -130,18 +142,19 @@ static int count_threads(struct report *r)
 			if (!e)
 				return -ENOMEM;
 		}
-		e->self += t->count;
-		e->total += t->count;
+		e->self += r->thread_weight[i];
+		e->total += r->thread_weight[i];
+		e->samples += t->count;
 	}
 	return 0;
 }
 
 /*
- * Function @fid's entry counts @count samples of the @i-th stack sum:
- * its self when @leaf.
+ * Function @fid's entry counts the @i-th stack sum @sc: its self when
+ * @leaf.
  */
 static void count_function(struct report *r, __u32 fid, size_t i,
-			   __u64 count, bool leaf)
+			   const struct stack_count *sc, bool leaf)
 {
 	const struct profile *p = r->p;
 	const struct profile_function *fn = &p->functions[fid];
@@ -156,11 +169,13 @@ static void count_function(struct report *r, __u32 fid, size_t i,
 	} else {
 		e->label = profile__str(p, fn->dso);
 	}
-	if (leaf)
-		e->self += count;
+	if (leaf) {
+		e->self += sc->weight;
+		e->samples += sc->count;
+	}
 	if (e->stamp != i + 1) {
 		e->stamp = i + 1;
-		e->total += count;
+		e->total += sc->weight;
 	}
 }
 
@@ -209,7 +224,7 @@ static int count_stacks(struct report *r, const struct stack_count *sc,
 		if (n < 0)
 			return n;
 		for (j = 0; j < n; j++)
-			count_function(r, r->frames[j], i, sc[i].count, j == 0);
+			count_function(r, r->frames[j], i, &sc[i], j == 0);
 	}
 	return 0;
 }
@@ -355,7 +370,7 @@ static long cg_child(struct report *r, size_t parent, __u32 fn)
 	n = &r->nodes[r->nr_nodes];
 	n->fn = fn;
 	n->child = 0;
-	n->count = 0;
+	n->weight = 0;
 	n->next = r->nodes[parent].child;
 	r->nodes[parent].child = r->nr_nodes + 1;
 	return r->nr_nodes++;
@@ -442,7 +457,7 @@ static int cg_build(struct report *r, __u32 fid, size_t lo, size_t hi)
 	size_t nr = r->cg_fn_start[fid + 1] - r->cg_fn_start[fid];
 	size_t a = 0, b = nr, i, j, end;
 	const __u32 *frames;
-	__u64 count;
+	__u64 weight;
 	long node;
 
 	if (!r->cap_nodes) {
@@ -466,18 +481,18 @@ static int cg_build(struct report *r, __u32 fid, size_t lo, size_t hi)
 	for (i = a; i < nr && sums[i] < hi; i++) {
 		frames = r->cg_frames + r->cg_start[sums[i]];
 		end = r->cg_start[sums[i] + 1] - r->cg_start[sums[i]];
-		count = r->sc[sums[i]].count;
+		weight = r->sc[sums[i]].weight;
 		for (j = 0; j < end && frames[j] != fid; j++)
 			;
 		if (j && !r->o->children)
 			continue;
-		r->nodes[0].count += count;
+		r->nodes[0].weight += weight;
 		node = 0;
 		for (j++; j < end; j++) {
 			node = cg_child(r, node, frames[j]);
 			if (node < 0)
 				return node;
-			r->nodes[node].count += count;
+			r->nodes[node].weight += weight;
 		}
 	}
 	return 0;
@@ -492,8 +507,8 @@ static int cmp_node(const void *a, const void *b, void *ctx)
 	const struct profile_function *fy = &r->p->functions[y->fn];
 	int c;
 
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
 	c = strcmp(profile__str(r->p, fx->name), profile__str(r->p, fy->name));
 	if (!c)
 		c = strcmp(profile__str(r->p, fx->dso),
@@ -514,12 +529,12 @@ static char fn_kind(const struct profile_function *fn)
 static int cg_print(FILE *out, struct report *r, __u32 node,
 		    unsigned int depth)
 {
-	double base = r->nr_samples ? r->nr_samples : 1;
+	double base = r->weight ? r->weight : 1;
 	__u32 *kids, nr = 0, c, i;
 	int err = 0;
 
 	for (c = r->nodes[node].child; c; c = r->nodes[c - 1].next)
-		if (100.0 * r->nodes[c - 1].count / base >= r->o->cg_percent)
+		if (100.0 * r->nodes[c - 1].weight / base >= r->o->cg_percent)
 			nr++;
 	if (!nr)
 		return 0;
@@ -528,7 +543,7 @@ static int cg_print(FILE *out, struct report *r, __u32 node,
 		return -ENOMEM;
 	nr = 0;
 	for (c = r->nodes[node].child; c; c = r->nodes[c - 1].next)
-		if (100.0 * r->nodes[c - 1].count / base >= r->o->cg_percent)
+		if (100.0 * r->nodes[c - 1].weight / base >= r->o->cg_percent)
 			kids[nr++] = c - 1;
 	qsort_r(kids, nr, sizeof(*kids), cmp_node, r);
 	for (i = 0; !err && i < nr; i++) {
@@ -536,7 +551,7 @@ static int cg_print(FILE *out, struct report *r, __u32 node,
 		const struct profile_function *fn = &r->p->functions[n->fn];
 
 		fprintf(out, "%*s%6.2f%%  [%c] %s  %s\n", 14 + 2 * depth, "",
-			100.0 * n->count / base, fn_kind(fn),
+			100.0 * n->weight / base, fn_kind(fn),
 			profile__str(r->p, fn->name),
 			profile__str(r->p, fn->dso));
 		err = cg_print(out, r, kids[i], depth + 1);
@@ -550,7 +565,7 @@ static int cg_print(FILE *out, struct report *r, __u32 node,
 static int print_table(FILE *out, struct report *r, struct entry **arr,
 		       size_t nr, const struct stack_count *sc, size_t nr_sc)
 {
-	double base = r->nr_samples ? r->nr_samples : 1;
+	double base = r->weight ? r->weight : 1;
 	static const char *const titles[] = {
 		[REPORT_SORT_SYM] = "Symbol",
 		[REPORT_SORT_DSO] = "Shared Object",
@@ -572,7 +587,7 @@ static int print_table(FILE *out, struct report *r, struct entry **arr,
 			break;
 		fprintf(out, "  %7.2f%% %7.2f%% %9llu  ",
 			100.0 * e->total / base, 100.0 * e->self / base,
-			(unsigned long long)e->self);
+			(unsigned long long)e->samples);
 		if (e->fn)
 			fprintf(out, "[%c] %s  %s\n", fn_kind(e->fn), e->label,
 				profile__str(r->p, e->fn->dso));
@@ -643,53 +658,84 @@ static int cmp_stack_count(const void *a, const void *b)
 	return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
+/* What @ps stands for: its periods summed (1 each when not known). */
+static __u64 sample_weight(const struct profile_sample *ps)
+{
+	__u64 period = ps->period_ns ? ps->period_ns : 1;
+
+	if (period > UINT64_MAX / ps->count)
+		return UINT64_MAX;
+	return period * ps->count;
+}
+
 /*
  * The stack sums: per stack, or per thread (sorted by thread) per
- * (thread, stack).  *@nr is their number.
+ * (thread, stack); and r->weight, r->thread_weight.  *@nr is their
+ * number.
  */
-static struct stack_count *stack_counts(const struct report *r, size_t *nr)
+static struct stack_count *stack_counts(struct report *r, size_t *nr)
 {
 	const struct profile *p = r->p;
+	bool per_thread = r->o->per_thread;
 	struct stack_count *sc;
 	size_t i, n = 0;
+	__u64 w;
 
-	if (!r->o->per_thread) {
-		sc = calloc(p->nr_stacks + 1, sizeof(*sc));
-		for (i = 0; sc && i < p->nr_stacks; i++)
-			if (p->stacks[i].count)
-				sc[n++] = (struct stack_count){
-					0, i, p->stacks[i].count };
+	r->thread_weight = calloc(p->nr_threads + 1,
+				  sizeof(*r->thread_weight));
+	sc = calloc((per_thread ? p->nr_samples : p->nr_stacks) + 1,
+		    sizeof(*sc));
+	if (!sc || !r->thread_weight) {
+		free(sc);
+		return NULL;
+	}
+	for (i = 0; i < p->nr_samples; i++) {
+		const struct profile_sample *ps = &p->samples[i];
+		struct stack_count *c = &sc[per_thread ? i : ps->stack];
+
+		w = sample_weight(ps);
+		r->weight = sat_add_u64(r->weight, w);
+		r->thread_weight[ps->thread] =
+			sat_add_u64(r->thread_weight[ps->thread], w);
+		c->thread = per_thread ? ps->thread : 0;
+		c->stack = ps->stack;
+		c->count = sat_add_u64(c->count, ps->count);
+		c->weight = sat_add_u64(c->weight, w);
+	}
+	if (!per_thread) {
+		for (i = 0; i < p->nr_stacks; i++)
+			if (sc[i].count)
+				sc[n++] = sc[i];
 		*nr = n;
 		return sc;
 	}
-	sc = calloc(p->nr_samples + 1, sizeof(*sc));
-	if (!sc)
-		return NULL;
-	for (i = 0; i < p->nr_samples; i++)
-		sc[i] = (struct stack_count){ p->samples[i].thread,
-			p->samples[i].stack, p->samples[i].count };
 	qsort(sc, p->nr_samples, sizeof(*sc), cmp_stack_count);
 	for (i = 0; i < p->nr_samples; i++) {
 		if (n && sc[n - 1].thread == sc[i].thread &&
-		    sc[n - 1].stack == sc[i].stack)
+		    sc[n - 1].stack == sc[i].stack) {
 			sc[n - 1].count = sat_add_u64(sc[n - 1].count,
 						      sc[i].count);
-		else
+			sc[n - 1].weight = sat_add_u64(sc[n - 1].weight,
+						       sc[i].weight);
+		} else {
 			sc[n++] = sc[i];
+		}
 	}
 	*nr = n;
 	return sc;
 }
 
-/* Threads: the most samples first, then by tid, pid and name. */
+/* Threads: the heaviest first, then by tid, pid and name. */
 static int cmp_thread(const void *a, const void *b, void *ctx)
 {
-	const struct profile *p = ctx;
-	const struct profile_thread *x = &p->threads[*(const __u32 *)a];
-	const struct profile_thread *y = &p->threads[*(const __u32 *)b];
+	const struct report *r = ctx;
+	const struct profile *p = r->p;
+	__u32 i = *(const __u32 *)a, j = *(const __u32 *)b;
+	const struct profile_thread *x = &p->threads[i];
+	const struct profile_thread *y = &p->threads[j];
 
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
+	if (r->thread_weight[i] != r->thread_weight[j])
+		return r->thread_weight[i] > r->thread_weight[j] ? -1 : 1;
 	if (x->tid != y->tid)
 		return x->tid < y->tid ? -1 : 1;
 	if (x->pid != y->pid)
@@ -702,7 +748,7 @@ static int write_threads(FILE *out, struct report *r,
 			 const struct stack_count *sc, size_t nr_sc)
 {
 	const struct profile *p = r->p;
-	double base = r->nr_samples ? r->nr_samples : 1;
+	double base = r->weight ? r->weight : 1;
 	size_t *first = calloc(p->nr_threads + 1, sizeof(*first));
 	__u32 *order = calloc(p->nr_threads + 1, sizeof(*order));
 	size_t i, end;
@@ -719,7 +765,7 @@ static int write_threads(FILE *out, struct report *r,
 	for (t = 0; t < p->nr_threads; t++)
 		if (p->threads[t].count)
 			order[n++] = t;
-	qsort_r(order, n, sizeof(*order), cmp_thread, (void *)p);
+	qsort_r(order, n, sizeof(*order), cmp_thread, r);
 	for (t = 0; !err && t < n; t++) {
 		const struct profile_thread *th = &p->threads[order[t]];
 
@@ -729,7 +775,7 @@ static int write_threads(FILE *out, struct report *r,
 		fprintf(out, "%s# thread: %s %u/%u: %llu samples, %.2f%%\n#\n",
 			t ? "\n" : "", profile__str(p, th->comm), th->pid,
 			th->tid, (unsigned long long)th->count,
-			100.0 * th->count / base);
+			100.0 * r->thread_weight[order[t]] / base);
 		err = write_table(out, r, sc + first[order[t]],
 				  end - first[order[t]]);
 	}
@@ -784,6 +830,7 @@ int report__write(const struct profile *p, const struct session *s,
 	free(r.cg_start);
 	free(r.cg_sums);
 	free(r.cg_fn_start);
+	free(r.thread_weight);
 	free(sc);
 	return err;
 }

@@ -5,6 +5,11 @@
  * thread, in the spirit of `perf report --stdio`, with a header that
  * describes the recording.
  *
+ * Percentages are of the periods the samples stand for (nanoseconds of
+ * the timer, events of a counter), as perf report's overhead is: under
+ * throttling, --jitter or a counter's adaptive period, samples do not
+ * all weigh the same.  The Samples column counts samples (self).
+ *
  * Self counts a sample for its leaf frame only; total counts it once for
  * every distinct entry anywhere on its stack, so recursion is not counted
  * twice and total >= self always holds.  Entries by pid or tid are keyed
@@ -38,7 +43,7 @@ extern const char *const report_sort_names[REPORT_NR_SORTS];
  * @children: order by total instead of self, and list entries that only
  *	appear as callers
  * @limit: print at most this many entries (0: all)
- * @per_thread: a section per thread (most samples first), each with its
+ * @per_thread: a section per thread (heaviest first), each with its
  *	own table of the thread's samples; percentages stay of all the
  *	samples shown (perf report --sort tid,sym).  For sym and dso.
  * @call_graph: under each symbol (sym only), the chains of callers that
@@ -46,7 +51,7 @@ extern const char *const report_sort_names[REPORT_NR_SORTS];
  *	of (with @children: was anywhere in, from its innermost frame), its
  *	caller, that one's caller, and so on up to the root, each with the
  *	share of all samples shown that came that way; callers under
- *	@cg_percent are left out.  Siblings: the most samples first, then
+ *	@cg_percent are left out.  Siblings: the heaviest first, then
  *	by name, shared object, user before kernel.
  */
 struct report_opts {
