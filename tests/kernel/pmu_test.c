@@ -7,9 +7,13 @@
  * task-clock by frequency gives samples that stand for about its
  * period; the timer's samples and the counters' interleave in time in
  * each CPU's ring; a hardware event on a machine without a hardware PMU
- * is refused with EOPNOTSUPP; the accounting still closes.
+ * is refused with EOPNOTSUPP; counters follow CPU hotplug; the
+ * accounting still closes.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -250,6 +254,133 @@ TEST_F(pmu, counters_without_timer)
 	EXPECT_EQ(0, seen.timer);
 	EXPECT_LE(50, seen.by_event[0]);
 	EXPECT_EQ(0, seen.bad);
+}
+
+static int set_online(int cpu, int on)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* CPU 1's counter samples before, while and after it was offline. */
+struct window {
+	uint64_t off_ns, on_ns;
+	uint64_t before, during, after, bad_cpu;
+};
+
+static void see_cpu1(const struct sonde_record_header *h, void *arg)
+{
+	const struct sonde_sample *s = (const void *)h;
+	struct window *w = arg;
+
+	if (h->type != SONDE_RECORD_SAMPLE)
+		return;
+	if (s->cpu != 1)
+		w->bad_cpu++;
+	if (!(s->flags & SONDE_SAMPLE_EVENT))
+		return;
+	if (s->time_ns < w->off_ns)
+		w->before++;
+	else if (s->time_ns < w->on_ns)
+		w->during++;
+	else
+		w->after++;
+}
+
+/*
+ * Counters follow CPU hotplug like the timer: CPU 1's cpu-clock counter
+ * goes with the CPU (no sample while it is away) and is created again
+ * when it comes back, three times over; ring 1 only ever holds CPU 1's
+ * records, and the accounting still closes.  (cpu-clock, not the timer:
+ * it fires on an idle CPU too, so the CPU's samples do not depend on
+ * what else the machine runs.)
+ */
+TEST_F(pmu, counters_follow_cpu_hotplug)
+{
+	struct sonde_event ev = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK, .frequency = 500,
+	};
+	struct sonde_cpu_stats *st;
+	struct sonde_config cfg;
+	struct window w[3] = { 0 };
+	struct seen seen0 = { .cpu = 0 };
+	uint64_t produced, lost;
+	int round;
+
+	if (geteuid() != 0 || nr_online_cpus() < 2 ||
+	    access("/sys/devices/system/cpu/cpu1/online", W_OK))
+		SKIP(return, "needs root and a CPU 1 that can go offline");
+	st = calloc(self->info.nr_cpu_ids, sizeof(*st));
+	ASSERT_NE(NULL, st);
+	config_init(&cfg, 0, RING_PAGES);
+	cfg.source = SONDE_SOURCE_PMU;
+	cfg.events_ptr = (uintptr_t)&ev;
+	cfg.nr_events = 1;
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, RING_PAGES,
+			      &self->rings[0]));
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, 1, RING_PAGES,
+			      &self->rings[1]));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (round = 0; round < 3; round++) {
+		struct window *cur = &w[round];
+
+		cur->off_ns = UINT64_MAX;
+		cur->on_ns = UINT64_MAX;
+		/* A starved virtual CPU samples slowly: wait for one. */
+		for (int i = 0; i < 100 && !cur->before; i++) {
+			usleep(20000);
+			ring_walk(&self->rings[1], see_cpu1, cur);
+			ring_walk(&self->rings[0], see, &seen0);
+		}
+		ASSERT_EQ(0, set_online(1, 0));
+		cur->off_ns = mono_ns();
+		usleep(150000);
+		ring_walk(&self->rings[1], see_cpu1, cur);
+		cur->on_ns = mono_ns();
+		ASSERT_EQ(0, set_online(1, 1));
+	}
+	for (int i = 0; i < 100 && !w[2].after; i++) {
+		usleep(20000);
+		ring_walk(&self->rings[1], see_cpu1, &w[2]);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+	ASSERT_EQ(0, dev_stats(self->fd, &self->info, st));
+	ring_walk(&self->rings[1], see_cpu1, &w[2]);
+	ring_walk(&self->rings[0], see, &seen0);
+	for (round = 0; round < 3; round++) {
+		ksft_print_msg("round %d: cpu1 counter samples %llu before offline, %llu while offline, %llu after\n",
+			       round, (unsigned long long)w[round].before,
+			       (unsigned long long)w[round].during,
+			       (unsigned long long)w[round].after);
+		EXPECT_LT(0, w[round].before);
+		EXPECT_EQ(0, w[round].during);
+		EXPECT_EQ(0, w[round].bad_cpu);
+	}
+	EXPECT_LT(0, w[2].after);
+	EXPECT_LT(0, seen0.by_event[0]);
+	EXPECT_EQ(0, seen0.bad);
+	for (int cpu = 0; cpu < 2; cpu++) {
+		produced = st[cpu].samples + st[cpu].task_events +
+			   st[cpu].map_events + st[cpu].throttle_events;
+		lost = 0;
+		for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
+			lost += st[cpu].lost[i];
+		EXPECT_EQ(produced, st[cpu].records + lost);
+	}
+	free(st);
+	set_online(1, 1);
 }
 
 TEST_HARNESS_MAIN
