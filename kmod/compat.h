@@ -89,4 +89,17 @@ static inline bool sonde_perf_allow_kernel(void)
 #define SONDE_PF_NO_USER	(PF_KTHREAD | PF_IO_WORKER)
 #endif
 
+/*
+ * Is a task's se.exec_start (the run queue's clock_task when it last
+ * stopped running) on local_clock()'s scale?  clock_task is the run
+ * queue's sched_clock_cpu() clock minus the time spent in interrupts and
+ * stolen by the hypervisor, when the kernel accounts those (a config
+ * choice, not a release's: Debian's 6.1 and 6.12 do neither); then the
+ * difference would count all interrupt time since boot, and a snapshot
+ * leaves its off-CPU time out.
+ */
+#define SONDE_EXEC_START_IS_SCHED_CLOCK					\
+	(!IS_ENABLED(CONFIG_IRQ_TIME_ACCOUNTING) &&			\
+	 !IS_ENABLED(CONFIG_PARAVIRT_TIME_ACCOUNTING))
+
 #endif /* _SONDE_COMPAT_H */

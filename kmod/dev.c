@@ -194,6 +194,9 @@ static long sonde_ioctl(struct file *file, unsigned int cmd,
 	case SONDE_IOC_GET_STATS:
 		ret = sonde_session_get_stats(s, uarg);
 		break;
+	case SONDE_IOC_SNAPSHOT:
+		ret = sonde_snapshot(s, uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;

@@ -85,8 +85,8 @@ static u16 sample_pids(const struct sonde_sampler *sp, struct task_struct *task,
  * context switch's) are the caller's own frame, whose return address the
  * unwinder yields first: that copy of the IP is dropped.
  */
-static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
-			bool *truncated)
+u32 sonde_kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
+		       bool *truncated)
 {
 	struct unwind_state state;
 	u32 n = 0;
@@ -124,8 +124,8 @@ static u32 kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
  * plain loads in one user-access window per frame instead of a full copy
  * routine per frame.
  */
-static u32 user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
-		      bool *truncated)
+u32 sonde_user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
+		     bool *truncated)
 {
 	const unsigned long __user *ufp;
 	unsigned long fp = uregs->bp;
@@ -169,7 +169,7 @@ out_fault:
 }
 
 /* Copy up to @want bytes from @sp, page by page, stopping at a hole. */
-static u32 user_stack(u8 *dst, unsigned long sp, u32 want)
+u32 sonde_user_stack(u8 *dst, unsigned long sp, u32 want)
 {
 	u32 done = 0;
 
@@ -228,8 +228,8 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 			rec->ip = 0;
 			flags |= SONDE_SAMPLE_KERNEL_HIDDEN;
 		} else if (sp->capture & SONDE_CAPTURE_KERNEL_CHAIN) {
-			nk = kernel_chain(rec->frames, sp->kernel_depth, regs,
-					  &ktrunc);
+			nk = sonde_kernel_chain(rec->frames, sp->kernel_depth,
+						regs, &ktrunc);
 		}
 	}
 
@@ -244,11 +244,12 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 			rec->user_bp = uregs->bp;
 		}
 		if (sp->capture & SONDE_CAPTURE_USER_CHAIN)
-			nu = user_chain(rec->frames + nk, sp->user_depth, uregs,
-					&utrunc);
+			nu = sonde_user_chain(rec->frames + nk, sp->user_depth,
+					      uregs, &utrunc);
 		if (sp->user_stack_bytes) {
-			stack = user_stack((u8 *)(rec->frames + nk + nu),
-					   uregs->sp, sp->user_stack_bytes);
+			stack = sonde_user_stack((u8 *)(rec->frames + nk + nu),
+						 uregs->sp,
+						 sp->user_stack_bytes);
 			if (stack < sp->user_stack_bytes)
 				flags |= SONDE_SAMPLE_USER_STACK_SHORT;
 		}

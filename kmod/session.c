@@ -124,14 +124,29 @@ static int ioctl_usize(void __user *uarg, u32 size_ver0, u32 *usize)
 	return 0;
 }
 
-/* Copy an ioctl struct in with copy_struct_from_user() semantics. */
+/**
+ * sonde_ioctl_copy_in - copy an ioctl struct in with
+ *	copy_struct_from_user() semantics (uapi: "General ioctl format")
+ * @dst: the kernel's struct, @ksize bytes
+ * @ksize: sizeof() it
+ * @size_ver0: the struct's _SIZE_VER0
+ * @uarg: the caller's struct
+ * @usize: out: its size as the caller gave it
+ */
+int sonde_ioctl_copy_in(void *dst, size_t ksize, u32 size_ver0,
+			void __user *uarg, u32 *usize)
+{
+	int ret = ioctl_usize(uarg, size_ver0, usize);
+
+	return ret ?: copy_struct_from_user(dst, ksize, uarg, *usize);
+}
+
 static int ioctl_copy_in(void *dst, size_t ksize, u32 size_ver0,
 			 void __user *uarg)
 {
 	u32 usize;
-	int ret = ioctl_usize(uarg, size_ver0, &usize);
 
-	return ret ?: copy_struct_from_user(dst, ksize, uarg, usize);
+	return sonde_ioctl_copy_in(dst, ksize, size_ver0, uarg, &usize);
 }
 
 long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
@@ -147,6 +162,7 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 	info.size = min_t(u32, usize, sizeof(info));
 	info.abi_version = SONDE_ABI_VERSION;
 	info.features = SONDE_FEAT_TIMER | SONDE_FEAT_PMU | SONDE_FEAT_THROTTLE |
+			SONDE_FEAT_SNAPSHOT |
 			SONDE_FEAT_KERNEL_CHAIN |
 			SONDE_FEAT_USER_CHAIN | SONDE_FEAT_USER_STACK;
 	if (sonde_have_task_events)

@@ -148,6 +148,21 @@ bool sonde_tgid_wanted(const struct sonde_sampler *sp,
 		       struct task_struct *task);
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
 			    u32 user_stack_bytes, bool events);
+/*
+ * The chains and stack copy of the task interrupted on this CPU (current),
+ * for the samples and for a snapshot's cross-CPU call; interrupts off.
+ */
+u32 sonde_kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
+		       bool *truncated);
+u32 sonde_user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
+		     bool *truncated);
+u32 sonde_user_stack(u8 *dst, unsigned long sp, u32 want);
+
+int sonde_ioctl_copy_in(void *dst, size_t ksize, u32 size_ver0,
+			void __user *uarg, u32 *usize);
+
+/* snapshot.c: every thread of a process, where it is now. */
+long sonde_snapshot(struct sonde_session *s, void __user *uarg);
 
 /*
  * The highest poll() watermark a ring of @size bytes is sure to reach

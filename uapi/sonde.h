@@ -174,6 +174,8 @@
 #define SONDE_FEAT_FOLLOW_FORKS	(1ULL << 8)	/* SONDE_CONFIG_FOLLOW_FORKS */
 /* the overhead limit: THROTTLE records, handler-time histogram in stats */
 #define SONDE_FEAT_THROTTLE	(1ULL << 9)
+/* SONDE_IOC_SNAPSHOT: every thread of a process, where it is now */
+#define SONDE_FEAT_SNAPSHOT	(1ULL << 10)
 
 /**
  * struct sonde_info - what the running module supports and how to map it
@@ -446,6 +448,165 @@ struct sonde_stats {
 #define SONDE_IOC_START		_IO(SONDE_IOC_MAGIC, 0x02) /* no argument */
 #define SONDE_IOC_STOP		_IO(SONDE_IOC_MAGIC, 0x03) /* no argument */
 #define SONDE_IOC_GET_STATS	_IO(SONDE_IOC_MAGIC, 0x04) /* struct sonde_stats */
+#define SONDE_IOC_SNAPSHOT	_IO(SONDE_IOC_MAGIC, 0x05) /* struct sonde_snapshot */
+
+/*
+ * DOC: Thread snapshots
+ *
+ * SNAPSHOT reports every thread of one process where it is at the time
+ * of the call, without stopping, signalling or tracing it, in any state
+ * of the session (no CONFIGURE needed; sampling may be running).  Per
+ * thread: its scheduler state, how long it has been off the CPU, its
+ * kernel call chain (ORC; only for an opener that may see kernel
+ * addresses), the user registers it entered the kernel with (or was
+ * interrupted at), the system call it is in and that call's first three
+ * arguments (a futex address, a file descriptor), its frame-pointer user
+ * call chain and a copy of its user stack for CFI unwinding.
+ *
+ * A thread on a CPU is captured there, by a cross-CPU call that reads it
+ * as a sample would; any other thread is read from its saved state, and
+ * its user memory through its mm (access_process_vm(), which honours
+ * the pages' protections), in the caller's context.  Reading another
+ * process's stack this way needs the rights perf's user stack samples
+ * need: the device's CAP_PERFMON.  A thread that ran, or changed state,
+ * while it was read is reported as read and marked
+ * SONDE_THREAD_CHANGED.  Threads are reported in the process's thread
+ * list order, each at most once; the cost is bounded by @max_threads and
+ * the per-thread limits, and a pending signal ends the call early with
+ * what was read (SONDE_SNAPSHOT_INTERRUPTED).
+ */
+
+/* sonde_snapshot.flags: what to capture per thread */
+#define SONDE_SNAPSHOT_KERNEL_CHAIN	(1U << 0)	/* needs KERNEL_ALLOWED */
+#define SONDE_SNAPSHOT_USER_CHAIN	(1U << 1)	/* frame pointers */
+#define SONDE_SNAPSHOT_ALL_FLAGS	(SONDE_SNAPSHOT_KERNEL_CHAIN | \
+					 SONDE_SNAPSHOT_USER_CHAIN)
+
+/* sonde_snapshot.out_flags */
+#define SONDE_SNAPSHOT_PARTIAL		(1U << 0)	/* not every thread was
+							 * reported: @max_threads
+							 * or @buf_size ran out
+							 */
+#define SONDE_SNAPSHOT_INTERRUPTED	(1U << 1)	/* a signal ended it */
+
+#define SONDE_SNAPSHOT_MAX_THREADS	65536
+
+/**
+ * struct sonde_snapshot - argument of SONDE_IOC_SNAPSHOT
+ * @size: sizeof() as the caller knows it
+ * @pid: the process: a thread-group id in the caller's pid namespace
+ *	(ESRCH: none, or a thread that is not its group's leader)
+ * @flags: SONDE_SNAPSHOT_* capture flags (EINVAL for others)
+ * @max_threads: threads to report at most, 1 to SONDE_SNAPSHOT_MAX_THREADS
+ * @kernel_depth: kernel frames per thread at most (<= info.max_kernel_depth)
+ * @user_depth: user frames per thread at most (<= info.max_user_depth)
+ * @user_stack_bytes: bytes of user stack to copy per thread, a multiple
+ *	of 8 (<= info.max_user_stack)
+ * @__reserved0: zero
+ * @buf_ptr: user buffer that receives the struct sonde_thread_snapshot
+ *	records, back to back
+ * @buf_size: its size in bytes; E2BIG when not even one thread's record
+ *	(at the limits asked for) fits
+ * @time_ns: out: CLOCK_MONOTONIC time the snapshot began
+ * @buf_used: out: bytes of records written
+ * @nr_threads: out: records written
+ * @nr_threads_total: out: threads the process had when it began
+ * @out_flags: out: SONDE_SNAPSHOT_PARTIAL, SONDE_SNAPSHOT_INTERRUPTED
+ * @__reserved1: zero
+ */
+struct sonde_snapshot {
+	__u32 size;
+	__u32 pid;
+	__u32 flags;
+	__u32 max_threads;
+	__u32 kernel_depth;
+	__u32 user_depth;
+	__u32 user_stack_bytes;
+	__u32 __reserved0;
+	__aligned_u64 buf_ptr;
+	__aligned_u64 buf_size;
+	__aligned_u64 time_ns;
+	__aligned_u64 buf_used;
+	__u32 nr_threads;
+	__u32 nr_threads_total;
+	__u32 out_flags;
+	__u32 __reserved1;
+};
+#define SONDE_SNAPSHOT_SIZE_VER0	80
+
+/* sonde_thread_snapshot.state: the scheduler's (ps's letter) */
+enum sonde_thread_state {
+	SONDE_THREAD_RUNNING = 0,	/* on a CPU (@cpu) */
+	SONDE_THREAD_RUNNABLE,		/* R, waiting for a CPU */
+	SONDE_THREAD_SLEEPING,		/* S, interruptible wait */
+	SONDE_THREAD_DISK,		/* D, uninterruptible wait */
+	SONDE_THREAD_STOPPED,		/* T */
+	SONDE_THREAD_TRACED,		/* t */
+	SONDE_THREAD_DEAD,		/* X or Z, exiting */
+	SONDE_THREAD_PARKED,		/* P */
+	SONDE_THREAD_IDLE,		/* I, an idle kernel thread */
+	SONDE_THREAD_NR_STATES,
+};
+
+/* sonde_thread_snapshot.flags */
+#define SONDE_THREAD_CHANGED		(1U << 0)	/* ran or changed state
+							 * while it was read
+							 */
+#define SONDE_THREAD_ON_CPU		(1U << 1)	/* captured on its CPU */
+#define SONDE_THREAD_USER_REGS		(1U << 2)	/* @user_* are valid */
+#define SONDE_THREAD_SYSCALL		(1U << 3)	/* @syscall_* are valid */
+#define SONDE_THREAD_OFF_CPU_TIME	(1U << 4)	/* @off_cpu_ns is valid */
+#define SONDE_THREAD_KERNEL_HIDDEN	(1U << 5)	/* opener may not see
+							 * kernel addresses
+							 */
+#define SONDE_THREAD_KERNEL_TRUNCATED	(1U << 6)
+#define SONDE_THREAD_USER_TRUNCATED	(1U << 7)
+#define SONDE_THREAD_USER_STACK_SHORT	(1U << 8)	/* copy ended at a hole */
+#define SONDE_THREAD_KTHREAD		(1U << 9)	/* no user side */
+
+/**
+ * struct sonde_thread_snapshot - one thread in SNAPSHOT's buffer
+ * @size: bytes of this record, a multiple of 8; the next follows
+ * @tid: thread id in the opener's pid namespace
+ * @state: enum sonde_thread_state
+ * @__reserved0: zero
+ * @flags: SONDE_THREAD_* bits
+ * @cpu: the CPU it runs on (RUNNING) or last ran on
+ * @off_cpu_ns: with SONDE_THREAD_OFF_CPU_TIME: nanoseconds since it last
+ *	left a CPU (how long it has slept, or waited to run)
+ * @user_ip: with SONDE_THREAD_USER_REGS: the user IP, SP and frame
+ * @user_sp:	pointer it entered the kernel with, or was interrupted at
+ * @user_bp:	on its CPU
+ * @syscall_nr: with SONDE_THREAD_SYSCALL: the system call it is in
+ *	(the task's own ABI's number)
+ * @syscall_args: its first three arguments
+ * @comm: its name, NUL-terminated
+ * @nr_kernel: kernel frames in @frames, innermost first
+ * @nr_user: user frames after them, innermost first, from @user_ip
+ * @user_stack_size: bytes of user stack copied from @user_sp, after
+ *	the frames
+ * @frames: @nr_kernel + @nr_user addresses, then @user_stack_size bytes,
+ *	then zero padding to a multiple of 8
+ */
+struct sonde_thread_snapshot {
+	__u32 size;
+	__u32 tid;
+	__u8 state;
+	__u8 __reserved0;
+	__u16 flags;
+	__u32 cpu;
+	__aligned_u64 off_cpu_ns;
+	__aligned_u64 user_ip;
+	__aligned_u64 user_sp;
+	__aligned_u64 user_bp;
+	__aligned_u64 syscall_nr;
+	__aligned_u64 syscall_args[3];
+	char comm[16];
+	__u16 nr_kernel;
+	__u16 nr_user;
+	__u32 user_stack_size;
+	__aligned_u64 frames[];
+};
 
 /**
  * struct sonde_ring_meta - first page of a CPU's read-only mapping
