@@ -448,4 +448,5 @@ sonde report -i "$out/split.data" >"$out/split.report.guest" 2>/dev/null
 # 17. The field cases and short-lived processes.
 tests/e2e/cases.sh "$out"
 tests/e2e/symbols.sh "$out"
+tests/e2e/stacks.sh "$out"
 exit 0

@@ -80,6 +80,12 @@ static const char *const bad[][8] = {
 	{ "sonde", "stat", "-p", "999999999", NULL },
 	{ "sonde", "stat", "-o", "", "-a", NULL },
 	{ "sonde", "stat", "--json=1", "-a", NULL },
+	{ "sonde", "stacks", NULL },
+	{ "sonde", "stacks", "-p", "x", NULL },
+	{ "sonde", "stacks", "-p", "0", NULL },
+	{ "sonde", "stacks", "-p", "1", "--stack-bytes", "7", NULL },
+	{ "sonde", "stacks", "-p", "1", "--max-threads", "0", NULL },
+	{ "sonde", "stacks", "-p", "1", "extra", NULL },
 };
 
 TEST(bad_arguments_exit_2)
@@ -104,7 +110,7 @@ TEST(bad_arguments_exit_2)
 TEST(version_and_help)
 {
 	static const char *const cmds[] = { "record", "report", "script",
-					    "export", "stat" };
+					    "export", "stat", "stacks" };
 	char *version[] = { "sonde", "--version", NULL };
 	char *help[] = { "sonde", "--help", NULL };
 	struct buf out = { 0 }, err = { 0 };

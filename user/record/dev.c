@@ -62,3 +62,9 @@ int sonde_dev_get_stats(int fd, struct sonde_cpu_stats *stats,
 	*nr_cpus = st.nr_cpus;
 	return err;
 }
+
+int sonde_dev_snapshot(int fd, struct sonde_snapshot *req)
+{
+	req->size = sizeof(*req);
+	return dev_ioctl(fd, SONDE_IOC_SNAPSHOT, req);
+}

@@ -16,5 +16,7 @@ int sonde_dev_stop(int fd);
 /* @stats has room for @nr_cpus entries; *@nr_cpus is updated. */
 int sonde_dev_get_stats(int fd, struct sonde_cpu_stats *stats,
 			__u32 *nr_cpus);
+/* @req is filled by the caller but for its size; the kernel's answer too. */
+int sonde_dev_snapshot(int fd, struct sonde_snapshot *req);
 
 #endif /* SONDE_DEV_H */

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/signalfd.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -389,16 +388,10 @@ static int open_output(struct recorder *r)
 	return err;
 }
 
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src);
-}
-
 static int write_session(struct recorder *r)
 {
 	struct srec_session ss = { .size = sizeof(ss) };
 	struct buf b = { 0 };
-	struct utsname u;
 	char **a;
 	size_t used = 0;
 	int err;
@@ -416,13 +409,7 @@ static int write_session(struct recorder *r)
 	ss.capture = r->capture;
 	ss.ring_pages = r->o->pages;
 	ss.nr_tgids = r->o->command && !r->o->all ? 1 : r->o->nr_pids;
-	if (!uname(&u)) {
-		copy_str(ss.sysname, sizeof(ss.sysname), u.sysname);
-		copy_str(ss.nodename, sizeof(ss.nodename), u.nodename);
-		copy_str(ss.release, sizeof(ss.release), u.release);
-		copy_str(ss.version, sizeof(ss.version), u.version);
-		copy_str(ss.machine, sizeof(ss.machine), u.machine);
-	}
+	srec_session__set_host(&ss);
 	for (a = r->o->command; a && *a && used < sizeof(ss.command) - 1;
 	     a++) {
 		int n = snprintf(ss.command + used, sizeof(ss.command) - used,

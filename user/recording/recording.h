@@ -271,6 +271,8 @@ struct rec_writer;
 
 int rec_writer__new(struct rec_writer **w, const struct rec_sink *sink,
 		    size_t chunk_size, unsigned int nr_chunks);
+/* The uname() of this host into @ss (left as it is if uname() fails). */
+void srec_session__set_host(struct srec_session *ss);
 /* A writer that pwrite()s synchronously to @fd from offset 0. */
 int rec_writer__new_fd(struct rec_writer **w, int fd);
 void rec_writer__free(struct rec_writer *w);

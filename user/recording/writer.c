@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -349,4 +350,17 @@ int rec_writer__finish(struct rec_writer *w)
 __u64 rec_writer__bytes(const struct rec_writer *w)
 {
 	return w->off + (w->cur ? w->cur->len : 0);
+}
+
+void srec_session__set_host(struct srec_session *ss)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return;
+	snprintf(ss->sysname, sizeof(ss->sysname), "%s", u.sysname);
+	snprintf(ss->nodename, sizeof(ss->nodename), "%s", u.nodename);
+	snprintf(ss->release, sizeof(ss->release), "%s", u.release);
+	snprintf(ss->version, sizeof(ss->version), "%s", u.version);
+	snprintf(ss->machine, sizeof(ss->machine), "%s", u.machine);
 }
