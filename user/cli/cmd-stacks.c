@@ -20,6 +20,7 @@
 #include "export/stacks.h"
 #include "lib/util.h"
 #include "record/dev.h"
+#include "record/modload.h"
 #include "record/threadsnap.h"
 #include "record/waits.h"
 
@@ -50,9 +51,14 @@ enum { OPT_JSON = INPUT_OPT_END, OPT_STACK_BYTES, OPT_MAX_THREADS };
 
 static int say_dev_error(int err)
 {
+	char why[256];
+
 	switch (err) {
 	case -ENOENT:
-		pr_err("stacks: /dev/sonde is missing: load the module (insmod sonde.ko)");
+		if (modload__refusal("", why, sizeof(why)))
+			pr_err("stacks: /dev/sonde is missing, and %s", why);
+		else
+			pr_err("stacks: /dev/sonde is missing: load the module (insmod sonde.ko)");
 		break;
 	case -EACCES:
 	case -EPERM:

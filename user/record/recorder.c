@@ -44,6 +44,7 @@
 #include "record/dev.h"
 #include "record/jitmaps.h"
 #include "record/loop.h"
+#include "record/modload.h"
 #include "record/perfsource.h"
 #include "record/procmap.h"
 #include "record/recorder-internal.h"
@@ -583,9 +584,15 @@ static int record(struct recorder *r)
 	int err, stop_err;
 
 	err = r->o->source == RECORDER_SOURCE_PERF ? -ENOENT : open_device(r);
-	if (err == -ENOENT && r->o->source == RECORDER_SOURCE_SONDE)
-		pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
-		       SONDE_DEVICE);
+	if (err == -ENOENT && r->o->source == RECORDER_SOURCE_SONDE) {
+		char why[256];
+
+		if (modload__refusal("", why, sizeof(why)))
+			pr_err("%s not found, and %s", SONDE_DEVICE, why);
+		else
+			pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
+			       SONDE_DEVICE);
+	}
 	else if (err == -ENOENT)
 		err = recorder__perf_info(r);
 	if (err)
