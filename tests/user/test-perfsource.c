@@ -14,7 +14,12 @@
  * skipped when refused): record --source perf -F 999 -g of
  * tests/workloads/split 2; report gives three_quarters 75% +-5 points of
  * the workload's samples and says the source, and script shows chains
- * down to main.
+ * down to main.  And what the side records tell (perfsource-side-records.c,
+ * unit-tested in test-perfsource-side.c), with tests/workloads/late: a
+ * child that execs a second executable is reported under that one's
+ * name with its hot function, a thread renamed with prctl() under its
+ * new name, and a library dlopen()ed late, then dlclose()d, symbolized,
+ * and kept by record --archive although no process maps it at the end.
  */
 #include <asm/perf_regs.h>
 #include <linux/perf_event.h>
@@ -22,10 +27,15 @@
 #include "kselftest_harness.h"
 
 #include "helpers.h"
+#include "lib/buildcache.h"
+#include "lib/buildid.h"
 #include "record/perfsource.h"
 
 #ifndef SPLIT_BIN
 #define SPLIT_BIN	"../build/workloads/split"
+#endif
+#ifndef LATE_BIN
+#define LATE_BIN	"../build/workloads/late"
 #endif
 
 #define ST_BASE	(PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | \
@@ -472,6 +482,170 @@ TEST(fallback_is_said_once)
 out:
 	unlink(rec);
 	rmdir(dir);
+	buf__free(&out);
+	buf__free(&err);
+}
+
+/*
+ * The rows of @sym in @report: its Children percentage, and the DSO
+ * column in @dso (@len bytes); -1 when there is none.
+ */
+static double sym_row(const char *report, const char *sym, char *dso,
+		      size_t len)
+{
+	const char *line = report;
+
+	while (line && *line) {
+		double children, self;
+		unsigned long n;
+		char name[128], file[4096];
+
+		if (*line != '#' &&
+		    sscanf(line, " %lf%% %lf%% %lu [.] %127s %4095s", &children,
+			   &self, &n, name, file) == 5 && !strcmp(name, sym)) {
+			snprintf(dso, len, "%s", file);
+			return children;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -1;
+}
+
+/*
+ * The path of the workload's file @name (next to LATE_BIN) in @out, as
+ * the kernel names it (no symbolic links): what reports show.
+ */
+static void late_file(char *out, size_t len, const char *name)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(out, len, "%s", LATE_BIN);
+	slash = strrchr(out, '/');
+	*slash = '\0';
+	if (!realpath(out, dir))
+		snprintf(dir, sizeof(dir), "%s", out);
+	snprintf(out, len, "%s/%s", dir, name);
+}
+
+/*
+ * After the start: children exec late-burn, a thread renames itself,
+ * children dlopen() a library (tests/workloads/late.c).  Each step burns
+ * 300 ms of CPU: at 999 Hz, hundreds of samples even on a busy machine,
+ * of which the hot function takes most (the rest: its clock_gettime()).
+ * The children live 30 ms each, so most are gone before the recorder
+ * reads /proc: only the task and MMAP records name and resolve them.
+ */
+TEST(late_processes_names_and_libraries)
+{
+	char dir[] = "/tmp/sonde-perfsource.XXXXXX";
+	char rec[64], *record[] = { "sonde", "record", "--source", "perf",
+		"-F", "999", "-g", "-q", "-o", rec, "--", LATE_BIN, "300",
+		NULL };
+	char comm[32], *report[] = { "sonde", "report", "-i", rec,
+		"--no-inline", "--comm", comm, NULL };
+	char *all[] = { "sonde", "report", "-i", rec, "--no-inline", NULL };
+	char dso[4096], want[4096];
+	struct buf out = { 0 }, err = { 0 };
+	double pct;
+
+	ASSERT_EQ(0, access(LATE_BIN, X_OK))
+		TH_LOG("build tests/workloads first");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(rec, sizeof(rec), "%s/late.sonde", dir);
+	if (run_sonde(record, NULL, &out, &err)) {
+		if (strstr(err.data, "permission denied"))
+			SKIP(goto out, "perf_event_open refused: %s", err.data);
+		ASSERT_TRUE(false) TH_LOG("record failed: %s", err.data);
+	}
+
+	/* The exec'ed child: its name, its executable, its function. */
+	snprintf(comm, sizeof(comm), "late-burn");
+	ASSERT_EQ(0, run_sonde(report, NULL, &out, &err)) TH_LOG("%s", err.data);
+	pct = sym_row(out.data, "exec_burn", dso, sizeof(dso));
+	EXPECT_GE(pct, 50.0) TH_LOG("%s", out.data);
+	late_file(want, sizeof(want), "late-burn");
+	EXPECT_STREQ(want, dso);
+
+	/* The renamed thread, under its new name only. */
+	snprintf(comm, sizeof(comm), "late-renamed");
+	ASSERT_EQ(0, run_sonde(report, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_GE(sym_row(out.data, "renamed_burn", dso, sizeof(dso)), 50.0)
+		TH_LOG("%s", out.data);
+	snprintf(comm, sizeof(comm), "late");
+	ASSERT_EQ(0, run_sonde(report, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_LT(sym_row(out.data, "renamed_burn", dso, sizeof(dso)), 5.0)
+		TH_LOG("%s", out.data);
+
+	/*
+	 * The library: mapped after the start, by children that fork (their
+	 * name stays the parent's) and unmap it before they exit.  Their
+	 * dlopen() runs in mappings inherited from the parent, which no
+	 * record describes: some of their samples stay unresolved.
+	 */
+	EXPECT_GE(sym_row(out.data, "lib_burn", dso, sizeof(dso)), 40.0)
+		TH_LOG("%s", out.data);
+	late_file(want, sizeof(want), "liblate.so");
+	EXPECT_STREQ(want, dso);
+
+	/*
+	 * Of every sample, a third each: short-lived children that /proc
+	 * snapshots mostly miss count too.
+	 */
+	ASSERT_EQ(0, run_sonde(all, NULL, &out, &err)) TH_LOG("%s", err.data);
+	EXPECT_EQ(NULL, strstr(err.data, "bad task or mapping records"))
+		TH_LOG("%s", err.data);
+	EXPECT_GE(sym_row(out.data, "exec_burn", dso, sizeof(dso)), 15.0)
+		TH_LOG("%s", out.data);
+	EXPECT_GE(sym_row(out.data, "lib_burn", dso, sizeof(dso)), 15.0)
+		TH_LOG("%s", out.data);
+out:
+	unlink(rec);
+	rmdir(dir);
+	buf__free(&out);
+	buf__free(&err);
+}
+
+/*
+ * The archive learns of late mappings from the MMAP records: with
+ * --archive, liblate.so, mapped only by children that are gone at the
+ * end, is kept by build-id (copied from its path, still its inode).
+ */
+TEST(late_library_is_archived)
+{
+	char dir[] = "/tmp/sonde-perfsource.XXXXXX";
+	char rec[64], cache[64], lib[4096], *record[] = { "sonde", "record",
+		"--source", "perf", "--archive", "-F", "99", "-q", "-o", rec,
+		"--", LATE_BIN, "30", "2", NULL };
+	unsigned char id[BUILD_ID_MAX];
+	struct buf out = { 0 }, err = { 0 };
+	int fd, n;
+
+	ASSERT_EQ(0, access(LATE_BIN, X_OK))
+		TH_LOG("build tests/workloads first");
+	late_file(lib, sizeof(lib), "liblate.so");
+	fd = open(lib, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = buildid__from_fd(fd, id, sizeof(id));
+	close(fd);
+	ASSERT_LT(0, n) TH_LOG("%s has no build-id", lib);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(rec, sizeof(rec), "%s/late.sonde", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	setenv("SONDE_ARCHIVE_DIR", cache, 1);
+	if (run_sonde(record, NULL, &out, &err)) {
+		if (strstr(err.data, "permission denied"))
+			SKIP(goto out, "perf_event_open refused: %s", err.data);
+		ASSERT_TRUE(false) TH_LOG("record failed: %s", err.data);
+	}
+	fd = buildcache__open(cache, id, n, BUILDCACHE_ELF);
+	EXPECT_LE(0, fd) TH_LOG("liblate.so not in %s", cache);
+	if (fd >= 0)
+		close(fd);
+out:
+	unsetenv("SONDE_ARCHIVE_DIR");
+	remove_tree(dir);
 	buf__free(&out);
 	buf__free(&err);
 }

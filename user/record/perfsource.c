@@ -9,7 +9,10 @@
  * bytes of records follow at data_offset; data_head is read with acquire
  * semantics, data_tail written with release semantics once the records
  * before it are read.  Records are 8-byte aligned but may wrap the end of
- * the data area: such a record is copied out first.
+ * the data area: such a record is copied out first.  Side records
+ * (MMAP2, COMM, FORK, EXIT) are asked for on one event per ring and task,
+ * so that each is written once, and converted by
+ * perfsource-side-records.c.
  *
  * Single-threaded: a perfsource belongs to the recorder's thread.
  * perfsource__convert() keeps no state and is unit-tested on
@@ -47,8 +50,9 @@ struct perfsource {
 	unsigned int nr_rings;
 	size_t page_size;
 	struct perfsource_fmt fmt;
+	struct perfsource_side *side;
 	struct buf wrap;	/* a record that wraps the ring's end */
-	struct buf rec;		/* the converted record */
+	struct buf rec;		/* the records one perf record became */
 };
 
 /* ---- conversion ---- */
@@ -334,14 +338,25 @@ static int map_ring(struct perfsource *ps, int fd, __u32 cpu, __u32 pages)
 
 /*
  * One event: the first of a CPU has the CPU's ring mapped, the others
- * write into it (SET_OUTPUT needs the target mapped already).
+ * write into it (SET_OUTPUT needs the target mapped already).  @side:
+ * this one asks for the side records.
  */
 static int open_one(struct perfsource *ps, struct perf_event_attr *a,
 		    pid_t pid, __u32 cpu, __u32 pages, int *leader, __u32 idx,
-		    bool *kernel_hidden)
+		    bool side, bool *kernel_hidden)
 {
 	__u64 id = 0;
 	int fd, err;
+
+	/*
+	 * mmap2 chooses the record's layout; mmap is what the kernel counts
+	 * to write mapping records at all.
+	 */
+	a->mmap = side;
+	a->mmap2 = side;
+	a->comm = side;
+	a->comm_exec = side;
+	a->task = side;
 
 	fd = sys_perf_event_open(a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if ((fd == -EACCES || fd == -EPERM) && !a->exclude_kernel) {
@@ -386,7 +401,8 @@ int perfsource__open(struct perfsource **psp, const struct perfsource_config *c,
 		return -ENOMEM;
 	ps->page_size = sysconf(_SC_PAGESIZE);
 	ps->rings = calloc(c->nr_cpus, sizeof(*ps->rings));
-	if (!ps->rings) {
+	if (!ps->rings || perfsource_side__new(&ps->side, c->procmap)) {
+		free(ps->rings);
 		free(ps);
 		return -ENOMEM;
 	}
@@ -402,6 +418,7 @@ int perfsource__open(struct perfsource **psp, const struct perfsource_config *c,
 			    (1ULL << PERF_REG_X86_IP);
 	ps->fmt.stack_bytes = c->stack_bytes;
 	ps->fmt.default_idx = PERFSOURCE_EV_TIMER;
+	ps->fmt.sample_id_all = true;
 
 	for (i = 0; !err && i < c->nr_pids; i++)
 		err = list_threads(c->pids[i], &tids, &nr_tids);
@@ -415,6 +432,7 @@ int perfsource__open(struct perfsource **psp, const struct perfsource_config *c,
 	a.sample_type = ps->fmt.sample_type;
 	a.sample_regs_user = ps->fmt.regs_mask;
 	a.sample_stack_user = c->stack_bytes;
+	a.sample_id_all = ps->fmt.sample_id_all;
 	a.disabled = 1;
 	a.inherit = c->nr_pids > 0;
 	a.exclude_hv = 1;
@@ -439,8 +457,13 @@ int perfsource__open(struct perfsource **psp, const struct perfsource_config *c,
 				pid_t pid = tids[t] == self ? -1 :
 							      (pid_t)tids[t];
 
+				/*
+				 * Every event that asks gets a task's side
+				 * records: only the first -e event of each
+				 * task and CPU does.
+				 */
 				err = open_one(ps, &a, pid, c->cpus[i],
-					       c->pages, &leader, idx,
+					       c->pages, &leader, idx, e == 0,
 					       kernel_hidden);
 				if (err == -ESRCH)
 					err = 0;	/* a thread ended */
@@ -475,7 +498,9 @@ int perfsource__wrap(struct perfsource **psp, struct perf_event_mmap_page *pg,
 
 	if (ps)
 		ps->rings = calloc(1, sizeof(*ps->rings));
-	if (!ps || !ps->rings) {
+	if (!ps || !ps->rings || perfsource_side__new(&ps->side, NULL)) {
+		if (ps)
+			free(ps->rings);
 		free(ps);
 		return -ENOMEM;
 	}
@@ -520,6 +545,7 @@ void perfsource__close(struct perfsource *ps)
 		close(ps->fds[i]);
 	free(ps->fds);
 	free(ps->rings);
+	perfsource_side__free(ps->side);
 	buf__free(&ps->wrap);
 	buf__free(&ps->rec);
 	free(ps);
@@ -536,6 +562,41 @@ __u32 perfsource__cpu(const struct perfsource *ps, unsigned int ring)
 }
 
 /* ---- reading ---- */
+
+/* Hand each of the @n records ps->rec holds to @cb, in order. */
+static int hand_on(struct perfsource *ps, int n, rec_record_cb_t cb,
+		   void *ctx)
+{
+	size_t off = 0;
+	int err;
+
+	while (n-- > 0) {
+		const struct sonde_record_header *rh =
+			(const void *)(ps->rec.data + off);
+
+		err = cb(rh, ctx);
+		if (err < 0)
+			return err;
+		off += rh->size;
+	}
+	return 0;
+}
+
+/* The sonde records for perf record @h (@len bytes) in ps->rec. */
+static int convert_any(struct perfsource *ps, const struct perf_event_header *h,
+		       size_t len, __u32 cpu)
+{
+	ps->rec.len = 0;
+	switch (h->type) {
+	case PERF_RECORD_MMAP2:
+	case PERF_RECORD_COMM:
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT:
+		return perfsource_side__convert(ps->side, h, len, &ps->fmt,
+						cpu, &ps->rec);
+	}
+	return perfsource__convert(h, len, &ps->fmt, cpu, &ps->rec);
+}
 
 long perfsource__consume(struct perfsource *ps, unsigned int ring,
 			 rec_record_cb_t cb, void *ctx, __u64 *errors)
@@ -579,15 +640,13 @@ long perfsource__consume(struct perfsource *ps, unsigned int ring,
 				return -ENOMEM;
 			h = (const void *)ps->wrap.data;
 		}
-		ps->rec.len = 0;
-		err = perfsource__convert(h, hh.size, &ps->fmt, r->cpu,
-					  &ps->rec);
+		err = convert_any(ps, h, hh.size, r->cpu);
 		if (err == -ENOMEM)
 			return err;
 		if (err < 0) {
 			(*errors)++;
-		} else if (err > 0) {
-			err = cb((const void *)ps->rec.data, ctx);
+		} else {
+			err = hand_on(ps, err, cb, ctx);
 			if (err < 0)
 				return err;
 		}
@@ -595,5 +654,9 @@ long perfsource__consume(struct perfsource *ps, unsigned int ring,
 	}
 	done = pos - tail;
 	__atomic_store_n(&pg->data_tail, pos, __ATOMIC_RELEASE);
-	return done;
+	ps->rec.len = 0;
+	err = perfsource_side__flush(ps->side, &ps->rec);
+	if (err > 0)
+		err = hand_on(ps, err, cb, ctx);
+	return err < 0 ? err : done;
 }

@@ -154,6 +154,36 @@ static void read_comm(struct procmap *pm, __u32 pid, char *comm, size_t len)
 	free(buf);
 }
 
+int procmap__build_id(struct procmap *pm, __u32 pid, const char *path,
+		      __u64 start, __u64 end, __u64 ino, unsigned char *id,
+		      size_t cap)
+{
+	const struct file_id *fid = lookup_id(pm, pid, path, start, end, ino);
+
+	if (!fid)
+		return -ENOENT;
+	if (fid->size <= 0)
+		return 0;
+	memcpy(id, fid->id, min_t(size_t, fid->size, cap));
+	return min_t(size_t, fid->size, cap);
+}
+
+int procmap__thread_comm(struct procmap *pm, __u32 pid, __u32 tid,
+			 char *comm, size_t len)
+{
+	char path[96], *buf;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/task/%u/comm", pm->proc_root, pid,
+		 tid);
+	if (read_file(path, &buf, &n))
+		return -ESRCH;
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(comm, len, "%s", buf);
+	free(buf);
+	return 0;
+}
+
 static int add_map(struct procmap *pm, __u32 pid, struct buf *out,
 		   __u64 start, __u64 end, __u64 pgoff, __u64 ino,
 		   const char *path)

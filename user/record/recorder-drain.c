@@ -14,7 +14,9 @@
  * samples ask for (seen.h) are taken only once every ring is drained.
  *
  * With the perf fallback (record/perfsource.h) the perf rings are read
- * instead, their records converted into the module's as they are read.
+ * instead, their records converted into the module's as they are read:
+ * samples, and task and MMAP records from perf's side records, which
+ * take the same way as the module's.
  *
  * Runs on recorder__run()'s thread: from the loop on each wakeup and
  * tick, and once more after STOP (recorder.c).  Nothing here is global.

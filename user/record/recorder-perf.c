@@ -7,7 +7,8 @@
  * sonde_info the SESSION section carries, and turns the record options
  * into the perf events to open, in place of the module's CONFIGURE and
  * rings.  The rest of the recorder runs unchanged on the converted
- * records.
+ * records: samples, and the task and MMAP records perf's side records
+ * become, whose build-ids are read through the recorder's procmap.
  *
  * Runs once on recorder__run()'s thread, during setup (recorder.c).
  * Nothing here is global.
@@ -63,7 +64,7 @@ int recorder__perf_info(struct recorder *r)
 	bool asked = r->o->source == RECORDER_SOURCE_PERF;
 
 	if (!r->o->quiet || !asked)
-		fprintf(stderr, "sonde: %s: sampling through perf_event_open (higher overhead, no task or mapping records); load the module (sudo insmod kmod/sonde.ko) for sonde's own sampler\n",
+		fprintf(stderr, "sonde: %s: sampling through perf_event_open (higher overhead); load the module (sudo insmod kmod/sonde.ko) for sonde's own sampler\n",
 			asked ? "--source perf" : SONDE_DEVICE " not found");
 	r->perf_mode = true;
 	/* The loop polls one descriptor: the perf rings are read per tick. */
@@ -75,7 +76,8 @@ int recorder__perf_info(struct recorder *r)
 		.abi_version = SONDE_ABI_VERSION,
 		.features = SONDE_FEAT_TIMER | SONDE_FEAT_PMU |
 			    SONDE_FEAT_KERNEL_CHAIN | SONDE_FEAT_USER_CHAIN |
-			    SONDE_FEAT_USER_STACK | SONDE_FEAT_FOLLOW_FORKS,
+			    SONDE_FEAT_USER_STACK | SONDE_FEAT_FOLLOW_FORKS |
+			    SONDE_FEAT_TASK_EVENTS | SONDE_FEAT_MMAP_EVENTS,
 		.nr_cpu_ids = possible_cpus(),
 		.page_size = sysconf(_SC_PAGESIZE),
 		.min_ring_pages = 1,
@@ -172,7 +174,10 @@ int recorder__perf_configure(struct recorder *r)
 		c.pids = &pid;
 		c.nr_pids = 1;
 	}
-	r->capture = SONDE_CAPTURE_USER_REGS;
+	c.procmap = r->procmap;
+	/* perf's side records, converted (perfsource.h). */
+	r->capture = SONDE_CAPTURE_USER_REGS | SONDE_CAPTURE_TASK_EVENTS |
+		     SONDE_CAPTURE_MMAP;
 	if (c.callchain)
 		r->capture |= SONDE_CAPTURE_KERNEL_CHAIN |
 			      SONDE_CAPTURE_USER_CHAIN;
