@@ -250,6 +250,7 @@ static int __init sonde_init(void)
 {
 	int ret;
 
+	sonde_pmu_init();
 	sonde_have_task_events = sonde_task_events_init();
 	sonde_have_map_events = true;
 	ret = misc_register(&sonde_misc);

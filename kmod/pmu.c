@@ -11,19 +11,33 @@
  * Contexts: sonde_pmu_check() in process context (CONFIGURE).
  * sonde_pmu_cpu_start/stop() in the CPU's hotplug thread, from the
  * session's hotplug state (timer.c), like the timer: counters follow
- * CPUs that come and go.  The overflow handler runs where the counter
- * overflows, on its CPU: hard irq for the hrtimer-driven software clocks,
- * the faulting task for page faults (preemption off, interrupts on), the
- * scheduler for context switches, NMI for hardware counters.  It turns
- * interrupts off around the sample so that every writer of a ring runs
- * as the timer does; a sample nested in another writer of the ring is
- * counted lost (SONDE_LOST_NESTED), as the ring's nesting guard does.
- * A counter is released on its own CPU by the hotplug thread, which a
- * handler of that CPU-bound counter cannot be running under (it runs
- * with preemption off on that CPU), so none runs once stop returned.
+ * CPUs that come and go.  They only say what the CPU should have and
+ * queue its work item; the counters are created and released by that
+ * work, in process context, never in a hotplug callback: creating or
+ * releasing a software counter behind a static key (page-faults,
+ * context-switches, ...) takes cpus_read_lock() through
+ * static_key_slow_inc/dec(), which a hotplug callback, running under
+ * the hotplug lock held for writing, would wait on forever.  The work
+ * reconciles what the CPU has with what it should have, so transitions
+ * queued while it is pending or running are never lost.
+ * sonde_pmu_flush() (START, STOP) waits for every CPU's work.
+ *
+ * The overflow handler runs where the counter overflows, on its CPU:
+ * hard irq for the hrtimer-driven software clocks, the faulting task for
+ * page faults (preemption off, interrupts on), the scheduler for context
+ * switches, NMI for hardware counters.  It turns interrupts off around
+ * the sample so that every writer of a ring runs as the timer does; a
+ * sample nested in another writer of the ring is counted lost
+ * (SONDE_LOST_NESTED), as the ring's nesting guard does.  A counter may
+ * outlive its CPU's stop until the work releases it (or the perf core
+ * removes it as the CPU goes down): the handler writes only while the
+ * CPU's @live flag, set by start and cleared by stop on that CPU, says
+ * so; it reads the flag with interrupts off on the same CPU, so stop's
+ * store and the ring flush after it are never interleaved with a sample.
  */
 #include <linux/perf_event.h>
 #include <linux/percpu.h>
+#include <linux/workqueue.h>
 #include <linux/irqflags.h>
 #include <linux/err.h>
 #include "session.h"
@@ -43,8 +57,27 @@ struct sonde_pmu_counter {
 	u32 index;
 };
 
-static DEFINE_PER_CPU(struct sonde_pmu_counter[SONDE_MAX_EVENTS],
-		      sonde_pmu_counters);
+/**
+ * struct sonde_pmu_cpu - the counters of one CPU
+ * @counters: the counters, @nr of them with an event
+ * @session: the armed session whose counters the CPU should have, NULL:
+ *	none (written by start and stop, read by @work)
+ * @live: the handler may write into the ring
+ * @work: creates and releases @counters to match @session
+ * @cpu: the CPU
+ */
+struct sonde_pmu_cpu {
+	struct sonde_pmu_counter counters[SONDE_MAX_EVENTS];
+	struct sonde_session *session;
+	bool live;
+	struct work_struct work;
+	unsigned int cpu;
+};
+
+static DEFINE_PER_CPU(struct sonde_pmu_cpu, sonde_pmu_cpus);
+
+/* The first error of creating counters since the last flush. */
+static atomic_t sonde_pmu_error = ATOMIC_INIT(0);
 
 static void event_attr(struct perf_event_attr *attr,
 		       const struct sonde_event *ev, bool disabled)
@@ -127,54 +160,127 @@ static void pmu_overflow(struct perf_event *event,
 	unsigned long flags;
 
 	local_irq_save(flags);
-	sonde_sample(c->sampler, c->ring, regs, &ev);
+	/* Partner: the store in sonde_pmu_cpu_stop(), on this CPU. */
+	if (READ_ONCE(this_cpu_ptr(&sonde_pmu_cpus)->live))
+		sonde_sample(c->sampler, c->ring, regs, &ev);
 	local_irq_restore(flags);
 }
 
-/**
- * sonde_pmu_cpu_stop - release the counters of @cpu
- * @cpu: the CPU, whose hotplug thread this runs in
- */
-void sonde_pmu_cpu_stop(unsigned int cpu)
+static void release_counters(struct sonde_pmu_cpu *pc)
 {
-	struct sonde_pmu_counter *c = *per_cpu_ptr(&sonde_pmu_counters, cpu);
 	unsigned int i;
 
 	for (i = 0; i < SONDE_MAX_EVENTS; i++) {
-		if (!c[i].event)
+		if (!pc->counters[i].event)
 			continue;
-		perf_event_release_kernel(c[i].event);
-		c[i].event = NULL;
+		perf_event_release_kernel(pc->counters[i].event);
+		pc->counters[i].event = NULL;
 	}
 }
 
-/**
- * sonde_pmu_cpu_start - create the session's counters on @cpu
- * @s: the armed session
- * @cpu: the CPU, whose hotplug thread this runs in
- *
- * Returns 0, or the counter's creation error (none is left then).
- */
-int sonde_pmu_cpu_start(struct sonde_session *s, unsigned int cpu)
+static void create_counters(struct sonde_pmu_cpu *pc, struct sonde_session *s,
+			    unsigned int cpu)
 {
-	struct sonde_pmu_counter *c = *per_cpu_ptr(&sonde_pmu_counters, cpu);
 	struct perf_event_attr attr;
 	unsigned int i;
 
 	for (i = 0; i < s->sampler.nr_events; i++) {
+		struct sonde_pmu_counter *c = &pc->counters[i];
 		struct perf_event *event;
 
-		c[i].ring = s->bufs->rings[cpu];
-		c[i].sampler = &s->sampler;
-		c[i].index = i;
+		c->ring = s->bufs->rings[cpu];
+		c->sampler = &s->sampler;
+		c->index = i;
 		event_attr(&attr, &s->sampler.events[i], false);
 		event = perf_event_create_kernel_counter(&attr, cpu, NULL,
-							 pmu_overflow, &c[i]);
+							 pmu_overflow, c);
 		if (IS_ERR(event)) {
-			sonde_pmu_cpu_stop(cpu);
-			return PTR_ERR(event);
+			/* Gone offline meanwhile: its stop queued us again. */
+			if (PTR_ERR(event) != -ENODEV)
+				atomic_cmpxchg(&sonde_pmu_error, 0,
+					       PTR_ERR(event));
+			release_counters(pc);
+			return;
 		}
-		c[i].event = event;
+		c->event = event;
 	}
+}
+
+/* Process context: make the CPU's counters what its session asks for. */
+static void pmu_cpu_work(struct work_struct *work)
+{
+	struct sonde_pmu_cpu *pc = container_of(work, struct sonde_pmu_cpu,
+						work);
+	struct sonde_session *s = READ_ONCE(pc->session);
+
+	/* Recreated from scratch: the CPU may have gone and come back. */
+	release_counters(pc);
+	if (s)
+		create_counters(pc, s, pc->cpu);
+}
+
+/**
+ * sonde_pmu_cpu_stop - stop the counters of @cpu writing, and have them
+ *	released
+ * @cpu: the CPU, whose hotplug thread this runs in
+ */
+void sonde_pmu_cpu_stop(unsigned int cpu)
+{
+	struct sonde_pmu_cpu *pc = per_cpu_ptr(&sonde_pmu_cpus, cpu);
+
+	/* Partner: the load in pmu_overflow(), on this CPU. */
+	local_irq_disable();
+	WRITE_ONCE(pc->live, false);
+	local_irq_enable();
+	WRITE_ONCE(pc->session, NULL);
+	queue_work(system_unbound_wq, &pc->work);
+}
+
+/**
+ * sonde_pmu_cpu_start - have the session's counters created on @cpu
+ * @s: the armed session
+ * @cpu: the CPU, whose hotplug thread this runs in
+ *
+ * Returns 0; creation errors are kept for sonde_pmu_flush().
+ */
+int sonde_pmu_cpu_start(struct sonde_session *s, unsigned int cpu)
+{
+	struct sonde_pmu_cpu *pc = per_cpu_ptr(&sonde_pmu_cpus, cpu);
+
+	if (!s->sampler.nr_events)
+		return 0;
+	WRITE_ONCE(pc->session, s);
+	WRITE_ONCE(pc->live, true);
+	queue_work(system_unbound_wq, &pc->work);
 	return 0;
+}
+
+/**
+ * sonde_pmu_flush - wait until every CPU has the counters its last start
+ *	or stop asked for
+ *
+ * Context: process context, not under the hotplug lock (the work takes
+ * it).  Returns 0, or the first error of creating a counter since the
+ * last flush.
+ */
+int sonde_pmu_flush(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(&sonde_pmu_cpus, cpu)->work);
+	return atomic_xchg(&sonde_pmu_error, 0);
+}
+
+/* Module init: each CPU's work item. */
+void sonde_pmu_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct sonde_pmu_cpu *pc = per_cpu_ptr(&sonde_pmu_cpus, cpu);
+
+		pc->cpu = cpu;
+		INIT_WORK(&pc->work, pmu_cpu_work);
+	}
 }

@@ -140,6 +140,8 @@ extern bool sonde_have_task_events;
 int sonde_pmu_check(const struct sonde_event *ev);
 int sonde_pmu_cpu_start(struct sonde_session *s, unsigned int cpu);
 void sonde_pmu_cpu_stop(unsigned int cpu);
+int sonde_pmu_flush(void);
+void sonde_pmu_init(void);
 
 /* sample.c: build one sample from interrupted registers. */
 u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,

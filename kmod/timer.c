@@ -162,7 +162,7 @@ static int timer_cpu_offline(unsigned int cpu)
  */
 int sonde_timer_arm(struct sonde_session *s)
 {
-	int state;
+	int state, ret;
 
 	armed_session = s;
 	state = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "sonde:timer",
@@ -172,7 +172,11 @@ int sonde_timer_arm(struct sonde_session *s)
 		return state;
 	}
 	s->hp_state = state;
-	return 0;
+	/* The counters are created by work the online callbacks queued. */
+	ret = sonde_pmu_flush();
+	if (ret)
+		sonde_timer_disarm(s);
+	return ret;
 }
 
 /**
@@ -184,4 +188,6 @@ void sonde_timer_disarm(struct sonde_session *s)
 	cpuhp_remove_state(s->hp_state);
 	s->hp_state = 0;
 	armed_session = NULL;
+	/* The offline callbacks queued the counters' release: wait for it. */
+	sonde_pmu_flush();
 }
