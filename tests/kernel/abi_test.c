@@ -2,7 +2,8 @@
 /*
  * sonde kernel tests: the ioctl ABI.  Struct layout, size-versioned
  * copy-in, the errno vocabulary, state errors, and that refused requests
- * leave nothing behind (no rings to map).  Who may open the device and
+ * leave nothing behind (no rings to map), and output structs that carry
+ * no byte the kernel did not mean to write.  Who may open the device and
  * what the opener sees is privilege_test.c's.
  */
 #include <errno.h>
@@ -150,6 +151,186 @@ TEST_F(dev, stats_tail_zeroed)
 	/* No session yet: every byte, known or not, reads zero. */
 	for (n = 0; n < big * self->info.nr_cpu_ids; n++)
 		ASSERT_EQ(0, buf[n]) TH_LOG("byte %zu", n);
+	free(buf);
+}
+
+/*
+ * The bytes of an output struct that carry something: its named fields,
+ * reserved ones left out.  Whatever else the kernel hands back (holes
+ * the compiler left, reserved fields, a tail the kernel does not know)
+ * must read zero, whatever the caller's buffer held before: a non-zero
+ * byte there is a byte of kernel memory, or a value nobody defined.
+ */
+struct out_field {
+	size_t off, len;
+};
+
+#define OUT_FIELD(type, member) \
+	{ offsetof(type, member), sizeof(((type *)0)->member) }
+
+static const struct out_field info_fields[] = {
+	OUT_FIELD(struct sonde_info, size),
+	OUT_FIELD(struct sonde_info, abi_version),
+	OUT_FIELD(struct sonde_info, features),
+	OUT_FIELD(struct sonde_info, nr_cpu_ids),
+	OUT_FIELD(struct sonde_info, page_size),
+	OUT_FIELD(struct sonde_info, min_ring_pages),
+	OUT_FIELD(struct sonde_info, max_ring_pages),
+	OUT_FIELD(struct sonde_info, max_frequency),
+	OUT_FIELD(struct sonde_info, min_period_ns),
+	OUT_FIELD(struct sonde_info, max_kernel_depth),
+	OUT_FIELD(struct sonde_info, max_user_depth),
+	OUT_FIELD(struct sonde_info, max_user_stack),
+	OUT_FIELD(struct sonde_info, max_tgids),
+	OUT_FIELD(struct sonde_info, mmap_cpu_stride),
+	OUT_FIELD(struct sonde_info, mmap_ctrl_offset),
+	OUT_FIELD(struct sonde_info, mmap_meta_offset),
+	OUT_FIELD(struct sonde_info, max_period_ns),
+};
+
+/* lost[] beyond the reasons defined so far is reserved ("room for more"). */
+#define LOST_DEFINED	(SONDE_LOST_NESTED + 1)
+
+static const struct out_field cpu_stats_fields[] = {
+	OUT_FIELD(struct sonde_cpu_stats, samples),
+	OUT_FIELD(struct sonde_cpu_stats, records),
+	OUT_FIELD(struct sonde_cpu_stats, bytes),
+	{ offsetof(struct sonde_cpu_stats, lost), LOST_DEFINED * 8 },
+	OUT_FIELD(struct sonde_cpu_stats, filtered),
+	OUT_FIELD(struct sonde_cpu_stats, handler_ns_total),
+	OUT_FIELD(struct sonde_cpu_stats, handler_ns_max),
+	OUT_FIELD(struct sonde_cpu_stats, timer_missed),
+	OUT_FIELD(struct sonde_cpu_stats, timer_no_regs),
+	OUT_FIELD(struct sonde_cpu_stats, task_events),
+	OUT_FIELD(struct sonde_cpu_stats, map_events),
+	OUT_FIELD(struct sonde_cpu_stats, map_missed),
+	OUT_FIELD(struct sonde_cpu_stats, handler_hist),
+	OUT_FIELD(struct sonde_cpu_stats, throttle_events),
+	OUT_FIELD(struct sonde_cpu_stats, throttled_ns),
+};
+
+/* The struct sonde_stats fields the kernel writes back: nr_cpus only. */
+static const struct out_field stats_fields[] = {
+	OUT_FIELD(struct sonde_stats, size),
+	OUT_FIELD(struct sonde_stats, nr_cpus),
+	OUT_FIELD(struct sonde_stats, stats_size),
+	OUT_FIELD(struct sonde_stats, cpu_stats_ptr),
+};
+
+/*
+ * The first byte of @buf[0, @len) outside every one of @f that is not
+ * zero, or -1.  The fields' bytes must cover the struct's own size less
+ * its reserved fields: computed, not trusted, by the caller.
+ */
+static long stray_byte(const uint8_t *buf, size_t len,
+		       const struct out_field *f, size_t nr)
+{
+	for (size_t n = 0; n < len; n++) {
+		bool named = false;
+
+		for (size_t i = 0; i < nr && !named; i++)
+			named = n >= f[i].off && n < f[i].off + f[i].len;
+		if (!named && buf[n])
+			return n;
+	}
+	return -1;
+}
+
+/* Bytes of a struct of @size that @f names: the rest is padding. */
+static size_t named_bytes(const struct out_field *f, size_t nr)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		n += f[i].len;
+	return n;
+}
+
+/*
+ * GET_INFO into a buffer full of 0xa5, at the kernel's own size, at
+ * version 0's and longer than the kernel knows: every byte that no field
+ * names reads zero, and nothing is written past the caller's size.
+ */
+TEST_F(dev, info_padding_zeroed)
+{
+	const size_t sizes[] = {
+		sizeof(struct sonde_info), SONDE_INFO_SIZE_VER0,
+		sizeof(struct sonde_info) + 40,
+	};
+	uint8_t buf[sizeof(struct sonde_info) + 64];
+	struct sonde_info *i = (void *)buf;
+	size_t n;
+
+	/* Two reserved u32s: what this test must find zeroed. */
+	EXPECT_EQ(sizeof(struct sonde_info) - 8,
+		  named_bytes(info_fields, ARRAY_SIZE(info_fields)));
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		long stray;
+
+		memset(buf, 0xa5, sizeof(buf));
+		i->size = sizes[s];
+		ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_INFO, buf));
+		stray = stray_byte(buf, sizes[s], info_fields,
+				   ARRAY_SIZE(info_fields));
+		EXPECT_EQ(-1, stray) TH_LOG("size %zu: byte %ld is %#x", sizes[s],
+					    stray, stray >= 0 ? buf[stray] : 0);
+		n = first_byte_not(buf, sizes[s], sizeof(buf), 0xa5);
+		EXPECT_EQ(sizeof(buf), n) TH_LOG("size %zu: byte %zu written",
+						 sizes[s], n);
+	}
+}
+
+/*
+ * GET_STATS of a session that sampled, into entries full of 0xa5 with a
+ * stride longer than the kernel's struct: reserved lost[] reasons and
+ * each entry's tail read zero, the request's reserved field stays zero,
+ * and entries past nr_cpu_ids are not touched.
+ */
+TEST_F(dev, stats_padding_zeroed)
+{
+	size_t stride = sizeof(struct sonde_cpu_stats) + 64;
+	unsigned int nr = self->info.nr_cpu_ids + 1;
+	struct sonde_stats req;
+	struct sonde_config cfg;
+	uint8_t *buf;
+	long stray;
+	size_t n;
+
+	EXPECT_EQ(sizeof(struct sonde_cpu_stats) -
+		  8 * (SONDE_LOST_NR_REASONS - LOST_DEFINED),
+		  named_bytes(cpu_stats_fields, ARRAY_SIZE(cpu_stats_fields)));
+	EXPECT_EQ(sizeof(struct sonde_stats) - 4,
+		  named_bytes(stats_fields, ARRAY_SIZE(stats_fields)));
+	buf = malloc(stride * nr);
+	ASSERT_NE(NULL, buf);
+	config_init(&cfg, 1000, 4);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	burn_cpu_ms(50);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+
+	memset(buf, 0xa5, stride * nr);
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.nr_cpus = nr;
+	req.stats_size = stride;
+	req.cpu_stats_ptr = (uintptr_t)buf;
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	stray = stray_byte((const uint8_t *)&req, sizeof(req), stats_fields,
+			   ARRAY_SIZE(stats_fields));
+	EXPECT_EQ(-1, stray) TH_LOG("request byte %ld", stray);
+	for (unsigned int cpu = 0; cpu < self->info.nr_cpu_ids; cpu++) {
+		const uint8_t *e = buf + cpu * stride;
+
+		stray = stray_byte(e, stride, cpu_stats_fields,
+				   ARRAY_SIZE(cpu_stats_fields));
+		EXPECT_EQ(-1, stray) TH_LOG("cpu%u: byte %ld is %#x", cpu, stray,
+					    stray >= 0 ? e[stray] : 0);
+	}
+	EXPECT_LT(0, ((struct sonde_cpu_stats *)buf)->samples);
+	n = first_byte_not(buf, self->info.nr_cpu_ids * stride, nr * stride,
+			   0xa5);
+	EXPECT_EQ(nr * stride, n) TH_LOG("byte %zu past the last CPU", n);
 	free(buf);
 }
 

@@ -174,6 +174,15 @@ void ring_drain(struct test_ring *ring, struct drain_counts *c,
 	c->bad_records += ring_walk(ring, drain_record, &w);
 }
 
+size_t first_byte_not(const void *p, size_t from, size_t to, uint8_t v)
+{
+	const uint8_t *b = p;
+
+	while (from < to && b[from] == v)
+		from++;
+	return from;
+}
+
 int nr_online_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);

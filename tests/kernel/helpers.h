@@ -54,6 +54,8 @@ void ring_unmap(struct test_ring *ring);
 int ring_walk(struct test_ring *ring, record_fn fn, void *arg);
 void ring_drain(struct test_ring *ring, struct drain_counts *c,
 		sample_fn fn, void *arg);
+/* The first byte of @p in [@from, @to) that is not @v, or @to. */
+size_t first_byte_not(const void *p, size_t from, size_t to, uint8_t v);
 int nr_online_cpus(void);
 void burn_cpu_ms(unsigned int ms);
 uint64_t mono_ns(void);
