@@ -188,6 +188,31 @@ int nr_online_cpus(void)
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+int cpu_set_online(int cpu, bool on)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+uint64_t stats_lost(const struct sonde_cpu_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
+		n += st->lost[i];
+	return n;
+}
+
 uint64_t mono_ns(void)
 {
 	struct timespec ts;

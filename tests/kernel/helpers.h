@@ -57,6 +57,10 @@ void ring_drain(struct test_ring *ring, struct drain_counts *c,
 /* The first byte of @p in [@from, @to) that is not @v, or @to. */
 size_t first_byte_not(const void *p, size_t from, size_t to, uint8_t v);
 int nr_online_cpus(void);
+/* Write @on to CPU @cpu's sysfs "online" file; 0 or -errno. */
+int cpu_set_online(int cpu, bool on);
+/* sum of @st->lost[]: what a CPU could not write, for every reason */
+uint64_t stats_lost(const struct sonde_cpu_stats *st);
 void burn_cpu_ms(unsigned int ms);
 uint64_t mono_ns(void);
 
