@@ -2,7 +2,9 @@
 /*
  * sonde kernel tests: the ioctl ABI.  Struct layout, size-versioned
  * copy-in, the errno vocabulary, state errors, and that refused requests
- * leave nothing behind (no rings to map).
+ * leave nothing behind (no rings to map), and output structs that carry
+ * no byte the kernel did not mean to write.  Who may open the device and
+ * what the opener sees is privilege_test.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,16 +13,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <grp.h>
 #include <stdio.h>
-#include <linux/bpf.h>
-#include <linux/btf.h>
-#include <linux/capability.h>
 #include "kselftest_harness.h"
 #include "helpers.h"
 
@@ -158,6 +151,186 @@ TEST_F(dev, stats_tail_zeroed)
 	/* No session yet: every byte, known or not, reads zero. */
 	for (n = 0; n < big * self->info.nr_cpu_ids; n++)
 		ASSERT_EQ(0, buf[n]) TH_LOG("byte %zu", n);
+	free(buf);
+}
+
+/*
+ * The bytes of an output struct that carry something: its named fields,
+ * reserved ones left out.  Whatever else the kernel hands back (holes
+ * the compiler left, reserved fields, a tail the kernel does not know)
+ * must read zero, whatever the caller's buffer held before: a non-zero
+ * byte there is a byte of kernel memory, or a value nobody defined.
+ */
+struct out_field {
+	size_t off, len;
+};
+
+#define OUT_FIELD(type, member) \
+	{ offsetof(type, member), sizeof(((type *)0)->member) }
+
+static const struct out_field info_fields[] = {
+	OUT_FIELD(struct sonde_info, size),
+	OUT_FIELD(struct sonde_info, abi_version),
+	OUT_FIELD(struct sonde_info, features),
+	OUT_FIELD(struct sonde_info, nr_cpu_ids),
+	OUT_FIELD(struct sonde_info, page_size),
+	OUT_FIELD(struct sonde_info, min_ring_pages),
+	OUT_FIELD(struct sonde_info, max_ring_pages),
+	OUT_FIELD(struct sonde_info, max_frequency),
+	OUT_FIELD(struct sonde_info, min_period_ns),
+	OUT_FIELD(struct sonde_info, max_kernel_depth),
+	OUT_FIELD(struct sonde_info, max_user_depth),
+	OUT_FIELD(struct sonde_info, max_user_stack),
+	OUT_FIELD(struct sonde_info, max_tgids),
+	OUT_FIELD(struct sonde_info, mmap_cpu_stride),
+	OUT_FIELD(struct sonde_info, mmap_ctrl_offset),
+	OUT_FIELD(struct sonde_info, mmap_meta_offset),
+	OUT_FIELD(struct sonde_info, max_period_ns),
+};
+
+/* lost[] beyond the reasons defined so far is reserved ("room for more"). */
+#define LOST_DEFINED	(SONDE_LOST_NESTED + 1)
+
+static const struct out_field cpu_stats_fields[] = {
+	OUT_FIELD(struct sonde_cpu_stats, samples),
+	OUT_FIELD(struct sonde_cpu_stats, records),
+	OUT_FIELD(struct sonde_cpu_stats, bytes),
+	{ offsetof(struct sonde_cpu_stats, lost), LOST_DEFINED * 8 },
+	OUT_FIELD(struct sonde_cpu_stats, filtered),
+	OUT_FIELD(struct sonde_cpu_stats, handler_ns_total),
+	OUT_FIELD(struct sonde_cpu_stats, handler_ns_max),
+	OUT_FIELD(struct sonde_cpu_stats, timer_missed),
+	OUT_FIELD(struct sonde_cpu_stats, timer_no_regs),
+	OUT_FIELD(struct sonde_cpu_stats, task_events),
+	OUT_FIELD(struct sonde_cpu_stats, map_events),
+	OUT_FIELD(struct sonde_cpu_stats, map_missed),
+	OUT_FIELD(struct sonde_cpu_stats, handler_hist),
+	OUT_FIELD(struct sonde_cpu_stats, throttle_events),
+	OUT_FIELD(struct sonde_cpu_stats, throttled_ns),
+};
+
+/* The struct sonde_stats fields the kernel writes back: nr_cpus only. */
+static const struct out_field stats_fields[] = {
+	OUT_FIELD(struct sonde_stats, size),
+	OUT_FIELD(struct sonde_stats, nr_cpus),
+	OUT_FIELD(struct sonde_stats, stats_size),
+	OUT_FIELD(struct sonde_stats, cpu_stats_ptr),
+};
+
+/*
+ * The first byte of @buf[0, @len) outside every one of @f that is not
+ * zero, or -1.  The fields' bytes must cover the struct's own size less
+ * its reserved fields: computed, not trusted, by the caller.
+ */
+static long stray_byte(const uint8_t *buf, size_t len,
+		       const struct out_field *f, size_t nr)
+{
+	for (size_t n = 0; n < len; n++) {
+		bool named = false;
+
+		for (size_t i = 0; i < nr && !named; i++)
+			named = n >= f[i].off && n < f[i].off + f[i].len;
+		if (!named && buf[n])
+			return n;
+	}
+	return -1;
+}
+
+/* Bytes of a struct of @size that @f names: the rest is padding. */
+static size_t named_bytes(const struct out_field *f, size_t nr)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		n += f[i].len;
+	return n;
+}
+
+/*
+ * GET_INFO into a buffer full of 0xa5, at the kernel's own size, at
+ * version 0's and longer than the kernel knows: every byte that no field
+ * names reads zero, and nothing is written past the caller's size.
+ */
+TEST_F(dev, info_padding_zeroed)
+{
+	const size_t sizes[] = {
+		sizeof(struct sonde_info), SONDE_INFO_SIZE_VER0,
+		sizeof(struct sonde_info) + 40,
+	};
+	uint8_t buf[sizeof(struct sonde_info) + 64];
+	struct sonde_info *i = (void *)buf;
+	size_t n;
+
+	/* Two reserved u32s: what this test must find zeroed. */
+	EXPECT_EQ(sizeof(struct sonde_info) - 8,
+		  named_bytes(info_fields, ARRAY_SIZE(info_fields)));
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		long stray;
+
+		memset(buf, 0xa5, sizeof(buf));
+		i->size = sizes[s];
+		ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_INFO, buf));
+		stray = stray_byte(buf, sizes[s], info_fields,
+				   ARRAY_SIZE(info_fields));
+		EXPECT_EQ(-1, stray) TH_LOG("size %zu: byte %ld is %#x", sizes[s],
+					    stray, stray >= 0 ? buf[stray] : 0);
+		n = first_byte_not(buf, sizes[s], sizeof(buf), 0xa5);
+		EXPECT_EQ(sizeof(buf), n) TH_LOG("size %zu: byte %zu written",
+						 sizes[s], n);
+	}
+}
+
+/*
+ * GET_STATS of a session that sampled, into entries full of 0xa5 with a
+ * stride longer than the kernel's struct: reserved lost[] reasons and
+ * each entry's tail read zero, the request's reserved field stays zero,
+ * and entries past nr_cpu_ids are not touched.
+ */
+TEST_F(dev, stats_padding_zeroed)
+{
+	size_t stride = sizeof(struct sonde_cpu_stats) + 64;
+	unsigned int nr = self->info.nr_cpu_ids + 1;
+	struct sonde_stats req;
+	struct sonde_config cfg;
+	uint8_t *buf;
+	long stray;
+	size_t n;
+
+	EXPECT_EQ(sizeof(struct sonde_cpu_stats) -
+		  8 * (SONDE_LOST_NR_REASONS - LOST_DEFINED),
+		  named_bytes(cpu_stats_fields, ARRAY_SIZE(cpu_stats_fields)));
+	EXPECT_EQ(sizeof(struct sonde_stats) - 4,
+		  named_bytes(stats_fields, ARRAY_SIZE(stats_fields)));
+	buf = malloc(stride * nr);
+	ASSERT_NE(NULL, buf);
+	config_init(&cfg, 1000, 4);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	burn_cpu_ms(50);
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
+
+	memset(buf, 0xa5, stride * nr);
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.nr_cpus = nr;
+	req.stats_size = stride;
+	req.cpu_stats_ptr = (uintptr_t)buf;
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
+	stray = stray_byte((const uint8_t *)&req, sizeof(req), stats_fields,
+			   ARRAY_SIZE(stats_fields));
+	EXPECT_EQ(-1, stray) TH_LOG("request byte %ld", stray);
+	for (unsigned int cpu = 0; cpu < self->info.nr_cpu_ids; cpu++) {
+		const uint8_t *e = buf + cpu * stride;
+
+		stray = stray_byte(e, stride, cpu_stats_fields,
+				   ARRAY_SIZE(cpu_stats_fields));
+		EXPECT_EQ(-1, stray) TH_LOG("cpu%u: byte %ld is %#x", cpu, stray,
+					    stray >= 0 ? e[stray] : 0);
+	}
+	EXPECT_LT(0, ((struct sonde_cpu_stats *)buf)->samples);
+	n = first_byte_not(buf, self->info.nr_cpu_ids * stride, nr * stride,
+			   0xa5);
+	EXPECT_EQ(nr * stride, n) TH_LOG("byte %zu past the last CPU", n);
 	free(buf);
 }
 
@@ -543,691 +716,6 @@ TEST_F(dev, stats_sizes)
 	req.__reserved = 0;
 	EXPECT_EQ(0, ioctl(self->fd, SONDE_IOC_GET_STATS, &req));
 	free(st);
-}
-
-/* Descriptor passing over a unix socket (SCM_RIGHTS). */
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'f';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -EPROTO;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
-/* Kernel addresses live in the upper half on x86-64. */
-static bool is_kernel_addr(uint64_t a)
-{
-	return a >= 0xffff800000000000ull;
-}
-
-/* What a session's samples say about kernel addresses. */
-struct kview {
-	uint64_t samples;	/* SAMPLE records */
-	uint64_t kctx;		/* of them in kernel or idle context */
-	uint64_t hidden;	/* ... with SONDE_SAMPLE_KERNEL_HIDDEN */
-	uint64_t ip_zero;	/* ... with ip 0 */
-	uint64_t with_chain;	/* ... with a kernel chain starting at ip */
-	uint64_t kframes;	/* kernel frames over all samples */
-	uint64_t kaddrs;	/* kernel addresses anywhere in any sample */
-	uint64_t user_hidden;	/* user-context samples flagged hidden */
-	pid_t pid;		/* the process sampled on purpose */
-};
-
-static void view_sample(const struct sonde_sample *s, void *arg)
-{
-	struct kview *v = arg;
-
-	/*
-	 * User frames past the first are whatever a frame-pointer walk
-	 * found on a user stack: only ours (built with frame pointers) are
-	 * known to be return addresses, others may hold any value.
-	 */
-	unsigned int nr = s->nr_kernel + (s->nr_user ? 1 : 0);
-
-	if (s->pid == (uint32_t)v->pid)
-		nr = s->nr_kernel + s->nr_user;
-	v->samples++;
-	v->kframes += s->nr_kernel;
-	if (is_kernel_addr(s->ip) || is_kernel_addr(s->user_ip))
-		v->kaddrs++;
-	for (unsigned int i = 0; i < nr; i++)
-		if (is_kernel_addr(s->frames[i]))
-			v->kaddrs++;
-	if (s->context == SONDE_CTX_USER) {
-		if (s->flags & SONDE_SAMPLE_KERNEL_HIDDEN)
-			v->user_hidden++;
-		return;
-	}
-	v->kctx++;
-	if (s->flags & SONDE_SAMPLE_KERNEL_HIDDEN)
-		v->hidden++;
-	if (!s->ip)
-		v->ip_zero++;
-	if (s->nr_kernel && s->frames[0] == s->ip && is_kernel_addr(s->ip))
-		v->with_chain++;
-}
-
-/* Kernel work for the sampler to find: clear_user() into a buffer. */
-static void burn_kernel_ms(unsigned int ms)
-{
-	static char buf[1 << 20];
-	uint64_t end = mono_ns() + ms * 1000000ull;
-	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	while (mono_ns() < end)
-		if (read(fd, buf, sizeof(buf)) < 0)
-			break;
-	close(fd);
-}
-
-/* The outcome of one session run by run_session(). */
-struct session_result {
-	int err;		/* first failure, as -errno; 0 if none */
-	int step;		/* where it failed */
-	uint64_t features;
-	struct kview v;
-	uint64_t bad_records, bad_cpu;
-};
-
-/*
- * CONFIGURE with kernel chains, map every online CPU's ring, sample for
- * a while with kernel work running, STOP and read everything back.
- */
-static void run_session(int fd, struct session_result *r)
-{
-	int nr = nr_online_cpus();
-	struct test_ring rings[nr];
-	struct drain_counts c = { 0 };
-	struct sonde_config cfg;
-	struct sonde_info info;
-	int i;
-
-	memset(r, 0, sizeof(*r));
-	memset(rings, 0, sizeof(rings));
-	r->v.pid = getpid();
-	r->step = 1;
-	r->err = dev_info(fd, &info);
-	if (r->err)
-		return;
-	r->features = info.features;
-	r->step = 2;
-	config_init(&cfg, 1000, 32);
-	r->err = dev_configure(fd, &cfg);
-	r->step = 3;
-	for (i = 0; !r->err && i < nr; i++)
-		r->err = ring_map(fd, &info, i, 32, &rings[i]);
-	r->step = 4;
-	if (!r->err && ioctl(fd, SONDE_IOC_START, 0))
-		r->err = -errno;
-	if (!r->err) {
-		for (int n = 0; n < 10; n++) {
-			burn_kernel_ms(20);
-			burn_cpu_ms(10);
-			for (int cpu = 0; cpu < nr; cpu++)
-				ring_drain(&rings[cpu], &c, view_sample,
-					   &r->v);
-		}
-		r->step = 5;
-		if (ioctl(fd, SONDE_IOC_STOP, 0))
-			r->err = -errno;
-	}
-	for (int cpu = 0; cpu < nr; cpu++) {
-		if (rings[cpu].meta)
-			ring_drain(&rings[cpu], &c, view_sample, &r->v);
-		ring_unmap(&rings[cpu]);
-	}
-	r->bad_records = c.bad_records;
-	r->bad_cpu = c.bad_cpu;
-}
-
-/*
- * An opener with every right, passing the descriptor to a process with
- * none: that process cannot open the device itself, yet the descriptor
- * works for it (the capability lives in the file), and what it records
- * follows the opener's rights: kernel addresses and chains included.
- */
-TEST(passed_descriptor_keeps_openers_rights)
-{
-	struct session_result r;
-	int sv[2], fd, status;
-	char ack = 'a';
-	pid_t pid;
-
-	if (geteuid() != 0)
-		SKIP(return, "needs root to drop privileges");
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	fd = dev_open();
-	ASSERT_GE(fd, 0);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int cfd;
-
-		close(fd);
-		memset(&r, 0, sizeof(r));
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
-			r.err = -errno;
-		} else {
-			/* No rights of its own left. */
-			cfd = dev_open();
-			if (cfd >= 0 || (cfd != -EACCES && cfd != -EPERM)) {
-				r.err = cfd >= 0 ? -EEXIST : cfd;
-			} else {
-				cfd = recv_fd(sv[1]);
-				if (cfd < 0)
-					r.err = cfd;
-				else
-					run_session(cfd, &r);
-			}
-		}
-		if (write(sv[1], &r, sizeof(r)) != sizeof(r) ||
-		    read(sv[1], &ack, 1) != 1)
-			_exit(1);
-		_exit(0);
-	}
-	ASSERT_EQ(0, send_fd(sv[0], fd));
-	close(fd);
-	ASSERT_EQ(sizeof(r), read(sv[0], &r, sizeof(r)));
-	/* The receiver's copy holds the session: the device stays busy. */
-	EXPECT_EQ(-EBUSY, dev_open());
-	ASSERT_EQ(1, write(sv[0], &ack, 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-
-	ksft_print_msg("receiver: %llu samples, %llu in kernel or idle, %llu with a kernel chain\n",
-		       (unsigned long long)r.v.samples,
-		       (unsigned long long)r.v.kctx,
-		       (unsigned long long)r.v.with_chain);
-	ASSERT_EQ(0, r.err) TH_LOG("receiver failed at step %d: %s", r.step,
-				   strerror(-r.err));
-	EXPECT_TRUE(r.features & SONDE_FEAT_KERNEL_ALLOWED);
-	EXPECT_GT(r.v.kctx, 0);
-	EXPECT_EQ(0, r.v.hidden);
-	EXPECT_EQ(0, r.v.ip_zero);
-	EXPECT_EQ(r.v.kctx, r.v.with_chain);
-	EXPECT_GT(r.v.kaddrs, 0);
-	EXPECT_EQ(0, r.bad_records);
-	EXPECT_EQ(0, r.bad_cpu);
-	/* Gone with the receiver's exit: the device opens again. */
-	fd = dev_open();
-	EXPECT_GE(fd, 0);
-	if (fd >= 0)
-		close(fd);
-	close(sv[0]);
-	close(sv[1]);
-}
-
-/*
- * Does the running kernel have a global, exported perf_allow_kernel()?
- * 6.12 does; on 6.1 it is a static inline over unexported symbols, so
- * the module cannot consult it there.
- */
-static bool kernel_exports(const char *sym)
-{
-	char line[512], want[256], type;
-	unsigned long long addr;
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "__ksymtab_%s", sym);
-	while (!found && fgets(line, sizeof(line), f)) {
-		char name[256];
-
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) == 3 &&
-		    !strcmp(name, want))
-			found = true;
-	}
-	fclose(f);
-	return found;
-}
-
-/* The BTF type id of a FUNC in vmlinux, and its number of arguments. */
-static int btf_func(const char *name, uint32_t *id, uint32_t *nargs)
-{
-	const struct btf_header *h;
-	const uint8_t *types, *end;
-	const char *strs;
-	uint32_t *offs = NULL, n = 0, cap = 0;
-	size_t len = 0, got;
-	uint8_t *buf = NULL;
-	int ret = -ENOENT;
-	FILE *f = fopen("/sys/kernel/btf/vmlinux", "r");
-
-	if (!f)
-		return -errno;
-	do {
-		buf = realloc(buf, len + (1 << 20));
-		if (!buf) {
-			fclose(f);
-			return -ENOMEM;
-		}
-		got = fread(buf + len, 1, 1 << 20, f);
-		len += got;
-	} while (got);
-	fclose(f);
-	h = (const void *)buf;
-	if (len < sizeof(*h) || h->magic != BTF_MAGIC ||
-	    h->hdr_len + (uint64_t)h->str_off + h->str_len > len) {
-		free(buf);
-		return -EINVAL;
-	}
-	types = buf + h->hdr_len + h->type_off;
-	end = types + h->type_len;
-	strs = (const char *)buf + h->hdr_len + h->str_off;
-	/* Type ids start at 1; keep each type's offset to follow links. */
-	while (types < end) {
-		const struct btf_type *t = (const void *)types;
-		uint32_t vlen = BTF_INFO_VLEN(t->info);
-		size_t extra = 0;
-
-		if (n + 2 > cap) {
-			cap = cap ? 2 * cap : 65536;
-			offs = realloc(offs, cap * sizeof(*offs));
-			if (!offs) {
-				free(buf);
-				return -ENOMEM;
-			}
-		}
-		offs[++n] = types - buf;
-		switch (BTF_INFO_KIND(t->info)) {
-		case BTF_KIND_INT:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-			extra = 4;
-			break;
-		case BTF_KIND_ARRAY:
-			extra = sizeof(struct btf_array);
-			break;
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-			extra = vlen * sizeof(struct btf_member);
-			break;
-		case BTF_KIND_ENUM:
-			extra = vlen * sizeof(struct btf_enum);
-			break;
-		case BTF_KIND_FUNC_PROTO:
-			extra = vlen * sizeof(struct btf_param);
-			break;
-		case BTF_KIND_DATASEC:
-			extra = vlen * sizeof(struct btf_var_secinfo);
-			break;
-		case 19:	/* BTF_KIND_ENUM64 */
-			extra = vlen * 12;
-			break;
-		default:
-			break;
-		}
-		types += sizeof(*t) + extra;
-		if (BTF_INFO_KIND(t->info) == BTF_KIND_FUNC &&
-		    t->name_off < h->str_len &&
-		    !strcmp(strs + t->name_off, name))
-			*id = n;
-	}
-	if (*id && *id <= n) {
-		const struct btf_type *fn = (const void *)(buf + offs[*id]);
-
-		if (fn->type && fn->type <= n) {
-			const struct btf_type *proto =
-				(const void *)(buf + offs[fn->type]);
-
-			*nargs = BTF_INFO_VLEN(proto->info);
-			ret = 0;
-		}
-	}
-	free(offs);
-	free(buf);
-	return ret;
-}
-
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
-	.src_reg = (s), .off = (o), .imm = (i) })
-
-/*
- * A BPF LSM program on the perf_event_open hook that refuses kernel
- * access (PERF_SECURITY_KERNEL, 2) to one thread group and allows
- * everything else: the policy perf_allow_kernel() consults after the
- * capability.  Returns the attachment's fd (closing it detaches the
- * program) or -errno, with the reason in @why.
- */
-static int deny_kernel_to(pid_t tgid, char *why, size_t whylen)
-{
-	static char log[65536];
-	uint32_t id = 0, nargs = 0;
-	union bpf_attr attr;
-	int prog, link, ret;
-
-	ret = btf_func("bpf_lsm_perf_event_open", &id, &nargs);
-	if (ret || !nargs) {
-		snprintf(why, whylen, "no BTF for bpf_lsm_perf_event_open: %s",
-			 strerror(ret ? -ret : EINVAL));
-		return ret ?: -EINVAL;
-	}
-	/* The hook's last argument is the type: its u64 slot in ctx. */
-	struct bpf_insn insns[] = {
-		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),	/* r6 = ctx */
-		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid),
-		INSN(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 32),	/* r0 = tgid */
-		INSN(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 4, tgid),
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, 8 * (nargs - 1), 0),
-		INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 2, 2),	/* KERNEL? */
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, -EACCES),
-		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
-		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	};
-
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_LSM;
-	attr.expected_attach_type = BPF_LSM_MAC;
-	attr.attach_btf_id = id;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (uintptr_t)"GPL";
-	attr.log_buf = (uintptr_t)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
-	prog = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (prog < 0) {
-		ret = -errno;
-		snprintf(why, whylen, "BPF_PROG_LOAD: %s; %.300s",
-			 strerror(errno), log);
-		return ret;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.raw_tracepoint.prog_fd = prog;
-	link = syscall(SYS_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
-	ret = link < 0 ? -errno : link;
-	if (link < 0)
-		snprintf(why, whylen, "attaching the LSM program: %s",
-			 strerror(errno));
-	close(prog);
-	return ret;
-}
-
-/*
- * An opener whose policy withholds kernel addresses: GET_INFO says so,
- * and every sample in kernel or idle context has ip 0, the hidden flag
- * and no kernel frames; no kernel address appears anywhere.  The
- * decision is the opener's, taken at open(): the policy is gone and a
- * fully privileged process drives the session through the passed
- * descriptor, and the addresses stay withheld.
- *
- * Open requires CAP_PERFMON (or CAP_SYS_ADMIN), and with it
- * perf_event_paranoid no longer restricts kernel access, so the only
- * opener that can be refused kernel addresses is one an LSM refuses: a
- * BPF LSM program on perf_event_open plays that policy here.
- */
-TEST(kernel_addresses_withheld)
-{
-	struct session_result r;
-	int sv[2], go[2], fd, link, status, err = 0;
-	char why[512] = "", c = 'g';
-	pid_t pid;
-	FILE *lsm;
-	char lsms[256] = "";
-	bool mounted;
-
-	if (geteuid() != 0)
-		SKIP(return, "needs root to load a BPF LSM program");
-	if (!kernel_exports("perf_allow_kernel"))
-		SKIP(return, "this kernel does not export perf_allow_kernel(): the capability checked at open is the whole decision, so every opener may see kernel addresses and nothing can be withheld");
-	/* The guest may not have securityfs mounted: look, then leave. */
-	mounted = access("/sys/kernel/security/lsm", R_OK) &&
-		  !mount("securityfs", "/sys/kernel/security", "securityfs", 0,
-			 NULL);
-	lsm = fopen("/sys/kernel/security/lsm", "r");
-	if (lsm) {
-		if (!fgets(lsms, sizeof(lsms), lsm))
-			lsms[0] = 0;
-		fclose(lsm);
-	}
-	if (mounted)
-		umount("/sys/kernel/security");
-	if (!strstr(lsms, "bpf"))
-		SKIP(return, "the BPF LSM is not active (lsm: %s): no policy to withhold kernel addresses with", lsms);
-
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		/* The opener: waits for the policy, opens, hands the fd on. */
-		if (read(go[0], &c, 1) != 1)
-			_exit(1);
-		fd = dev_open();
-		if (fd < 0) {
-			if (write(sv[1], &fd, sizeof(fd)) != sizeof(fd))
-				_exit(1);
-			_exit(2);
-		}
-		if (write(sv[1], &err, sizeof(err)) != sizeof(err) ||
-		    send_fd(sv[1], fd))
-			_exit(1);
-		close(fd);
-		_exit(0);
-	}
-	link = deny_kernel_to(pid, why, sizeof(why));
-	ASSERT_EQ(1, write(go[1], &c, 1));
-	ASSERT_EQ(sizeof(err), read(sv[0], &err, sizeof(err)));
-	fd = err ? err : recv_fd(sv[0]);
-	if (link >= 0)
-		close(link);	/* the policy goes; the decision stays */
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	if (link < 0) {
-		if (fd >= 0)
-			close(fd);
-		SKIP(return, "cannot install a BPF LSM policy: %s", why);
-	}
-	ASSERT_GE(fd, 0) TH_LOG("the opener could not open: %s",
-				strerror(-fd));
-
-	run_session(fd, &r);
-	close(fd);
-	ksft_print_msg("%llu samples, %llu in kernel or idle context, %llu hidden\n",
-		       (unsigned long long)r.v.samples,
-		       (unsigned long long)r.v.kctx,
-		       (unsigned long long)r.v.hidden);
-	ASSERT_EQ(0, r.err) TH_LOG("failed at step %d: %s", r.step,
-				   strerror(-r.err));
-	EXPECT_FALSE(r.features & SONDE_FEAT_KERNEL_ALLOWED);
-	EXPECT_GT(r.v.samples, 0);
-	EXPECT_GT(r.v.kctx, 0);
-	EXPECT_EQ(r.v.kctx, r.v.hidden);
-	EXPECT_EQ(r.v.kctx, r.v.ip_zero);
-	EXPECT_EQ(0, r.v.kframes);
-	EXPECT_EQ(0, r.v.kaddrs);
-	EXPECT_EQ(0, r.v.user_hidden);
-	EXPECT_EQ(0, r.bad_records);
-	EXPECT_EQ(0, r.bad_cpu);
-
-	/* The same session by an opener the policy never named. */
-	fd = dev_open();
-	ASSERT_GE(fd, 0);
-	run_session(fd, &r);
-	close(fd);
-	ASSERT_EQ(0, r.err);
-	EXPECT_TRUE(r.features & SONDE_FEAT_KERNEL_ALLOWED);
-	EXPECT_EQ(0, r.v.hidden);
-	EXPECT_GT(r.v.with_chain, 0);
-}
-
-/* Keep only @caps (bit n: capability n) in the effective and permitted sets. */
-static int keep_only_caps(uint64_t caps)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2] = { 0 };
-
-	for (int i = 0; i < 2; i++)
-		d[i].effective = d[i].permitted = caps >> (32 * i);
-	return syscall(SYS_capset, &hdr, d) ? -errno : 0;
-}
-
-static int read_int(const char *path, int *v)
-{
-	FILE *f = fopen(path, "r");
-	int ret = f && fscanf(f, "%d", v) == 1 ? 0 : -1;
-
-	if (f)
-		fclose(f);
-	return ret;
-}
-
-static int write_int(const char *path, int v)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fprintf(f, "%d\n", v) > 0 ? 0 : -1;
-	return fclose(f) ? -1 : ret;
-}
-
-/*
- * The capability rule, with perf_event_paranoid at 2 (kernel profiling
- * for privileged users only): CAP_PERFMON alone, without CAP_SYS_ADMIN,
- * opens the device and may see kernel addresses, as it may with perf;
- * CAP_SYS_ADMIN alone too; a uid-0 process with neither is refused by the
- * module itself (the node's owner bits let it through).  This is also why
- * the paranoid setting cannot withhold kernel addresses from anyone who
- * can open the device.
- */
-TEST(capability_rule)
-{
-	static const struct {
-		const char *what;
-		uint64_t caps;
-		int err;
-	} cases[] = {
-		{ "CAP_PERFMON alone", 1ull << CAP_PERFMON, 0 },
-		{ "CAP_SYS_ADMIN alone", 1ull << CAP_SYS_ADMIN, 0 },
-		{ "no capability", 0, EACCES },
-	};
-	const char *sysctl = "/proc/sys/kernel/perf_event_paranoid";
-	int paranoid = 0;
-	bool restore;
-
-	if (geteuid() != 0)
-		SKIP(return, "needs root to change capabilities");
-	restore = !read_int(sysctl, &paranoid);
-	EXPECT_EQ(0, write_int(sysctl, 2));
-	for (size_t n = 0; n < ARRAY_SIZE(cases); n++) {
-		struct session_result r = { 0 };
-		int sv[2], status;
-		pid_t pid;
-
-		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-					sv));
-		pid = fork();
-		ASSERT_GE(pid, 0);
-		if (pid == 0) {
-			int fd;
-
-			r.step = 0;
-			r.err = keep_only_caps(cases[n].caps);
-			/* Proof CAP_SYS_ADMIN is gone where it should be. */
-			if (!r.err && !(cases[n].caps & (1ull << CAP_SYS_ADMIN)) &&
-			    !sethostname("sonde", 5))
-				r.err = -EEXIST;
-			if (!r.err) {
-				r.step = 1;
-				fd = dev_open();
-				if (fd < 0) {
-					r.err = fd;
-				} else {
-					run_session(fd, &r);
-					close(fd);
-				}
-			}
-			_exit(write(sv[1], &r, sizeof(r)) != sizeof(r));
-		}
-		ASSERT_EQ(sizeof(r), read(sv[0], &r, sizeof(r)));
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		close(sv[0]);
-		close(sv[1]);
-		if (!cases[n].err) {
-			EXPECT_EQ(0, r.err) TH_LOG("%s: step %d: %s",
-						   cases[n].what, r.step,
-						   strerror(-r.err));
-			EXPECT_TRUE(r.features & SONDE_FEAT_KERNEL_ALLOWED)
-				TH_LOG("%s", cases[n].what);
-			EXPECT_EQ(0, r.v.hidden) TH_LOG("%s", cases[n].what);
-			EXPECT_GT(r.v.with_chain, 0) TH_LOG("%s", cases[n].what);
-		} else {
-			EXPECT_EQ(1, r.step) TH_LOG("%s: setup failed: %s",
-						    cases[n].what,
-						    strerror(-r.err));
-			EXPECT_EQ(-cases[n].err, r.err)
-				TH_LOG("%s", cases[n].what);
-		}
-	}
-	if (restore)
-		write_int(sysctl, paranoid);
-}
-
-/* Open needs CAP_PERFMON or CAP_SYS_ADMIN, whatever the node's mode. */
-TEST(unprivileged_open_refused)
-{
-	struct stat st;
-	pid_t pid;
-	int status;
-
-	if (geteuid() != 0)
-		SKIP(return, "needs root to drop privileges");
-	ASSERT_EQ(0, stat(SONDE_DEVICE, &st));
-	ASSERT_EQ(0, chmod(SONDE_DEVICE, 0666));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int fd;
-
-		if (setgid(65534) || setuid(65534))
-			_exit(2);
-		fd = open(SONDE_DEVICE, O_RDWR);
-		_exit(fd < 0 && errno == EACCES ? 0 : 1);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	chmod(SONDE_DEVICE, st.st_mode & 07777);
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -13,9 +13,14 @@
  * - and, through scripts/vm-run, that the kernel log holds no splat.
  *
  * The seed is printed first; SONDE_FUZZ_SEED=N replays a run, and
- * SONDE_FUZZ_OPS=N sets its length (default 100000 operations).
+ * SONDE_FUZZ_OPS=N sets its length (default 100000 operations).  A
+ * failure prints the last operations before it; progress is printed
+ * every 10000 operations, so that a run the kernel hangs or crashes
+ * says how far it got; SONDE_FUZZ_TRACE=1 prints every operation as it
+ * starts (for a replay).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,6 +36,7 @@
 #include "helpers.h"
 
 #define MAX_MAPS	32
+#define NR_LAST		16	/* operations a failure prints */
 
 struct fuzz {
 	uint64_t rng;
@@ -43,7 +49,45 @@ struct fuzz {
 	uint64_t bad_leak;
 	int last_bad_errno;
 	unsigned long last_bad_cmd;
+	bool trace;
+	struct {
+		uint64_t op;
+		char what[96];
+	} last[NR_LAST];
 };
+
+/* Remember what operation f->ops did, for dump_last(). */
+static void __attribute__((format(printf, 2, 3)))
+fuzz_log(struct fuzz *f, const char *fmt, ...)
+{
+	unsigned int slot = f->ops % NR_LAST;
+	va_list ap;
+
+	f->last[slot].op = f->ops;
+	va_start(ap, fmt);
+	vsnprintf(f->last[slot].what, sizeof(f->last[slot].what), fmt, ap);
+	va_end(ap);
+	if (f->trace) {
+		printf("# op %llu: %s\n", (unsigned long long)f->ops,
+		       f->last[slot].what);
+		fflush(stdout);
+	}
+}
+
+static void dump_last(const struct fuzz *f)
+{
+	ksft_print_msg("the last operations before operation %llu:\n",
+		       (unsigned long long)f->ops);
+	for (uint64_t i = f->ops >= NR_LAST ? f->ops - NR_LAST + 1 : 0;
+	     i <= f->ops; i++) {
+		unsigned int slot = i % NR_LAST;
+
+		if (f->last[slot].op == i && f->last[slot].what[0])
+			ksft_print_msg("  op %llu: %s\n",
+				       (unsigned long long)i,
+				       f->last[slot].what);
+	}
+}
 
 /* xorshift64*: small, and the same sequence for the same seed. */
 static uint64_t rnd(struct fuzz *f)
@@ -243,6 +287,7 @@ static void op_ioctl(struct fuzz *f)
 		break;
 	}
 	note_ioctl(f, cmd, ret);
+	fuzz_log(f, "ioctl %#lx: %s", cmd, ret ? strerror(errno) : "ok");
 }
 
 /*
@@ -285,9 +330,12 @@ static void op_map(struct fuzz *f)
 	bool *hostile = &f->hostile_tail[slot];
 	unsigned int cpu = below(f, f->info.nr_cpu_ids + 1);
 	size_t psz = f->info.page_size;
+	int what = below(f, 6);
 	void *p;
 
-	switch (below(f, 6)) {
+	fuzz_log(f, "map: case %d, slot %u (%s), cpu %u", what, slot,
+		 r->meta ? "mapped" : "empty", cpu);
+	switch (what) {
 	case 0:		/* a ring, the right way, at a guessed size */
 		if (r->meta)
 			ring_unmap(r);
@@ -381,10 +429,12 @@ static void reopen(struct fuzz *f)
 static void op_life(struct fuzz *f)
 {
 	struct racer rc = { .fd = f->fd, .rounds = 1 + below(f, 20) };
+	int what = below(f, 4);
 	pthread_t t[2];
 	pid_t pid;
 
-	switch (below(f, 4)) {
+	fuzz_log(f, "life: case %d, %u racing rounds", what, rc.rounds);
+	switch (what) {
 	case 0:		/* close and reopen, mappings kept */
 		close(f->fd);
 		reopen(f);
@@ -439,7 +489,8 @@ FIXTURE_TEARDOWN(fuzz) {}
 TEST_F_TIMEOUT(fuzz, ioctl_mmap_lifecycle, 900)
 {
 	struct fuzz *f = calloc(1, sizeof(*f));
-	uint64_t seed, nr_ops;
+	uint64_t seed, nr_ops, start = mono_ns();
+	bool dumped = false;
 	struct sonde_config cfg;
 	struct sonde_info info;
 	int fd;
@@ -453,6 +504,7 @@ TEST_F_TIMEOUT(fuzz, ioctl_mmap_lifecycle, 900)
 	       (unsigned long long)nr_ops);
 	fflush(stdout);
 	f->rng = seed ?: 1;
+	f->trace = env_u64("SONDE_FUZZ_TRACE", 0);
 	signal(SIGPIPE, SIG_IGN);
 	f->fd = dev_open();
 	ASSERT_GE(f->fd, 0);
@@ -464,6 +516,8 @@ TEST_F_TIMEOUT(fuzz, ioctl_mmap_lifecycle, 900)
 
 		if (f->fd < 0)
 			reopen(f);
+		if (f->fd < 0)
+			dump_last(f);
 		ASSERT_GE(f->fd, 0)
 			TH_LOG("reopen after operation %llu: %d",
 			       (unsigned long long)f->ops, f->fd);
@@ -479,6 +533,17 @@ TEST_F_TIMEOUT(fuzz, ioctl_mmap_lifecycle, 900)
 		}
 		f->class_ns[class] += mono_ns() - t0;
 		f->class_ops[class]++;
+		if (f->bad_errno + f->bad_record + f->bad_leak && !dumped) {
+			dump_last(f);
+			dumped = true;
+		}
+		if ((f->ops + 1) % 10000 == 0) {
+			printf("# %llu operations done, %llu s\n",
+			       (unsigned long long)f->ops + 1,
+			       (unsigned long long)((mono_ns() - start) /
+						    1000000000ull));
+			fflush(stdout);
+		}
 	}
 	for (int i = 0; i < MAX_MAPS; i++)
 		if (f->maps[i].meta) {
@@ -500,6 +565,9 @@ TEST_F_TIMEOUT(fuzz, ioctl_mmap_lifecycle, 900)
 	if (f->bad_errno)
 		TH_LOG("errno %d outside the vocabulary, last from command %#lx",
 		       f->last_bad_errno, f->last_bad_cmd);
+	if (f->bad_errno + f->bad_record + f->bad_leak)
+		TH_LOG("replay with SONDE_FUZZ_SEED=%llu SONDE_FUZZ_OPS=%llu",
+		       (unsigned long long)seed, (unsigned long long)nr_ops);
 	EXPECT_EQ(0, f->bad_errno);
 	EXPECT_EQ(0, f->bad_record);
 	EXPECT_EQ(0, f->bad_leak);

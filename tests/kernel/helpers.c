@@ -174,9 +174,43 @@ void ring_drain(struct test_ring *ring, struct drain_counts *c,
 	c->bad_records += ring_walk(ring, drain_record, &w);
 }
 
+size_t first_byte_not(const void *p, size_t from, size_t to, uint8_t v)
+{
+	const uint8_t *b = p;
+
+	while (from < to && b[from] == v)
+		from++;
+	return from;
+}
+
 int nr_online_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int cpu_set_online(int cpu, bool on)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+uint64_t stats_lost(const struct sonde_cpu_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
+		n += st->lost[i];
+	return n;
 }
 
 uint64_t mono_ns(void)
@@ -195,6 +229,108 @@ void burn_cpu_ms(unsigned int ms)
 	while (mono_ns() < end)
 		for (int i = 0; i < 1000; i++)
 			x += i;
+}
+
+/* Kernel addresses live in the upper half on x86-64. */
+bool is_kernel_addr(uint64_t a)
+{
+	return a >= 0xffff800000000000ull;
+}
+
+static void view_sample(const struct sonde_sample *s, void *arg)
+{
+	struct kview *v = arg;
+
+	/*
+	 * User frames past the first are whatever a frame-pointer walk
+	 * found on a user stack: only ours (built with frame pointers) are
+	 * known to be return addresses, others may hold any value.
+	 */
+	unsigned int nr = s->nr_kernel + (s->nr_user ? 1 : 0);
+
+	if (s->pid == (uint32_t)v->pid)
+		nr = s->nr_kernel + s->nr_user;
+	v->samples++;
+	v->kframes += s->nr_kernel;
+	if (is_kernel_addr(s->ip) || is_kernel_addr(s->user_ip))
+		v->kaddrs++;
+	for (unsigned int i = 0; i < nr; i++)
+		if (is_kernel_addr(s->frames[i]))
+			v->kaddrs++;
+	if (s->context == SONDE_CTX_USER) {
+		if (s->flags & SONDE_SAMPLE_KERNEL_HIDDEN)
+			v->user_hidden++;
+		return;
+	}
+	v->kctx++;
+	if (s->flags & SONDE_SAMPLE_KERNEL_HIDDEN)
+		v->hidden++;
+	if (!s->ip)
+		v->ip_zero++;
+	if (s->nr_kernel && s->frames[0] == s->ip && is_kernel_addr(s->ip))
+		v->with_chain++;
+}
+
+/* Kernel work for the sampler to find: clear_user() into a buffer. */
+void burn_kernel_ms(unsigned int ms)
+{
+	static char buf[1 << 20];
+	uint64_t end = mono_ns() + ms * 1000000ull;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while (mono_ns() < end)
+		if (read(fd, buf, sizeof(buf)) < 0)
+			break;
+	close(fd);
+}
+
+void run_session(int fd, struct session_result *r)
+{
+	int nr = nr_online_cpus();
+	struct test_ring rings[nr];
+	struct drain_counts c = { 0 };
+	struct sonde_config cfg;
+	struct sonde_info info;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	memset(rings, 0, sizeof(rings));
+	r->v.pid = getpid();
+	r->step = 1;
+	r->err = dev_info(fd, &info);
+	if (r->err)
+		return;
+	r->features = info.features;
+	r->step = 2;
+	config_init(&cfg, 1000, 32);
+	r->err = dev_configure(fd, &cfg);
+	r->step = 3;
+	for (i = 0; !r->err && i < nr; i++)
+		r->err = ring_map(fd, &info, i, 32, &rings[i]);
+	r->step = 4;
+	if (!r->err && ioctl(fd, SONDE_IOC_START, 0))
+		r->err = -errno;
+	if (!r->err) {
+		for (int n = 0; n < 10; n++) {
+			burn_kernel_ms(20);
+			burn_cpu_ms(10);
+			for (int cpu = 0; cpu < nr; cpu++)
+				ring_drain(&rings[cpu], &c, view_sample,
+					   &r->v);
+		}
+		r->step = 5;
+		if (ioctl(fd, SONDE_IOC_STOP, 0))
+			r->err = -errno;
+	}
+	for (int cpu = 0; cpu < nr; cpu++) {
+		if (rings[cpu].meta)
+			ring_drain(&rings[cpu], &c, view_sample, &r->v);
+		ring_unmap(&rings[cpu]);
+	}
+	r->bad_records = c.bad_records;
+	r->bad_cpu = c.bad_cpu;
 }
 
 struct ksym {

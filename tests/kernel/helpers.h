@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "sonde.h"
 
 struct test_ring {
@@ -53,9 +54,50 @@ void ring_unmap(struct test_ring *ring);
 int ring_walk(struct test_ring *ring, record_fn fn, void *arg);
 void ring_drain(struct test_ring *ring, struct drain_counts *c,
 		sample_fn fn, void *arg);
+/* The first byte of @p in [@from, @to) that is not @v, or @to. */
+size_t first_byte_not(const void *p, size_t from, size_t to, uint8_t v);
 int nr_online_cpus(void);
+/* Write @on to CPU @cpu's sysfs "online" file; 0 or -errno. */
+int cpu_set_online(int cpu, bool on);
+/* sum of @st->lost[]: what a CPU could not write, for every reason */
+uint64_t stats_lost(const struct sonde_cpu_stats *st);
 void burn_cpu_ms(unsigned int ms);
 uint64_t mono_ns(void);
+
+/*
+ * A sampling session seen for what it says about kernel addresses: who
+ * may see them is the opener's right (privilege_test.c).
+ */
+/* What a session's samples say about kernel addresses. */
+struct kview {
+	uint64_t samples;	/* SAMPLE records */
+	uint64_t kctx;		/* of them in kernel or idle context */
+	uint64_t hidden;	/* ... with SONDE_SAMPLE_KERNEL_HIDDEN */
+	uint64_t ip_zero;	/* ... with ip 0 */
+	uint64_t with_chain;	/* ... with a kernel chain starting at ip */
+	uint64_t kframes;	/* kernel frames over all samples */
+	uint64_t kaddrs;	/* kernel addresses anywhere in any sample */
+	uint64_t user_hidden;	/* user-context samples flagged hidden */
+	pid_t pid;		/* the process sampled on purpose */
+};
+
+/* The outcome of one session run by run_session(). */
+struct session_result {
+	int err;		/* first failure, as -errno; 0 if none */
+	int step;		/* where it failed */
+	uint64_t features;
+	struct kview v;
+	uint64_t bad_records, bad_cpu;
+};
+
+bool is_kernel_addr(uint64_t a);
+void burn_kernel_ms(unsigned int ms);
+/*
+ * run_session - CONFIGURE with kernel chains, map every online CPU's
+ * ring, sample for a while with kernel work running, STOP and read
+ * everything back into @r.
+ */
+void run_session(int fd, struct session_result *r);
 
 /* Kernel symbols from /proc/kallsyms, for naming kernel frames. */
 struct ksyms;

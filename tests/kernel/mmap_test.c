@@ -152,33 +152,86 @@ TEST_F(rings, no_upgrade_split_or_move)
 	EXPECT_EQ(0, munmap(p, self->meta_len));
 }
 
-TEST_F(rings, fresh_memory_is_zero)
+/*
+ * Every byte of a ring the kernel has not written reads zero before
+ * START: the control page, the meta page past its named fields (its
+ * reserved words, the pad before data_head and the rest of the page) and
+ * all data.  Checked on every online CPU's ring, first of a fresh
+ * session, then of rings made by a CONFIGURE of another size after a
+ * session filled its rings with samples and was closed: the new rings
+ * may get the old rings' pages, which must not carry those samples.
+ */
+static void expect_ring_zero(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(rings) * self, unsigned int cpu,
+			     uint32_t pages)
 {
 	struct test_ring r;
 	const uint8_t *bytes;
-	size_t n;
+	size_t head = offsetof(struct sonde_ring_meta, data_head), n;
 
-	ASSERT_EQ(0, ring_map(self->fd, &self->info, 0, PAGES, &r));
+	ASSERT_EQ(0, ring_map(self->fd, &self->info, cpu, pages, &r));
 	EXPECT_EQ(sizeof(struct sonde_ring_meta), r.meta->size);
 	EXPECT_EQ(SONDE_ABI_VERSION, r.meta->version);
-	EXPECT_EQ(0, r.meta->cpu);
+	EXPECT_EQ(cpu, r.meta->cpu);
 	EXPECT_EQ(self->psz, r.meta->data_offset);
-	EXPECT_EQ(PAGES * self->psz, r.meta->data_size);
+	EXPECT_EQ(pages * self->psz, r.meta->data_size);
 	EXPECT_EQ(0, r.meta->data_head);
 	EXPECT_EQ(0, r.meta->__reserved0);
 	bytes = (const uint8_t *)r.meta;
-	for (n = offsetof(struct sonde_ring_meta, __pad); n < self->psz; n++)
-		if (n < offsetof(struct sonde_ring_meta, data_head) ||
-		    n >= offsetof(struct sonde_ring_meta, data_head) + 8)
-			ASSERT_EQ(0, bytes[n]) TH_LOG("meta byte %zu", n);
-	for (n = 0; n < 2 * r.size; n++)
-		ASSERT_EQ(0, r.data[n]) TH_LOG("data byte %zu", n);
-	bytes = (const uint8_t *)r.ctrl;
-	for (n = 0; n < self->psz; n++)
-		ASSERT_EQ(0, bytes[n]);
+	/* From the pad to the page's end, data_head aside. */
+	n = first_byte_not(bytes, offsetof(struct sonde_ring_meta, __pad),
+			   head, 0);
+	EXPECT_EQ(head, n) TH_LOG("cpu%u meta byte %zu", cpu, n);
+	n = first_byte_not(bytes, head + 8, self->psz, 0);
+	EXPECT_EQ(self->psz, n) TH_LOG("cpu%u meta byte %zu", cpu, n);
+	n = first_byte_not(r.data, 0, 2 * r.size, 0);
+	EXPECT_EQ(2 * r.size, n) TH_LOG("cpu%u data byte %zu", cpu, n);
+	n = first_byte_not(r.ctrl, 0, self->psz, 0);
+	EXPECT_EQ(self->psz, n) TH_LOG("cpu%u ctrl byte %zu", cpu, n);
 	/* The ctrl page is writable and the write is harmless. */
 	r.ctrl->data_tail = 12345;
 	ring_unmap(&r);
+}
+
+TEST_F(rings, fresh_memory_is_zero)
+{
+	int nr = nr_online_cpus(), full;
+	struct sonde_cpu_stats *st;
+	struct sonde_config cfg;
+
+	for (int cpu = 0; cpu < nr; cpu++)
+		expect_ring_zero(_metadata, self, cpu, PAGES);
+
+	/* Fill every ring with samples until it loses, no reader; close. */
+	st = calloc(self->info.nr_cpu_ids, sizeof(*st));
+	ASSERT_NE(NULL, st);
+	config_init(&cfg, 2000, PAGES);
+	cfg.capture |= SONDE_CAPTURE_USER_STACK;
+	cfg.user_stack_bytes = 512;
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
+	for (int i = 0; i < 500; i++) {
+		bool all_full = true;
+
+		burn_cpu_ms(20);
+		ASSERT_EQ(0, dev_stats(self->fd, &self->info, st));
+		for (int cpu = 0; cpu < nr; cpu++)
+			if (!stats_lost(&st[cpu]))
+				all_full = false;
+		if (all_full)
+			break;
+	}
+	for (full = 0; full < nr && stats_lost(&st[full]); full++)
+		;
+	EXPECT_EQ(nr, full) TH_LOG("ring %d never filled", full);
+	free(st);
+	close(self->fd);
+	self->fd = dev_open();
+	ASSERT_GE(self->fd, 0);
+	config_init(&cfg, 100, 2 * PAGES);
+	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
+	for (int cpu = 0; cpu < nr; cpu++)
+		expect_ring_zero(_metadata, self, cpu, 2 * PAGES);
 }
 
 /* What data_is_mapped_twice saw of the records that wrap the ring's end. */
