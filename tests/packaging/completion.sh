@@ -65,7 +65,8 @@ checks=$("$sonde" test --list | sed -n 's/.* \[\([a-z_-]*\)\]$/\1/p')
 [ -n "$checks" ] || not_ok "sonde test --list names its checks"
 same "test: the checks of sonde test --list" "$checks" \
 	"$(complete_words sonde test '')"
-same "test k: kallsyms" "kallsyms" "$(complete_words sonde test k)"
+same "test unw: the unwinding checks" "unwind-fp unwind-dwarf" \
+	"$(complete_words sonde test unw)"
 same "sonde re: record report" "record report" "$(complete_words sonde re)"
 same "export -f s: speedscope svg" "speedscope svg" \
 	"$(complete_words sonde export -f s)"

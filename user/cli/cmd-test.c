@@ -3,20 +3,24 @@
  * CLI layer: sonde test: the self-check a user runs on a new host, as
  * perf test is.  A numbered table of checks, each printing one line,
  * "NN: DESCRIPTION ... ok", "skip (REASON)" or "FAIL (REASON)"; -v adds
- * what each found.  The probes are record/selfcheck.h's.  Exits 1 when a
- * check failed, else 0 (skips included): whether sampling works here.
+ * what each found.  The probes are record/selfcheck.h's; the checks that
+ * record a built-in workload are cli/selftest.h's.  Exits 1 when a check
+ * failed, else 0 (skips included): whether sampling works here.
  *
  * The checks run in table order on this thread.  The module admits one
- * opener: the probes' host keeps /dev/sonde open between probes.
+ * opener: the probes' host keeps /dev/sonde open between probes and
+ * closes it before a check that records, whose recorder opens it.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cmds.h"
+#include "cli/selftest.h"
 #include "lib/util.h"
 #include "record/selfcheck.h"
 #include "sonde-version.h"
@@ -25,31 +29,59 @@ typedef int (*probe_fn)(struct selfcheck_host *h, struct selfcheck_result *r);
 
 /*
  * struct test_check - one line of sonde test: @name (what a selection
- * matches besides the description), and the @probe of the host.
+ * matches besides the description), and either a @probe of the host or
+ * an @expect for a recorded workload.
  */
 struct test_check {
 	const char *name;
 	const char *desc;
 	probe_fn probe;
+	const struct selftest_expect *expect;
+};
+
+static const char *const fp_chain[] = {
+	"sonde_selftest_fp_leaf", "sonde_selftest_fp_middle",
+	"sonde_selftest_fp_outer",
+};
+static const char *const cfi_chain[] = {
+	"sonde_selftest_cfi_leaf", "sonde_selftest_cfi_middle",
+	"sonde_selftest_cfi_outer",
+};
+static const char *const jit_chain[] = { "sonde_selftest_jit" };
+
+static const struct selftest_expect fp_expect = {
+	"fp", RECORDER_CG_FP, fp_chain, ARRAY_SIZE(fp_chain), false,
+};
+static const struct selftest_expect dwarf_expect = {
+	"dwarf", RECORDER_CG_DWARF, cfi_chain, ARRAY_SIZE(cfi_chain), false,
+};
+static const struct selftest_expect jit_expect = {
+	"jit", RECORDER_CG_FP, jit_chain, ARRAY_SIZE(jit_chain), true,
 };
 
 static const struct test_check checks[] = {
-	{ "module", "sonde module loaded", selfcheck__module },
-	{ "version", "module version is the tool's", selfcheck__version },
-	{ "access", "/dev/sonde opens for this user", selfcheck__access },
-	{ "abi", "module ABI is the tool's", selfcheck__abi },
-	{ "timer", "module timer source samples", selfcheck__timer },
+	{ "module", "sonde module loaded", selfcheck__module, NULL },
+	{ "version", "module version is the tool's", selfcheck__version, NULL },
+	{ "access", "/dev/sonde opens for this user", selfcheck__access, NULL },
+	{ "abi", "module ABI is the tool's", selfcheck__abi, NULL },
+	{ "timer", "module timer source samples", selfcheck__timer, NULL },
 	{ "sw-events", "module software events (task-clock, page-faults)",
-	  selfcheck__sw_events },
-	{ "hw-cycles", "hardware cycles event", selfcheck__hw_cycles },
-	{ "perf", "perf_event_open fallback", selfcheck__perf },
-	{ "kallsyms", "kernel symbols readable", selfcheck__kallsyms },
-	{ "io_uring", "io_uring usable", selfcheck__io_uring },
+	  selfcheck__sw_events, NULL },
+	{ "hw-cycles", "hardware cycles event", selfcheck__hw_cycles, NULL },
+	{ "perf", "perf_event_open fallback", selfcheck__perf, NULL },
+	{ "kallsyms", "kernel symbols readable", selfcheck__kallsyms, NULL },
+	{ "io_uring", "io_uring usable", selfcheck__io_uring, NULL },
+	{ "unwind-fp", "frame-pointer unwinding of a recorded workload",
+	  NULL, &fp_expect },
+	{ "unwind-dwarf", "DWARF unwinding of a recorded workload",
+	  NULL, &dwarf_expect },
+	{ "jit-map", "JIT code named by its perf map", NULL, &jit_expect },
 };
 
 struct test_args {
 	bool verbose;
 	bool list;
+	const char *workload;
 	bool selected[ARRAY_SIZE(checks)];
 	bool any_selected;
 };
@@ -60,7 +92,8 @@ void help_test(FILE *f)
 "usage: sonde test [-v] [--list] [CHECK...]\n"
 "\n"
 "Check that sampling works on this host: the module and its sources, the\n"
-"perf_event_open fallback, kernel symbols, io_uring.\n"
+"perf_event_open fallback, kernel symbols, io_uring, and unwinding of a\n"
+"built-in workload that sonde records and reads back.\n"
 "\n"
 "  CHECK           a check's number, or part of its name or description\n"
 "                  (default: every check)\n"
@@ -113,10 +146,11 @@ static int select_checks(struct test_args *a, const char *sel)
 
 static int parse_args(int argc, char **argv, struct test_args *a)
 {
-	enum { OPT_LIST = 0x100 };
+	enum { OPT_LIST = 0x100, OPT_WORKLOAD };
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, OPT_LIST },
+		{ "workload", required_argument, NULL, OPT_WORKLOAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -130,6 +164,9 @@ static int parse_args(int argc, char **argv, struct test_args *a)
 			break;
 		case OPT_LIST:
 			a->list = true;
+			break;
+		case OPT_WORKLOAD:
+			a->workload = optarg;
 			break;
 		case 'h':
 			help_test(stdout);
@@ -176,10 +213,19 @@ static int run_checks(const struct test_args *a)
 {
 	struct selfcheck_host host;
 	struct selfcheck_result *r;
+	char exe[PATH_MAX];
 	bool failed = false;
 	unsigned int i;
+	ssize_t n;
 	int err = 0;
 
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		err = -errno;
+		pr_err("test: /proc/self/exe: %s", strerror(-err));
+		return err;
+	}
+	exe[n] = '\0';
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -190,7 +236,14 @@ static int run_checks(const struct test_args *a)
 		if (a->any_selected && !a->selected[i])
 			continue;
 		memset(r, 0, sizeof(*r));
-		err = c->probe(&host, r);
+		if (c->probe) {
+			err = c->probe(&host, r);
+		} else {
+			/* The recorder opens /dev/sonde itself. */
+			selfcheck_host__close(&host);
+			fflush(stdout);
+			err = selftest__recorded(exe, c->expect, r);
+		}
 		if (err)
 			break;
 		print_result(i + 1, c, r, a->verbose);
@@ -215,6 +268,15 @@ int cmd_test(int argc, char **argv)
 	err = parse_args(argc, argv, &a);
 	if (err)
 		return err < 0 ? err : 0;
+	if (a.workload) {
+		err = selftest__workload(a.workload);
+		if (err == -EINVAL)
+			return usage_error("test: no workload '%s'", a.workload);
+		if (err)
+			pr_err("test: workload %s: %s", a.workload,
+			       strerror(-err));
+		return err;
+	}
 	if (a.list) {
 		for (i = 0; i < ARRAY_SIZE(checks); i++)
 			printf("%2u: %s [%s]\n", i + 1, checks[i].desc,
