@@ -50,13 +50,16 @@ static const char *const cfi_chain[] = {
 static const char *const jit_chain[] = { "sonde_selftest_jit" };
 
 static const struct selftest_expect fp_expect = {
-	"fp", RECORDER_CG_FP, fp_chain, ARRAY_SIZE(fp_chain), false,
+	.workload = "fp", .callgraph = RECORDER_CG_FP,
+	.chain = fp_chain, .nr = ARRAY_SIZE(fp_chain),
 };
 static const struct selftest_expect dwarf_expect = {
-	"dwarf", RECORDER_CG_DWARF, cfi_chain, ARRAY_SIZE(cfi_chain), false,
+	.workload = "dwarf", .callgraph = RECORDER_CG_DWARF,
+	.chain = cfi_chain, .nr = ARRAY_SIZE(cfi_chain),
 };
 static const struct selftest_expect jit_expect = {
-	"jit", RECORDER_CG_FP, jit_chain, ARRAY_SIZE(jit_chain), true,
+	.workload = "jit", .callgraph = RECORDER_CG_FP,
+	.chain = jit_chain, .nr = ARRAY_SIZE(jit_chain), .jit = true,
 };
 
 static const struct test_check checks[] = {

@@ -15,6 +15,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +435,7 @@ int selftest__recorded(const char *exe, const struct selftest_expect *e,
 	};
 	struct capture cap;
 	struct input in;
+	sigset_t mask;
 	int err;
 
 #ifndef SELFTEST_HAVE_JIT
@@ -464,6 +466,7 @@ int selftest__recorded(const char *exe, const struct selftest_expect *e,
 		rmdir(dir);
 		return 0;
 	}
+	sigprocmask(SIG_SETMASK, NULL, &mask);
 	err = input__init(&in, no_opts);
 	if (!err)
 		err = recorder__run(&o);
@@ -474,6 +477,11 @@ int selftest__recorded(const char *exe, const struct selftest_expect *e,
 		err = input__open(&in);
 	}
 	capture__end(&cap, r);
+	/*
+	 * The recorder leaves SIGINT, SIGTERM and SIGCHLD blocked: unblock
+	 * them, so that one still pending ends sonde test as it would have.
+	 */
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (err == -ENOMEM) {
 		input__close(&in);
 		goto out;
