@@ -449,4 +449,21 @@ sonde report -i "$out/split.data" >"$out/split.report.guest" 2>/dev/null
 tests/e2e/cases.sh "$out"
 tests/e2e/symbols.sh "$out"
 tests/e2e/stacks.sh "$out"
+
+# 18. sonde test with the module loaded: sampling works (exit 0), and the
+# module's checks, the unwinders' and the JIT map's pass.  A guest has
+# no hardware PMU under TCG: cycles may skip, never fail.
+sonde test -v >"$out/selftest.out" 2>"$out/selftest.err"
+rc=$?
+sed -nE '/^ ?[0-9]+: /s/^/# /p' "$out/selftest.out"
+check "sonde test exits 0 with the module loaded (exit $rc)" test $rc -eq 0
+for c in module version access abi timer sw-events unwind-fp unwind-dwarf jit-map; do
+	n=$(sonde test --list | sed -n "s/^ *\([0-9]*\): .* \[$c\]\$/\1/p")
+	check "sonde test: $c ok" \
+		grep -qE "^ ?$n: .* \.\.\. ok\$" "$out/selftest.out"
+done
+n=$(sonde test --list | sed -n 's/^ *\([0-9]*\): .* \[hw-cycles\]$/\1/p')
+check "sonde test: hw-cycles ok, or skipped for want of a PMU" \
+	grep -qE "^ ?$n: .* \.\.\. (ok|skip \(cycles: this machine has no such counter)" \
+	"$out/selftest.out"
 exit 0

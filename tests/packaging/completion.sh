@@ -41,7 +41,7 @@ cmds=$("$sonde" --help | sed -n 's/^   \([a-z]\{1,\}\) .*/\1/p')
 same "commands are those of sonde --help" "$cmds --version --help" \
 	"$(complete_words sonde '')"
 
-for cmd in record report script export stat; do
+for cmd in record report script export stat test; do
 	help=$("$sonde" "$cmd" --help)
 	opts="$(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help")
 		$(grep -oE '^ +-[A-Za-z]\b' <<<"$help")"
@@ -61,6 +61,12 @@ sorts=$("$sonde" report --help | grep -oE -- '--sort [a-z|]+' | head -n 1 |
 same "report --sort: the keys of its help" "$sorts" \
 	"$(complete_words sonde report --sort '')"
 
+checks=$("$sonde" test --list | sed -n 's/.* \[\([a-z_-]*\)\]$/\1/p')
+[ -n "$checks" ] || not_ok "sonde test --list names its checks"
+same "test: the checks of sonde test --list" "$checks" \
+	"$(complete_words sonde test '')"
+same "test unw: the unwinding checks" "unwind-fp unwind-dwarf" \
+	"$(complete_words sonde test unw)"
 same "sonde re: record report" "record report" "$(complete_words sonde re)"
 same "export -f s: speedscope svg" "speedscope svg" \
 	"$(complete_words sonde export -f s)"

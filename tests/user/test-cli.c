@@ -110,7 +110,8 @@ TEST(bad_arguments_exit_2)
 TEST(version_and_help)
 {
 	static const char *const cmds[] = { "record", "report", "script",
-					    "export", "stat", "stacks" };
+					    "export", "stat", "stacks",
+					    "test" };
 	char *version[] = { "sonde", "--version", NULL };
 	char *help[] = { "sonde", "--help", NULL };
 	struct buf out = { 0 }, err = { 0 };

@@ -3,7 +3,7 @@
  * CLI layer: the sonde command table: global options, dispatch to a
  * subcommand, and the one place where errors become exit statuses (0
  * success, 1 failure, 2 bad command line; a command's positive return is
- * its exit status: stat's COMMAND's).
+ * its exit status: stat's COMMAND's, test's 1 for a failed check).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, help_export, "convert a recording (folded, pprof, svg, speedscope, ...)" },
 	{ "stat", cmd_stat, help_stat, "count events (perf stat; no module needed)" },
 	{ "stacks", cmd_stacks, help_stacks, "where every thread of a process is now" },
+	{ "test", cmd_test, help_test, "check that sampling works on this host" },
 };
 
 static void usage(FILE *f)
