@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pure pieces of sonde serve (serve/query.h, serve/metrics.h): Go's
- * seconds rule, the other query parameters, the bearer-token comparison,
- * the Prometheus text and the module counters added from STATS sections.
+ * The pure pieces of sonde serve (serve/query.h, serve/metrics.h,
+ * serve/server.h's address parser): Go's seconds rule, the other query
+ * parameters, the bearer-token comparison, --listen addresses, the
+ * Prometheus text and the module counters added from STATS sections.
+ * The server itself is tested over HTTP by tests/serve/serve.sh.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +17,7 @@
 #include "recording/recording.h"
 #include "serve/metrics.h"
 #include "serve/query.h"
+#include "serve/server.h"
 
 TEST(seconds_go_rule)
 {
@@ -148,6 +153,56 @@ TEST(token_compare)
 	EXPECT_FALSE(serve_token__check("0123456789abcdef", tok, 16));
 	EXPECT_FALSE(serve_token__check("Bearer ", tok, 16));
 	EXPECT_FALSE(serve_token__check(NULL, tok, 16));
+}
+
+TEST(listen_addresses)
+{
+	static const struct {
+		const char *s;
+		int family;
+		const char *host;
+		unsigned int port;
+		bool loopback;
+	} good[] = {
+		{ "127.0.0.1:6061", AF_INET, "127.0.0.1", 6061, true },
+		{ "127.0.0.1", AF_INET, "127.0.0.1", SERVE_DEFAULT_PORT, true },
+		{ ":8080", AF_INET, "127.0.0.1", 8080, true },
+		{ "127.9.8.7:0", AF_INET, "127.9.8.7", 0, true },
+		{ "0.0.0.0:80", AF_INET, "0.0.0.0", 80, false },
+		{ "192.0.2.1:1", AF_INET, "192.0.2.1", 1, false },
+		{ "[::1]:6060", AF_INET6, "::1", 6060, true },
+		{ "::1", AF_INET6, "::1", SERVE_DEFAULT_PORT, true },
+		{ "[::]:9", AF_INET6, "::", 9, false },
+	};
+	static const char *const bad[] = {
+		"localhost:80", "127.0.0.1:65536", "127.0.0.1:x",
+		"[::1", "[::1]x", "1.2.3.4:80:90", "127.0.0.1:-1",
+	};
+	struct serve_opts o;
+	char host[INET6_ADDRSTRLEN];
+	unsigned int i;
+	bool lo;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		const struct sockaddr_in *in4 = (void *)&o.addr;
+		const struct sockaddr_in6 *in6 = (void *)&o.addr;
+		bool v6 = good[i].family == AF_INET6;
+
+		ASSERT_EQ(0, serve_addr__parse(good[i].s, &o, &lo))
+			TH_LOG("%s", good[i].s);
+		ASSERT_EQ(good[i].family, o.addr.ss_family);
+		inet_ntop(good[i].family,
+			  v6 ? (const void *)&in6->sin6_addr :
+			       (const void *)&in4->sin_addr,
+			  host, sizeof(host));
+		EXPECT_STREQ(good[i].host, host);
+		EXPECT_EQ(good[i].port,
+			  ntohs(v6 ? in6->sin6_port : in4->sin_port));
+		EXPECT_EQ(good[i].loopback, lo) TH_LOG("%s", good[i].s);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(-EINVAL, serve_addr__parse(bad[i], &o, &lo))
+			TH_LOG("bad address %u", i);
 }
 
 /*

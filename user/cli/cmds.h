@@ -16,11 +16,13 @@ int cmd_report(int argc, char **argv);
 int cmd_script(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 void help_record(FILE *f);
 void help_report(FILE *f);
 void help_script(FILE *f);
 void help_export(FILE *f);
 void help_stat(FILE *f);
+void help_serve(FILE *f);
 
 #endif /* SONDE_CMDS_H */

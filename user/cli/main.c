@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "script", cmd_script, help_script, "every sample as text (perf script layout)" },
 	{ "export", cmd_export, help_export, "convert a recording (folded, pprof, svg, speedscope, ...)" },
 	{ "stat", cmd_stat, help_stat, "count events (perf stat; no module needed)" },
+	{ "serve", cmd_serve, help_serve, "serve profiles and metrics over HTTP (pprof, Prometheus)" },
 };
 
 static void usage(FILE *f)
