@@ -10,16 +10,18 @@
 # profile at a time), /flamegraph, /metrics (promtool check metrics when
 # promtool is there), /, 404 and 405, a client that leaves mid-profile,
 # idle connections, the per-address limit, memory over 1000 requests,
-# the token, POST /profile/start and stop, and a clean stop at SIGTERM.
+# the token, POST /profile/start and stop, a body too large, and a clean
+# stop at SIGTERM.
 # SONDE=tests/user/build/san/sonde runs it on the ASan/UBSan build: a leak
 # or memory error makes the server exit 99 at its stop, which fails.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/packaging/tap.sh
 sonde=$PWD/${SONDE:-user/sonde}
 proto=${PPROF_PROTO:-/usr/share/gocode/src/github.com/google/pprof/proto/profile.proto}
 deep=tests/build/workloads/deep
 tmp=$(mktemp -d)
+head -c 100 /dev/zero >"$tmp/short"
 pids=
 cleanup() {
 	for p in $pids; do
@@ -41,14 +43,14 @@ fi
 # in $tmp/NAME.log and its private directory under $tmp/NAME.tmp; sets
 # $port and $spid.
 start() {
-	local name=$1 i
+	local name=$1 _
 	shift
 	mkdir -p "$tmp/$name.tmp"
 	TMPDIR=$tmp/$name.tmp "$sonde" serve "$@" 2>"$tmp/$name.log" &
 	spid=$!
 	pids="$pids $spid"
 	port=
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		port=$(sed -n 's|.*listening on http://[^ ]*:\([0-9]*\)/.*|\1|p' \
 			"$tmp/$name.log")
 		[ -n "$port" ] && return 0
@@ -85,9 +87,9 @@ children() {
 }
 # no_children PID SECS: wait up to SECS for PID to have no child left.
 no_children() {
-	local i
+	local _
 
-	for i in $(seq $(($2 * 10))); do
+	for _ in $(seq $(($2 * 10))); do
 		[ -z "$(children "$1")" ] && return 0
 		sleep 0.1
 	done
@@ -198,6 +200,12 @@ is "GET /profile/start: 405" 405 "$(code "$base/profile/start")"
 is "405 says Allow: POST" POST "$(header Allow)"
 is "PUT /debug/pprof/profile: 405" 405 \
 	"$(code "$base/debug/pprof/profile" -X PUT)"
+# No route takes a body: past 64 KiB the connection is closed.
+head -c 200000 /dev/zero >"$tmp/big"
+is "a 200 kB body: the connection is closed" 000 \
+	"$(code "$base/profile/stop?id=1" -X POST --data-binary @"$tmp/big")"
+is "a 100-byte body is read and dropped" 404 \
+	"$(code "$base/profile/stop?id=1" -X POST --data-binary @"$tmp/short")"
 
 # A client that leaves mid-profile stops its recording.
 curl -s -o /dev/null "$base/debug/pprof/profile?seconds=5" &
@@ -255,7 +263,7 @@ print("open", len(socks), flush=True)
 time.sleep(4)
 PY
 ipid=$!
-for i in $(seq 30); do
+for _ in $(seq 30); do
 	grep -q open "$tmp/idle.log" && break
 	sleep 0.1
 done
@@ -269,9 +277,9 @@ wait $ipid
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$main_pid/status"; }
 # urls N: a curl config asking N times for /metrics, bodies dropped.
 urls() {
-	local i
+	local _
 
-	for i in $(seq "$1"); do
+	for _ in $(seq "$1"); do
 		printf 'url = "%s/metrics"\noutput = "/dev/null"\n' "$base"
 	done
 }
@@ -317,8 +325,8 @@ is "stop?id=ID&format=bogus: 400" 400 \
 is "--listen 0.0.0.0 without --token-file: exit 2" 2 "$?"
 grep -q -- --token-file "$tmp/open.log" && ok "... saying --token-file is needed" ||
 	not_ok "... $(cat "$tmp/open.log")"
-echo short >"$tmp/short"
-"$sonde" serve --token-file "$tmp/short" >"$tmp/short.log" 2>&1
+echo short >"$tmp/short-token"
+"$sonde" serve --token-file "$tmp/short-token" >"$tmp/short.log" 2>&1
 is "a token under 16 characters: exit 2" 2 "$?"
 "$sonde" serve -l 127.0.0.1:99999 >"$tmp/bad.log" 2>&1
 is "--listen with a bad port: exit 2" 2 "$?"
@@ -350,7 +358,7 @@ print("open", len(socks), flush=True)
 time.sleep(2)
 PY
 ipid=$!
-for i in $(seq 30); do
+for _ in $(seq 30); do
 	grep -q open "$tmp/idle4.log" && break
 	sleep 0.1
 done

@@ -54,6 +54,7 @@ struct serve_request {
 	char *method;		/* copies, for the access log */
 	char *url;
 	unsigned int code;	/* the status sent; 0: none yet */
+	size_t body;		/* bytes of body read and dropped */
 };
 
 /*

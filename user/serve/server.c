@@ -34,6 +34,8 @@
 
 /* Stack of a connection thread: handlers keep their buffers on the heap. */
 #define SERVE_THREAD_STACK	(256 * 1024)
+/* No route reads a body: more than this is a connection to close. */
+#define SERVE_MAX_BODY		(64 * 1024)
 
 int serve_addr__parse(const char *s, struct serve_opts *o, bool *loopback)
 {
@@ -114,8 +116,10 @@ enum MHD_Result server__queue(struct server *s, struct MHD_Connection *conn,
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(conn, code, resp);
 	MHD_destroy_response(resp);
-	req->code = code;
-	server__count(s, req->route, code);
+	if (ret == MHD_YES) {
+		req->code = code;
+		server__count(s, req->route, code);
+	}
 	return ret;
 }
 
@@ -384,7 +388,8 @@ static enum MHD_Result dispatch(struct server *s, struct MHD_Connection *conn,
  * libmicrohttpd's access handler.  It is called once when the headers
  * are in, then for each piece of a body, then once more with none: the
  * answer comes at that last call (a body, unused by every route, is
- * read and dropped).
+ * read and dropped, up to SERVE_MAX_BODY: beyond, the connection is
+ * closed).
  */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
@@ -408,8 +413,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return req->method && req->url ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size) {
+		req->body += *upload_data_size;
 		*upload_data_size = 0;
-		return MHD_YES;
+		if (req->body <= SERVE_MAX_BODY)
+			return MHD_YES;
+		/*
+		 * libmicrohttpd 0.9.75 takes no answer before the body's
+		 * end: the connection is closed instead.
+		 */
+		pr_warn("serve: %s %s: a body of more than %d bytes: connection closed",
+			req->method, req->url, SERVE_MAX_BODY);
+		return MHD_NO;
 	}
 	return dispatch(s, conn, req, route_index(url), method);
 }
