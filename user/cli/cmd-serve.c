@@ -2,7 +2,7 @@
 /*
  * CLI layer: sonde serve: parse the command line, read the token file,
  * and run the HTTP server (serve/server.h) in the foreground until
- * SIGINT or SIGTERM.
+ * SIGINT or SIGTERM.  Runs on the main thread, before any other exists.
  */
 #include <errno.h>
 #include <getopt.h>

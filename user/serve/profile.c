@@ -19,6 +19,13 @@
  * the reaper thread (profile__reap()) discards a start never stopped
  * once its record child ended at the server's limit.
  *
+ * Threads: the handlers run on their connection's thread, blocking
+ * there while their children run (no lock held); profile__reap() on the
+ * reaper thread; profile__shutdown() on the main thread once the daemon
+ * and the reaper are stopped.  A started session belongs to s->session
+ * (under s->lock) until a stop takes it out: only its holder waits for
+ * its child, so a child is reaped once.
+ *
  * "The client left" is its end of the connection closing (POLLRDHUP): a
  * client that shuts down its sending side after the request, which HTTP
  * clients do not do, would be taken as gone.
