@@ -4,7 +4,7 @@
 # LIB_SRCS is every layer but cli/: what the unit tests link against.
 
 SONDE_USER_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-SONDE_LAYERS := lib recording record unwind symbolize profile export
+SONDE_LAYERS := lib recording record unwind symbolize profile export serve
 
 sonde_srcs = $(sort $(patsubst $(SONDE_USER_DIR)/%,%, \
 	$(wildcard $(addprefix $(SONDE_USER_DIR)/,$(addsuffix /*.c,$(1))))))

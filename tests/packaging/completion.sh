@@ -41,7 +41,7 @@ cmds=$("$sonde" --help | sed -n 's/^   \([a-z]\{1,\}\) .*/\1/p')
 same "commands are those of sonde --help" "$cmds --version --help" \
 	"$(complete_words sonde '')"
 
-for cmd in record report script export stat test; do
+for cmd in record report script export stat stacks test serve; do
 	help=$("$sonde" "$cmd" --help)
 	opts="$(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help")
 		$(grep -oE '^ +-[A-Za-z]\b' <<<"$help")"
@@ -73,12 +73,20 @@ same "export -f s: speedscope svg" "speedscope svg" \
 same "record --call-graph d: dwarf" "dwarf" \
 	"$(complete_words sonde record --call-graph d)"
 same "help ex: export" "export" "$(complete_words sonde help ex)"
+same "serve --source: sonde perf" "sonde perf" \
+	"$(complete_words sonde serve --source '')"
+same "record --source p: perf" "perf" \
+	"$(complete_words sonde record --source p)"
+same "serve --max-seconds: no completion for a number" "" \
+	"$(complete_words sonde serve --max-seconds '')"
 touch "$tmp/rec.data" "$tmp/rec.svg"
 mkdir "$tmp/root"
 same "export -i DIR/rec: file names" "$tmp/rec.data $tmp/rec.svg" \
 	"$(complete_words sonde export -i "$tmp/rec")"
 same "record -o DIR/rec.d: file names" "$tmp/rec.data" \
 	"$(complete_words sonde record -o "$tmp/rec.d")"
+same "serve --token-file DIR/rec.d: file names" "$tmp/rec.data" \
+	"$(complete_words sonde serve --token-file "$tmp/rec.d")"
 same "report --symfs DIR/: directories only" "$tmp/root" \
 	"$(complete_words sonde report --symfs "$tmp/")"
 same "stat -e cs,ta: the next event name" "cs,task-clock" \

@@ -19,6 +19,7 @@ int cmd_export(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 void help_record(FILE *f);
 void help_report(FILE *f);
@@ -27,5 +28,6 @@ void help_export(FILE *f);
 void help_stat(FILE *f);
 void help_stacks(FILE *f);
 void help_test(FILE *f);
+void help_serve(FILE *f);
 
 #endif /* SONDE_CMDS_H */

@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "stat", cmd_stat, help_stat, "count events (perf stat; no module needed)" },
 	{ "stacks", cmd_stacks, help_stacks, "where every thread of a process is now" },
 	{ "test", cmd_test, help_test, "check that sampling works on this host" },
+	{ "serve", cmd_serve, help_serve, "serve profiles and metrics over HTTP (pprof, Prometheus)" },
 };
 
 static void usage(FILE *f)
