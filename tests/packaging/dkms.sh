@@ -8,8 +8,10 @@
 # scripts/version.  Not `dkms install`: its depmod would rewrite the
 # host's /lib/modules/KVER.  DKMS signs what it builds with its MOK
 # (/var/lib/dkms/mok.key, which it generates on first use, as it does on
-# any machine); the signer is checked too.  About 25 s per kernel: run by
-# `make check-dkms`, not `make check`.  Skipped without dkms.
+# any machine); the signer is checked too.  Then the module DKMS built is
+# loaded in the matching guest, where sonde test's module, version,
+# access, ABI and timer checks must pass.  About a minute per kernel: run
+# by `make check-dkms`, not `make check`.  Skipped without dkms.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/packaging/tap.sh
@@ -63,5 +65,18 @@ for series in 6.1 6.12; do
 	signer=$(modinfo -F signer "$ko" 2>/dev/null) || signer=
 	[ -n "$signer" ] && ok "DKMS signed it ($signer)" ||
 		not_ok "the module DKMS built is not signed"
+	# It loads in the matching guest and samples.  The guest sees the
+	# current directory, not the host's /tmp: the module goes there.
+	mkdir -p "build/dkms-ko/$series"
+	cp "$ko" "build/dkms-ko/$series/"
+	gko=$PWD/build/dkms-ko/$series/${ko##*/}
+	if scripts/vm-run --kernel "$series" --no-module -- sh -c \
+		"insmod '$gko' && sonde test module version access abi timer" \
+		>"$t/vm" 2>&1; then
+		ok "$series guest: the module DKMS built loads, and sonde test passes its checks"
+	else
+		not_ok "$series guest: the module DKMS built did not load or sample"
+		diag "$t/vm"
+	fi
 done
 done_testing

@@ -592,9 +592,9 @@ static int record(struct recorder *r)
 		else
 			pr_err("%s not found: load the module first: sudo insmod kmod/sonde.ko",
 			       SONDE_DEVICE);
-	}
-	else if (err == -ENOENT)
+	} else if (err == -ENOENT) {
 		err = recorder__perf_info(r);
+	}
 	if (err)
 		return err;
 	if (r->info.abi_version != SONDE_ABI_VERSION) {
