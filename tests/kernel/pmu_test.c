@@ -11,7 +11,6 @@
  * accounting still closes.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,22 +255,6 @@ TEST_F(pmu, counters_without_timer)
 	EXPECT_EQ(0, seen.bad);
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, on ? "1" : "0", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* CPU 1's counter samples before, while and after it was offline. */
 struct window {
 	uint64_t off_ns, on_ns;
@@ -344,12 +327,12 @@ TEST_F(pmu, counters_follow_cpu_hotplug)
 			ring_walk(&self->rings[1], see_cpu1, cur);
 			ring_walk(&self->rings[0], see, &seen0);
 		}
-		ASSERT_EQ(0, set_online(1, 0));
+		ASSERT_EQ(0, cpu_set_online(1, false));
 		cur->off_ns = mono_ns();
 		usleep(150000);
 		ring_walk(&self->rings[1], see_cpu1, cur);
 		cur->on_ns = mono_ns();
-		ASSERT_EQ(0, set_online(1, 1));
+		ASSERT_EQ(0, cpu_set_online(1, true));
 	}
 	for (int i = 0; i < 100 && !w[2].after; i++) {
 		usleep(20000);
@@ -380,7 +363,7 @@ TEST_F(pmu, counters_follow_cpu_hotplug)
 		EXPECT_EQ(produced, st[cpu].records + lost);
 	}
 	free(st);
-	set_online(1, 1);
+	cpu_set_online(1, true);
 }
 
 TEST_HARNESS_MAIN
