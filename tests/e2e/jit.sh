@@ -44,6 +44,39 @@ done
 check "jit map-rm: the workload removed its map" \
 	test -z "$(compgen -G "/tmp/perf-*.map")"
 
+# 1b. The recorder is stopped from before the JIT code first runs until
+# the process has exited: the records of its JIT samples are read when
+# it has no /proc/PID/root any more.  Its map is found all the same,
+# through the root record opened when the command exec'd.
+f=$jout/jit-late
+rm -f /tmp/perf-*.map
+sonde record -q -g -F 199 -m 512 -o "$f.data" -- sh -c "sleep 1; exec $wl/jit fp 1 map" \
+	>"$f.out" 2>"$f.err" &
+rec=$!
+for _ in $(seq 300); do
+	[ "$(ps -o comm= --ppid $rec 2>/dev/null)" = sh ] && break
+	sleep 0.1
+done
+kill -STOP $rec
+for _ in $(seq 300); do
+	case $(ps -o stat= --ppid $rec 2>/dev/null) in Z*) break ;; esac
+	sleep 0.1
+done
+late_state=$(ps -o stat= --ppid $rec 2>/dev/null)
+kill -CONT $rec
+wait $rec
+rc=$?
+sonde export -i "$f.data" -f folded -o "$f.folded" 2>"$f.xerr"
+# Rings of 2 MiB at 199 Hz hold what comes while record is stopped.
+read -r under named <<<"$(awk '/;jit_caller;/ { under += $NF }
+	/;jit_caller;(\[stack scan\];)?jitted_loop \[fp\]_\[j\]/ { named += $NF }
+	END { print under + 0, named + 0 }' "$f.folded")"
+echo "# jit late: $named of $under samples under jit_caller in the named JIT frame; the command was '$late_state' when record went on (exit $rc)"
+check "jit late: the command had exited while record was stopped" \
+	test "${late_state:0:1}" = Z
+check "jit late: >= half of the samples under jit_caller in jitted_loop, named by the map" \
+	test $rc -eq 0 -a "$under" -ge 20 -a $((100 * named)) -ge $((50 * under))
+
 # 2. The C JIT keeps a jitdump (./jit-PID.dump, mapped as a marker): its
 # code is named by sample time, so jit_alpha shows at page A and, after
 # its CODE_MOVE, at page B, and jit_beta, loaded at A later, only at A;

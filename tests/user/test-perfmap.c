@@ -469,6 +469,96 @@ TEST_F(proc, map_written_after_exec)
 	free(text);
 }
 
+/*
+ * The map is written after the process's only anonymous mapping, and
+ * the process is gone (no /proc/PID) when its EXIT record is read: the
+ * root opened at the mapping still finds it.
+ */
+TEST_F(proc, map_found_after_the_process_is_gone)
+{
+	char path[600], gone[600], rec[600], ev[256], *text = NULL;
+	struct rec_reader *r;
+	struct rec_writer *w;
+	struct jitmaps *jm;
+	int fd;
+
+	ASSERT_EQ(0, jitmaps__new(&jm, self->proc));
+	make_anon_mmap(ev, 1234, false);
+	ASSERT_EQ(0, jitmaps__note_mmap(jm, (void *)ev, sizeof(ev)));
+	map_path(path, sizeof(path), self->tmp, 1234);
+	ASSERT_EQ(0, write_text(path, "7f0000001000 20 late\n"));
+	snprintf(path, sizeof(path), "%s/1234", self->proc);
+	snprintf(gone, sizeof(gone), "%s/gone", self->dir);
+	ASSERT_EQ(0, rename(path, gone));
+	snprintf(rec, sizeof(rec), "%s/rec.data", self->dir);
+	ASSERT_EQ(0, rec_file_create(rec, &w, &fd));
+	ASSERT_EQ(0, jitmaps__note_exit(jm, 1234, w));
+	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
+	jitmaps__free(jm);
+	ASSERT_EQ(0, rec_reader__open(&r, rec));
+	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
+	rec_reader__close(r);
+	ASSERT_NE(NULL, text);
+	EXPECT_STREQ("7f0000001000 20 late\n",
+		     text + sizeof(struct srec_perfmap));
+	free(text);
+}
+
+/*
+ * The command record runs is noted at its exec; it writes its map, runs
+ * its JIT code and exits before the MMAP record of that code is read:
+ * the map is still found.  A process noted that never turns out to be
+ * a JIT gets nothing written, even with a (stale) map in its /tmp.
+ */
+TEST_F(proc, short_lived_jit_noted_at_exec)
+{
+	char path[600], gone[600], rec[600], ev[256], *text = NULL;
+	struct rec_reader *r;
+	struct rec_writer *w;
+	struct jitmaps *jm;
+	int fd;
+
+	ASSERT_EQ(0, jitmaps__new(&jm, self->proc));
+	ASSERT_EQ(0, jitmaps__note_process(jm, 1234));
+	map_path(path, sizeof(path), self->tmp, 1234);
+	ASSERT_EQ(0, write_text(path, "7f0000002000 30 short\n"));
+	snprintf(path, sizeof(path), "%s/1234", self->proc);
+	snprintf(gone, sizeof(gone), "%s/gone", self->dir);
+	ASSERT_EQ(0, rename(path, gone));
+	/* Its EXIT record first (another CPU's ring), then its MMAP. */
+	snprintf(rec, sizeof(rec), "%s/rec.data", self->dir);
+	ASSERT_EQ(0, rec_file_create(rec, &w, &fd));
+	ASSERT_EQ(0, jitmaps__note_exit(jm, 1234, w));
+	make_anon_mmap(ev, 1234, false);
+	ASSERT_EQ(0, jitmaps__note_mmap(jm, (void *)ev, sizeof(ev)));
+	ASSERT_EQ(0, jitmaps__write(jm, w));
+	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
+	jitmaps__free(jm);
+	ASSERT_EQ(0, rec_reader__open(&r, rec));
+	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
+	rec_reader__close(r);
+	ASSERT_NE(NULL, text);
+	EXPECT_STREQ("7f0000002000 30 short\n",
+		     text + sizeof(struct srec_perfmap));
+	free(text);
+	text = NULL;
+
+	/* Back in place, noted, never a JIT: no PERFMAP section. */
+	ASSERT_EQ(0, rename(gone, path));
+	ASSERT_EQ(0, jitmaps__new(&jm, self->proc));
+	ASSERT_EQ(0, jitmaps__note_process(jm, 1234));
+	ASSERT_EQ(0, rec_file_create(rec, &w, &fd));
+	ASSERT_EQ(0, jitmaps__note_exit(jm, 1234, w));
+	ASSERT_EQ(0, jitmaps__write(jm, w));
+	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
+	jitmaps__free(jm);
+	ASSERT_EQ(0, rec_reader__open(&r, rec));
+	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
+	rec_reader__close(r);
+	EXPECT_EQ(NULL, text);
+	free(text);
+}
+
 /* ---- a recording with perf maps ---- */
 
 #define ANON_START	0x7f0000000000ULL

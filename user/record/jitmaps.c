@@ -32,6 +32,7 @@
 struct jit_proc {
 	__u32 pid;
 	__u32 ns_pid;
+	bool jit;	/* an anonymous mapping was sampled */
 	int fd;		/* -1: not open */
 	int err;	/* why the last open failed, 0 if it did not */
 	bool written;
@@ -40,6 +41,14 @@ struct jit_proc {
 	int dump_err;
 	unsigned int dump_tries;
 	char *dump_path;
+	/*
+	 * The process's root directory, opened at its first anonymous
+	 * mapping: files written later are still found through it after
+	 * the process has exited (a task that passed exit_fs() has no
+	 * /proc/PID/root any more, and its EXIT record is read later).
+	 */
+	int root_fd;	/* -1: not open */
+	uid_t owner;	/* of /proc/PID when @root_fd was opened */
 };
 
 struct jitmaps {
@@ -67,11 +76,11 @@ static int open_in_root(int root_fd, const char *name, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int jit_file__open(const char *proc_root, __u32 pid, const char *name)
+int jit_root__open(const char *proc_root, __u32 pid, uid_t *owner)
 {
 	char path[PATH_MAX];
-	struct stat owner, st;
-	int dir_fd, root_fd, fd, fl;
+	struct stat st;
+	int dir_fd, root_fd;
 
 	if (snprintf(path, sizeof(path), "%s/%u", proc_root, pid) >=
 	    (int)sizeof(path))
@@ -80,19 +89,27 @@ int jit_file__open(const char *proc_root, __u32 pid, const char *name)
 	if (dir_fd < 0)
 		return -errno;
 	/* /proc/PID belongs to the process's user, as it is now. */
-	if (fstat(dir_fd, &owner)) {
-		fd = -errno;
+	if (fstat(dir_fd, &st)) {
+		root_fd = -errno;
 		close(dir_fd);
-		return fd;
+		return root_fd;
 	}
 	root_fd = openat(dir_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	fd = root_fd < 0 ? -errno : 0;
+	if (root_fd < 0)
+		root_fd = -errno;
 	close(dir_fd);
-	if (fd)
-		return fd;
+	if (root_fd >= 0)
+		*owner = st.st_uid;
+	return root_fd;
+}
+
+int jit_file__open_in(int root_fd, uid_t owner, const char *name)
+{
+	struct stat st;
+	int fd, fl;
+
 	fd = open_in_root(root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 			  O_NOCTTY | O_CLOEXEC);
-	close(root_fd);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st)) {
@@ -101,8 +118,7 @@ int jit_file__open(const char *proc_root, __u32 pid, const char *name)
 		close(fd);
 		return err;
 	}
-	if (!S_ISREG(st.st_mode) ||
-	    (st.st_uid != owner.st_uid && st.st_uid != 0)) {
+	if (!S_ISREG(st.st_mode) || (st.st_uid != owner && st.st_uid != 0)) {
 		close(fd);
 		return S_ISREG(st.st_mode) ? -EPERM : -SONDE_ENOTREG;
 	}
@@ -110,6 +126,19 @@ int jit_file__open(const char *proc_root, __u32 pid, const char *name)
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+int jit_file__open(const char *proc_root, __u32 pid, const char *name)
+{
+	uid_t owner;
+	int root_fd, fd;
+
+	root_fd = jit_root__open(proc_root, pid, &owner);
+	if (root_fd < 0)
+		return root_fd;
+	fd = jit_file__open_in(root_fd, owner, name);
+	close(root_fd);
 	return fd;
 }
 
@@ -181,6 +210,8 @@ void jitmaps__free(struct jitmaps *jm)
 			close(jp->fd);
 		if (jp->dump_fd >= 0)
 			close(jp->dump_fd);
+		if (jp->root_fd >= 0)
+			close(jp->root_fd);
 		free(jp->dump_path);
 		free(jp);
 	}
@@ -201,7 +232,7 @@ static void try_open_dump(struct jitmaps *jm, struct jit_proc *jp)
 	if (jitdump_file__find(jm->proc_root, jp->pid, jp->ns_pid, path,
 			       sizeof(path)))
 		return;
-	fd = jitdump_file__open(jm->proc_root, jp->pid, path);
+	fd = jit_file__open_in(jp->root_fd, jp->owner, path + strspn(path, "/"));
 	if (fd < 0) {
 		if (fd != -ENOENT || !jp->dump_err)
 			jp->dump_err = fd;
@@ -221,13 +252,24 @@ static void try_open_dump(struct jitmaps *jm, struct jit_proc *jp)
 
 static void try_open(struct jitmaps *jm, struct jit_proc *jp)
 {
+	char name[32];
 	int fd;
 
+	if (jp->root_fd < 0) {
+		fd = jit_root__open(jm->proc_root, jp->pid, &jp->owner);
+		if (fd < 0) {
+			if (fd != -ENOENT || !jp->err)
+				jp->err = fd;
+			return;
+		}
+		jp->root_fd = fd;
+		jm->nr_open++;
+	}
 	try_open_dump(jm, jp);
 	if (jp->fd >= 0)
 		return;
-	fd = perfmap_file__open(jm->proc_root, jp->pid, jp->ns_pid);
-
+	snprintf(name, sizeof(name), "tmp/perf-%u.map", jp->ns_pid);
+	fd = jit_file__open_in(jp->root_fd, jp->owner, name);
 	if (fd < 0) {
 		/* A refusal is kept: the process may be gone at the end. */
 		if (fd != -ENOENT || !jp->err)
@@ -238,11 +280,51 @@ static void try_open(struct jitmaps *jm, struct jit_proc *jp)
 	jm->nr_open++;
 }
 
+/* @pid's entry, made if there is none (-ENOMEM). */
+static int find_or_add(struct jitmaps *jm, __u32 pid, __u32 ns_pid,
+		       struct jit_proc **jpp)
+{
+	void *key = (void *)(unsigned long)pid;
+	struct jit_proc *jp;
+
+	jp = hmap__find(&jm->procs, hash_u64(pid), key);
+	if (!jp) {
+		jp = calloc(1, sizeof(*jp));
+		if (!jp || hmap__insert(&jm->procs, hash_u64(pid), key, jp)) {
+			free(jp);
+			return -ENOMEM;
+		}
+		jp->pid = pid;
+		jp->ns_pid = ns_pid;
+		jp->fd = -1;
+		jp->dump_fd = -1;
+		jp->root_fd = -1;
+	}
+	*jpp = jp;
+	return 0;
+}
+
+int jitmaps__note_process(struct jitmaps *jm, __u32 pid)
+{
+	struct jit_proc *jp;
+	int fd, err;
+
+	err = find_or_add(jm, pid, pid, &jp);
+	if (err || jp->root_fd >= 0 || jm->nr_open >= MAX_OPEN)
+		return err;
+	fd = jit_root__open(jm->proc_root, pid, &jp->owner);
+	if (fd >= 0) {
+		jp->root_fd = fd;
+		jm->nr_open++;
+	}
+	return 0;
+}
+
 int jitmaps__note_mmap(struct jitmaps *jm,
 		       const struct sonde_mmap_event *ev, size_t len)
 {
-	void *key = (void *)(unsigned long)ev->pid;
 	struct jit_proc *jp;
+	int err;
 
 	/*
 	 * The vDSO has no file either, but a name, and is mapped at EXEC,
@@ -253,26 +335,22 @@ int jitmaps__note_mmap(struct jitmaps *jm,
 	    ev->path_size > len - sizeof(*ev) ||
 	    (ev->path_size && ev->path[0]))
 		return 0;
-	jp = hmap__find(&jm->procs, hash_u64(ev->pid), key);
-	if (jp) {
-		/* New JIT code: maybe the map was not there for the first. */
-		if ((jp->fd < 0 ||
-		     (jp->dump_fd < 0 && jp->dump_tries < MAX_DUMP_TRIES)) &&
-		    !jp->written && jm->nr_open < MAX_OPEN)
+	/* 0: the module could not tell; the same namespace is likeliest. */
+	err = find_or_add(jm, ev->pid, ev->ns_pid ? ev->ns_pid : ev->pid, &jp);
+	if (err)
+		return err;
+	if (!jp->jit) {
+		jp->jit = true;
+		if (ev->ns_pid)
+			jp->ns_pid = ev->ns_pid;
+		if (jm->nr_open < MAX_OPEN)
 			try_open(jm, jp);
 		return 0;
 	}
-	jp = calloc(1, sizeof(*jp));
-	if (!jp || hmap__insert(&jm->procs, hash_u64(ev->pid), key, jp)) {
-		free(jp);
-		return -ENOMEM;
-	}
-	jp->pid = ev->pid;
-	/* 0: the module could not tell; the same namespace is likeliest. */
-	jp->ns_pid = ev->ns_pid ? ev->ns_pid : ev->pid;
-	jp->fd = -1;
-	jp->dump_fd = -1;
-	if (jm->nr_open < MAX_OPEN)
+	/* New JIT code: maybe the map was not there for the first. */
+	if ((jp->fd < 0 ||
+	     (jp->dump_fd < 0 && jp->dump_tries < MAX_DUMP_TRIES)) &&
+	    !jp->written && jm->nr_open < MAX_OPEN)
 		try_open(jm, jp);
 	return 0;
 }
@@ -335,6 +413,11 @@ static int write_one(struct jitmaps *jm, struct jit_proc *jp,
 	jp->dump_tries = 0;
 	if (jp->fd < 0 || jp->dump_fd < 0)
 		try_open(jm, jp);
+	if (jp->root_fd >= 0) {
+		close(jp->root_fd);
+		jp->root_fd = -1;
+		jm->nr_open--;
+	}
 	err = write_dump(jm, jp, w);
 	if (err)
 		return err;
@@ -372,7 +455,7 @@ int jitmaps__note_exit(struct jitmaps *jm, __u32 pid, struct rec_writer *w)
 	struct jit_proc *jp;
 
 	jp = hmap__find(&jm->procs, hash_u64(pid), (void *)(unsigned long)pid);
-	if (!jp || jp->written)
+	if (!jp || !jp->jit || jp->written)
 		return 0;
 	return write_one(jm, jp, w, true);
 }
@@ -385,7 +468,7 @@ int jitmaps__write(struct jitmaps *jm, struct rec_writer *w)
 	hmap__for_each(&jm->procs, e) {
 		struct jit_proc *jp = e->val;
 
-		if (jp->written)
+		if (!jp->jit || jp->written)
 			continue;
 		err = write_one(jm, jp, w, false);
 		if (err)

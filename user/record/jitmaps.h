@@ -6,9 +6,11 @@
  * A process is a JIT when its samples hit anonymous executable memory
  * (an MMAP record with SONDE_MMAP_ANON).  Its /tmp/perf-NSPID.map grows
  * as it compiles, so it is read as late as possible: when the process
- * exits (its main thread's EXIT record), else at the end.  It is opened
- * as soon as the process is seen, while /proc/PID exists: the open file
- * is read later even if the process removed it or is gone.
+ * exits (its main thread's EXIT record), else at the end.  The process's
+ * root directory is opened as soon as the process is seen, while
+ * /proc/PID exists, and the map as soon as it exists: through them the
+ * map is found and read later even if the process removed it or is gone
+ * (the EXIT record is read after the task let go of its root).
  *
  * The file is written by the process being profiled, and sonde record
  * runs as root: it is opened through /proc/PID/root (the process's own
@@ -26,10 +28,25 @@
 #ifndef SONDE_JITMAPS_H
 #define SONDE_JITMAPS_H
 
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "lib/util.h"
 #include "recording/recording.h"
+
+/*
+ * jit_root__open - the root directory of process @pid (O_PATH, a
+ * directory of @proc_root), and in *@owner the owner of @proc_root/PID.
+ * Returns the descriptor or -errno (-ENOENT: no such process).
+ */
+int jit_root__open(const char *proc_root, __u32 pid, uid_t *owner);
+
+/*
+ * jit_file__open_in - open @name, relative to @root_fd (from
+ * jit_root__open()), with the checks and returns of perfmap_file__open()
+ * (@owner, or root, must own it).
+ */
+int jit_file__open_in(int root_fd, uid_t owner, const char *name);
 
 /*
  * jit_file__open - open @name (relative to the process's root) of process
@@ -60,6 +77,16 @@ struct jitmaps;
 
 int jitmaps__new(struct jitmaps **jm, const char *proc_root);
 void jitmaps__free(struct jitmaps *jm);
+
+/*
+ * jitmaps__note_process - open the root of process @pid (in our pid
+ * namespace) now, while it surely lives: for the command sonde record
+ * runs, at its exec.  A short-lived JIT may be gone before the record of
+ * its first JIT sample is read; its map is then still found through
+ * this.  Nothing is written for @pid unless it turns out to be a JIT.
+ * 0 or -ENOMEM (a process that cannot be opened is not an error).
+ */
+int jitmaps__note_process(struct jitmaps *jm, __u32 pid);
 
 /*
  * jitmaps__note_mmap - account an MMAP record (@len bytes at @ev): one

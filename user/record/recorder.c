@@ -528,6 +528,9 @@ static int wait_exec(struct recorder *r)
 		r->reported = true;
 		return -e;
 	}
+	e = jitmaps__note_process(r->jitmaps, r->child);
+	if (e)
+		return e;
 	return recorder__snapshot(r, r->child, SREC_PROC_EXEC);
 }
 
@@ -582,6 +585,7 @@ static int record(struct recorder *r)
 {
 	sigset_t mask;
 	int err, stop_err;
+	unsigned int i;
 
 	err = r->o->source == RECORDER_SOURCE_PERF ? -ENOENT : open_device(r);
 	if (err == -ENOENT && r->o->source == RECORDER_SOURCE_SONDE) {
@@ -623,6 +627,10 @@ static int record(struct recorder *r)
 		}
 	}
 	err = target__watch_open(r->o->pids, r->o->nr_pids, &r->pidfds);
+	if (err)
+		return err;
+	for (i = 0; i < r->o->nr_pids && !err; i++)
+		err = jitmaps__note_process(r->jitmaps, r->o->pids[i]);
 	if (err)
 		return err;
 	err = r->perf_mode ? recorder__perf_configure(r) : configure(r);
