@@ -45,6 +45,19 @@ static inline void sonde_vm_flags_clear(struct vm_area_struct *vma,
 }
 
 /*
+ * Debian's CONFIG_SECURITY_PERF_EVENTS_RESTRICT (a Debian patch, in its
+ * 6.1 and 6.12 alike; not upstream) adds perf_event_paranoid 3, where
+ * perf_event_open() refuses everyone without CAP_SYS_ADMIN
+ * (perf_paranoid_any() in include/linux/perf_event.h).  Its variable,
+ * sysctl_perf_event_paranoid, is not exported: dev.c reads the sysctl.
+ */
+#ifdef CONFIG_SECURITY_PERF_EVENTS_RESTRICT
+#define SONDE_PERF_EVENTS_RESTRICT	1
+#else
+#define SONDE_PERF_EVENTS_RESTRICT	0
+#endif
+
+/*
  * May the opener see kernel addresses and kernel call chains?  Called at
  * open(), so current is the opener.
  *

@@ -4,7 +4,8 @@
  * module init and exit.
  *
  * Access: open() requires CAP_PERFMON or CAP_SYS_ADMIN (EACCES), whatever
- * the device node's mode, and decides there, from the opener's
+ * the device node's mode, and CAP_SYS_ADMIN where perf_event_open() would
+ * (Debian's perf_event_paranoid 3), and decides there, from the opener's
  * credentials, whether kernel addresses may be emitted.  Only one file may
  * be open (EBUSY).
  *
@@ -30,6 +31,8 @@
 #include <linux/mm.h>
 #include <linux/math64.h>
 #include <linux/capability.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
 #include "session.h"
 #include "ring.h"
 #include "compat.h"
@@ -204,11 +207,46 @@ static long sonde_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
+/*
+ * Is perf_event_paranoid above 2?  Read as the opener would read it: a
+ * module cannot see the variable (compat.h).  When it cannot be read (a
+ * mount namespace without /proc), the stricter answer holds.
+ */
+static bool sonde_paranoid_any(void)
+{
+	char buf[16] = "";
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	int val;
+
+	f = filp_open("/proc/sys/kernel/perf_event_paranoid", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return true;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n <= 0 || kstrtoint(strim(buf), 10, &val))
+		return true;
+	return val > 2;
+}
+
+/* Would perf_event_open() let the opener sample every CPU? */
+static bool sonde_open_allowed(void)
+{
+	if (!perfmon_capable())
+		return false;
+	/* perf's order: the sysctl first, so that capable() audits only then. */
+	if (SONDE_PERF_EVENTS_RESTRICT && sonde_paranoid_any() &&
+	    !capable(CAP_SYS_ADMIN))
+		return false;
+	return true;
+}
+
 static int sonde_open(struct inode *inode, struct file *file)
 {
 	struct sonde_session *s;
 
-	if (!perfmon_capable())
+	if (!sonde_open_allowed())
 		return -EACCES;
 	if (atomic_cmpxchg(&sonde_open_count, 0, 1))
 		return -EBUSY;

@@ -8,7 +8,10 @@
  * DOC: General ioctl format
  *
  * The device is the misc character device /dev/sonde.  open() requires
- * CAP_PERFMON or CAP_SYS_ADMIN; later decisions (may kernel addresses and
+ * CAP_PERFMON or CAP_SYS_ADMIN, and CAP_SYS_ADMIN where perf_event_open()
+ * does: kernels with Debian's CONFIG_SECURITY_PERF_EVENTS_RESTRICT at
+ * perf_event_paranoid 3 (or when the module cannot read that sysctl);
+ * later decisions (may kernel addresses and
  * kernel call chains be emitted?  which pid namespace do records use?)
  * are taken from the opener at open() time, never from the caller of a
  * later ioctl.  On kernels that export perf_allow_kernel() (6.12) the
@@ -61,7 +64,8 @@
  *   EBUSY      wrong state: the device is already open, CONFIGURE or
  *              START while sampling, START twice; or START found no free
  *              CPU hotplug state to arm the source with
- *   EACCES     the opener lacks CAP_PERFMON and CAP_SYS_ADMIN
+ *   EACCES     the opener lacks CAP_PERFMON and CAP_SYS_ADMIN, or
+ *              CAP_SYS_ADMIN at Debian's perf_event_paranoid 3
  *   ENOMEM     the rings could not be allocated, or the rings alive in
  *              the module (of every session, and of earlier CONFIGUREs
  *              still mapped) would take more than a quarter of RAM

@@ -523,7 +523,6 @@ FIXTURE_VARIANT(matrix) {
 	uint64_t caps;		/* else: the only capabilities kept */
 	int paranoid;
 	bool may_open;		/* what perf allows: see the table */
-	const char *known_bug;	/* why the module fails this cell */
 };
 
 #define PERFMON		(1ull << CAP_PERFMON)
@@ -558,11 +557,8 @@ FIXTURE_VARIANT_ADD(matrix, root_paranoid3) {
 	.uid = 0, .all_caps = true, .paranoid = 3, .may_open = true,
 };
 
-#define PERFMON_PARANOID3_BUG "KNOWN MODULE BUG: open() checks perfmon_capable() only, so CAP_PERFMON alone opens the device and sees kernel addresses at perf_event_paranoid 3, where perf refuses it everything"
-
 FIXTURE_VARIANT_ADD(matrix, root_perfmon_paranoid3) {
 	.uid = 0, .caps = PERFMON, .paranoid = 3, .may_open = false,
-	.known_bug = PERFMON_PARANOID3_BUG,
 };
 
 FIXTURE_VARIANT_ADD(matrix, root_sys_admin_paranoid3) {
@@ -575,7 +571,6 @@ FIXTURE_VARIANT_ADD(matrix, root_no_caps_paranoid3) {
 
 FIXTURE_VARIANT_ADD(matrix, nobody_perfmon_paranoid3) {
 	.uid = NOBODY, .caps = PERFMON, .paranoid = 3, .may_open = false,
-	.known_bug = PERFMON_PARANOID3_BUG,
 };
 
 FIXTURE_VARIANT_ADD(matrix, nobody_no_caps_paranoid3) {
@@ -660,11 +655,6 @@ TEST_F_TIMEOUT(matrix, no_more_than_perf, 120)
 	int sv[2], status;
 	pid_t pid;
 
-	/* The XFAIL line (XFAIL_ADD below) says why. */
-	if (variant->known_bug)
-		snprintf(_metadata->results->reason,
-			 sizeof(_metadata->results->reason), "%s",
-			 variant->known_bug);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -730,10 +720,6 @@ TEST_F_TIMEOUT(matrix, no_more_than_perf, 120)
 		EXPECT_LT(0, r.session.v.with_chain);
 	}
 }
-
-/* PERFMON_PARANOID3_BUG: remove these and .known_bug once fixed. */
-XFAIL_ADD(matrix, root_perfmon_paranoid3, no_more_than_perf);
-XFAIL_ADD(matrix, nobody_perfmon_paranoid3, no_more_than_perf);
 
 /* Open needs CAP_PERFMON or CAP_SYS_ADMIN, whatever the node's mode. */
 TEST(unprivileged_open_refused)
