@@ -259,9 +259,33 @@ static int cmp_node(const void *a, const void *b, void *ctx)
 }
 
 /*
+ * Node @node's line at @depth: its share, or (@share false, the next
+ * link of a straight chain) blanks where the share would be, so that
+ * its function lines up under the chain's first.
+ */
+static void cg_line(FILE *out, const struct callgraph *cg, __u32 node,
+		    unsigned int depth, bool share)
+{
+	const struct cg_node *n = &cg->nodes[node];
+	const struct profile_function *fn = &cg->p->functions[n->fn];
+	double base = cg->weight ? cg->weight : 1;
+
+	if (share)
+		fprintf(out, "%*s%6.2f%%  ", 14 + 2 * depth, "",
+			100.0 * n->weight / base);
+	else
+		fprintf(out, "%*s", 14 + 2 * depth + 9, "");
+	fprintf(out, "[%c] %s  %s\n", profile_function__kind(fn),
+		profile__str(cg->p, fn->name), profile__str(cg->p, fn->dso));
+}
+
+/*
  * The callers of node @node at @depth, the most samples first, each
  * indented under the function it called; callers under the threshold
- * are left out.
+ * are left out.  A straight chain (a caller that is its callee's only
+ * one, with all of its weight: no sample stopped between them) is one
+ * entry, its links listed under its first without their equal shares,
+ * as perf report folds them; the callers of its last link follow.
  */
 static int cg_print(FILE *out, struct callgraph *cg, __u32 node,
 		    unsigned int depth)
@@ -284,14 +308,15 @@ static int cg_print(FILE *out, struct callgraph *cg, __u32 node,
 			kids[nr++] = c - 1;
 	qsort_r(kids, nr, sizeof(*kids), cmp_node, cg);
 	for (i = 0; !err && i < nr; i++) {
-		const struct cg_node *n = &cg->nodes[kids[i]];
-		const struct profile_function *fn = &cg->p->functions[n->fn];
+		__u32 at = kids[i];
 
-		fprintf(out, "%*s%6.2f%%  [%c] %s  %s\n", 14 + 2 * depth, "",
-			100.0 * n->weight / base, profile_function__kind(fn),
-			profile__str(cg->p, fn->name),
-			profile__str(cg->p, fn->dso));
-		err = cg_print(out, cg, kids[i], depth + 1);
+		cg_line(out, cg, at, depth, true);
+		while ((c = cg->nodes[at].child) && !cg->nodes[c - 1].next &&
+		       cg->nodes[c - 1].weight == cg->nodes[at].weight) {
+			at = c - 1;
+			cg_line(out, cg, at, depth, false);
+		}
+		err = cg_print(out, cg, at, depth + 1);
 	}
 	free(kids);
 	return err;
