@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The JSON exports checked as their consumers read them, as TAP
-# (scripts/check's prove runs it): installs speedscope's npm package and
-# Ajv as package-lock.json pins them (npm ci, from npm's cache when it
-# can), then exports tests/regress/split-6.12.sonde (whole, a time slice,
+# The JSON and perf-script exports checked as their consumers read
+# them, as TAP (scripts/check's prove runs it): installs speedscope's
+# npm package and Ajv as package-lock.json pins them (npm ci, from npm's
+# cache when it can), then exports tests/regress/split-6.12.sonde (whole, a time slice,
 # and filtered down to no sample) and validates each speedscope file
 # against the JSON schema speedscope ships (validate-speedscope.js), each
 # Trace Event Format file by the rules of its document
-# (validate-chrome.js).  Skips when node or npm is missing or the npm
+# (validate-chrome.js), each perf-script text by the rules of the Firefox
+# Profiler's importer (validate-perf-script.js; the app is not
+# installable here).  Skips when node or npm is missing or the npm
 # registry cannot be reached; with SONDE_REQUIRE_BROWSER=1 (for a
 # machine scripts/setup prepared) a skip fails instead.  Last, that
 # chromium.sh does the same: it skips without chromium, and fails so
-# under SONDE_REQUIRE_BROWSER=1.
+# under SONDE_REQUIRE_BROWSER=1, and that this file's own skip fails
+# so too.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 sonde=${SONDE:-$PWD/user/sonde}
@@ -52,7 +55,7 @@ cases=(
 	"no-sample:--pid 999999"
 	"time-slice:--time 0.5,1"
 )
-formats=(speedscope chrome)
+formats=(speedscope chrome perf-script)
 echo "1..$((2 * ${#cases[@]} * ${#formats[@]} + 3))"
 n=0
 for f in "${formats[@]}"; do
