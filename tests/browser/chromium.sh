@@ -16,7 +16,8 @@
 #
 # Skips, saying why, when node or npm is missing, the npm registry
 # cannot be reached, chromium is not installed or cannot start; with
-# SONDE_REQUIRE_BROWSER=1 a missing or broken chromium fails instead.
+# SONDE_REQUIRE_BROWSER=1 (for a machine scripts/setup prepared, which
+# installs chromium and node) each of these fails instead.
 # SONDE_CHROMIUM names another chromium binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,8 +55,7 @@ if [ ! "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] ||
 		>"$tmp/npm.log" 2>&1; then
 		net='ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENETUNREACH|network'
 		if grep -qE "$net" "$tmp/npm.log"; then
-			echo "1..0 # SKIP npm registry unreachable: $(grep -m1 -E "$net" "$tmp/npm.log")"
-			exit 0
+			skip "npm registry unreachable: $(grep -m1 -E "$net" "$tmp/npm.log")"
 		fi
 		echo "1..1"
 		echo "not ok 1 - npm ci in $dir"

@@ -247,6 +247,38 @@ TEST(item16_long_option_messages)
 	buf__free(&err);
 }
 
+/*
+ * Issue 10: a value glued to -g, which takes none, is named with where
+ * the threshold goes (getopt saw an unknown option '-='), and a --limit
+ * past 2^64 - 1 says so (it said "needs a positive number").
+ */
+TEST(report_value_messages)
+{
+	static const struct {
+		const char *arg, *opt, *says;
+	} cases[] = {
+		{ "-g=5", NULL, "-g takes no value: the threshold is --call-graph=PCT, not '-g=5'" },
+		{ "-g5", NULL, "-g takes no value: the threshold is --call-graph=PCT, not '-g5'" },
+		{ "--limit", "18446744073709551616", "--limit takes at most 18446744073709551615 entries" },
+		{ "--limit", "0", "--limit needs a positive number, not '0'" },
+		{ "-gx", NULL, "unknown option '-x'" },
+	};
+	struct buf out = { 0 }, err = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[] = { "sonde", "report", (char *)cases[i].arg,
+				 (char *)cases[i].opt, NULL };
+
+		EXPECT_EQ(2, run_sonde(argv, "/", &out, &err));
+		EXPECT_EQ(1, count_lines(err.data)) TH_LOG("%s", err.data);
+		EXPECT_NE(NULL, strstr(err.data, cases[i].says))
+			TH_LOG("%s: %s", cases[i].arg, err.data);
+	}
+	buf__free(&out);
+	buf__free(&err);
+}
+
 /* Issue 7 item 16: --pid 0144 is pid 144, not octal 100. */
 TEST(item16_decimal_with_leading_zero)
 {

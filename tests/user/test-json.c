@@ -395,6 +395,52 @@ TEST(chrome)
 	free(out);
 }
 
+/*
+ * One name per pid and per (pid, tid): after an exec (or a rename) the
+ * model has an entry per name, a trace viewer one track.  The name run
+ * under the most samples wins, the later one on a tie.  (It gave two
+ * process_name events for one pid, "sonde" then "split".)
+ */
+TEST(chrome_one_name_per_track)
+{
+	static struct profile_process ex_procs[] = {
+		{ .pid = 20, .comm = STR_COMM1 }, { .pid = 20, .comm = STR_MAIN },
+		{ .pid = 30, .comm = STR_COMM1 }, { .pid = 30, .comm = STR_COMM2 },
+		{ .pid = 40, .comm = STR_MAIN }, { .pid = 40, .comm = STR_COMM1 },
+	};
+	static struct profile_thread ex_threads[] = {
+		{ .pid = 20, .tid = 20, .comm = STR_COMM1, .process = 0, .count = 1 },
+		{ .pid = 20, .tid = 20, .comm = STR_MAIN, .process = 1, .count = 3 },
+		{ .pid = 30, .tid = 30, .comm = STR_COMM1, .process = 2, .count = 2 },
+		{ .pid = 30, .tid = 30, .comm = STR_COMM2, .process = 3, .count = 2 },
+		{ .pid = 40, .tid = 40, .comm = STR_MAIN, .process = 4, .count = 5 },
+		{ .pid = 40, .tid = 41, .comm = STR_COMM1, .process = 5, .count = 1 },
+		{ .pid = 40, .tid = 42, .comm = STR_COMM1, .process = 5, .count = 1 },
+	};
+	struct profile p;
+	char *out;
+
+	model(&p, false);
+	p.processes = ex_procs;
+	p.nr_processes = ARRAY_SIZE(ex_procs);
+	p.threads = ex_threads;
+	p.nr_threads = ARRAY_SIZE(ex_threads);
+	p.nr_samples = 0;
+	out = parse_back(chrome__write, &p, chrome_summary);
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("sonde " SONDE_VERSION " ns\n"
+		     "M process_name 20 20 \"main\"\n"
+		     "M process_name 30 30 \"two\\ttab\"\n"
+		     "M process_name 40 40 \"main\"\n"
+		     "M thread_name 20 20 \"main\"\n"
+		     "M thread_name 30 30 \"two\\ttab\"\n"
+		     "M thread_name 40 40 \"main\"\n"
+		     "M thread_name 40 41 \"comm one\"\n"
+		     "M thread_name 40 42 \"comm one\"\n"
+		     "0 frames\n", out);
+	free(out);
+}
+
 TEST(chrome_empty)
 {
 	struct profile p;

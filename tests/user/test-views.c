@@ -394,18 +394,43 @@ TEST_F(views, per_thread_report)
 }
 
 /*
+ * Tree levels from @from on are complete: none may have had exactly one
+ * caller with its whole share, which is a straight chain's next link
+ * and must be printed as one (a line without a share).  Level 0 is the
+ * entry's table row, not a tree node.
+ */
+static void check_folded(struct __test_metadata *_metadata,
+			 const double *pct, const double *kid_pct,
+			 unsigned int *kids, unsigned int from)
+{
+	unsigned int d;
+
+	for (d = from > 0 ? from : 1; d < 256; d++) {
+		EXPECT_FALSE(kids[d] == 1 && kid_pct[d] + 0.005 >= pct[d])
+			TH_LOG("a caller with all of %.2f%% is not folded",
+			       pct[d]);
+		kids[d] = 0;
+	}
+}
+
+/*
  * Check the trees of a report --call-graph: every caller has at most
  * the share of what it called (the entry: its self, or total with
- * --children), and the callers of one node add up to at most it.
- * Returns the number of tree lines.
+ * --children), the callers of one node add up to at most it, and
+ * straight chains are folded: a line without a share (the next link of
+ * one) follows a tree line, and no node has just one caller with all
+ * of its share.  Returns the number of tree lines; @links, if not
+ * NULL, the number of links folded.
  */
 static unsigned int check_tree(struct __test_metadata *_metadata,
-			       const char *text, bool children)
+			       const char *text, bool children,
+			       unsigned int *links)
 {
-	double pct[256], sum[256];
-	unsigned int lines = 0, depth, d;
+	double pct[256], sum[256], kid_pct[256];
+	unsigned int kids[256] = { 0 };
+	unsigned int lines = 0, depth, d, folded = 0;
 	const char *line = text;
-	bool in_table = false;
+	bool in_table = false, in_tree = false;
 
 	while (*line) {
 		const char *nl = strchr(line, '\n');
@@ -418,8 +443,14 @@ static unsigned int check_tree(struct __test_metadata *_metadata,
 			in_table = true;
 		if (in_table && sp >= 2 && sp <= 5 &&
 		    sscanf(line, " %lf%% %lf%%", &total, &self) == 2) {
+			check_folded(_metadata, pct, kid_pct, kids, 0);
 			pct[0] = children ? total : self;
 			sum[0] = 0;
+			in_tree = false;
+		} else if (in_table && sp >= 14 && line[sp] == '[') {
+			EXPECT_TRUE(in_tree) TH_LOG("%.*s", (int)(nl - line),
+						    line);
+			folded++;
 		} else if (in_table && sp >= 14 && line[sp] != '\n') {
 			depth = (sp - 14) / 2;
 			/* "%6.2f" pads below 10%: one more space. */
@@ -427,6 +458,10 @@ static unsigned int check_tree(struct __test_metadata *_metadata,
 				depth = (sp - 15) / 2;
 			ASSERT_LT(depth + 1, 256);
 			pct[depth + 1] = strtod(line + sp, NULL);
+			check_folded(_metadata, pct, kid_pct, kids, depth + 1);
+			kids[depth]++;
+			kid_pct[depth] = pct[depth + 1];
+			in_tree = true;
 			/* The harness compares integers: these are doubles. */
 			EXPECT_TRUE(pct[depth] + 0.005 >= pct[depth + 1])
 				TH_LOG("%.*s", (int)(nl - line), line);
@@ -439,6 +474,9 @@ static unsigned int check_tree(struct __test_metadata *_metadata,
 		}
 		line = *nl ? nl + 1 : nl;
 	}
+	check_folded(_metadata, pct, kid_pct, kids, 0);
+	if (links)
+		*links = folded;
 	return lines;
 }
 
@@ -450,11 +488,19 @@ TEST_F(views, call_graph)
 	char *bad[] = { "--call-graph=101", NULL };
 	char *dso[] = { "--call-graph", "--sort", "dso", NULL };
 	struct buf again = { 0 };
+	unsigned int links;
 	const char *row;
 
 	ASSERT_EQ(0, run_on_rec(self->dir, "report", cg, &self->out,
 				&self->err)) TH_LOG("%s", self->err.data);
-	EXPECT_LT(100, check_tree(_metadata, self->out.data, false));
+	EXPECT_LT(20, check_tree(_metadata, self->out.data, false, &links));
+	/* Issue 10: straight chains are folded, as perf report does. */
+	EXPECT_LT(100, links);
+	EXPECT_NE(NULL, strstr(self->out.data,
+			       "46.04%  [k] task_sched_runtime  [kernel.kallsyms]\n"
+			       "                       [k] cpu_clock_sample  [kernel.kallsyms]\n"
+			       "                       [k] posix_cpu_clock_get  [kernel.kallsyms]\n"))
+		TH_LOG("%s", self->out.data);
 	/* The syscall entry calls do_syscall_64, whose self is all its. */
 	row = strstr(self->out.data,
 		     "   16.23%        43  [k] do_syscall_64  [kernel.kallsyms]\n");
@@ -472,13 +518,13 @@ TEST_F(views, call_graph)
 
 	ASSERT_EQ(0, run_on_rec(self->dir, "report", ch, &self->out,
 				&self->err));
-	EXPECT_LT(0, check_tree(_metadata, self->out.data, true));
+	EXPECT_LT(0, check_tree(_metadata, self->out.data, true, NULL));
 	EXPECT_NE(NULL, strstr(self->out.data, "# call graph: callers of each entry, 0.50% and more\n"));
 
 	/* The split workload's leaves, called from its other functions. */
 	ASSERT_EQ(0, run_on_rec(self->dir, "report", cg2, &self->out,
 				&self->err));
-	EXPECT_LT(0, check_tree(_metadata, self->out.data, false));
+	EXPECT_LT(0, check_tree(_metadata, self->out.data, false, NULL));
 	row = strstr(self->out.data, "[.] split+0x1600  ");
 	ASSERT_NE(NULL, row);
 	row = strchr(row, '\n') + 1;

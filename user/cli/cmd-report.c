@@ -4,6 +4,7 @@
  * report table (export/report.h).
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,40 @@ static const struct option report_longopts[] = {
 	{ }
 };
 
+/*
+ * Whether getopt stopped at a value glued to -g ("-g=5", "-g5", as
+ * --call-graph=5 is written): the element it was in, then, for the
+ * message.  When the value was the element's last character getopt has
+ * moved past it, else not yet.
+ */
+static const char *glued_g_value(int argc, char **argv)
+{
+	char pat[3] = { 'g', (char)optopt, 0 };
+	int i;
+
+	if (optopt != '=' && optopt != '.' && (optopt < '0' || optopt > '9'))
+		return NULL;
+	for (i = optind; i >= optind - 1 && i > 0; i--)
+		if (i < argc && argv[i][0] == '-' && argv[i][1] != '-' &&
+		    strstr(argv[i], pat))
+			return argv[i];
+	return NULL;
+}
+
+/* --limit N: a count of entries, "0" and words refused. */
+static int parse_limit(const char *arg, __u64 *limit)
+{
+	if (!parse_u64(arg, limit) && *limit)
+		return 0;
+	/* Digits only, and still refused: more than a __u64 holds. */
+	if (arg[0] && strspn(arg, "0123456789") == strlen(arg) &&
+	    strspn(arg, "0") != strlen(arg))
+		return usage_error("report: --limit takes at most %llu entries, not '%s'",
+				   (unsigned long long)UINT64_MAX, arg);
+	return usage_error("report: --limit needs a positive number, not '%s'",
+			   arg);
+}
+
 static int parse_report_args(int argc, char **argv, struct input *in,
 			     struct report_opts *o)
 {
@@ -84,9 +119,9 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 						   optarg);
 			break;
 		case 'n':
-			if (parse_u64(optarg, &o->limit) || !o->limit)
-				return usage_error("report: --limit needs a positive number, not '%s'",
-						   optarg);
+			err = parse_limit(optarg, &o->limit);
+			if (err)
+				return err;
 			break;
 		case INPUT_OPT_PID ... INPUT_OPT_END - 1:
 			err = input__parse_opt(in, "report", c, optarg);
@@ -97,6 +132,9 @@ static int parse_report_args(int argc, char **argv, struct input *in,
 			help_report(stdout);
 			return 1;
 		default:
+			if (c == '?' && glued_g_value(argc, argv))
+				return usage_error("report: -g takes no value: the threshold is --call-graph=PCT, not '%s'",
+						   glued_g_value(argc, argv));
 			return opt_error("report", c, argv, in->longopts);
 		}
 	}

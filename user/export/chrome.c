@@ -12,8 +12,9 @@
  *                 "name": "sample" or the counter's, "sf": ID, "weight": COUNT}, ...],
  *    "stackFrames": {"ID": {"name": ..., "category": DSO,
  *                           "parent": "ID"}, ...},
- *    "traceEvents": [metadata events, "ph": "M": process_name and
- *                    thread_name per process and thread of the model]}
+ *    "traceEvents": [metadata events, "ph": "M": process_name per pid
+ *                    and thread_name per (pid, tid), each with the name
+ *                    it ran the most samples under]}
  *
  * The samples come first, so that they can be written while the
  * recording is read (the keys of a JSON object have no order); the frames
@@ -150,27 +151,96 @@ static int write_name(struct chrome *c, bool first, const char *what,
 	return write_err(c->out);
 }
 
+/* Weights of the entries being ordered, and the key that orders them. */
+struct name_order {
+	const struct profile *p;
+	const __u64 *weight;
+	bool threads;
+};
+
+/* By pid (and tid), then the most samples first, then the latest met. */
+static int cmp_named(const void *a, const void *b, void *ctx)
+{
+	const struct name_order *o = ctx;
+	__u32 i = *(const __u32 *)a, j = *(const __u32 *)b;
+	__u32 pi, pj, ti = 0, tj = 0;
+
+	if (o->threads) {
+		pi = o->p->threads[i].pid;
+		pj = o->p->threads[j].pid;
+		ti = o->p->threads[i].tid;
+		tj = o->p->threads[j].tid;
+	} else {
+		pi = o->p->processes[i].pid;
+		pj = o->p->processes[j].pid;
+	}
+	if (pi != pj)
+		return pi < pj ? -1 : 1;
+	if (ti != tj)
+		return ti < tj ? -1 : 1;
+	if (o->weight[i] != o->weight[j])
+		return o->weight[i] > o->weight[j] ? -1 : 1;
+	return i < j ? 1 : i > j ? -1 : 0;
+}
+
+/*
+ * The names of the processes (@threads false) or threads of @p, one per
+ * pid or (pid, tid): the model has an entry per name a pid ran under
+ * (an exec, a prctl rename), a trace viewer one track per pid or tid,
+ * whose name it takes from the last event given.  Each gets the name
+ * it ran the most samples under; on a tie, the later one, what it
+ * became.
+ */
+static int write_names_of(struct chrome *c, const struct profile *p,
+			  bool threads, bool *first)
+{
+	__u32 n = threads ? p->nr_threads : p->nr_processes, i, k;
+	__u32 *order = calloc(n + 1, sizeof(*order));
+	__u64 *weight = calloc(n + 1, sizeof(*weight));
+	struct name_order o = { p, weight, threads };
+	__u32 pid, tid, prev_pid = 0, prev_tid = 0;
+	int err = 0;
+
+	if (!order || !weight) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->nr_threads; i++)
+		weight[threads ? i : p->threads[i].process] +=
+			p->threads[i].count;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_named, &o);
+	for (k = 0; !err && k < n; k++) {
+		i = order[k];
+		pid = threads ? p->threads[i].pid : p->processes[i].pid;
+		tid = threads ? p->threads[i].tid : pid;
+		if (k && pid == prev_pid && tid == prev_tid)
+			continue;
+		prev_pid = pid;
+		prev_tid = tid;
+		err = write_name(c, *first, threads ? "thread" : "process",
+				 pid, tid, profile__str(p, threads ?
+							p->threads[i].comm :
+							p->processes[i].comm));
+		*first = false;
+	}
+out:
+	free(order);
+	free(weight);
+	return err;
+}
+
 static int write_names(struct chrome *c, const struct profile *p)
 {
 	bool first = true;
-	__u32 i;
 	int err;
 
 	fputs("\"traceEvents\":[", c->out);
-	for (i = 0; i < p->nr_processes; i++, first = false) {
-		err = write_name(c, first, "process", p->processes[i].pid,
-				 p->processes[i].pid,
-				 profile__str(p, p->processes[i].comm));
-		if (err)
-			return err;
-	}
-	for (i = 0; i < p->nr_threads; i++, first = false) {
-		err = write_name(c, first, "thread", p->threads[i].pid,
-				 p->threads[i].tid,
-				 profile__str(p, p->threads[i].comm));
-		if (err)
-			return err;
-	}
+	err = write_names_of(c, p, false, &first) ?:
+	      write_names_of(c, p, true, &first);
+	if (err)
+		return err;
 	fputs("]}\n", c->out);
 	return write_err(c->out);
 }

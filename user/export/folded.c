@@ -12,7 +12,9 @@
  * frame of its own above its caller.  Lines are sorted
  * so that the same recording always exports the same bytes.  Per thread
  * (folded_opts.per_thread) the root is "comm-PID/TID" instead, as
- * FlameGraph's stackcollapse-perf.pl --tid writes it.
+ * FlameGraph's stackcollapse-perf.pl --tid writes it.  ';', newline,
+ * CR and tab in a name become '_'; ill-formed UTF-8 becomes U+FFFD, one
+ * per maximal subpart (lib/utf8.h), so the text is always UTF-8.
  *
  * The profile's samples are first summed per (process name, stack); each
  * function's text (its name as folded, with the suffix) is interned once,
@@ -30,6 +32,7 @@
 
 #include "export/folded.h"
 #include "lib/hmap.h"
+#include "lib/utf8.h"
 #include "lib/util.h"
 
 struct stack {
@@ -60,6 +63,8 @@ static bool stack_eq(const void *a, const void *b)
 /*
  * ';' separates frames and the count follows the last space of a line;
  * control characters were replaced when the names were interned.
+ * Ill-formed UTF-8 is repaired by fold(): inferno's reader refuses a
+ * line that is not UTF-8, speedscope's decodes it to U+FFFD anyway.
  */
 static char folded_char(char c)
 {
@@ -70,14 +75,24 @@ static char folded_char(char c)
 static const char *fold(struct folded *f, const char *name,
 			const char *suffix)
 {
-	f->b.len = 0;
-	for (; *name; name++) {
-		char c = folded_char(*name);
+	char *repaired = NULL;
+	const char *c;
+	int err = 0;
 
-		if (buf__append(&f->b, &c, 1))
+	if (!utf8__valid(name)) {
+		repaired = utf8__repair(name);
+		if (!repaired)
 			return NULL;
+		name = repaired;
 	}
-	if (buf__append(&f->b, suffix, strlen(suffix) + 1))
+	f->b.len = 0;
+	for (c = name; !err && *c; c++) {
+		char fc = folded_char(*c);
+
+		err = buf__append(&f->b, &fc, 1);
+	}
+	free(repaired);
+	if (err || buf__append(&f->b, suffix, strlen(suffix) + 1))
 		return NULL;
 	return hmap__intern_str(&f->texts, f->b.data);
 }

@@ -9,10 +9,9 @@
  * known period weighs 1.)  The profile's samples are summed per stack
  * (or per thread and stack) first; each sum's entries are counted once
  * with that sum, so the cost grows with distinct stacks, not with
- * samples.  Per thread, the
- * samples are first summed per (thread, stack), and each thread's sums
- * make its section.  A call graph is a tree of callers per printed
- * entry, built from the same sums: one walk up each stack that has it.
+ * samples.  Per thread, the samples are first summed per (thread,
+ * stack), and each thread's sums make its section.  The call graphs
+ * under the entries are built from the same sums (callgraph.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/callgraph.h"
 #include "export/report.h"
 #include "lib/hmap.h"
 #include "lib/untrusted.h"
@@ -41,28 +41,6 @@ struct entry {
 	__u64 stamp;			/* last stack counted in @total */
 };
 
-/*
- * @count samples of @thread (per thread; else 0) ran @stack; @weight:
- * the periods they stand for.
- */
-struct stack_count {
-	__u32 thread;
-	__u32 stack;
-	__u64 count;
-	__u64 weight;
-};
-
-/*
- * A caller in a call graph: @fn called the function of its parent;
- * @child and @next are node indexes + 1 (0: none).
- */
-struct cg_node {
-	__u32 fn;
-	__u32 child;
-	__u32 next;
-	__u64 weight;
-};
-
 struct report {
 	const struct profile *p;
 	const struct report_opts *o;
@@ -73,21 +51,8 @@ struct report {
 	__u64 nr_samples;	/* shown */
 	__u64 weight;		/* theirs: what percentages are of */
 	__u64 *thread_weight;	/* per thread */
-	__u32 *frames;		/* a stack's functions, leaf first */
-	size_t cap_frames;
-	struct cg_node *nodes;	/* the call graph being built */
-	size_t nr_nodes, cap_nodes;
-	/*
-	 * With a call graph, over all the stack sums (sc): their functions,
-	 * leaf first, at cg_frames[cg_start[i] .. cg_start[i + 1]); and per
-	 * function the sums it is in, in increasing order, at
-	 * cg_sums[cg_fn_start[f] .. cg_fn_start[f + 1]).
-	 */
-	const struct stack_count *sc;
-	__u32 *cg_frames;
-	size_t *cg_start;
-	size_t *cg_sums;
-	size_t *cg_fn_start;
+	struct stack_frames frames;
+	struct callgraph *cg;	/* with --call-graph */
 };
 
 /* The by_id entry @e, counted from now on. */
@@ -179,39 +144,6 @@ static void count_function(struct report *r, __u32 fid, size_t i,
 	}
 }
 
-/*
- * The functions of @stack's frames, leaf first, in r->frames: a
- * location's inlined functions are frames of their own, the innermost
- * first.  Returns their number, or -ENOMEM.
- */
-static long stack_functions(struct report *r, __u32 stack)
-{
-	const struct profile *p = r->p;
-	const struct profile_stack *st = &p->stacks[stack];
-	size_t n = 0;
-	__u32 j, k;
-
-	for (j = 0; j < st->nr; j++)
-		n += 1 + p->locations[st->locs[j]].nr_inlined;
-	if (n > r->cap_frames) {
-		__u32 *f = reallocarray(r->frames, n, sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		r->frames = f;
-		r->cap_frames = n;
-	}
-	n = 0;
-	for (j = 0; j < st->nr; j++) {
-		const struct profile_location *loc = &p->locations[st->locs[j]];
-
-		for (k = 0; k < loc->nr_inlined; k++)
-			r->frames[n++] = p->lines[loc->inlined + k].function;
-		r->frames[n++] = loc->function;
-	}
-	return n;
-}
-
 /* Per stack sum: sym or dso entries, self for the leaf, total for all. */
 static int count_stacks(struct report *r, const struct stack_count *sc,
 			size_t nr)
@@ -220,11 +152,11 @@ static int count_stacks(struct report *r, const struct stack_count *sc,
 	long n, j;
 
 	for (i = 0; i < nr; i++) {
-		n = stack_functions(r, sc[i].stack);
+		n = stack_frames__fill(&r->frames, r->p, sc[i].stack);
 		if (n < 0)
 			return n;
 		for (j = 0; j < n; j++)
-			count_function(r, r->frames[j], i, &sc[i], j == 0);
+			count_function(r, r->frames.fn[j], i, &sc[i], j == 0);
 	}
 	return 0;
 }
@@ -347,221 +279,6 @@ static void print_header(FILE *out, const struct report *r,
 	fprintf(out, "#\n");
 }
 
-/* ---- call graph ---- */
-
-/* The caller @fn of node @parent, added with a zero count if new. */
-static long cg_child(struct report *r, size_t parent, __u32 fn)
-{
-	struct cg_node *n;
-	__u32 c;
-
-	for (c = r->nodes[parent].child; c; c = r->nodes[c - 1].next)
-		if (r->nodes[c - 1].fn == fn)
-			return c - 1;
-	if (r->nr_nodes == r->cap_nodes) {
-		size_t cap = r->cap_nodes ? 2 * r->cap_nodes : 256;
-
-		n = reallocarray(r->nodes, cap, sizeof(*n));
-		if (!n || cap > UINT32_MAX)
-			return -ENOMEM;
-		r->nodes = n;
-		r->cap_nodes = cap;
-	}
-	n = &r->nodes[r->nr_nodes];
-	n->fn = fn;
-	n->child = 0;
-	n->weight = 0;
-	n->next = r->nodes[parent].child;
-	r->nodes[parent].child = r->nr_nodes + 1;
-	return r->nr_nodes++;
-}
-
-/*
- * The index of every stack sum's functions (struct report's cg_*), so
- * that a call graph walks only the stacks its function is in.
- */
-static int cg_index(struct report *r, const struct stack_count *sc,
-		    size_t nr)
-{
-	size_t nf = r->p->nr_functions, total = 0, i, *seen;
-	long n, j;
-	__u32 f;
-
-	r->sc = sc;
-	r->cg_start = calloc(nr + 1, sizeof(*r->cg_start));
-	r->cg_fn_start = calloc(nf + 2, sizeof(*r->cg_fn_start));
-	seen = calloc(nf + 1, sizeof(*seen));	/* sum index + 1 */
-	if (!r->cg_start || !r->cg_fn_start || !seen)
-		goto nomem;
-	for (i = 0; i < nr; i++) {
-		n = stack_functions(r, sc[i].stack);
-		if (n < 0)
-			goto nomem;
-		r->cg_start[i] = total;
-		total += n;
-	}
-	r->cg_start[nr] = total;
-	r->cg_frames = calloc(total + 1, sizeof(*r->cg_frames));
-	if (!r->cg_frames)
-		goto nomem;
-	/* Count each function once per sum, into cg_fn_start[f + 1]. */
-	for (i = 0; i < nr; i++) {
-		n = stack_functions(r, sc[i].stack);
-		if (n < 0)
-			goto nomem;
-		memcpy(r->cg_frames + r->cg_start[i], r->frames,
-		       n * sizeof(*r->frames));
-		for (j = 0; j < n; j++) {
-			f = r->frames[j];
-			if (seen[f] != i + 1) {
-				seen[f] = i + 1;
-				r->cg_fn_start[f + 1]++;
-			}
-		}
-	}
-	for (i = 0; i < nf; i++)
-		r->cg_fn_start[i + 1] += r->cg_fn_start[i];
-	r->cg_sums = calloc(r->cg_fn_start[nf] + 1, sizeof(*r->cg_sums));
-	if (!r->cg_sums)
-		goto nomem;
-	/* Fill: cg_fn_start[f] moves to its end, then back by one. */
-	memset(seen, 0, (nf + 1) * sizeof(*seen));
-	for (i = 0; i < nr; i++) {
-		for (j = r->cg_start[i]; j < (long)r->cg_start[i + 1]; j++) {
-			f = r->cg_frames[j];
-			if (seen[f] != i + 1) {
-				seen[f] = i + 1;
-				r->cg_sums[r->cg_fn_start[f]++] = i;
-			}
-		}
-	}
-	for (i = nf; i > 0; i--)
-		r->cg_fn_start[i] = r->cg_fn_start[i - 1];
-	r->cg_fn_start[0] = 0;
-	free(seen);
-	return 0;
-nomem:
-	free(seen);
-	return -ENOMEM;
-}
-
-/*
- * The callers of function @fid in the stack sums [@lo, @hi) of r->sc, as
- * a tree at node 0: per stack whose leaf it is (with children: where it
- * is anywhere; its innermost frame then), the frames above it, up to the
- * root.
- */
-static int cg_build(struct report *r, __u32 fid, size_t lo, size_t hi)
-{
-	const size_t *sums = r->cg_sums + r->cg_fn_start[fid];
-	size_t nr = r->cg_fn_start[fid + 1] - r->cg_fn_start[fid];
-	size_t a = 0, b = nr, i, j, end;
-	const __u32 *frames;
-	__u64 weight;
-	long node;
-
-	if (!r->cap_nodes) {
-		r->nodes = calloc(256, sizeof(*r->nodes));
-		if (!r->nodes)
-			return -ENOMEM;
-		r->cap_nodes = 256;
-	}
-	memset(&r->nodes[0], 0, sizeof(r->nodes[0]));
-	r->nodes[0].fn = fid;
-	r->nr_nodes = 1;
-	/* The first of the function's sums at or after @lo. */
-	while (a < b) {
-		size_t mid = a + (b - a) / 2;
-
-		if (sums[mid] < lo)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	for (i = a; i < nr && sums[i] < hi; i++) {
-		frames = r->cg_frames + r->cg_start[sums[i]];
-		end = r->cg_start[sums[i] + 1] - r->cg_start[sums[i]];
-		weight = r->sc[sums[i]].weight;
-		for (j = 0; j < end && frames[j] != fid; j++)
-			;
-		if (j && !r->o->children)
-			continue;
-		r->nodes[0].weight += weight;
-		node = 0;
-		for (j++; j < end; j++) {
-			node = cg_child(r, node, frames[j]);
-			if (node < 0)
-				return node;
-			r->nodes[node].weight += weight;
-		}
-	}
-	return 0;
-}
-
-static int cmp_node(const void *a, const void *b, void *ctx)
-{
-	const struct report *r = ctx;
-	const struct cg_node *x = &r->nodes[*(const __u32 *)a];
-	const struct cg_node *y = &r->nodes[*(const __u32 *)b];
-	const struct profile_function *fx = &r->p->functions[x->fn];
-	const struct profile_function *fy = &r->p->functions[y->fn];
-	int c;
-
-	if (x->weight != y->weight)
-		return x->weight > y->weight ? -1 : 1;
-	c = strcmp(profile__str(r->p, fx->name), profile__str(r->p, fy->name));
-	if (!c)
-		c = strcmp(profile__str(r->p, fx->dso),
-			   profile__str(r->p, fy->dso));
-	return c ? c : (int)fx->kernel - (int)fy->kernel;
-}
-
-static char fn_kind(const struct profile_function *fn)
-{
-	return fn->kernel ? 'k' : fn->jit ? 'j' : '.';
-}
-
-/*
- * The callers of node @node at @depth, the most samples first, each
- * indented under the function it called; callers under the threshold
- * are left out.
- */
-static int cg_print(FILE *out, struct report *r, __u32 node,
-		    unsigned int depth)
-{
-	double base = r->weight ? r->weight : 1;
-	__u32 *kids, nr = 0, c, i;
-	int err = 0;
-
-	for (c = r->nodes[node].child; c; c = r->nodes[c - 1].next)
-		if (100.0 * r->nodes[c - 1].weight / base >= r->o->cg_percent)
-			nr++;
-	if (!nr)
-		return 0;
-	kids = calloc(nr, sizeof(*kids));
-	if (!kids)
-		return -ENOMEM;
-	nr = 0;
-	for (c = r->nodes[node].child; c; c = r->nodes[c - 1].next)
-		if (100.0 * r->nodes[c - 1].weight / base >= r->o->cg_percent)
-			kids[nr++] = c - 1;
-	qsort_r(kids, nr, sizeof(*kids), cmp_node, r);
-	for (i = 0; !err && i < nr; i++) {
-		const struct cg_node *n = &r->nodes[kids[i]];
-		const struct profile_function *fn = &r->p->functions[n->fn];
-
-		fprintf(out, "%*s%6.2f%%  [%c] %s  %s\n", 14 + 2 * depth, "",
-			100.0 * n->weight / base, fn_kind(fn),
-			profile__str(r->p, fn->name),
-			profile__str(r->p, fn->dso));
-		err = cg_print(out, r, kids[i], depth + 1);
-	}
-	free(kids);
-	return err;
-}
-
-/* ---- the table ---- */
-
 static int print_table(FILE *out, struct report *r, struct entry **arr,
 		       size_t nr, const struct stack_count *sc, size_t nr_sc)
 {
@@ -589,7 +306,7 @@ static int print_table(FILE *out, struct report *r, struct entry **arr,
 			100.0 * e->total / base, 100.0 * e->self / base,
 			(unsigned long long)e->samples);
 		if (e->fn)
-			fprintf(out, "[%c] %s  %s\n", fn_kind(e->fn), e->label,
+			fprintf(out, "[%c] %s  %s\n", profile_function__kind(e->fn), e->label,
 				profile__str(r->p, e->fn->dso));
 		else
 			fprintf(out, "%s\n", e->label);
@@ -601,9 +318,7 @@ static int print_table(FILE *out, struct report *r, struct entry **arr,
 		 */
 		share = r->o->children ? e->total : e->self;
 		if (100.0 * share / base >= r->o->cg_percent) {
-			err = cg_build(r, e->fid, sc - r->sc,
-				       sc - r->sc + nr_sc) ?:
-			      cg_print(out, r, 0, 0);
+			err = callgraph__print(r->cg, out, e->fid, sc, nr_sc);
 			if (err)
 				return err;
 		}
@@ -806,7 +521,8 @@ int report__write(const struct profile *p, const struct session *s,
 	if (!sc)
 		err = -ENOMEM;
 	if (!err && o->call_graph)
-		err = cg_index(&r, sc, nr_sc);
+		err = callgraph__new(&r.cg, p, sc, nr_sc, o->children,
+				     o->cg_percent, r.weight);
 	if (!err) {
 		errno = 0;
 		print_header(out, &r, s);
@@ -824,12 +540,8 @@ int report__write(const struct profile *p, const struct session *s,
 	hmap__free(&r.by_label);
 	free(r.by_id);
 	free(r.touched);
-	free(r.frames);
-	free(r.nodes);
-	free(r.cg_frames);
-	free(r.cg_start);
-	free(r.cg_sums);
-	free(r.cg_fn_start);
+	free(r.frames.fn);
+	callgraph__free(r.cg);
 	free(r.thread_weight);
 	free(sc);
 	return err;

@@ -52,7 +52,10 @@ extern const char *const report_sort_names[REPORT_NR_SORTS];
  *	caller, that one's caller, and so on up to the root, each with the
  *	share of all samples shown that came that way; callers under
  *	@cg_percent are left out.  Siblings: the heaviest first, then
- *	by name, shared object, user before kernel.
+ *	by name, shared object, user before kernel.  A straight chain (a
+ *	caller that is its callee's only one, with all of its share) is
+ *	folded as perf report folds it: its next links listed under its
+ *	first without a share.
  */
 struct report_opts {
 	enum report_sort sort;
