@@ -323,22 +323,6 @@ TEST(owner_killed)
 	close(ready[0]);
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, on ? "1" : "0", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 struct window {
 	uint64_t off_ns, on_ns;
 	uint64_t before, during, after;
@@ -415,12 +399,12 @@ TEST(cpu_hotplug_during_sampling)
 		if (lost_sum(&st[1]))
 			break;
 	}
-	ASSERT_EQ(0, set_online(1, 0));
+	ASSERT_EQ(0, cpu_set_online(1, false));
 	w.off_ns = mono_ns();
 	usleep(200000);
 	drain_both(r, c, &w);	/* room again while CPU 1 is away */
 	w.on_ns = mono_ns();
-	ASSERT_EQ(0, set_online(1, 1));
+	ASSERT_EQ(0, cpu_set_online(1, true));
 	for (int i = 0; i < 30; i++) {
 		usleep(10000);
 		drain_both(r, c, &w);
@@ -458,7 +442,7 @@ TEST(cpu_hotplug_during_sampling)
 	ring_unmap(&r[1]);
 	close(fd);
 	free(st);
-	set_online(1, 1);
+	cpu_set_online(1, true);
 }
 
 /* A CPU that is offline when sampling starts joins when it comes back. */
@@ -473,7 +457,7 @@ TEST(cpu_online_after_start)
 	if (geteuid() != 0 || nr_online_cpus() < 2 ||
 	    access("/sys/devices/system/cpu/cpu1/online", W_OK))
 		SKIP(return, "needs root and a CPU 1 that can go offline");
-	ASSERT_EQ(0, set_online(1, 0));
+	ASSERT_EQ(0, cpu_set_online(1, false));
 	fd = dev_open();
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, dev_info(fd, &info));
@@ -483,7 +467,7 @@ TEST(cpu_online_after_start)
 	ASSERT_EQ(0, ioctl(fd, SONDE_IOC_START, 0));
 	usleep(100000);
 	EXPECT_EQ(0, r.meta->data_head);
-	ASSERT_EQ(0, set_online(1, 1));
+	ASSERT_EQ(0, cpu_set_online(1, true));
 	usleep(200000);
 	ASSERT_EQ(0, ioctl(fd, SONDE_IOC_STOP, 0));
 	ring_drain(&r, &c, NULL, NULL);

@@ -7,6 +7,7 @@
  * this process's own threads, pointing into this test's functions,
  * written as a recording and read back through the profile model, must
  * come out grouped by stack, waits longest first, with their names.
+ * The /proc status fields the snapshot and record's targets read.
  */
 #include "kselftest_harness.h"
 
@@ -17,6 +18,7 @@
 
 #include "helpers.h"
 #include "export/stacks.h"
+#include "lib/util.h"
 #include "profile/profile.h"
 #include "record/threadsnap.h"
 #include "record/waits.h"
@@ -230,6 +232,38 @@ TEST(groups_by_stack_longest_wait_first)
 	buf__free(&b);
 	close(fd);
 	unlink(path);
+}
+
+static void *park(void *arg)
+{
+	int *fds = arg;
+	char c;
+
+	return read(fds[0], &c, 1) == 1 ? NULL : arg;
+}
+
+TEST(proc_status_fields)
+{
+	__u32 tgid = 0, before = 0, during = 0, val = 7;
+	pthread_t t;
+	int fds[2];
+
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, proc_status_u32(getpid(), "Tgid", &tgid));
+	EXPECT_EQ((__u32)getpid(), tgid);
+	ASSERT_EQ(0, proc_status_u32(getpid(), "Threads", &before));
+	ASSERT_EQ(0, pthread_create(&t, NULL, park, fds));
+	EXPECT_EQ(0, proc_status_u32(getpid(), "Threads", &during));
+	EXPECT_EQ(before + 1, during);
+	ASSERT_EQ(1, write(fds[1], "x", 1));
+	pthread_join(t, NULL);
+	/* "Name" is text: no number follows it. */
+	EXPECT_EQ(-ENOENT, proc_status_u32(getpid(), "Name", &val));
+	EXPECT_EQ(-ENOENT, proc_status_u32(getpid(), "NoSuchField", &val));
+	EXPECT_EQ(-ENOENT, proc_status_u32(0x7ffffff0, "Tgid", &val));
+	EXPECT_EQ(7, val);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -226,6 +226,35 @@ int read_file(const char *path, char **out, size_t *out_len)
 	return 0;
 }
 
+int proc_status_u32(__u32 pid, const char *field, __u32 *val)
+{
+	char path[64], key[64], *text, *line, *end;
+	unsigned long long n;
+	size_t len;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	if (snprintf(key, sizeof(key), "\n%s:", field) >= (int)sizeof(key))
+		return -ENOENT;
+	err = read_file(path, &text, &len);
+	if (err)
+		return err;
+	line = strstr(text, key);
+	err = -ENOENT;
+	if (line) {
+		errno = 0;
+		n = strtoull(line + strlen(key), &end, 10);
+		if (end == line + strlen(key))
+			err = -ENOENT;
+		else if (errno || n > UINT32_MAX)
+			err = -ERANGE;
+		else
+			err = 0, *val = n;
+	}
+	free(text);
+	return err;
+}
+
 int buf__reserve(struct buf *b, size_t extra)
 {
 	size_t cap = b->cap ? b->cap : 4096;

@@ -69,6 +69,13 @@ int pwrite_all(int fd, const void *buf, size_t len, __u64 off);
 int read_file(const char *path, char **buf, size_t *len);
 
 /*
+ * proc_status_u32 - the number after "@field:" (say "Tgid", "Threads")
+ * in /proc/@pid/status, proc(5)'s format.  0, -ENOENT (no such process
+ * or field), -ERANGE (above UINT32_MAX) or read_file()'s -errno.
+ */
+int proc_status_u32(__u32 pid, const char *field, __u32 *val);
+
+/*
  * struct buf - a growable byte buffer; used to build sections whose size is
  * only known at the end.
  */

@@ -26,20 +26,13 @@
 #endif
 
 /* The Tgid: line of /proc/@pid/status; 0 when unreadable. */
+/* The process of thread @pid, 0 if unknown. */
 static __u32 read_tgid(__u32 pid)
 {
-	char path[64], *text, *line;
-	unsigned long tgid = 0;
-	size_t len;
+	__u32 tgid = 0;
 
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (read_file(path, &text, &len))
-		return 0;
-	line = strstr(text, "\nTgid:");
-	if (line)
-		tgid = strtoul(line + 6, NULL, 10);
-	free(text);
-	return tgid <= UINT32_MAX ? tgid : 0;
+	proc_status_u32(pid, "Tgid", &tgid);
+	return tgid;
 }
 
 int target__check_pid(__u32 pid, __u32 *tgid)

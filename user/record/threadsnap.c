@@ -27,22 +27,6 @@
 #define THREADSNAP_MAX_BUF	(256ULL << 20)
 
 /* Threads of @pid by /proc/PID/status; 0 when it cannot be read. */
-static __u32 thread_count(__u32 pid)
-{
-	char path[64], *text, *line;
-	unsigned long n = 0;
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (read_file(path, &text, &len))
-		return 0;
-	line = strstr(text, "\nThreads:");
-	if (line)
-		n = strtoul(line + strlen("\nThreads:"), NULL, 10);
-	free(text);
-	return n > UINT32_MAX ? UINT32_MAX : n;
-}
-
 /* Check the records the kernel wrote and index them. */
 static int index_threads(struct threadsnap *s)
 {
@@ -72,12 +56,14 @@ int threadsnap__take(int dev_fd, __u32 pid, const struct threadsnap_opts *o,
 {
 	struct threadsnap *s = calloc(1, sizeof(*s));
 	__u64 per_thread, want, size;
-	__u32 n = thread_count(pid);
+	__u32 n = 0;
 	int err;
 
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
+	/* Unknown (0) makes room for a few: the ioctl says what it missed. */
+	proc_status_u32(pid, "Threads", &n);
 	per_thread = sizeof(struct sonde_thread_snapshot) +
 		     8ULL * (o->kernel_depth + o->user_depth) + o->stack_bytes;
 	/* Threads started since /proc was read: some room for them. */
