@@ -249,7 +249,9 @@ int proc_status_u32(__u32 pid, const char *field, __u32 *val)
 		else if (errno || n > UINT32_MAX)
 			err = -ERANGE;
 		else
-			err = 0, *val = n;
+			err = 0;
+		if (!err)
+			*val = n;
 	}
 	free(text);
 	return err;
