@@ -20,6 +20,9 @@
 #                     6.1 and 6.12 guests
 #   make check-dkms   dkms build of make dkms-source's tree against the
 #                     6.1 and 6.12 headers (tests/packaging/dkms.sh)
+#   make soak [SOAK_SECONDS=1800] [SOAK_KERNEL=6.12]
+#                     record -a over a churn workload in a guest for half
+#                     an hour: flat memory, no loss, a clean report
 #   make demo         a demo recording in a guest, into demo-out/
 #   make install      the tool, its man pages, bash completion and the
 #                     uapi header under DESTDIR/PREFIX (default
@@ -101,6 +104,11 @@ check-dkms:
 demo:
 	scripts/demo
 
+SOAK_SECONDS ?= 1800
+SOAK_KERNEL ?= 6.12
+soak:
+	scripts/soak --kernel $(SOAK_KERNEL) $(SOAK_SECONDS)
+
 bench:
 	scripts/bench
 
@@ -112,4 +120,4 @@ clean:
 		Module.symvers modules.order .*.cmd
 
 .PHONY: all tool module module-for version lint check check-debug check-fuzz check-dkms \
-	demo bench clean FORCE
+	demo soak bench clean FORCE
