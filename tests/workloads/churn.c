@@ -72,12 +72,12 @@ static int spawn_true(void)
 
 static int map_library(const char *path)
 {
-	void (*burn)(double);
+	void (*burn)(double ms);
 	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 
 	if (!lib)
 		return -1;
-	burn = (void (*)(double))dlsym(lib, "lib_burn");
+	burn = (void (*)(double ms))dlsym(lib, "lib_burn");
 	if (burn)
 		burn(1);
 	return dlclose(lib) || !burn ? -1 : 0;
