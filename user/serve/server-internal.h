@@ -67,6 +67,15 @@ enum MHD_Result server__respond_text(struct server *s,
 				     struct serve_request *req,
 				     unsigned int code, const char *text);
 /*
+ * server__respond_text_hdr - the same, with one more header @header:
+ * @value (@header NULL: none).
+ */
+enum MHD_Result server__respond_text_hdr(struct server *s,
+					 struct MHD_Connection *conn,
+					 struct serve_request *req,
+					 unsigned int code, const char *text,
+					 const char *header, const char *value);
+/*
  * server__queue - send @resp (NULL: MHD_NO) with status @code, with the
  * headers every answer has, counted on @req's route; drops our
  * reference to @resp.

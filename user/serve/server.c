@@ -123,10 +123,11 @@ enum MHD_Result server__queue(struct server *s, struct MHD_Connection *conn,
 	return ret;
 }
 
-enum MHD_Result server__respond_text(struct server *s,
-				     struct MHD_Connection *conn,
-				     struct serve_request *req,
-				     unsigned int code, const char *text)
+enum MHD_Result server__respond_text_hdr(struct server *s,
+					 struct MHD_Connection *conn,
+					 struct serve_request *req,
+					 unsigned int code, const char *text,
+					 const char *header, const char *value)
 {
 	struct MHD_Response *resp;
 	char *body;
@@ -142,10 +143,21 @@ enum MHD_Result server__respond_text(struct server *s,
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
-	if (code == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"sonde\"");
+	if (header)
+		MHD_add_response_header(resp, header, value);
 	return server__queue(s, conn, req, code, resp);
+}
+
+enum MHD_Result server__respond_text(struct server *s,
+				     struct MHD_Connection *conn,
+				     struct serve_request *req,
+				     unsigned int code, const char *text)
+{
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		return server__respond_text_hdr(s, conn, req, code, text,
+						MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+						"Bearer realm=\"sonde\"");
+	return server__respond_text_hdr(s, conn, req, code, text, NULL, NULL);
 }
 
 /* A response of @len bytes at @data (malloc'ed; ours) of @type. */
@@ -332,22 +344,12 @@ static enum MHD_Result not_allowed(struct server *s,
 				   struct MHD_Connection *conn,
 				   struct serve_request *req, const char *allow)
 {
-	struct MHD_Response *resp;
-	char *body;
-	int n;
+	char text[64];
 
-	n = asprintf(&body, "method not allowed: use %s\n", allow);
-	if (n < 0)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	return server__queue(s, conn, req, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+	snprintf(text, sizeof(text), "method not allowed: use %s", allow);
+	return server__respond_text_hdr(s, conn, req,
+					MHD_HTTP_METHOD_NOT_ALLOWED, text,
+					MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 static enum MHD_Result dispatch(struct server *s, struct MHD_Connection *conn,
