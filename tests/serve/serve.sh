@@ -8,7 +8,8 @@
 # /debug/pprof/profile (headers, a body protoc and go tool pprof read,
 # the workload's hot function first, the seconds rule, the limit, one
 # profile at a time), /flamegraph, /metrics (promtool check metrics when
-# promtool is there), /, 404 and 405, a client that leaves mid-profile,
+# promtool is there), /, /stacks's refusals (400 for a bad pid, 503
+# without the module), 404 and 405, a client that leaves mid-profile,
 # idle connections, the per-address limit, memory over 1000 requests,
 # the token, POST /profile/start and stop, a body too large, and a clean
 # stop at SIGTERM.
@@ -192,6 +193,24 @@ grep -q "already running" "$tmp/body" && ok "409: says one is running" ||
 is "a flame graph meanwhile: 409" 409 "$(code "$base/flamegraph?seconds=1")"
 wait $cpid
 is "the first profile still completes" 200 "$(cat "$tmp/first.code")"
+
+# /stacks: its parameters are checked before the module is needed.
+is "/stacks without pid: 400" 400 "$(code "$base/stacks")"
+grep -q "pid needs a process id" "$tmp/body" && ok "/stacks 400: says pid is needed" ||
+	not_ok "/stacks 400: $(cat "$tmp/body")"
+for q in pid=abc pid=0 pid=-1 "pid=1%202" pid=99999999999; do
+	is "/stacks?$q: 400" 400 "$(code "$base/stacks?$q")"
+done
+is "/stacks?pid=1&format=svg: 400" 400 "$(code "$base/stacks?pid=1&format=svg")"
+is "POST /stacks: 405" 405 "$(code "$base/stacks?pid=$wpid" -X POST)"
+if [ -e /dev/sonde ]; then
+	skip "/stacks without the module: 503" "/dev/sonde exists here"
+else
+	is "/stacks?pid=PID without the module: 503" 503 \
+		"$(code "$base/stacks?pid=$wpid")"
+	grep -q "not loaded" "$tmp/body" && ok "/stacks 503: says the module is not loaded" ||
+		not_ok "/stacks 503: $(cat "$tmp/body")"
+fi
 
 is "unknown path: 404" 404 "$(code "$base/debug/pprof/heap")"
 is "POST /metrics: 405" 405 "$(code "$base/metrics" -X POST)"

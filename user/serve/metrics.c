@@ -27,6 +27,7 @@ static const char *const route_paths[SERVE_NR_ROUTES] = {
 	[SERVE_ROUTE_METRICS] = "/metrics",
 	[SERVE_ROUTE_START] = "/profile/start",
 	[SERVE_ROUTE_STOP] = "/profile/stop",
+	[SERVE_ROUTE_STACKS] = "/stacks",
 	[SERVE_ROUTE_OTHER] = "other",
 };
 

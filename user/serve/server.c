@@ -203,7 +203,7 @@ static int metrics_snapshot(struct server *s, struct serve_metrics *m)
 	}
 	m->cpu = cpu;
 	m->sessions = s->sessions;
-	m->profiles_running = s->busy;
+	m->profiles_running = s->busy == SERVE_SLOT_PROFILE;
 	memcpy(m->profiles, s->profiles, sizeof(m->profiles));
 	*req = s->requests;
 	pthread_mutex_unlock(&s->lock);
@@ -313,6 +313,7 @@ static const struct {
 	{ "/metrics", SERVE_ROUTE_METRICS, "GET, HEAD" },
 	{ "/profile/start", SERVE_ROUTE_START, "POST" },
 	{ "/profile/stop", SERVE_ROUTE_STOP, "POST" },
+	{ "/stacks", SERVE_ROUTE_STACKS, "GET" },
 };
 
 static int route_index(const char *url)
@@ -381,6 +382,8 @@ static enum MHD_Result dispatch(struct server *s, struct MHD_Connection *conn,
 		return profile__start(s, conn, req);
 	case SERVE_ROUTE_STOP:
 		return profile__stop(s, conn, req);
+	case SERVE_ROUTE_STACKS:
+		return stacks__get(s, conn, req);
 	default:
 		return MHD_NO;
 	}
