@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "serve/child.h"
+#include "serve/counters.h"
 #include "serve/device.h"
 #include "serve/metrics.h"
 #include "serve/query.h"
@@ -52,6 +53,7 @@ struct server {
 	struct sonde_cpu_stats *cpu;	/* module counters, metrics.h */
 	unsigned int nr_cpus;
 	__u64 sessions;
+	struct serve_history history;	/* counters.h */
 };
 
 /*
@@ -92,6 +94,29 @@ enum MHD_Result server__respond_text_hdr(struct server *s,
 enum MHD_Result server__queue(struct server *s, struct MHD_Connection *conn,
 			      struct serve_request *req, unsigned int code,
 			      struct MHD_Response *resp);
+/*
+ * server__respond_buf - send 200 with @len bytes at @data (malloc'ed;
+ * ours from now on) as Content-Type @type, not to be cached.
+ */
+enum MHD_Result server__respond_buf(struct server *s,
+				    struct MHD_Connection *conn,
+				    struct serve_request *req, const char *type,
+				    char *data, size_t len);
+/*
+ * server__snapshot - the counters as of now into @m, taken under the
+ * lock; @m's arrays are copies to free with server__snapshot_free().
+ * With @probe, @m->device is the device's state (server__device()).
+ * Returns 0 or -ENOMEM.
+ */
+int server__snapshot(struct server *s, struct serve_metrics *m, bool probe);
+void server__snapshot_free(struct serve_metrics *m);
+/*
+ * server__device - who holds /dev/sonde: this server when one of its
+ * requests uses it (no probe then: the probe would take it from the
+ * child), otherwise what serve_device__probe() finds, under the lock so
+ * that none of this server's children opens it meanwhile.
+ */
+void server__device(struct server *s, struct serve_device *d);
 /* Count a response of @code on @route (takes the lock). */
 void server__count(struct server *s, enum serve_route route,
 		   unsigned int code);
