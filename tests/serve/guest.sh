@@ -12,7 +12,9 @@
 # workload's leaf() with the name escaped, the workload keeps running;
 # 409 while a profile of the server holds the device, 503 with
 # Retry-After while another program does, 404 for a pid that names
-# nothing or a thread.  Run from a writable directory:
+# nothing or a thread; /metrics's sonde_module_device says who holds the
+# device (this server, free, another program), /counters.json the
+# module's state and recordings.  Run from a writable directory:
 #
 #   scripts/vm-run --kernel 6.12 -- tests/serve/guest.sh
 set -uo pipefail
@@ -150,13 +152,25 @@ kill "$tpid"
 # The device is exclusive: a profile of this server holds it...
 c=$(code -X POST "$base/profile/start?pid=$npid")
 id=$(cat "$tmp/body")
+code "$base/metrics" >/dev/null
+[ "$(metric 'sonde_module_device{state="this_server"}')" = 1 ] &&
+	ok "/metrics while a profile records: the device is this server's" ||
+	not_ok "/metrics while a profile records: $(grep '^sonde_module_device{' "$tmp/body" | tr '\n' ' ')"
 c=$(code -D "$tmp/headers" "$base/stacks?pid=$npid")
 [ "$c" = 409 ] && grep -q "a profile is already running\\|a profile is running" "$tmp/body" &&
 	ok "/stacks while a profile records: 409 saying so" ||
 	not_ok "/stacks while a profile records: $c $(cat "$tmp/body")"
 code -X POST "$base/profile/stop?id=$id&format=folded" >/dev/null
 # ... and so does another program.
+code "$base/metrics" >/dev/null
+[ "$(metric 'sonde_module_device{state="free"}')" = 1 ] &&
+	ok "/metrics once it stopped: the device is free" ||
+	not_ok "/metrics once it stopped: $(grep '^sonde_module_device{' "$tmp/body" | tr '\n' ' ')"
 exec 3<>/dev/sonde
+code "$base/metrics" >/dev/null
+[ "$(metric 'sonde_module_device{state="other"}')" = 1 ] &&
+	ok "/metrics while another program holds it: other" ||
+	not_ok "/metrics while another program holds it: $(grep '^sonde_module_device{' "$tmp/body" | tr '\n' ' ')"
 c=$(code -D "$tmp/headers" "$base/stacks?pid=$npid")
 exec 3>&-
 [ "$c" = 503 ] && grep -q "another program holds" "$tmp/body" &&
@@ -167,6 +181,16 @@ c=$(code "$base/stacks?pid=$npid&format=text")
 [ "$c" = 200 ] && ok "/stacks once it is free again: 200" ||
 	not_ok "/stacks once it is free again: $c $(cat "$tmp/body")"
 kill "$npid"
+code "$base/counters.json" >/dev/null
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["module"]["up"] is True and d["module"]["device"] == "free", d["module"]
+assert d["module"]["sessions"] >= 2 and d["module"]["samples"] > 100, d["module"]
+assert d["server"]["profiles"]["ok"] >= 2, d["server"]
+' "$tmp/body" 2>"$tmp/json.err" &&
+	ok "/counters.json: the module loaded and free, its recordings counted" ||
+	{ not_ok "/counters.json with the module"; diag "$tmp/json.err"; }
 
 if rmmod sonde 2>"$tmp/rmmod"; then
 	ok "rmmod sonde while the server runs"

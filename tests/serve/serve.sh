@@ -10,7 +10,8 @@
 # profile at a time), /flamegraph, /metrics (promtool check metrics when
 # promtool is there), /, /stacks's refusals (400 for a bad pid, 503
 # without the module), /counters and /counters.json (parsed, against
-# /metrics; the history's spacing), 404 and 405, a client that leaves mid-profile,
+# /metrics; the history's spacing), the pages in headless chromium
+# (tests/serve/pages.sh, one check here), 404 and 405, a client that leaves mid-profile,
 # idle connections, the per-address limit, memory over 1000 requests,
 # the token, POST /profile/start and stop, a body too large, and a clean
 # stop at SIGTERM.
@@ -471,6 +472,20 @@ gaps = [b["time"] - a["time"] for a, b in zip(h, h[1:])]
 assert all(4.5 < g < 6.5 for g in gaps), gaps
 assert h[-1]["profiles"] > h[0]["profiles"], (h[0], h[-1])
 PY
+
+# The pages in headless chromium: tests/serve/pages.sh, with its own
+# server; one check here, its skip reason or its failures said.
+SONDE=${SONDE:-user/sonde} tests/serve/pages.sh >"$tmp/pages.tap" 2>&1
+rc=$?
+why=$(sed -n 's/^1\.\.0 # SKIP //p' "$tmp/pages.tap")
+if [ -n "$why" ]; then
+	skip "the pages in headless chromium (tests/serve/pages.sh)" "$why"
+elif [ $rc = 0 ]; then
+	ok "the pages in headless chromium (tests/serve/pages.sh: $(grep -c '^ok' "$tmp/pages.tap") checks)"
+else
+	not_ok "the pages in headless chromium (tests/serve/pages.sh)"
+	grep -A3 '^not ok' "$tmp/pages.tap" | sed 's/^/# /'
+fi
 
 # SIGTERM: a clean stop, the running start's child and files too.
 kill -TERM "$tpid"

@@ -30,6 +30,7 @@ static const char *const route_paths[SERVE_NR_ROUTES] = {
 	[SERVE_ROUTE_STACKS] = "/stacks",
 	[SERVE_ROUTE_COUNTERS] = "/counters",
 	[SERVE_ROUTE_COUNTERS_JSON] = "/counters.json",
+	[SERVE_ROUTE_FAVICON] = "/favicon.ico",
 	[SERVE_ROUTE_OTHER] = "other",
 };
 

@@ -391,6 +391,7 @@ static const struct {
 	{ "/stacks", SERVE_ROUTE_STACKS, "GET" },
 	{ "/counters", SERVE_ROUTE_COUNTERS, "GET, HEAD" },
 	{ "/counters.json", SERVE_ROUTE_COUNTERS_JSON, "GET, HEAD" },
+	{ "/favicon.ico", SERVE_ROUTE_FAVICON, "GET, HEAD" },
 };
 
 static int route_index(const char *url)
@@ -465,6 +466,15 @@ static enum MHD_Result dispatch(struct server *s, struct MHD_Connection *conn,
 		return serve_counters_page(s, conn, req);
 	case SERVE_ROUTE_COUNTERS_JSON:
 		return serve_counters_json(s, conn, req);
+	case SERVE_ROUTE_FAVICON:
+		/*
+		 * No icon, and no 404 for it either: a browser asks for one
+		 * beside a page that names none (the SVG flame graph) and
+		 * logs a 404 as an error in its console.
+		 */
+		return server__queue(s, conn, req, MHD_HTTP_NO_CONTENT,
+				     MHD_create_response_from_buffer(0, NULL,
+						MHD_RESPMEM_PERSISTENT));
 	default:
 		return MHD_NO;
 	}
