@@ -35,7 +35,8 @@ trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; kill $wpid $npid $tpid 2>/dev/
 ip link set lo up 2>/dev/null
 "$deep" 3 600 & wpid=$!
 
-"$sonde" serve -l 127.0.0.1:0 --source sonde --max-seconds 10 \
+# --max-seconds: far above what a step here takes under emulation.
+"$sonde" serve -l 127.0.0.1:0 --source sonde --max-seconds 120 \
 	2>"$tmp/log" &
 spid=$!
 port=
@@ -91,7 +92,9 @@ cp "$deep" "$tmp/bin/$name"
 "$tmp/bin/$name" 2 600 & npid=$!
 sleep 0.5
 cputime() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+t0=$(date +%s.%N)
 c=$(code -D "$tmp/headers" "$base/stacks?pid=$npid")
+echo "# GET /stacks of a 1-thread process took $(echo "$(date +%s.%N) - $t0" | bc) s (emulated)"
 cp "$tmp/body" "$tmp/stacks.html"
 [ -n "${SERVE_OUT:-}" ] && cp "$tmp/stacks.html" "$SERVE_OUT/"
 [ "$c" = 200 ] && ok "/stacks?pid=PID: 200" ||
@@ -152,6 +155,8 @@ kill "$tpid"
 # The device is exclusive: a profile of this server holds it...
 c=$(code -X POST "$base/profile/start?pid=$npid")
 id=$(cat "$tmp/body")
+[ "$c" = 200 ] && ok "POST /profile/start: 200, id $id" ||
+	{ not_ok "POST /profile/start: $c $id"; diag "$tmp/log"; }
 code "$base/metrics" >/dev/null
 [ "$(metric 'sonde_module_device{state="this_server"}')" = 1 ] &&
 	ok "/metrics while a profile records: the device is this server's" ||
@@ -159,8 +164,11 @@ code "$base/metrics" >/dev/null
 c=$(code -D "$tmp/headers" "$base/stacks?pid=$npid")
 [ "$c" = 409 ] && grep -q "a profile is already running\\|a profile is running" "$tmp/body" &&
 	ok "/stacks while a profile records: 409 saying so" ||
-	not_ok "/stacks while a profile records: $c $(cat "$tmp/body")"
-code -X POST "$base/profile/stop?id=$id&format=folded" >/dev/null
+	{ not_ok "/stacks while a profile records: $c $(head -c 300 "$tmp/body")"; tail -n 15 "$tmp/log" | sed 's/^/# /'; }
+c=$(code -X POST "$base/profile/stop?id=$id&format=folded")
+[ "$c" = 200 ] && grep -qw leaf "$tmp/body" &&
+	ok "POST /profile/stop after the 409: the profile, with leaf()" ||
+	{ not_ok "POST /profile/stop: $c"; tail -n 15 "$tmp/log" | sed 's/^/# /'; }
 # ... and so does another program.
 code "$base/metrics" >/dev/null
 [ "$(metric 'sonde_module_device{state="free"}')" = 1 ] &&

@@ -505,19 +505,34 @@ static void session_discard(struct server *s, enum serve_outcome outcome)
 
 void profile__reap(struct server *s)
 {
+	enum serve_outcome outcome = SERVE_OUTCOME_FAILED;
+	char msg[CHILD_MSG_MAX];
+	struct serve_paths p;
+	int status;
+
 	pthread_mutex_lock(&s->lock);
 	/*
 	 * Only a session still in s->session is waited for here; a stop
 	 * takes it out under this lock before it waits itself.
 	 */
 	if (s->session &&
-	    waitpid(s->session->child.pid, NULL, WNOHANG) ==
+	    waitpid(s->session->child.pid, &status, WNOHANG) ==
 	    s->session->child.pid) {
 		close(s->session->child.pidfd);
-		fprintf(stderr,
-			"sonde: serve: profile %llu was not stopped within %u s: discarded\n",
-			s->session->id, s->o->max_seconds);
-		session_discard(s, SERVE_OUTCOME_EXPIRED);
+		/* A record that failed after the start's check says why. */
+		if (WIFEXITED(status) && !WEXITSTATUS(status)) {
+			fprintf(stderr,
+				"sonde: serve: profile %llu was not stopped within %u s: discarded\n",
+				s->session->id, s->o->max_seconds);
+			outcome = SERVE_OUTCOME_EXPIRED;
+		} else {
+			serve_paths__init(&p, s, s->session->id);
+			serve_paths__message(&p, msg, sizeof(msg));
+			fprintf(stderr,
+				"sonde: serve: profile %llu: its recording failed before a stop (%s): discarded\n",
+				s->session->id, msg);
+		}
+		session_discard(s, outcome);
 	}
 	pthread_mutex_unlock(&s->lock);
 }

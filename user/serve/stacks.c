@@ -261,8 +261,9 @@ enum MHD_Result stacks__get(struct server *s, struct MHD_Connection *conn,
 		return server__respond_text(s, conn, req,
 					    MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "the sonde module is not loaded (" SONDE_DEVICE " is absent): thread snapshots need it");
-	if (proc_tgid(pid, &tgid) || tgid != pid) {
-		if (proc_tgid(pid, &tgid))
+	err = proc_tgid(pid, &tgid);
+	if (err || tgid != pid) {
+		if (err)
 			snprintf(text, sizeof(text), "no process %u", pid);
 		else
 			snprintf(text, sizeof(text),
