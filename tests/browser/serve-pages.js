@@ -70,9 +70,24 @@ async function shot(page, shots, name, fullPage = true) {
 
 async function index(browser, base, shots) {
 	const { page, resp, problems } = await open(browser, `${base}/`, 200);
-	const links = await page.$$eval('a', (as) => as.map((a) => a.getAttribute('href')));
+	// The index reloads itself every 5 s: read it in one go, again if a
+	// reload came in between.
+	let seen;
+	for (let i = 0; !seen && i < 3; i++) {
+		try {
+			seen = await page.evaluate(() => ({
+				h1: document.querySelector('h1').textContent,
+				links: [...document.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+			}));
+		} catch (e) {
+			if (!/context was destroyed/.test(e.message))
+				throw e;
+			await page.waitForLoadState('load');
+		}
+	}
+	const links = seen ? seen.links : [];
 	const want = ['/metrics', '/counters', '/counters.json'];
-	check(resp.status() === 200 && (await page.textContent('h1')) === 'sonde serve' &&
+	check(resp.status() === 200 && seen && seen.h1 === 'sonde serve' &&
 	      want.every((l) => links.includes(l)) &&
 	      links.some((l) => l.startsWith('/flamegraph')),
 	      '/ shows its title and links /metrics, /counters, /flamegraph',

@@ -587,15 +587,22 @@ static void *reaper(void *arg)
 {
 	struct server *s = arg;
 	struct pollfd pfd = { .fd = s->stop_fd, .events = POLLIN };
-	__u64 next = now_ns(CLOCK_MONOTONIC);
+	__u64 next = now_ns(CLOCK_MONOTONIC), now;
+	int ms;
 
 	do {
 		profile__reap(s);
-		if (now_ns(CLOCK_MONOTONIC) >= next) {
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= next) {
 			history_tick(s);
-			next += SERVE_HISTORY_INTERVAL * 1000000000ULL;
+			/* From this tick: a late one does not bunch the next. */
+			next = now + SERVE_HISTORY_INTERVAL * 1000000000ULL;
+			now = now_ns(CLOCK_MONOTONIC);
 		}
-	} while (poll(&pfd, 1, 1000) == 0 || pfd.revents == 0);
+		/* Woken at the next tick, not up to a second after it. */
+		ms = next > now ?
+		     min_t(__u64, 1000, (next - now) / 1000000 + 1) : 0;
+	} while (poll(&pfd, 1, ms) == 0 || pfd.revents == 0);
 	return NULL;
 }
 
