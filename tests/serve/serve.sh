@@ -8,7 +8,10 @@
 # /debug/pprof/profile (headers, a body protoc and go tool pprof read,
 # the workload's hot function first, the seconds rule, the limit, one
 # profile at a time), /flamegraph, /metrics (promtool check metrics when
-# promtool is there), /, 404 and 405, a client that leaves mid-profile,
+# promtool is there), /, /stacks's refusals (400 for a bad pid, 503
+# without the module), /counters and /counters.json (parsed, against
+# /metrics; the history's spacing), the pages in headless chromium
+# (tests/serve/pages.sh, one check here), 404 and 405, a client that leaves mid-profile,
 # idle connections, the per-address limit, memory over 1000 requests,
 # the token, POST /profile/start and stop, a body too large, and a clean
 # stop at SIGTERM.
@@ -102,6 +105,7 @@ main_pid=$spid
 
 is "GET / is a page" 200 "$(code "$base/")"
 is "GET /: text/html" "text/html; charset=utf-8" "$(header Content-Type)"
+cp "$tmp/body" "$tmp/index.html"
 for link in /debug/pprof/profile /flamegraph /metrics; do
 	grep -q "href=\"$link" "$tmp/body" && ok "GET / links $link" ||
 		not_ok "GET / links $link"
@@ -193,6 +197,24 @@ is "a flame graph meanwhile: 409" 409 "$(code "$base/flamegraph?seconds=1")"
 wait $cpid
 is "the first profile still completes" 200 "$(cat "$tmp/first.code")"
 
+# /stacks: its parameters are checked before the module is needed.
+is "/stacks without pid: 400" 400 "$(code "$base/stacks")"
+grep -q "pid needs a process id" "$tmp/body" && ok "/stacks 400: says pid is needed" ||
+	not_ok "/stacks 400: $(cat "$tmp/body")"
+for q in pid=abc pid=0 pid=-1 "pid=1%202" pid=99999999999; do
+	is "/stacks?$q: 400" 400 "$(code "$base/stacks?$q")"
+done
+is "/stacks?pid=1&format=svg: 400" 400 "$(code "$base/stacks?pid=1&format=svg")"
+is "POST /stacks: 405" 405 "$(code "$base/stacks?pid=$wpid" -X POST)"
+if [ -e /dev/sonde ]; then
+	skip "/stacks without the module: 503" "/dev/sonde exists here"
+else
+	is "/stacks?pid=PID without the module: 503" 503 \
+		"$(code "$base/stacks?pid=$wpid")"
+	grep -q "not loaded" "$tmp/body" && ok "/stacks 503: says the module is not loaded" ||
+		not_ok "/stacks 503: $(cat "$tmp/body")"
+fi
+
 is "unknown path: 404" 404 "$(code "$base/debug/pprof/heap")"
 is "POST /metrics: 405" 405 "$(code "$base/metrics" -X POST)"
 is "405 says Allow: GET, HEAD" "GET, HEAD" "$(header Allow)"
@@ -253,6 +275,46 @@ grep -q '^sonde_serve_profiles_total{outcome="aborted"} 1$' "$tmp/metrics" &&
 grep -q '^sonde_serve_requests_total{path="other",code="404"} 1$' \
 	"$tmp/metrics" && ok "/metrics: unknown paths are 'other'" ||
 	not_ok "/metrics: no path=other"
+
+# /counters: a page its script fills from /counters.json.
+is "GET /counters: 200" 200 "$(code "$base/counters")"
+is "/counters: text/html" "text/html; charset=utf-8" "$(header Content-Type)"
+grep -q "fetch('/counters.json'" "$tmp/body" && grep -q 'id="samples"' "$tmp/body" &&
+	ok "/counters: its script fetches /counters.json into the table" ||
+	not_ok "/counters: no script or no table"
+grep -q 'href="/counters"' "$tmp/index.html" && ok "GET / links /counters" ||
+	not_ok "GET / does not link /counters"
+is "GET /counters.json: 200" 200 "$(code "$base/counters.json")"
+is "/counters.json: application/json" application/json "$(header Content-Type)"
+# The profiles so far: 4 sent (pid, every task, flame graph, the one
+# that completed during the 409s, the one after the client left).
+check "/counters.json: JSON with the counters of /metrics and a history" \
+	python3 - "$tmp/body" "$tmp/metrics" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+metrics = open(sys.argv[2]).read()
+ok = int(re.search(r'^sonde_serve_profiles_total\{outcome="ok"\} (\d+)$', metrics, re.M).group(1))
+assert d["server"]["profiles"]["ok"] == ok, (d["server"]["profiles"], ok)
+assert d["server"]["profiles"]["aborted"] == 1, d["server"]["profiles"]
+assert d["server"]["busy"] is None, d["server"]["busy"]
+# /metrics's count, then /counters, / was read again, this one not yet.
+sent = sum(int(v) for v in re.findall(r'^sonde_serve_requests_total\{[^}]*\} (\d+)$', metrics, re.M))
+assert sent + 1 <= d["server"]["requests"] <= sent + 4, (d["server"]["requests"], sent)
+assert d["interval_seconds"] == 5, d["interval_seconds"]
+assert d["module"]["up"] is False and d["module"]["device"] == "absent", d["module"]
+assert set(d["module"]["lost"]) == {"ring_full", "nested", "other"}, d["module"]["lost"]
+h = d["history"]
+assert 1 <= len(h) <= 72, len(h)
+assert all(b["time"] - a["time"] > 4 for a, b in zip(h, h[1:])), [p["time"] for p in h]
+assert h[-1]["time"] <= d["time"], (h[-1]["time"], d["time"])
+assert all(b["requests"] >= a["requests"] for a, b in zip(h, h[1:])), h
+print(len(h), "points")
+PY
+is "HEAD /counters.json: 200" 200 "$(code "$base/counters.json" -I)"
+is "POST /counters: 405" 405 "$(code "$base/counters" -X POST)"
+grep -q '^sonde_module_device{state="absent"} 1$' "$tmp/metrics" &&
+	ok "/metrics: sonde_module_device says absent" ||
+	not_ok "/metrics: no sonde_module_device{state=\"absent\"} 1"
 
 # 200 idle connections do not stop a client.
 python3 - "$port" 200 >"$tmp/idle.log" 2>&1 <<'PY' &
@@ -396,6 +458,33 @@ else
 		"$(code "http://127.0.0.1:$port/metrics")"
 	kill $spid
 	wait $spid
+fi
+
+# The main server has run for a minute or more: its history grew, one
+# point every 5 s, and counted the profiles it sent.
+code "$base/counters.json" >/dev/null
+check "/counters.json: the history grew, a point every 5 s" \
+	python3 - "$tmp/body" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["history"]
+assert len(h) >= 6, len(h)
+gaps = [b["time"] - a["time"] for a, b in zip(h, h[1:])]
+assert all(4.5 < g < 6.5 for g in gaps), gaps
+assert h[-1]["profiles"] > h[0]["profiles"], (h[0], h[-1])
+PY
+
+# The pages in headless chromium: tests/serve/pages.sh, with its own
+# server; one check here, its skip reason or its failures said.
+SONDE=${SONDE:-user/sonde} tests/serve/pages.sh >"$tmp/pages.tap" 2>&1
+rc=$?
+why=$(sed -n 's/^1\.\.0 # SKIP //p' "$tmp/pages.tap")
+if [ -n "$why" ]; then
+	skip "the pages in headless chromium (tests/serve/pages.sh)" "$why"
+elif [ $rc = 0 ]; then
+	ok "the pages in headless chromium (tests/serve/pages.sh: $(grep -c '^ok' "$tmp/pages.tap") checks)"
+else
+	not_ok "the pages in headless chromium (tests/serve/pages.sh)"
+	grep -A3 '^not ok' "$tmp/pages.tap" | sed 's/^/# /'
 fi
 
 # SIGTERM: a clean stop, the running start's child and files too.

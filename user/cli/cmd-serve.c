@@ -29,6 +29,8 @@ void help_serve(FILE *f)
 "                         net/http/pprof (go tool pprof http://HOST:PORT/...)\n"
 "  GET  /flamegraph?seconds=N  an interactive SVG flame graph\n"
 "  GET  /metrics          Prometheus metrics of the module and the server\n"
+"  GET  /stacks?pid=PID   every thread's stack now (needs the module)\n"
+"  GET  /counters         the counters and their last minutes (and .json)\n"
 "  GET  /                 an index page\n"
 "  POST /profile/start    start a profile, answers its ID\n"
 "  POST /profile/stop?id=ID[&format=FMT]  stop it and send it\n"

@@ -25,7 +25,8 @@ static int pidfd_open_(pid_t pid)
 }
 
 int serve_child__spawn(struct serve_child *c, const char *exe,
-		       char *const argv[], const char *err_path)
+		       char *const argv[], const char *out_path,
+		       const char *err_path)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -46,7 +47,11 @@ int serve_child__spawn(struct serve_child *c, const char *exe,
 	}
 	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (!err)
-		err = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+		err = out_path ?
+		      posix_spawn_file_actions_addopen(&fa, 1, out_path,
+						       O_WRONLY | O_CREAT |
+						       O_TRUNC, 0600) :
+		      posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
 						       O_WRONLY, 0);
 	if (!err)
 		err = posix_spawn_file_actions_addopen(&fa, 2, err_path,

@@ -37,12 +37,13 @@ struct serve_child {
 
 /*
  * serve_child__spawn - start @exe with @argv (NULL-ended; argv[0] is
- * what ps shows), stdin and stdout on /dev/null, stderr appended to
- * @err_path (created 0600), signal mask and dispositions reset.
- * Returns 0 or -errno.
+ * what ps shows), stdin on /dev/null, stdout on @out_path (created 0600,
+ * truncated; NULL: /dev/null), stderr appended to @err_path (created
+ * 0600), signal mask and dispositions reset.  Returns 0 or -errno.
  */
 int serve_child__spawn(struct serve_child *c, const char *exe,
-		       char *const argv[], const char *err_path);
+		       char *const argv[], const char *out_path,
+		       const char *err_path);
 
 /*
  * serve_child__wait - wait until the child exits, the peer of socket

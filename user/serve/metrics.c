@@ -27,6 +27,10 @@ static const char *const route_paths[SERVE_NR_ROUTES] = {
 	[SERVE_ROUTE_METRICS] = "/metrics",
 	[SERVE_ROUTE_START] = "/profile/start",
 	[SERVE_ROUTE_STOP] = "/profile/stop",
+	[SERVE_ROUTE_STACKS] = "/stacks",
+	[SERVE_ROUTE_COUNTERS] = "/counters",
+	[SERVE_ROUTE_COUNTERS_JSON] = "/counters.json",
+	[SERVE_ROUTE_FAVICON] = "/favicon.ico",
 	[SERVE_ROUTE_OTHER] = "other",
 };
 
@@ -51,12 +55,28 @@ void serve_requests__add(struct serve_requests *r, enum serve_route route,
 	c[i].count++;
 }
 
+__u64 serve_requests__total(const struct serve_requests *r)
+{
+	unsigned int i, j;
+	__u64 n = 0;
+
+	for (i = 0; i < SERVE_NR_ROUTES; i++)
+		for (j = 0; j < SERVE_CODES_PER_ROUTE; j++)
+			n = sat_add_u64(n, r->by_route[i][j].count);
+	return n;
+}
+
 static const char *const outcome_names[SERVE_NR_OUTCOMES] = {
 	[SERVE_OUTCOME_OK] = "ok",
 	[SERVE_OUTCOME_FAILED] = "failed",
 	[SERVE_OUTCOME_ABORTED] = "aborted",
 	[SERVE_OUTCOME_EXPIRED] = "expired",
 };
+
+const char *serve_outcome__name(enum serve_outcome outcome)
+{
+	return outcome < SERVE_NR_OUTCOMES ? outcome_names[outcome] : "?";
+}
 
 /* A printf into @out; the error sticks in *@err so callers check once. */
 static void __printf(3, 4) emit(struct buf *out, int *err,
@@ -166,6 +186,23 @@ static void handler_hist(struct buf *out, int *err,
 	emit(out, err, "%s_count %llu\n", name, (unsigned long long)cum);
 }
 
+/*
+ * The device's holder as a state set: one sample per state, 1 for the
+ * one that holds.  Read now, whereas the module's counters are those of
+ * finished recordings: a recording's live counters are its holder's
+ * (device.h).
+ */
+static void device(struct buf *out, int *err, const struct serve_metrics *m)
+{
+	unsigned int i;
+
+	family(out, err, "sonde_module_device", "gauge",
+	       "Who holds /dev/sonde now (the module admits one user): 1 for the current state.");
+	for (i = 0; i < SERVE_NR_DEVICE_STATES; i++)
+		emit(out, err, "sonde_module_device{state=\"%s\"} %d\n",
+		     serve_device__name(i), m->device.state == i);
+}
+
 static void module(struct buf *out, int *err, const struct serve_metrics *m)
 {
 	family(out, err, "sonde_module_sessions_total", "counter",
@@ -222,6 +259,8 @@ int metrics__format(const struct serve_metrics *m, struct buf *out)
 	family(out, &err, "sonde_module_up", "gauge",
 	       "Whether /dev/sonde is present (1) or not (0).");
 	emit(out, &err, "sonde_module_up %d\n", m->module_up ? 1 : 0);
+	if (m->device_probed)
+		device(out, &err, m);
 	if (m->module_up && m->nr_cpus)
 		module(out, &err, m);
 	family(out, &err, "sonde_serve_profiles_running", "gauge",

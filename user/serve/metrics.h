@@ -20,6 +20,7 @@
 #include <linux/types.h>
 
 #include "lib/util.h"
+#include "serve/device.h"
 #include "sonde.h"
 
 /* The request counters' paths: the routes, and "other" for the rest. */
@@ -30,6 +31,10 @@ enum serve_route {
 	SERVE_ROUTE_METRICS,
 	SERVE_ROUTE_START,
 	SERVE_ROUTE_STOP,
+	SERVE_ROUTE_STACKS,
+	SERVE_ROUTE_COUNTERS,
+	SERVE_ROUTE_COUNTERS_JSON,
+	SERVE_ROUTE_FAVICON,
 	SERVE_ROUTE_OTHER,
 	SERVE_NR_ROUTES
 };
@@ -57,6 +62,8 @@ struct serve_requests {
 /* Count one response of @code on @route. */
 void serve_requests__add(struct serve_requests *r, enum serve_route route,
 			 unsigned int code);
+/* Responses sent on every route, whatever their code. */
+__u64 serve_requests__total(const struct serve_requests *r);
 
 /* How profiles (GET profile, flamegraph, POST start) ended. */
 enum serve_outcome {
@@ -67,12 +74,18 @@ enum serve_outcome {
 	SERVE_NR_OUTCOMES
 };
 
+/* The outcome's name as /metrics labels it ("ok"). */
+const char *serve_outcome__name(enum serve_outcome outcome);
+
 /*
  * struct serve_metrics - one snapshot of everything /metrics shows.
  * @module_up: /dev/sonde is there (1) or not (0)
  * @cpu: the module's counters by CPU id, summed over @sessions
  *	recordings; @nr_cpus entries (0: none yet)
+ * @device_probed: whether @device is filled in
+ * @device: who holds /dev/sonde now (device.h)
  * @profiles_running: 0 or 1: one profile at a time
+ * @stacks_running: 0 or 1: a thread snapshot is being taken
  * @profiles: profiles by how they ended
  * @requests: responses by route and code
  * @start_time: the server's start, seconds since the epoch
@@ -82,7 +95,10 @@ struct serve_metrics {
 	const struct sonde_cpu_stats *cpu;
 	unsigned int nr_cpus;
 	__u64 sessions;
+	bool device_probed;
+	struct serve_device device;
 	unsigned int profiles_running;
+	unsigned int stacks_running;
 	__u64 profiles[SERVE_NR_OUTCOMES];
 	const struct serve_requests *requests;
 	double start_time;
@@ -91,7 +107,9 @@ struct serve_metrics {
 /*
  * metrics__format - @m as exposition text, appended to @out.  Module
  * counters are written only when @m->module_up and @m->nr_cpus: a gauge
- * sonde_module_up says which.  Returns 0 or -ENOMEM.
+ * sonde_module_up says which; the device's holder, a state set
+ * sonde_module_device{state}, when @m->device_probed.  Returns 0 or
+ * -ENOMEM.
  */
 int metrics__format(const struct serve_metrics *m, struct buf *out);
 

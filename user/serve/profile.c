@@ -11,9 +11,10 @@
  * the files go.  The export is opened and unlinked before it is sent, so
  * nothing stays on disk once a request ends, whichever way it ends.
  *
- * One profile at a time (s->busy, taken and given back under s->lock):
- * two recordings would sample each other and share the module's one
- * session.  A second one is refused with 409 Conflict, not Go's 500 (Go
+ * One profile at a time (the slot of job.c, s->busy, taken and given
+ * back under s->lock): two recordings would sample each other and share
+ * the module's one session, and a thread snapshot (stacks.c) needs the
+ * device as a recording does.  A second one is refused with 409 Conflict, not Go's 500 (Go
  * answers a second StartCPUProfile with a 500): a client can tell "busy,
  * retry" from "broken".  The POST pair holds s->busy from start to stop;
  * the reaper thread (profile__reap()) discards a start never stopped
@@ -30,7 +31,6 @@
  * client that shuts down its sending side after the request, which HTTP
  * clients do not do, would be taken as gone.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -51,106 +51,24 @@
 /* How long POST /profile/start waits to see record fail at once. */
 #define START_CHECK_MS	300
 
-/* The files of profile @id in the server's directory. */
-struct paths {
-	const char *dir;
-	char data[128];
-	char out[128];
-	char err[128];
-};
-
-static void paths_init(struct paths *p, const struct server *s,
-		       unsigned long long id)
-{
-	p->dir = s->tmpdir;
-	snprintf(p->data, sizeof(p->data), "%s/%llu.data", s->tmpdir, id);
-	snprintf(p->out, sizeof(p->out), "%s/%llu.out", s->tmpdir, id);
-	snprintf(p->err, sizeof(p->err), "%s/%llu.err", s->tmpdir, id);
-}
-
-/*
- * Remove profile @p's files, and whatever else its children made there:
- * a record or export stopped before its end leaves its temporary
- * (ID.data.tmp-PID, lib/outfile.h).
- */
-static void paths_remove(const struct paths *p)
-{
-	const char *base = strrchr(p->err, '/') + 1;
-	size_t len = strchr(base, '.') - base + 1;	/* "ID." */
-	struct dirent *de;
-	DIR *d;
-
-	unlink(p->data);
-	unlink(p->out);
-	unlink(p->err);
-	d = opendir(p->dir);
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, base, len))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
 static const char *arg(void *ctx, const char *key)
 {
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
-static int conn_fd(struct MHD_Connection *conn)
+/* Take the one slot for a profile; false when it is taken. */
+static bool busy_take(struct server *s, unsigned long long *id,
+		      enum serve_slot *holder)
 {
-	const union MHD_ConnectionInfo *ci;
-
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	return ci ? ci->connect_fd : -1;
-}
-
-/* Take the one profile slot; false when it is taken. */
-static bool busy_take(struct server *s, unsigned long long *id)
-{
-	bool got;
-
-	pthread_mutex_lock(&s->lock);
-	got = !s->busy;
-	if (got) {
-		s->busy = true;
-		*id = ++s->next_id;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return got;
+	return serve_slot__take(s, SERVE_SLOT_PROFILE, id, holder);
 }
 
 static void busy_give(struct server *s, enum serve_outcome outcome)
 {
 	pthread_mutex_lock(&s->lock);
-	s->busy = false;
+	s->busy = SERVE_SLOT_FREE;
 	s->profiles[outcome]++;
 	pthread_mutex_unlock(&s->lock);
-}
-
-/*
- * The child's stderr: every line to the server's log, the last one
- * (without sonde's "sonde: " prefix) into @msg for the client.
- */
-static void child_message(const struct paths *p, char *msg, size_t size)
-{
-	char *text = NULL, *line, *save, *last = NULL;
-	size_t len;
-
-	snprintf(msg, size, "no message");
-	if (read_file(p->err, &text, &len))
-		return;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		fprintf(stderr, "sonde: serve: child: %s\n", line);
-		last = line;
-	}
-	if (last) {
-		if (!strncmp(last, "sonde: ", 7))
-			last += 7;
-		snprintf(msg, size, "%s", last);
-	}
-	free(text);
 }
 
 /*
@@ -162,13 +80,13 @@ static void child_message(const struct paths *p, char *msg, size_t size)
 static enum MHD_Result child_failed(struct server *s,
 				    struct MHD_Connection *conn,
 				    struct serve_request *req,
-				    const struct paths *p, const char *what,
+				    const struct serve_paths *p, const char *what,
 				    int status)
 {
 	char msg[CHILD_MSG_MAX], text[CHILD_MSG_MAX + 64];
 	unsigned int code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 
-	child_message(p, msg, sizeof(msg));
+	serve_paths__message(p, msg, sizeof(msg));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
 		code = MHD_HTTP_BAD_REQUEST;
 	else if (s->o->source && !strcmp(s->o->source, "sonde") &&
@@ -180,25 +98,6 @@ static enum MHD_Result child_failed(struct server *s,
 	else
 		snprintf(text, sizeof(text), "%s failed: %s", what, msg);
 	return server__respond_text(s, conn, req, code, text);
-}
-
-/*
- * Start @argv and wait for it as serve_child__wait() says.  Returns 0
- * with *@status, -ECONNRESET, -ECANCELED, or a spawn's -errno (said).
- */
-static int run(struct server *s, struct MHD_Connection *conn,
-	       char *const argv[], const struct paths *p, int *status)
-{
-	struct serve_child c;
-	int err;
-
-	err = serve_child__spawn(&c, "/proc/self/exe", argv, p->err);
-	if (err) {
-		pr_err("serve: cannot start sonde %s: %s", argv[1],
-		       strerror(-err));
-		return err;
-	}
-	return serve_child__wait(&c, conn_fd(conn), s->stop_fd, status);
 }
 
 /*
@@ -219,7 +118,7 @@ struct record_argv {
 
 static void record_argv(struct record_argv *a, const struct server *s,
 			const struct serve_query *q, unsigned int seconds,
-			const struct paths *p)
+			const struct serve_paths *p)
 {
 	unsigned int n = 0;
 
@@ -273,7 +172,7 @@ static int stats_section(const struct rec_section *sec, void *ctx)
  * The module's counters of a finished recording into the server's
  * (metrics.h); a recording through perf_event_open has none.
  */
-static void add_stats(struct server *s, const struct paths *p)
+static void add_stats(struct server *s, const struct serve_paths *p)
 {
 	struct rec_reader *r;
 
@@ -287,7 +186,7 @@ static void add_stats(struct server *s, const struct paths *p)
 static enum MHD_Result send_export(struct server *s,
 				   struct MHD_Connection *conn,
 				   struct serve_request *req,
-				   const struct paths *p,
+				   const struct serve_paths *p,
 				   const struct serve_format *fmt)
 {
 	struct MHD_Response *resp;
@@ -296,7 +195,7 @@ static enum MHD_Result send_export(struct server *s,
 	int fd;
 
 	fd = open(p->out, O_RDONLY | O_CLOEXEC);
-	paths_remove(p);
+	serve_paths__remove(p);
 	if (fd < 0 || fstat(fd, &st)) {
 		pr_err("serve: %s: %s", p->out, strerror(errno));
 		if (fd >= 0)
@@ -332,7 +231,7 @@ static enum MHD_Result send_export(struct server *s,
 static enum MHD_Result export_and_send(struct server *s,
 				       struct MHD_Connection *conn,
 				       struct serve_request *req,
-				       const struct paths *p,
+				       const struct serve_paths *p,
 				       const struct serve_format *fmt,
 				       const char *comm,
 				       enum serve_outcome *outcome)
@@ -348,15 +247,15 @@ static enum MHD_Result export_and_send(struct server *s,
 	if (comm)
 		snprintf(comm_arg, sizeof(comm_arg), "--comm=%s", comm);
 	add_stats(s, p);
-	err = run(s, conn, argv, p, &status);
+	err = server__run_child(s, conn, argv, NULL, p, &status);
 	*outcome = SERVE_OUTCOME_ABORTED;
 	if (err == -ECONNRESET || err == -ECANCELED) {
-		paths_remove(p);
+		serve_paths__remove(p);
 		return MHD_NO;
 	}
 	*outcome = SERVE_OUTCOME_FAILED;
 	if (err) {
-		paths_remove(p);
+		serve_paths__remove(p);
 		return server__respond_text(s, conn, req,
 					    MHD_HTTP_INTERNAL_SERVER_ERROR,
 					    "cannot start the export");
@@ -365,7 +264,7 @@ static enum MHD_Result export_and_send(struct server *s,
 		enum MHD_Result ret = child_failed(s, conn, req, p, "export",
 						   status);
 
-		paths_remove(p);
+		serve_paths__remove(p);
 		return ret;
 	}
 	*outcome = SERVE_OUTCOME_OK;
@@ -407,21 +306,27 @@ static enum MHD_Result refuse_no_module(struct server *s,
 
 static enum MHD_Result refuse_busy(struct server *s,
 				   struct MHD_Connection *conn,
-				   struct serve_request *req)
+				   struct serve_request *req,
+				   enum serve_slot holder)
 {
-	return server__respond_text(s, conn, req, MHD_HTTP_CONFLICT,
-				    "a profile is already running (one at a time); try again once it is done");
+	char text[192];
+
+	snprintf(text, sizeof(text),
+		 "%s is already running (one user of the device at a time); try again once it is done",
+		 serve_slot__name(holder));
+	return server__respond_text(s, conn, req, MHD_HTTP_CONFLICT, text);
 }
 
 enum MHD_Result profile__get(struct server *s, struct MHD_Connection *conn,
 			     struct serve_request *req, const char *format)
 {
 	enum serve_outcome outcome = SERVE_OUTCOME_FAILED;
+	enum serve_slot holder;
 	struct record_argv a;
 	struct serve_query q;
 	unsigned long long id;
 	enum MHD_Result ret;
-	struct paths p;
+	struct serve_paths p;
 	const char *why;
 	int err, status;
 
@@ -430,13 +335,13 @@ enum MHD_Result profile__get(struct server *s, struct MHD_Connection *conn,
 		return refuse_query(s, conn, req, err, why, q.seconds);
 	if (module_needed_and_absent(s))
 		return refuse_no_module(s, conn, req);
-	if (!busy_take(s, &id))
-		return refuse_busy(s, conn, req);
-	paths_init(&p, s, id);
+	if (!busy_take(s, &id, &holder))
+		return refuse_busy(s, conn, req, holder);
+	serve_paths__init(&p, s, id);
 	record_argv(&a, s, &q, q.seconds, &p);
-	err = run(s, conn, a.argv, &p, &status);
+	err = server__run_child(s, conn, a.argv, NULL, &p, &status);
 	if (err == -ECONNRESET || err == -ECANCELED) {
-		paths_remove(&p);
+		serve_paths__remove(&p);
 		busy_give(s, SERVE_OUTCOME_ABORTED);
 		return MHD_NO;
 	}
@@ -451,7 +356,7 @@ enum MHD_Result profile__get(struct server *s, struct MHD_Connection *conn,
 				      serve_format__find(format), q.comm,
 				      &outcome);
 	}
-	paths_remove(&p);
+	serve_paths__remove(&p);
 	busy_give(s, outcome);
 	return ret;
 }
@@ -470,11 +375,12 @@ enum MHD_Result profile__start(struct server *s, struct MHD_Connection *conn,
 			       struct serve_request *req)
 {
 	struct pollfd pfd = { .events = POLLIN };
+	enum serve_slot holder;
 	struct serve_session *ss;
 	struct record_argv a;
 	struct serve_query q;
 	char text[64];
-	struct paths p;
+	struct serve_paths p;
 	const char *why;
 	int err, status;
 
@@ -494,13 +400,14 @@ enum MHD_Result profile__start(struct server *s, struct MHD_Connection *conn,
 			return MHD_NO;
 		}
 	}
-	if (!busy_take(s, &ss->id)) {
+	if (!busy_take(s, &ss->id, &holder)) {
 		session_free(ss);
-		return refuse_busy(s, conn, req);
+		return refuse_busy(s, conn, req, holder);
 	}
-	paths_init(&p, s, ss->id);
+	serve_paths__init(&p, s, ss->id);
 	record_argv(&a, s, &q, s->o->max_seconds, &p);
-	err = serve_child__spawn(&ss->child, "/proc/self/exe", a.argv, p.err);
+	err = serve_child__spawn(&ss->child, "/proc/self/exe", a.argv, NULL,
+				 p.err);
 	if (err) {
 		pr_err("serve: cannot start sonde record: %s", strerror(-err));
 		session_free(ss);
@@ -517,7 +424,7 @@ enum MHD_Result profile__start(struct server *s, struct MHD_Connection *conn,
 		waitpid(ss->child.pid, &status, 0);
 		close(ss->child.pidfd);
 		ret = child_failed(s, conn, req, &p, "record", status);
-		paths_remove(&p);
+		serve_paths__remove(&p);
 		session_free(ss);
 		busy_give(s, SERVE_OUTCOME_FAILED);
 		return ret;
@@ -537,7 +444,7 @@ enum MHD_Result profile__stop(struct server *s, struct MHD_Connection *conn,
 	const char *id_arg, *format;
 	struct serve_session *ss;
 	enum MHD_Result ret;
-	struct paths p;
+	struct serve_paths p;
 	int err, status;
 	__u64 id;
 
@@ -560,13 +467,13 @@ enum MHD_Result profile__stop(struct server *s, struct MHD_Connection *conn,
 	if (!ss)
 		return server__respond_text(s, conn, req, MHD_HTTP_NOT_FOUND,
 					    "no profile of that id is running (never started, already stopped, or past the server's limit)");
-	paths_init(&p, s, ss->id);
+	serve_paths__init(&p, s, ss->id);
 	/* record ends its file at SIGINT, as at a ^C. */
 	serve_child__signal(&ss->child, SIGINT);
-	err = serve_child__wait(&ss->child, conn_fd(conn), s->stop_fd,
+	err = serve_child__wait(&ss->child, server__conn_fd(conn), s->stop_fd,
 				&status);
 	if (err) {
-		paths_remove(&p);
+		serve_paths__remove(&p);
 		session_free(ss);
 		busy_give(s, SERVE_OUTCOME_ABORTED);
 		return MHD_NO;
@@ -576,7 +483,7 @@ enum MHD_Result profile__stop(struct server *s, struct MHD_Connection *conn,
 	else
 		ret = export_and_send(s, conn, req, &p, fmt, ss->comm,
 				      &outcome);
-	paths_remove(&p);
+	serve_paths__remove(&p);
 	session_free(ss);
 	busy_give(s, outcome);
 	return ret;
@@ -586,31 +493,46 @@ enum MHD_Result profile__stop(struct server *s, struct MHD_Connection *conn,
 static void session_discard(struct server *s, enum serve_outcome outcome)
 {
 	struct serve_session *ss = s->session;
-	struct paths p;
+	struct serve_paths p;
 
-	paths_init(&p, s, ss->id);
-	paths_remove(&p);
+	serve_paths__init(&p, s, ss->id);
+	serve_paths__remove(&p);
 	s->session = NULL;
 	session_free(ss);
-	s->busy = false;
+	s->busy = SERVE_SLOT_FREE;
 	s->profiles[outcome]++;
 }
 
 void profile__reap(struct server *s)
 {
+	enum serve_outcome outcome = SERVE_OUTCOME_FAILED;
+	char msg[CHILD_MSG_MAX];
+	struct serve_paths p;
+	int status;
+
 	pthread_mutex_lock(&s->lock);
 	/*
 	 * Only a session still in s->session is waited for here; a stop
 	 * takes it out under this lock before it waits itself.
 	 */
 	if (s->session &&
-	    waitpid(s->session->child.pid, NULL, WNOHANG) ==
+	    waitpid(s->session->child.pid, &status, WNOHANG) ==
 	    s->session->child.pid) {
 		close(s->session->child.pidfd);
-		fprintf(stderr,
-			"sonde: serve: profile %llu was not stopped within %u s: discarded\n",
-			s->session->id, s->o->max_seconds);
-		session_discard(s, SERVE_OUTCOME_EXPIRED);
+		/* A record that failed after the start's check says why. */
+		if (WIFEXITED(status) && !WEXITSTATUS(status)) {
+			fprintf(stderr,
+				"sonde: serve: profile %llu was not stopped within %u s: discarded\n",
+				s->session->id, s->o->max_seconds);
+			outcome = SERVE_OUTCOME_EXPIRED;
+		} else {
+			serve_paths__init(&p, s, s->session->id);
+			serve_paths__message(&p, msg, sizeof(msg));
+			fprintf(stderr,
+				"sonde: serve: profile %llu: its recording failed before a stop (%s): discarded\n",
+				s->session->id, msg);
+		}
+		session_discard(s, outcome);
 	}
 	pthread_mutex_unlock(&s->lock);
 }

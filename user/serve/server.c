@@ -123,10 +123,11 @@ enum MHD_Result server__queue(struct server *s, struct MHD_Connection *conn,
 	return ret;
 }
 
-enum MHD_Result server__respond_text(struct server *s,
-				     struct MHD_Connection *conn,
-				     struct serve_request *req,
-				     unsigned int code, const char *text)
+enum MHD_Result server__respond_text_hdr(struct server *s,
+					 struct MHD_Connection *conn,
+					 struct serve_request *req,
+					 unsigned int code, const char *text,
+					 const char *header, const char *value)
 {
 	struct MHD_Response *resp;
 	char *body;
@@ -142,17 +143,27 @@ enum MHD_Result server__respond_text(struct server *s,
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
-	if (code == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"sonde\"");
+	if (header)
+		MHD_add_response_header(resp, header, value);
 	return server__queue(s, conn, req, code, resp);
 }
 
-/* A response of @len bytes at @data (malloc'ed; ours) of @type. */
-static enum MHD_Result respond_buf(struct server *s,
-				   struct MHD_Connection *conn,
-				   struct serve_request *req, const char *type,
-				   char *data, size_t len)
+enum MHD_Result server__respond_text(struct server *s,
+				     struct MHD_Connection *conn,
+				     struct serve_request *req,
+				     unsigned int code, const char *text)
+{
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		return server__respond_text_hdr(s, conn, req, code, text,
+						MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+						"Bearer realm=\"sonde\"");
+	return server__respond_text_hdr(s, conn, req, code, text, NULL, NULL);
+}
+
+enum MHD_Result server__respond_buf(struct server *s,
+				    struct MHD_Connection *conn,
+				    struct serve_request *req, const char *type,
+				    char *data, size_t len)
 {
 	struct MHD_Response *resp;
 
@@ -168,11 +179,28 @@ static enum MHD_Result respond_buf(struct server *s,
 	return server__queue(s, conn, req, MHD_HTTP_OK, resp);
 }
 
-/*
- * A snapshot of the counters, taken under the lock and formatted out of
- * it; @m's arrays are copies the caller frees (metrics_free()).
- */
-static int metrics_snapshot(struct server *s, struct serve_metrics *m)
+void server__device(struct server *s, struct serve_device *d)
+{
+	bool ours;
+
+	memset(d, 0, sizeof(*d));
+	if (!server__module_up(s)) {
+		d->state = SERVE_DEVICE_ABSENT;
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	/* A recording through perf_event_open leaves the device free. */
+	ours = s->busy == SERVE_SLOT_STACKS ||
+	       (s->busy == SERVE_SLOT_PROFILE &&
+		!(s->o->source && !strcmp(s->o->source, "perf")));
+	if (ours)
+		d->state = SERVE_DEVICE_SERVER;
+	else
+		serve_device__probe(d);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int server__snapshot(struct server *s, struct serve_metrics *m, bool probe)
 {
 	struct serve_requests *req = malloc(sizeof(*req));
 	struct sonde_cpu_stats *cpu = NULL;
@@ -180,6 +208,10 @@ static int metrics_snapshot(struct server *s, struct serve_metrics *m)
 	if (!req)
 		return -ENOMEM;
 	memset(m, 0, sizeof(*m));
+	if (probe) {
+		server__device(s, &m->device);
+		m->device_probed = true;
+	}
 	m->module_up = server__module_up(s);
 	pthread_mutex_lock(&s->lock);
 	if (s->nr_cpus) {
@@ -191,7 +223,8 @@ static int metrics_snapshot(struct server *s, struct serve_metrics *m)
 	}
 	m->cpu = cpu;
 	m->sessions = s->sessions;
-	m->profiles_running = s->busy;
+	m->profiles_running = s->busy == SERVE_SLOT_PROFILE;
+	m->stacks_running = s->busy == SERVE_SLOT_STACKS;
 	memcpy(m->profiles, s->profiles, sizeof(m->profiles));
 	*req = s->requests;
 	pthread_mutex_unlock(&s->lock);
@@ -204,7 +237,7 @@ static int metrics_snapshot(struct server *s, struct serve_metrics *m)
 	return 0;
 }
 
-static void metrics_free(struct serve_metrics *m)
+void server__snapshot_free(struct serve_metrics *m)
 {
 	free((void *)m->cpu);
 	free((void *)m->requests);
@@ -218,30 +251,79 @@ static enum MHD_Result serve_metrics(struct server *s,
 	struct buf b = { 0 };
 	int err;
 
-	err = metrics_snapshot(s, &m);
+	err = server__snapshot(s, &m, true);
 	if (err)
 		return MHD_NO;
 	/* This response is counted once sent: the snapshot is before it. */
 	err = metrics__format(&m, &b);
-	metrics_free(&m);
+	server__snapshot_free(&m);
 	if (err) {
 		buf__free(&b);
 		return MHD_NO;
 	}
-	return respond_buf(s, conn, req,
+	return server__respond_buf(s, conn, req,
 			   "text/plain; version=0.0.4; charset=utf-8",
 			   b.data, b.len);
 }
 
-static __u64 requests_served(const struct serve_requests *r)
+static enum MHD_Result serve_counters_page(struct server *s,
+					   struct MHD_Connection *conn,
+					   struct serve_request *req)
 {
-	__u64 n = 0;
-	unsigned int i, j;
+	struct buf b = { 0 };
 
-	for (i = 0; i < SERVE_NR_ROUTES; i++)
-		for (j = 0; j < SERVE_CODES_PER_ROUTE; j++)
-			n += r->by_route[i][j].count;
-	return n;
+	if (counters__page(&b)) {
+		buf__free(&b);
+		return MHD_NO;
+	}
+	return server__respond_buf(s, conn, req, "text/html; charset=utf-8",
+				   b.data, b.len);
+}
+
+/* The history is copied under the lock, formatted out of it. */
+static enum MHD_Result serve_counters_json(struct server *s,
+					   struct MHD_Connection *conn,
+					   struct serve_request *req)
+{
+	struct serve_history *h = malloc(sizeof(*h));
+	struct serve_metrics m;
+	struct buf b = { 0 };
+	int err;
+
+	if (!h)
+		return MHD_NO;
+	err = server__snapshot(s, &m, true);
+	if (err) {
+		free(h);
+		return MHD_NO;
+	}
+	pthread_mutex_lock(&s->lock);
+	*h = s->history;
+	pthread_mutex_unlock(&s->lock);
+	err = counters__json(&m, now_ns(CLOCK_REALTIME) * 1e-9, h, &b);
+	server__snapshot_free(&m);
+	free(h);
+	if (err) {
+		buf__free(&b);
+		return MHD_NO;
+	}
+	return server__respond_buf(s, conn, req, "application/json",
+				   b.data, b.len);
+}
+
+/* A point of the history, as of now (the ticker thread). */
+static void history_tick(struct server *s)
+{
+	struct serve_metrics m;
+	struct serve_point p;
+
+	if (server__snapshot(s, &m, false))
+		return;
+	serve_point__from(&p, &m, now_ns(CLOCK_REALTIME) * 1e-9);
+	server__snapshot_free(&m);
+	pthread_mutex_lock(&s->lock);
+	serve_history__add(&s->history, &p);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* The index page: links, and the counters as of now (it reloads). */
@@ -253,11 +335,12 @@ static enum MHD_Result serve_index(struct server *s,
 	char *page;
 	int n;
 
-	if (metrics_snapshot(s, &m))
+	if (server__snapshot(s, &m, false))
 		return MHD_NO;
 	n = asprintf(&page,
 "<!DOCTYPE html>\n"
-"<html><head><meta charset=\"utf-8\"><title>sonde serve</title>\n"
+"<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sonde serve</title>\n"
+"<link rel=\"icon\" href=\"data:,\">\n"
 "<meta http-equiv=\"refresh\" content=\"5\"></head><body>\n"
 "<h1>sonde serve</h1>\n"
 "<ul>\n"
@@ -266,6 +349,10 @@ static enum MHD_Result serve_index(struct server *s,
 "<li><a href=\"/flamegraph?seconds=10\">/flamegraph?seconds=10</a>:"
 " an interactive flame graph (SVG)</li>\n"
 "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n"
+"<li><a href=\"/counters\">/counters</a>: the counters and their last minutes"
+" (<a href=\"/counters.json\">JSON</a>)</li>\n"
+"<li>/stacks?pid=PID: where every thread of process PID is now"
+" (needs the module; format=text or json for those)</li>\n"
 "<li>POST /profile/start, POST /profile/stop?id=ID&amp;format=FORMAT:"
 " a profile as long as you want, up to %u s</li>\n"
 "</ul>\n"
@@ -282,11 +369,11 @@ static enum MHD_Result serve_index(struct server *s,
 		     m.module_up ? "loaded" : "absent (recording through perf_event_open)",
 		     m.profiles_running,
 		     (unsigned long long)m.profiles[SERVE_OUTCOME_OK],
-		     (unsigned long long)requests_served(m.requests));
-	metrics_free(&m);
+		     (unsigned long long)serve_requests__total(m.requests));
+	server__snapshot_free(&m);
 	if (n < 0)
 		return MHD_NO;
-	return respond_buf(s, conn, req, "text/html; charset=utf-8", page, n);
+	return server__respond_buf(s, conn, req, "text/html; charset=utf-8", page, n);
 }
 
 /* Each route's methods: GET (HEAD too where nothing records) or POST. */
@@ -301,6 +388,10 @@ static const struct {
 	{ "/metrics", SERVE_ROUTE_METRICS, "GET, HEAD" },
 	{ "/profile/start", SERVE_ROUTE_START, "POST" },
 	{ "/profile/stop", SERVE_ROUTE_STOP, "POST" },
+	{ "/stacks", SERVE_ROUTE_STACKS, "GET" },
+	{ "/counters", SERVE_ROUTE_COUNTERS, "GET, HEAD" },
+	{ "/counters.json", SERVE_ROUTE_COUNTERS_JSON, "GET, HEAD" },
+	{ "/favicon.ico", SERVE_ROUTE_FAVICON, "GET, HEAD" },
 };
 
 static int route_index(const char *url)
@@ -332,22 +423,12 @@ static enum MHD_Result not_allowed(struct server *s,
 				   struct MHD_Connection *conn,
 				   struct serve_request *req, const char *allow)
 {
-	struct MHD_Response *resp;
-	char *body;
-	int n;
+	char text[64];
 
-	n = asprintf(&body, "method not allowed: use %s\n", allow);
-	if (n < 0)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	return server__queue(s, conn, req, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+	snprintf(text, sizeof(text), "method not allowed: use %s", allow);
+	return server__respond_text_hdr(s, conn, req,
+					MHD_HTTP_METHOD_NOT_ALLOWED, text,
+					MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 static enum MHD_Result dispatch(struct server *s, struct MHD_Connection *conn,
@@ -379,6 +460,21 @@ static enum MHD_Result dispatch(struct server *s, struct MHD_Connection *conn,
 		return profile__start(s, conn, req);
 	case SERVE_ROUTE_STOP:
 		return profile__stop(s, conn, req);
+	case SERVE_ROUTE_STACKS:
+		return stacks__get(s, conn, req);
+	case SERVE_ROUTE_COUNTERS:
+		return serve_counters_page(s, conn, req);
+	case SERVE_ROUTE_COUNTERS_JSON:
+		return serve_counters_json(s, conn, req);
+	case SERVE_ROUTE_FAVICON:
+		/*
+		 * No icon, and no 404 for it either: a browser asks for one
+		 * beside a page that names none (the SVG flame graph) and
+		 * logs a 404 as an error in its console.
+		 */
+		return server__queue(s, conn, req, MHD_HTTP_NO_CONTENT,
+				     MHD_create_response_from_buffer(0, NULL,
+						MHD_RESPMEM_PERSISTENT));
 	default:
 		return MHD_NO;
 	}
@@ -483,14 +579,30 @@ static void __printf(2, 0) mhd_log(void *cls __always_unused,
 	free(msg);
 }
 
-/* Discards profiles started and left to run out, until the stop. */
+/*
+ * Until the stop, every second: discard profiles started and left to run
+ * out; every SERVE_HISTORY_INTERVAL seconds, a point of the history.
+ */
 static void *reaper(void *arg)
 {
 	struct server *s = arg;
 	struct pollfd pfd = { .fd = s->stop_fd, .events = POLLIN };
+	__u64 next = now_ns(CLOCK_MONOTONIC), now;
+	int ms;
 
-	while (poll(&pfd, 1, 1000) == 0 || (pfd.revents == 0))
+	do {
 		profile__reap(s);
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= next) {
+			history_tick(s);
+			/* From this tick: a late one does not bunch the next. */
+			next = now + SERVE_HISTORY_INTERVAL * 1000000000ULL;
+			now = now_ns(CLOCK_MONOTONIC);
+		}
+		/* Woken at the next tick, not up to a second after it. */
+		ms = next > now ?
+		     min_t(__u64, 1000, (next - now) / 1000000 + 1) : 0;
+	} while (poll(&pfd, 1, ms) == 0 || pfd.revents == 0);
 	return NULL;
 }
 
