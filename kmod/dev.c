@@ -39,6 +39,7 @@
 
 static atomic_t sonde_open_count = ATOMIC_INIT(0);
 bool sonde_have_task_events;
+bool sonde_have_offcpu;
 
 static int ring_file_release(struct inode *inode, struct file *file)
 {
@@ -290,6 +291,7 @@ static int __init sonde_init(void)
 
 	sonde_pmu_init();
 	sonde_have_task_events = sonde_task_events_init();
+	sonde_have_offcpu = sonde_offcpu_init();
 	sonde_have_map_events = true;
 	ret = misc_register(&sonde_misc);
 	if (ret)

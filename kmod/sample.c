@@ -57,10 +57,10 @@ bool sonde_tgid_wanted(const struct sonde_sampler *sp, struct task_struct *task)
  * pid and tid as the opener's pid namespace sees them (perf reports them
  * the same way); 0 and SONDE_SAMPLE_PID_OUTSIDE for a task that namespace
  * cannot see.  The initial namespace is the common case and needs no
- * lookup.
+ * lookup.  Also for offcpu.c, whose @task is not current.
  */
-static u16 sample_pids(const struct sonde_sampler *sp, struct task_struct *task,
-		       struct sonde_sample *rec)
+u16 sonde_sample_pids(const struct sonde_sampler *sp, struct task_struct *task,
+		      struct sonde_sample *rec)
 {
 	if (is_idle_task(task)) {
 		rec->pid = 0;
@@ -208,7 +208,7 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 	 */
 	rec->cpu = smp_processor_id();
 	WARN_ON_ONCE(rec->cpu != ring->cpu);
-	flags |= sample_pids(sp, task, rec);
+	flags |= sonde_sample_pids(sp, task, rec);
 
 	if (user_mode(regs)) {
 		rec->context = SONDE_CTX_USER;

@@ -78,6 +78,7 @@ struct session_old {
 	struct file *ring_file;
 	struct sonde_buffers *bufs;
 	struct sonde_tgids *tgids;
+	struct sonde_offcpu *offcpu;
 };
 
 static void session_release_old(struct session_old *old)
@@ -86,6 +87,7 @@ static void session_release_old(struct session_old *old)
 		fput(old->ring_file);
 	sonde_buffers_put(old->bufs);
 	sonde_tgids_free(old->tgids);
+	sonde_offcpu_free(old->offcpu);
 }
 
 /* Safe on a session in any state, including never configured. */
@@ -102,6 +104,7 @@ void sonde_session_destroy(struct sonde_session *s)
 	old.ring_file = s->ring_file;
 	old.bufs = s->bufs;
 	old.tgids = s->sampler.tgids;
+	old.offcpu = s->sampler.offcpu;
 	session_release_old(&old);
 	put_pid_ns(s->pid_ns);
 	path_put(&s->root);
@@ -170,6 +173,8 @@ long sonde_session_get_info(struct sonde_session *s, void __user *uarg)
 				 SONDE_FEAT_FOLLOW_FORKS;
 	if (sonde_have_map_events)
 		info.features |= SONDE_FEAT_MMAP_EVENTS;
+	if (sonde_have_offcpu)
+		info.features |= SONDE_FEAT_OFFCPU;
 	if (s->sampler.kernel_allowed)
 		info.features |= SONDE_FEAT_KERNEL_ALLOWED;
 	info.nr_cpu_ids = nr_cpu_ids;
@@ -318,6 +323,37 @@ static int copy_events(struct sonde_sampler *sp, const struct sonde_config *cfg)
 	return 0;
 }
 
+/*
+ * The depths of off-CPU chains: the samples' kernel depth (none without
+ * SONDE_CAPTURE_KERNEL_CHAIN); frame-pointer user chains even when the
+ * samples copy stacks instead, since a blocked thread's stack cannot be
+ * copied where it returns.
+ */
+static u32 offcpu_kernel_depth(const struct sonde_config *cfg,
+			       const struct sonde_sampler *sp)
+{
+	return cfg->capture & SONDE_CAPTURE_KERNEL_CHAIN ? sp->kernel_depth : 0;
+}
+
+static u32 offcpu_user_depth(const struct sonde_config *cfg)
+{
+	return cfg->max_user_depth ?: SONDE_MAX_USER_DEPTH;
+}
+
+/*
+ * The table of blocked threads, when off-CPU samples are asked for;
+ * after check_config().
+ */
+static int alloc_offcpu(struct sonde_sampler *sp, const struct sonde_config *cfg)
+{
+	if (!(cfg->flags & SONDE_CONFIG_OFFCPU))
+		return 0;
+	sp->offcpu = sonde_offcpu_alloc(cfg->offcpu_min_ns,
+					offcpu_kernel_depth(cfg, sp),
+					offcpu_user_depth(cfg));
+	return sp->offcpu ? 0 : -ENOMEM;
+}
+
 static int check_config(const struct sonde_config *cfg,
 			struct sonde_sampler *sp, u32 *ring_pages,
 			u64 *wakeup_bytes)
@@ -332,8 +368,16 @@ static int check_config(const struct sonde_config *cfg,
 	if (cfg->nr_events > SONDE_MAX_EVENTS ||
 	    (!cfg->nr_events && cfg->events_ptr))
 		return -EINVAL;
-	if (cfg->flags & ~SONDE_CONFIG_FOLLOW_FORKS)
+	if (cfg->flags & ~(SONDE_CONFIG_FOLLOW_FORKS | SONDE_CONFIG_OFFCPU))
 		return -EINVAL;
+	if (cfg->flags & SONDE_CONFIG_OFFCPU) {
+		if (!sonde_have_offcpu)
+			return -EOPNOTSUPP;
+		if (cfg->offcpu_min_ns > SONDE_MAX_PERIOD_NS)
+			return -EINVAL;
+	} else if (cfg->offcpu_min_ns) {
+		return -EINVAL;
+	}
 	/* Following needs the FORK probe, and something to follow. */
 	if ((cfg->flags & SONDE_CONFIG_FOLLOW_FORKS) &&
 	    (!(cfg->capture & SONDE_CAPTURE_TASK_EVENTS) || !cfg->nr_tgids))
@@ -409,6 +453,12 @@ static int check_config(const struct sonde_config *cfg,
 	if (cfg->capture & SONDE_CAPTURE_MMAP)
 		sp->max_record = max_t(u32, sp->max_record,
 				       SONDE_MAX_MMAP_RECORD);
+	if (cfg->flags & SONDE_CONFIG_OFFCPU)
+		sp->max_record = max_t(u32, sp->max_record,
+				       sizeof(struct sonde_sample) +
+				       (offcpu_kernel_depth(cfg, sp) +
+					offcpu_user_depth(cfg)) * sizeof(u64) +
+				       sizeof(struct sonde_sample_event));
 	/* Room for a largest sample and the LOST record before it, twice. */
 	if (2 * ((u64)sp->max_record + sizeof(struct sonde_lost)) > size)
 		return -EINVAL;
@@ -460,11 +510,14 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	ret = copy_tgids(&sp, &cfg);
 	if (ret)
 		goto out_free_cpus;
+	ret = alloc_offcpu(&sp, &cfg);
+	if (ret)
+		goto out_free_tgids;
 
 	bufs = sonde_buffers_alloc(cpus, ring_pages, wakeup_bytes);
 	if (IS_ERR(bufs)) {
 		ret = PTR_ERR(bufs);
-		goto out_free_tgids;
+		goto out_free_offcpu;
 	}
 	file = sonde_ring_file_create(bufs);
 	if (IS_ERR(file)) {
@@ -481,6 +534,7 @@ long sonde_session_configure(struct sonde_session *s, void __user *uarg)
 	old.ring_file = s->ring_file;
 	old.bufs = s->bufs;
 	old.tgids = s->sampler.tgids;
+	old.offcpu = s->sampler.offcpu;
 	spin_lock(&s->map_lock);
 	s->bufs = bufs;
 	s->ring_file = file;
@@ -497,6 +551,8 @@ out_put_file:
 	fput(file);
 out_put_buffers:
 	sonde_buffers_put(bufs);
+out_free_offcpu:
+	sonde_offcpu_free(sp.offcpu);
 out_free_tgids:
 	sonde_tgids_free(sp.tgids);
 out_free_cpus:
@@ -526,6 +582,14 @@ static int session_arm(struct sonde_session *s)
 			goto out_release_map_events;
 		}
 	}
+	if (s->sampler.offcpu) {
+		ret = sonde_offcpu_arm(s);
+		/* Likewise. */
+		if (ret) {
+			ret = -ENOMEM;
+			goto out_disarm_task_events;
+		}
+	}
 	ret = sonde_timer_arm(s);
 	if (ret) {
 		/*
@@ -536,10 +600,13 @@ static int session_arm(struct sonde_session *s)
 			ret = -EBUSY;
 		else if (ret != -ENOMEM)
 			ret = -EOPNOTSUPP;
-		goto out_disarm_task_events;
+		goto out_disarm_offcpu;
 	}
 	return 0;
 
+out_disarm_offcpu:
+	if (s->sampler.offcpu)
+		sonde_offcpu_disarm(s);
 out_disarm_task_events:
 	if (capture & SONDE_CAPTURE_TASK_EVENTS)
 		sonde_task_events_disarm(s);
@@ -581,6 +648,8 @@ void sonde_session_stop_locked(struct sonde_session *s)
 	 * closes each ring.  The MMAP state lives until the timer, which
 	 * queues lookups on it, is gone.
 	 */
+	if (s->sampler.offcpu)
+		sonde_offcpu_disarm(s);
 	if (s->sampler.capture & SONDE_CAPTURE_TASK_EVENTS)
 		sonde_task_events_disarm(s);
 	if (s->sampler.capture & SONDE_CAPTURE_MMAP)

@@ -23,6 +23,7 @@ struct sonde_ring;
 struct sonde_buffers;
 struct sonde_tgids;
 struct sonde_map_events;
+struct sonde_offcpu;
 
 /* Limits reported by GET_INFO. */
 #define SONDE_MAX_FREQUENCY	20000
@@ -68,6 +69,8 @@ struct sonde_map_events;
  * @jitter: the timer's intervals vary by up to this percent either way
  * @timer: the timer source samples (SONDE_SOURCE_TIMER)
  * @nr_events: perf counters that sample too (pmu.c), in @events
+ * @offcpu: the table of blocked threads when off-CPU samples are on
+ *	(SONDE_CONFIG_OFFCPU, offcpu.c); NULL otherwise
  */
 struct sonde_sampler {
 	u64 period_ns;
@@ -86,6 +89,7 @@ struct sonde_sampler {
 	bool timer;
 	u32 nr_events;
 	struct sonde_event events[SONDE_MAX_EVENTS];
+	struct sonde_offcpu *offcpu;
 };
 
 /**
@@ -136,6 +140,16 @@ bool sonde_other_root(const struct path *root);
 /* dev.c: the scheduler tracepoints were found at load (task events). */
 extern bool sonde_have_task_events;
 
+/* offcpu.c: off-CPU samples from the sched_switch tracepoint. */
+extern bool sonde_have_offcpu;
+bool sonde_offcpu_init(void);
+struct sonde_offcpu *sonde_offcpu_alloc(u64 min_ns, u32 kernel_depth,
+					u32 user_depth);
+void sonde_offcpu_free(struct sonde_offcpu *oc);
+u32 sonde_offcpu_max_record(const struct sonde_offcpu *oc);
+int sonde_offcpu_arm(struct sonde_session *s);
+void sonde_offcpu_disarm(struct sonde_session *s);
+
 /* pmu.c: the perf counter source. */
 int sonde_pmu_check(const struct sonde_event *ev);
 int sonde_pmu_cpu_start(struct sonde_session *s, unsigned int cpu);
@@ -148,6 +162,8 @@ u64 sonde_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 		 struct pt_regs *regs, const struct sonde_sample_event *ev);
 bool sonde_tgid_wanted(const struct sonde_sampler *sp,
 		       struct task_struct *task);
+u16 sonde_sample_pids(const struct sonde_sampler *sp, struct task_struct *task,
+		      struct sonde_sample *rec);
 u32 sonde_sample_max_record(u32 kernel_depth, u32 user_depth,
 			    u32 user_stack_bytes, bool events);
 /*

@@ -180,6 +180,8 @@
 #define SONDE_FEAT_THROTTLE	(1ULL << 9)
 /* SONDE_IOC_SNAPSHOT: every thread of a process, where it is now */
 #define SONDE_FEAT_SNAPSHOT	(1ULL << 10)
+/* SONDE_CONFIG_OFFCPU: off-CPU samples from the sched_switch tracepoint */
+#define SONDE_FEAT_OFFCPU	(1ULL << 11)
 
 /**
  * struct sonde_info - what the running module supports and how to map it
@@ -282,6 +284,21 @@ struct sonde_event {
  * the FORK record of one it cannot follow says SONDE_TASK_NOT_FOLLOWED.
  */
 #define SONDE_CONFIG_FOLLOW_FORKS	(1U << 0)
+/*
+ * Off-CPU samples: a thread of the session that leaves its CPU blocked
+ * (not preempted) has its call chains taken there (the kernel's by ORC,
+ * the user's by frame pointers, at the session's depths; no stack copy),
+ * and when it is switched back in, a SAMPLE record is written into that
+ * CPU's ring with SONDE_SAMPLE_EVENT, a struct sonde_sample_event whose
+ * @event is SONDE_EVENT_OFFCPU and whose @period is the time it was off
+ * the CPU in ns, and @time_ns the time it left.  Waits shorter than
+ * sonde_config.offcpu_min_ns write nothing.  A thread that finds no free
+ * slot among the SONDE_OFFCPU_SLOTS the session keeps for blocked
+ * threads counts in lost[SONDE_LOST_OFFCPU_FULL].  Needs
+ * SONDE_FEAT_OFFCPU; since SONDE_CONFIG_SIZE_VER2.
+ */
+#define SONDE_CONFIG_OFFCPU		(1U << 1)
+#define SONDE_OFFCPU_SLOTS		4096
 
 /**
  * struct sonde_config - argument of SONDE_IOC_CONFIGURE
@@ -335,6 +352,9 @@ struct sonde_event {
  *	0: only the module's max_cpu_percent.  The lower of the two holds
  *	(see struct sonde_throttle).  Since SIZE_VER1; needs
  *	SONDE_FEAT_THROTTLE.
+ * @offcpu_min_ns: with SONDE_CONFIG_OFFCPU, the shortest wait that makes
+ *	an off-CPU sample, at most SONDE_MAX_PERIOD_NS; zero otherwise.
+ *	Since SIZE_VER2.
  */
 struct sonde_config {
 	__u32 size;
@@ -356,9 +376,11 @@ struct sonde_config {
 	__u32 jitter;
 	__u32 flags;
 	__u32 max_overhead;
+	__aligned_u64 offcpu_min_ns;
 };
 #define SONDE_CONFIG_SIZE_VER0	80
 #define SONDE_CONFIG_SIZE_VER1	88	/* flags */
+#define SONDE_CONFIG_SIZE_VER2	96	/* offcpu_min_ns */
 
 /*
  * Why a record (a sample or a task event) was not written; index of
@@ -366,6 +388,7 @@ struct sonde_config {
  */
 #define SONDE_LOST_RING_FULL	0	/* the consumer was too slow */
 #define SONDE_LOST_NESTED	1	/* a source interrupted another one */
+#define SONDE_LOST_OFFCPU_FULL	2	/* no slot for a blocked thread */
 #define SONDE_LOST_NR_REASONS	4	/* room for more */
 
 /*
@@ -695,11 +718,13 @@ struct sonde_record_header {
  * struct sonde_sample_event - the end of a SAMPLE record with
  * SONDE_SAMPLE_EVENT
  * @event: index of the counter in sonde_config.events_ptr, or
- *	SONDE_EVENT_TIMER for a timer sample (sonde_config.jitter)
+ *	SONDE_EVENT_TIMER for a timer sample (sonde_config.jitter), or
+ *	SONDE_EVENT_OFFCPU for an off-CPU sample (its @period: ns off CPU)
  * @__reserved: zero
  * @period: events this sample stands for (the counter's period then)
  */
 #define SONDE_EVENT_TIMER	0xffffffffU
+#define SONDE_EVENT_OFFCPU	0xfffffffeU	/* SONDE_CONFIG_OFFCPU */
 
 struct sonde_sample_event {
 	__u32 event;

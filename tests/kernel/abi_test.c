@@ -20,7 +20,7 @@
 _Static_assert(sizeof(struct sonde_info) == SONDE_INFO_SIZE_VER1, "info");
 _Static_assert(offsetof(struct sonde_info, max_period_ns) == SONDE_INFO_SIZE_VER0,
 	       "info v1 appends");
-_Static_assert(sizeof(struct sonde_config) == SONDE_CONFIG_SIZE_VER1, "cfg");
+_Static_assert(sizeof(struct sonde_config) == SONDE_CONFIG_SIZE_VER2, "cfg");
 _Static_assert(offsetof(struct sonde_config, flags) == SONDE_CONFIG_SIZE_VER0,
 	       "cfg v1 appends");
 _Static_assert(sizeof(struct sonde_mmap_event) == 96, "mmap");
@@ -36,7 +36,8 @@ _Static_assert(offsetof(struct sonde_config, period_ns) == 16, "period");
 _Static_assert(offsetof(struct sonde_config, tgids_ptr) == 48, "tgids");
 _Static_assert(offsetof(struct sonde_config, events_ptr) == 64, "events");
 _Static_assert(offsetof(struct sonde_config, jitter) == 76, "jitter");
-_Static_assert(sizeof(struct sonde_config) == 88, "config");
+_Static_assert(offsetof(struct sonde_config, offcpu_min_ns) == 88, "offcpu");
+_Static_assert(sizeof(struct sonde_config) == 96, "config");
 _Static_assert(sizeof(struct sonde_event) == 32, "event");
 _Static_assert(sizeof(struct sonde_sample_event) == 16, "sample event");
 _Static_assert(sizeof(struct sonde_throttle) == 48, "throttle");
