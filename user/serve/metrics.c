@@ -129,7 +129,8 @@ static void per_cpu(struct buf *out, int *err, const struct serve_metrics *m,
 
 static void lost(struct buf *out, int *err, const struct serve_metrics *m)
 {
-	static const char *const reasons[] = { "ring_full", "nested" };
+	static const char *const reasons[] = { "ring_full", "nested",
+					       "offcpu_full" };
 	unsigned int cpu, i;
 
 	family(out, err, "sonde_module_lost_total", "counter",
