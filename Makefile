@@ -103,6 +103,8 @@ demo:
 
 bench:
 	scripts/bench
+	scripts/bench --host
+	scripts/bench --symbolize
 
 clean:
 	$(MAKE) -C user clean || true
