@@ -8,13 +8,13 @@
 # three calls deep (set_graph_function, max_graph_depth 3) while sonde
 # records the deep workload, -c PERIOD -a -m 64, in MODE (ip: no chain,
 # fp30: --call-graph fp,0 with 30 frames, dwarf: --call-graph dwarf,8192
-# at 5 frames).  Only callbacks that interrupted the workload count.
+# at 5 frames, -m 1024 as in handler.sh).  Only callbacks that interrupted the workload count.
 #
-# Prints, per mode, one line per traced function and depth:
+# Prints, per mode, one line per traced function, caller and depth:
 #
-#   part MODE DEPTH FUNCTION CALLS_PER_CALLBACK MEAN_INSNS
+#   part MODE DEPTH CALLER FUNCTION CALLS_PER_CALLBACK MEAN_INSNS
 #
-# and "part MODE 0 callbacks N 0".  A function's duration includes the
+# and "part MODE 0 - callbacks N 0".  A function's duration includes the
 # tracer's own hooks for what it calls (and part of its own): the host
 # (scripts/bench) sets them against the untraced duration of handler.sh.
 # Functions the tracer cannot see (notrace, such as
@@ -44,16 +44,16 @@ echo 16384 >$T/buffer_size_kb
 
 for mode in $modes; do
 	case $mode in
-	ip) depth=30 g= ;;
-	fp30) depth=30 g="--call-graph fp,0" ;;
-	dwarf) depth=5 g="--call-graph dwarf,8192" ;;
+	ip) depth=30 g='' pages=64 ;;
+	fp30) depth=30 g="--call-graph fp,0" pages=64 ;;
+	dwarf) depth=5 g="--call-graph dwarf,8192" pages=1024 ;;
 	esac
-	"$wl" "$depth" 3600 &
+	setarch -R "$wl" "$depth" 3600 &
 	wl_pid=$!
 	sleep 0.2
 	echo >$T/trace
 	echo 1 >$T/tracing_on
-	sonde record -q $g -c "$period" -m 64 -a -d "$secs" -o "$tmp/b.data" >/dev/null
+	sonde record -q $g -c "$period" -m "$pages" -a -d "$secs" -o "$tmp/b.data" >/dev/null
 	echo 0 >$T/tracing_on
 	kill $wl_pid
 	wait $wl_pid 2>/dev/null || true
@@ -73,6 +73,12 @@ for mode in $modes; do
 			dur = col[n - 1]
 			gsub(/[^0-9.]/, "", dur)
 			fn = body
+			if (fn ~ /\) [{] *$/) {	# an opening line: its closing one has the time
+				sub(/^ */, "", fn)
+				sub(/[ (].*/, "", fn)
+				stack[d] = fn
+				next
+			}
 			if (fn ~ /^ *}/) {
 				if (!sub(/.*\/\* /, "", fn))
 					next
@@ -81,23 +87,23 @@ for mode in $modes; do
 				sub(/^ */, "", fn)
 				sub(/[ (].*/, "", fn)
 			} else {
-				next	# an opening line: its closing one has the time
+				next
 			}
 			if (dur == "")
 				next
-			k = d SUBSEP fn
+			k = d SUBSEP (d > 1 ? stack[d - 1] : "-") SUBSEP fn
 			sum[k] += dur * 1000
 			cnt[k]++
 			if (d == 1 && fn == "sonde_timer_fn")
 				cb++
 		}
 		END {
-			printf "part %s 0 callbacks %d 0\n", m, cb
+			printf "part %s 0 - callbacks %d 0\n", m, cb
 			for (k in sum) {
 				split(k, p, SUBSEP)
-				printf "part %s %d %s %.3f %.0f\n", m, p[1], p[2], cb ? cnt[k] / cb : 0, sum[k] / cnt[k]
+				printf "part %s %d %s %s %.3f %.0f\n", m, p[1], p[2], p[3], cb ? cnt[k] / cb : 0, sum[k] / cnt[k]
 			}
-		}' "$tmp/trace" | sort -k3,3n -k6,6nr
+		}' "$tmp/trace" | sort -k3,3n -k7,7nr
 	rm -f "$tmp/b.data" "$tmp/trace"
 done
 echo nop >$T/current_tracer

@@ -13,8 +13,11 @@
 # (trace_clock x86-tsc), counting only the callbacks that interrupted the
 # workload (tests/workloads/deep: an xorshift leaf under a recursion of
 # DEPTH frame-pointer frames).  Both tools: cpu-clock every PERIOD ns
-# (sonde -c, perf -e cpu-clock -c), -a, 64 ring pages per CPU (-m 64),
-# the same call-chain mode:
+# (sonde -c, perf -e cpu-clock -c), -a, 64 ring pages per CPU (-m 64;
+# 1024 in dwarf mode, where 64 pages hold 32 samples and the emulated
+# recorders could not keep up: samples were lost, and a lost sample's
+# callback, which copies nothing, made the median), the same call-chain
+# mode:
 #
 #   ip       no call chain                      (depth 30)
 #   fp5      frame pointers, no stack bytes     (depth 5)
@@ -24,6 +27,11 @@
 #
 # sonde's fp is --call-graph fp,0 (its default fp copies 512 bytes of
 # stack as well, to repair frameless leaves), perf's --call-graph fp.
+# The workload runs without address-space randomization (setarch -R):
+# both tools copy the stack from the sampled SP up to the end of the
+# stack mapping, at most 8 KiB, and with randomization that distance,
+# so the dwarf-mode cost of each run, changed from run to run (measured:
+# from about 2.7 KiB to the full 8 KiB).
 #
 # Each round runs every mode once per tool, sonde first in odd rounds and
 # perf first in even ones (A B, B A, ...).  Prints one line per case:
@@ -37,13 +45,18 @@
 # Recordings are written to the guest's /tmp (a tmpfs): writing perf's
 # dwarf-mode data through 9p would take most of the run.
 #
+# FIRST numbers the first round (default 1), to add rounds to an earlier
+# run's.
+#
 # Usage: tests/bench/handler.sh OUTDIR [ROUNDS] [SECONDS] [PERIOD_NS] [MODES]
+#                               [FIRST]
 set -euo pipefail
 out=$1
 rounds=${2:-6}
 secs=${3:-0.3}
 period=${4:-250000}
 modes=${5:-ip fp5 fp30 fp120 dwarf}
+first=${6:-1}
 tmp=${TMPDIR:-/tmp}
 wl=tests/build/workloads/deep
 T=/sys/kernel/tracing
@@ -103,10 +116,11 @@ durations() {
 }
 
 run_case() {
-	local round=$1 tool=$2 mode=$3 depth g fn f
+	local round=$1 tool=$2 mode=$3 depth g fn f pages=64
 	depth=$(depth_of "$mode")
 	g=$(cg_opts "$tool" "$mode")
-	"$wl" "$depth" 3600 &
+	[ "$mode" = dwarf ] && pages=1024
+	setarch -R "$wl" "$depth" 3600 &
 	wl_pid=$!
 	sleep 0.2
 	echo >$T/trace
@@ -114,11 +128,11 @@ run_case() {
 	if [ "$tool" = sonde ]; then
 		fn=sonde_timer_fn
 		f=$tmp/b.data
-		sonde record -q $g -c "$period" -m 64 -a -d "$secs" -o "$f" >/dev/null
+		sonde record -q $g -c "$period" -m $pages -a -d "$secs" -o "$f" >/dev/null
 	else
 		fn=perf_swevent_hrtimer
 		f=$tmp/b.perf
-		perf record -q $g -e cpu-clock -c "$period" -m 64 -a -o "$f" -- \
+		perf record -q $g -e cpu-clock -c "$period" -m $pages -a -o "$f" -- \
 			sleep "$secs" >/dev/null 2>&1
 	fi
 	echo 0 >$T/tracing_on
@@ -135,7 +149,7 @@ run_case() {
 	rm -f "$tmp/b.data" "$tmp/b.perf" "$tmp/b.perf.old"
 }
 
-for r in $(seq "$rounds"); do
+for r in $(seq "$first" $((first + rounds - 1))); do
 	for mode in $modes; do
 		if [ $((r % 2)) = 1 ]; then
 			run_case "$r" sonde $mode

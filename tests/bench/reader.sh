@@ -17,7 +17,9 @@
 # their samples (scripts/bench).
 #
 # ramp: the same workload and call-graph mode at rising rates per CPU,
-# each tool with its default ring size (no -m), for RAMP_SECONDS each:
+# each tool with its default ring size (no -m), for RAMP_SECONDS each
+# (sonde takes at most 20 kHz per CPU, perf's cpu-clock 100 kHz: a rate
+# a tool refuses prints "ramp ROUND TOOL HZ refused"):
 # "ramp ROUND TOOL HZ", recordings kept as OUTDIR/ramp-ROUND-TOOL-HZ.*
 # (sonde's summary line, which says whether its overhead limit throttled,
 # as .txt); the host reads their sample, loss and throttle counts.
@@ -31,7 +33,7 @@ secs=${3:-2}
 period=${4:-250000}
 ramp_rounds=${5:-2}
 ramp_secs=${6:-0.5}
-rates=${7:-4000 10000 20000 50000 100000}
+rates=${7:-2000 5000 10000 20000 50000 100000}
 wl=tests/build/workloads/deep
 cputime=tests/build/bench-host/cputime
 tmp=${TMPDIR:-/tmp}
@@ -62,13 +64,23 @@ ramp() {
 	local r=$1 tool=$2 hz=$3 p
 	p=$((1000000000 / hz))
 	if [ "$tool" = sonde ]; then
+		rm -f "$tmp/r.data"
 		timeout -s INT "$ramp_secs" sonde record --call-graph fp,0 \
 			-c "$p" -a -o "$tmp/r.data" >/dev/null \
 			2>"$out/ramp-$r-sonde-$hz.txt" || true
+		if [ ! -s "$tmp/r.data" ]; then
+			echo "ramp $r $tool $hz refused"
+			return
+		fi
 		mv "$tmp/r.data" "$out/ramp-$r-sonde-$hz.data"
 	else
+		rm -f "$tmp/r.perf"
 		timeout -s INT "$ramp_secs" perf record -q --call-graph fp \
 			-e cpu-clock -c "$p" -a -o "$tmp/r.perf" >/dev/null 2>&1 || true
+		if [ ! -s "$tmp/r.perf" ]; then
+			echo "ramp $r $tool $hz refused"
+			return
+		fi
 		mv "$tmp/r.perf" "$out/ramp-$r-perf-$hz.perf"
 	fi
 	echo "ramp $r $tool $hz"

@@ -11,7 +11,23 @@
 #   OUTDIR/ramp.tsv      every ramp run: round tool hz samples lost throttled
 #   OUTDIR/results.tsv   metric goal median min max rounds: the ratios
 #   OUTDIR/results.json  the same, one object per metric
+#   OUTDIR/breakdown.tsv where sonde's callback spends its instructions
 #   OUTDIR/summary.md    the tables for BENCHMARKS.md
+#
+# The breakdown: function_graph adds its hooks' cost to every traced call,
+# part of it inside the callee's duration (H, taken as the traced duration
+# of sonde_handler_hist_bucket, a dozen instructions of its own), part in
+# the caller's only (X, solved for so that the parts add up to the
+# untraced median of sonde's callback in the same mode, handler.tsv).  A
+# function's own instructions are its traced duration less H less what
+# its traced callees took (each plus X); its share is that times its
+# calls per callback over the untraced median.  Calls the tracer hooks
+# but does not record (below max_graph_depth, e.g. copy_from_user_nofault
+# in sonde_user_chain) still cost hook time inside their caller, and the
+# untraced median leaves out the rare long callbacks that the means here
+# include (the ORC walk of a sample taken in the kernel): shares are
+# approximate, sonde_timer_fn's own includes the tracepoint pair that
+# handler.sh measures between, and "rest" shows what does not add up.
 #
 # Ratios are per round (both tools in the same round of the same boot),
 # then the median, min and max over rounds.  Bytes per sample: sonde's
@@ -69,7 +85,7 @@ awk '$1 == "reader" { print $2, $3, $4 + $5, $6 }' "$g" | while read -r r tool c
 	printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$cpu" "$vcsw" "${n:-0}"
 done >"$out/reader.tsv"
 
-awk '$1 == "ramp" { print $2, $3, $4 }' "$g" | while read -r r tool hz; do
+awk '$1 == "ramp" && NF == 4 { print $2, $3, $4 }' "$g" | while read -r r tool hz; do
 	if [ "$tool" = sonde ]; then
 		f=$out/ramp-$r-sonde-$hz.data
 		n=$(sonde_field "$f" "samples:")
@@ -83,6 +99,7 @@ awk '$1 == "ramp" { print $2, $3, $4 }' "$g" | while read -r r tool hz; do
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$hz" "${n:-0}" "${lost:-0}" "${thr:-0}"
 done >"$out/ramp.tsv"
+awk '$1 == "ramp" && $5 == "refused" { printf "%s\t%s\t%s\trefused\t-\t-\n", $2, $3, $4 }' "$g" >>"$out/ramp.tsv"
 
 # The ratios: per round, then median, min, max.
 awk -F'\t' -v out="$out" '
@@ -170,6 +187,59 @@ awk -F'\t' 'NR > 1 {
 		n++ ? ",\n  " : "[\n  ", $1, $2, $3, $4, $5, $6
 	} END { print "\n]" }' "$out/results.tsv" >"$out/results.json"
 
+awk '$1 == "part" { print $2, $3, $4, $5, $6, $7 }' "$g" |
+	awk -v hf="$out/handler.tsv" '
+	BEGIN {
+		while ((getline l < hf) > 0) {
+			split(l, c, "\t")
+			if (c[2] == "sonde") v[c[3], ++nv[c[3]]] = c[5]
+		}
+	}
+	function median(m,   a, k, i, j, t) {
+		k = nv[m]
+		for (i = 1; i <= k; i++) a[i] = v[m, i]
+		for (i = 1; i <= k; i++)
+			for (j = i + 1; j <= k; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	$4 == "callbacks" { next }
+	{
+		# MODE DEPTH CALLER FUNCTION CALLS MEAN
+		key = $1 SUBSEP $2 SUBSEP $4
+		mode[$1] = 1
+		if (!(key in calls)) order[$1, ++nk[$1]] = key
+		calls[key] += $5; mean[key] = $6; dep[key] = $2; name[key] = $4
+		if ($4 == "sonde_handler_hist_bucket") h[$1] = $6
+		# per callback, what the traced callees of CALLER at DEPTH - 1 took
+		kids[$1 SUBSEP ($2 - 1) SUBSEP $3] += $5 * $6
+		nkids[$1 SUBSEP ($2 - 1) SUBSEP $3] += $5
+		if ($2 == 1) top[$1] = $6
+		else ndesc[$1] += $5
+	}
+	END {
+		for (m in mode) {
+			p = median(m)
+			if (!p || !h[m]) continue
+			tot = 0
+			# X: what a traced call costs its caller beyond the duration
+			# of the callee, such that the parts add up to p
+			x = ndesc[m] ? (top[m] - p - h[m] * (1 + ndesc[m])) / ndesc[m] : 0
+			for (i = 1; i <= nk[m]; i++) {
+				k = order[m, i]
+				own = mean[k] - h[m] - (calls[k] ? (kids[k] + x * nkids[k]) / calls[k] : 0)
+				if (own < 0) own = 0
+				tot += own * calls[k]
+				# callers seen in under 1% of the callbacks: too few to show
+				if (calls[k] < 0.01) continue
+				printf "%s\t%s\t%.3f\t%.0f\t%.0f\t%.1f\n", m, name[k], calls[k], mean[k], own, 100 * own * calls[k] / p
+			}
+			printf "%s\t%s\t-\t-\t%.0f\t%.1f\n", m, "rest", p - tot, 100 * (p - tot) / p
+			printf "%s\t%s\t-\t%.0f\t-\t-\n", m, "hook_cost_H", h[m]
+			printf "%s\t%s\t-\t%.0f\t-\t-\n", m, "hook_cost_X", x
+		}
+	}' | sort -k1,1 -k6,6nr >"$out/breakdown.tsv"
+
 {
 	echo "| metric | goal | median | min | max | rounds |"
 	echo "| --- | --- | --- | --- | --- | --- |"
@@ -181,5 +251,13 @@ awk -F'\t' 'NR > 1 {
 		echo "| round | tool | Hz per CPU | samples | lost | throttled |"
 		echo "| --- | --- | --- | --- | --- | --- |"
 		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$out/ramp.tsv"
+	fi
+	if [ -s "$out/breakdown.tsv" ]; then
+		echo
+		echo "Where sonde's callback spends its instructions (function_graph; see summarize.sh):"
+		echo
+		echo "| mode | function | calls per callback | traced instructions per call | own instructions per call | share of the untraced callback (%) |"
+		echo "| --- | --- | --- | --- | --- | --- |"
+		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$out/breakdown.tsv"
 	fi
 } >"$out/summary.md"
