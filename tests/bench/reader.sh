@@ -10,8 +10,10 @@
 # ticks) and its context switches (voluntary: its wakeups), from wait4()
 # through tests/bench/cputime, of `sonde record --call-graph fp,0` against
 # `perf record --call-graph fp -e cpu-clock`, both -a -c PERIOD -m 64,
-# each stopped by SIGINT after SECONDS (timeout -s INT, the same for
-# both), writing to the guest's /tmp.  Rounds alternate which tool goes
+# each sampling for SECONDS by its own means once it is set up (sonde -d,
+# perf -- sleep; perf's set-up in the guest takes longer than a few
+# seconds, so a SIGINT after a fixed time stopped it before its first
+# sample), writing to the guest's /tmp.  Rounds alternate which tool goes
 # first.  Prints "reader ROUND TOOL USER_US SYS_US NVCSW NIVCSW" and keeps
 # the recordings as OUTDIR/reader-ROUND-TOOL.{data,perf}; the host counts
 # their samples (scripts/bench).
@@ -48,12 +50,12 @@ echo "perf_event_max_sample_rate_before $(cat /proc/sys/kernel/perf_event_max_sa
 reader() {
 	local r=$1 tool=$2 t
 	if [ "$tool" = sonde ]; then
-		t=$("$cputime" timeout -s INT "$secs" sonde record -q --call-graph fp,0 \
-			-c "$period" -m 64 -a -o "$tmp/r.data")
+		t=$("$cputime" sonde record -q --call-graph fp,0 \
+			-c "$period" -m 64 -a -d "$secs" -o "$tmp/r.data")
 		mv "$tmp/r.data" "$out/reader-$r-sonde.data"
 	else
-		t=$("$cputime" timeout -s INT "$secs" perf record -q --call-graph fp \
-			-e cpu-clock -c "$period" -m 64 -a -o "$tmp/r.perf")
+		t=$("$cputime" perf record -q --call-graph fp \
+			-e cpu-clock -c "$period" -m 64 -a -o "$tmp/r.perf" -- sleep "$secs")
 		mv "$tmp/r.perf" "$out/reader-$r-perf.perf"
 	fi
 	set -- $t
@@ -65,8 +67,8 @@ ramp() {
 	p=$((1000000000 / hz))
 	if [ "$tool" = sonde ]; then
 		rm -f "$tmp/r.data"
-		timeout -s INT "$ramp_secs" sonde record --call-graph fp,0 \
-			-c "$p" -a -o "$tmp/r.data" >/dev/null \
+		sonde record --call-graph fp,0 \
+			-c "$p" -a -d "$ramp_secs" -o "$tmp/r.data" >/dev/null \
 			2>"$out/ramp-$r-sonde-$hz.txt" || true
 		if [ ! -s "$tmp/r.data" ]; then
 			echo "ramp $r $tool $hz refused"
@@ -75,8 +77,8 @@ ramp() {
 		mv "$tmp/r.data" "$out/ramp-$r-sonde-$hz.data"
 	else
 		rm -f "$tmp/r.perf"
-		timeout -s INT "$ramp_secs" perf record -q --call-graph fp \
-			-e cpu-clock -c "$p" -a -o "$tmp/r.perf" >/dev/null 2>&1 || true
+		perf record -q --call-graph fp -e cpu-clock -c "$p" -a \
+			-o "$tmp/r.perf" -- sleep "$ramp_secs" >/dev/null 2>&1 || true
 		if [ ! -s "$tmp/r.perf" ]; then
 			echo "ramp $r $tool $hz refused"
 			return
