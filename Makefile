@@ -111,6 +111,8 @@ soak:
 
 bench:
 	scripts/bench
+	scripts/bench --host
+	scripts/bench --symbolize
 
 clean:
 	$(MAKE) -C user clean || true

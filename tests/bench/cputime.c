@@ -7,14 +7,17 @@
  *
  * Runs CMD with standard input from IN (default: inherited) and standard
  * output to OUT (default: /dev/null), waits for it and prints
- * "USER_US SYS_US MAXRSS_KIB STATUS LEFT_US" on standard output.  Exits 0
- * when CMD could be run, whatever its status.
+ * "USER_US SYS_US MAXRSS_KIB STATUS LEFT_US NVCSW NIVCSW" on standard
+ * output: NVCSW and NIVCSW count the voluntary context switches (how often
+ * it slept: its wakeups) and the involuntary ones.  Exits 0 when CMD could
+ * be run, whatever its status.
  *
  * The times are CMD's and its descendants': those CMD waited for are in
  * what wait4() returns; those it left running when it exited (perf exits
  * without waiting for its addr2line) come back here, a child subreaper,
  * and are waited for and added.  LEFT_US is their part (user + system).
- * The peak RSS is the largest process's.
+ * The peak RSS is the largest process's.  (tests/bench/reader.sh uses it
+ * inside guests too.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +98,8 @@ int main(int argc, char **argv)
 		timeradd(&ru.ru_utime, &left.ru_utime, &ru.ru_utime);
 		timeradd(&ru.ru_stime, &left.ru_stime, &ru.ru_stime);
 		left_us += usec(&left.ru_utime) + usec(&left.ru_stime);
+		ru.ru_nvcsw += left.ru_nvcsw;
+		ru.ru_nivcsw += left.ru_nivcsw;
 		if (left.ru_maxrss > ru.ru_maxrss)
 			ru.ru_maxrss = left.ru_maxrss;
 	}
@@ -102,8 +107,9 @@ int main(int argc, char **argv)
 		perror("wait4");
 		return 1;
 	}
-	printf("%lld %lld %ld %d %lld\n", usec(&ru.ru_utime),
+	printf("%lld %lld %ld %d %lld %ld %ld\n", usec(&ru.ru_utime),
 	       usec(&ru.ru_stime), ru.ru_maxrss, WIFEXITED(status) ?
-	       WEXITSTATUS(status) : 128 + WTERMSIG(status), left_us);
+	       WEXITSTATUS(status) : 128 + WTERMSIG(status), left_us,
+	       ru.ru_nvcsw, ru.ru_nivcsw);
 	return 0;
 }

@@ -100,7 +100,7 @@ run_case() {
 		END { printf "case %s %s %d %d %d %d %d\n", t, m, q(0.5), q(0.9), q(0.99), NR, b }' "$out/d"
 }
 
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
 	for mode in ip fp leaf dwarf; do
 		run_case sonde $mode
 		run_case perf $mode
@@ -118,7 +118,7 @@ sonde record -q --call-graph dwarf,8192 -F 1000 -o "$out/u.data" -- \
 	"$uw" qsort "$secs" >/dev/null
 perf record -q --call-graph dwarf,8192 -e cpu-clock -c 1000000 \
 	-o "$out/u.perf" -- "$uw" qsort "$secs" >/dev/null 2>&1
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
 	for tool in sonde perf; do
 		if [ $tool = sonde ]; then
 			cmd="sonde script -i $out/u.data"
