@@ -285,6 +285,30 @@ int buf__append(struct buf *b, const void *p, size_t len)
 	return 0;
 }
 
+int buf__vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	char *s;
+	int n, err;
+
+	n = vasprintf(&s, fmt, ap);
+	if (n < 0)
+		return -ENOMEM;
+	err = buf__append(b, s, n);
+	free(s);
+	return err;
+}
+
+int buf__printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = buf__vprintf(b, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 int buf__pad8(struct buf *b)
 {
 	static const char zero[8];

@@ -89,6 +89,9 @@ int buf__reserve(struct buf *b, size_t extra);
 int buf__append(struct buf *b, const void *p, size_t len);
 int buf__pad8(struct buf *b);
 void buf__free(struct buf *b);
+/* buf__printf - printf appended to @b (no NUL); 0 or -ENOMEM. */
+int buf__printf(struct buf *b, const char *fmt, ...) __printf(2, 3);
+int buf__vprintf(struct buf *b, const char *fmt, va_list ap) __printf(2, 0);
 
 /*
  * buf__append_fd - the content of @fd from offset 0 to its end, at most

@@ -5,7 +5,6 @@
  * server's lock.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,27 +49,6 @@ const struct serve_point *serve_history__at(const struct serve_history *h,
 	return &h->points[(h->first + i) % SERVE_HISTORY_POINTS];
 }
 
-/* A printf into @out; the error sticks in *@err so callers check once. */
-static void __printf(3, 4) emit(struct buf *out, int *err,
-				const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	if (*err)
-		return;
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		*err = -ENOMEM;
-		return;
-	}
-	*err = buf__append(out, s, n);
-	free(s);
-}
-
 static unsigned long long ull(__u64 v)
 {
 	return v;
@@ -97,22 +75,22 @@ static void module_json(struct buf *out, int *err,
 			runs = sat_add_u64(runs, c->handler_hist[i]);
 		ns = sat_add_u64(ns, c->handler_ns_total);
 	}
-	/* As /metrics names them; a later module's reasons are "other". */
+	/* ring_full and nested by name; the others (offcpu_full too) are "other". */
 	for (i = 2; i < SONDE_LOST_NR_REASONS; i++)
 		other = sat_add_u64(other, lost[i]);
-	emit(out, err, "\"module\":{\"up\":%s,", m->module_up ? "true" : "false");
+	metrics__emit(out, err, "\"module\":{\"up\":%s,", m->module_up ? "true" : "false");
 	if (m->device_probed)
-		emit(out, err, "\"device\":\"%s\",",
-		     serve_device__name(m->device.state));
+		metrics__emit(out, err, "\"device\":\"%s\",",
+			      serve_device__name(m->device.state));
 	else
-		emit(out, err, "\"device\":null,");
-	emit(out, err,
-	     "\"sessions\":%llu,\"samples\":%llu,\"lost\":{\"ring_full\":%llu,\"nested\":%llu,\"other\":%llu},"
-	     "\"filtered\":%llu,\"timer_missed\":%llu,\"throttled_seconds\":%.9g,"
-	     "\"handler_runs\":%llu,\"handler_seconds\":%.9g},",
-	     ull(m->sessions), ull(samples), ull(lost[0]), ull(lost[1]),
-	     ull(other), ull(filtered), ull(missed), throttled * 1e-9,
-	     ull(runs), ns * 1e-9);
+		metrics__emit(out, err, "\"device\":null,");
+	metrics__emit(out, err,
+		      "\"sessions\":%llu,\"samples\":%llu,\"lost\":{\"ring_full\":%llu,\"nested\":%llu,\"other\":%llu},"
+		      "\"filtered\":%llu,\"timer_missed\":%llu,\"throttled_seconds\":%.9g,"
+		      "\"handler_runs\":%llu,\"handler_seconds\":%.9g},",
+		      ull(m->sessions), ull(samples), ull(lost[0]), ull(lost[1]),
+		      ull(other), ull(filtered), ull(missed), throttled * 1e-9,
+		      ull(runs), ns * 1e-9);
 }
 
 int counters__json(const struct serve_metrics *m, double time,
@@ -121,29 +99,29 @@ int counters__json(const struct serve_metrics *m, double time,
 	unsigned int i;
 	int err = 0;
 
-	emit(out, &err, "{\"time\":%.3f,\"start_time\":%.3f,\"interval_seconds\":%d,",
-	     time, m->start_time, SERVE_HISTORY_INTERVAL);
+	metrics__emit(out, &err, "{\"time\":%.3f,\"start_time\":%.3f,\"interval_seconds\":%d,",
+		      time, m->start_time, SERVE_HISTORY_INTERVAL);
 	module_json(out, &err, m);
-	emit(out, &err, "\"server\":{\"busy\":%s,\"requests\":%llu,\"profiles\":{",
-	     m->profiles_running ? "\"profile\"" :
-	     m->stacks_running ? "\"stacks\"" : "null",
-	     ull(serve_requests__total(m->requests)));
+	metrics__emit(out, &err, "\"server\":{\"busy\":%s,\"requests\":%llu,\"profiles\":{",
+		      m->profiles_running ? "\"profile\"" :
+		      m->stacks_running ? "\"stacks\"" : "null",
+		      ull(serve_requests__total(m->requests)));
 	for (i = 0; i < SERVE_NR_OUTCOMES; i++)
-		emit(out, &err, "%s\"%s\":%llu", i ? "," : "",
-		     serve_outcome__name(i), ull(m->profiles[i]));
-	emit(out, &err, "}},\"history\":[");
+		metrics__emit(out, &err, "%s\"%s\":%llu", i ? "," : "",
+			      serve_outcome__name(i), ull(m->profiles[i]));
+	metrics__emit(out, &err, "}},\"history\":[");
 	for (i = 0; i < h->nr; i++) {
 		const struct serve_point *p = serve_history__at(h, i);
 
-		emit(out, &err,
-		     "%s{\"time\":%.3f,\"samples\":%llu,\"lost\":%llu,\"throttled_seconds\":%.9g,"
-		     "\"requests\":%llu,\"profiles\":%llu,\"module_up\":%s,\"busy\":%s}",
-		     i ? "," : "", p->time, ull(p->samples), ull(p->lost),
-		     p->throttled_ns * 1e-9, ull(p->requests),
-		     ull(p->profiles), p->module_up ? "true" : "false",
-		     p->busy ? "true" : "false");
+		metrics__emit(out, &err,
+			      "%s{\"time\":%.3f,\"samples\":%llu,\"lost\":%llu,\"throttled_seconds\":%.9g,"
+			      "\"requests\":%llu,\"profiles\":%llu,\"module_up\":%s,\"busy\":%s}",
+			      i ? "," : "", p->time, ull(p->samples), ull(p->lost),
+			      p->throttled_ns * 1e-9, ull(p->requests),
+			      ull(p->profiles), p->module_up ? "true" : "false",
+			      p->busy ? "true" : "false");
 	}
-	emit(out, &err, "]}\n");
+	metrics__emit(out, &err, "]}\n");
 	return err;
 }
 
@@ -260,6 +238,6 @@ int counters__page(struct buf *out)
 	int err = 0;
 
 	/* The one parameter: the interval, the server's own number. */
-	emit(out, &err, page, SERVE_HISTORY_INTERVAL * 1000);
+	metrics__emit(out, &err, page, SERVE_HISTORY_INTERVAL * 1000);
 	return err;
 }

@@ -67,15 +67,10 @@ int html__escape_str(struct buf *out, const char *s)
 int html__raw(struct buf *out, const char *fmt, ...)
 {
 	va_list ap;
-	char *text;
-	int n, err;
+	int err;
 
 	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
+	err = buf__vprintf(out, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	err = append(out, text, n);
-	free(text);
 	return err;
 }

@@ -78,32 +78,22 @@ const char *serve_outcome__name(enum serve_outcome outcome)
 	return outcome < SERVE_NR_OUTCOMES ? outcome_names[outcome] : "?";
 }
 
-/* A printf into @out; the error sticks in *@err so callers check once. */
-static void __printf(3, 4) emit(struct buf *out, int *err,
-				const char *fmt, ...)
+void metrics__emit(struct buf *out, int *err, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
-	int n;
 
 	if (*err)
 		return;
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	*err = buf__vprintf(out, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		*err = -ENOMEM;
-		return;
-	}
-	*err = buf__append(out, s, n);
-	free(s);
 }
 
 static void family(struct buf *out, int *err, const char *name,
 		   const char *type, const char *help)
 {
-	emit(out, err, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	     type);
+	metrics__emit(out, err, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+		      type);
 }
 
 /* One counter sample per CPU, of the field @off bytes into the stats. */
@@ -119,11 +109,11 @@ static void per_cpu(struct buf *out, int *err, const struct serve_metrics *m,
 
 		memcpy(&v, (const char *)&m->cpu[cpu] + off, sizeof(v));
 		if (scale == 1)
-			emit(out, err, "%s{cpu=\"%u\"} %llu\n", name, cpu,
-			     (unsigned long long)v);
+			metrics__emit(out, err, "%s{cpu=\"%u\"} %llu\n", name, cpu,
+				      (unsigned long long)v);
 		else
-			emit(out, err, "%s{cpu=\"%u\"} %.9g\n", name, cpu,
-			     v * scale);
+			metrics__emit(out, err, "%s{cpu=\"%u\"} %.9g\n", name, cpu,
+				      v * scale);
 	}
 }
 
@@ -139,17 +129,17 @@ static void lost(struct buf *out, int *err, const struct serve_metrics *m)
 		__u64 other = 0;
 
 		for (i = 0; i < ARRAY_SIZE(reasons); i++)
-			emit(out, err,
-			     "sonde_module_lost_total{cpu=\"%u\",reason=\"%s\"} %llu\n",
-			     cpu, reasons[i],
-			     (unsigned long long)m->cpu[cpu].lost[i]);
+			metrics__emit(out, err,
+				      "sonde_module_lost_total{cpu=\"%u\",reason=\"%s\"} %llu\n",
+				      cpu, reasons[i],
+				      (unsigned long long)m->cpu[cpu].lost[i]);
 		/* Reasons a later module may add, without a name yet. */
 		for (; i < SONDE_LOST_NR_REASONS; i++)
 			other = sat_add_u64(other, m->cpu[cpu].lost[i]);
 		if (other)
-			emit(out, err,
-			     "sonde_module_lost_total{cpu=\"%u\",reason=\"other\"} %llu\n",
-			     cpu, (unsigned long long)other);
+			metrics__emit(out, err,
+				      "sonde_module_lost_total{cpu=\"%u\",reason=\"other\"} %llu\n",
+				      cpu, (unsigned long long)other);
 	}
 }
 
@@ -177,14 +167,14 @@ static void handler_hist(struct buf *out, int *err,
 	       "Time the module's sampling handler took per run (filtered runs are in the sum, not the buckets).");
 	for (b = 0; b < SONDE_HANDLER_HIST_BUCKETS - 1; b++) {
 		cum = sat_add_u64(cum, hist[b]);
-		emit(out, err, "%s_bucket{le=\"%.9g\"} %llu\n", name,
-		     (256ULL << b) * 1e-9, (unsigned long long)cum);
+		metrics__emit(out, err, "%s_bucket{le=\"%.9g\"} %llu\n", name,
+			      (256ULL << b) * 1e-9, (unsigned long long)cum);
 	}
 	cum = sat_add_u64(cum, hist[b]);
-	emit(out, err, "%s_bucket{le=\"+Inf\"} %llu\n", name,
-	     (unsigned long long)cum);
-	emit(out, err, "%s_sum %.9g\n", name, ns * 1e-9);
-	emit(out, err, "%s_count %llu\n", name, (unsigned long long)cum);
+	metrics__emit(out, err, "%s_bucket{le=\"+Inf\"} %llu\n", name,
+		      (unsigned long long)cum);
+	metrics__emit(out, err, "%s_sum %.9g\n", name, ns * 1e-9);
+	metrics__emit(out, err, "%s_count %llu\n", name, (unsigned long long)cum);
 }
 
 /*
@@ -200,16 +190,16 @@ static void device(struct buf *out, int *err, const struct serve_metrics *m)
 	family(out, err, "sonde_module_device", "gauge",
 	       "Who holds /dev/sonde now (the module admits one user): 1 for the current state.");
 	for (i = 0; i < SERVE_NR_DEVICE_STATES; i++)
-		emit(out, err, "sonde_module_device{state=\"%s\"} %d\n",
-		     serve_device__name(i), m->device.state == i);
+		metrics__emit(out, err, "sonde_module_device{state=\"%s\"} %d\n",
+			      serve_device__name(i), m->device.state == i);
 }
 
 static void module(struct buf *out, int *err, const struct serve_metrics *m)
 {
 	family(out, err, "sonde_module_sessions_total", "counter",
 	       "Recordings of this server whose module counters are added up here.");
-	emit(out, err, "sonde_module_sessions_total %llu\n",
-	     (unsigned long long)m->sessions);
+	metrics__emit(out, err, "sonde_module_sessions_total %llu\n",
+		      (unsigned long long)m->sessions);
 	per_cpu(out, err, m, "sonde_module_samples_total",
 		"Samples the module produced (handler runs that passed the filter).",
 		offsetof(struct sonde_cpu_stats, samples), 1);
@@ -245,10 +235,10 @@ static void requests(struct buf *out, int *err, const struct serve_metrics *m)
 
 			if (!c->code)
 				break;
-			emit(out, err,
-			     "sonde_serve_requests_total{path=\"%s\",code=\"%u\"} %llu\n",
-			     route_paths[r], c->code,
-			     (unsigned long long)c->count);
+			metrics__emit(out, err,
+				      "sonde_serve_requests_total{path=\"%s\",code=\"%u\"} %llu\n",
+				      route_paths[r], c->code,
+				      (unsigned long long)c->count);
 		}
 }
 
@@ -259,24 +249,24 @@ int metrics__format(const struct serve_metrics *m, struct buf *out)
 
 	family(out, &err, "sonde_module_up", "gauge",
 	       "Whether /dev/sonde is present (1) or not (0).");
-	emit(out, &err, "sonde_module_up %d\n", m->module_up ? 1 : 0);
+	metrics__emit(out, &err, "sonde_module_up %d\n", m->module_up ? 1 : 0);
 	if (m->device_probed)
 		device(out, &err, m);
 	if (m->module_up && m->nr_cpus)
 		module(out, &err, m);
 	family(out, &err, "sonde_serve_profiles_running", "gauge",
 	       "Profiles being recorded now (at most one).");
-	emit(out, &err, "sonde_serve_profiles_running %u\n",
-	     m->profiles_running);
+	metrics__emit(out, &err, "sonde_serve_profiles_running %u\n",
+		      m->profiles_running);
 	family(out, &err, "sonde_serve_profiles_total", "counter",
 	       "Profiles asked for, by how they ended.");
 	for (i = 0; i < SERVE_NR_OUTCOMES; i++)
-		emit(out, &err, "sonde_serve_profiles_total{outcome=\"%s\"} %llu\n",
-		     outcome_names[i], (unsigned long long)m->profiles[i]);
+		metrics__emit(out, &err, "sonde_serve_profiles_total{outcome=\"%s\"} %llu\n",
+			      outcome_names[i], (unsigned long long)m->profiles[i]);
 	requests(out, &err, m);
 	family(out, &err, "sonde_serve_start_time_seconds", "gauge",
 	       "When the server started, in seconds since the epoch.");
-	emit(out, &err, "sonde_serve_start_time_seconds %.3f\n", m->start_time);
+	metrics__emit(out, &err, "sonde_serve_start_time_seconds %.3f\n", m->start_time);
 	return err;
 }
 

@@ -114,6 +114,14 @@ struct serve_metrics {
 int metrics__format(const struct serve_metrics *m, struct buf *out);
 
 /*
+ * metrics__emit - printf appended to @out, for the text and JSON pages;
+ * the first error sticks in *@err (nothing more is written after it),
+ * so a writer checks once at the end.
+ */
+void metrics__emit(struct buf *out, int *err, const char *fmt, ...)
+	__printf(3, 4);
+
+/*
  * metrics__add_stats - add a STATS section's payload (struct srec_stats
  * and its entries, recording.h) to *@cpu (*@nr_cpus entries, grown as
  * needed).  Entries as long as the recording's module made them: the
