@@ -213,6 +213,23 @@ uint64_t stats_lost(const struct sonde_cpu_stats *st)
 	return n;
 }
 
+uint64_t stats_produced(const struct sonde_cpu_stats *st)
+{
+	return st->samples + st->task_events + st->map_events +
+	       st->throttle_events;
+}
+
+const struct sonde_sample_event *sample_event_of(const struct sonde_sample *s)
+{
+	size_t off = sizeof(*s) + 8 * ((size_t)s->nr_kernel + s->nr_user) +
+		     s->user_stack_size;
+
+	off = (off + 7) & ~7ul;
+	if (off + sizeof(struct sonde_sample_event) > s->hdr.size)
+		return NULL;
+	return (const void *)((const char *)s + off);
+}
+
 uint64_t mono_ns(void)
 {
 	struct timespec ts;

@@ -61,6 +61,17 @@ int nr_online_cpus(void);
 int cpu_set_online(int cpu, bool on);
 /* sum of @st->lost[]: what a CPU could not write, for every reason */
 uint64_t stats_lost(const struct sonde_cpu_stats *st);
+/*
+ * what a CPU tried to write: samples, task, MMAP and THROTTLE records;
+ * each either is in its ring (@st->records) or counted lost
+ */
+uint64_t stats_produced(const struct sonde_cpu_stats *st);
+/*
+ * The struct sonde_sample_event ending a SAMPLE record with
+ * SONDE_SAMPLE_EVENT, after its frames and stack copy; NULL when the
+ * record is too short to hold one.
+ */
+const struct sonde_sample_event *sample_event_of(const struct sonde_sample *s);
 void burn_cpu_ms(unsigned int ms);
 uint64_t mono_ns(void);
 

@@ -168,8 +168,7 @@ static void session_stop(struct session *s, struct __test_metadata *_metadata,
 	session_drain(s);
 	*map_missed = 0;
 	for (unsigned int cpu = 0; cpu < s->info.nr_cpu_ids; cpu++) {
-		produced += st[cpu].samples + st[cpu].task_events +
-			    st[cpu].map_events + st[cpu].throttle_events;
+		produced += stats_produced(&st[cpu]);
 		*map_missed += st[cpu].map_missed;
 	}
 	EXPECT_EQ(produced, s->seen.records + s->seen.lost);

@@ -91,18 +91,6 @@ struct offcpu_seen {
 	unsigned int short_ms, long_ms;
 };
 
-static const struct sonde_sample_event *
-sample_event(const struct sonde_sample *s)
-{
-	size_t off = sizeof(*s) + 8 * ((size_t)s->nr_kernel + s->nr_user) +
-		     s->user_stack_size;
-
-	off = (off + 7) & ~7ul;
-	if (off + sizeof(struct sonde_sample_event) > s->hdr.size)
-		return NULL;
-	return (const void *)((const char *)s + off);
-}
-
 static void see(const struct sonde_record_header *h, void *arg)
 {
 	struct offcpu_seen *seen = arg;
@@ -113,7 +101,7 @@ static void see(const struct sonde_record_header *h, void *arg)
 
 	if (h->type != SONDE_RECORD_SAMPLE || !(s->flags & SONDE_SAMPLE_EVENT))
 		return;
-	ev = sample_event(s);
+	ev = sample_event_of(s);
 	if (!ev || ev->event != SONDE_EVENT_OFFCPU)
 		return;
 	seen->samples++;
@@ -158,7 +146,7 @@ static void run(FIXTURE_DATA(offcpu) * self,
 	struct sonde_cpu_stats *st;
 	struct sonde_config cfg;
 	uint32_t self_pid = getpid();
-	uint64_t produced = 0, records = 0, lost = 0;
+	uint64_t produced = 0, records = 0, lost = 0, no_slot = 0;
 	pthread_t t;
 
 	st = calloc(self->info.nr_cpu_ids, sizeof(*st));
@@ -184,14 +172,13 @@ static void run(FIXTURE_DATA(offcpu) * self,
 	for (unsigned int cpu = 0; cpu < self->info.nr_cpu_ids; cpu++)
 		ring_walk(&self->rings[cpu], see, seen);
 	for (unsigned int cpu = 0; cpu < self->info.nr_cpu_ids; cpu++) {
-		produced += st[cpu].samples + st[cpu].task_events +
-			    st[cpu].map_events + st[cpu].throttle_events;
+		produced += stats_produced(&st[cpu]);
 		records += st[cpu].records;
-		for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
-			lost += st[cpu].lost[i];
+		lost += stats_lost(&st[cpu]);
+		no_slot += st[cpu].lost[SONDE_LOST_OFFCPU_FULL];
 	}
 	EXPECT_EQ(produced, records + lost);
-	EXPECT_EQ(0, st[0].lost[SONDE_LOST_OFFCPU_FULL]);
+	EXPECT_EQ(0, no_slot);
 	free(st);
 }
 

@@ -57,18 +57,6 @@ struct seen {
 	unsigned int cpu;
 };
 
-static const struct sonde_sample_event *
-sample_event(const struct sonde_sample *s)
-{
-	size_t off = sizeof(*s) + 8 * ((size_t)s->nr_kernel + s->nr_user) +
-		     s->user_stack_size;
-
-	off = (off + 7) & ~7ul;
-	if (off + sizeof(struct sonde_sample_event) > s->hdr.size)
-		return NULL;
-	return (const void *)((const char *)s + off);
-}
-
 static void see(const struct sonde_record_header *h, void *arg)
 {
 	struct seen *seen = arg;
@@ -87,7 +75,7 @@ static void see(const struct sonde_record_header *h, void *arg)
 		seen->timer++;
 		return;
 	}
-	ev = sample_event(s);
+	ev = sample_event_of(s);
 	if (!ev || ev->event >= SONDE_MAX_EVENTS || ev->__reserved ||
 	    !ev->period) {
 		seen->bad++;
@@ -215,11 +203,9 @@ TEST_F(pmu, software_counters)
 	EXPECT_LE(100000000ull, seen.period_sum[2]);
 	EXPECT_LE(100, seen.timer);
 	for (unsigned int cpu = 0; cpu < self->info.nr_cpu_ids; cpu++) {
-		produced += st[cpu].samples + st[cpu].task_events +
-			    st[cpu].map_events + st[cpu].throttle_events;
+		produced += stats_produced(&st[cpu]);
 		records += st[cpu].records;
-		for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
-			lost += st[cpu].lost[i];
+		lost += stats_lost(&st[cpu]);
 	}
 	EXPECT_EQ(produced, records + lost);
 	free(st);

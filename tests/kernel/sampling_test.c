@@ -497,10 +497,8 @@ TEST_F(sampling, throttle)
 
 	ASSERT_EQ(0, dev_stats(self->fd, &self->info, st));
 	for (cpu = 0; cpu < self->nr_rings; cpu++) {
-		produced += st[cpu].samples + st[cpu].task_events +
-			    st[cpu].map_events + st[cpu].throttle_events;
-		for (int i = 0; i < SONDE_LOST_NR_REASONS; i++)
-			lost += st[cpu].lost[i];
+		produced += stats_produced(&st[cpu]);
+		lost += stats_lost(&st[cpu]);
 		nested += st[cpu].lost[SONDE_LOST_NESTED];
 		for (int i = 0; i < SONDE_HANDLER_HIST_BUCKETS; i++)
 			hist += st[cpu].handler_hist[i];
