@@ -433,6 +433,21 @@ static int find_perfmap(const struct rec_section *sec, void *ctx)
 	return rec_section__payload(sec, text, &len, NULL);
 }
 
+/* The first PERFMAP section of recording @rec into *@text (NULL: none). */
+static int read_perfmap(const char *rec, char **text)
+{
+	struct rec_reader *r;
+	int err;
+
+	*text = NULL;
+	err = rec_reader__open(&r, rec);
+	if (err)
+		return err;
+	err = rec_reader__iter_meta(r, find_perfmap, text);
+	rec_reader__close(r);
+	return err;
+}
+
 /*
  * The vDSO's MMAP record at exec has no file either: it does not make a
  * JIT, whose map is only written later, look like a process without one.
@@ -440,7 +455,6 @@ static int find_perfmap(const struct rec_section *sec, void *ctx)
 TEST_F(proc, map_written_after_exec)
 {
 	char path[600], rec[600], ev[256], *text = NULL;
-	struct rec_reader *r;
 	struct rec_writer *w;
 	struct jitmaps *jm;
 	int fd;
@@ -459,9 +473,7 @@ TEST_F(proc, map_written_after_exec)
 	ASSERT_EQ(0, jitmaps__note_exit(jm, 1234, w));
 	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
 	jitmaps__free(jm);
-	ASSERT_EQ(0, rec_reader__open(&r, rec));
-	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
-	rec_reader__close(r);
+	ASSERT_EQ(0, read_perfmap(rec, &text));
 	ASSERT_NE(NULL, text);
 	EXPECT_EQ(1234, ((struct srec_perfmap *)text)->pid);
 	EXPECT_STREQ("7f0000000000 10 compiled\n",
@@ -477,7 +489,6 @@ TEST_F(proc, map_written_after_exec)
 TEST_F(proc, map_found_after_the_process_is_gone)
 {
 	char path[600], gone[600], rec[600], ev[256], *text = NULL;
-	struct rec_reader *r;
 	struct rec_writer *w;
 	struct jitmaps *jm;
 	int fd;
@@ -495,9 +506,7 @@ TEST_F(proc, map_found_after_the_process_is_gone)
 	ASSERT_EQ(0, jitmaps__note_exit(jm, 1234, w));
 	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
 	jitmaps__free(jm);
-	ASSERT_EQ(0, rec_reader__open(&r, rec));
-	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
-	rec_reader__close(r);
+	ASSERT_EQ(0, read_perfmap(rec, &text));
 	ASSERT_NE(NULL, text);
 	EXPECT_STREQ("7f0000001000 20 late\n",
 		     text + sizeof(struct srec_perfmap));
@@ -513,7 +522,6 @@ TEST_F(proc, map_found_after_the_process_is_gone)
 TEST_F(proc, short_lived_jit_noted_at_exec)
 {
 	char path[600], gone[600], rec[600], ev[256], *text = NULL;
-	struct rec_reader *r;
 	struct rec_writer *w;
 	struct jitmaps *jm;
 	int fd;
@@ -534,9 +542,7 @@ TEST_F(proc, short_lived_jit_noted_at_exec)
 	ASSERT_EQ(0, jitmaps__write(jm, w));
 	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
 	jitmaps__free(jm);
-	ASSERT_EQ(0, rec_reader__open(&r, rec));
-	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
-	rec_reader__close(r);
+	ASSERT_EQ(0, read_perfmap(rec, &text));
 	ASSERT_NE(NULL, text);
 	EXPECT_STREQ("7f0000002000 30 short\n",
 		     text + sizeof(struct srec_perfmap));
@@ -552,9 +558,7 @@ TEST_F(proc, short_lived_jit_noted_at_exec)
 	ASSERT_EQ(0, jitmaps__write(jm, w));
 	ASSERT_EQ(0, rec_file_finish(w, fd, 0, 0));
 	jitmaps__free(jm);
-	ASSERT_EQ(0, rec_reader__open(&r, rec));
-	ASSERT_EQ(0, rec_reader__iter_meta(r, find_perfmap, &text));
-	rec_reader__close(r);
+	ASSERT_EQ(0, read_perfmap(rec, &text));
 	EXPECT_EQ(NULL, text);
 	free(text);
 }
