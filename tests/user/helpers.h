@@ -77,15 +77,88 @@ static inline size_t make_lost(void *buf, __u64 time_ns, __u32 cpu,
 	return sizeof(*l);
 }
 
-static inline int add_session(struct rec_writer *w, __u32 freq)
+/*
+ * A sample of @nr_user user frames (leaf first) taken by event @event
+ * (a counter's index, SONDE_EVENT_TIMER or SONDE_EVENT_OFFCPU) with
+ * @period: a struct sonde_sample_event after the frames.
+ */
+static inline size_t make_event_sample(void *buf, __u64 time_ns, __u32 pid,
+				       __u32 tid, __u64 ip, __u32 event,
+				       __u64 period)
 {
-	struct srec_session ss = { .size = sizeof(ss), .frequency = freq };
+	size_t len = make_sample(buf, time_ns, 0, pid, tid, SONDE_CTX_USER,
+				 SONDE_SAMPLE_USER_REGS, NULL, 0, &ip, 1);
+	struct sonde_sample *s = buf;
+	struct sonde_sample_event *ev;
+
+	len = (len + 7) & ~(size_t)7;
+	ev = (void *)((char *)buf + len);
+	memset(ev, 0, sizeof(*ev));
+	ev->event = event;
+	ev->period = period;
+	s->flags |= SONDE_SAMPLE_EVENT;
+	s->hdr.size = len + sizeof(*ev);
+	return s->hdr.size;
+}
+
+/* An MMAP record of @pid: @path (NULL: anonymous) at [@start, @end). */
+static inline size_t make_mmap(void *buf, __u64 time_ns, __u32 pid,
+			       __u64 start, __u64 end, __u64 pgoff,
+			       const char *path, __u16 flags)
+{
+	struct sonde_mmap_event *m = buf;
+	size_t plen = path ? strlen(path) + 1 : 0;
+	size_t size = (sizeof(*m) + plen + 7) & ~7UL;
+
+	memset(m, 0, size);
+	m->hdr.type = SONDE_RECORD_MMAP;
+	m->hdr.size = size;
+	m->time_ns = time_ns;
+	m->pid = pid;
+	m->tid = pid;
+	m->start = start;
+	m->end = end;
+	m->pgoff = pgoff;
+	m->flags = flags;
+	m->path_size = plen;
+	if (plen)
+		memcpy(m->path, path, plen);
+	return size;
+}
+
+/* An EVENTS section (CPU 0) of the task and MMAP records in @recs. */
+static inline int add_events_section(struct rec_writer *w,
+				     const struct buf *recs)
+{
+	struct srec_records hdr = { .cpu = 0 };
+	struct buf b = { 0 };
+	int err;
+
+	err = buf__append(&b, &hdr, sizeof(hdr)) ?:
+	      buf__append(&b, recs->data, recs->len) ?:
+	      rec_writer__add_section(w, SREC_SEC_EVENTS, 0, b.data, b.len);
+	buf__free(&b);
+	return err;
+}
+
+/* A SESSION section: @freq Hz, SREC_SESSION_* @flags. */
+static inline int add_session_flags(struct rec_writer *w, __u32 freq,
+				    __u32 flags)
+{
+	struct srec_session ss = {
+		.size = sizeof(ss), .frequency = freq, .flags = flags,
+	};
 
 	strcpy(ss.sysname, "Linux");
 	strcpy(ss.nodename, "testhost");
 	strcpy(ss.release, "6.12.0-test");
 	return rec_writer__add_section(w, SREC_SEC_SESSION, 0, &ss,
 				       sizeof(ss));
+}
+
+static inline int add_session(struct rec_writer *w, __u32 freq)
+{
+	return add_session_flags(w, freq, 0);
 }
 
 /*

@@ -39,42 +39,6 @@ static size_t make_task(void *buf, __u32 type, __u64 time_ns, __u32 pid,
 	return sizeof(*e);
 }
 
-static size_t make_mmap(void *buf, __u64 time_ns, __u32 pid, __u64 start,
-			__u64 end, __u64 pgoff, const char *path, __u16 flags)
-{
-	struct sonde_mmap_event *m = buf;
-	size_t plen = path ? strlen(path) + 1 : 0;
-	size_t size = (sizeof(*m) + plen + 7) & ~7UL;
-
-	memset(m, 0, size);
-	m->hdr.type = SONDE_RECORD_MMAP;
-	m->hdr.size = size;
-	m->time_ns = time_ns;
-	m->pid = pid;
-	m->tid = pid;
-	m->start = start;
-	m->end = end;
-	m->pgoff = pgoff;
-	m->flags = flags;
-	m->path_size = plen;
-	if (plen)
-		memcpy(m->path, path, plen);
-	return size;
-}
-
-static int add_events(struct rec_writer *w, const struct buf *recs)
-{
-	struct srec_records hdr = { .cpu = 0 };
-	struct buf b = { 0 };
-	int err;
-
-	err = buf__append(&b, &hdr, sizeof(hdr)) ?:
-	      buf__append(&b, recs->data, recs->len) ?:
-	      rec_writer__add_section(w, SREC_SEC_EVENTS, 0, b.data, b.len);
-	buf__free(&b);
-	return err;
-}
-
 struct sample_spec {
 	__u64 time_ns;
 	__u32 pid, tid;
@@ -102,7 +66,7 @@ static int write_rec(const char *path, const struct sample_spec *samples,
 		err = rec_writer__append_records(w, 0, rec, len);
 	}
 	if (!err)
-		err = add_events(w, ev);
+		err = add_events_section(w, ev);
 	return rec_file_finish(w, fd, nr, err);
 }
 
@@ -392,25 +356,6 @@ TEST_F(ev, report_weighs_periods)
 	EXPECT_TRUE(top && mid && top < mid) TH_LOG("%s", self->out.data);
 }
 
-/* A sample taken by counter @event (@period) instead of the timer. */
-static size_t make_counter_sample(void *buf, __u64 time_ns, __u32 pid,
-				  __u64 ip, __u32 event, __u64 period)
-{
-	size_t len = make_sample(buf, time_ns, 0, pid, pid, SONDE_CTX_USER,
-				 SONDE_SAMPLE_USER_REGS, NULL, 0, &ip, 1);
-	struct sonde_sample *s = buf;
-	struct sonde_sample_event *ev;
-
-	len = (len + 7) & ~(size_t)7;
-	ev = (void *)((char *)buf + len);
-	memset(ev, 0, sizeof(*ev));
-	ev->event = event;
-	ev->period = period;
-	s->flags |= SONDE_SAMPLE_EVENT;
-	s->hdr.size = len + sizeof(*ev);
-	return s->hdr.size;
-}
-
 /*
  * The timer and two counters (page-faults as "page-faults", context
  * switches recorded as "cs"): 3 timer samples, 5 page-fault samples of
@@ -440,18 +385,18 @@ static int write_counters(const char *path)
 					    &ip, 1));
 	for (i = 0; !err && i < 5; i++, t += 1000)
 		err = rec_writer__append_records(w, 0, rec,
-				make_counter_sample(rec, t, 100, ip, 0, 1));
+				make_event_sample(rec, t, 100, 100, ip, 0, 1));
 	for (i = 0; !err && i < 2; i++, t += 1000)
 		err = rec_writer__append_records(w, 0, rec,
-				make_counter_sample(rec, t, 100, ip, 1, 10));
+				make_event_sample(rec, t, 100, 100, ip, 1, 10));
 	if (!err)
 		err = rec_writer__append_records(w, 0, rec,
-				make_counter_sample(rec, t, 100, ip, 7, 1));
+				make_event_sample(rec, t, 100, 100, ip, 7, 1));
 	/* A jittered timer sample: the interval before it, 1.234567 ms. */
 	t += 1000;
 	if (!err)
 		err = rec_writer__append_records(w, 0, rec,
-				make_counter_sample(rec, t, 100, ip,
+				make_event_sample(rec, t, 100, 100, ip,
 						    SONDE_EVENT_TIMER, 1234567));
 	return rec_file_finish(w, fd, 12, err);
 }

@@ -63,6 +63,14 @@ void help_record(FILE *f)
 "                         reports still name its functions once it is gone\n"
 "                         (binaries deleted or replaced while they ran are\n"
 "                         always kept)\n"
+"      --off-cpu          off-CPU samples too: where the sampled threads\n"
+"                         blocked (sleeps, locks, I/O), each weighted by\n"
+"                         its wait, as event offcpu-time\n"
+"      --off-cpu-min-us N only waits of at least N microseconds (default\n"
+"                         0: every one)\n"
+"      --thread-time      off-CPU samples, and reports default to the\n"
+"                         wall-clock view: each thread's on-CPU samples\n"
+"                         plus its waits add up to its wall-clock time\n"
 "  -h, --help             this help\n"
 "\n"
 "Recording ends after -d, when COMMAND exits, or on SIGINT/SIGTERM; the\n"
@@ -129,9 +137,13 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 		{ "no-io-uring", no_argument, NULL, 'U' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "archive", no_argument, NULL, 'A' },
+		{ "off-cpu", no_argument, NULL, 'W' },
+		{ "off-cpu-min-us", required_argument, NULL, 'M' },
+		{ "thread-time", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
+	bool min_given = false;
 	int c, scopes;
 
 	o->freq = RECORDER_DEFAULT_FREQ;
@@ -243,6 +255,23 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 		case 'A':
 			o->archive = true;
 			break;
+		case 'T':
+			o->thread_time = true;
+			/* fall through */
+		case 'W':
+			o->off_cpu = true;
+			break;
+		case 'M': {
+			__u64 us;
+
+			/* The module's limit (max_period_ns) is checked later. */
+			if (parse_u64(optarg, &us) || us > UINT64_MAX / 1000)
+				return usage_error("record: --off-cpu-min-us needs a number of microseconds, not '%s'",
+						   optarg);
+			o->off_cpu_min_ns = us * 1000;
+			min_given = true;
+			break;
+		}
 		case 'h':
 			help_record(stdout);
 			return 1;
@@ -252,6 +281,8 @@ static int parse_record_args(int argc, char **argv, struct recorder_opts *o)
 	}
 	if (optind < argc)
 		o->command = argv + optind;
+	if (min_given && !o->off_cpu)
+		return usage_error("record: --off-cpu-min-us needs --off-cpu or --thread-time");
 	/* -a -- COMMAND: every task, for as long as COMMAND runs (perf's). */
 	scopes = (o->all || o->command) + !!o->nr_pids + !!o->nr_tids;
 	if (scopes == 0)

@@ -26,6 +26,7 @@ static const struct option shared_longopts[] = {
 	{ "kernel-only", no_argument, NULL, INPUT_OPT_KERNEL_ONLY },
 	{ "user-only", no_argument, NULL, INPUT_OPT_USER_ONLY },
 	{ "event", required_argument, NULL, INPUT_OPT_EVENT },
+	{ "weight", required_argument, NULL, INPUT_OPT_WEIGHT },
 	{ }
 };
 
@@ -141,6 +142,17 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 			return usage_error("%s: --event needs an event name", cmd);
 		in->event = arg;
 		return 0;
+	case INPUT_OPT_WEIGHT:
+		if (!strcmp(arg, "cpu"))
+			in->weight = INPUT_WEIGHT_CPU;
+		else if (!strcmp(arg, "off"))
+			in->weight = INPUT_WEIGHT_OFF;
+		else if (!strcmp(arg, "wall"))
+			in->weight = INPUT_WEIGHT_WALL;
+		else
+			return usage_error("%s: --weight needs cpu, off or wall, not '%s'",
+					   cmd, arg);
+		return 0;
 	case INPUT_OPT_KERNEL_ONLY:
 	case INPUT_OPT_USER_ONLY:
 		frames = opt == INPUT_OPT_KERNEL_ONLY ? PROFILE_FRAMES_KERNEL :
@@ -155,53 +167,104 @@ int input__parse_opt(struct input *in, const char *cmd, int opt,
 }
 
 /*
- * The event --event names in the recording: "cpu-clock" (the timer), or
- * a counter by its recorded name or any of its names (lib/evspec.h).
- * Without --event, outputs that sum samples take the timer's, or the
- * first counter's when the timer did not sample, and say so when there
- * are others.  Returns 0 or -SONDE_EUSAGE (said).
+ * The events --event or --weight choose (profile_filter.events): --event
+ * names one, "cpu-clock" (the timer), "offcpu-time", or a counter by its
+ * recorded name or any of its names (lib/evspec.h).  --weight off is the
+ * off-CPU waits, wall the timer's samples and the waits (marked), cpu
+ * the rest.  Without either, outputs that tell events apart
+ * (in->all_events) show them all; for the others, a recording of record
+ * --thread-time is shown as wall, else they take the timer's samples, or
+ * the first counter's when the timer did not sample, and say so when
+ * there are others.
+ * Returns 0 or -SONDE_EUSAGE (said).
  */
 static int choose_event(struct input *in, const char *cmd)
 {
 	unsigned int nr, i;
 	const struct session_event *ev = session__events(in->session, &nr);
+	const struct srec_session *info = session__info(in->session);
+	__u32 off = profile__offcpu_event_of(in->session);
 	bool timer = session__has_timer(in->session);
-	char names[SONDE_MAX_EVENTS * (SREC_EVENT_NAME_LEN + 2) + 1];
+	char names[(SONDE_MAX_EVENTS + 2) * (SREC_EVENT_NAME_LEN + 2) + 1];
+	struct profile_filter *f = &in->filter;
 	struct evspec spec;
+	__u64 on_cpu;
 
-	names[0] = '\0';
+	snprintf(names, sizeof(names), "%s", timer ? ", cpu-clock" : "");
 	for (i = 0; i < nr; i++) {
 		size_t used = strlen(names);
 
 		snprintf(names + used, sizeof(names) - used, ", %s", ev[i].name);
 	}
-	if (!in->event) {
-		if (in->all_events || !nr)
+	if (off)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+			 ", offcpu-time");
+	if (in->event && in->weight)
+		return usage_error("%s: --event and --weight exclude each other",
+				   cmd);
+	if (in->weight >= INPUT_WEIGHT_OFF && !off)
+		return usage_error("%s: --weight %s: %s has no off-CPU samples (record with --off-cpu or --thread-time)",
+				   cmd, in->weight == INPUT_WEIGHT_OFF ? "off" :
+				   "wall", in->path);
+	if (!in->event && !in->weight) {
+		if (in->all_events)
 			return 0;
-		in->filter.has_event = true;
-		in->filter.event = timer ? 0 : 1;
-		if (timer || nr > 1)
-			pr_warn("%s: %s samples only, of %s%s (--event NAME for another)",
+		in->weight = INPUT_WEIGHT_CPU;
+		if (off && info && (info->flags & SREC_SESSION_THREAD_TIME) &&
+		    timer)
+			in->weight = INPUT_WEIGHT_WALL;
+	}
+	on_cpu = (PROFILE_EVENT_BIT(nr + 1) - 1) & ~(timer ? 0 : 1);
+	switch (in->event ? INPUT_WEIGHT_DEFAULT : in->weight) {
+	case INPUT_WEIGHT_WALL:
+		if (!timer)
+			return usage_error("%s: --weight wall needs the timer's samples (cpu-clock), which %s has not",
+					   cmd, in->path);
+		f->has_event = true;
+		f->events = PROFILE_EVENT_BIT(0) | PROFILE_EVENT_BIT(off);
+		f->mark_offcpu = true;
+		return 0;
+	case INPUT_WEIGHT_OFF:
+		f->has_event = true;
+		f->events = PROFILE_EVENT_BIT(off);
+		return 0;
+	case INPUT_WEIGHT_CPU:
+		if (in->all_events) {
+			f->has_event = off != 0;
+			f->events = on_cpu;
+			return 0;
+		}
+		if (!nr && !off)
+			return 0;
+		f->has_event = true;
+		f->events = PROFILE_EVENT_BIT(timer ? 0 : 1);
+		if (timer || nr > 1 || off)
+			pr_warn("%s: %s samples only, of %s (--event NAME for another%s)",
 				cmd, timer ? "cpu-clock" : ev[0].name,
-				timer ? "cpu-clock" : "", timer ? names :
-				names + 2);
+				names + 2, off ? ", --weight off|wall" : "");
+		return 0;
+	default:
+		break;
+	}
+	f->has_event = true;
+	if (!strcmp(in->event, "cpu-clock") && timer) {
+		f->events = PROFILE_EVENT_BIT(0);
 		return 0;
 	}
-	in->filter.has_event = true;
-	if (!strcmp(in->event, "cpu-clock")) {
-		in->filter.event = 0;
+	if (!strcmp(in->event, "offcpu-time") && off) {
+		in->weight = INPUT_WEIGHT_OFF;
+		f->events = PROFILE_EVENT_BIT(off);
 		return 0;
 	}
 	for (i = 0; i < nr; i++)
 		if (!strcmp(in->event, ev[i].name) ||
 		    (!evspec__parse(in->event, &spec) &&
 		     evspec__is(&spec, ev[i].type, ev[i].config))) {
-			in->filter.event = i + 1;
+			f->events = PROFILE_EVENT_BIT(i + 1);
 			return 0;
 		}
-	return usage_error("%s: --event %s: the recording was not sampled on it (it has %s%s)",
-			   cmd, in->event, timer ? "cpu-clock" : "",
-			   timer ? names : names + 2);
+	return usage_error("%s: --event %s: the recording was not sampled on it (it has %s)",
+			   cmd, in->event, names + 2);
 }
 
 /* The writer's sink; its error is told apart from a failed read. */

@@ -29,6 +29,7 @@ enum {
 	INPUT_OPT_KERNEL_ONLY,
 	INPUT_OPT_USER_ONLY,
 	INPUT_OPT_EVENT,
+	INPUT_OPT_WEIGHT,
 	INPUT_OPT_END,		/* commands pass PID ... END - 1 on */
 };
 
@@ -43,6 +44,13 @@ enum {
 "      --event NAME       only samples of this event (cpu-clock, or a\n"	\
 "                         counter given to record -e); outputs that sum\n"	\
 "                         samples show one event: cpu-clock by default\n"	\
+"      --weight VIEW      with off-CPU samples (record's off-CPU and\n"	\
+"                         thread-time modes): cpu, the on-CPU samples;\n"	\
+"                         off, the waits, each weighted by its length;\n"	\
+"                         wall, both, so each thread adds up to its\n"	\
+"                         wall-clock time, waits under an [off-cpu]\n"	\
+"                         frame (default: wall for thread-time\n"		\
+"                         recordings, else cpu)\n"				\
 "      --kernel-only      only the kernel frames of each stack (samples\n"	\
 "                         with none are dropped)\n"				\
 "      --user-only        only the user frames (JIT code too), likewise\n"	\
@@ -53,6 +61,14 @@ enum {
 "      --no-demangle      keep C++ and Rust symbol names as mangled\n"
 
 #define INPUT_MAX_CPUS	4096
+
+/* --weight: which samples a profile weighs (see INPUT_HELP). */
+enum input_weight {
+	INPUT_WEIGHT_DEFAULT,
+	INPUT_WEIGHT_CPU,
+	INPUT_WEIGHT_OFF,
+	INPUT_WEIGHT_WALL,
+};
 
 struct input {
 	const char *path;		/* default sonde.data */
@@ -69,6 +85,9 @@ struct input {
 	bool all_events;
 	const char *cmd;		/* for messages: "report" */
 	const char *event;		/* --event NAME, NULL: none */
+	enum input_weight weight;	/* --weight; after input__open(): the
+					 * view chosen
+					 */
 	struct profile_filter filter;
 	/*
 	 * What the profile keeps of its samples, and for PROFILE_KEEP_NONE

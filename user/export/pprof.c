@@ -121,7 +121,7 @@ static int merge_samples(struct pprof *pp)
 			}
 		}
 		m->count = sat_add_u64(m->count, s->count);
-		m->value = sat_add_u64(m->value, s->count * s->period_ns);
+		m->value = sat_add_u64(m->value, profile__sample_ns(p, s));
 	}
 	hmap__free(&index);
 	return err;

@@ -196,6 +196,43 @@ static int cmp_entry_total(const void *a, const void *b, void *ctx)
 	return cmp_entry(a, b, ctx);
 }
 
+/*
+ * The events the table weighs: one, or (--weight wall) the timer's
+ * samples and the off-CPU waits, each weighed by the time it stands for.
+ */
+static void print_events(FILE *out, const struct report *r)
+{
+	const struct profile *p = r->p;
+	__u64 seen = 0, waits = 0, wait_ns = 0;
+	size_t i;
+
+	for (i = 0; i < p->nr_samples; i++) {
+		const struct profile_sample *ps = &p->samples[i];
+
+		seen |= PROFILE_EVENT_BIT(ps->event);
+		if (p->offcpu_event && ps->event == p->offcpu_event) {
+			waits++;
+			wait_ns = sat_add_u64(wait_ns, ps->period_ns);
+		}
+	}
+	if (seen & (seen - 1)) {
+		fprintf(out, "# event: cpu-clock and offcpu-time, by time: the wall-clock view, each wait weighed as %.3f ms of samples would be, under an [off-cpu] frame\n",
+			p->offcpu_unit_ns / 1e6);
+		fprintf(out, "# off-CPU: %llu waits, %.3f s in all\n",
+			(unsigned long long)waits, wait_ns / 1e9);
+		return;
+	}
+	if (waits) {
+		fprintf(out, "# event: offcpu-time (%llu waits, %.3f s in all; Samples: %.3f ms each)\n",
+			(unsigned long long)waits, wait_ns / 1e9,
+			p->offcpu_unit_ns / 1e6);
+		return;
+	}
+	fprintf(out, "# event: %s (%llu of these samples)\n",
+		profile__str(p, p->events[p->samples[0].event].name),
+		(unsigned long long)r->nr_samples);
+}
+
 static void print_header(FILE *out, const struct report *r,
 			 const struct session *s)
 {
@@ -229,15 +266,9 @@ static void print_header(FILE *out, const struct report *r,
 			fprintf(out, "# sampled through: perf_event_open (no sonde module)\n");
 	}
 	fprintf(out, "# samples: %llu\n", (unsigned long long)c->samples);
-	/* Counters beside the timer: the table is of one event's samples. */
-	if (r->p->nr_events > 1 && r->p->nr_samples) {
-		const struct profile_sample *ps = &r->p->samples[0];
-		const struct profile_event *ev = &r->p->events[ps->event];
-
-		fprintf(out, "# event: %s (%llu of these samples)\n",
-			profile__str(r->p, ev->name),
-			(unsigned long long)r->nr_samples);
-	}
+	/* Counters or waits beside the timer: say which the table is of. */
+	if (r->p->nr_events > 1 && r->p->nr_samples)
+		print_events(out, r);
 	fprintf(out, "# lost: %llu%s\n", (unsigned long long)c->lost,
 		c->lost == UINT64_MAX ? " (or more: the count saturated)" : "");
 	if (c->has_stats) {
@@ -373,11 +404,17 @@ static int cmp_stack_count(const void *a, const void *b)
 	return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
-/* What @ps stands for: its periods summed (1 each when not known). */
-static __u64 sample_weight(const struct profile_sample *ps)
+/*
+ * What @ps stands for: its periods summed (1 each when not known), or
+ * an off-CPU sample's wait.
+ */
+static __u64 sample_weight(const struct profile *p,
+			   const struct profile_sample *ps)
 {
 	__u64 period = ps->period_ns ? ps->period_ns : 1;
 
+	if (p->offcpu_event && ps->event == p->offcpu_event)
+		return ps->period_ns;
 	if (period > UINT64_MAX / ps->count)
 		return UINT64_MAX;
 	return period * ps->count;
@@ -408,7 +445,7 @@ static struct stack_count *stack_counts(struct report *r, size_t *nr)
 		const struct profile_sample *ps = &p->samples[i];
 		struct stack_count *c = &sc[per_thread ? i : ps->stack];
 
-		w = sample_weight(ps);
+		w = sample_weight(p, ps);
 		r->weight = sat_add_u64(r->weight, w);
 		r->thread_weight[ps->thread] =
 			sat_add_u64(r->thread_weight[ps->thread], w);

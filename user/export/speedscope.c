@@ -203,7 +203,7 @@ static __u32 next_run(const struct speedscope *ss, size_t *i, size_t end,
 		if (s->stack != stack)
 			break;
 		*weight = sat_add_u64(*weight, ss->unit_ns ?
-				      (__u64)s->count * s->period_ns : s->count);
+				      profile__sample_ns(ss->p, s) : s->count);
 	}
 	return stack;
 }

@@ -141,6 +141,7 @@ static int add_inlined(struct builder *b, struct profile_location *loc,
 static const char *const mark_names[] = {
 	[CALLCHAIN_MARK_TRUNCATED] = "[truncated]",
 	[CALLCHAIN_MARK_SCAN] = "[stack scan]",
+	[CALLCHAIN_MARK_OFFCPU] = "[off-cpu]",
 };
 
 /*
@@ -344,46 +345,6 @@ static bool in_list(const __u32 *list, unsigned int nr, __u32 v)
 	return false;
 }
 
-/*
- * The event that took @raw and the period it stands for: the timer's
- * (the interval before it when jittered), or a counter's, from the
- * record's struct sonde_sample_event.  False for a
- * counter the recording does not list.
- */
-static bool sample_event(const struct builder *b,
-			 const struct sonde_sample *raw, __u32 *event,
-			 __u64 *period)
-{
-	const struct sonde_sample_event *ev;
-	size_t off;
-
-	if (!(raw->flags & SONDE_SAMPLE_EVENT)) {
-		*event = 0;
-		*period = b->throttled ?
-			  session__period_at(b->s, raw->cpu, raw->time_ns) :
-			  b->p->period_ns;
-		return true;
-	}
-	/* The reader checked that frames and stack fit in the record. */
-	off = sizeof(*raw) + 8 * ((size_t)raw->nr_kernel + raw->nr_user) +
-	      raw->user_stack_size;
-	off = ALIGN8(off);
-	if (off > raw->hdr.size || raw->hdr.size - off < sizeof(*ev))
-		return false;
-	ev = (const void *)((const char *)raw + off);
-	/* A jittered timer sample: the interval before it. */
-	if (ev->event == SONDE_EVENT_TIMER) {
-		*event = 0;
-		*period = ev->period;
-		return true;
-	}
-	if (ev->event >= b->p->nr_events - 1)
-		return false;
-	*event = ev->event + 1;
-	*period = ev->period;
-	return true;
-}
-
 /* The filters that need no symbols: pid, tid, cpu, time, event. */
 static bool keep_sample(const struct builder *b,
 			const struct sonde_sample *raw, __u32 event)
@@ -393,7 +354,7 @@ static bool keep_sample(const struct builder *b,
 
 	if (!f)
 		return true;
-	if (f->has_event && f->event != event)
+	if (f->has_event && !(f->events & PROFILE_EVENT_BIT(event)))
 		return false;
 	if (f->nr_pids && !in_list(f->pids, f->nr_pids, raw->pid))
 		return false;
@@ -462,10 +423,14 @@ static int keep_built(struct builder *b, const struct profile_sample *ps)
 	struct profile *p = b->p;
 	long known = -1;
 	__u64 h = 0;
+	bool merge;
 
 	if (b->keep == PROFILE_KEEP_NONE)
 		return order__push(&b->order, ps);
-	if (b->keep == PROFILE_KEEP_MERGED) {
+	/* Each wait stays one: its count is not a number of records. */
+	merge = b->keep == PROFILE_KEEP_MERGED &&
+		!(p->offcpu_event && ps->event == p->offcpu_event);
+	if (merge) {
 		h = hash_u64(ps->period_ns ^ hash_u64((__u64)ps->stack << 32 |
 						       ps->thread) ^
 			     ((__u64)ps->event << 32 | ps->cpu));
@@ -479,7 +444,7 @@ static int keep_built(struct builder *b, const struct profile_sample *ps)
 			  sizeof(*p->samples)))
 		return -ENOMEM;
 	/* A full entry stays the one found: the rest go one by one. */
-	if (b->keep == PROFILE_KEEP_MERGED && known < 0 &&
+	if (merge && known < 0 &&
 	    idtable__insert(&b->merged, h, p->nr_samples))
 		return -ENOMEM;
 	p->samples[p->nr_samples++] = *ps;
@@ -493,15 +458,15 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	const char *comm;
 	unsigned int gen, i;
 	char buf[40];
-	__u32 comm_id, stack, thread, nr, event;
+	__u32 comm_id, stack, thread, nr, event, count;
 	__u64 period;
-	bool truncated, kernel;
+	bool truncated, kernel, offcpu;
 	size_t slot;
 	int err;
 
 	if (raw->time_ns > b->last_time_ns)
 		b->last_time_ns = raw->time_ns;
-	if (!sample_event(b, raw, &event, &period)) {
+	if (!builder__sample_event(b, raw, &event, &period)) {
 		p->bad_event++;
 		return 0;
 	}
@@ -520,15 +485,23 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	comm = sample_comm(b->s, raw, proc, gen, buf, sizeof(buf));
 	if (b->f && b->f->comm && strcmp(comm, b->f->comm))
 		return 0;
-	if (b->scratch_cap < b->cc.nr + 1) {
-		__u32 *s = reallocarray(b->scratch, b->cc.nr + 1, sizeof(*s));
+	offcpu = p->offcpu_event && event == p->offcpu_event;
+	if (b->scratch_cap < b->cc.nr + 2) {
+		__u32 *s = reallocarray(b->scratch, b->cc.nr + 2, sizeof(*s));
 
 		if (!s)
 			return -ENOMEM;
 		b->scratch = s;
-		b->scratch_cap = b->cc.nr + 1;
+		b->scratch_cap = b->cc.nr + 2;
 	}
 	nr = 0;
+	/* Above the leaf, which comes first. */
+	if (offcpu && b->f && b->f->mark_offcpu) {
+		err = mark_location(b, CALLCHAIN_MARK_OFFCPU, &b->scratch[1]);
+		if (err)
+			return err;
+		nr++;
+	}
 	truncated = false;
 	kernel = false;
 	for (i = 0; i < b->cc.nr; i++) {
@@ -547,7 +520,8 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		truncated |= e->mark == CALLCHAIN_MARK_TRUNCATED;
 	}
 	/* --kernel-only or --user-only left it nothing to show. */
-	if (!nr && b->f && b->f->frames != PROFILE_FRAMES_ALL)
+	if (nr == (offcpu && b->f && b->f->mark_offcpu) && b->f &&
+	    b->f->frames != PROFILE_FRAMES_ALL)
 		return 0;
 	b->scratch[0] = nr;
 	/* Snapshot names and literals are stable pointers; @buf is not. */
@@ -565,10 +539,16 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	      builder__thread(b, raw->pid, raw->tid, comm_id, &thread);
 	if (err)
 		return err;
+	count = 1;
+	if (offcpu) {
+		err = builder__offcpu_units(b, thread, period, &count);
+		if (err)
+			return err;
+	}
 	if (truncated)
 		p->truncated++;
-	p->stacks[stack].count++;
-	p->threads[thread].count++;
+	p->stacks[stack].count += count;
+	p->threads[thread].count += count;
 	return keep_built(b, &(struct profile_sample){
 		.time_ns = raw->time_ns,
 		.period_ns = period,
@@ -576,7 +556,7 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 		.stack = stack,
 		.thread = thread,
 		.cpu = raw->cpu,
-		.count = 1,
+		.count = count,
 	});
 }
 
@@ -599,27 +579,6 @@ static int section_cb(unsigned int stream, bool last, void *ctx)
 	return order__section(&b->order, b->p, stream, last);
 }
 
-/* profile.events: the timer, then the recording's counters. */
-static int add_events(struct builder *b)
-{
-	struct profile *p = b->p;
-	const struct session_event *ev = session__events(b->s, &p->nr_events);
-	__u32 i;
-	int err;
-
-	p->nr_events++;
-	p->events = calloc(p->nr_events, sizeof(*p->events));
-	if (!p->events)
-		return -ENOMEM;
-	p->events[0].nsec = true;
-	err = builder__intern(b, "cpu-clock", &p->events[0].name);
-	for (i = 1; !err && i < p->nr_events; i++) {
-		p->events[i].nsec = ev[i - 1].nsec;
-		err = builder__intern(b, ev[i - 1].name, &p->events[i].name);
-	}
-	return err;
-}
-
 static void builder__release(struct builder *b)
 {
 	builder__release_tables(b);
@@ -632,6 +591,7 @@ static void builder__release(struct builder *b)
 	callchain__free(&b->cc);
 	dwarf_unwinder__free(b->unwinder);
 	free(b->scratch);
+	free(b->offcpu_carry);
 }
 
 /* The unwinder reads the files the symbolizer would. */
@@ -700,7 +660,7 @@ int profile__build_opts(struct profile **pp, struct session *s,
 	if (!err)
 		err = builder__intern(b, "", &empty);
 	if (!err)
-		err = add_events(b);
+		err = builder__add_events(b);
 	if (!err && info && (info->capture & SONDE_CAPTURE_USER_STACK))
 		err = dwarf_unwinder__new(&b->unwinder, &(struct unwind_file_ops){
 					  open_mapped, sym });

@@ -93,6 +93,8 @@ struct builder {
 	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
 	struct thread_key thread_cache[1024];
 	__u64 last_time_ns;	/* of any sample read, filtered or not */
+	__u64 *offcpu_carry;	/* per thread: ns of waits not counted yet */
+	size_t cap_offcpu_carry;
 };
 
 /* Set up, and free, what tables.c keeps in @b (not the profile). */
@@ -118,5 +120,26 @@ int builder__function(struct builder *b, const struct symbol *sym,
 /* The thread (@pid, @tid, @comm), and its process.  0 or -ENOMEM. */
 int builder__thread(struct builder *b, __u32 pid, __u32 tid, __u32 comm,
 		    __u32 *id);
+
+/* events.c: profile.events, and the event of each sample. */
+/* Fill profile.events (and offcpu_event, offcpu_unit_ns).  0 or -ENOMEM. */
+int builder__add_events(struct builder *b);
+/*
+ * builder__sample_event - the event that took @raw (an index in
+ * profile.events) and the period it stands for: the timer's (the
+ * interval before it when jittered), a counter's, or an off-CPU wait in
+ * ns, from the record's struct sonde_sample_event.  False for an event
+ * the recording does not list.
+ */
+bool builder__sample_event(const struct builder *b,
+			   const struct sonde_sample *raw, __u32 *event,
+			   __u64 *period);
+/*
+ * builder__offcpu_units - the count of a wait of @wait_ns by thread
+ * @thread: whole profile.offcpu_unit_ns, with what is left of them
+ * carried to the thread's next wait.  0 or -ENOMEM.
+ */
+int builder__offcpu_units(struct builder *b, __u32 thread, __u64 wait_ns,
+			  __u32 *units);
 
 #endif /* SONDE_PROFILE_BUILDER_H */

@@ -39,6 +39,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/types.h>
 
 #include "recording/session.h"
@@ -146,6 +147,16 @@ struct profile_thread {
  * @event: what took it (profile.events): 0 the timer (cpu-clock), else a
  *	perf counter; @period_ns is then that counter's period, in events
  *	(in ns when the event's @nsec)
+ *
+ * An off-CPU sample (its event's @offcpu) is one wait: @period_ns is how
+ * long the thread was off the CPU, @time_ns when it left, and @count
+ * the wait in units of profile.offcpu_unit_ns, so that outputs that sum
+ * counts weigh waits and on-CPU samples alike.  Each thread's units are
+ * its waits' sum rounded down, the remainder carried to its next wait:
+ * a thread's count is within one unit of its waits' total, and a wait
+ * shorter than a unit may have a count of 0.  Off-CPU samples are never
+ * merged (PROFILE_KEEP_MERGED keeps each one).  profile__sample_ns()
+ * is the time any sample stands for.
  */
 struct profile_sample {
 	__u64 time_ns;
@@ -159,12 +170,15 @@ struct profile_sample {
 
 /*
  * struct profile_event - what samples were taken on: @name (a string id:
- * "cpu-clock" for the timer, else the name the counter was recorded
- * under), @nsec: its periods are nanoseconds.
+ * "cpu-clock" for the timer, "offcpu-time" for off-CPU waits, else the
+ * name the counter was recorded under), @nsec: its periods are
+ * nanoseconds; @offcpu: its samples are off-CPU waits (record
+ * --off-cpu, SREC_SESSION_OFF_CPU), see struct profile_sample.
  */
 struct profile_event {
 	__u32 name;
 	bool nsec;
+	bool offcpu;
 };
 
 /*
@@ -175,8 +189,12 @@ struct profile_event {
  * @time_start_ns, @time_end_ns: [start, end) from the recording's start
  *	(its SESSION section's start_mono_ns; 0 when it has none), with
  *	@has_time
- * @event: with @has_event, only the samples of that event (an index in
- *	profile.events: 0 the timer, i + 1 the recording's counter i)
+ * @events: with @has_event, only the samples of these events: bit i
+ *	stands for profile.events[i] (0 the timer, i + 1 the recording's
+ *	counter i, then off-CPU waits when recorded; PROFILE_MAX_EVENTS)
+ * @mark_offcpu: an off-CPU sample's stack gets an "[off-cpu]" marker
+ *	frame above its leaf, so that a view mixing on- and off-CPU
+ *	samples (--weight wall) shows which stacks waited
  * @frames: which frames of each stack to keep (a view filter, as perf's
  *	--all-kernel and --all-user are for recording): PROFILE_FRAMES_KERNEL
  *	keeps the kernel ones, PROFILE_FRAMES_USER the user ones (JIT code
@@ -203,9 +221,14 @@ struct profile_filter {
 	__u64 time_start_ns;
 	__u64 time_end_ns;
 	bool has_event;
-	__u32 event;
+	__u64 events;
+	bool mark_offcpu;
 	enum profile_frames frames;
 };
+
+/* The timer, SONDE_MAX_EVENTS counters, off-CPU waits: a filter's bits. */
+#define PROFILE_MAX_EVENTS	(SONDE_MAX_EVENTS + 2)
+#define PROFILE_EVENT_BIT(i)	(1ULL << (i))
 
 /*
  * What a profile keeps of its samples (profile.samples):
@@ -265,9 +288,19 @@ struct profile {
 	__u32 nr_threads;
 	struct profile_sample *samples;	/* file order */
 	size_t nr_samples;
-	/* [0] the timer, then the recording's counters (session__events) */
+	/*
+	 * [0] the timer, then the recording's counters (session__events),
+	 * then off-CPU waits when the recording has them
+	 */
 	struct profile_event *events;
 	__u32 nr_events;
+	__u32 offcpu_event;	/* index in @events; 0: none recorded */
+	/*
+	 * What one count of an off-CPU sample stands for, in ns: the
+	 * timer's period, so that a wait weighs as many samples as the
+	 * timer would have taken in that time (1 ms without the timer)
+	 */
+	__u64 offcpu_unit_ns;
 	__u64 period_ns;	/* of the recording's sampling source */
 	__u64 start_ns;		/* the recording's start, CLOCK_MONOTONIC */
 	__u64 start_real_ns;	/* the same, CLOCK_REALTIME; 0: unknown */
@@ -315,6 +348,28 @@ int profile__build_opts(struct profile **p, struct session *s,
 			struct symbolizer *sym,
 			const struct profile_options *o);
 void profile__free(struct profile *p);
+
+/*
+ * profile__offcpu_event_of - the index in profile.events that off-CPU
+ * waits will have in a profile of @s (after the timer and the
+ * counters), 0 when @s has none: for filters made before the build.
+ */
+__u32 profile__offcpu_event_of(const struct session *s);
+
+/*
+ * profile__sample_ns - the time sample @s stands for, in ns: an off-CPU
+ * sample's wait, else @count periods (saturated; in events, not ns, for a
+ * counter whose periods are not nanoseconds).
+ */
+static inline __u64 profile__sample_ns(const struct profile *p,
+				       const struct profile_sample *s)
+{
+	if (p->offcpu_event && s->event == p->offcpu_event)
+		return s->period_ns;
+	if (s->count && s->period_ns > UINT64_MAX / s->count)
+		return UINT64_MAX;
+	return s->period_ns * s->count;
+}
 
 static inline const char *profile__str(const struct profile *p, __u32 id)
 {

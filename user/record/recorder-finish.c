@@ -186,9 +186,13 @@ void recorder__say_summary(const struct recorder *r)
 	__u64 p50, p99;
 
 	if (r->lost && r->has_totals)
-		snprintf(lost, sizeof(lost), " (%llu ring full, %llu nested)",
+		snprintf(lost, sizeof(lost), " (%llu ring full, %llu nested%s%.0llu%s)",
 			 (unsigned long long)t->lost[SONDE_LOST_RING_FULL],
-			 (unsigned long long)t->lost[SONDE_LOST_NESTED]);
+			 (unsigned long long)t->lost[SONDE_LOST_NESTED],
+			 t->lost[SONDE_LOST_OFFCPU_FULL] ? ", " : "",
+			 (unsigned long long)t->lost[SONDE_LOST_OFFCPU_FULL],
+			 t->lost[SONDE_LOST_OFFCPU_FULL] ?
+			 " waits past the off-CPU table" : "");
 	p50 = r->has_totals ? hist_bound(t, 50) : 0;
 	p99 = r->has_totals ? hist_bound(t, 99) : 0;
 	if (p50) {

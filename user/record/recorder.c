@@ -347,6 +347,13 @@ static int configure(struct recorder *r)
 		else
 			pr_warn("this module cannot follow forks: the command's child processes are not sampled");
 	}
+	if (o->off_cpu) {
+		if (o->off_cpu_min_ns > r->info.max_period_ns)
+			return usage_error("record: --off-cpu-min-us can be at most %llu (the module's max_period_ns)",
+					   (unsigned long long)r->info.max_period_ns / 1000);
+		cfg.flags |= SONDE_CONFIG_OFFCPU;
+		cfg.offcpu_min_ns = o->off_cpu_min_ns;
+	}
 	if (r->cpumask) {
 		cfg.cpumask_bytes = r->mask_words * sizeof(__u64);
 		cfg.cpumask_ptr = (__u64)(unsigned long)r->cpumask;
@@ -403,7 +410,9 @@ static int write_session(struct recorder *r)
 	r->start_ns = ss.start_mono_ns;
 	ss.flags = (r->o->all ? SREC_SESSION_ALL : 0) |
 		   (r->o->command ? SREC_SESSION_COMMAND : 0) |
-		   (r->perf_mode ? SREC_SESSION_PERF_SOURCE : 0);
+		   (r->perf_mode ? SREC_SESSION_PERF_SOURCE : 0) |
+		   (r->o->off_cpu ? SREC_SESSION_OFF_CPU : 0) |
+		   (r->o->thread_time ? SREC_SESSION_THREAD_TIME : 0);
 	ss.source = r->timer ? SONDE_SOURCE_TIMER : SONDE_SOURCE_PMU;
 	ss.frequency = r->timer && !r->o->count ? r->o->freq : 0;
 	ss.period_ns = r->timer ? r->o->count : 0;
@@ -633,6 +642,10 @@ static int record(struct recorder *r)
 		err = jitmaps__note_process(r->jitmaps, r->o->pids[i]);
 	if (err)
 		return err;
+	if (r->o->off_cpu && !(r->info.features & SONDE_FEAT_OFFCPU))
+		return usage_error("record: --off-cpu needs off-CPU samples from the module (SONDE_FEAT_OFFCPU)%s",
+				   r->perf_mode ? ": perf_event_open has none; load sonde.ko" :
+				   ": this sonde.ko has none, rebuild it");
 	err = r->perf_mode ? recorder__perf_configure(r) : configure(r);
 	if (err == -ESRCH) {
 		pr_err("record: the process to sample exited before sampling could start");

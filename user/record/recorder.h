@@ -97,6 +97,16 @@ struct recorder_opts {
 				 * (record/archive.h), not only those
 				 * deleted or replaced while they ran
 				 */
+	/*
+	 * --off-cpu: off-CPU samples too (SONDE_CONFIG_OFFCPU): where the
+	 * sampled threads blocked, weighted by how long, for waits of at
+	 * least @off_cpu_min_ns.  --thread-time: the same, and the
+	 * recording says that its reports should default to the
+	 * wall-clock view (SREC_SESSION_THREAD_TIME).
+	 */
+	bool off_cpu;
+	bool thread_time;
+	__u64 off_cpu_min_ns;
 };
 
 /*

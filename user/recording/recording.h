@@ -99,6 +99,18 @@ static inline bool srec_kallsyms_type_is_text(char type)
  * there are no task, MMAP or THROTTLE records and no STATS section.
  */
 #define SREC_SESSION_PERF_SOURCE (1U << 2)
+/*
+ * --off-cpu: the module wrote off-CPU samples (SONDE_CONFIG_OFFCPU), SAMPLE
+ * records whose sonde_sample_event.event is SONDE_EVENT_OFFCPU and whose
+ * period is the wait in ns; readers call that event "offcpu-time", as
+ * perf's --off-cpu does.
+ */
+#define SREC_SESSION_OFF_CPU	(1U << 3)
+/*
+ * --thread-time: off-CPU samples as above, to be shown by default with
+ * the on-CPU ones as one wall-clock profile.
+ */
+#define SREC_SESSION_THREAD_TIME (1U << 4)
 
 #define SREC_UTS_LEN		72
 

@@ -48,6 +48,12 @@ enum callchain_mark {
 	 * left by a scan of the stack for a return address: a guess
 	 */
 	CALLCHAIN_MARK_SCAN,
+	/*
+	 * not from an unwinder: the profile layer puts it above the leaf
+	 * of an off-CPU wait's stack in views that mix them with on-CPU
+	 * samples (profile_filter.mark_offcpu)
+	 */
+	CALLCHAIN_MARK_OFFCPU,
 };
 
 /*
