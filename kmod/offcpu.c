@@ -6,7 +6,9 @@
  * When a thread leaves its CPU blocked (sched_switch with a prev_state
  * other than TASK_RUNNING: a preempted thread still wants to run), its
  * call chains are taken there, as it leaves: the kernel's by ORC, the
- * user's by frame pointers.  They wait in a slot of the session's table
+ * user's by frame pointers, and with SONDE_CAPTURE_USER_STACK the top of
+ * its user stack (at most SONDE_OFFCPU_MAX_STACK bytes), from which the
+ * tool unwinds out of a C library built without frame pointers.  They wait in a slot of the session's table
  * of blocked threads, keyed by the thread's id.  When the scheduler
  * switches the thread back in, one SAMPLE record is written into that
  * CPU's ring if the wait was at least the session's threshold: its event
@@ -72,19 +74,22 @@
  * @nr_kernel: kernel frames at @frames
  * @nr_user: user frames after them
  * @flags: SONDE_SAMPLE_* bits for the record
+ * @stack_size: bytes of user stack copied after @frames' room
  * @__pad: zero
  * @time_ns: when it left its CPU (CLOCK_MONOTONIC)
  * @user_ip: its user registers: instruction pointer,
  * @user_sp: stack pointer,
  * @user_bp: frame pointer (these two with SONDE_CAPTURE_USER_REGS)
- * @frames: kernel frames, then user frames
+ * @frames: kernel frames, then user frames; after the room for them
+ *	(struct sonde_offcpu.frames_room), the user stack copy
  */
 struct offcpu_slot {
 	u32 key;
 	u16 nr_kernel;
 	u16 nr_user;
 	u16 flags;
-	u16 __pad[3];
+	u16 stack_size;
+	u16 __pad[2];
 	u64 time_ns;
 	u64 user_ip;
 	u64 user_sp;
@@ -97,6 +102,8 @@ struct offcpu_slot {
  * @min_ns: shortest wait that makes a sample
  * @kernel_depth: kernel frames per sample at most (0: none)
  * @user_depth: user frames per sample at most
+ * @stack_bytes: user stack copied per sample at most
+ * @frames_room: slots of @frames in a slot, the stack copy after them
  * @stride: bytes per slot
  * @slots: SONDE_OFFCPU_SLOTS of them
  */
@@ -104,6 +111,8 @@ struct sonde_offcpu {
 	u64 min_ns;
 	u32 kernel_depth;
 	u32 user_depth;
+	u32 stack_bytes;
+	u32 frames_room;
 	u32 stride;
 	u8 slots[] __aligned(8);
 };
@@ -203,6 +212,14 @@ static void offcpu_leave(struct sonde_session *s, struct task_struct *prev)
 	}
 	slot->nr_user = sonde_user_chain(slot->frames + nk, oc->user_depth,
 					 uregs, &trunc);
+	slot->stack_size = 0;
+	if (oc->stack_bytes && (flags & SONDE_SAMPLE_USER_REGS)) {
+		slot->stack_size = sonde_user_stack((u8 *)(slot->frames +
+							   oc->frames_room),
+						    uregs->sp, oc->stack_bytes);
+		if (slot->stack_size < oc->stack_bytes)
+			flags |= SONDE_SAMPLE_USER_STACK_SHORT;
+	}
 	if (trunc)
 		flags |= SONDE_SAMPLE_USER_TRUNCATED;
 	slot->nr_kernel = nk;
@@ -214,6 +231,7 @@ static void offcpu_write(struct sonde_session *s, struct task_struct *next,
 			 const struct offcpu_slot *slot, u64 now, u64 wait_ns)
 {
 	const struct sonde_sampler *sp = &s->sampler;
+	const struct sonde_offcpu *oc = sp->offcpu;
 	struct sonde_sample_event ev = {
 		.event = SONDE_EVENT_OFFCPU,
 		.period = wait_ns,
@@ -241,9 +259,15 @@ static void offcpu_write(struct sonde_session *s, struct task_struct *next,
 	rec->user_bp = slot->user_bp;
 	rec->nr_kernel = slot->nr_kernel;
 	rec->nr_user = slot->nr_user;
-	rec->user_stack_size = 0;
+	rec->user_stack_size = slot->stack_size;
 	memcpy(rec->frames, slot->frames, nframes * sizeof(u64));
 	len = sizeof(*rec) + nframes * sizeof(u64);
+	memcpy((u8 *)rec + len, slot->frames + oc->frames_room,
+	       slot->stack_size);
+	len += slot->stack_size;
+	/* Padding must read as zero: the ring may hold older bytes here. */
+	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
+	len = ALIGN(len, 8);
 	memcpy((u8 *)rec + len, &ev, sizeof(ev));
 	len += sizeof(ev);
 	rec->hdr.size = len;
@@ -316,15 +340,17 @@ bool sonde_offcpu_init(void)
  * @min_ns: shortest wait that makes a sample
  * @kernel_depth: kernel frames per sample (0: none)
  * @user_depth: user frames per sample
+ * @stack_bytes: user stack copied per sample, a multiple of 8 at most
+ *	SONDE_OFFCPU_MAX_STACK (0: none)
  *
  * Returns the table or NULL (no memory).  Process context.
  */
 struct sonde_offcpu *sonde_offcpu_alloc(u64 min_ns, u32 kernel_depth,
-					u32 user_depth)
+					u32 user_depth, u32 stack_bytes)
 {
-	u32 stride = sizeof(struct offcpu_slot) +
-		     (kernel_depth + OFFCPU_OWN_FRAMES + user_depth) *
-		     sizeof(u64);
+	u32 room = kernel_depth + OFFCPU_OWN_FRAMES + user_depth;
+	u32 stride = sizeof(struct offcpu_slot) + room * sizeof(u64) +
+		     stack_bytes;
 	struct sonde_offcpu *oc;
 
 	oc = vzalloc(sizeof(*oc) + (size_t)SONDE_OFFCPU_SLOTS * stride);
@@ -333,6 +359,8 @@ struct sonde_offcpu *sonde_offcpu_alloc(u64 min_ns, u32 kernel_depth,
 	oc->min_ns = min_ns;
 	oc->kernel_depth = kernel_depth;
 	oc->user_depth = user_depth;
+	oc->stack_bytes = stack_bytes;
+	oc->frames_room = room;
 	oc->stride = stride;
 	return oc;
 }
@@ -340,17 +368,6 @@ struct sonde_offcpu *sonde_offcpu_alloc(u64 min_ns, u32 kernel_depth,
 void sonde_offcpu_free(struct sonde_offcpu *oc)
 {
 	vfree(oc);
-}
-
-/**
- * sonde_offcpu_max_record - largest off-CPU SAMPLE record
- * @oc: the table whose depths bound it
- */
-u32 sonde_offcpu_max_record(const struct sonde_offcpu *oc)
-{
-	return sizeof(struct sonde_sample) +
-	       (oc->kernel_depth + oc->user_depth) * sizeof(u64) +
-	       sizeof(struct sonde_sample_event);
 }
 
 /**

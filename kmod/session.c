@@ -326,8 +326,8 @@ static int copy_events(struct sonde_sampler *sp, const struct sonde_config *cfg)
 /*
  * The depths of off-CPU chains: the samples' kernel depth (none without
  * SONDE_CAPTURE_KERNEL_CHAIN); frame-pointer user chains even when the
- * samples copy stacks instead, since a blocked thread's stack cannot be
- * copied where it returns.
+ * samples copy stacks instead, since only a bounded part of a blocked
+ * thread's stack is kept until it returns.
  */
 static u32 offcpu_kernel_depth(const struct sonde_config *cfg,
 			       const struct sonde_sampler *sp)
@@ -340,6 +340,12 @@ static u32 offcpu_user_depth(const struct sonde_config *cfg)
 	return cfg->max_user_depth ?: SONDE_MAX_USER_DEPTH;
 }
 
+/* The samples' stack copy, bounded: every blocked thread keeps one. */
+static u32 offcpu_stack_bytes(const struct sonde_sampler *sp)
+{
+	return min_t(u32, sp->user_stack_bytes, SONDE_OFFCPU_MAX_STACK);
+}
+
 /*
  * The table of blocked threads, when off-CPU samples are asked for;
  * after check_config().
@@ -350,7 +356,8 @@ static int alloc_offcpu(struct sonde_sampler *sp, const struct sonde_config *cfg
 		return 0;
 	sp->offcpu = sonde_offcpu_alloc(cfg->offcpu_min_ns,
 					offcpu_kernel_depth(cfg, sp),
-					offcpu_user_depth(cfg));
+					offcpu_user_depth(cfg),
+					offcpu_stack_bytes(sp));
 	return sp->offcpu ? 0 : -ENOMEM;
 }
 
@@ -458,6 +465,7 @@ static int check_config(const struct sonde_config *cfg,
 				       sizeof(struct sonde_sample) +
 				       (offcpu_kernel_depth(cfg, sp) +
 					offcpu_user_depth(cfg)) * sizeof(u64) +
+				       offcpu_stack_bytes(sp) +
 				       sizeof(struct sonde_sample_event));
 	/* Room for a largest sample and the LOST record before it, twice. */
 	if (2 * ((u64)sp->max_record + sizeof(struct sonde_lost)) > size)

@@ -144,9 +144,8 @@ extern bool sonde_have_task_events;
 extern bool sonde_have_offcpu;
 bool sonde_offcpu_init(void);
 struct sonde_offcpu *sonde_offcpu_alloc(u64 min_ns, u32 kernel_depth,
-					u32 user_depth);
+					u32 user_depth, u32 stack_bytes);
 void sonde_offcpu_free(struct sonde_offcpu *oc);
-u32 sonde_offcpu_max_record(const struct sonde_offcpu *oc);
 int sonde_offcpu_arm(struct sonde_session *s);
 void sonde_offcpu_disarm(struct sonde_session *s);
 

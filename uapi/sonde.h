@@ -287,7 +287,8 @@ struct sonde_event {
 /*
  * Off-CPU samples: a thread of the session that leaves its CPU blocked
  * (not preempted) has its call chains taken there (the kernel's by ORC,
- * the user's by frame pointers, at the session's depths; no stack copy),
+ * the user's by frame pointers, at the session's depths, and a copy of
+ * the top of its user stack, see SONDE_OFFCPU_MAX_STACK),
  * and when it is switched back in, a SAMPLE record is written into that
  * CPU's ring with SONDE_SAMPLE_EVENT, a struct sonde_sample_event whose
  * @event is SONDE_EVENT_OFFCPU and whose @period is the time it was off
@@ -299,6 +300,14 @@ struct sonde_event {
  */
 #define SONDE_CONFIG_OFFCPU		(1U << 1)
 #define SONDE_OFFCPU_SLOTS		4096
+/*
+ * With SONDE_CAPTURE_USER_STACK, an off-CPU sample copies the first
+ * min(user_stack_bytes, SONDE_OFFCPU_MAX_STACK) bytes of the thread's
+ * user stack as it blocks (enough for the unwinder to get out of the
+ * C library's syscall wrapper); its frame-pointer chain goes on from
+ * there.  The bound keeps the table of blocked threads at a few MiB.
+ */
+#define SONDE_OFFCPU_MAX_STACK		1024
 
 /**
  * struct sonde_config - argument of SONDE_IOC_CONFIGURE

@@ -4,9 +4,11 @@
  * this process sleeps in nanosleep() a known number of times for a known
  * time: each sleep must come back as one off-CPU sample of that thread
  * whose period is about the sleep, whose kernel chain names the nanosleep
- * path and whose user chain holds the sleeping function; waits shorter
- * than the threshold write nothing; the accounting still closes; bad
- * configurations are refused.
+ * path and whose user chain holds the sleeping function; with stack
+ * copies on, each carries the top of the thread's stack as it blocked
+ * (holding the return address into the sleeping function), at most
+ * SONDE_OFFCPU_MAX_STACK bytes; waits shorter than the threshold write
+ * nothing; the accounting still closes; bad configurations are refused.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -88,8 +90,26 @@ struct offcpu_seen {
 	uint64_t samples, bad, short_waits;
 	uint64_t mine, mine_ns, mine_ge_ms[2];	/* >= 90% of the two lengths */
 	uint64_t with_nanosleep, with_user_fn;
+	uint32_t stack_max;		/* bytes a copy may have */
+	uint64_t with_stack, stack_with_fn;
 	unsigned int short_ms, long_ms;
 };
+
+/* Does the stack copy of @s hold a word in [@lo, @hi)? */
+static bool stack_holds(const struct sonde_sample *s, uint64_t lo,
+			uint64_t hi)
+{
+	const uint8_t *stack = (const uint8_t *)(s->frames + s->nr_kernel +
+						 s->nr_user);
+	uint64_t w;
+
+	for (uint32_t off = 0; off + 8 <= s->user_stack_size; off += 8) {
+		memcpy(&w, stack + off, 8);
+		if (w > lo && w < hi)
+			return true;
+	}
+	return false;
+}
 
 static void see(const struct sonde_record_header *h, void *arg)
 {
@@ -106,7 +126,7 @@ static void see(const struct sonde_record_header *h, void *arg)
 		return;
 	seen->samples++;
 	if (ev->__reserved || s->context != SONDE_CTX_KERNEL ||
-	    s->user_stack_size)
+	    s->user_stack_size > seen->stack_max)
 		seen->bad++;
 	if (ev->period < seen->min_ns)
 		seen->short_waits++;
@@ -133,15 +153,18 @@ static void see(const struct sonde_record_header *h, void *arg)
 	}
 	seen->with_nanosleep += named;
 	seen->with_user_fn += in_fn;
+	seen->with_stack += s->user_stack_size != 0;
+	seen->stack_with_fn += stack_holds(s, fn, fn + 256);
 }
 
 /*
  * One session: the timer at 100 Hz and off-CPU samples of waits of at
- * least @min_ms, this process only, while a thread runs @sl.
+ * least @min_ms, this process only, while a thread runs @sl; the samples
+ * copy @stack bytes of user stack (0: none).
  */
 static void run(FIXTURE_DATA(offcpu) * self,
 		struct __test_metadata *_metadata, struct sleeper *sl,
-		unsigned int min_ms, struct offcpu_seen *seen)
+		unsigned int min_ms, uint32_t stack, struct offcpu_seen *seen)
 {
 	struct sonde_cpu_stats *st;
 	struct sonde_config cfg;
@@ -156,6 +179,12 @@ static void run(FIXTURE_DATA(offcpu) * self,
 	cfg.offcpu_min_ns = min_ms * 1000000ull;
 	cfg.tgids_ptr = (uintptr_t)&self_pid;
 	cfg.nr_tgids = 1;
+	if (stack) {
+		cfg.capture |= SONDE_CAPTURE_USER_STACK;
+		cfg.user_stack_bytes = stack;
+	}
+	seen->stack_max = stack < SONDE_OFFCPU_MAX_STACK ? stack :
+			  SONDE_OFFCPU_MAX_STACK;
 	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
 	for (unsigned int cpu = 0; cpu < self->info.nr_cpu_ids; cpu++)
 		ASSERT_EQ(0, ring_map(self->fd, &self->info, cpu, RING_PAGES,
@@ -188,7 +217,7 @@ TEST_F(offcpu, each_wait_sampled)
 	struct sleeper sl = { .n = 20, .ms = 20 };
 	struct offcpu_seen seen = { .ksyms = ksyms_load() };
 
-	run(self, _metadata, &sl, 1, &seen);
+	run(self, _metadata, &sl, 1, 0, &seen);
 	ksft_print_msg("%llu off-CPU samples, %llu of the sleeper: %llu ms in all, %llu of >= 18 ms, %llu through nanosleep, %llu in offcpu_test_sleeps\n",
 		       (unsigned long long)seen.samples,
 		       (unsigned long long)seen.mine,
@@ -216,7 +245,7 @@ TEST_F(offcpu, threshold)
 	struct sleeper sl = { .n = 20, .ms = 2, .n_long = 2, .long_ms = 100 };
 	struct offcpu_seen seen = { 0 };
 
-	run(self, _metadata, &sl, 50, &seen);
+	run(self, _metadata, &sl, 50, 0, &seen);
 	ksft_print_msg("%llu off-CPU samples of the sleeper, %llu of >= 90 ms\n",
 		       (unsigned long long)seen.mine,
 		       (unsigned long long)seen.mine_ge_ms[1]);
@@ -225,6 +254,27 @@ TEST_F(offcpu, threshold)
 	EXPECT_EQ(2, seen.mine_ge_ms[1]);
 	/* A 2 ms sleep the host delays past 50 ms would be the only other. */
 	EXPECT_GE(4, seen.mine);
+}
+
+/*
+ * dwarf mode's 8 KiB stack copies: each wait keeps the first
+ * SONDE_OFFCPU_MAX_STACK bytes, which hold the return address into the
+ * sleeping function (the C library's wrappers use little stack).
+ */
+TEST_F(offcpu, stack_copied)
+{
+	struct sleeper sl = { .n = 10, .ms = 10 };
+	struct offcpu_seen seen = { 0 };
+
+	run(self, _metadata, &sl, 1, 8192, &seen);
+	ksft_print_msg("%llu off-CPU samples of the sleeper, %llu with a stack copy, %llu of them holding a return address into offcpu_test_sleeps\n",
+		       (unsigned long long)seen.mine,
+		       (unsigned long long)seen.with_stack,
+		       (unsigned long long)seen.stack_with_fn);
+	EXPECT_EQ(0, seen.bad);
+	EXPECT_LE(10, seen.mine_ge_ms[0]);
+	EXPECT_LE(10, seen.with_stack);
+	EXPECT_LE(10, seen.stack_with_fn);
 }
 
 TEST_F(offcpu, bad_configs)
