@@ -453,7 +453,8 @@ static int check_config(const struct sonde_config *cfg,
 	sp->user_depth = udepth;
 	sp->user_stack_bytes = stack;
 	sp->max_record = sonde_sample_max_record(kdepth, udepth, stack,
-						 cfg->nr_events || cfg->jitter);
+						 cfg->nr_events ||
+						 cfg->source == SONDE_SOURCE_TIMER);
 	if (cfg->capture & SONDE_CAPTURE_TASK_EVENTS)
 		sp->max_record = max_t(u32, sp->max_record,
 				       SONDE_MAX_TASK_EVENT_RECORD);

@@ -80,11 +80,18 @@ static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 	if (periods > 1)
 		WRITE_ONCE(ct->ring->timer_missed,
 			   ct->ring->timer_missed + periods - 1);
-	/* No interrupted context (e.g. run from a softirq): nothing to take. */
+	/*
+	 * No interrupted context (e.g. run from a softirq): nothing to take.
+	 * A sample after missed periods stands for all of them, as the task
+	 * it finds ran through them on this CPU as far as the kernel's own
+	 * accounting goes: profiles by time then add up to the time that
+	 * passed, and a thread's wall-clock view (on-CPU samples plus
+	 * off-CPU waits) does not lose what a late timer skipped.
+	 */
 	if (regs) {
-		ev.period = interval;
+		ev.period = interval * periods;
 		spent = sonde_sample(sp, ct->ring, regs,
-				     sp->jitter ? &ev : NULL);
+				     sp->jitter || periods > 1 ? &ev : NULL);
 	} else {
 		WRITE_ONCE(ct->ring->timer_no_regs, ct->ring->timer_no_regs + 1);
 	}

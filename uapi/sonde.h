@@ -331,7 +331,10 @@ struct sonde_event {
  *	ring size - largest SAMPLE record - sizeof(struct sonde_lost), the
  *	fill the producer is sure to reach (EINVAL above it); the largest
  *	SAMPLE record is sizeof(struct sonde_sample) + 8 * (kernel depth +
- *	user depth) + stack bytes, with the depths as resolved below.
+ *	user depth) + stack bytes, with the depths as resolved below, +
+ *	sizeof(struct sonde_sample_event) for the timer source or with
+ *	perf counters (and at least an off-CPU sample's size, see
+ *	SONDE_CONFIG_OFFCPU).
  * @nr_tgids: number of entries at @tgids_ptr; 0 samples every task
  * @cpumask_bytes: size of the bitmap at @cpumask_ptr, a non-zero multiple
  *	of 8 and at most 8 * ceil(info.nr_cpu_ids / 64)
@@ -418,7 +421,8 @@ struct sonde_config {
  * @handler_ns_max: longest handler run
  * @timer_missed: timer periods that passed without a timer run because the
  *	timer ran late (long interrupt-disabled sections, or a virtual CPU
- *	that was not running)
+ *	that was not running); the timer sample that follows them stands
+ *	for them too (its struct sonde_sample_event, SONDE_EVENT_TIMER)
  * @timer_no_regs: timer runs that found no interrupted context to sample;
  *	samples + filtered + timer_no_regs + timer_missed counts the timer
  *	source's periods
@@ -727,7 +731,10 @@ struct sonde_record_header {
  * struct sonde_sample_event - the end of a SAMPLE record with
  * SONDE_SAMPLE_EVENT
  * @event: index of the counter in sonde_config.events_ptr, or
- *	SONDE_EVENT_TIMER for a timer sample (sonde_config.jitter), or
+ *	SONDE_EVENT_TIMER for a timer sample that does not stand for one
+ *	configured period: jittered (sonde_config.jitter), or the first
+ *	after periods the timer missed (sonde_cpu_stats.timer_missed), its
+ *	@period then the ns since the timer's previous expiry; or
  *	SONDE_EVENT_OFFCPU for an off-CPU sample (its @period: ns off CPU)
  * @__reserved: zero
  * @period: events this sample stands for (the counter's period then)

@@ -110,11 +110,15 @@ TEST(ring_memory_cap_across_sessions)
 	free(maps);
 }
 
-/* Largest SAMPLE record for the depths config_init() asks for. */
+/*
+ * Largest SAMPLE record for the depths config_init() asks for: a timer
+ * sample after missed periods ends with a struct sonde_sample_event.
+ */
 static uint64_t max_record(const struct sonde_info *info, uint32_t stack)
 {
 	return sizeof(struct sonde_sample) +
-	       8ull * (info->max_kernel_depth + info->max_user_depth) + stack;
+	       8ull * (info->max_kernel_depth + info->max_user_depth) + stack +
+	       sizeof(struct sonde_sample_event);
 }
 
 TEST(watermark_must_be_reachable)

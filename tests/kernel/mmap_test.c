@@ -263,8 +263,12 @@ static void check_crossing(const struct sonde_sample *s, void *arg)
 	/* The record is whole: its own fields account for its size. */
 	len = sizeof(*s) + 8ull * (s->nr_kernel + s->nr_user) +
 	      s->user_stack_size;
+	len = (len + 7) & ~7ull;
+	/* A timer sample after missed periods says how many (uapi). */
+	if (s->flags & SONDE_SAMPLE_EVENT)
+		len += sizeof(struct sonde_sample_event);
 	if (s->hdr.type != SONDE_RECORD_SAMPLE ||
-	    s->hdr.size != ((len + 7) & ~7ull) || s->cpu != x->ring->cpu)
+	    s->hdr.size != len || s->cpu != x->ring->cpu)
 		x->bad++;
 	/* Ours, in user context: the user chain starts at the sampled IP. */
 	if (s->pid == (uint32_t)x->pid && s->context == SONDE_CTX_USER &&

@@ -71,11 +71,13 @@ static void see(const struct sonde_record_header *h, void *arg)
 	if (s->time_ns < seen->last_ns)
 		seen->out_of_order++;
 	seen->last_ns = s->time_ns;
-	if (!(s->flags & SONDE_SAMPLE_EVENT)) {
+	ev = sample_event_of(s);
+	/* A timer sample after missed periods says how many it stands for. */
+	if (!(s->flags & SONDE_SAMPLE_EVENT) ||
+	    (ev && ev->event == SONDE_EVENT_TIMER)) {
 		seen->timer++;
 		return;
 	}
-	ev = sample_event_of(s);
 	if (!ev || ev->event >= SONDE_MAX_EVENTS || ev->__reserved ||
 	    !ev->period) {
 		seen->bad++;
@@ -250,13 +252,16 @@ struct window {
 static void see_cpu1(const struct sonde_record_header *h, void *arg)
 {
 	const struct sonde_sample *s = (const void *)h;
+	const struct sonde_sample_event *ev;
 	struct window *w = arg;
 
 	if (h->type != SONDE_RECORD_SAMPLE)
 		return;
 	if (s->cpu != 1)
 		w->bad_cpu++;
-	if (!(s->flags & SONDE_SAMPLE_EVENT))
+	ev = sample_event_of(s);
+	if (!(s->flags & SONDE_SAMPLE_EVENT) ||
+	    (ev && ev->event == SONDE_EVENT_TIMER))
 		return;
 	if (s->time_ns < w->off_ns)
 		w->before++;

@@ -109,14 +109,25 @@ static void drain_all(struct test_ring *rings, int nr,
 struct times {
 	uint64_t t[4096];
 	unsigned int n;
+	uint64_t stood;		/* 1 ms periods the samples stand for */
+	uint64_t odd;		/* periods not a multiple of 1 ms */
 };
 
 static void keep_time(const struct sonde_sample *s, void *arg)
 {
+	const struct sonde_sample_event *ev = sample_event_of(s);
 	struct times *t = arg;
 
 	if (t->n < ARRAY_SIZE(t->t))
 		t->t[t->n++] = s->time_ns;
+	if (!(s->flags & SONDE_SAMPLE_EVENT)) {
+		t->stood++;
+		return;
+	}
+	if (!ev || ev->event != SONDE_EVENT_TIMER || ev->period % 1000000)
+		t->odd++;
+	else
+		t->stood += ev->period / 1000000;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -132,7 +143,9 @@ static int cmp_u64(const void *a, const void *b)
  * samples plus the periods the timer reports as missed add up to the
  * span covered; and, as a floor, most periods do yield a sample.  An
  * emulated CPU that the host does not run for a while misses periods,
- * which is why the second check counts them.
+ * which is why the second check counts them; the sample after missed
+ * periods stands for them, so the periods the samples say they stand
+ * for are exactly the samples plus the missed periods.
  */
 TEST_F(sampling, rate_and_cpu)
 {
@@ -183,6 +196,11 @@ TEST_F(sampling, rate_and_cpu)
 		EXPECT_EQ(0, c[cpu].bad_records);
 		EXPECT_EQ(0, c[cpu].lost);
 		EXPECT_EQ(st[cpu].samples, c[cpu].samples);
+		EXPECT_EQ(0, ct->odd);
+		/* Missed periods a run without registers found stay unsaid. */
+		if (!st[cpu].timer_no_regs)
+			EXPECT_EQ(c[cpu].samples + st[cpu].timer_missed,
+				  ct->stood);
 		/* Tolerances for the emulated guest: see tests/README.md. */
 		EXPECT_GE(median_ms, 0.95);
 		EXPECT_LE(median_ms, 1.05);
@@ -556,6 +574,7 @@ TEST_F(sampling, session_budget)
 struct jitter_seen {
 	uint64_t last_ns[64];
 	uint64_t min_period, max_period, n, bad;
+	uint64_t long_periods;	/* above 1.2 ms: after missed periods */
 	int64_t err[8192];	/* interval - period, per sample after the first */
 	unsigned int nerr;
 };
@@ -585,7 +604,9 @@ static void see_jitter(const struct sonde_record_header *h, void *arg)
 	j->n++;
 	if (!j->min_period || ev->period < j->min_period)
 		j->min_period = ev->period;
-	if (ev->period > j->max_period)
+	if (ev->period > 1200000)
+		j->long_periods++;
+	else if (ev->period > j->max_period)
 		j->max_period = ev->period;
 	if (s->cpu < 64 && j->last_ns[s->cpu] && j->nerr < 8192)
 		j->err[j->nerr++] = (int64_t)(s->time_ns - j->last_ns[s->cpu]) -
@@ -609,9 +630,12 @@ static int cmp_i64(const void *a, const void *b)
 TEST_F(sampling, jitter)
 {
 	struct jitter_seen *j = calloc(1, sizeof(*j));
+	struct sonde_cpu_stats *st = calloc(self->nr_rings, sizeof(*st));
+	uint64_t missed = 0;
 	struct sonde_config cfg;
 
 	ASSERT_NE(NULL, j);
+	ASSERT_NE(NULL, st);
 	config_init(&cfg, 1000, 64);
 	cfg.jitter = 20;
 	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
@@ -620,13 +644,20 @@ TEST_F(sampling, jitter)
 	burn_and_walk(self->rings, self->nr_rings, 6, see_jitter, j);
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
 	walk_rings(self->rings, self->nr_rings, see_jitter, j);
+	ASSERT_EQ(0, dev_stats(self->fd, &self->info, st));
+	for (int cpu = 0; cpu < self->nr_rings; cpu++)
+		missed += st[cpu].timer_missed;
 	qsort(j->err, j->nerr, sizeof(j->err[0]), cmp_i64);
-	ksft_print_msg("%llu timer samples, periods %llu to %llu ns, interval - period median %lld ns\n",
+	ksft_print_msg("%llu timer samples, periods %llu to %llu ns and %llu longer (%llu missed periods), interval - period median %lld ns\n",
 		       (unsigned long long)j->n,
 		       (unsigned long long)j->min_period,
 		       (unsigned long long)j->max_period,
+		       (unsigned long long)j->long_periods,
+		       (unsigned long long)missed,
 		       j->nerr ? (long long)j->err[j->nerr / 2] : 0LL);
 	EXPECT_EQ(0, j->bad);
+	/* Only a sample after missed periods stands for more. */
+	EXPECT_GE(missed, j->long_periods);
 	ASSERT_LE(200, j->n);
 	EXPECT_LE(800000, j->min_period);
 	EXPECT_GE(1200000, j->max_period);
@@ -634,6 +665,7 @@ TEST_F(sampling, jitter)
 	EXPECT_LE(100000, j->max_period - j->min_period);
 	ASSERT_LT(0, j->nerr);
 	EXPECT_GT(100000, llabs(j->err[j->nerr / 2]));
+	free(st);
 	free(j);
 }
 

@@ -207,9 +207,12 @@ struct reader {
 
 static void count_counter_sample(const struct sonde_sample *s, void *arg)
 {
+	const struct sonde_sample_event *ev = sample_event_of(s);
 	uint64_t *n = arg;
 
-	if (s->flags & SONDE_SAMPLE_EVENT)
+	/* Not a timer sample that stands for missed periods. */
+	if ((s->flags & SONDE_SAMPLE_EVENT) && ev &&
+	    ev->event != SONDE_EVENT_TIMER)
 		(*n)++;
 }
 

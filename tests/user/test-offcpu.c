@@ -8,7 +8,8 @@
  * length; bad --weight and --event combinations are refused.
  *
  * The recording: process 100 at 1000 Hz (1 ms periods), its image the
- * test's fixture PIE.  Thread 100 runs 10 timer samples in fixture_top
+ * test's fixture PIE.  Thread 100 runs 10 timer samples in fixture_top,
+ * and an 11th that stands for 3 ms (after two missed periods): 13 ms;
  * and waits 4.5 + 3.2 + 2.3 ms in fixture_mid: 10 ms, 10 units.
  * Thread 101 waits 0.4 + 0.4 + 0.3 ms in fixture_leaf: 1.1 ms, one unit
  * (given at its third wait, when the carried remainder reaches 1 ms).
@@ -58,6 +59,11 @@ static int write_offcpu(const char *path, __u32 session_flags)
 				make_sample(rec, t, 0, 100, 100, SONDE_CTX_USER,
 					    SONDE_SAMPLE_USER_REGS, NULL, 0,
 					    &ip, 1));
+	if (!err)
+		err = rec_writer__append_records(w, 0, rec,
+				make_event_sample(rec, t, 100, 100, ip,
+						  SONDE_EVENT_TIMER, 3000000));
+	t += 3000000;
 	for (i = 0; !err && i < ARRAY_SIZE(waits); i++, t += 1000000)
 		err = rec_writer__append_records(w, 0, rec,
 				make_event_sample(rec, t, 100, waits[i].tid,
@@ -71,7 +77,7 @@ static int write_offcpu(const char *path, __u32 session_flags)
 	if (!err)
 		err = add_events_section(w, &ev);
 	buf__free(&ev);
-	return rec_file_finish(w, fd, 16, err);
+	return rec_file_finish(w, fd, 17, err);
 }
 
 FIXTURE(off) {
@@ -145,13 +151,14 @@ TEST_F(off, cpu_view_by_default)
 	EXPECT_NE(NULL, strstr(self->err.data,
 			       "report: cpu-clock samples only, of cpu-clock, offcpu-time (--event NAME for another, --weight off|wall)"))
 		TH_LOG("%s", self->err.data);
-	EXPECT_NE(NULL, strstr(self->out.data, "# event: cpu-clock (10 of"))
+	/* Samples, not time: the one after missed periods counts once. */
+	EXPECT_NE(NULL, strstr(self->out.data, "# event: cpu-clock (11 of"))
 		TH_LOG("%s", self->out.data);
-	EXPECT_NE(NULL, strstr(self->out.data, " 100.00%        10  [.] fixture_top"))
+	EXPECT_NE(NULL, strstr(self->out.data, " 100.00%        11  [.] fixture_top"))
 		TH_LOG("%s", self->out.data);
 	EXPECT_EQ(NULL, strstr(self->out.data, "fixture_mid"));
 	ASSERT_EQ(0, sonde(self, cpu)) TH_LOG("%s", self->err.data);
-	EXPECT_NE(NULL, strstr(self->out.data, " 100.00%        10  [.] fixture_top"))
+	EXPECT_NE(NULL, strstr(self->out.data, " 100.00%        11  [.] fixture_top"))
 		TH_LOG("%s", self->out.data);
 }
 
@@ -186,7 +193,10 @@ TEST_F(off, off_view_weighs_waits)
 		TH_LOG("%s", self->out.data);
 }
 
-/* Both, by time: each thread's samples and waits add up. */
+/*
+ * Both, by time: each thread's samples and waits add up, the sample
+ * after missed periods counting for all three.
+ */
 TEST_F(off, wall_view_adds_up)
 {
 	char *rep[] = { "sonde", "report", "-i", self->path, "--weight",
@@ -201,22 +211,25 @@ TEST_F(off, wall_view_adds_up)
 		TH_LOG("%s", self->out.data);
 	EXPECT_NE(NULL, strstr(self->out.data, "# off-CPU: 6 waits, 0.011 s in all"))
 		TH_LOG("%s", self->out.data);
-	/* 20 ms of 21.1 are thread 100's, 1.1 thread 101's. */
-	EXPECT_NE(NULL, strstr(self->out.data, "  94.79%   94.79%        20      100"))
+	/*
+	 * 23 ms are thread 100's, 1.1 thread 101's: 1 counted (the rest is
+	 * carried), and shares are of counts.
+	 */
+	EXPECT_NE(NULL, strstr(self->out.data, "  95.83%   95.83%        23      100"))
 		TH_LOG("%s", self->out.data);
-	EXPECT_NE(NULL, strstr(self->out.data, "   5.21%    5.21%         1      101"))
+	EXPECT_NE(NULL, strstr(self->out.data, "   4.17%    4.17%         1      101"))
 		TH_LOG("%s", self->out.data);
 	/* --thread-time recordings are shown as wall by default. */
 	ASSERT_EQ(0, sonde(self, dflt)) TH_LOG("%s", self->err.data);
 	EXPECT_NE(NULL, strstr(self->out.data, "[off-cpu]"))
 		TH_LOG("%s", self->out.data);
-	EXPECT_NE(NULL, strstr(self->out.data, "  47.39%   47.39%        10  [.] fixture_top"))
+	EXPECT_NE(NULL, strstr(self->out.data, "  54.17%   54.17%        13  [.] fixture_top"))
 		TH_LOG("%s", self->out.data);
 	ASSERT_EQ(0, sonde(self, fold)) TH_LOG("%s", self->err.data);
-	EXPECT_EQ(21, folded_sum(self->out.data, NULL)) TH_LOG("%s", self->out.data);
+	EXPECT_EQ(24, folded_sum(self->out.data, NULL)) TH_LOG("%s", self->out.data);
 	EXPECT_EQ(10, folded_sum(self->out.data, "fixture_mid;[off-cpu] "))
 		TH_LOG("%s", self->out.data);
-	EXPECT_EQ(10, folded_sum(self->out.data, "fixture_top "))
+	EXPECT_EQ(13, folded_sum(self->out.data, "fixture_top "))
 		TH_LOG("%s", self->out.data);
 }
 
@@ -267,7 +280,7 @@ TEST_F(off, bad_views_refused)
 	ASSERT_EQ(0, sonde(self, plain)) TH_LOG("%s", self->err.data);
 	EXPECT_NE(NULL, strstr(self->err.data, "6 samples name a counter the recording does not list"))
 		TH_LOG("%s", self->err.data);
-	EXPECT_NE(NULL, strstr(self->out.data, " 100.00%        10  [.] fixture_top"))
+	EXPECT_NE(NULL, strstr(self->out.data, " 100.00%        11  [.] fixture_top"))
 		TH_LOG("%s", self->out.data);
 }
 

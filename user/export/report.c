@@ -413,8 +413,9 @@ static __u64 sample_weight(const struct profile *p,
 {
 	__u64 period = ps->period_ns ? ps->period_ns : 1;
 
-	if (p->offcpu_event && ps->event == p->offcpu_event)
-		return ps->period_ns;
+	if (p->time_counts ||
+	    (p->offcpu_event && ps->event == p->offcpu_event))
+		return profile__sample_ns(p, ps);
 	if (period > UINT64_MAX / ps->count)
 		return UINT64_MAX;
 	return period * ps->count;

@@ -435,8 +435,9 @@ static int keep_built(struct builder *b, const struct profile_sample *ps)
 						       ps->thread) ^
 			     ((__u64)ps->event << 32 | ps->cpu));
 		known = idtable__find(&b->merged, h, merged_eq, b, ps);
-		if (known >= 0 && p->samples[known].count < UINT32_MAX) {
-			p->samples[known].count++;
+		if (known >= 0 &&
+		    p->samples[known].count <= UINT32_MAX - ps->count) {
+			p->samples[known].count += ps->count;
 			return 0;
 		}
 	}
@@ -540,8 +541,12 @@ static int add_sample(struct builder *b, const struct sonde_sample *raw)
 	if (err)
 		return err;
 	count = 1;
-	if (offcpu) {
-		err = builder__offcpu_units(b, thread, period, &count);
+	/*
+	 * Waits count as time; so do the timer's samples where they mix
+	 * with waits, so that one after missed periods counts them all.
+	 */
+	if (offcpu || (event == 0 && b->f && b->f->mark_offcpu)) {
+		err = builder__time_units(b, thread, period, &count);
 		if (err)
 			return err;
 	}
@@ -591,7 +596,7 @@ static void builder__release(struct builder *b)
 	callchain__free(&b->cc);
 	dwarf_unwinder__free(b->unwinder);
 	free(b->scratch);
-	free(b->offcpu_carry);
+	free(b->time_carry);
 }
 
 /* The unwinder reads the files the symbolizer would. */
@@ -642,6 +647,7 @@ int profile__build_opts(struct profile **pp, struct session *s,
 	err = order__init(&b->order, session__nr_streams(s), o->sink,
 			  o->sink_ctx);
 	p->period_ns = session__period_ns(s);
+	p->time_counts = o->filter && o->filter->mark_offcpu;
 	b->throttled = session__nr_throttles(s) != 0;
 	p->start_ns = info ? info->start_mono_ns : 0;
 	p->start_real_ns = info ? info->start_real_ns : 0;

@@ -93,8 +93,8 @@ struct builder {
 	/* Threads by (pid, tid), direct-mapped; .id is the id + 1. */
 	struct thread_key thread_cache[1024];
 	__u64 last_time_ns;	/* of any sample read, filtered or not */
-	__u64 *offcpu_carry;	/* per thread: ns of waits not counted yet */
-	size_t cap_offcpu_carry;
+	__u64 *time_carry;	/* per thread: ns not counted yet */
+	size_t cap_time_carry;
 };
 
 /* Set up, and free, what tables.c keeps in @b (not the profile). */
@@ -135,11 +135,12 @@ bool builder__sample_event(const struct builder *b,
 			   const struct sonde_sample *raw, __u32 *event,
 			   __u64 *period);
 /*
- * builder__offcpu_units - the count of a wait of @wait_ns by thread
- * @thread: whole profile.offcpu_unit_ns, with what is left of them
- * carried to the thread's next wait.  0 or -ENOMEM.
+ * builder__time_units - the count of a sample of thread @thread that
+ * stands for @ns (an off-CPU wait, or in the wall-clock view a timer
+ * sample's period): whole profile.offcpu_unit_ns, with what is left of
+ * them carried to the thread's next such sample.  0 or -ENOMEM.
  */
-int builder__offcpu_units(struct builder *b, __u32 thread, __u64 wait_ns,
+int builder__time_units(struct builder *b, __u32 thread, __u64 ns,
 			  __u32 *units);
 
 #endif /* SONDE_PROFILE_BUILDER_H */

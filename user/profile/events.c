@@ -12,7 +12,9 @@
  * the thread run: on- and off-CPU together then add up to wall-clock
  * time, as in async-profiler's wall mode.  The remainder of each wait is
  * carried to the thread's next one, so that many short waits count as
- * much as one long wait of their total.
+ * much as one long wait of their total.  In the wall-clock view the
+ * timer's samples count the same way, by the time each stands for (more
+ * than one period after periods the timer missed).
  *
  * Called by build.c while it walks the records, single-threaded.
  */
@@ -102,28 +104,28 @@ bool builder__sample_event(const struct builder *b,
 	return true;
 }
 
-int builder__offcpu_units(struct builder *b, __u32 thread, __u64 wait_ns,
+int builder__time_units(struct builder *b, __u32 thread, __u64 ns,
 			  __u32 *units)
 {
 	__u64 unit = b->p->offcpu_unit_ns, total, n;
 
-	if (thread >= b->cap_offcpu_carry) {
+	if (thread >= b->cap_time_carry) {
 		size_t cap = max_t(size_t, 64, (size_t)thread * 2);
-		__u64 *c = reallocarray(b->offcpu_carry, cap, sizeof(*c));
+		__u64 *c = reallocarray(b->time_carry, cap, sizeof(*c));
 
 		if (!c)
 			return -ENOMEM;
-		memset(c + b->cap_offcpu_carry, 0,
-		       (cap - b->cap_offcpu_carry) * sizeof(*c));
-		b->offcpu_carry = c;
-		b->cap_offcpu_carry = cap;
+		memset(c + b->cap_time_carry, 0,
+		       (cap - b->cap_time_carry) * sizeof(*c));
+		b->time_carry = c;
+		b->cap_time_carry = cap;
 	}
 	/* A recording's wait is untrusted: sums saturate. */
-	total = sat_add_u64(b->offcpu_carry[thread], wait_ns);
+	total = sat_add_u64(b->time_carry[thread], ns);
 	n = total / unit;
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
-	b->offcpu_carry[thread] = total - n * unit;
+	b->time_carry[thread] = total - n * unit;
 	*units = n;
 	return 0;
 }

@@ -151,7 +151,10 @@ struct profile_thread {
  * An off-CPU sample (its event's @offcpu) is one wait: @period_ns is how
  * long the thread was off the CPU, @time_ns when it left, and @count
  * the wait in units of profile.offcpu_unit_ns, so that outputs that sum
- * counts weigh waits and on-CPU samples alike.  Each thread's units are
+ * counts weigh waits and on-CPU samples alike.  With the filter's
+ * @mark_offcpu (the wall-clock view) a timer sample's @count is likewise
+ * its @period_ns in those units (a sample after missed periods stands
+ * for them all), so that every thread's counts add up to its time.  Each thread's units are
  * its waits' sum rounded down, the remainder carried to its next wait:
  * a thread's count is within one unit of its waits' total, and a wait
  * shorter than a unit may have a count of 0.  Off-CPU samples are never
@@ -301,6 +304,11 @@ struct profile {
 	 * timer would have taken in that time (1 ms without the timer)
 	 */
 	__u64 offcpu_unit_ns;
+	/*
+	 * Built with profile_filter.mark_offcpu (the wall-clock view):
+	 * every sample's count is its time in offcpu_unit_ns
+	 */
+	bool time_counts;
 	__u64 period_ns;	/* of the recording's sampling source */
 	__u64 start_ns;		/* the recording's start, CLOCK_MONOTONIC */
 	__u64 start_real_ns;	/* the same, CLOCK_REALTIME; 0: unknown */
@@ -357,13 +365,17 @@ void profile__free(struct profile *p);
 __u32 profile__offcpu_event_of(const struct session *s);
 
 /*
- * profile__sample_ns - the time sample @s stands for, in ns: an off-CPU
- * sample's wait, else @count periods (saturated; in events, not ns, for a
- * counter whose periods are not nanoseconds).
+ * profile__sample_ns - the time sample @s stands for, in ns: in the
+ * wall-clock view (@time_counts) @count units; else an off-CPU sample's
+ * wait, or @count periods (saturated; in events, not ns, for a counter
+ * whose periods are not nanoseconds).
  */
 static inline __u64 profile__sample_ns(const struct profile *p,
 				       const struct profile_sample *s)
 {
+	if (p->time_counts)
+		return s->count > UINT64_MAX / p->offcpu_unit_ns ? UINT64_MAX :
+		       s->count * p->offcpu_unit_ns;
 	if (p->offcpu_event && s->event == p->offcpu_event)
 		return s->period_ns;
 	if (s->count && s->period_ns > UINT64_MAX / s->count)
