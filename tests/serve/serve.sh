@@ -183,6 +183,17 @@ is "event=bogus: 400 with record's message" 400 \
 	"$(code "$base/debug/pprof/profile?seconds=1&event=bogus")"
 grep -q "unknown event 'bogus'" "$tmp/body" &&
 	ok "event=bogus: record's reason" || not_ok "event=bogus: $(cat "$tmp/body")"
+is "weight=idle: 400" 400 \
+	"$(code "$base/debug/pprof/profile?seconds=1&weight=idle")"
+grep -q "weight needs cpu, off or wall" "$tmp/body" &&
+	ok "weight=idle: says the three views" || not_ok "weight=idle: $(cat "$tmp/body")"
+# Waits need the module; this server samples through perf_event_open.
+is "weight=off through perf_event_open: 400 with record's message" 400 \
+	"$(code "$base/debug/pprof/profile?seconds=1&weight=off")"
+grep -q "off-cpu needs off-CPU samples from the module" "$tmp/body" &&
+	ok "weight=off: record's reason" || not_ok "weight=off: $(cat "$tmp/body")"
+is "weight=cpu: 200" 200 \
+	"$(code "$base/debug/pprof/profile?seconds=1&weight=cpu&format=folded&pid=$wpid")"
 
 # One profile at a time.
 curl -s -o "$tmp/first" -w '%{http_code}' \

@@ -145,6 +145,9 @@ static void record_argv(struct record_argv *a, const struct server *s,
 		snprintf(a->event, sizeof(a->event), "--event=%s", q->event);
 		a->argv[n++] = a->event;
 	}
+	/* Waits to weigh: off-CPU samples too. */
+	if (q->weight && strcmp(q->weight, "cpu"))
+		a->argv[n++] = "--off-cpu";
 	if (s->o->source) {
 		snprintf(a->source, sizeof(a->source), "--source=%s",
 			 s->o->source);
@@ -226,26 +229,35 @@ static enum MHD_Result send_export(struct server *s,
 
 /*
  * Export the recording at @p->data as @fmt (with export's --comm=@comm
- * when not NULL) and send it.  *@outcome says how it went.
+ * and --weight=@weight when not NULL) and send it.  *@outcome says how
+ * it went.
  */
 static enum MHD_Result export_and_send(struct server *s,
 				       struct MHD_Connection *conn,
 				       struct serve_request *req,
 				       const struct serve_paths *p,
 				       const struct serve_format *fmt,
-				       const char *comm,
+				       const char *comm, const char *weight,
 				       enum serve_outcome *outcome)
 {
 	char input[160], output[160], format[64], comm_arg[SERVE_MAX_ARG + 16];
-	char *argv[] = { "sonde", "export", format, input, output,
-			 comm ? comm_arg : NULL, NULL };
+	char weight_arg[32];
+	char *argv[8] = { "sonde", "export", format, input, output };
+	unsigned int n = 5;
 	int err, status;
 
 	snprintf(format, sizeof(format), "--format=%s", fmt->name);
 	snprintf(input, sizeof(input), "--input=%s", p->data);
 	snprintf(output, sizeof(output), "--output=%s", p->out);
-	if (comm)
+	if (comm) {
 		snprintf(comm_arg, sizeof(comm_arg), "--comm=%s", comm);
+		argv[n++] = comm_arg;
+	}
+	if (weight) {
+		snprintf(weight_arg, sizeof(weight_arg), "--weight=%s", weight);
+		argv[n++] = weight_arg;
+	}
+	argv[n] = NULL;
 	add_stats(s, p);
 	err = server__run_child(s, conn, argv, NULL, p, &status);
 	*outcome = SERVE_OUTCOME_ABORTED;
@@ -354,7 +366,7 @@ enum MHD_Result profile__get(struct server *s, struct MHD_Connection *conn,
 	} else {
 		ret = export_and_send(s, conn, req, &p,
 				      serve_format__find(format), q.comm,
-				      &outcome);
+				      q.weight, &outcome);
 	}
 	serve_paths__remove(&p);
 	busy_give(s, outcome);
@@ -393,6 +405,7 @@ enum MHD_Result profile__start(struct server *s, struct MHD_Connection *conn,
 	ss = calloc(1, sizeof(*ss));
 	if (!ss)
 		return MHD_NO;
+	ss->weight = q.weight;
 	if (q.comm) {
 		ss->comm = strdup(q.comm);
 		if (!ss->comm) {
@@ -482,7 +495,7 @@ enum MHD_Result profile__stop(struct server *s, struct MHD_Connection *conn,
 		ret = child_failed(s, conn, req, &p, "record", status);
 	else
 		ret = export_and_send(s, conn, req, &p, fmt, ss->comm,
-				      &outcome);
+				      ss->weight, &outcome);
 	serve_paths__remove(&p);
 	session_free(ss);
 	busy_give(s, outcome);

@@ -101,6 +101,19 @@ int serve_query__parse(struct serve_query *q, serve_arg_fn get, void *ctx,
 		*why = "event needs an event name such as cpu-clock";
 		return -EINVAL;
 	}
+	v = get(ctx, "weight");
+	if (v) {
+		static const char *const weights[] = { "cpu", "off", "wall" };
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(weights); i++)
+			if (!strcmp(v, weights[i]))
+				q->weight = weights[i];
+		if (!q->weight) {
+			*why = "weight needs cpu, off or wall";
+			return -EINVAL;
+		}
+	}
 	q->format = get(ctx, "format");
 	if (!q->format)
 		q->format = "pprof";

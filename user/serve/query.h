@@ -38,6 +38,8 @@ typedef const char *(*serve_arg_fn)(void *ctx, const char *key);
  * @event: record's -e list, checked by record itself; NULL: cpu-clock
  * @format: the export format's name (serve_format__find()); "pprof"
  *	when absent
+ * @weight: export's --weight, "cpu", "off" or "wall" (static strings;
+ *	off and wall record with --off-cpu); NULL: export's default
  */
 struct serve_query {
 	unsigned int seconds;
@@ -46,6 +48,7 @@ struct serve_query {
 	const char *comm;
 	const char *event;
 	const char *format;
+	const char *weight;
 };
 
 /*

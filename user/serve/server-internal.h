@@ -29,6 +29,7 @@ struct serve_session {
 	unsigned long long id;
 	struct serve_child child;
 	char *comm;		/* export's --comm, or NULL */
+	const char *weight;	/* serve_query.weight */
 };
 
 /* Who holds /dev/sonde among this server's requests (job.c). */

@@ -356,7 +356,7 @@ static enum MHD_Result serve_index(struct server *s,
 "<li>POST /profile/start, POST /profile/stop?id=ID&amp;format=FORMAT:"
 " a profile as long as you want, up to %u s</li>\n"
 "</ul>\n"
-"<p>Parameters: seconds, hz, pid, comm, event (see sonde-serve(1)); at most"
+"<p>Parameters: seconds, hz, pid, comm, event, weight (see sonde-serve(1)); at most"
 " %u s, one profile at a time.</p>\n"
 "<table>\n"
 "<tr><td>module (/dev/sonde)</td><td>%s</td></tr>\n"
