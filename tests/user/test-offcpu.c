@@ -110,7 +110,7 @@ FIXTURE_TEARDOWN(off)
 	free(self->dir);
 }
 
-static int sonde(FIXTURE_DATA(off) *self, char **argv)
+static int sonde(FIXTURE_DATA(off) * self, char **argv)
 {
 	self->out.len = 0;
 	self->err.len = 0;
