@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/uaccess.h>
+#include <linux/nospec.h>
 #include <linux/timekeeping.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
@@ -119,10 +120,13 @@ u32 sonde_kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
  *
  * The first frame is read with copy_from_user_nofault(), which also checks
  * that current's mm is the one loaded (nmi_uaccess_okay(), which modules
- * cannot call); that cannot change while this interrupt runs.  The other
- * frames are read with page faults disabled through unsafe_get_user(): two
- * plain loads in one user-access window per frame instead of a full copy
- * routine per frame.
+ * cannot call); that cannot change while this interrupt runs.  Every later
+ * frame lies between that one and the end of the user address space, so
+ * one user-access window (one access_ok(), one STAC, one speculation
+ * barrier, one CLAC) covers them all, and each frame costs two plain loads
+ * with page faults disabled.  A frame pointer is clamped to the window
+ * with array_index_nospec() before it is loaded through: the bounds check
+ * before it is a branch, which the CPU could otherwise speculate past.
  */
 u32 sonde_user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
 		     bool *truncated)
@@ -130,38 +134,40 @@ u32 sonde_user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
 	const unsigned long __user *ufp;
 	unsigned long fp = uregs->bp;
 	unsigned long frame[2];
+	/* The highest address a frame can start at. */
+	const unsigned long last = TASK_SIZE_MAX - sizeof(frame);
 	u32 n = 0;
 
 	if (!max)
 		return 0;
 	frames[n++] = uregs->ip;
 	if (!user_64bit_mode(uregs) || !fp || (fp & (sizeof(long) - 1)) ||
-	    fp < uregs->sp)
+	    fp < uregs->sp || fp > last)
 		return n;
 	if (copy_from_user_nofault(frame, (const void __user *)fp,
 				   sizeof(frame)))
 		return n;
 
 	pagefault_disable();
+	if (!user_read_access_begin((const void __user *)fp,
+				    TASK_SIZE_MAX - fp)) {
+		pagefault_enable();
+		return n;
+	}
 	while (frame[1]) {
 		if (n >= max) {
 			*truncated = true;
 			break;
 		}
 		frames[n++] = frame[1];
-		if (frame[0] <= fp || (frame[0] & (sizeof(long) - 1)))
+		if (frame[0] <= fp || (frame[0] & (sizeof(long) - 1)) ||
+		    frame[0] > last)
 			break;
-		fp = frame[0];
+		fp = array_index_nospec(frame[0], last + 1);
 		ufp = (const unsigned long __user *)fp;
-		if (!user_read_access_begin(ufp, sizeof(frame)))
-			break;
 		unsafe_get_user(frame[0], ufp, out_fault);
 		unsafe_get_user(frame[1], ufp + 1, out_fault);
-		user_read_access_end();
 	}
-	pagefault_enable();
-	return n;
-
 out_fault:
 	user_read_access_end();
 	pagefault_enable();
