@@ -214,10 +214,12 @@ static void offcpu_leave(struct sonde_session *s, struct task_struct *prev)
 					 uregs, &trunc);
 	slot->stack_size = 0;
 	if (oc->stack_bytes && (flags & SONDE_SAMPLE_USER_REGS)) {
+		u32 want = sonde_user_stack_want(uregs->sp, oc->stack_bytes);
+
 		slot->stack_size = sonde_user_stack((u8 *)(slot->frames +
 							   oc->frames_room),
-						    uregs->sp, oc->stack_bytes);
-		if (slot->stack_size < oc->stack_bytes)
+						    uregs->sp, want);
+		if (slot->stack_size < want)
 			flags |= SONDE_SAMPLE_USER_STACK_SHORT;
 	}
 	if (trunc)

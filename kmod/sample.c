@@ -174,6 +174,27 @@ out_fault:
 	return n;
 }
 
+/**
+ * sonde_user_stack_want - bytes of current's user stack worth copying
+ * @sp: the user stack pointer
+ * @want: bytes asked for
+ *
+ * On the main thread's stack nothing above mm->start_stack (where argc
+ * lies, then argv, the environment and the auxiliary vector) can hold a
+ * frame: the copy stops there, which for a shallow stack is most of it.
+ * A thread stack is never that close below it (the stack's guard gap).
+ * Context: current's, in any context (one read of its mm).
+ */
+u32 sonde_user_stack_want(unsigned long sp, u32 want)
+{
+	const struct mm_struct *mm = current->mm;
+	unsigned long top = mm ? READ_ONCE(mm->start_stack) : 0;
+
+	if (sp < top && top - sp < want)
+		return top - sp;
+	return want;
+}
+
 /* Copy up to @want bytes from @sp, page by page, stopping at a hole. */
 u32 sonde_user_stack(u8 *dst, unsigned long sp, u32 want)
 {
@@ -253,10 +274,12 @@ static u32 fill_sample(const struct sonde_sampler *sp, struct sonde_ring *ring,
 			nu = sonde_user_chain(rec->frames + nk, sp->user_depth,
 					      uregs, &utrunc);
 		if (sp->user_stack_bytes) {
+			u32 want = sonde_user_stack_want(uregs->sp,
+							 sp->user_stack_bytes);
+
 			stack = sonde_user_stack((u8 *)(rec->frames + nk + nu),
-						 uregs->sp,
-						 sp->user_stack_bytes);
-			if (stack < sp->user_stack_bytes)
+						 uregs->sp, want);
+			if (stack < want)
 				flags |= SONDE_SAMPLE_USER_STACK_SHORT;
 		}
 	}

@@ -173,6 +173,7 @@ u32 sonde_kernel_chain(u64 *frames, u32 max, struct pt_regs *regs,
 		       bool *truncated);
 u32 sonde_user_chain(u64 *frames, u32 max, struct pt_regs *uregs,
 		     bool *truncated);
+u32 sonde_user_stack_want(unsigned long sp, u32 want);
 u32 sonde_user_stack(u8 *dst, unsigned long sp, u32 want);
 
 int sonde_ioctl_copy_in(void *dst, size_t ksize, u32 size_ver0,

@@ -717,7 +717,9 @@ struct sonde_record_header {
 /*
  * fewer bytes of user stack than configured were copied (the stack ends,
  * or a page could not be read without faulting): user_stack_size says
- * how many
+ * how many.  Not set when the copy stopped at the top of the main
+ * thread's stack (mm->start_stack: argc, argv, the environment and the
+ * auxiliary vector are above it, no frame), which it always does there.
  */
 #define SONDE_SAMPLE_USER_STACK_SHORT	(1U << 6)
 /*

@@ -215,9 +215,34 @@ TEST_F(sampling, rate_and_cpu)
 
 struct hot_counts {
 	pid_t pid;
+	uint64_t start_stack;	/* /proc/self/stat's startstack */
 	uint64_t total, user, leaf, leaf_chain, leaf_main, leaf_stack, wrong_pid;
 	uint64_t bad_short;	/* STACK_SHORT disagrees with the size */
+	uint64_t want;		/* bytes of stack asked for */
+	uint64_t to_top;	/* copies that stopped at start_stack */
 };
+
+/* Field 28 of /proc/self/stat: the top of the main thread's stack. */
+static uint64_t self_start_stack(void)
+{
+	char buf[1024], *p;
+	unsigned long long v = 0;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the comm's closing parenthesis, the state is field 3. */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < 28; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		sscanf(p + 1, "%llu", &v);
+	return v;
+}
 
 static void count_hot(const struct sonde_sample *s, void *arg)
 {
@@ -227,9 +252,20 @@ static void count_hot(const struct sonde_sample *s, void *arg)
 	h->total++;
 	if ((pid_t)s->pid != h->pid)
 		h->wrong_pid++;
-	if ((s->flags & SONDE_SAMPLE_USER_REGS) &&
-	    !(s->flags & SONDE_SAMPLE_USER_STACK_SHORT) !=
-	    (s->user_stack_size == 1024))
+	/* A copy stops at the main thread's start_stack, unflagged. */
+	if (s->flags & SONDE_SAMPLE_USER_REGS) {
+		uint64_t want = h->want;
+
+		if (s->user_sp < h->start_stack &&
+		    h->start_stack - s->user_sp < want) {
+			want = h->start_stack - s->user_sp;
+			h->to_top++;
+		}
+		if (!(s->flags & SONDE_SAMPLE_USER_STACK_SHORT) !=
+		    (s->user_stack_size == want))
+			h->bad_short++;
+	}
+	if (s->user_stack_size > h->want)
 		h->bad_short++;
 	if (s->context != SONDE_CTX_USER)
 		return;
@@ -262,23 +298,29 @@ static void count_hot(const struct sonde_sample *s, void *arg)
 }
 
 /*
- * Only this process is sampled; its hot function dominates, and user
- * chains read leaf -> mid -> top.
+ * Only this process is sampled, with @stack_bytes of user stack per
+ * sample: its hot function dominates, and user chains read leaf -> mid
+ * -> top -> ... -> main.
  */
-TEST_F(sampling, hot_function_and_user_chain)
+static void run_hot(FIXTURE_DATA(sampling) * self,
+		    struct __test_metadata *_metadata, uint32_t stack_bytes,
+		    struct hot_counts *h)
 {
 	struct drain_counts *c = calloc(self->nr_rings, sizeof(*c));
 	struct sonde_cpu_stats *st = calloc(self->nr_rings, sizeof(*st));
-	struct hot_counts h = { .pid = getpid() };
 	uint32_t tgid = getpid();
 	struct sonde_config cfg;
 	uint64_t filtered = 0;
 
 	ASSERT_NE(NULL, c);
 	ASSERT_NE(NULL, st);
+	h->pid = getpid();
+	h->want = stack_bytes;
+	h->start_stack = self_start_stack();
+	ASSERT_NE(0, h->start_stack);
 	config_init(&cfg, 1000, PAGES);
 	cfg.capture |= SONDE_CAPTURE_USER_STACK;
-	cfg.user_stack_bytes = 1024;
+	cfg.user_stack_bytes = stack_bytes;
 	cfg.nr_tgids = 1;
 	cfg.tgids_ptr = (uintptr_t)&tgid;
 	ASSERT_EQ(0, dev_configure(self->fd, &cfg));
@@ -286,33 +328,57 @@ TEST_F(sampling, hot_function_and_user_chain)
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_START, 0));
 	for (int i = 0; i < 10; i++) {
 		hot_top(100);
-		drain_all(self->rings, self->nr_rings, c, count_hot, &h);
+		drain_all(self->rings, self->nr_rings, c, count_hot, h);
 	}
 	ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_STOP, 0));
-	drain_all(self->rings, self->nr_rings, c, count_hot, &h);
+	drain_all(self->rings, self->nr_rings, c, count_hot, h);
 	ASSERT_EQ(0, dev_stats(self->fd, &self->info, st));
 	for (int cpu = 0; cpu < self->nr_rings; cpu++)
 		filtered += st[cpu].filtered;
 
+	ksft_print_msg("%u bytes of stack, start_stack %#llx: %llu copies stopped there\n",
+		       stack_bytes, (unsigned long long)h->start_stack,
+		       (unsigned long long)h->to_top);
 	ksft_print_msg("samples %llu, user %llu, in hot_leaf %llu, leaf-mid-top %llu, down to main %llu, ret addr on stack %llu, filtered %llu\n",
-		       (unsigned long long)h.total, (unsigned long long)h.user,
-		       (unsigned long long)h.leaf,
-		       (unsigned long long)h.leaf_chain,
-		       (unsigned long long)h.leaf_main,
-		       (unsigned long long)h.leaf_stack,
+		       (unsigned long long)h->total, (unsigned long long)h->user,
+		       (unsigned long long)h->leaf,
+		       (unsigned long long)h->leaf_chain,
+		       (unsigned long long)h->leaf_main,
+		       (unsigned long long)h->leaf_stack,
 		       (unsigned long long)filtered);
-	EXPECT_EQ(0, h.wrong_pid);
-	EXPECT_EQ(0, h.bad_short) TH_LOG("USER_STACK_SHORT must flag short copies");
+	EXPECT_EQ(0, h->wrong_pid);
+	EXPECT_EQ(0, h->bad_short) TH_LOG("USER_STACK_SHORT must flag short copies");
 	/* With a second CPU, its idle task is sampled and filtered out. */
 	if (nr_online_cpus() > 1)
 		EXPECT_GT(filtered, 0) TH_LOG("other tasks (idle) were not filtered");
-	ASSERT_GE(h.total, 300);
-	EXPECT_GE(h.leaf * 100, h.total * 70) TH_LOG("hot_leaf should dominate");
-	EXPECT_GE(h.leaf_chain * 100, h.leaf * 90);
-	EXPECT_GE(h.leaf_main * 100, h.leaf * 90);
-	EXPECT_GE(h.leaf_stack * 100, h.leaf * 90);
+	ASSERT_GE(h->total, 300);
+	EXPECT_GE(h->leaf * 100, h->total * 70) TH_LOG("hot_leaf should dominate");
+	EXPECT_GE(h->leaf_chain * 100, h->leaf * 90);
+	EXPECT_GE(h->leaf_main * 100, h->leaf * 90);
+	EXPECT_GE(h->leaf_stack * 100, h->leaf * 90);
 	free(st);
 	free(c);
+}
+
+TEST_F(sampling, hot_function_and_user_chain)
+{
+	struct hot_counts h = { 0 };
+
+	run_hot(self, _metadata, 1024, &h);
+}
+
+/*
+ * dwarf mode's 8 KiB: from this test's frames the main thread's stack
+ * ends nearer (this harness runs each test in a child's main thread), so
+ * each copy stops at mm->start_stack, unflagged, and still holds the
+ * frames.
+ */
+TEST_F(sampling, stack_copy_stops_at_start_stack)
+{
+	struct hot_counts h = { 0 };
+
+	run_hot(self, _metadata, 8192, &h);
+	EXPECT_GE(h.to_top * 100, h.user * 90);
 }
 
 struct syscall_counts {
