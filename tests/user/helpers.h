@@ -353,11 +353,12 @@ static inline unsigned int count_lines(const char *s)
 }
 
 /*
- * A writer to a new recording at @path, its SESSION section written; on
- * failure nothing is left open.
+ * A writer to a new recording at @path, its SESSION section written (1000
+ * Hz, SREC_SESSION_* @flags); on failure nothing is left open.
  */
-static inline int rec_file_create(const char *path, struct rec_writer **w,
-				  int *fd)
+static inline int rec_file_create_flags(const char *path,
+					struct rec_writer **w, int *fd,
+					__u32 flags)
 {
 	int err;
 
@@ -366,13 +367,19 @@ static inline int rec_file_create(const char *path, struct rec_writer **w,
 		return -errno;
 	err = rec_writer__new_fd(w, *fd);
 	if (!err) {
-		err = add_session(*w, 1000);
+		err = add_session_flags(*w, 1000, flags);
 		if (err)
 			rec_writer__free(*w);
 	}
 	if (err)
 		close(*fd);
 	return err;
+}
+
+static inline int rec_file_create(const char *path, struct rec_writer **w,
+				  int *fd)
+{
+	return rec_file_create_flags(path, w, fd, 0);
 }
 
 /*

@@ -45,15 +45,9 @@ static int write_offcpu(const char *path, __u32 session_flags)
 	unsigned int i;
 	int fd, err;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return -errno;
-	err = rec_writer__new_fd(&w, fd);
-	if (err) {
-		close(fd);
+	err = rec_file_create_flags(path, &w, &fd, session_flags);
+	if (err)
 		return err;
-	}
-	err = add_session_flags(w, 1000, session_flags);
 	for (i = 0; !err && i < 10; i++, t += 1000000)
 		err = rec_writer__append_records(w, 0, rec,
 				make_sample(rec, t, 0, 100, 100, SONDE_CTX_USER,
