@@ -231,8 +231,13 @@ static void snap_off_cpu(struct snap_thread *st)
 	u32 nu = 0;
 	int got;
 
+	/*
+	 * exec_start was stamped by the clock of the CPU the task last ran
+	 * on; another CPU's sched_clock can be behind it (an unstable TSC,
+	 * an emulated machine), which would hide the wait.
+	 */
 	left = READ_ONCE(t->se.exec_start);
-	now = local_clock();
+	now = cpu_clock(task_cpu(t));
 	if (SONDE_EXEC_START_IS_SCHED_CLOCK && left && now > left) {
 		rec->off_cpu_ns = now - left;
 		rec->flags |= SONDE_THREAD_OFF_CPU_TIME;

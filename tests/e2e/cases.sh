@@ -58,8 +58,9 @@ check "thread names: script names the threads" \
 	grep -q '^worker-B ' "$out/names.script"
 
 # record -t: one thread of a running process (the demo's second
-# thread), and only it.
-"$wl/demo" 4 >/dev/null &
+# thread), and only it.  The demo runs until killed: on a loaded host
+# finding the thread took most of a 4 s run, and the thread was gone.
+"$wl/demo" 60 >/dev/null &
 prog=$!
 tid=
 for i in $(seq 100); do
@@ -71,6 +72,7 @@ for i in $(seq 100); do
 done
 sonde record -q -t "${tid:-0}" -d 1 -o "$out/tid.data" 2>"$out/tid.err"
 rc=$?
+kill $prog
 wait $prog
 sonde script -i "$out/tid.data" 2>/dev/null |
 	awk '/ cpu-clock: $/ { print $2 }' | sort | uniq -c >"$out/tid.threads"

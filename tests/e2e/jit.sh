@@ -34,9 +34,12 @@ for map in map map-rm; do
 	read -r named total <<<"$(jit_leaf_count "$f.folded" '^jitted_loop \[fp\]_\[j\]$')"
 	through=$(awk '/;main;jit_caller;jitted_loop \[fp\]_\[j\] [0-9]+$/ { n += $NF }
 		END { print n + 0 }' "$f.folded")
-	echo "# jit $map: $named of $total samples in the named JIT frame, $through under jit_caller (exit $rc)"
-	check "jit $map: >= 80% of samples in jitted_loop, marked _[j], under jit_caller" \
-		test $rc -eq 0 -a "$total" -ge 50 -a $((100 * through)) -ge $((80 * total))
+	# Of main's samples: exec and the loader's page faults over 9p
+	# before it are a larger share on a loaded host.
+	inmain=$(awk '/;main;/ { n += $NF } END { print n + 0 }' "$f.folded")
+	echo "# jit $map: $named of $total samples in the named JIT frame, $through of main's $inmain under jit_caller (exit $rc)"
+	check "jit $map: >= 80% of main's samples in jitted_loop, marked _[j], under jit_caller" \
+		test $rc -eq 0 -a "$inmain" -ge 50 -a $((100 * through)) -ge $((80 * inmain))
 	check "jit $map: report marks jitted_loop [j] in the perf map" \
 		grep -q '\[j\] jitted_loop \[fp\]  /tmp/perf-[0-9]*\.map$' "$f.report"
 	check "jit $map: no diagnostics" test ! -s "$f.err" -a ! -s "$f.xerr"
@@ -48,17 +51,22 @@ check "jit map-rm: the workload removed its map" \
 # the process has exited: the records of its JIT samples are read when
 # it has no /proc/PID/root any more.  Its map is found all the same,
 # through the root record opened when the command exec'd.
+# The command waits on a FIFO until record is stopped: a window of time
+# can be missed on a loaded host, where one ps can take over a second.
 f=$jout/jit-late
-rm -f /tmp/perf-*.map
-sonde record -q -g -F 199 -m 512 -o "$f.data" -- sh -c "sleep 1; exec $wl/jit fp 1 map" \
+rm -f /tmp/perf-*.map "$f.gate"
+mkfifo "$f.gate"
+sonde record -q -g -F 199 -m 512 -o "$f.data" -- \
+	sh -c "read -r _ <'$f.gate'; exec $wl/jit fp 1 map" \
 	>"$f.out" 2>"$f.err" &
 rec=$!
-for _ in $(seq 300); do
+for _ in $(seq 600); do
 	[ "$(ps -o comm= --ppid $rec 2>/dev/null)" = sh ] && break
 	sleep 0.1
 done
 kill -STOP $rec
-for _ in $(seq 300); do
+echo go >"$f.gate"
+for _ in $(seq 600); do
 	case $(ps -o stat= --ppid $rec 2>/dev/null) in Z*) break ;; esac
 	sleep 0.1
 done

@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include "kselftest_harness.h"
 #include "helpers.h"
 
@@ -412,15 +413,22 @@ __attribute__((noinline)) static void *short_lived(void *arg)
 /*
  * Threads that come and go while snapshots run: every answer is
  * consistent, and the kernel log stays clean (the harness fails on a
- * splat).
+ * splat).  The child keeps at most 9 threads alive, but a joined thread
+ * is still in the thread list until its exit finishes, after pthread_join()
+ * returned (the tid is cleared in mm_release(), before exit_notify()): up
+ * to 8 of those while the next 8 start, so a walk may count 17.
  */
 TEST_F(snap, threads_come_and_go)
 {
+	uint64_t bad_ioctl = 0, bad_count = 0, bad_record = 0, max_total = 0;
 	pid_t churn = fork();
 	const char *p;
 
 	ASSERT_GE(churn, 0);
 	if (!churn) {
+		/* The device is this test's: the child must not hold it. */
+		close(self->fd);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;) {
 			pthread_t t[8];
 
@@ -431,28 +439,42 @@ TEST_F(snap, threads_come_and_go)
 		}
 	}
 	usleep(50000);
-	for (int round = 0; round < 300; round++) {
+	for (int round = 0; round < 300 && !bad_ioctl; round++) {
 		struct sonde_snapshot req = self->req;
 
 		req.pid = churn;
-		ASSERT_EQ(0, ioctl(self->fd, SONDE_IOC_SNAPSHOT, &req));
-		ASSERT_LE(1, req.nr_threads);
-		ASSERT_GE(9, req.nr_threads_total);
+		if (ioctl(self->fd, SONDE_IOC_SNAPSHOT, &req)) {
+			bad_ioctl++;
+			break;
+		}
+		if (req.nr_threads_total > max_total)
+			max_total = req.nr_threads_total;
+		if (req.nr_threads < 1 || req.nr_threads_total > 17)
+			bad_count++;
 		p = self->buf;
 		for (uint32_t i = 0; i < req.nr_threads; i++) {
 			const struct sonde_thread_snapshot *t = (const void *)p;
 
-			ASSERT_EQ(0, t->size % 8);
-			ASSERT_GE(t->size, sizeof(*t) + 8 * (t->nr_kernel +
-							     t->nr_user) +
-					   t->user_stack_size);
-			ASSERT_GT(SONDE_THREAD_NR_STATES, t->state);
+			if (t->size % 8 ||
+			    t->size < sizeof(*t) + 8 * (t->nr_kernel +
+							t->nr_user) +
+				      t->user_stack_size ||
+			    t->state >= SONDE_THREAD_NR_STATES) {
+				bad_record++;
+				break;
+			}
 			p += t->size;
 		}
-		ASSERT_EQ(req.buf_used, (uint64_t)(p - (char *)self->buf));
+		if (req.buf_used != (uint64_t)(p - (char *)self->buf))
+			bad_record++;
 	}
 	kill(churn, SIGKILL);
 	waitpid(churn, NULL, 0);
+	ksft_print_msg("at most %llu threads in one snapshot\n",
+		       (unsigned long long)max_total);
+	EXPECT_EQ(0, bad_ioctl);
+	EXPECT_EQ(0, bad_count);
+	EXPECT_EQ(0, bad_record);
 }
 
 /* A process of 2,000 threads: how long one snapshot takes. */
