@@ -53,24 +53,29 @@ check "jit map-rm: the workload removed its map" \
 # through the root record opened when the command exec'd.
 # The command waits on a FIFO until record is stopped: a window of time
 # can be missed on a loaded host, where one ps can take over a second.
+# The FIFO is in the guest's /tmp: the shared directory (9p) has none.
 f=$jout/jit-late
-rm -f /tmp/perf-*.map "$f.gate"
-mkfifo "$f.gate"
+gate=/tmp/sonde-jit-late.gate
+rm -f /tmp/perf-*.map "$gate"
+mkfifo "$gate"
 sonde record -q -g -F 199 -m 512 -o "$f.data" -- \
-	sh -c "read -r _ <'$f.gate'; exec $wl/jit fp 1 map" \
+	sh -c "read -r _ <$gate; exec $wl/jit fp 1 map" \
 	>"$f.out" 2>"$f.err" &
 rec=$!
 for _ in $(seq 600); do
 	[ "$(ps -o comm= --ppid $rec 2>/dev/null)" = sh ] && break
+	kill -0 $rec 2>/dev/null || break
 	sleep 0.1
 done
 kill -STOP $rec
-echo go >"$f.gate"
+# Opening the FIFO to write blocks until the command opened it to read.
+timeout 60 sh -c "echo go >$gate"
 for _ in $(seq 600); do
 	case $(ps -o stat= --ppid $rec 2>/dev/null) in Z*) break ;; esac
 	sleep 0.1
 done
 late_state=$(ps -o stat= --ppid $rec 2>/dev/null)
+rm -f "$gate"
 kill -CONT $rec
 wait $rec
 rc=$?
