@@ -72,7 +72,9 @@ version:
 	@echo $(SONDE_VERSION)
 
 ifneq ($(KVER),)
-build/$(KVER)/kmod/sonde.ko: $(KMOD_SRCS)
+# The tree's Module.symvers too: a rebuilt debug kernel (same KVER, new
+# configuration) needs the module built again.
+build/$(KVER)/kmod/sonde.ko: $(KMOD_SRCS) $(wildcard $(KTREE)/Module.symvers)
 	@scripts/module-tree build/$(KVER)
 	$(MAKE) -s -C $(KTREE) M=$(CURDIR)/build/$(KVER) \
 		CONFIG_DEBUG_INFO_BTF_MODULES= \
