@@ -12,10 +12,16 @@
 #                     /usr/src/linux-headers-KVER or KTREE (what the
 #                     guests load)
 #   make lint         checkpatch, W=1 and sparse on both guest kernels
-#   make check        every test: host unit tests, then the kernel suite
-#                     in 6.1 and 6.12 guests (installs what it needs)
-#   make check-debug  the kernel suite under a KASAN/lockdep/kmemleak 6.12
-#                     kernel built from linux-source-6.12 (once, ~12 min)
+#   make check        every test (installs what it needs): lint and host
+#                     tests, then the kernel suite in one boot each of a
+#                     6.1, a 6.12 and the debug kernel's guest, and the
+#                     end-to-end tests in the 6.1 and 6.12 guests; the
+#                     debug kernel builds in the background meanwhile
+#                     (scripts/check says what runs where)
+#   make check-debug  only the kernel suite and fuzz_test under the
+#                     KASAN/lockdep/kmemleak/UBSAN 6.12 kernel built from
+#                     linux-source-6.12 (once: about 5 minutes on two
+#                     idle cores, more when they are busy)
 #   make check-fuzz   the seeded kernel fuzzer (100,000 operations) in
 #                     6.1 and 6.12 guests
 #   make check-dkms   dkms build of make dkms-source's tree against the
