@@ -339,7 +339,14 @@ static void op_map(struct fuzz *f)
 	case 0:		/* a ring, the right way, at a guessed size */
 		if (r->meta)
 			ring_unmap(r);
+		/*
+		 * The ring may be one whose tail another slot made hostile
+		 * and no read has set right yet: while any slot may still
+		 * see a hostile tail, so may a new mapping.
+		 */
 		*hostile = false;
+		for (int i = 0; i < MAX_MAPS; i++)
+			*hostile |= f->hostile_tail[i];
 		ring_map(f->fd, &f->info, cpu, 2u << below(f, 3), r);
 		break;
 	case 1:		/* anything */
@@ -354,7 +361,6 @@ static void op_map(struct fuzz *f)
 	case 2:
 		if (r->meta) {
 			read_ring(f, r, hostile);
-			/* A hostile consumer position, sometimes. */
 			/*
 			 * A hostile consumer position, sometimes.  Other slots
 			 * may map the same ring, whose control page this is:
