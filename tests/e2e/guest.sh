@@ -457,7 +457,8 @@ sonde report -i "$out/split.data" >"$out/split.report.guest" 2>/dev/null
 tests/e2e/cases.sh "$out"
 tests/e2e/symbols.sh "$out"
 tests/e2e/stacks.sh "$out"
-tests/e2e/offcpu.sh "$out"
+# The off-CPU checks (tests/e2e/offcpu.sh) boot a guest of their own:
+# tests/e2e/run.
 
 # 18. sonde test with the module loaded: sampling works (exit 0), and the
 # module's checks, the unwinders' and the JIT map's pass.  A guest has no
