@@ -72,11 +72,21 @@ static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 						  timer);
 	const struct sonde_sampler *sp = ct->sampler;
 	struct pt_regs *regs = get_irq_regs();
-	u64 interval = ct->interval_ns, periods, spent = 0, next;
+	u64 interval = ct->interval_ns, stood, periods, spent = 0, next;
 	struct sonde_sample_event ev = { .event = SONDE_EVENT_TIMER };
+	ktime_t expired = hrtimer_get_expires(timer);
 
+	/*
+	 * The time this run stands for is how far the expiry moves: whole
+	 * intervals up to now, each at least hrtimer_resolution long.
+	 * Without high-resolution timers (no one-shot clock event device,
+	 * or a jiffies clocksource) that is a tick, 4 ms at HZ=250, and a
+	 * shorter interval is stretched to it by hrtimer_forward().
+	 */
+	hrtimer_forward_now(timer, ns_to_ktime(interval));
+	stood = ktime_to_ns(ktime_sub(hrtimer_get_expires(timer), expired));
 	/* More than one interval passed: count the ones nobody sampled. */
-	periods = hrtimer_forward_now(timer, ns_to_ktime(interval));
+	periods = div64_u64(stood, interval);
 	if (periods > 1)
 		WRITE_ONCE(ct->ring->timer_missed,
 			   ct->ring->timer_missed + periods - 1);
@@ -89,9 +99,10 @@ static enum hrtimer_restart sonde_timer_fn(struct hrtimer *timer)
 	 * off-CPU waits) does not lose what a late timer skipped.
 	 */
 	if (regs) {
-		ev.period = interval * periods;
+		ev.period = stood;
 		spent = sonde_sample(sp, ct->ring, regs,
-				     sp->jitter || periods > 1 ? &ev : NULL);
+				     sp->jitter || stood != interval ?
+				     &ev : NULL);
 	} else {
 		WRITE_ONCE(ct->ring->timer_no_regs, ct->ring->timer_no_regs + 1);
 	}

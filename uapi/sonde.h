@@ -421,8 +421,11 @@ struct sonde_config {
  * @handler_ns_max: longest handler run
  * @timer_missed: timer periods that passed without a timer run because the
  *	timer ran late (long interrupt-disabled sections, or a virtual CPU
- *	that was not running); the timer sample that follows them stands
- *	for them too (its struct sonde_sample_event, SONDE_EVENT_TIMER)
+ *	that was not running) or cannot run that often (a period shorter
+ *	than the kernel's timer resolution, clock_getres(CLOCK_MONOTONIC):
+ *	a tick without high-resolution timers); the timer sample that
+ *	follows them stands for them too (its struct sonde_sample_event,
+ *	SONDE_EVENT_TIMER)
  * @timer_no_regs: timer runs that found no interrupted context to sample;
  *	samples + filtered + timer_no_regs + timer_missed counts the timer
  *	source's periods
@@ -735,8 +738,9 @@ struct sonde_record_header {
  * @event: index of the counter in sonde_config.events_ptr, or
  *	SONDE_EVENT_TIMER for a timer sample that does not stand for one
  *	configured period: jittered (sonde_config.jitter), or the first
- *	after periods the timer missed (sonde_cpu_stats.timer_missed), its
- *	@period then the ns since the timer's previous expiry; or
+ *	after periods the timer missed (sonde_cpu_stats.timer_missed, a
+ *	period below the timer resolution included), its @period then the
+ *	ns since the timer's previous expiry; or
  *	SONDE_EVENT_OFFCPU for an off-CPU sample (its @period: ns off CPU)
  * @__reserved: zero
  * @period: events this sample stands for (the counter's period then)

@@ -244,6 +244,25 @@ static int explain_events(struct recorder *r, struct sonde_config *cfg)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * An hrtimer cannot expire more often than hrtimer_resolution, which
+ * clock_getres() reports: a tick when the kernel has no high-resolution
+ * timers.  The module's samples then stand for the longer interval
+ * (uapi: timer_missed), so profiles stay right; only the rate is lower.
+ */
+static void warn_timer_resolution(__u64 period_ns)
+{
+	struct timespec res;
+	__u64 res_ns;
+
+	if (clock_getres(CLOCK_MONOTONIC, &res))
+		return;
+	res_ns = res.tv_sec * 1000000000ull + res.tv_nsec;
+	if (res_ns > period_ns)
+		pr_warn("the kernel's timers resolve %.3f ms (no high-resolution timers): the timer samples at most %llu times a second per CPU, each sample standing for that long",
+			res_ns / 1e6, 1000000000ull / res_ns);
+}
+
 static int configure(struct recorder *r)
 {
 	struct recorder_opts *o = r->o;
@@ -275,6 +294,9 @@ static int configure(struct recorder *r)
 		cfg.frequency = 0;
 		cfg.period_ns = o->count;
 	}
+	if (r->timer)
+		warn_timer_resolution(cfg.period_ns ? cfg.period_ns :
+				      1000000000ull / cfg.frequency);
 	if (o->jitter) {
 		if (!(r->info.features & SONDE_FEAT_THROTTLE))
 			return usage_error("record: --jitter: this module's timer has no jitter");
