@@ -5,7 +5,8 @@
  * DWARF, handed over by path (a memfd); afterwards 64 addresses across
  * the file's size are looked up with inline frames, and one from the
  * input's last 8 bytes.  No debug directory is searched: debug_root is
- * an empty directory that does not exist.
+ * an empty directory that does not exist; no build-id cache is read or
+ * written.
  */
 #include <stdlib.h>
 
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = fuzz_file(data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (!srcline__open(&sl, path, NULL, NULL, 0, NO_DEBUG_ROOT)) {
+	if (!srcline__open(&sl, path, NULL, NULL, 0, NO_DEBUG_ROOT, NULL)) {
 		for (i = 0; i < 64; i++)
 			look(sl, 0x1000 + (size / 64) * i);
 		look(sl, fuzz_tail64(data, size));

@@ -7,7 +7,8 @@
  * must show inner and middle as frames of their own above outer, each
  * with the line the source says; --no-inline shows outer alone.  The
  * same checks hold for the binary stripped, with its DWARF in a separate
- * debug file found by build-id.
+ * debug file found by build-id, and with its DWARF compressed, through
+ * the inflated copy the build-id cache keeps of it.
  */
 #include <gelf.h>
 #include <zlib.h>
@@ -356,6 +357,105 @@ TEST_F(inl, separate_debug_file)
 	unsetenv("SONDE_DEBUG_ROOT");
 	EXPECT_STREQ("inl;outer;middle_[i];inner_[i] 3\n", self->out.data)
 		TH_LOG("%s", self->err.data);
+}
+
+/*
+ * Section @name of the ELF file @path: whether it is stored compressed,
+ * and its file offset and size; -1 without such a section.
+ */
+static int section_of(const char *path, const char *name, __u64 *off,
+		      __u64 *size)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int fd, ret = -1;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && !elf_getshdrstrndx(elf, &shstrndx)) {
+		while ((scn = elf_nextscn(elf, scn))) {
+			const char *n;
+			GElf_Shdr sh;
+
+			if (!gelf_getshdr(scn, &sh))
+				break;
+			n = elf_strptr(elf, shstrndx, sh.sh_name);
+			if (n && !strcmp(n, name)) {
+				*off = sh.sh_offset;
+				*size = sh.sh_size;
+				ret = !!(sh.sh_flags & SHF_COMPRESSED);
+				break;
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return ret;
+}
+
+/*
+ * Compressed debug sections: the first run keeps an inflated copy in the
+ * build-id cache, and later runs read their DWARF from it (so that they
+ * still do once the original's compressed DWARF is unreadable).  A cache
+ * entry that is not the copy is passed over.
+ */
+TEST_F(inl, compressed_debug_sections)
+{
+	static const char *const inlined = "inl;outer;middle_[i];inner_[i] 3\n";
+	char *argv[] = { "sonde", "export", "-i", self->rec, NULL };
+	char hex[2 * BUILD_ID_MAX + 1], cache[320], entry[450];
+	unsigned char bid[BUILD_ID_MAX], own[BUILD_ID_MAX];
+	__u64 off, size;
+	int fd, n;
+
+	fd = open(self->bin, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = buildid__from_fd(fd, bid, sizeof(bid));
+	close(fd);
+	ASSERT_LT(1, n);
+	buildid__to_hex(bid, n, hex);
+	snprintf(cache, sizeof(cache), "%s/cache", self->dir);
+	snprintf(entry, sizeof(entry), "%s/.build-id/%.2s/%s/dwarf", cache,
+		 hex, hex + 2);
+	/* objcopy keeps the code and the build-id: the recording still fits. */
+	ASSERT_EQ(0, sh("cd %s && objcopy --compress-debug-sections=zlib prog",
+			self->dir));
+	ASSERT_EQ(1, section_of(self->bin, ".debug_info", &off, &size));
+	setenv("SONDE_ARCHIVE_DIR", cache, 1);
+
+	ASSERT_EQ(0, sh("mkdir -p $(dirname %s) && echo junk >%s", entry,
+			entry));
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ(inlined, self->out.data) TH_LOG("%s", self->err.data);
+	ASSERT_EQ(0, unlink(entry));
+
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ(inlined, self->out.data) TH_LOG("%s", self->err.data);
+	EXPECT_EQ(0, section_of(entry, ".debug_info", &off, &size));
+	EXPECT_EQ(0, section_of(entry, ".debug_line", &off, &size));
+	fd = open(entry, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(n, buildid__from_fd(fd, own, sizeof(own)));
+	close(fd);
+	EXPECT_EQ(0, memcmp(bid, own, n));
+
+	/* The original's .debug_info no longer inflates. */
+	ASSERT_EQ(1, section_of(self->bin, ".debug_info", &off, &size));
+	ASSERT_LT(64, size);
+	ASSERT_EQ(0, sh("printf '%%64s' | tr ' ' '\\377' | dd of=%s bs=1 seek=%llu conv=notrunc status=none",
+			self->bin, (unsigned long long)off + 24));
+	setenv("SONDE_ARCHIVE_DIR", self->dir, 1);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ("inl;outer 3\n", self->out.data);
+	setenv("SONDE_ARCHIVE_DIR", cache, 1);
+	ASSERT_EQ(0, run_sonde(argv, NULL, &self->out, &self->err));
+	EXPECT_STREQ(inlined, self->out.data) TH_LOG("%s", self->err.data);
+	unsetenv("SONDE_ARCHIVE_DIR");
 }
 
 TEST_HARNESS_MAIN

@@ -103,13 +103,27 @@ static int copy_fd(int in, int out, __u64 *copied)
 	return n < 0 ? -errno : 0;
 }
 
+/* The source of buildcache__add(): a whole file from its start. */
+static int copy_whole(int out, void *arg)
+{
+	int in = *(int *)arg;
+	struct stat st;
+	__u64 copied;
+
+	if (fstat(in, &st))
+		return -errno;
+	if ((__u64)st.st_size > BUILDCACHE_MAX_FILE)
+		return -EFBIG;
+	if (lseek(in, 0, SEEK_SET))
+		return -errno;
+	return copy_fd(in, out, &copied);
+}
+
 int buildcache__add(const char *dir, const unsigned char *id,
 		    size_t id_size, const char *kind, int fd)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32];
-	struct stat st;
-	__u64 copied;
-	int out, err;
+	char path[PATH_MAX];
+	int err;
 
 	err = buildcache__path(dir, id, id_size, kind, path, sizeof(path));
 	if (err)
@@ -118,20 +132,35 @@ int buildcache__add(const char *dir, const unsigned char *id,
 		return -EEXIST;
 	if (!buildid__fd_matches(fd, id, id_size))
 		return -ESTALE;
-	if (fstat(fd, &st))
-		return -errno;
-	if ((__u64)st.st_size > BUILDCACHE_MAX_FILE)
-		return -EFBIG;
-	if (lseek(fd, 0, SEEK_SET))
-		return -errno;
+	return buildcache__add_written(dir, id, id_size, kind, copy_whole,
+				       &fd);
+}
+
+int buildcache__add_written(const char *dir, const unsigned char *id,
+			    size_t id_size, const char *kind,
+			    int (*write_file)(int fd, void *arg), void *arg)
+{
+	char own[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+	int out, err;
+
+	if (!dir) {
+		if (buildcache__dir(own, sizeof(own)))
+			return -ENOENT;
+		dir = own;
+	}
+	err = buildcache__path(dir, id, id_size, kind, path, sizeof(path));
+	if (err)
+		return err;
+	if (!access(path, F_OK))
+		return -EEXIST;
 	err = make_parents(path);
 	if (err)
 		return err;
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return -errno;
-	err = copy_fd(fd, out, &copied);
+	err = write_file(out, arg);
 	if (close(out) && !err)
 		err = -errno;
 	/*

@@ -6,10 +6,12 @@
  * file with --archive), and where the symbolizer finds them again.
  *
  * Layout, as perf's ~/.debug: DIR/.build-id/xx/yyyy.../elf for the binary
- * whose build-id is xxyyyy... in hex, and .../debug for its separate debug
- * file.  DIR is $SONDE_ARCHIVE_DIR, else $XDG_CACHE_HOME/sonde, else
- * $HOME/.cache/sonde.  A file is only ever added whole (written to a
- * temporary name, then renamed), so readers never see half of one.
+ * whose build-id is xxyyyy... in hex, .../debug for its separate debug
+ * file, and .../dwarf for the one of the two that holds its DWARF, stored
+ * with every compressed section inflated (symbolize/inflated.h).  DIR is
+ * $SONDE_ARCHIVE_DIR, else $XDG_CACHE_HOME/sonde, else $HOME/.cache/sonde.
+ * A file is only ever added whole (written to a temporary name, then
+ * renamed), so readers never see half of one.
  */
 #ifndef SONDE_BUILDCACHE_H
 #define SONDE_BUILDCACHE_H
@@ -19,6 +21,8 @@
 
 #define BUILDCACHE_ELF		"elf"
 #define BUILDCACHE_DEBUG	"debug"
+/* The file with DWARF, its compressed sections stored inflated (inflated.h). */
+#define BUILDCACHE_DWARF	"dwarf"
 
 /* Files larger than this are not archived (bytes). */
 #define BUILDCACHE_MAX_FILE	(1ULL << 30)
@@ -48,6 +52,18 @@ int buildcache__path(const char *dir, const unsigned char *id,
  */
 int buildcache__add(const char *dir, const unsigned char *id,
 		    size_t id_size, const char *kind, int fd);
+
+/*
+ * buildcache__add_written - add @kind of build-id @id under @dir (NULL:
+ * buildcache__dir()) as @write_file writes it into the descriptor it is
+ * given (open for reading and writing, empty); @write_file returns 0 or
+ * a -errno.  The entry is kept only if it then carries build-id @id.
+ * Returns 0, -EEXIST when an entry was there, -ESTALE, or a -errno of
+ * @write_file, of creating directories or of writing.
+ */
+int buildcache__add_written(const char *dir, const unsigned char *id,
+			    size_t id_size, const char *kind,
+			    int (*write_file)(int fd, void *arg), void *arg);
 
 /*
  * buildcache__open - open the cached @kind of build-id @id under @dir (NULL:

@@ -38,6 +38,7 @@
 #include "lib/hmap.h"
 #include "lib/untrusted.h"
 #include "symbolize/debuginfo.h"
+#include "symbolize/inflated.h"
 #include "symbolize/srcline.h"
 
 /* Nesting of scopes a hostile file could make unbounded. */
@@ -47,8 +48,10 @@ struct srcline {
 	Dwarf *dwarf;
 	Elf *elf;		/* the binary */
 	Elf *debug_elf;		/* its separate debug file, or NULL */
+	Elf *inflated_elf;	/* the cache's inflated copy, or NULL */
 	int fd;
 	int debug_fd;
+	int inflated_fd;
 	/* Units in file order, for producers without .debug_aranges. */
 	Dwarf_Die *units;
 	size_t nr_units;
@@ -87,9 +90,42 @@ static Dwarf *dwarf_with_units(Elf *elf)
 	return dw;
 }
 
+/*
+ * The DWARF of @elf, from the cache's inflated copy of it when its
+ * sections are compressed; the first such open leaves that copy there
+ * (inflated.h).  The cache is only ever a shortcut: when it cannot be
+ * read or written, @elf itself serves.
+ */
+static Dwarf *dwarf_of(struct srcline *sl, Elf *elf, const char *cache_dir)
+{
+	unsigned char id[BUILD_ID_MAX];
+	Dwarf *dw;
+	int n;
+
+	if (!cache_dir || !inflated__needed(elf))
+		return dwarf_with_units(elf);
+	n = buildid__from_elf(elf, id, sizeof(id));
+	if (n <= 0)
+		return dwarf_with_units(elf);
+	sl->inflated_elf = inflated__open(cache_dir, id, n, &sl->inflated_fd);
+	if (sl->inflated_elf) {
+		dw = dwarf_with_units(sl->inflated_elf);
+		if (dw)
+			return dw;
+		elf_end(sl->inflated_elf);
+		sl->inflated_elf = NULL;
+		close(sl->inflated_fd);
+		sl->inflated_fd = -1;
+	}
+	dw = dwarf_with_units(elf);
+	if (dw)
+		inflated__add(cache_dir, elf, id, n);
+	return dw;
+}
+
 int srcline__open(struct srcline **slp, const char *path, const char *symfs,
 		  const unsigned char *build_id, size_t build_id_size,
-		  const char *debug_root)
+		  const char *debug_root, const char *cache_dir)
 {
 	unsigned char id[BUILD_ID_MAX];
 	char opened[PATH_MAX];
@@ -104,6 +140,7 @@ int srcline__open(struct srcline **slp, const char *path, const char *symfs,
 	if (!sl)
 		return -ENOMEM;
 	sl->debug_fd = -1;
+	sl->inflated_fd = -1;
 	hmap__init(&sl->indexes, NULL);
 	sl->fd = open_regular(opened);
 	if (sl->fd < 0) {
@@ -122,7 +159,7 @@ int srcline__open(struct srcline **slp, const char *path, const char *symfs,
 			goto out_close;
 		}
 	}
-	sl->dwarf = dwarf_with_units(sl->elf);
+	sl->dwarf = dwarf_of(sl, sl->elf, cache_dir);
 	if (sl->dwarf) {
 		*slp = sl;
 		return 0;
@@ -135,7 +172,7 @@ int srcline__open(struct srcline **slp, const char *path, const char *symfs,
 	}
 	sl->debug_elf = elf_begin(sl->debug_fd, ELF_C_READ_MMAP, NULL);
 	if (sl->debug_elf && elf_kind(sl->debug_elf) == ELF_K_ELF)
-		sl->dwarf = dwarf_with_units(sl->debug_elf);
+		sl->dwarf = dwarf_of(sl, sl->debug_elf, cache_dir);
 	if (!sl->dwarf) {
 		err = -ENOENT;
 		goto out_close;
@@ -166,6 +203,10 @@ void srcline__free(struct srcline *sl)
 	hmap__free(&sl->indexes);
 	if (sl->dwarf)
 		dwarf_end(sl->dwarf);
+	if (sl->inflated_elf)
+		elf_end(sl->inflated_elf);
+	if (sl->inflated_fd >= 0)
+		close(sl->inflated_fd);
 	if (sl->debug_elf)
 		elf_end(sl->debug_elf);
 	if (sl->elf)

@@ -35,13 +35,16 @@ struct srcline_frame {
  * srcline__open - the DWARF of the binary recorded at @path (opened at
  * @symfs@path; @symfs NULL: at @path) that has build-id @build_id
  * (@build_id_size bytes; 0: not checked), or of its separate debug file
- * under @debug_root (NULL: /usr/lib/debug).  Returns 0, -ENOENT when
+ * under @debug_root (NULL: /usr/lib/debug).  With @cache_dir, a build-id
+ * cache (lib/buildcache.h), DWARF stored compressed is read from the
+ * inflated copy kept there, made on first use (inflated.h); NULL: none
+ * is read or made.  Returns 0, -ENOENT when
  * neither has DWARF, -ESTALE on a build-id mismatch, -ENOMEM, or the
  * -errno of opening the file.
  */
 int srcline__open(struct srcline **sl, const char *path, const char *symfs,
 		  const unsigned char *build_id, size_t build_id_size,
-		  const char *debug_root);
+		  const char *debug_root, const char *cache_dir);
 void srcline__free(struct srcline *sl);
 
 /*

@@ -61,6 +61,7 @@ struct cache_ent {
 struct symbolizer {
 	struct session *session;
 	char *debug_root;	/* NULL: the default */
+	char *cache_dir;	/* the build-id cache, NULL: none */
 	char *symfs;		/* NULL: none */
 	bool no_inline;
 	bool no_lines;
@@ -97,6 +98,7 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 {
 	struct symbolizer *sym = calloc(1, sizeof(*sym));
 	bool has_symfs = o && o->symfs && *o->symfs;
+	char dir[4096];
 	int n = 0;
 
 	if (!sym)
@@ -120,6 +122,9 @@ int symbolizer__new(struct symbolizer **symp, struct session *s,
 		free(sym);
 		return -ENOMEM;
 	}
+	/* Only a shortcut (srcline.h): without it, no inflated DWARF kept. */
+	if (!buildcache__dir(dir, sizeof(dir)))
+		sym->cache_dir = strdup(dir);
 	hmap__init(&sym->files, file_eq);
 	hmap__init(&sym->file_by_map, NULL);
 	hmap__init(&sym->strings, hmap_str_eq);
@@ -163,6 +168,7 @@ void symbolizer__free(struct symbolizer *sym)
 	jitdumps__free(sym->jitdumps);
 	free(sym->symfs);
 	free(sym->debug_root);
+	free(sym->cache_dir);
 	free(sym);
 }
 
@@ -418,7 +424,7 @@ static int add_srcline(struct symbolizer *sym, struct sym_file *f,
 		    srcline__open(&f->srcline, f->archived ?: f->path,
 				  f->archived ? NULL : sym->symfs,
 				  f->build_id, f->build_id_size,
-				  sym->debug_root))
+				  sym->debug_root, sym->cache_dir))
 			f->srcline = NULL;
 	}
 	if (!f->srcline)
