@@ -159,6 +159,20 @@ static int write_recording(const char *path, const char *bin, __u64 ip)
 	return rec_file_finish(w, fd, NR_SAMPLES, err);
 }
 
+/* The build-id of the file at @path into @bid and, in hex, @hex. */
+static int file_build_id(const char *path, unsigned char *bid, char *hex)
+{
+	int fd = open(path, O_RDONLY), n;
+
+	if (fd < 0)
+		return -errno;
+	n = buildid__from_fd(fd, bid, BUILD_ID_MAX);
+	close(fd);
+	if (n > 0)
+		buildid__to_hex(bid, n, hex);
+	return n;
+}
+
 FIXTURE(inl) {
 	char *dir;
 	char bin[300];
@@ -337,14 +351,10 @@ TEST_F(inl, separate_debug_file)
 	char *argv[] = { "sonde", "export", "-i", self->rec, NULL };
 	char hex[2 * BUILD_ID_MAX + 1], root[320];
 	unsigned char bid[BUILD_ID_MAX];
-	int fd, n;
+	int n;
 
-	fd = open(self->bin, O_RDONLY);
-	ASSERT_LE(0, fd);
-	n = buildid__from_fd(fd, bid, sizeof(bid));
-	close(fd);
+	n = file_build_id(self->bin, bid, hex);
 	ASSERT_LT(1, n);
-	buildid__to_hex(bid, n, hex);
 	snprintf(root, sizeof(root), "%s/root", self->dir);
 	ASSERT_EQ(0, sh("cd %s && mkdir -p root/.build-id/%.2s && "
 			"objcopy --only-keep-debug prog root/.build-id/%.2s/%s.debug && "
@@ -408,17 +418,14 @@ TEST_F(inl, compressed_debug_sections)
 {
 	static const char *const inlined = "inl;outer;middle_[i];inner_[i] 3\n";
 	char *argv[] = { "sonde", "export", "-i", self->rec, NULL };
-	char hex[2 * BUILD_ID_MAX + 1], cache[320], entry[450];
+	char hex[2 * BUILD_ID_MAX + 1], own_hex[2 * BUILD_ID_MAX + 1];
 	unsigned char bid[BUILD_ID_MAX], own[BUILD_ID_MAX];
+	char cache[320], entry[450];
 	__u64 off, size;
-	int fd, n;
+	int n;
 
-	fd = open(self->bin, O_RDONLY);
-	ASSERT_LE(0, fd);
-	n = buildid__from_fd(fd, bid, sizeof(bid));
-	close(fd);
+	n = file_build_id(self->bin, bid, hex);
 	ASSERT_LT(1, n);
-	buildid__to_hex(bid, n, hex);
 	snprintf(cache, sizeof(cache), "%s/cache", self->dir);
 	snprintf(entry, sizeof(entry), "%s/.build-id/%.2s/%s/dwarf", cache,
 		 hex, hex + 2);
@@ -438,11 +445,8 @@ TEST_F(inl, compressed_debug_sections)
 	EXPECT_STREQ(inlined, self->out.data) TH_LOG("%s", self->err.data);
 	EXPECT_EQ(0, section_of(entry, ".debug_info", &off, &size));
 	EXPECT_EQ(0, section_of(entry, ".debug_line", &off, &size));
-	fd = open(entry, O_RDONLY);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(n, buildid__from_fd(fd, own, sizeof(own)));
-	close(fd);
-	EXPECT_EQ(0, memcmp(bid, own, n));
+	EXPECT_EQ(n, file_build_id(entry, own, own_hex));
+	EXPECT_STREQ(hex, own_hex);
 
 	/* The original's .debug_info no longer inflates. */
 	ASSERT_EQ(1, section_of(self->bin, ".debug_info", &off, &size));
