@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host side of the guest benchmarks (scripts/bench): turns what
-# tests/bench/handler.sh, breakdown.sh and reader.sh printed in one guest
-# boot (OUTDIR/guest.txt) and the recordings they kept into
+# tests/bench/handler.sh, breakdown.sh, reader.sh and slowdown.sh printed
+# in one guest boot (OUTDIR/guest.txt) and the recordings they kept into
 #
 #   OUTDIR/handler.tsv   every case: round tool mode depth p50 p90 p99 n
 #   OUTDIR/bytes.tsv     bytes per sample of each tool and mode
 #   OUTDIR/reader.tsv    every reader run: round tool cpu_us nvcsw samples
 #   OUTDIR/ramp.tsv      every ramp run: round tool hz samples lost throttled
+#   OUTDIR/slowdown.tsv  every slowdown run: round tool mode hz ns samples
 #   OUTDIR/results.tsv   metric goal median min max rounds: the ratios
 #   OUTDIR/results.json  the same, one object per metric
 #   OUTDIR/breakdown.tsv where sonde's callback spends its instructions
@@ -181,6 +182,67 @@ awk -F'\t' -v out="$out" '
 		row("reader wakeups per 1000 samples sonde", "-", w1)
 		row("reader wakeups per 1000 samples perf", "-", w2)
 	}' "$out/handler.tsv" "$out/bytes.tsv" "$out/reader.tsv"
+
+# Workload slowdown (slowdown.sh): per round, each tool's extra guest
+# instructions per sample of the workload, against the mean of the
+# round's two runs alone; the ratio perf/sonde, and each tool's slowdown.
+awk '$1 == "slow" { print $2, $3, $4, $5, $6, $7 }' OFS='\t' "$g" >"$out/slowdown.tsv"
+awk -F'\t' '
+	function row(metric, goal, list,   a, k, i, j, t) {
+		k = split(list, a, " ")
+		if (!k)
+			return
+		for (i = 1; i <= k; i++)
+			for (j = i + 1; j <= k; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		printf "%s\t%s\t%.2f\t%.2f\t%.2f\t%d\n", metric, goal,
+			k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2, a[1], a[k], k
+	}
+	$2 == "none" {
+		if (nalone[$1, $3]) first[$1, $3] = alone[$1, $3]
+		alone[$1, $3] += $5; nalone[$1, $3]++
+		if (!(($3) in ms)) { ms[$3] = 1; modes[++nm] = $3 }
+		next
+	}
+	{
+		ns[$1, $2, $3, $4] = $5; n[$1, $2, $3, $4] = $6
+		if (!(($3, $4) in seen)) { seen[$3, $4] = 1; cases[++nc] = $3 SUBSEP $4 }
+		if (!(($1) in rs)) { rs[$1] = 1; rounds[++nr] = $1 }
+	}
+	END {
+		# How much the workload alone moves between the round'"'"'s two runs:
+		# the noise floor under the differences below.
+		for (m = 1; m <= nm; m++) {
+			l = ""
+			for (i = 1; i <= nr; i++) {
+				r = rounds[i]
+				if (nalone[r, modes[m]] != 2) continue
+				a = first[r, modes[m]]; b = alone[r, modes[m]] - a
+				l = l " " 200 * (a > b ? a - b : b - a) / (a + b)
+			}
+			row("workload alone: its two runs apart % " modes[m], "-", l)
+		}
+		for (c = 1; c <= nc; c++) {
+			split(cases[c], mh, SUBSEP)
+			l = ""; ps = ""; pp = ""; ss = ""; sp = ""
+			for (i = 1; i <= nr; i++) {
+				r = rounds[i]
+				if (!nalone[r, mh[1]]) continue
+				base = alone[r, mh[1]] / nalone[r, mh[1]]
+				ks = r SUBSEP "sonde" SUBSEP cases[c]; kp = r SUBSEP "perf" SUBSEP cases[c]
+				if (!(ks in ns) || !(kp in ns) || n[ks] <= 0 || n[kp] <= 0) continue
+				es = (ns[ks] - base) / n[ks]; ep = (ns[kp] - base) / n[kp]
+				if (es > 0) l = l " " ep / es
+				ps = ps " " es; pp = pp " " ep
+				ss = ss " " 100 * (ns[ks] / base - 1); sp = sp " " 100 * (ns[kp] / base - 1)
+			}
+			row("workload instructions per sample perf/sonde " mh[1] " " mh[2] " Hz", "-", l)
+			row("workload instructions per sample sonde " mh[1] " " mh[2] " Hz", "-", ps)
+			row("workload instructions per sample perf " mh[1] " " mh[2] " Hz", "-", pp)
+			row("workload slowdown % sonde " mh[1] " " mh[2] " Hz", "-", ss)
+			row("workload slowdown % perf " mh[1] " " mh[2] " Hz", "-", sp)
+		}
+	}' "$out/slowdown.tsv" >>"$out/results.tsv"
 
 awk -F'\t' 'NR > 1 {
 	printf "%s{\"metric\": \"%s\", \"goal\": \"%s\", \"median\": %s, \"min\": %s, \"max\": %s, \"rounds\": %s}",
