@@ -77,6 +77,41 @@ int hmap__insert(struct hmap *m, __u64 hash, const void *key, void *val)
 	return 0;
 }
 
+/*
+ * Linear probing's deletion without tombstones (Knuth's algorithm R): the
+ * entries after the hole in its probe run move back into it unless their
+ * home slot lies cyclically after the hole, where a lookup would not pass
+ * it.
+ */
+void *hmap__remove(struct hmap *m, __u64 hash, const void *key)
+{
+	size_t i, j, home, mask;
+	void *val;
+
+	if (!m->cap)
+		return NULL;
+	mask = m->cap - 1;
+	for (i = hash & mask; m->ents[i].used; i = (i + 1) & mask)
+		if (key_eq(m, &m->ents[i], hash, key))
+			break;
+	if (!m->ents[i].used)
+		return NULL;
+	val = m->ents[i].val;
+	m->nr--;
+	for (j = i;;) {
+		m->ents[i].used = false;
+		do {
+			j = (j + 1) & mask;
+			if (!m->ents[j].used)
+				return val;
+			home = m->ents[j].hash & mask;
+		} while (i <= j ? i < home && home <= j :
+				  i < home || home <= j);
+		m->ents[i] = m->ents[j];
+		i = j;
+	}
+}
+
 __u64 hash_bytes(const void *p, size_t len, __u64 seed)
 {
 	const unsigned char *c = p;

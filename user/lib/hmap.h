@@ -32,6 +32,12 @@ void hmap__free(struct hmap *m);
 void *hmap__find(const struct hmap *m, __u64 hash, const void *key);
 /* Insert @key, which must not be present yet. */
 int hmap__insert(struct hmap *m, __u64 hash, const void *key, void *val);
+/*
+ * hmap__remove - take @key out of @m.  Returns its value, or NULL when it
+ * was not there.  Entries found with hmap__next() may move: do not remove
+ * while walking.
+ */
+void *hmap__remove(struct hmap *m, __u64 hash, const void *key);
 
 __u64 hash_bytes(const void *p, size_t len, __u64 seed);
 __u64 hash_u64(__u64 v);

@@ -68,6 +68,17 @@ static int note_jit(struct recorder *r, const struct sonde_record_header *h)
 	return 0;
 }
 
+/* A process's main thread exited: its seen_pids entry can go. */
+static int note_exit(struct recorder *r, const struct sonde_record_header *h)
+{
+	const struct sonde_task_event *te = (const void *)h;
+
+	if (h->type != SONDE_RECORD_EXIT || h->size < sizeof(*te) ||
+	    !te->pid || te->tid != te->pid)
+		return 0;
+	return seen_pids__note_exit(&r->seen, te->pid);
+}
+
 static int drain_record(const struct sonde_record_header *h, void *ctx)
 {
 	struct drain_ctx *d = ctx;
@@ -98,6 +109,9 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 				return err;
 		}
 		err = note_jit(r, h);
+		if (err)
+			return err;
+		err = note_exit(r, h);
 		if (err)
 			return err;
 		/*

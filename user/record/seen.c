@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/hmap.h"
 #include "lib/util.h"
@@ -32,10 +33,16 @@ struct seen_pid {
 	bool pending;		/* queued for a snapshot after this drain */
 	__u64 next_ns;		/* no re-snapshot for samples before this */
 	__u64 backoff_ns;
+	bool exited;		/* its main thread's EXIT was drained */
+	__u64 forget_at;	/* seen_pids.flushes at which it goes */
 };
+
+/* Flushes between an EXIT and forgetting: each drains every ring once. */
+#define FORGET_AFTER_FLUSHES	2
 
 void seen_pids__init(struct seen_pids *s)
 {
+	memset(s, 0, sizeof(*s));
 	hmap__init(&s->seen, NULL);
 }
 
@@ -51,6 +58,7 @@ void seen_pids__free(struct seen_pids *s)
 	}
 	hmap__free(&s->seen);
 	free(s->pending);
+	free(s->gone);
 }
 
 static struct seen_pid *find_seen(struct seen_pids *s, __u32 pid)
@@ -103,7 +111,7 @@ int seen_pids__note_sample(struct seen_pids *s,
 		sp->pending = true;
 		return queue_pid(s, smp->pid);
 	}
-	if (sp->pending || smp->time_ns < sp->next_ns ||
+	if (sp->pending || sp->exited || smp->time_ns < sp->next_ns ||
 	    (smp->flags & SONDE_SAMPLE_KTHREAD))
 		return 0;
 	if (smp->flags & SONDE_SAMPLE_USER_REGS)
@@ -150,6 +158,53 @@ int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
 	return 0;
 }
 
+int seen_pids__note_exit(struct seen_pids *s, __u32 pid)
+{
+	struct seen_pid *sp = find_seen(s, pid);
+	__u32 *g;
+
+	if (!sp || sp->exited)
+		return 0;
+	if (s->first_gone + s->nr_gone == s->cap_gone) {
+		/* Slide the live part down before growing. */
+		memmove(s->gone, s->gone + s->first_gone,
+			s->nr_gone * sizeof(*s->gone));
+		s->first_gone = 0;
+		if (s->nr_gone == s->cap_gone) {
+			s->cap_gone = s->cap_gone ? s->cap_gone * 2 : 64;
+			g = realloc(s->gone, s->cap_gone * sizeof(*g));
+			if (!g)
+				return -ENOMEM;
+			s->gone = g;
+		}
+	}
+	sp->exited = true;
+	sp->forget_at = s->flushes + FORGET_AFTER_FLUSHES;
+	s->gone[s->first_gone + s->nr_gone++] = pid;
+	return 0;
+}
+
+/* Forget the exited pids whose time has come (oldest first). */
+static void forget_gone(struct seen_pids *s)
+{
+	while (s->nr_gone) {
+		__u32 pid = s->gone[s->first_gone];
+		struct seen_pid *sp = find_seen(s, pid);
+
+		if (sp && sp->exited && sp->forget_at > s->flushes)
+			return;
+		s->first_gone++;
+		s->nr_gone--;
+		/* A pid made new again by a late sample is kept. */
+		if (!sp || !sp->exited)
+			continue;
+		hmap__remove(&s->seen, hash_u64(pid),
+			     (void *)(unsigned long)pid);
+		free(sp->ranges);
+		free(sp);
+	}
+}
+
 int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 {
 	unsigned int i;
@@ -165,6 +220,8 @@ int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 			return err;
 	}
 	s->nr_pending = 0;
+	s->flushes++;
+	forget_gone(s);
 	return 0;
 }
 
@@ -174,6 +231,10 @@ int seen_pids__for_each(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 	int err;
 
 	hmap__for_each(&s->seen, e) {
+		const struct seen_pid *sp = e->val;
+
+		if (sp->exited)
+			continue;
 		err = fn((unsigned long)e->key, ctx);
 		if (err)
 			return err;

@@ -21,6 +21,9 @@ struct seen_pids {
 	struct hmap seen;	/* pid -> struct seen_pid (seen.c) */
 	__u32 *pending;		/* pids to snapshot after this drain */
 	unsigned int nr_pending, cap_pending;
+	__u32 *gone;		/* exited pids, oldest first, from @first_gone */
+	unsigned int first_gone, nr_gone, cap_gone;
+	__u64 flushes;		/* seen_pids__flush() calls so far */
 };
 
 /* Callback for one pid; a nonzero return stops the walk and is returned. */
@@ -49,12 +52,26 @@ int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
 			     const void *snap, size_t len, __u64 time_ns);
 
 /*
+ * seen_pids__note_exit - @pid's main thread exited (its EXIT record was
+ * drained): no snapshot is asked for it any more, and it is forgotten two
+ * flushes later, once every ring has been drained past its last samples,
+ * so that a recorder's memory does not grow with the processes that come
+ * and go.  A sample drained after that makes it new again.  Returns 0 or
+ * -ENOMEM.
+ */
+int seen_pids__note_exit(struct seen_pids *s, __u32 pid);
+
+/*
  * seen_pids__flush - call @fn for each pid queued since the last flush,
- * in queue order, then empty the queue.  Stops at the first error.
+ * in queue order, then empty the queue and forget the exited pids due.
+ * Stops at the first error.
  */
 int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx);
 
-/* seen_pids__for_each - call @fn for every pid seen; stops at an error. */
+/*
+ * seen_pids__for_each - call @fn for every pid seen and not known to have
+ * exited; stops at an error.
+ */
 int seen_pids__for_each(struct seen_pids *s, seen_pid_fn fn, void *ctx);
 
 #endif /* SONDE_SEEN_H */
