@@ -66,17 +66,26 @@ static struct seen_pid *find_seen(struct seen_pids *s, __u32 pid)
 	return hmap__find(&s->seen, hash_u64(pid), (void *)(unsigned long)pid);
 }
 
-static int queue_pid(struct seen_pids *s, __u32 pid)
+/* Room for one more pid in *@arr, @nr used of *@cap.  0 or -ENOMEM. */
+static int pids_reserve(__u32 **arr, unsigned int nr, unsigned int *cap)
 {
+	unsigned int want = *cap ? *cap * 2 : 64;
 	__u32 *p;
 
-	if (s->nr_pending == s->cap_pending) {
-		s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 64;
-		p = realloc(s->pending, s->cap_pending * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		s->pending = p;
-	}
+	if (nr < *cap)
+		return 0;
+	p = realloc(*arr, want * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = want;
+	return 0;
+}
+
+static int queue_pid(struct seen_pids *s, __u32 pid)
+{
+	if (pids_reserve(&s->pending, s->nr_pending, &s->cap_pending))
+		return -ENOMEM;
 	s->pending[s->nr_pending++] = pid;
 	return 0;
 }
@@ -161,23 +170,17 @@ int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
 int seen_pids__note_exit(struct seen_pids *s, __u32 pid)
 {
 	struct seen_pid *sp = find_seen(s, pid);
-	__u32 *g;
 
 	if (!sp || sp->exited)
 		return 0;
-	if (s->first_gone + s->nr_gone == s->cap_gone) {
+	if (s->first_gone + s->nr_gone == s->cap_gone && s->first_gone) {
 		/* Slide the live part down before growing. */
 		memmove(s->gone, s->gone + s->first_gone,
 			s->nr_gone * sizeof(*s->gone));
 		s->first_gone = 0;
-		if (s->nr_gone == s->cap_gone) {
-			s->cap_gone = s->cap_gone ? s->cap_gone * 2 : 64;
-			g = realloc(s->gone, s->cap_gone * sizeof(*g));
-			if (!g)
-				return -ENOMEM;
-			s->gone = g;
-		}
 	}
+	if (pids_reserve(&s->gone, s->first_gone + s->nr_gone, &s->cap_gone))
+		return -ENOMEM;
 	sp->exited = true;
 	sp->forget_at = s->flushes + FORGET_AFTER_FLUSHES;
 	s->gone[s->first_gone + s->nr_gone++] = pid;
