@@ -103,13 +103,22 @@ static int copy_fd(int in, int out, __u64 *copied)
 	return n < 0 ? -errno : 0;
 }
 
-/* The source of buildcache__add(): a whole file from its start. */
+/* buildcache__add()'s source: the whole file @arg, if it has the id. */
+struct whole_file {
+	int fd;
+	const unsigned char *id;
+	size_t id_size;
+};
+
 static int copy_whole(int out, void *arg)
 {
-	int in = *(int *)arg;
+	const struct whole_file *w = arg;
+	int in = w->fd;
 	struct stat st;
 	__u64 copied;
 
+	if (!buildid__fd_matches(in, w->id, w->id_size))
+		return -ESTALE;
 	if (fstat(in, &st))
 		return -errno;
 	if ((__u64)st.st_size > BUILDCACHE_MAX_FILE)
@@ -122,18 +131,9 @@ static int copy_whole(int out, void *arg)
 int buildcache__add(const char *dir, const unsigned char *id,
 		    size_t id_size, const char *kind, int fd)
 {
-	char path[PATH_MAX];
-	int err;
+	struct whole_file w = { fd, id, id_size };
 
-	err = buildcache__path(dir, id, id_size, kind, path, sizeof(path));
-	if (err)
-		return err;
-	if (!access(path, F_OK))
-		return -EEXIST;
-	if (!buildid__fd_matches(fd, id, id_size))
-		return -ESTALE;
-	return buildcache__add_written(dir, id, id_size, kind, copy_whole,
-				       &fd);
+	return buildcache__add_written(dir, id, id_size, kind, copy_whole, &w);
 }
 
 int buildcache__add_written(const char *dir, const unsigned char *id,

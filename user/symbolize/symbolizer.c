@@ -262,10 +262,10 @@ static int resolve_kernel(struct symbolizer *sym, __u64 addr,
 static int load_archived(struct symbolizer *sym, struct sym_file *f,
 			 int err)
 {
-	char dir[4096], path[4096];
+	char path[4096];
 
-	if (buildcache__dir(dir, sizeof(dir)) ||
-	    buildcache__path(dir, f->build_id, f->build_id_size,
+	if (!sym->cache_dir ||
+	    buildcache__path(sym->cache_dir, f->build_id, f->build_id_size,
 			     BUILDCACHE_ELF, path, sizeof(path)) ||
 	    dso__load(&f->dso, path, NULL, f->build_id, f->build_id_size,
 		      sym->debug_root, sym->demangle))
