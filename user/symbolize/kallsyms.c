@@ -40,11 +40,75 @@ static int cmp_ksym(const void *a, const void *b)
 	return x < y ? -1 : 1;
 }
 
+/*
+ * The address at the start of a line: 1 to 16 hex digits, then a space.
+ * Returns the space, or NULL when the line does not start so.
+ */
+static const char *parse_addr(const char *p, const char *end, __u64 *addr)
+{
+	const char *start = p;
+	__u64 v = 0;
+
+	for (; p < end && p - start <= 16; p++) {
+		unsigned int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (*p | 0x20) - 'a' + 10;
+		else
+			break;
+		v = v << 4 | d;
+	}
+	if (p == start || p - start > 16 || p == end || *p != ' ')
+		return NULL;
+	*addr = v;
+	return p;
+}
+
+/*
+ * Sort by address, aliases in the order listed.  /proc/kallsyms lists
+ * the core kernel's symbols by address, then each module's: so sort only
+ * what follows the longest sorted prefix, then merge the two runs (a
+ * tie goes to the prefix, which was listed first).
+ */
+static int sort_ksyms(struct kallsyms *ks)
+{
+	size_t sorted = 1, i, j, k, nr_tail;
+	struct ksym *tail;
+
+	while (sorted < ks->nr &&
+	       ks->syms[sorted - 1].addr <= ks->syms[sorted].addr)
+		sorted++;
+	if (sorted >= ks->nr)
+		return 0;
+	nr_tail = ks->nr - sorted;
+	qsort(ks->syms + sorted, nr_tail, sizeof(*ks->syms), cmp_ksym);
+	if (ks->syms[sorted - 1].addr <= ks->syms[sorted].addr)
+		return 0;
+	tail = malloc(nr_tail * sizeof(*tail));
+	if (!tail)
+		return -ENOMEM;
+	memcpy(tail, ks->syms + sorted, nr_tail * sizeof(*tail));
+	/* Merge from the back, into the space the tail took. */
+	i = sorted;
+	j = nr_tail;
+	k = ks->nr;
+	while (j) {
+		if (i && ks->syms[i - 1].addr > tail[j - 1].addr)
+			ks->syms[--k] = ks->syms[--i];
+		else
+			ks->syms[--k] = tail[--j];
+	}
+	free(tail);
+	return 0;
+}
+
 int kallsyms__parse(struct kallsyms **ksp, const char *text, size_t len)
 {
 	struct kallsyms *ks;
 	size_t cap = 0;
-	char *line, *save;
+	char *line, *text_end;
 
 	ks = calloc(1, sizeof(*ks));
 	if (!ks)
@@ -54,21 +118,32 @@ int kallsyms__parse(struct kallsyms **ksp, const char *text, size_t len)
 		goto err_nomem;
 	memcpy(ks->text, text, len);
 	ks->text[len] = '\0';
-	for (line = strtok_r(ks->text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *end, *name, *mod;
-		unsigned long long addr = strtoull(line, &end, 16);
+	text_end = ks->text + len;
+	for (line = ks->text; line < text_end; ) {
+		char *eol = memchr(line, '\n', text_end - line);
+		char *name, *mod;
+		const char *sp;
+		__u64 addr;
 
-		if (end == line || end[0] != ' ' || !srec_kallsyms_type_is_text(end[1]) ||
-		    end[2] != ' ' || !addr)
+		if (!eol)
+			eol = text_end;
+		*eol = '\0';
+		sp = parse_addr(line, eol, &addr);
+		line = eol + 1;
+		if (!sp || eol - sp < 3 || !srec_kallsyms_type_is_text(sp[1]) ||
+		    sp[2] != ' ' || !addr)
 			continue;
-		name = end + 3;
-		mod = strchr(name, '\t');
+		name = (char *)sp + 3;
+		mod = memchr(name, '\t', eol - name);
 		if (mod) {
+			char *close;
+
 			*mod++ = '\0';
 			if (*mod == '[')
 				mod++;
-			mod[strcspn(mod, "]")] = '\0';
+			close = memchr(mod, ']', eol - mod);
+			if (close)
+				*close = '\0';
 		}
 		if (ks->nr == cap) {
 			struct ksym *s;
@@ -84,8 +159,8 @@ int kallsyms__parse(struct kallsyms **ksp, const char *text, size_t len)
 		ks->syms[ks->nr].module = mod ? mod : "";
 		ks->nr++;
 	}
-	if (ks->nr)
-		qsort(ks->syms, ks->nr, sizeof(*ks->syms), cmp_ksym);
+	if (sort_ksyms(ks))
+		goto err_nomem;
 	*ksp = ks;
 	return 0;
 

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel symbol table of a recording (symbolize/kallsyms.c): text as
+ * /proc/kallsyms gives it, the core kernel by address and then each
+ * module's symbols in their own order.  Every lookup must name the
+ * symbol a linear scan of the listed lines names: the last start at or
+ * below the address, the first listed of aliases, nothing past the last
+ * symbol or more than 1 MiB past a start.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "lib/util.h"
+#include "symbolize/kallsyms.h"
+
+#define MAX_SPAN	(1ULL << 20)
+
+struct listed {
+	__u64 addr;
+	char name[24];
+	char module[16];
+};
+
+/* What a linear scan of @l (in listed order) says of @addr. */
+static const struct listed *scan(const struct listed *l, size_t nr,
+				 __u64 addr)
+{
+	const struct listed *best = NULL;
+	__u64 last = 0;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (l[i].addr > last)
+			last = l[i].addr;
+		if (l[i].addr <= addr && (!best || l[i].addr > best->addr))
+			best = &l[i];
+	}
+	if (!best || addr >= last || addr - best->addr > MAX_SPAN)
+		return NULL;
+	return best;
+}
+
+static void expect_lookup(struct __test_metadata *_metadata,
+			  const struct kallsyms *ks, const struct listed *l,
+			  size_t nr, __u64 addr)
+{
+	const struct listed *want = scan(l, nr, addr);
+	const char *name = NULL, *module = NULL;
+	__u64 start = 0;
+	bool found = kallsyms__lookup(ks, addr, &name, &start, &module);
+
+	ASSERT_EQ(want != NULL, found) TH_LOG("addr %llx",
+					     (unsigned long long)addr);
+	if (!want)
+		return;
+	ASSERT_STREQ(want->name, name) TH_LOG("addr %llx",
+					     (unsigned long long)addr);
+	ASSERT_STREQ(want->module, module);
+	ASSERT_EQ(want->addr, start);
+}
+
+/*
+ * Modules listed after the core kernel, below and above it and between
+ * its symbols; aliases in both parts; lines that are not text symbols or
+ * whose address is not 1 to 16 hex digits and a space are skipped.
+ */
+TEST(module_tail_aliases_and_bad_lines)
+{
+	static const char text[] =
+		"0000000000000000 A fixed_percpu_data\n"
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81000000 T startup_64\n"
+		"ffffffff81000100 t core_b\n"
+		"ffffffff81000200 D core_data\n"
+		"ffffffff81000300 W core_c\n"
+		"ffffffff81000400 T core_end\n"
+		"ffffffffc0000100 t mod_x\t[ext4]\n"
+		"ffffffffc0000000 t mod_w\t[ext4]\n"
+		"ffffffff81000100 t alias_in_tail\t[late]\n"
+		"ffffffff81000280 T between\t[kvm]\n"
+		"1ffffffff81000380 T seventeen_digits\n"
+		" ffffffff81000390 T leading_space\n"
+		"0xffffffff81000398 T hex_prefix\n"
+		"ffffffff810003a0 T\n"
+		"ffffffff810003b0\n"
+		"ffffffffc0000200 T mod_end\t[ext4]";
+	static const struct listed l[] = {
+		{ 0xffffffff81000000ULL, "_stext", "" },
+		{ 0xffffffff81000000ULL, "startup_64", "" },
+		{ 0xffffffff81000100ULL, "core_b", "" },
+		{ 0xffffffff81000300ULL, "core_c", "" },
+		{ 0xffffffff81000400ULL, "core_end", "" },
+		{ 0xffffffffc0000100ULL, "mod_x", "ext4" },
+		{ 0xffffffffc0000000ULL, "mod_w", "ext4" },
+		{ 0xffffffff81000100ULL, "alias_in_tail", "late" },
+		{ 0xffffffff81000280ULL, "between", "kvm" },
+		{ 0xffffffffc0000200ULL, "mod_end", "ext4" },
+	};
+	const char *name, *module;
+	struct kallsyms *ks;
+	__u64 start, a;
+	size_t i;
+
+	ASSERT_EQ(0, kallsyms__parse(&ks, text, sizeof(text) - 1));
+	for (i = 0; i < ARRAY_SIZE(l); i++)
+		for (a = l[i].addr - 1; a <= l[i].addr + 1; a++)
+			expect_lookup(_metadata, ks, l, ARRAY_SIZE(l), a);
+	ASSERT_TRUE(kallsyms__lookup(ks, 0xffffffff81000100ULL, &name,
+				     &start, &module));
+	EXPECT_STREQ("core_b", name);
+	ASSERT_TRUE(kallsyms__lookup(ks, 0xffffffff81000390ULL, &name,
+				     &start, &module));
+	EXPECT_STREQ("core_c", name);
+	EXPECT_FALSE(kallsyms__lookup(ks, 0, &name, &start, &module));
+	kallsyms__free(ks);
+
+	/* An empty table, and one of bad lines only. */
+	ASSERT_EQ(0, kallsyms__parse(&ks, "", 0));
+	EXPECT_FALSE(kallsyms__lookup(ks, 1, &name, &start, &module));
+	kallsyms__free(ks);
+	ASSERT_EQ(0, kallsyms__parse(&ks, "zz T x\n\n\n", 9));
+	EXPECT_FALSE(kallsyms__lookup(ks, 1, &name, &start, &module));
+	kallsyms__free(ks);
+}
+
+/*
+ * A table of random shape: a sorted core, then modules in random order
+ * with many repeated addresses, in text of mixed types; 20,000 random
+ * addresses and every listed address and its neighbours are looked up
+ * and checked against the linear scan.
+ */
+TEST(random_tables_against_a_linear_scan)
+{
+	unsigned int seed = 4242, round;
+
+	for (round = 0; round < 8; round++) {
+		size_t nr_core = 1 + rand_r(&seed) % 2000;
+		size_t nr_tail = rand_r(&seed) % 600;
+		size_t nr = 0, i, len = 0;
+		struct listed *l = calloc(nr_core + nr_tail, sizeof(*l));
+		char *text = malloc((nr_core + nr_tail) * 64 + 1);
+		__u64 base = 0xffffffff81000000ULL, addr = base;
+		struct kallsyms *ks;
+
+		ASSERT_NE(NULL, l);
+		ASSERT_NE(NULL, text);
+		for (i = 0; i < nr_core + nr_tail; i++) {
+			bool core = i < nr_core;
+			char type = "tTwWdDbr"[rand_r(&seed) % 8];
+			struct listed *s = &l[nr];
+
+			if (core)
+				addr += (rand_r(&seed) % 4) * 0x40 *
+					(rand_r(&seed) % 3 ? 1 : 0x1000);
+			else if (rand_r(&seed) % 4)
+				addr = base + (rand_r(&seed) % (nr_core * 0x80));
+			else
+				addr = l[rand_r(&seed) % (nr ? nr : 1)].addr;
+			if (!addr)
+				addr = base;
+			len += sprintf(text + len, "%016llx %c s%zu",
+				       (unsigned long long)addr, type, i);
+			if (!core)
+				len += sprintf(text + len, "\t[m%zu]", i % 7);
+			text[len++] = '\n';
+			if (!strchr("tTwW", type))
+				continue;
+			s->addr = addr;
+			snprintf(s->name, sizeof(s->name), "s%zu", i);
+			if (!core)
+				snprintf(s->module, sizeof(s->module), "m%zu",
+					 i % 7);
+			nr++;
+		}
+		ASSERT_EQ(0, kallsyms__parse(&ks, text, len));
+		for (i = 0; i < 20000; i++) {
+			__u64 a = base - 0x100 + (__u64)rand_r(&seed) %
+				  ((nr_core + 8) * 0x80 * 8);
+
+			expect_lookup(_metadata, ks, l, nr, a);
+		}
+		for (i = 0; i < nr; i++) {
+			expect_lookup(_metadata, ks, l, nr, l[i].addr - 1);
+			expect_lookup(_metadata, ks, l, nr, l[i].addr);
+			expect_lookup(_metadata, ks, l, nr, l[i].addr + 1);
+		}
+		kallsyms__free(ks);
+		free(text);
+		free(l);
+	}
+}
+
+TEST_HARNESS_MAIN
