@@ -487,4 +487,107 @@ TEST_F(arc, snapshot_of_a_replaced_file)
 	munmap(addr, 4096);
 }
 
+/* An MMAP record of @len bytes of @path mapped at @addr by this process. */
+static void mmap_record(struct sonde_mmap_event *ev, const char *path,
+			void *addr, size_t len)
+{
+	struct stat st;
+
+	memset(ev, 0, sizeof(*ev));
+	if (stat(path, &st))
+		return;
+	ev->hdr.type = SONDE_RECORD_MMAP;
+	ev->pid = ev->tid = getpid();
+	ev->start = (unsigned long)addr;
+	ev->end = ev->start + len;
+	ev->ino = st.st_ino;
+	ev->dev = st.st_dev;
+	ev->build_id_size = file_build_id(path, ev->build_id);
+	ev->path_size = strlen(path) + 1;
+	memcpy(ev->path, path, ev->path_size);
+	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
+}
+
+static void *map_file(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	void *addr;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	addr = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return addr;
+}
+
+/*
+ * Rechecks look only at what inotify has news of: a file left alone is
+ * not stat()ed again, one renamed over is, at the next recheck, and
+ * copied; a file whose directory was renamed (which inotify does not
+ * report) is found by the full recheck, every 10 s.
+ */
+TEST_F(arc, rechecks_follow_inotify)
+{
+	union {
+		struct sonde_mmap_event ev;
+		unsigned char raw[sizeof(struct sonde_mmap_event) + 512];
+	} u;
+	char lib[400], other[400], dir[400], moved[400], lib2[420];
+	const __u64 t0 = 1000000000000ULL, s = 1000000000ULL;
+	unsigned int copied, failed;
+	void *addr, *addr2;
+	struct archive *a;
+
+	snprintf(lib, sizeof(lib), "%s/lib.so", self->dir);
+	snprintf(other, sizeof(other), "%s/other.so", self->dir);
+	snprintf(dir, sizeof(dir), "%s/d", self->dir);
+	snprintf(moved, sizeof(moved), "%s/d.old", self->dir);
+	snprintf(lib2, sizeof(lib2), "%s/lib2.so", dir);
+	ASSERT_EQ(0, sh("cp %s '%s' && cp /bin/true '%s' && mkdir '%s' && cp /bin/false '%s'",
+			FIXTURE_BIN, lib, other, dir, lib2));
+	addr = map_file(lib);
+	ASSERT_NE(MAP_FAILED, addr);
+	addr2 = map_file(lib2);
+	ASSERT_NE(MAP_FAILED, addr2);
+
+	ASSERT_EQ(0, archive__new(&a, false));
+	mmap_record(&u.ev, lib, addr, 4096);
+	ASSERT_LT(1, u.ev.build_id_size);
+	EXPECT_EQ(0, archive__note_mmap(a, &u.ev, u.ev.hdr.size));
+	/* Mapped again by another process: still watched, no new look. */
+	EXPECT_EQ(0, archive__note_mmap(a, &u.ev, u.ev.hdr.size));
+	mmap_record(&u.ev, lib2, addr2, 4096);
+	ASSERT_LT(1, u.ev.build_id_size);
+	EXPECT_EQ(0, archive__note_mmap(a, &u.ev, u.ev.hdr.size));
+
+	archive__recheck(a, t0);	/* the first is a full one */
+	EXPECT_EQ(2, archive__checks(a));
+	archive__recheck(a, t0 + s);
+	archive__recheck(a, t0 + 2 * s);
+	EXPECT_EQ(2, archive__checks(a));
+
+	ASSERT_EQ(0, rename(other, lib));
+	archive__recheck(a, t0 + 3 * s);
+	EXPECT_EQ(3, archive__checks(a));
+	archive__summary(a, &copied, &failed);
+	/* Through map_files as root; the path leads to the wrong file. */
+	EXPECT_EQ(getuid() == 0 ? 1 : 0, copied);
+	EXPECT_EQ(getuid() == 0 ? 0 : 1, failed);
+
+	ASSERT_EQ(0, rename(dir, moved));
+	archive__recheck(a, t0 + 4 * s);
+	EXPECT_EQ(3, archive__checks(a));
+	archive__recheck(a, t0 + 10 * s);
+	EXPECT_EQ(4, archive__checks(a));
+	archive__summary(a, &copied, &failed);
+	EXPECT_EQ(2, copied + failed);
+	EXPECT_EQ(getuid() == 0 ? 2 : 0, copied);
+	/* Copied files are not looked at again, even in full rechecks. */
+	archive__recheck(a, t0 + 20 * s);
+	EXPECT_EQ(4, archive__checks(a));
+	archive__free(a);
+	munmap(addr, 4096);
+	munmap(addr2, 4096);
+}
+
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include "lib/buildcache.h"
@@ -26,6 +27,21 @@
 #include "record/archive.h"
 
 #define DELETED_SUFFIX	" (deleted)"
+
+/*
+ * What inotify says of a watched file that may have left its path: its
+ * link count changed (unlinked, or renamed over: fsnotify_link_count()),
+ * it was renamed, or it is gone.  Anything else about it (a chmod) only
+ * costs one needless check.
+ */
+#define WATCH_MASK	(IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
+
+/*
+ * inotify does not see a file's path change when a parent directory is
+ * renamed or another file system is mounted over it: every file is still
+ * looked at this often.
+ */
+#define FULL_RECHECK_NS	(10 * 1000000000ULL)
 
 /*
  * A mapped file with a build-id: where a live process maps it, so that
@@ -41,6 +57,8 @@ struct watch {
 	__u64 start, end;
 	__u64 ino;
 	char *path;
+	int wd;			/* its inotify watch, or -1: polled */
+	bool changed;		/* inotify said something of it */
 };
 
 struct archive {
@@ -48,6 +66,10 @@ struct archive {
 	bool has_dir;
 	bool all;
 	struct hmap seen;	/* hex build-id -> struct watch */
+	int inotify_fd;		/* -1 without inotify: every file polled */
+	struct hmap by_wd;	/* inotify watch descriptor -> struct watch */
+	__u64 last_full_ns;
+	unsigned int checks;	/* paths stat()ed by rechecks */
 	struct hmap seen_files;	/* files without one: "dev:ino" */
 	struct buf files;	/* their struct srec_file entries */
 	__u32 nr_files;
@@ -65,6 +87,8 @@ int archive__new(struct archive **ap, bool all)
 	a->all = all;
 	a->has_dir = !buildcache__dir(a->dir, sizeof(a->dir));
 	hmap__init(&a->seen, hmap_str_eq);
+	hmap__init(&a->by_wd, NULL);
+	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	hmap__init(&a->seen_files, hmap_str_eq);
 	*ap = a;
 	return 0;
@@ -83,6 +107,9 @@ void archive__free(struct archive *a)
 		free(w);
 	}
 	hmap__free(&a->seen);
+	hmap__free(&a->by_wd);
+	if (a->inotify_fd >= 0)
+		close(a->inotify_fd);
 	hmap__for_each(&a->seen_files, e)
 		free(e->val);
 	hmap__free(&a->seen_files);
@@ -198,17 +225,106 @@ static void copy_mapped(struct archive *a, struct watch *w)
 	}
 }
 
-void archive__recheck(struct archive *a)
+/*
+ * Watch @w's path with inotify, so that rechecks need not stat() it.  A
+ * file that cannot be watched (no inotify, fs.inotify.max_user_watches
+ * reached) is polled at every recheck instead.
+ */
+static void watch_file(struct archive *a, struct watch *w)
+{
+	int wd;
+
+	if (a->inotify_fd < 0 || w->wd >= 0)
+		return;
+	wd = inotify_add_watch(a->inotify_fd, w->path, WATCH_MASK);
+	/* Another build-id at the same inode: polled, not shadowed. */
+	if (wd < 0 || hmap__find(&a->by_wd, hash_u64(wd), (void *)(long)wd))
+		return;
+	if (hmap__insert(&a->by_wd, hash_u64(wd), (void *)(long)wd, w))
+		return;
+	w->wd = wd;
+}
+
+static void unwatch_file(struct archive *a, struct watch *w)
+{
+	if (w->wd < 0)
+		return;
+	hmap__remove(&a->by_wd, hash_u64(w->wd), (void *)(long)w->wd);
+	inotify_rm_watch(a->inotify_fd, w->wd);
+	w->wd = -1;
+}
+
+/*
+ * Mark the watches inotify has news of.  Returns true when its queue
+ * overflowed, so that news may have been lost.
+ */
+static bool read_events(struct archive *a)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool overflow = false;
+	ssize_t n;
+
+	while ((n = read(a->inotify_fd, buf, sizeof(buf))) > 0) {
+		const struct inotify_event *ev;
+		ssize_t at;
+
+		for (at = 0; at + (ssize_t)sizeof(*ev) <= n;
+		     at += sizeof(*ev) + ev->len) {
+			struct watch *w;
+
+			ev = (const void *)(buf + at);
+			if (ev->mask & IN_Q_OVERFLOW)
+				overflow = true;
+			w = hmap__find(&a->by_wd, hash_u64(ev->wd),
+				       (void *)(long)ev->wd);
+			if (!w)
+				continue;
+			w->changed = true;
+			/* The watch is gone (file freed, unmounted): poll. */
+			if (ev->mask & IN_IGNORED) {
+				hmap__remove(&a->by_wd, hash_u64(ev->wd),
+					     (void *)(long)ev->wd);
+				w->wd = -1;
+			}
+		}
+	}
+	return overflow;
+}
+
+static void recheck(struct archive *a, bool all)
 {
 	struct hmap_entry *e;
 
 	hmap__for_each(&a->seen, e) {
 		struct watch *w = e->val;
 
-		if (!w->done && at_risk(w->path, strlen(w->path),
-					w->ino, w->dev))
+		if (w->done || !(all || w->changed || w->wd < 0))
+			continue;
+		w->changed = false;
+		a->checks++;
+		if (at_risk(w->path, strlen(w->path), w->ino, w->dev)) {
+			unwatch_file(a, w);
 			copy_mapped(a, w);
+		}
 	}
+}
+
+void archive__recheck(struct archive *a, __u64 now_ns)
+{
+	bool all = false;
+
+	if (a->inotify_fd >= 0)
+		all = read_events(a);
+	if (now_ns - a->last_full_ns >= FULL_RECHECK_NS) {
+		all = true;
+		a->last_full_ns = now_ns;
+	}
+	recheck(a, all);
+}
+
+unsigned int archive__checks(const struct archive *a)
+{
+	return a->checks;
 }
 
 /*
@@ -307,6 +423,7 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 		if (!w)
 			return -ENOMEM;
 		memcpy(w->hex, hex, sizeof(hex));
+		w->wd = -1;
 		memcpy(w->build_id, ev->build_id, ev->build_id_size);
 		w->build_id_size = ev->build_id_size;
 		w->path = strndup(path, len);
@@ -317,6 +434,13 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 		}
 	} else if (w->done) {
 		return 0;
+	} else if (w->wd >= 0 && !w->changed && w->ino == ev->ino &&
+		   w->dev == ev->dev && !strcmp(w->path, path)) {
+		/* Watched, and inotify has said nothing: still at its path. */
+		w->pid = ev->pid;
+		w->start = ev->start;
+		w->end = ev->end;
+		return 0;
 	}
 	/* The latest process to map it is the likeliest to still live. */
 	w->pid = ev->pid;
@@ -324,9 +448,16 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 	w->end = ev->end;
 	w->ino = ev->ino;
 	w->dev = ev->dev;
-	/* The rest of --archive waits for the end: copies stall drains. */
-	if (at_risk(path, len, ev->ino, ev->dev))
+	/*
+	 * Watched before it is looked at, so that a change after the look
+	 * is seen.  The rest of --archive waits for the end: copies stall
+	 * drains.
+	 */
+	watch_file(a, w);
+	if (at_risk(path, len, ev->ino, ev->dev)) {
+		unwatch_file(a, w);
 		copy_mapped(a, w);
+	}
 	return 0;
 }
 
@@ -334,7 +465,7 @@ void archive__finish(struct archive *a)
 {
 	struct hmap_entry *e;
 
-	archive__recheck(a);
+	recheck(a, true);
 	if (!a->all)
 		return;
 	hmap__for_each(&a->seen, e) {

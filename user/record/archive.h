@@ -5,8 +5,9 @@
  * A binary that is deleted or replaced while it runs can only be read
  * while a process still maps it: through /proc/PID/map_files/, which
  * names the mapped file itself, whatever became of its path.  So each
- * MMAP record is looked at as it is drained, and again every tick while
- * a process maps the file: a file whose path no longer leads to it as
+ * MMAP record is looked at as it is drained, and again when inotify says
+ * the file was unlinked or renamed (or every tick, for a file it cannot
+ * watch), while a process maps the file: a file whose path no longer leads to it as
  * the recorder sees it (" (deleted)", another inode there now, or a
  * container's file, in another mount namespace) is copied into the build-id
  * cache then; with --archive every other mapped ELF file is too, at the
@@ -49,13 +50,19 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 /*
  * archive__recheck - copy the files seen so far whose path no longer
  * leads to them (deleted or replaced since their MMAP record), through a
- * process that mapped them, if it still lives.  Called every tick: a file
- * replaced and its last process gone between two ticks is missed.
+ * process that mapped them, if it still lives.  Called every tick, at
+ * @now_ns (CLOCK_MONOTONIC): a file replaced and its last process gone
+ * between two ticks is missed.  Only the files inotify has news of, and
+ * those it cannot watch, are looked at, except every 10 s, when all are
+ * (inotify misses a parent directory renamed, or a mount over a path).
  */
-void archive__recheck(struct archive *a);
+void archive__recheck(struct archive *a, __u64 now_ns);
+
+/* archive__checks - paths looked at (stat()ed) by rechecks so far. */
+unsigned int archive__checks(const struct archive *a);
 
 /*
- * archive__finish - at the end of recording: archive__recheck(), then
+ * archive__finish - at the end of recording: every file rechecked, then
  * with --archive every file not copied yet (through a live process that
  * maps it, else its path when that still leads to it).
  */

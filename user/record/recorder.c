@@ -594,7 +594,7 @@ static int run_loop(struct recorder *r)
 		if (deadline && now >= deadline)
 			return 0;
 		if (ev & LOOP_EV_TICK) {
-			archive__recheck(r->archive);
+			archive__recheck(r->archive, now);
 			if (r->o->nr_pids &&
 			    !target__any_alive(r->o->pids, r->pidfds,
 					       r->o->nr_pids))
