@@ -10,6 +10,8 @@
 #   OUTDIR/reader.tsv    every reader run: round tool cpu_us nvcsw samples
 #   OUTDIR/ramp.tsv      every ramp run: round tool hz samples lost throttled
 #   OUTDIR/slowdown.tsv  every slowdown run: round tool mode hz ns samples
+#   OUTDIR/producer.tsv  every producer.sh line: round tool mode function
+#                        mean traced instructions
 #   OUTDIR/results.tsv   metric goal median min max rounds: the ratios
 #   OUTDIR/results.json  the same, one object per metric
 #   OUTDIR/breakdown.tsv where sonde's callback spends its instructions
@@ -43,6 +45,7 @@ out=$1
 g=$out/guest.txt
 
 awk '$1 == "case" { print $2, $3, $4, $5, $6, $7, $8, $9 }' OFS='\t' "$g" >"$out/handler.tsv"
+awk '$1 == "producer" { print $2, $3, $4, $5, $7 }' OFS='\t' "$g" >"$out/producer.tsv"
 
 sonde_field() {	# FILE PATTERN: the number after PATTERN in sonde report's header
 	sonde report -i "$1" 2>/dev/null | sed -n "s/^# $2 \([0-9]*\).*/\1/p" | head -n1
@@ -68,7 +71,7 @@ perf_sample_bytes() {
 }
 
 : >"$out/bytes.tsv"
-for mode in ip fp5 fp30 fp120 dwarf; do
+for mode in ip fp5 fp30 fp120 dwarf dwarf64; do
 	s=$out/rec-sonde-$mode.data
 	p=$out/rec-perf-$mode.perf
 	[ -f "$s" ] && [ -f "$p" ] || continue
@@ -135,6 +138,11 @@ awk -F'\t' -v out="$out" '
 		next
 	}
 	FILENAME ~ /bytes.tsv$/ { bs[$1] = $2; bp[$1] = $3; next }
+	FILENAME ~ /producer.tsv$/ {
+		pr[$1, $2, $3, $4] = $5
+		if (!pseen[$1]++) prounds[++npr] = $1
+		next
+	}
 	FILENAME ~ /reader.tsv$/ {
 		if ($5 > 0) { cpu[$1, $2] = $3 * 1000 / $5; wk[$1, $2] = $4 * 1000 / $5 }
 		if (!rseen[$1]++) rr[++nrr] = $1
@@ -142,8 +150,8 @@ awk -F'\t' -v out="$out" '
 	}
 	END {
 		printf "metric\tgoal\tmedian\tmin\tmax\trounds\n" >out "/results.tsv"
-		split("ip fp5 fp30 fp120 dwarf", modes, " ")
-		for (m = 1; m <= 5; m++) {
+		nm = split("ip fp5 fp30 fp120 dwarf dwarf64", modes, " ")
+		for (m = 1; m <= nm; m++) {
 			l = ""; q = ""; pq = ""
 			for (i = 1; i <= nr; i++) {
 				r = rounds[i]
@@ -166,22 +174,37 @@ awk -F'\t' -v out="$out" '
 		row("fp per-frame slope perf/sonde", ">= 8", l)
 		row("fp per-frame slope sonde (instructions)", "-", ls)
 		row("fp per-frame slope perf (instructions)", "-", lp)
-		for (m = 1; m <= 5; m++)
+		for (m = 1; m <= nm; m++)
 			if (bs[modes[m]] > 0)
-				row("bytes per sample perf/sonde " modes[m], modes[m] == "dwarf" ? ">= 8" : "-",
+				row("bytes per sample perf/sonde " modes[m], modes[m] ~ /^dwarf/ ? ">= 8" : "-",
 				    bp[modes[m]] / bs[modes[m]])
-		l = ""; w1 = ""; w2 = ""
+		l_reader = ""; w1 = ""; w2 = ""
 		for (i = 1; i <= nrr; i++) {
 			r = rr[i]
 			if (((r, "sonde") in cpu) && ((r, "perf") in cpu) && cpu[r, "sonde"] > 0)
-				l = l " " cpu[r, "perf"] / cpu[r, "sonde"]
+				l_reader = l_reader " " cpu[r, "perf"] / cpu[r, "sonde"]
 			if ((r, "sonde") in wk) w1 = w1 " " wk[r, "sonde"]
 			if ((r, "perf") in wk) w2 = w2 " " wk[r, "perf"]
 		}
-		row("reader CPU per sample perf/sonde", ">= 10", l)
+		# The ring per record, less the tracer (H) once per traced call.
+		split("ip dwarf", pm, " ")
+		for (m = 1; m <= 2; m++) {
+			l = ""; ls = ""; lp = ""
+			for (i = 1; i <= npr; i++) {
+				r = prounds[i]
+				h = pr[r, "sonde", pm[m], "sonde_handler_hist_bucket"]
+				a = pr[r, "sonde", pm[m], "sonde_ring_reserve"] + pr[r, "sonde", pm[m], "sonde_ring_commit"] - 2 * h
+				b = pr[r, "perf", pm[m], "perf_output_begin_forward"] + pr[r, "perf", pm[m], "perf_output_end"] - 2 * h
+				if (h > 0 && a > 0 && b > 0) { l = l " " b / a; ls = ls " " a; lp = lp " " b }
+			}
+			row("ring producer per record perf/sonde " pm[m], "-", l)
+			row("ring producer per record sonde (instructions) " pm[m], "-", ls)
+			row("ring producer per record perf (instructions) " pm[m], "-", lp)
+		}
+		row("reader CPU per sample perf/sonde", ">= 10", l_reader)
 		row("reader wakeups per 1000 samples sonde", "-", w1)
 		row("reader wakeups per 1000 samples perf", "-", w2)
-	}' "$out/handler.tsv" "$out/bytes.tsv" "$out/reader.tsv"
+	}' "$out/handler.tsv" "$out/bytes.tsv" "$out/producer.tsv" "$out/reader.tsv"
 
 # Workload slowdown (slowdown.sh): per round, each tool's extra guest
 # instructions per sample of the workload, against the mean of the
