@@ -121,6 +121,7 @@ bench:
 	scripts/bench
 	scripts/bench --host
 	scripts/bench --symbolize
+	scripts/bench --growth
 
 clean:
 	$(MAKE) -C user clean || true
