@@ -18,16 +18,30 @@
 # the recordings as OUTDIR/reader-ROUND-TOOL.{data,perf}; the host counts
 # their samples (scripts/bench).
 #
-# ramp: the same workload and call-graph mode at rising rates per CPU,
-# each tool with its default ring size (no -m), for RAMP_SECONDS each
-# (sonde takes at most 20 kHz per CPU, perf's cpu-clock 100 kHz: a rate
-# a tool refuses prints "ramp ROUND TOOL HZ refused"):
-# "ramp ROUND TOOL HZ", recordings kept as OUTDIR/ramp-ROUND-TOOL-HZ.*
-# (sonde's summary line, which says whether its overhead limit throttled,
-# as .txt); the host reads their sample, loss and throttle counts.
+# readerrun: the same recorders, sampling for RUN_SECONDS, each measured
+# only once it runs: `perf stat -e task-clock -p` on the recorder from
+# 8 s after its start (perf's set-up, beside the workload on the one
+# CPU, took more than 4 s of it), for half of the rest; the guest has one CPU,
+# sampled at a fixed rate whatever runs on it, so both tools take the
+# same samples in that time.  Start and finish are left out (sonde's
+# kallsyms and /proc reading; perf's synthesized events and its build-id
+# pass, which reads every sample again), and with them the spread they
+# put on the runs above.  Prints "readerrun ROUND TOOL TASK_CLOCK_NS
+# WINDOW_SECONDS PERIOD_NS".
+#
+# ramp: the same workload at rising rates per CPU, in each of RAMP_MODES
+# (fp: the call-graph mode above; dwarf: --call-graph dwarf,8192 for
+# both), each tool with its default ring size (no -m), for RAMP_SECONDS
+# each (sonde takes at most 20 kHz per CPU, perf's cpu-clock 100 kHz: a
+# rate a tool refuses prints "ramp ROUND TOOL HZ MODE refused"):
+# "ramp ROUND TOOL HZ MODE", recordings kept as
+# OUTDIR/ramp-ROUND-TOOL-MODE-HZ.* (sonde's summary line, which says
+# whether its overhead limit throttled, as .txt); the host reads their
+# sample, loss and throttle counts.
 #
 # Usage: tests/bench/reader.sh OUTDIR [ROUNDS] [SECONDS] [PERIOD_NS]
 #                              [RAMP_ROUNDS] [RAMP_SECONDS] [RATES]
+#                              [RUN_SECONDS] [RAMP_MODES]
 set -euo pipefail
 out=$1
 rounds=${2:-6}
@@ -36,6 +50,8 @@ period=${4:-250000}
 ramp_rounds=${5:-2}
 ramp_secs=${6:-0.5}
 rates=${7:-2000 5000 10000 20000 50000 100000}
+run_secs=${8:-20}
+ramp_modes=${9:-fp dwarf}
 wl=tests/build/workloads/deep
 cputime=tests/build/bench-host/cputime
 tmp=${TMPDIR:-/tmp}
@@ -47,65 +63,101 @@ trap 'kill $wl_pid 2>/dev/null' EXIT
 sleep 0.2
 echo "perf_event_max_sample_rate_before $(cat /proc/sys/kernel/perf_event_max_sample_rate)"
 
+# reader TAG ROUND TOOL SECONDS
 reader() {
-	local r=$1 tool=$2 t
+	local tag=$1 r=$2 tool=$3 s=$4 t
 	if [ "$tool" = sonde ]; then
 		t=$("$cputime" sonde record -q --call-graph fp,0 \
-			-c "$period" -m 64 -a -d "$secs" -o "$tmp/r.data")
-		mv "$tmp/r.data" "$out/reader-$r-sonde.data"
+			-c "$period" -m 64 -a -d "$s" -o "$tmp/r.data")
+		mv "$tmp/r.data" "$out/$tag-$r-sonde.data"
 	else
 		t=$("$cputime" perf record -q --call-graph fp \
-			-e cpu-clock -c "$period" -m 64 -a -o "$tmp/r.perf" -- sleep "$secs")
-		mv "$tmp/r.perf" "$out/reader-$r-perf.perf"
+			-e cpu-clock -c "$period" -m 64 -a -o "$tmp/r.perf" -- sleep "$s")
+		mv "$tmp/r.perf" "$out/$tag-$r-perf.perf"
 	fi
+	# shellcheck disable=SC2086
 	set -- $t
-	echo "reader $r $tool $1 $2 $6 $7"
+	echo "$tag $r $tool $1 $2 $6 $7"
+}
+
+# ramp ROUND TOOL HZ MODE
+# readerrun ROUND TOOL
+readerrun() {
+	local r=$1 tool=$2 pid ns settle=8 win
+	win=$(((run_secs - settle) / 2))
+	if [ "$tool" = sonde ]; then
+		sonde record -q --call-graph fp,0 -c "$period" -m 64 -a \
+			-d "$run_secs" -o "$tmp/r.data" >/dev/null &
+	else
+		perf record -q --call-graph fp -e cpu-clock -c "$period" -m 64 \
+			-a -o "$tmp/r.perf" -- sleep "$run_secs" >/dev/null 2>&1 &
+	fi
+	pid=$!
+	sleep "$settle"
+	ns=$(perf stat -x, -e task-clock -p "$pid" -- sleep "$win" 2>&1 >/dev/null |
+		awk -F, '$3 == "task-clock" { printf "%d", $1 * 1e6 }')
+	wait "$pid" || true
+	rm -f "$tmp/r.data" "$tmp/r.perf" "$tmp/r.perf.old"
+	echo "readerrun $r $tool ${ns:-0} $win $period"
 }
 
 ramp() {
-	local r=$1 tool=$2 hz=$3 p
+	local r=$1 tool=$2 hz=$3 mode=$4 p g f
 	p=$((1000000000 / hz))
+	f=$out/ramp-$r-$tool-$mode-$hz
+	if [ "$mode" = dwarf ]; then
+		g="--call-graph dwarf,8192"
+	elif [ "$tool" = sonde ]; then
+		g="--call-graph fp,0"
+	else
+		g="--call-graph fp"
+	fi
 	if [ "$tool" = sonde ]; then
 		rm -f "$tmp/r.data"
-		sonde record --call-graph fp,0 \
-			-c "$p" -a -d "$ramp_secs" -o "$tmp/r.data" >/dev/null \
-			2>"$out/ramp-$r-sonde-$hz.txt" || true
+		# shellcheck disable=SC2086
+		sonde record $g -c "$p" -a -d "$ramp_secs" -o "$tmp/r.data" \
+			>/dev/null 2>"$f.txt" || true
 		if [ ! -s "$tmp/r.data" ]; then
-			echo "ramp $r $tool $hz refused"
+			echo "ramp $r $tool $hz $mode refused"
 			return
 		fi
-		mv "$tmp/r.data" "$out/ramp-$r-sonde-$hz.data"
+		mv "$tmp/r.data" "$f.data"
 	else
 		rm -f "$tmp/r.perf"
-		perf record -q --call-graph fp -e cpu-clock -c "$p" -a \
+		# shellcheck disable=SC2086
+		perf record -q $g -e cpu-clock -c "$p" -a \
 			-o "$tmp/r.perf" -- sleep "$ramp_secs" >/dev/null 2>&1 || true
 		if [ ! -s "$tmp/r.perf" ]; then
-			echo "ramp $r $tool $hz refused"
+			echo "ramp $r $tool $hz $mode refused"
 			return
 		fi
-		mv "$tmp/r.perf" "$out/ramp-$r-perf-$hz.perf"
+		mv "$tmp/r.perf" "$f.perf"
 	fi
-	echo "ramp $r $tool $hz"
+	echo "ramp $r $tool $hz $mode"
 }
 
 for r in $(seq "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then
-		reader "$r" sonde
-		reader "$r" perf
+		order="sonde perf"
 	else
-		reader "$r" perf
-		reader "$r" sonde
+		order="perf sonde"
 	fi
+	for tool in $order; do
+		reader reader "$r" $tool "$secs"
+		readerrun "$r" $tool
+	done
 done
 for r in $(seq "$ramp_rounds"); do
-	for hz in $rates; do
-		if [ $((r % 2)) = 1 ]; then
-			ramp "$r" sonde "$hz"
-			ramp "$r" perf "$hz"
-		else
-			ramp "$r" perf "$hz"
-			ramp "$r" sonde "$hz"
-		fi
+	for mode in $ramp_modes; do
+		for hz in $rates; do
+			if [ $((r % 2)) = 1 ]; then
+				ramp "$r" sonde "$hz" "$mode"
+				ramp "$r" perf "$hz" "$mode"
+			else
+				ramp "$r" perf "$hz" "$mode"
+				ramp "$r" sonde "$hz" "$mode"
+			fi
+		done
 	done
 done
 # perf lowers its own limit when its handler runs long: say where it is.

@@ -8,7 +8,10 @@
 #   OUTDIR/handler.tsv   every case: round tool mode depth p50 p90 p99 n
 #   OUTDIR/bytes.tsv     bytes per sample of each tool and mode
 #   OUTDIR/reader.tsv    every reader run: round tool cpu_us nvcsw samples
-#   OUTDIR/ramp.tsv      every ramp run: round tool hz samples lost throttled
+#   OUTDIR/readerrun.tsv every readerrun: round tool task_clock_ns
+#                        window_s period_ns
+#   OUTDIR/ramp.tsv      every ramp run: round tool mode hz samples lost
+#                        throttled
 #   OUTDIR/slowdown.tsv  every slowdown run: round tool mode hz ns samples
 #   OUTDIR/producer.tsv  every producer.sh line: round tool mode function
 #                        mean traced instructions
@@ -88,22 +91,30 @@ awk '$1 == "reader" { print $2, $3, $4 + $5, $6 }' "$g" | while read -r r tool c
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$cpu" "$vcsw" "${n:-0}"
 done >"$out/reader.tsv"
+awk '$1 == "readerrun" { print $2, $3, $4, $5, $6 }' OFS='\t' "$g" >"$out/readerrun.tsv"
 
-awk '$1 == "ramp" && NF == 4 { print $2, $3, $4 }' "$g" | while read -r r tool hz; do
-	if [ "$tool" = sonde ]; then
-		f=$out/ramp-$r-sonde-$hz.data
-		n=$(sonde_field "$f" "samples:")
-		lost=$(sonde_field "$f" "lost:")
-		thr=$(grep -c ', throttled ' "${f%.data}.txt" || true)
+# "ramp R TOOL HZ MODE [refused]"; runs before the dwarf ramp printed no
+# MODE ("ramp R TOOL HZ [refused]", files ramp-R-TOOL-HZ.*): fp.
+awk '$1 == "ramp" && $NF != "refused" { print $2, $3, $4, (NF == 5 ? $5 : "-") }' "$g" |
+	while read -r r tool hz mode; do
+	if [ "$mode" = - ]; then
+		f=$out/ramp-$r-$tool-$hz
+		mode=fp
 	else
-		f=$out/ramp-$r-perf-$hz.perf
-		n=$(perf_stat "$f" SAMPLE)
-		lost=$(( $(perf_stat "$f" LOST || true) + $(perf_stat "$f" LOST_SAMPLES || true) + 0 ))
-		thr=$(perf_stat "$f" THROTTLE)
+		f=$out/ramp-$r-$tool-$mode-$hz
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$hz" "${n:-0}" "${lost:-0}" "${thr:-0}"
+	if [ "$tool" = sonde ]; then
+		n=$(sonde_field "$f.data" "samples:")
+		lost=$(sonde_field "$f.data" "lost:")
+		thr=$(grep -c ', throttled ' "$f.txt" || true)
+	else
+		n=$(perf_stat "$f.perf" SAMPLE)
+		lost=$(( $(perf_stat "$f.perf" LOST || true) + $(perf_stat "$f.perf" LOST_SAMPLES || true) + 0 ))
+		thr=$(perf_stat "$f.perf" THROTTLE)
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$mode" "$hz" "${n:-0}" "${lost:-0}" "${thr:-0}"
 done >"$out/ramp.tsv"
-awk '$1 == "ramp" && $5 == "refused" { printf "%s\t%s\t%s\trefused\t-\t-\n", $2, $3, $4 }' "$g" >>"$out/ramp.tsv"
+awk '$1 == "ramp" && $NF == "refused" { printf "%s\t%s\t%s\t%s\trefused\t-\t-\n", $2, $3, (NF == 6 ? $5 : "fp"), $4 }' "$g" >>"$out/ramp.tsv"
 
 # The ratios: per round, then median, min, max.
 awk -F'\t' -v out="$out" '
@@ -141,6 +152,12 @@ awk -F'\t' -v out="$out" '
 	FILENAME ~ /producer.tsv$/ {
 		pr[$1, $2, $3, $4] = $5
 		if (!pseen[$1]++) prounds[++npr] = $1
+		next
+	}
+	FILENAME ~ /readerrun.tsv$/ {
+		# us per 1,000 samples: the window holds window / period of them
+		if ($3 > 0 && $5 > 0) run[$1, $2] = $3 / 1000 / ($4 * 1e9 / $5) * 1000
+		if (!runseen[$1]++) runr[++nrun] = $1
 		next
 	}
 	FILENAME ~ /reader.tsv$/ {
@@ -204,7 +221,18 @@ awk -F'\t' -v out="$out" '
 		row("reader CPU per sample perf/sonde", ">= 10", l_reader)
 		row("reader wakeups per 1000 samples sonde", "-", w1)
 		row("reader wakeups per 1000 samples perf", "-", w2)
-	}' "$out/handler.tsv" "$out/bytes.tsv" "$out/producer.tsv" "$out/reader.tsv"
+		l = ""; ms = ""; mp = ""
+		for (i = 1; i <= nrun; i++) {
+			r = runr[i]
+			if (((r, "sonde") in run) && ((r, "perf") in run)) {
+				l = l " " run[r, "perf"] / run[r, "sonde"]
+				ms = ms " " run[r, "sonde"]; mp = mp " " run[r, "perf"]
+			}
+		}
+		row("reader CPU per sample once running perf/sonde", ">= 10", l)
+		row("reader CPU us per 1000 samples once running sonde", "-", ms)
+		row("reader CPU us per 1000 samples once running perf", "-", mp)
+	}' "$out/handler.tsv" "$out/bytes.tsv" "$out/producer.tsv" "$out/reader.tsv" "$out/readerrun.tsv"
 
 # Workload slowdown (slowdown.sh): per round, each tool's extra guest
 # instructions per sample of the workload, against the mean of the
@@ -331,11 +359,12 @@ awk '$1 == "part" { print $2, $3, $4, $5, $6, $7 }' "$g" |
 	awk -F'\t' 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$out/results.tsv"
 	if [ -s "$out/ramp.tsv" ]; then
 		echo
-		echo "Ramp (fp, 30 frames, each tool's default ring size): samples, lost, throttle records, per rate and round"
+		echo "Ramp (30 frames fp, or dwarf with 8 KiB of stack at 30 frames; each tool's default ring size): samples, lost, throttle records, per mode, rate and round"
 		echo
-		echo "| round | tool | Hz per CPU | samples | lost | throttled |"
-		echo "| --- | --- | --- | --- | --- | --- |"
-		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$out/ramp.tsv"
+		echo "| round | tool | mode | Hz per CPU | samples | lost | throttled |"
+		echo "| --- | --- | --- | --- | --- | --- | --- |"
+		sort -t"$(printf '\t')" -k3,3 -k1,1n -k4,4n "$out/ramp.tsv" |
+			awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
 	fi
 	if [ -s "$out/breakdown.tsv" ]; then
 		echo
