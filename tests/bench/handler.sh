@@ -55,6 +55,8 @@
 # Usage: tests/bench/handler.sh OUTDIR [ROUNDS] [SECONDS] [PERIOD_NS] [MODES]
 #                               [FIRST]
 set -euo pipefail
+# shellcheck source=tests/bench/abba.sh
+. "$(dirname "$0")/abba.sh"
 out=$1
 rounds=${2:-6}
 secs=${3:-0.3}
@@ -156,13 +158,7 @@ run_case() {
 
 for r in $(seq "$first" $((first + rounds - 1))); do
 	for mode in $modes; do
-		if [ $((r % 2)) = 1 ]; then
-			run_case "$r" sonde $mode
-			run_case "$r" perf $mode
-		else
-			run_case "$r" perf $mode
-			run_case "$r" sonde $mode
-		fi
+		abba "$r" run_case "$mode"
 	done
 done
 echo 0 >$T/events/timer/hrtimer_expire_entry/enable

@@ -31,6 +31,8 @@
 #
 # Usage: tests/bench/producer.sh [ROUNDS] [SECONDS] [PERIOD_NS] [MODES]
 set -euo pipefail
+# shellcheck source=tests/bench/abba.sh
+. "$(dirname "$0")/abba.sh"
 rounds=${1:-5}
 secs=${2:-0.3}
 period=${3:-250000}
@@ -100,13 +102,7 @@ run_case() {
 
 for r in $(seq 1 "$rounds"); do
 	for mode in $modes; do
-		if [ $((r % 2)) = 1 ]; then
-			run_case "$r" sonde $mode
-			run_case "$r" perf $mode
-		else
-			run_case "$r" perf $mode
-			run_case "$r" sonde $mode
-		fi
+		abba "$r" run_case "$mode"
 	done
 done
 echo >$T/set_ftrace_filter

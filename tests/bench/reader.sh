@@ -43,6 +43,8 @@
 #                              [RAMP_ROUNDS] [RAMP_SECONDS] [RATES]
 #                              [RUN_SECONDS] [RAMP_MODES]
 set -euo pipefail
+# shellcheck source=tests/bench/abba.sh
+. "$(dirname "$0")/abba.sh"
 out=$1
 rounds=${2:-6}
 secs=${3:-2}
@@ -136,27 +138,19 @@ ramp() {
 	echo "ramp $r $tool $hz $mode"
 }
 
+# ROUND TOOL: the short run, then the long one measured once running.
+reader_and_run() {
+	reader reader "$1" "$2" "$secs"
+	readerrun "$1" "$2"
+}
+
 for r in $(seq "$rounds"); do
-	if [ $((r % 2)) = 1 ]; then
-		order="sonde perf"
-	else
-		order="perf sonde"
-	fi
-	for tool in $order; do
-		reader reader "$r" $tool "$secs"
-		readerrun "$r" $tool
-	done
+	abba "$r" reader_and_run
 done
 for r in $(seq "$ramp_rounds"); do
 	for mode in $ramp_modes; do
 		for hz in $rates; do
-			if [ $((r % 2)) = 1 ]; then
-				ramp "$r" sonde "$hz" "$mode"
-				ramp "$r" perf "$hz" "$mode"
-			else
-				ramp "$r" perf "$hz" "$mode"
-				ramp "$r" sonde "$hz" "$mode"
-			fi
+			abba "$r" ramp "$hz" "$mode"
 		done
 	done
 done

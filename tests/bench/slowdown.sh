@@ -36,6 +36,8 @@
 #
 # Usage: tests/bench/slowdown.sh OUTDIR [ROUNDS] [SECONDS] [RATES] [MODES]
 set -euo pipefail
+# shellcheck source=tests/bench/abba.sh
+. "$(dirname "$0")/abba.sh"
 out=$1
 rounds=${2:-5}
 secs=${3:-2}
@@ -124,13 +126,7 @@ for r in $(seq 1 "$rounds"); do
 	run_alone "$r"
 	for mode in $modes; do
 		for hz in $rates; do
-			if [ $((r % 2)) = 1 ]; then
-				run_case "$r" sonde "$mode" "$hz"
-				run_case "$r" perf "$mode" "$hz"
-			else
-				run_case "$r" perf "$mode" "$hz"
-				run_case "$r" sonde "$mode" "$hz"
-			fi
+			abba "$r" run_case "$mode" "$hz"
 		done
 	done
 	run_alone "$r"

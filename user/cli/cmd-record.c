@@ -51,7 +51,8 @@ void help_record(FILE *f)
 "  -t, --tid TID[,TID]    sample these threads only\n"
 "  -C, --cpu LIST         sample only these CPUs, e.g. 0,2-3\n"
 "  -d, --duration SECS    stop after this many seconds\n"
-"  -m, --mmap-pages N     ring data pages per CPU, a power of two (default %d)\n"
+"  -m, --mmap-pages N     ring data pages per CPU, a power of two (default %d;\n"
+"                         %d with more than %d bytes of stack a sample)\n"
 "  -o, --output FILE      recording to write (default sonde.data)\n"
 "  -q, --quiet            no status line and no summary\n"
 "      --no-io-uring      use poll() and write() instead of io_uring\n"
@@ -76,7 +77,7 @@ void help_record(FILE *f)
 "Recording ends after -d, when COMMAND exits, or on SIGINT/SIGTERM; the\n"
 "file is complete in every case.  COMMAND's children are followed.\n",
 	RECORDER_DEFAULT_FREQ, RECORDER_LEAF_STACK, RECORDER_DWARF_STACK,
-	RECORDER_DEFAULT_PAGES);
+	RECORDER_DEFAULT_PAGES, RECORDER_DWARF_PAGES, RECORDER_LEAF_STACK);
 }
 
 /*

@@ -60,6 +60,15 @@
 
 /* ---- setup ---- */
 
+__u32 recorder__default_pages(const struct recorder_opts *o, __u32 min_pages,
+			      __u32 max_pages)
+{
+	__u32 pages = o->stack_bytes > RECORDER_LEAF_STACK ?
+		      RECORDER_DWARF_PAGES : RECORDER_DEFAULT_PAGES;
+
+	return max_t(__u32, min_pages, min_t(__u32, pages, max_pages));
+}
+
 static int open_device(struct recorder *r)
 {
 	int fd = sonde_dev_open();
@@ -314,9 +323,8 @@ static int configure(struct recorder *r)
 		cfg.events_ptr = (__u64)(unsigned long)r->counters;
 	}
 	if (!o->pages)
-		o->pages = max_t(__u32, r->info.min_ring_pages,
-				 min_t(__u32, RECORDER_DEFAULT_PAGES,
-				       r->info.max_ring_pages));
+		o->pages = recorder__default_pages(o, r->info.min_ring_pages,
+						   r->info.max_ring_pages);
 	if (o->pages < r->info.min_ring_pages ||
 	    o->pages > r->info.max_ring_pages)
 		return usage_error("record: -m must be between %u and %u pages",

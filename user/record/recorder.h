@@ -22,6 +22,14 @@ struct evspec;
 #define RECORDER_DWARF_STACK	8192
 #define RECORDER_LEAF_STACK	512
 #define RECORDER_DEFAULT_PAGES	64	/* ring data pages, per CPU */
+/*
+ * With a dwarf-mode stack copy: each reservation is the largest record
+ * (about 10 KiB at 8 KiB of stack), and records arrive several times
+ * faster in bytes.  In a one-CPU -icount guest (BENCHMARKS.md, the
+ * ramp) 64 pages lost 3 to 13% of samples at 10 and 20 kHz, 256 none
+ * at 10 kHz and at most 0.2% at 20 kHz.
+ */
+#define RECORDER_DWARF_PAGES	256
 
 /* How user call chains are captured (perf's --call-graph modes). */
 enum recorder_callgraph {
@@ -86,7 +94,9 @@ struct recorder_opts {
 				 */
 	double duration;	/* stop after this many seconds; 0: no limit */
 	__u32 pages;		/* ring data pages per CPU, a power of two;
-				 * 0: RECORDER_DEFAULT_PAGES within the
+				 * 0: RECORDER_DEFAULT_PAGES (with more
+				 * than RECORDER_LEAF_STACK bytes of stack,
+				 * RECORDER_DWARF_PAGES) within the
 				 * module's limits
 				 */
 	const char *output;	/* path of the recording to write */
@@ -125,5 +135,14 @@ struct recorder_opts {
  * (-SONDE_EUSAGE when @o does not fit the module or the machine).
  */
 int recorder__run(const struct recorder_opts *o);
+
+/*
+ * recorder__default_pages - ring data pages per CPU when -m is not given:
+ * RECORDER_DEFAULT_PAGES, or RECORDER_DWARF_PAGES for more than
+ * RECORDER_LEAF_STACK bytes of stack a sample, clamped into the module's
+ * [@min_pages, @max_pages].
+ */
+__u32 recorder__default_pages(const struct recorder_opts *o, __u32 min_pages,
+			      __u32 max_pages);
 
 #endif /* SONDE_RECORDER_H */
