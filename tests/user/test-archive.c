@@ -241,6 +241,31 @@ static int own_text(__u64 *start, __u64 *end, char *path, size_t size)
 }
 
 /*
+ * An MMAP record of [@start, @end) of @path by this process, with the
+ * file's identity and build-id as they are now.  0 or -errno.
+ */
+static int mmap_record(struct sonde_mmap_event *ev, const char *path,
+		       __u64 start, __u64 end)
+{
+	struct stat st;
+
+	memset(ev, 0, sizeof(*ev));
+	if (stat(path, &st))
+		return -errno;
+	ev->hdr.type = SONDE_RECORD_MMAP;
+	ev->pid = ev->tid = getpid();
+	ev->start = start;
+	ev->end = end;
+	ev->ino = st.st_ino;
+	ev->dev = st.st_dev;
+	ev->build_id_size = file_build_id(path, ev->build_id);
+	ev->path_size = strlen(path) + 1;
+	memcpy(ev->path, path, ev->path_size);
+	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
+	return 0;
+}
+
+/*
  * The recorder's archive, given MMAP records of this very process: a file
  * still at its path is left alone by default, and copied with --archive;
  * one whose path says " (deleted)" is copied through map_files (root
@@ -258,20 +283,12 @@ TEST_F(arc, archive_from_mmap_records)
 	struct archive *a;
 	const char *why;
 	char path[300];
-	struct stat st;
+	__u64 start, end;
 	int fd;
 
-	ASSERT_EQ(0, own_text(&ev->start, &ev->end, path, sizeof(path)));
-	ASSERT_EQ(0, stat(path, &st));
-	ev->hdr.type = SONDE_RECORD_MMAP;
-	ev->pid = ev->tid = getpid();
-	ev->ino = st.st_ino;
-	ev->dev = st.st_dev;
-	ev->build_id_size = file_build_id(path, ev->build_id);
+	ASSERT_EQ(0, own_text(&start, &end, path, sizeof(path)));
+	ASSERT_EQ(0, mmap_record(ev, path, start, end));
 	ASSERT_LT(1, ev->build_id_size);
-	ev->path_size = strlen(path) + 1;
-	memcpy(ev->path, path, ev->path_size);
-	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
 
 	/* At its path: not at risk. */
 	ASSERT_EQ(0, archive__new(&a, false));
@@ -400,18 +417,14 @@ TEST_F(arc, identity_from_mmap_record)
 	struct session *s;
 	struct archive *a;
 	char path[300];
+	__u64 start, end;
 	struct stat st;
 	int fd;
 
-	ASSERT_EQ(0, own_text(&ev->start, &ev->end, path, sizeof(path)));
+	ASSERT_EQ(0, own_text(&start, &end, path, sizeof(path)));
+	ASSERT_EQ(0, mmap_record(ev, path, start, end));
+	ev->build_id_size = 0;	/* as for a file without one */
 	ASSERT_EQ(0, stat(path, &st));
-	ev->hdr.type = SONDE_RECORD_MMAP;
-	ev->pid = ev->tid = getpid();
-	ev->ino = st.st_ino;
-	ev->dev = st.st_dev;
-	ev->path_size = strlen(path) + 1;
-	memcpy(ev->path, path, ev->path_size);
-	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
 
 	ASSERT_EQ(0, archive__new(&a, false));
 	EXPECT_EQ(0, archive__note_mmap(a, ev, ev->hdr.size));
@@ -487,27 +500,6 @@ TEST_F(arc, snapshot_of_a_replaced_file)
 	munmap(addr, 4096);
 }
 
-/* An MMAP record of @len bytes of @path mapped at @addr by this process. */
-static void mmap_record(struct sonde_mmap_event *ev, const char *path,
-			void *addr, size_t len)
-{
-	struct stat st;
-
-	memset(ev, 0, sizeof(*ev));
-	if (stat(path, &st))
-		return;
-	ev->hdr.type = SONDE_RECORD_MMAP;
-	ev->pid = ev->tid = getpid();
-	ev->start = (unsigned long)addr;
-	ev->end = ev->start + len;
-	ev->ino = st.st_ino;
-	ev->dev = st.st_dev;
-	ev->build_id_size = file_build_id(path, ev->build_id);
-	ev->path_size = strlen(path) + 1;
-	memcpy(ev->path, path, ev->path_size);
-	ev->hdr.size = sizeof(*ev) + ((ev->path_size + 7) & ~7);
-}
-
 static void *map_file(const char *path)
 {
 	int fd = open(path, O_RDONLY);
@@ -551,12 +543,14 @@ TEST_F(arc, rechecks_follow_inotify)
 	ASSERT_NE(MAP_FAILED, addr2);
 
 	ASSERT_EQ(0, archive__new(&a, false));
-	mmap_record(&u.ev, lib, addr, 4096);
+	ASSERT_EQ(0, mmap_record(&u.ev, lib, (unsigned long)addr,
+				 (unsigned long)addr + 4096));
 	ASSERT_LT(1, u.ev.build_id_size);
 	EXPECT_EQ(0, archive__note_mmap(a, &u.ev, u.ev.hdr.size));
 	/* Mapped again by another process: still watched, no new look. */
 	EXPECT_EQ(0, archive__note_mmap(a, &u.ev, u.ev.hdr.size));
-	mmap_record(&u.ev, lib2, addr2, 4096);
+	ASSERT_EQ(0, mmap_record(&u.ev, lib2, (unsigned long)addr2,
+				 (unsigned long)addr2 + 4096));
 	ASSERT_LT(1, u.ev.build_id_size);
 	EXPECT_EQ(0, archive__note_mmap(a, &u.ev, u.ev.hdr.size));
 
