@@ -11,10 +11,11 @@
  * to what it was.
  *
  * Relies on: root, a CPU 1 that can go offline, /proc/meminfo,
- * /proc/vmallocinfo and /proc/sys/vm/drop_caches (scripts/vm-run's
- * guests have them all); timings are bounded waits, never assertions,
+ * /proc/vmallocinfo, /proc/sys/vm/drop_caches and /sys/kernel/slab
+ * (scripts/vm-run's guests have them all); timings are bounded waits, never assertions,
  * so that a busy host only makes the test slower.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -96,6 +97,37 @@ static long sonde_vmap_areas(void)
 	return n;
 }
 
+/*
+ * Shrink every slab cache (mm/slub.c's shrink_store: kmem_cache_shrink()).
+ * Under KASAN that also empties the cache's quarantine
+ * (kasan_cache_shrink()), whose freed objects keep their slabs counted
+ * in SUnreclaim: after three test programs, the debug guest's SUnreclaim
+ * fell from 52 to 20 MiB on shrinking, and a CI run once read 3 MiB
+ * more after a storm than before it without any leak.
+ */
+static void slab_shrink_all(void)
+{
+	DIR *dir = opendir("/sys/kernel/slab");
+	struct dirent *de;
+	char path[300];
+	FILE *f;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
+			 de->d_name);
+		f = fopen(path, "w");
+		if (!f)
+			continue;
+		fputs("1\n", f);
+		fclose(f);
+	}
+	closedir(dir);
+}
+
 static void mem_measure(struct mem_use *m)
 {
 	FILE *f;
@@ -107,10 +139,20 @@ static void mem_measure(struct mem_use *m)
 		fputs("3\n", f);
 		fclose(f);
 	}
+	slab_shrink_all();
 	m->mem_free_kb = meminfo_kb("MemFree");
 	m->vmalloc_used_kb = meminfo_kb("VmallocUsed");
 	m->slab_unreclaimable_kb = meminfo_kb("SUnreclaim");
 	m->sonde_vmaps = sonde_vmap_areas();
+}
+
+static bool small_back(const struct mem_use *before,
+		       const struct mem_use *after)
+{
+	return after->vmalloc_used_kb - before->vmalloc_used_kb <
+	       SMALL_LEAK_KB &&
+	       after->slab_unreclaimable_kb - before->slab_unreclaimable_kb <
+	       SMALL_LEAK_KB;
 }
 
 /* VmallocUsed and SUnreclaim back to where they were, within the noise. */
@@ -129,6 +171,26 @@ static void mem_print(const char *when, const struct mem_use *m)
 	ksft_print_msg("%s: MemFree %ld kB, VmallocUsed %ld kB, SUnreclaim %ld kB, sonde vmap areas %ld\n",
 		       when, m->mem_free_kb, m->vmalloc_used_kb,
 		       m->slab_unreclaimable_kb, m->sonde_vmaps);
+}
+
+/*
+ * The reading after a test, taken again for up to SETTLE_TRIES seconds
+ * while it is above the bound: frees deferred past an RCU grace period
+ * (kfree_rcu() batches them for a while first) land late on a loaded
+ * host.  A leak stays; only a bounded wait is added, never a looser
+ * bound.
+ */
+#define SETTLE_TRIES	10
+static void mem_measure_after(const char *when, const struct mem_use *before,
+			      struct mem_use *after)
+{
+	mem_measure(after);
+	mem_print(when, after);
+	for (int i = 0; i < SETTLE_TRIES && !small_back(before, after); i++) {
+		sleep(1);
+		mem_measure(after);
+		mem_print("  a second later", after);
+	}
 }
 
 /* Open the device, retrying while a dying owner still holds it. */
@@ -397,8 +459,7 @@ TEST_F_TIMEOUT(storm, cpu1_offline_online, 600)
 	unmap_rings(&self->info, self->rings);
 	close(self->fd);
 	self->fd = -1;
-	mem_measure(&after);
-	mem_print("after close", &after);
+	mem_measure_after("after close", &before, &after);
 	EXPECT_EQ(before.sonde_vmaps, after.sonde_vmaps);
 	EXPECT_EQ(0, after.sonde_vmaps);
 	expect_small_back(_metadata, &before, &after);
@@ -602,8 +663,7 @@ TEST_F_TIMEOUT(reader, killed_leaves_nothing, 600)
 	}
 	ksft_print_msg("%d readers killed; the device was free again after at most %u ms\n",
 		       KILL_CYCLES, max_waited_ms);
-	mem_measure(&after);
-	mem_print("after", &after);
+	mem_measure_after("after", &before, &after);
 	EXPECT_EQ(before.sonde_vmaps, after.sonde_vmaps);
 	EXPECT_EQ(0, after.sonde_vmaps);
 	expect_small_back(_metadata, &before, &after);
