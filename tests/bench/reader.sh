@@ -19,15 +19,20 @@
 # their samples (scripts/bench).
 #
 # readerrun: the same recorders, sampling for RUN_SECONDS, each measured
-# only once it runs: `perf stat -e task-clock -p` on the recorder from
-# 8 s after its start (perf's set-up, beside the workload on the one
-# CPU, took more than 4 s of it), for half of the rest; the guest has one CPU,
-# sampled at a fixed rate whatever runs on it, so both tools take the
-# same samples in that time.  Start and finish are left out (sonde's
-# kallsyms and /proc reading; perf's synthesized events and its build-id
-# pass, which reads every sample again), and with them the spread they
-# put on the runs above.  Prints "readerrun ROUND TOOL TASK_CLOCK_NS
-# WINDOW_SECONDS PERIOD_NS".
+# only once it runs: `perf stat -e task-clock -p` on the recorder for
+# half of what is left of RUN_SECONDS 4 s after it began to sample
+# (sonde: its start, its set-up takes well under a second; perf: the
+# exec of its workload, which ends its set-up: that took more than 8 s
+# of guest time, reading files over 9p, during which the guest's clock
+# runs ahead).  Start and finish are left out (sonde's kallsyms and
+# /proc reading; perf's synthesized events and its build-id pass, which
+# reads every sample again), and with them the spread they put on the
+# runs above.  The window's edges are read from /proc/uptime while perf
+# stat counts, and perf records with -k CLOCK_MONOTONIC, sonde's clock,
+# so the host counts the samples each tool took inside the window (and
+# drops a run whose first sample came after the window began).  Prints
+# "readerrun ROUND TOOL TASK_CLOCK_NS WINDOW_SECONDS PERIOD_NS START_S
+# END_S" and keeps the recordings as OUTDIR/readerrun-ROUND-TOOL.*.
 #
 # ramp: the same workload at rising rates per CPU, in each of RAMP_MODES
 # (fp: the call-graph mode above; dwarf: --call-graph dwarf,8192 for
@@ -82,27 +87,53 @@ reader() {
 	echo "$tag $r $tool $1 $2 $6 $7"
 }
 
-# ramp ROUND TOOL HZ MODE
+# wait_child_exec PID COMM: until a child of PID runs COMM (perf record
+# execs its workload once its set-up is done, and samples from then on),
+# or 120 s.
+wait_child_exec() {
+	local c
+	for _ in $(seq 1200); do
+		for c in $(pgrep -P "$1"); do
+			[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && return 0
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
 # readerrun ROUND TOOL
 readerrun() {
-	local r=$1 tool=$2 pid ns settle=8 win
+	local r=$1 tool=$2 pid ns settle=4 win edges
 	win=$(((run_secs - settle) / 2))
 	if [ "$tool" = sonde ]; then
 		sonde record -q --call-graph fp,0 -c "$period" -m 64 -a \
 			-d "$run_secs" -o "$tmp/r.data" >/dev/null &
 	else
 		perf record -q --call-graph fp -e cpu-clock -c "$period" -m 64 \
-			-a -o "$tmp/r.perf" -- sleep "$run_secs" >/dev/null 2>&1 &
+			-k CLOCK_MONOTONIC -a -o "$tmp/r.perf" \
+			-- sleep "$run_secs" >/dev/null 2>&1 &
 	fi
 	pid=$!
+	[ "$tool" = perf ] && wait_child_exec "$pid" sleep
 	sleep "$settle"
-	ns=$(perf stat -x, -e task-clock -p "$pid" -- sleep "$win" 2>&1 >/dev/null |
+	# The window's edges, read while perf stat counts: /proc/uptime is
+	# CLOCK_BOOTTIME, CLOCK_MONOTONIC in a guest that never suspends.
+	ns=$(perf stat -x, -e task-clock -p "$pid" -- sh -c \
+		"cut -d' ' -f1 /proc/uptime; sleep $win; cut -d' ' -f1 /proc/uptime" \
+		2>&1 >"$tmp/edges" |
 		awk -F, '$3 == "task-clock" { printf "%d", $1 * 1e6 }')
+	edges=$(paste -sd' ' "$tmp/edges")
 	wait "$pid" || true
-	rm -f "$tmp/r.data" "$tmp/r.perf" "$tmp/r.perf.old"
-	echo "readerrun $r $tool ${ns:-0} $win $period"
+	if [ "$tool" = sonde ]; then
+		mv "$tmp/r.data" "$out/readerrun-$r-sonde.data"
+	else
+		mv "$tmp/r.perf" "$out/readerrun-$r-perf.perf"
+	fi
+	rm -f "$tmp/r.perf.old" "$tmp/edges"
+	echo "readerrun $r $tool ${ns:-0} $win $period $edges"
 }
 
+# ramp ROUND TOOL HZ MODE
 ramp() {
 	local r=$1 tool=$2 hz=$3 mode=$4 p g f
 	p=$((1000000000 / hz))

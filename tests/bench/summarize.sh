@@ -9,7 +9,8 @@
 #   OUTDIR/bytes.tsv     bytes per sample of each tool and mode
 #   OUTDIR/reader.tsv    every reader run: round tool cpu_us nvcsw samples
 #   OUTDIR/readerrun.tsv every readerrun: round tool task_clock_ns
-#                        window_s period_ns
+#                        window_s period_ns samples (in the window; "-"
+#                        for runs that printed no window edges)
 #   OUTDIR/ramp.tsv      every ramp run: round tool mode hz samples lost
 #                        throttled
 #   OUTDIR/slowdown.tsv  every slowdown run: round tool mode hz ns samples
@@ -91,7 +92,33 @@ awk '$1 == "reader" { print $2, $3, $4 + $5, $6 }' "$g" | while read -r r tool c
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$cpu" "$vcsw" "${n:-0}"
 done >"$out/reader.tsv"
-awk '$1 == "readerrun" { print $2, $3, $4, $5, $6 }' OFS='\t' "$g" >"$out/readerrun.tsv"
+# The samples a readerrun recording took between START_S and END_S (its
+# sixth and seventh fields; runs before them printed none: "-", and the
+# window is taken to hold WINDOW / PERIOD samples); 0, so no ratio for
+# the round, when its first sample came after START_S: the window then
+# holds some of the tool's set-up.
+samples_between() {	# FILE START_S END_S
+	case $1 in
+	*.data)	sonde script -i "$1" 2>/dev/null |
+			awk '/^[^\t]/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { print $i + 0; break } }' ;;
+	*)	perf script -F time -i "$1" 2>/dev/null | awk '{ print $1 + 0 }' ;;
+	esac | awk -v a="$2" -v b="$3" '
+		NR == 1 { first = $1 }
+		$1 >= a && $1 < b { n++ }
+		END { print (NR && first <= a) ? n + 0 : 0 }'
+}
+
+awk '$1 == "readerrun" { print $2, $3, $4, $5, $6, (NF >= 8 ? $7 " " $8 : "- -") }' "$g" |
+	while read -r r tool ns win period t0 t1; do
+	n=-
+	if [ "$t0" != - ]; then
+		f=$out/readerrun-$r-sonde.data
+		[ "$tool" = sonde ] || f=$out/readerrun-$r-perf.perf
+		n=0	# no recording: no ratio for the round
+		[ -f "$f" ] && n=$(samples_between "$f" "$t0" "$t1")
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "$ns" "$win" "$period" "$n"
+done >"$out/readerrun.tsv"
 
 # "ramp R TOOL HZ MODE [refused]"; runs before the dwarf ramp printed no
 # MODE ("ramp R TOOL HZ [refused]", files ramp-R-TOOL-HZ.*): fp.
@@ -155,8 +182,10 @@ awk -F'\t' -v out="$out" '
 		next
 	}
 	FILENAME ~ /readerrun.tsv$/ {
-		# us per 1,000 samples: the window holds window / period of them
-		if ($3 > 0 && $5 > 0) run[$1, $2] = $3 / 1000 / ($4 * 1e9 / $5) * 1000
+		# us per 1,000 samples: those counted in the window, else
+		# window / period of them
+		n = $6 != "-" ? $6 : $4 * 1e9 / $5
+		if ($3 > 0 && n > 0) run[$1, $2] = $3 / 1000 / n * 1000
 		if (!runseen[$1]++) runr[++nrun] = $1
 		next
 	}
