@@ -3,7 +3,9 @@
  * The processes sonde record has seen (record/seen.c) and the hash map
  * under them (lib/hmap.c): an exited process is forgotten two flushes
  * after its EXIT, so the recorder's memory follows the processes alive,
- * not all that ever ran; hmap__remove() keeps every other key findable
+ * not all that ever ran; a sample outside its process's last snapshot
+ * asks for another, one inside does not (whichever range it is in, with
+ * other processes' samples between); hmap__remove() keeps every other key findable
  * (checked against a plain array over random inserts and removals).
  */
 #include <stdint.h>
@@ -110,6 +112,75 @@ TEST(exited_processes_are_forgotten)
 	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
 	EXPECT_EQ(20000, queued);
 	EXPECT_EQ(1, s.seen.nr);
+	seen_pids__free(&s);
+}
+
+static void sample_at(struct __test_metadata *_metadata,
+		      struct seen_pids *s, __u32 pid, __u64 ip, __u64 time_ns)
+{
+	struct sonde_sample smp = { .pid = pid, .tid = pid,
+				    .context = SONDE_CTX_USER,
+				    .ip = ip, .time_ns = time_ns };
+
+	ASSERT_EQ(0, seen_pids__note_sample(s, &smp));
+}
+
+/* A snapshot of @pid mapping [0x1000, 0x2000) and [0x5000, 0x6000). */
+static void snapshot_two_ranges(struct __test_metadata *_metadata,
+				struct seen_pids *s, __u32 pid)
+{
+	struct {
+		struct srec_process ph;
+		struct { struct srec_map m; char path[8]; } maps[2];
+	} snap = {
+		.ph = { .pid = pid, .nr_maps = 2 },
+		.maps = { { { .start = 0x1000, .end = 0x2000, .path_len = 1 }, "a" },
+			  { { .start = 0x5000, .end = 0x6000, .path_len = 1 }, "b" } },
+	};
+
+	ASSERT_EQ(0, seen_pids__note_snapshot(s, pid, &snap, sizeof(snap), 0));
+}
+
+/*
+ * Samples inside the last snapshot's ranges ask for nothing, whichever
+ * range and in whatever order, with another process's samples between;
+ * one outside asks for a new snapshot of its own process only.
+ */
+TEST(samples_outside_the_snapshot_ask_for_another)
+{
+	static const __u64 inside[] = { 0x1800, 0x5800, 0x5000, 0x1fff,
+					0x1000, 0x5fff };
+	const __u64 later = 1000000000ULL;
+	struct seen_pids s;
+	__u32 queued = 0;
+	unsigned int i;
+
+	seen_pids__init(&s);
+	sample_at(_metadata, &s, 7, 0x1800, 1);
+	sample_at(_metadata, &s, 8, 0x1800, 1);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(15, queued);
+	snapshot_two_ranges(_metadata, &s, 7);
+	snapshot_two_ranges(_metadata, &s, 8);
+	queued = 0;
+	for (i = 0; i < 3 * ARRAY_SIZE(inside); i++) {
+		sample_at(_metadata, &s, 7, inside[i % ARRAY_SIZE(inside)],
+			  later);
+		sample_at(_metadata, &s, 8, inside[(i + 1) % ARRAY_SIZE(inside)],
+			  later);
+	}
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(0, queued);
+	/* Just past each range's end, and between them. */
+	sample_at(_metadata, &s, 7, 0x5800, later);
+	sample_at(_metadata, &s, 8, 0x2000, later);
+	sample_at(_metadata, &s, 7, 0x5800, later);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(8, queued);
+	sample_at(_metadata, &s, 7, 0x5800, later);
+	sample_at(_metadata, &s, 7, 0x6000, later);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(15, queued);
 	seen_pids__free(&s);
 }
 

@@ -30,6 +30,7 @@
 struct seen_pid {
 	__u64 *ranges;		/* start, end pairs of the last snapshot */
 	unsigned int nr_ranges;
+	unsigned int last_range;	/* where in_ranges() last found one */
 	bool pending;		/* queued for a snapshot after this drain */
 	__u64 next_ns;		/* no re-snapshot for samples before this */
 	__u64 backoff_ns;
@@ -57,13 +58,23 @@ void seen_pids__free(struct seen_pids *s)
 		free(sp);
 	}
 	hmap__free(&s->seen);
+	s->last = NULL;
 	free(s->pending);
 	free(s->gone);
 }
 
 static struct seen_pid *find_seen(struct seen_pids *s, __u32 pid)
 {
-	return hmap__find(&s->seen, hash_u64(pid), (void *)(unsigned long)pid);
+	struct seen_pid *sp;
+
+	if (s->last && s->last_pid == pid)
+		return s->last;
+	sp = hmap__find(&s->seen, hash_u64(pid), (void *)(unsigned long)pid);
+	if (sp) {
+		s->last_pid = pid;
+		s->last = sp;
+	}
+	return sp;
 }
 
 /* Room for one more pid in *@arr, @nr used of *@cap.  0 or -ENOMEM. */
@@ -90,13 +101,20 @@ static int queue_pid(struct seen_pids *s, __u32 pid)
 	return 0;
 }
 
-static bool in_ranges(const struct seen_pid *sp, __u64 addr)
+/* The range that held the last address found is tried first. */
+static bool in_ranges(struct seen_pid *sp, __u64 addr)
 {
-	unsigned int i;
+	unsigned int i = sp->last_range;
 
+	if (i < sp->nr_ranges &&
+	    addr >= sp->ranges[2 * i] && addr < sp->ranges[2 * i + 1])
+		return true;
 	for (i = 0; i < sp->nr_ranges; i++)
-		if (addr >= sp->ranges[2 * i] && addr < sp->ranges[2 * i + 1])
+		if (addr >= sp->ranges[2 * i] &&
+		    addr < sp->ranges[2 * i + 1]) {
+			sp->last_range = i;
 			return true;
+		}
 	return false;
 }
 
@@ -203,6 +221,8 @@ static void forget_gone(struct seen_pids *s)
 			continue;
 		hmap__remove(&s->seen, hash_u64(pid),
 			     (void *)(unsigned long)pid);
+		if (s->last == sp)
+			s->last = NULL;
 		free(sp->ranges);
 		free(sp);
 	}

@@ -19,6 +19,12 @@ struct sonde_sample;
 /* struct seen_pids - the processes seen; init with seen_pids__init(). */
 struct seen_pids {
 	struct hmap seen;	/* pid -> struct seen_pid (seen.c) */
+	/*
+	 * The entry of the last pid looked up: a ring holds runs of one
+	 * process's samples, and this saves their hash lookups.
+	 */
+	__u32 last_pid;
+	struct seen_pid *last;	/* NULL: none */
 	__u32 *pending;		/* pids to snapshot after this drain */
 	unsigned int nr_pending, cap_pending;
 	__u32 *gone;		/* exited pids, oldest first, from @first_gone */
