@@ -12,8 +12,8 @@
  *
  * Relies on: root, a CPU 1 that can go offline, /proc/meminfo,
  * /proc/vmallocinfo, /proc/sys/vm/drop_caches and /sys/kernel/slab
- * (scripts/vm-run's guests have them all); timings are bounded waits, never assertions,
- * so that a busy host only makes the test slower.
+ * (scripts/vm-run's guests have them all); timings are bounded waits,
+ * never assertions, so that a busy host only makes the test slower.
  */
 #include <dirent.h>
 #include <errno.h>
