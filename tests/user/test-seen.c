@@ -5,8 +5,9 @@
  * after its EXIT, so the recorder's memory follows the processes alive,
  * not all that ever ran; a sample outside its process's last snapshot
  * asks for another, one inside does not (whichever range it is in, with
- * other processes' samples between); hmap__remove() keeps every other key findable
- * (checked against a plain array over random inserts and removals).
+ * other processes' samples between); hmap__remove() keeps every other
+ * key findable (checked against a plain array over random inserts and
+ * removals).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,14 +63,20 @@ static int collect(__u32 pid, void *ctx)
 	return 0;
 }
 
-static void sample(struct __test_metadata *_metadata, struct seen_pids *s,
-		   __u32 pid)
+static void sample_at(struct __test_metadata *_metadata,
+		      struct seen_pids *s, __u32 pid, __u64 ip, __u64 time_ns)
 {
 	struct sonde_sample smp = { .pid = pid, .tid = pid,
 				    .context = SONDE_CTX_USER,
-				    .ip = 0x1000 };
+				    .ip = ip, .time_ns = time_ns };
 
 	ASSERT_EQ(0, seen_pids__note_sample(s, &smp));
+}
+
+static void sample(struct __test_metadata *_metadata, struct seen_pids *s,
+		   __u32 pid)
+{
+	sample_at(_metadata, s, pid, 0x1000, 0);
 }
 
 TEST(exited_processes_are_forgotten)
@@ -113,16 +120,6 @@ TEST(exited_processes_are_forgotten)
 	EXPECT_EQ(20000, queued);
 	EXPECT_EQ(1, s.seen.nr);
 	seen_pids__free(&s);
-}
-
-static void sample_at(struct __test_metadata *_metadata,
-		      struct seen_pids *s, __u32 pid, __u64 ip, __u64 time_ns)
-{
-	struct sonde_sample smp = { .pid = pid, .tid = pid,
-				    .context = SONDE_CTX_USER,
-				    .ip = ip, .time_ns = time_ns };
-
-	ASSERT_EQ(0, seen_pids__note_sample(s, &smp));
 }
 
 /* A snapshot of @pid mapping [0x1000, 0x2000) and [0x5000, 0x6000). */

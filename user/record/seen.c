@@ -101,17 +101,22 @@ static int queue_pid(struct seen_pids *s, __u32 pid)
 	return 0;
 }
 
+static bool range_holds(const struct seen_pid *sp, unsigned int i,
+			__u64 addr)
+{
+	return addr >= sp->ranges[2 * i] && addr < sp->ranges[2 * i + 1];
+}
+
 /* The range that held the last address found is tried first. */
 static bool in_ranges(struct seen_pid *sp, __u64 addr)
 {
-	unsigned int i = sp->last_range;
+	unsigned int i;
 
-	if (i < sp->nr_ranges &&
-	    addr >= sp->ranges[2 * i] && addr < sp->ranges[2 * i + 1])
+	if (sp->last_range < sp->nr_ranges &&
+	    range_holds(sp, sp->last_range, addr))
 		return true;
 	for (i = 0; i < sp->nr_ranges; i++)
-		if (addr >= sp->ranges[2 * i] &&
-		    addr < sp->ranges[2 * i + 1]) {
+		if (range_holds(sp, i, addr)) {
 			sp->last_range = i;
 			return true;
 		}
