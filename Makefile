@@ -122,6 +122,7 @@ bench:
 	scripts/bench --host
 	scripts/bench --symbolize
 	scripts/bench --growth
+	scripts/bench --postproc
 
 clean:
 	$(MAKE) -C user clean || true
