@@ -234,19 +234,39 @@ FIXTURE(unwind) {
 	unsigned int nr_files;
 	uintptr_t stack_end;
 	struct dwarf_unwinder *u;
+	struct dwarf_unwinder *ref;	/* libdwfl alone */
 	struct capture *cap;
 	struct unwind_regs regs;
 	__u64 pcs[MAX_FRAMES];
 };
 
-/* Unwind @gen of @proc, from @r through @size bytes of @stack. */
-static int unwind(struct dwarf_unwinder *u, struct proc *proc,
-		  unsigned int gen, const struct unwind_regs *r,
-		  const void *stack, __u64 size, __u64 *pcs, unsigned int max,
-		  enum unwind_stop *stop)
+/*
+ * Unwind @gen of @proc with @u, from @r through @size bytes of @stack;
+ * then, unless @ref is NULL, the same with @ref, which unwinds with
+ * libdwfl alone: whatever @u's cached CFI rules (unwind/cfirules.h) took
+ * must come out as libdwfl gives it, frames and stop reason.
+ */
+static int unwind(struct __test_metadata *_metadata,
+		  struct dwarf_unwinder *ref, struct dwarf_unwinder *u,
+		  struct proc *proc, unsigned int gen,
+		  const struct unwind_regs *r, const void *stack, __u64 size,
+		  __u64 *pcs, unsigned int max, enum unwind_stop *stop)
 {
-	return dwarf_unwinder__unwind(u, proc, gen, r, stack, size, pcs, max,
-				      stop);
+	__u64 ref_pcs[MAX_FRAMES];
+	enum unwind_stop ref_stop;
+	int n, ref_n;
+
+	n = dwarf_unwinder__unwind(u, proc, gen, r, stack, size, pcs, max,
+				   stop);
+	if (!ref || n <= 0)
+		return n;
+	ref_n = dwarf_unwinder__unwind(ref, proc, gen, r, stack, size,
+				       ref_pcs, max, &ref_stop);
+	EXPECT_EQ(ref_n, n);
+	EXPECT_EQ(ref_stop, *stop);
+	if (ref_n == n)
+		EXPECT_EQ(0, memcmp(ref_pcs, pcs, n * sizeof(*pcs)));
+	return n;
 }
 
 FIXTURE_SETUP(unwind)
@@ -258,6 +278,8 @@ FIXTURE_SETUP(unwind)
 	ASSERT_NE(NULL, self->proc);
 	ASSERT_NE(0, self->stack_end);
 	ASSERT_EQ(0, dwarf_unwinder__new(&self->u, &ops));
+	ASSERT_EQ(0, dwarf_unwinder__new(&self->ref, &ops));
+	dwarf_unwinder__libdwfl_only(self->ref);
 	self->cap = calloc(1, sizeof(*self->cap));
 	ASSERT_NE(NULL, self->cap);
 }
@@ -265,6 +287,7 @@ FIXTURE_SETUP(unwind)
 FIXTURE_TEARDOWN(unwind)
 {
 	dwarf_unwinder__free(self->u);
+	dwarf_unwinder__free(self->ref);
 	free_proc(self->proc);
 	free(self->cap);
 	if (self->files.vdso_fd >= 0)
@@ -295,7 +318,7 @@ TEST_F(unwind, through_libc)
 
 	capture(self->cap, &self->regs, CAPTURE_MAX, self->stack_end, false);
 	ASSERT_LT(64, self->cap->size);
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	TH_LOG("%d frames, stop %d, %llu bytes of stack", n, stop,
 	       (unsigned long long)self->cap->size);
@@ -319,6 +342,8 @@ TEST_F(unwind, through_libc)
 	EXPECT_TRUE(stop == UNWIND_STOP_END || stop == UNWIND_STOP_STACK);
 	/* Every mapped file (the test, libc, ld.so, the vDSO) is a module. */
 	EXPECT_EQ(self->nr_files, dwarf_unwinder__stats(self->u)->modules);
+	/* Compiled code's CFI is all simple rules: no libdwfl walk. */
+	EXPECT_EQ(1, dwarf_unwinder__stats(self->u)->rule_unwinds);
 }
 
 /* 2. A copy cut short: a prefix of the frames, and the reason. */
@@ -330,11 +355,11 @@ TEST_F(unwind, cut_stack)
 	__u64 size;
 
 	capture(self->cap, &self->regs, CAPTURE_MAX, self->stack_end, false);
-	full = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	full = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		      self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	ASSERT_LE(6, full);
 
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack, 64,
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack, 64,
 		   cut, MAX_FRAMES, &stop);
 	TH_LOG("64 bytes: %d of %d frames", n, full);
 	EXPECT_EQ(UNWIND_STOP_STACK, stop);
@@ -342,7 +367,7 @@ TEST_F(unwind, cut_stack)
 	EXPECT_GT(full, n);
 
 	for (size = 0; size <= self->cap->size; size += size < 512 ? 8 : 256) {
-		n = unwind(self->u, self->proc, 0, &self->regs,
+		n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs,
 			   self->cap->stack, size, cut, MAX_FRAMES, &stop);
 		ASSERT_LE(1, n);
 		ASSERT_GE(full, n);
@@ -354,18 +379,18 @@ TEST_F(unwind, cut_stack)
 			EXPECT_EQ(UNWIND_STOP_STACK, stop);
 	}
 	/* No stack at all: the leaf alone. */
-	n = unwind(self->u, self->proc, 0, &self->regs, NULL, 0, cut,
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, NULL, 0, cut,
 		   MAX_FRAMES, &stop);
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(UNWIND_STOP_STACK, stop);
 	/* @max honoured. */
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, cut, 3, &stop);
 	EXPECT_EQ(3, n);
 	EXPECT_EQ(UNWIND_STOP_MAX, stop);
-	EXPECT_EQ(-EINVAL, unwind(self->u, self->proc, 0, &self->regs,
+	EXPECT_EQ(-EINVAL, unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs,
 				  self->cap->stack, 64, cut, 0, &stop));
-	EXPECT_EQ(-EINVAL, unwind(self->u, self->proc, 1, &self->regs,
+	EXPECT_EQ(-EINVAL, unwind(_metadata, self->ref, self->u, self->proc, 1, &self->regs,
 				  self->cap->stack, 64, cut, 1, &stop));
 }
 
@@ -398,6 +423,7 @@ TEST_F(unwind, garbage)
 	unsigned char *stack = malloc(CAPTURE_MAX);
 	struct proc *bad = calloc(1, sizeof(*bad));
 	unsigned int seed = 20240611, iter, g, i;
+	const struct dwarf_unwinder_stats *st;
 	enum unwind_stop stop;
 
 	ASSERT_NE(NULL, stack);
@@ -453,17 +479,26 @@ TEST_F(unwind, garbage)
 					rand_r(&seed);
 			size = self->cap->size;
 		}
-		n = unwind(self->u, p, gen, &r, stack, size, self->pcs, max,
+		n = unwind(_metadata, self->ref, self->u, p, gen, &r, stack, size, self->pcs, max,
 			   &stop);
 		ASSERT_LE(1, n);
 		ASSERT_GE(max, n);
 		ASSERT_EQ(r.ip, self->pcs[0]);
 		ASSERT_GE(UNWIND_STOP_ERROR, stop);
 	}
+	st = dwarf_unwinder__stats(self->u);
 	TH_LOG("%llu files opened, %llu loaded, %llu held",
-	       (unsigned long long)dwarf_unwinder__stats(self->u)->file_opens,
-	       (unsigned long long)dwarf_unwinder__stats(self->u)->files_loaded,
-	       (unsigned long long)dwarf_unwinder__stats(self->u)->files_live);
+	       (unsigned long long)st->file_opens,
+	       (unsigned long long)st->files_loaded,
+	       (unsigned long long)st->files_live);
+	/* Both ways were taken, and compared with libdwfl (unwind()). */
+	TH_LOG("%llu of %llu unwinds by the cached rules alone, %llu rule lookups, %llu misses",
+	       (unsigned long long)st->rule_unwinds,
+	       (unsigned long long)st->unwinds,
+	       (unsigned long long)st->rule_lookups,
+	       (unsigned long long)st->rule_misses);
+	EXPECT_LT(st->unwinds / 10, st->rule_unwinds);
+	EXPECT_GT(st->unwinds, st->rule_unwinds);
 	free_proc(bad);
 	free(stack);
 }
@@ -485,7 +520,7 @@ TEST_F(unwind, frame_pointer_fallback)
 	exe[len] = '\0';
 	self->files.refuse = exe;
 	capture(self->cap, &self->regs, CAPTURE_MAX, self->stack_end, true);
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	log_chain(_metadata, self->pcs, n);
 	ASSERT_LE(5, n);
@@ -527,7 +562,7 @@ TEST_F(unwind, build_id)
 
 	libc->build_id = id;
 	libc->build_id_size = size;
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	EXPECT_EQ(self->nr_files, dwarf_unwinder__stats(self->u)->modules);
 	EXPECT_LE(0, find_fn(self->pcs, n, 2, "unwind_target_b"));
@@ -537,7 +572,10 @@ TEST_F(unwind, build_id)
 	libc->build_id = wrong;
 	dwarf_unwinder__free(self->u);
 	ASSERT_EQ(0, dwarf_unwinder__new(&self->u, &ops));
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	dwarf_unwinder__free(self->ref);
+	ASSERT_EQ(0, dwarf_unwinder__new(&self->ref, &ops));
+	dwarf_unwinder__libdwfl_only(self->ref);
+	n = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	ASSERT_LE(2, n);
 	EXPECT_EQ(self->nr_files - 1,
@@ -610,7 +648,7 @@ TEST_F(unwind, splice_leaf_repair)
 	int full, ncfi;
 
 	capture(self->cap, &self->regs, CAPTURE_MAX, self->stack_end, true);
-	full = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	full = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		      self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	ASSERT_LE(6, full);
 	EXPECT_STREQ("unwind_target_fp_leaf", fn_name(self->pcs[1], true));
@@ -619,7 +657,7 @@ TEST_F(unwind, splice_leaf_repair)
 	ASSERT_LE(5, nfp);
 	EXPECT_EQ(self->pcs[2], fp[1]);
 	for (i = 0; i < ARRAY_SIZE(cuts); i++) {
-		ncfi = unwind(self->u, self->proc, 0, &self->regs,
+		ncfi = unwind(_metadata, self->ref, self->u, self->proc, 0, &self->regs,
 			      self->cap->stack, cuts[i], cfi, MAX_FRAMES,
 			      &stop);
 		ASSERT_LE(2, ncfi);
@@ -642,7 +680,7 @@ TEST_F(unwind, cache)
 	int n;
 
 	capture(self->cap, &self->regs, CAPTURE_MAX, self->stack_end, false);
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, NULL, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	ASSERT_LE(6, n);
 	EXPECT_EQ(1, st->dwfl_builds);
@@ -652,7 +690,7 @@ TEST_F(unwind, cache)
 	EXPECT_LT(0, modules);
 	EXPECT_EQ(self->files.opens, st->file_opens);
 
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, NULL, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	ASSERT_LE(6, n);
 	EXPECT_EQ(1, st->dwfl_builds);
@@ -678,7 +716,7 @@ TEST_F(unwind, cache)
 					     snap->maps[j].pgoff,
 					     snap->maps[j].path));
 		ASSERT_EQ(0, proc__add_snapshot(procs[i], &s));
-		n = unwind(self->u, procs[i], 0, &self->regs, self->cap->stack,
+		n = unwind(_metadata, NULL, self->u, procs[i], 0, &self->regs, self->cap->stack,
 			   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 		ASSERT_LE(6, n);
 	}
@@ -693,7 +731,7 @@ TEST_F(unwind, cache)
 	       (unsigned long long)st->file_opens,
 	       (unsigned long long)st->files_loaded);
 	/* The first process's Dwfl was the oldest: built again. */
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
+	n = unwind(_metadata, NULL, self->u, self->proc, 0, &self->regs, self->cap->stack,
 		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
 	ASSERT_LE(6, n);
 	EXPECT_EQ(2 + ARRAY_SIZE(procs), st->dwfl_builds);
@@ -704,30 +742,57 @@ TEST_F(unwind, cache)
 		free_proc(procs[i]);
 }
 
-/* Warm-cache cost, with SONDE_UNWIND_BENCH=1: not an assertion. */
-TEST_F(unwind, bench)
+/* Warm-cache ns per unwind and per frame of @u, over 100,000 unwinds. */
+static double time_unwinds(struct __test_metadata *_metadata,
+			   struct dwarf_unwinder *u, const char *what,
+			   struct proc *proc, const struct unwind_regs *regs,
+			   const struct capture *cap, __u64 *pcs)
 {
 	enum unwind_stop stop;
-	__u64 t0, t1, frames = 0;
+	__u64 t0 = 0, t1, frames = 0;
 	unsigned int i;
-	int n;
+	int n = 0;
+
+	for (i = 0; i < 100000; i++) {
+		if (i == 1000)
+			t0 = now_ns(CLOCK_MONOTONIC);
+		n = unwind(_metadata, NULL, u, proc, 0, regs, cap->stack,
+			   cap->size, pcs, MAX_FRAMES, &stop);
+		if (i >= 1000)
+			frames += n;
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	TH_LOG("%s: 99000 unwinds of %d frames: %.0f ns per unwind, %.1f ns per frame",
+	       what, n, (double)(t1 - t0) / 99000, (double)(t1 - t0) / frames);
+	return (double)(t1 - t0) / frames;
+}
+
+/*
+ * Warm-cache cost, with SONDE_UNWIND_BENCH=1, not an assertion: the
+ * cached rules against libdwfl's dwfl_getthread_frames() alone (what
+ * perf's util/unwind-libdw.c calls), interleaved A B B A.
+ */
+TEST_F(unwind, bench)
+{
+	double rules = 0, libdwfl = 0;
+	unsigned int round;
 
 	if (!getenv("SONDE_UNWIND_BENCH"))
 		SKIP(return, "set SONDE_UNWIND_BENCH=1 to time unwinds");
 	capture(self->cap, &self->regs, CAPTURE_MAX, self->stack_end, false);
-	n = unwind(self->u, self->proc, 0, &self->regs, self->cap->stack,
-		   self->cap->size, self->pcs, MAX_FRAMES, &stop);
-	ASSERT_LE(6, n);
-	t0 = now_ns(CLOCK_MONOTONIC);
-	for (i = 0; i < 100000; i++) {
-		n = unwind(self->u, self->proc, 0, &self->regs,
-			   self->cap->stack, self->cap->size, self->pcs,
-			   MAX_FRAMES, &stop);
-		frames += n;
+	for (round = 0; round < 2; round++) {
+		rules += time_unwinds(_metadata, self->u, "rules", self->proc,
+				      &self->regs, self->cap, self->pcs);
+		libdwfl += time_unwinds(_metadata, self->ref, "libdwfl",
+					self->proc, &self->regs, self->cap,
+					self->pcs);
+		libdwfl += time_unwinds(_metadata, self->ref, "libdwfl",
+					self->proc, &self->regs, self->cap,
+					self->pcs);
+		rules += time_unwinds(_metadata, self->u, "rules", self->proc,
+				      &self->regs, self->cap, self->pcs);
 	}
-	t1 = now_ns(CLOCK_MONOTONIC);
-	TH_LOG("100000 unwinds of %d frames: %.0f ns per unwind, %.0f ns per frame",
-	       n, (double)(t1 - t0) / 100000, (double)(t1 - t0) / frames);
+	TH_LOG("per frame, libdwfl / rules: %.1f", libdwfl / rules);
 }
 
 TEST_HARNESS_MAIN

@@ -115,6 +115,10 @@ int dwarf_unwinder__unwind(struct dwarf_unwinder *u, struct proc *proc,
  * @files_loaded: distinct files read (the other opens found theirs
  *	already read, for another mapping or process)
  * @files_live: files held now, shared by the cached states
+ * @rule_unwinds: unwinds done with the cached CFI rules alone (the
+ *	others went through libdwfl)
+ * @rule_lookups: frames that looked their rules up in the cache
+ * @rule_misses: of those, the ones whose rules were read from libdw
  */
 struct dwarf_unwinder_stats {
 	__u64 unwinds;
@@ -126,10 +130,21 @@ struct dwarf_unwinder_stats {
 	__u64 file_opens;
 	__u64 files_loaded;
 	__u64 files_live;
+	__u64 rule_unwinds;
+	__u64 rule_lookups;
+	__u64 rule_misses;
 };
 
 const struct dwarf_unwinder_stats *
-dwarf_unwinder__stats(const struct dwarf_unwinder *u);
+dwarf_unwinder__stats(struct dwarf_unwinder *u);
+
+/*
+ * dwarf_unwinder__libdwfl_only - from now on, unwind every sample with
+ * libdwfl alone, without the cached CFI rules (unwind/cfirules.h) that
+ * otherwise take the samples they can: the same result, more slowly
+ * (tests compare the two; benchmarks time them).
+ */
+void dwarf_unwinder__libdwfl_only(struct dwarf_unwinder *u);
 
 /*
  * dwarf_unwinder__scan - the caller of a frame that neither CFI nor a
