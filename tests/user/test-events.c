@@ -232,6 +232,50 @@ TEST_F(ev, a_range_mapped_again)
 		TH_LOG("%s", self->out.data);
 }
 
+/* How often @what occurs in @text. */
+static unsigned int count_of(const char *text, const char *what)
+{
+	unsigned int n = 0;
+
+	for (; (text = strstr(text, what)); text += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * The same range mapped again and again, by one file then the other:
+ * about as many snapshots as the profile builder's cache of frame
+ * locations has slots (and fewer than events.c's MAX_SPLIT_RECORDS), so
+ * snapshots share slots, and a sample in each must still get the file
+ * mapped at its time, not the one an earlier snapshot left in its slot.
+ */
+TEST_F(ev, many_epochs_of_one_range)
+{
+	enum { EPOCHS = 4000 };
+	struct sample_spec *s = calloc(EPOCHS, sizeof(*s));
+	unsigned char r[2048];
+	unsigned int i;
+
+	ASSERT_NE(NULL, s);
+	for (i = 0; i < EPOCHS; i++) {
+		ev_add(&self->ev, r,
+		       make_mmap(r, 1000 + i * 10000ULL, 100, MAP_START,
+				 MAP_END, TEXT_OFFSET,
+				 i % 2 ? FIXTURE_BIN : OTHER_BIN, 0));
+		s[i] = (struct sample_spec){ 5000 + i * 10000ULL, 100, 100,
+					     USER(fixture_leaf, 5) };
+	}
+	ASSERT_EQ(0, write_rec(self->path, s, EPOCHS, &self->ev));
+	free(s);
+	ASSERT_EQ(0, script(self->path, &self->out, &self->err)) TH_LOG("%s", self->err.data);
+	buf__append(&self->out, "", 1);
+	EXPECT_EQ(EPOCHS / 2, count_of(self->out.data, "fixture_leaf+0x5"));
+	EXPECT_EQ(EPOCHS / 2, count_of(self->out.data, "(" OTHER_BIN ")"));
+	/* Each sample's own epoch: sample i at 5000 + i * 10000 ns. */
+	EXPECT_TRUE(block_has(self->out.data, 5000, "(" OTHER_BIN ")"));
+	EXPECT_TRUE(block_has(self->out.data, 15000, "fixture_leaf+0x5"));
+}
+
 /* Hostile records are skipped and counted, never trusted. */
 TEST_F(ev, bad_records_are_skipped)
 {

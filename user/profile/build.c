@@ -212,20 +212,36 @@ static int get_location(struct builder *b, struct proc *proc,
 	struct loc_key key = { e->addr, 0, e->kernel, e->is_return, 0 };
 	struct profile *p = b->p;
 	struct profile_location *loc;
+	bool jit = false, asked_jit = false;
+	struct frame_slot *fc;
 	struct map *m = NULL;
 	struct symbol sym;
 	unsigned int found;
 	__u32 mapping = 0;
-	bool jit = false;
+	size_t slot;
 	long known;
 	__u64 h;
 	int err;
 
 	if (e->mark)
 		return mark_location(b, e->mark, id);
+	if (e->kernel) {
+		proc = NULL;
+		gen = 0;
+	}
+	slot = hash_u64(e->addr ^ hash_u64((unsigned long)proc + gen)) %
+	       ARRAY_SIZE(b->frame_cache);
+	fc = &b->frame_cache[slot];
+	if (fc->id && fc->addr == e->addr && fc->proc == proc &&
+	    fc->gen == gen && fc->kernel == e->kernel &&
+	    fc->is_return == e->is_return) {
+		*id = fc->id - 1;
+		return 0;
+	}
 	if (!e->kernel && proc && proc->nr_snaps)
 		m = proc__find_map(proc, gen, look, &found);
 	if (!e->kernel && proc && (!m || map__is_anon(m))) {
+		asked_jit = true;
 		err = jit_mapping(b, proc->pid, look, time_ns, &sym, &mapping);
 		if (err && err != -ENOENT)
 			return err;
@@ -252,7 +268,7 @@ static int get_location(struct builder *b, struct proc *proc,
 	known = idtable__find(&b->locations, h, loc_key_eq, b, &key);
 	if (known >= 0) {
 		*id = known;
-		return 0;
+		goto remember;
 	}
 	if (!jit) {
 		err = e->kernel ? symbolizer__kernel(b->sym, look, &sym)
@@ -281,6 +297,15 @@ static int get_location(struct builder *b, struct proc *proc,
 	b->loc_mapping[p->nr_locations] = key.mapping;
 	b->loc_code[p->nr_locations] = key.jit_code;
 	*id = p->nr_locations++;
+remember:
+	if (!asked_jit) {
+		fc->proc = proc;
+		fc->addr = e->addr;
+		fc->gen = gen;
+		fc->kernel = e->kernel;
+		fc->is_return = e->is_return;
+		fc->id = *id + 1;
+	}
 	return 0;
 }
 

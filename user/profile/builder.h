@@ -78,6 +78,20 @@ struct builder {
 		const struct map *map;
 		__u32 mapping;
 	} map_cache[256];
+	/*
+	 * Locations of frames by all that decides them but time: process,
+	 * snapshot, address, kernel, return (kernel frames under process
+	 * NULL), direct-mapped.  Frames that asked for JIT code, whose
+	 * location also depends on when, are not kept.  .id is the id + 1.
+	 */
+	struct frame_slot {
+		const struct proc *proc;
+		__u64 addr;
+		unsigned int gen;
+		__u16 kernel;
+		__u16 is_return;
+		__u32 id;
+	} frame_cache[4096];
 	/* Process names by stable pointer, direct-mapped. */
 	struct {
 		const char *comm;

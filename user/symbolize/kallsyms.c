@@ -106,17 +106,31 @@ static int sort_ksyms(struct kallsyms *ks)
 
 int kallsyms__parse(struct kallsyms **ksp, const char *text, size_t len)
 {
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	return kallsyms__parse_owned(ksp, copy, len);
+}
+
+int kallsyms__parse_owned(struct kallsyms **ksp, char *text, size_t len)
+{
 	struct kallsyms *ks;
 	size_t cap = 0;
-	char *line, *text_end;
+	char *line, *text_end, *bigger;
 
 	ks = calloc(1, sizeof(*ks));
-	if (!ks)
+	if (!ks) {
+		free(text);
 		return -ENOMEM;
-	ks->text = malloc(len + 1);
-	if (!ks->text)
+	}
+	ks->text = text;
+	/* Room for the last line's NUL (usually in place: no copy). */
+	bigger = realloc(ks->text, len + 1);
+	if (!bigger)
 		goto err_nomem;
-	memcpy(ks->text, text, len);
+	ks->text = bigger;
 	ks->text[len] = '\0';
 	text_end = ks->text + len;
 	for (line = ks->text; line < text_end; ) {

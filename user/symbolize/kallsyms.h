@@ -13,8 +13,18 @@
 
 struct kallsyms;
 
-/* Parse captured text.  Zero addresses are never indexed. */
+/*
+ * kallsyms__parse - index the text symbols of @len bytes of captured
+ * /proc/kallsyms @text into *@ks.  Zero addresses are never indexed.
+ * Returns 0 or -ENOMEM.
+ */
 int kallsyms__parse(struct kallsyms **ks, const char *text, size_t len);
+/*
+ * kallsyms__parse_owned - the same, taking @text, a malloc()ed buffer,
+ * which *@ks then owns and writes into (or which is freed on error):
+ * a recording's inflated section is not copied again.
+ */
+int kallsyms__parse_owned(struct kallsyms **ks, char *text, size_t len);
 void kallsyms__free(struct kallsyms *ks);
 
 /*

@@ -220,9 +220,8 @@ static void load_kallsyms(struct symbolizer *sym)
 	if (session__kallsyms_text(sym->session, &text, &len))
 		return;
 	/* Unparseable text is a recording without kernel symbols. */
-	if (kallsyms__parse(&sym->ksyms, text, len))
+	if (kallsyms__parse_owned(&sym->ksyms, text, len))
 		sym->ksyms = NULL;
-	free(text);
 }
 
 static int resolve_kernel(struct symbolizer *sym, __u64 addr,
