@@ -5,14 +5,23 @@
  * module's symbols in their own order.  Every lookup must name the
  * symbol a linear scan of the listed lines names: the last start at or
  * below the address, the first listed of aliases, nothing past the last
- * symbol or more than 1 MiB past a start.
+ * symbol or more than 1 MiB past a start; so must a table read back from
+ * the build cache, which takes an entry only for its own payload and only
+ * when the entry is sound.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <zlib.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 
+#include "helpers.h"
 #include "lib/util.h"
 #include "symbolize/kallsyms.h"
 
@@ -135,6 +144,9 @@ TEST(module_tail_aliases_and_bad_lines)
 TEST(random_tables_against_a_linear_scan)
 {
 	unsigned int seed = 4242, round;
+	char *dir = make_tmpdir();
+
+	ASSERT_NE(NULL, dir);
 
 	for (round = 0; round < 8; round++) {
 		size_t nr_core = 1 + rand_r(&seed) % 2000;
@@ -176,6 +188,14 @@ TEST(random_tables_against_a_linear_scan)
 			nr++;
 		}
 		ASSERT_EQ(0, kallsyms__parse(&ks, text, len));
+		/* The same table again, through the build cache. */
+		if (round % 2) {
+			struct kallsyms *parsed = ks;
+
+			ASSERT_EQ(0, kallsyms__to_cache(parsed, dir, text, len));
+			kallsyms__free(parsed);
+			ASSERT_EQ(0, kallsyms__from_cache(&ks, dir, text, len));
+		}
 		for (i = 0; i < 20000; i++) {
 			__u64 a = base - 0x100 + (__u64)rand_r(&seed) %
 				  ((nr_core + 8) * 0x80 * 8);
@@ -191,6 +211,158 @@ TEST(random_tables_against_a_linear_scan)
 		free(text);
 		free(l);
 	}
+	remove_tree(dir);
+	free(dir);
+}
+
+/* The path of the cache entry of @payload under @dir (kallsyms.c's key). */
+static void entry_path(char *out, size_t size, const char *dir,
+		       const void *payload, size_t len)
+{
+	snprintf(out, size, "%s/kallsyms/%08lx-%zx", dir,
+		 crc32_z(0, payload, len), len);
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fwrite(data, 1, len, f);
+	return fclose(f) || n != len ? -1 : 0;
+}
+
+/*
+ * A cache entry is used only for the payload it holds, and only when it
+ * is sound: another payload's entry under this one's key, and entries
+ * cut short or with bytes changed, are refused or give a table whose
+ * every name is inside the entry (the sanitizer build checks the reads).
+ */
+TEST(cache_entries_are_checked)
+{
+	static const char text[] =
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81000100 t core_b\n"
+		"ffffffff81000400 T core_end\n"
+		"ffffffffc0000100 t mod_x\t[ext4]\n"
+		"ffffffffc0000200 T mod_end\t[ext4]\n";
+	char *dir = make_tmpdir(), path[512], other_path[512], *other;
+	unsigned int seed = 77, i;
+	struct kallsyms *ks, *got;
+	const char *name, *module;
+	struct buf entry = { 0 };
+	size_t len = sizeof(text) - 1;
+	__u64 start;
+	int fd;
+
+	ASSERT_NE(NULL, dir);
+	ASSERT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, text, len));
+	ASSERT_EQ(0, kallsyms__parse(&ks, text, len));
+	ASSERT_EQ(0, kallsyms__to_cache(ks, dir, text, len));
+	EXPECT_EQ(-EEXIST, kallsyms__to_cache(ks, dir, text, len));
+	ASSERT_EQ(0, kallsyms__from_cache(&got, dir, text, len));
+	ASSERT_TRUE(kallsyms__lookup(got, 0xffffffffc0000150ULL, &name, &start,
+				     &module));
+	EXPECT_STREQ("mod_x", name);
+	EXPECT_STREQ("ext4", module);
+	ASSERT_TRUE(kallsyms__lookup(got, 0xffffffff81000180ULL, &name, &start,
+				     &module));
+	EXPECT_STREQ("core_b", name);
+	EXPECT_STREQ("", module);
+	kallsyms__free(got);
+
+	/* Another payload (one byte changed) finding this entry: refused. */
+	other = strdup(text);
+	ASSERT_NE(NULL, other);
+	other[20] = 'x';
+	entry_path(path, sizeof(path), dir, text, len);
+	entry_path(other_path, sizeof(other_path), dir, other, len);
+	ASSERT_EQ(0, link(path, other_path));
+	EXPECT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, other, len));
+	unlink(other_path);
+	free(other);
+
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, buf__append_fd(&entry, fd, 1 << 20, &(bool){ false }));
+	close(fd);
+	/* Cut short anywhere: refused. */
+	for (i = 0; i < entry.len; i++) {
+		ASSERT_EQ(0, write_file(path, entry.data, i));
+		ASSERT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, text, len))
+			TH_LOG("cut to %u of %zu bytes", i, entry.len);
+	}
+	/* A byte changed anywhere: refused, or names inside the entry. */
+	for (i = 0; i < 4000; i++) {
+		size_t at = rand_r(&seed) % entry.len;
+		char saved = entry.data[at];
+		__u64 a;
+
+		entry.data[at] ^= 1 << (rand_r(&seed) % 8);
+		ASSERT_EQ(0, write_file(path, entry.data, entry.len));
+		entry.data[at] = saved;
+		if (kallsyms__from_cache(&got, dir, text, len))
+			continue;
+		for (a = 0xffffffff80ffff00ULL; a < 0xffffffff81000500ULL;
+		     a += 0x40)
+			if (kallsyms__lookup(got, a, &name, &start, &module))
+				EXPECT_GT(1000, strlen(name) + strlen(module));
+		kallsyms__free(got);
+	}
+	kallsyms__free(ks);
+	buf__free(&entry);
+	remove_tree(dir);
+	free(dir);
+}
+
+/*
+ * Every boot's recordings have their own entry: only the 8 used last
+ * stay.  Entries are written with mtimes a second apart, oldest first;
+ * the oldest left (3) is read, so used, before the 12th is written,
+ * which then trims the next oldest (4).
+ */
+TEST(cache_keeps_the_entries_used_last)
+{
+	char *dir = make_tmpdir(), text[12][64], path[512];
+	struct timespec times[2] = { { 0 }, { 0 } };
+	struct kallsyms *ks;
+	unsigned int i, left = 0;
+	size_t len[12];
+
+	ASSERT_NE(NULL, dir);
+	for (i = 0; i < 12; i++) {
+		len[i] = snprintf(text[i], sizeof(text[i]),
+				  "ffffffff81%06x T boot_%u\n", i * 0x100, i);
+		ASSERT_EQ(0, kallsyms__parse(&ks, text[i], len[i]));
+		if (i == 11) {
+			struct kallsyms *used;
+
+			ASSERT_EQ(0, kallsyms__from_cache(&used, dir, text[3],
+							  len[3]));
+			kallsyms__free(used);
+		}
+		ASSERT_EQ(0, kallsyms__to_cache(ks, dir, text[i], len[i]));
+		kallsyms__free(ks);
+		entry_path(path, sizeof(path), dir, text[i], len[i]);
+		/* An hour ago, one second apart. */
+		times[0].tv_sec = times[1].tv_sec = time(NULL) - 3600 + i;
+		if (i < 11)
+			ASSERT_EQ(0, utimensat(AT_FDCWD, path, times, 0));
+	}
+	for (i = 0; i < 12; i++) {
+		bool kept = !kallsyms__from_cache(&ks, dir, text[i], len[i]);
+
+		if (kept)
+			kallsyms__free(ks);
+		left += kept;
+		/* The 7 written last, and the one used. */
+		EXPECT_EQ(i >= 5 || i == 3, kept) TH_LOG("entry %u", i);
+	}
+	EXPECT_EQ(8, left);
+	remove_tree(dir);
+	free(dir);
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,7 @@
  * temporary file and renames it into place; the last rename wins, with
  * identical content.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -136,21 +137,17 @@ int buildcache__add(const char *dir, const unsigned char *id,
 	return buildcache__add_written(dir, id, id_size, kind, copy_whole, &w);
 }
 
-int buildcache__add_written(const char *dir, const unsigned char *id,
-			    size_t id_size, const char *kind,
-			    int (*write_file)(int fd, void *arg), void *arg)
+/*
+ * Write @path through @write_file into a temporary file beside it, and
+ * rename that into place; with @id, only if it then carries that
+ * build-id.
+ */
+static int add_at(char *path, const unsigned char *id, size_t id_size,
+		  int (*write_file)(int fd, void *arg), void *arg)
 {
-	char own[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+	char tmp[PATH_MAX + 32];
 	int out, err;
 
-	if (!dir) {
-		if (buildcache__dir(own, sizeof(own)))
-			return -ENOENT;
-		dir = own;
-	}
-	err = buildcache__path(dir, id, id_size, kind, path, sizeof(path));
-	if (err)
-		return err;
 	if (!access(path, F_OK))
 		return -EEXIST;
 	err = make_parents(path);
@@ -168,12 +165,130 @@ int buildcache__add_written(const char *dir, const unsigned char *id,
 	 * place meanwhile, or a network file system that reads another
 	 * file than it maps (9p), would put a wrong binary under this id.
 	 */
-	if (!err && !has_build_id(tmp, id, id_size))
+	if (!err && id && !has_build_id(tmp, id, id_size))
 		err = -ESTALE;
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	return err;
+}
+
+int buildcache__add_written(const char *dir, const unsigned char *id,
+			    size_t id_size, const char *kind,
+			    int (*write_file)(int fd, void *arg), void *arg)
+{
+	char own[PATH_MAX], path[PATH_MAX];
+	int err;
+
+	if (!dir) {
+		if (buildcache__dir(own, sizeof(own)))
+			return -ENOENT;
+		dir = own;
+	}
+	err = buildcache__path(dir, id, id_size, kind, path, sizeof(path));
+	return err ?: add_at(path, id, id_size, write_file, arg);
+}
+
+/* DIR/KIND/KEY into @out; @key is a file name. */
+static int keyed_path(const char *dir, const char *kind, const char *key,
+		      char *out, size_t size)
+{
+	int n;
+
+	if (!*key || strchr(key, '/') || key[0] == '.')
+		return -EINVAL;
+	n = snprintf(out, size, "%s/%s/%s", dir, kind, key);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int buildcache__add_keyed(const char *dir, const char *kind,
+			  const char *key,
+			  int (*write_file)(int fd, void *arg), void *arg)
+{
+	char path[PATH_MAX];
+	int err = keyed_path(dir, kind, key, path, sizeof(path));
+
+	return err ?: add_at(path, NULL, 0, write_file, arg);
+}
+
+int buildcache__open_keyed(const char *dir, const char *kind,
+			   const char *key)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (keyed_path(dir, kind, key, path, sizeof(path)))
+		return -ENOENT;
+	fd = open_regular(path);
+	/* Used now: the last to go when buildcache__trim_keyed() trims. */
+	if (fd >= 0)
+		futimens(fd, NULL);
+	return fd;
+}
+
+struct entry_age {
+	struct timespec mtime;
+	char name[NAME_MAX + 1];
+};
+
+static int older_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct entry_age *)a)->mtime;
+	const struct timespec *y = &((const struct entry_age *)b)->mtime;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+int buildcache__trim_keyed(const char *dir, const char *kind,
+			   unsigned int keep)
+{
+	struct entry_age *ages = NULL;
+	size_t nr = 0, cap = 0, i;
+	char path[PATH_MAX];
+	struct dirent *de;
+	int n, err = 0;
+	DIR *d;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, kind);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		/* Entries only: dot files and others' temporary files stay. */
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp-") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (nr == cap) {
+			struct entry_age *p;
+
+			cap = cap ? 2 * cap : 16;
+			p = reallocarray(ages, cap, sizeof(*p));
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			ages = p;
+		}
+		ages[nr].mtime = st.st_mtim;
+		snprintf(ages[nr].name, sizeof(ages[nr].name), "%s",
+			 de->d_name);
+		nr++;
+	}
+	if (!err && nr > keep) {
+		qsort(ages, nr, sizeof(*ages), older_first);
+		for (i = 0; i < nr - keep; i++)
+			unlinkat(dirfd(d), ages[i].name, 0);
+	}
+	closedir(d);
+	free(ages);
 	return err;
 }
 

@@ -72,4 +72,41 @@ int buildcache__add_written(const char *dir, const unsigned char *id,
 int buildcache__open(const char *dir, const unsigned char *id,
 		     size_t id_size, const char *kind);
 
+/*
+ * Entries keyed by content rather than by build-id, for what has none:
+ * DIR/KIND/KEY, KIND a directory name (BUILDCACHE_KALLSYMS), KEY a file
+ * name the caller derives from the content (no '/', not starting with
+ * '.').  The key only finds an entry: a reader must check that the entry
+ * is for its content (two contents can share a key), and must not trust
+ * the entry's bytes (any process of the user can write them).
+ */
+#define BUILDCACHE_KALLSYMS	"kallsyms"
+
+/*
+ * buildcache__add_keyed - add KIND/KEY under @dir as @write_file writes
+ * it, as buildcache__add_written() does but with no build-id to check.
+ * Returns 0, -EEXIST, -EINVAL (a bad @key), or a -errno of @write_file,
+ * of creating directories or of writing.
+ */
+int buildcache__add_keyed(const char *dir, const char *kind,
+			  const char *key,
+			  int (*write_file)(int fd, void *arg), void *arg);
+
+/*
+ * buildcache__open_keyed - open KIND/KEY under @dir for reading (a regular
+ * file only), and mark it used (its mtime, for buildcache__trim_keyed()).
+ * Returns a descriptor, or -ENOENT.
+ */
+int buildcache__open_keyed(const char *dir, const char *kind,
+			   const char *key);
+
+/*
+ * buildcache__trim_keyed - keep the @keep entries of KIND under @dir used
+ * (or added) last, and remove the others: keyed entries are per content
+ * (per boot, for kallsyms), and would otherwise pile up.  Returns 0 or
+ * -errno.
+ */
+int buildcache__trim_keyed(const char *dir, const char *kind,
+			   unsigned int keep);
+
 #endif /* SONDE_BUILDCACHE_H */

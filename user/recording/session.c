@@ -489,7 +489,8 @@ enum session_kallsyms session__kallsyms(const struct session *s)
 					SESSION_KALLSYMS_MISSING;
 }
 
-int session__kallsyms_text(struct session *s, char **text, size_t *len)
+int session__kallsyms_text(struct session *s, char **text, size_t *len,
+			   const void **payload)
 {
 	const struct rec_section *sec;
 	unsigned int i;
@@ -499,6 +500,8 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len)
 	for (i = s->nr_kallsyms; i-- > 0;) {
 		sec = &s->kallsyms[i];
 		err = rec_section__payload(sec, text, len, &s->inflate_budget);
+		if (!err && payload)
+			*payload = sec->data;
 		if (err != -EBADMSG && err != -EFBIG)
 			return err;
 		pr_warn("%s: %s kallsyms section at byte %llu: skipped",
@@ -507,6 +510,19 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len)
 			(unsigned long long)sec->offset);
 	}
 	return err;
+}
+
+int session__kallsyms_payload(const struct session *s, const void **data,
+			      size_t *size)
+{
+	const struct rec_section *sec;
+
+	if (!s->nr_kallsyms)
+		return -ENOENT;
+	sec = &s->kallsyms[s->nr_kallsyms - 1];
+	*data = sec->data;
+	*size = sec->size;
+	return 0;
 }
 
 const struct srec_file *session__file_identity(const struct session *s,

@@ -164,12 +164,23 @@ const char *session__thread_comm(const struct session *s, __u32 tid,
 /*
  * session__kallsyms_text - the text of the last KALLSYMS section that
  * inflates (a bad one is named on stderr and the one before it tried),
- * inflated into a NUL-terminated buffer the caller frees.  Returns 0,
- * -ENOENT (see session__kallsyms()), -EBADMSG, -EFBIG (the recording's
- * zlib sections together would inflate past 1 GiB; both say so in one
- * line on stderr) or -ENOMEM.
+ * inflated into a NUL-terminated buffer the caller frees; *@payload (when
+ * @payload is not NULL) gets the payload of the section it came from, as
+ * session__kallsyms_payload() gives it.  Returns 0, -ENOENT (see
+ * session__kallsyms()), -EBADMSG, -EFBIG (the recording's zlib sections
+ * together would inflate past 1 GiB; both say so in one line on stderr)
+ * or -ENOMEM.
  */
-int session__kallsyms_text(struct session *s, char **text, size_t *len);
+int session__kallsyms_text(struct session *s, char **text, size_t *len,
+			   const void **payload);
+/*
+ * session__kallsyms_payload - the payload of the last KALLSYMS section as
+ * stored (compressed or not), into *@data and *@size, valid while @s is:
+ * the section session__kallsyms_text() tries first.  Returns 0 or
+ * -ENOENT.
+ */
+int session__kallsyms_payload(const struct session *s, const void **data,
+			      size_t *size);
 enum session_kallsyms session__kallsyms(const struct session *s);
 /*
  * struct session_perfmap - a JIT's perf map as recorded (SREC_SEC_PERFMAP):

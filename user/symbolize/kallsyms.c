@@ -7,12 +7,37 @@
  * are kept; that halves the section.  /proc/kallsyms lists no sizes: a
  * symbol is taken to end where the next one starts, and the last one (and
  * any address over MAX_SYM_SPAN past a start) is not trusted.
+ *
+ * Inflating and parsing the section is most of a small report's time
+ * (a few MB of text per boot), and every report of the same boot's
+ * recordings would repeat it; so the sorted table is kept in the build
+ * cache, keyed by the section's CRC-32 and size.  An entry holds:
+ *
+ *	struct cache_head
+ *	the section's payload, as recorded (compressed)
+ *	zero padding to 8 bytes
+ *	struct cache_sym[nr], sorted by address
+ *	strings_size bytes of NUL-terminated names; offset 0 is ""
+ *
+ * A key is not proof: an entry is used only when the payload it holds is
+ * byte for byte the recording's, and only after every offset and the
+ * order are checked (the cache is anyone's of the user's to write).  An
+ * entry is a few MB and every boot has its own (KASLR, modules): only
+ * the KALLSYMS_CACHE_KEEP used last are kept.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
+#include "lib/buildcache.h"
+#include "lib/util.h"
 #include "recording/recording.h"
 #include "symbolize/kallsyms.h"
 
@@ -27,7 +52,26 @@ struct ksym {
 struct kallsyms {
 	struct ksym *syms;
 	size_t nr;
-	char *text;		/* our copy; names point into it */
+	char *text;		/* parsed: names point into it */
+	void *map;		/* from the cache: names point into it */
+	size_t map_size;
+};
+
+#define CACHE_MAGIC	"sondeKS1"
+/* Entries kept: the boots whose recordings were reported last. */
+#define KALLSYMS_CACHE_KEEP	8
+
+struct cache_head {
+	char magic[8];
+	__u64 payload_size;
+	__u64 nr;
+	__u64 strings_size;
+};
+
+struct cache_sym {
+	__u64 addr;
+	__u32 name;		/* offsets into the strings */
+	__u32 module;
 };
 
 static int cmp_ksym(const void *a, const void *b)
@@ -189,7 +233,173 @@ void kallsyms__free(struct kallsyms *ks)
 		return;
 	free(ks->syms);
 	free(ks->text);
+	if (ks->map)
+		munmap(ks->map, ks->map_size);
 	free(ks);
+}
+
+/* The cache key of @payload: its CRC-32 and size. */
+static void cache_key(char *key, size_t n, const void *payload, size_t size)
+{
+	snprintf(key, n, "%08lx-%zx", crc32_z(0, payload, size), size);
+}
+
+/* Whether @off starts a string of @strings (@size bytes, NUL-ended). */
+static bool in_strings(__u32 off, __u64 size)
+{
+	return off < size;
+}
+
+/* The table of a cache entry of @size bytes at @map, if it is sound. */
+static int cache_read(struct kallsyms *ks, const void *payload,
+		      size_t payload_size)
+{
+	const struct cache_head *h = ks->map;
+	const struct cache_sym *cs;
+	const char *strings;
+	__u64 syms_at, strings_at;
+	size_t i;
+
+	if (ks->map_size < sizeof(*h) ||
+	    memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) ||
+	    h->payload_size != payload_size)
+		return -ENOENT;
+	syms_at = sizeof(*h) + ((payload_size + 7) & ~7ULL);
+	if (syms_at > ks->map_size ||
+	    h->nr > (ks->map_size - syms_at) / sizeof(*cs))
+		return -ENOENT;
+	strings_at = syms_at + h->nr * sizeof(*cs);
+	if (h->strings_size != ks->map_size - strings_at || !h->strings_size)
+		return -ENOENT;
+	strings = (const char *)ks->map + strings_at;
+	if (strings[h->strings_size - 1] ||
+	    memcmp((const char *)ks->map + sizeof(*h), payload, payload_size))
+		return -ENOENT;
+	cs = (const void *)((const char *)ks->map + syms_at);
+	ks->syms = calloc(h->nr ?: 1, sizeof(*ks->syms));
+	if (!ks->syms)
+		return -ENOMEM;
+	for (i = 0; i < h->nr; i++) {
+		if (!cs[i].addr || (i && cs[i].addr < cs[i - 1].addr) ||
+		    !in_strings(cs[i].name, h->strings_size) ||
+		    !in_strings(cs[i].module, h->strings_size))
+			return -ENOENT;
+		ks->syms[i].addr = cs[i].addr;
+		ks->syms[i].name = strings + cs[i].name;
+		ks->syms[i].module = strings + cs[i].module;
+	}
+	ks->nr = h->nr;
+	return 0;
+}
+
+int kallsyms__from_cache(struct kallsyms **ksp, const char *dir,
+			 const void *payload, size_t size)
+{
+	struct kallsyms *ks;
+	struct stat st;
+	char key[40];
+	int fd, err;
+
+	cache_key(key, sizeof(key), payload, size);
+	fd = buildcache__open_keyed(dir, BUILDCACHE_KALLSYMS, key);
+	if (fd < 0)
+		return -ENOENT;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks || fstat(fd, &st) || !st.st_size) {
+		close(fd);
+		free(ks);
+		return ks ? -ENOENT : -ENOMEM;
+	}
+	ks->map_size = st.st_size;
+	ks->map = mmap(NULL, ks->map_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+		       fd, 0);
+	close(fd);
+	if (ks->map == MAP_FAILED) {
+		ks->map = NULL;
+		err = -ENOENT;
+	} else {
+		err = cache_read(ks, payload, size);
+	}
+	if (err) {
+		kallsyms__free(ks);
+		return err;
+	}
+	*ksp = ks;
+	return 0;
+}
+
+struct cache_src {
+	const struct kallsyms *ks;
+	const void *payload;
+	size_t size;
+};
+
+/* buildcache__add_keyed()'s writer: the entry, as described above. */
+static int cache_write(int fd, void *arg)
+{
+	const struct cache_src *c = arg;
+	const struct kallsyms *ks = c->ks;
+	struct cache_head head = { .payload_size = c->size, .nr = ks->nr };
+	struct buf out = { 0 }, strings = { 0 };
+	const char *last_module = "";
+	__u32 last_module_at = 0;
+	size_t i, done;
+	int err;
+
+	memcpy(head.magic, CACHE_MAGIC, sizeof(head.magic));
+	err = buf__append(&out, &head, sizeof(head)) ?:
+	      buf__append(&out, c->payload, c->size) ?: buf__pad8(&out) ?:
+	      buf__append(&strings, "", 1);
+	for (i = 0; !err && i < ks->nr; i++) {
+		const struct ksym *k = &ks->syms[i];
+		struct cache_sym cs = { .addr = k->addr };
+
+		if (strings.len > UINT32_MAX / 2) {
+			err = -EFBIG;
+			break;
+		}
+		cs.name = strings.len;
+		err = buf__append(&strings, k->name, strlen(k->name) + 1);
+		if (!err && strcmp(k->module, last_module)) {
+			last_module = k->module;
+			last_module_at = strings.len;
+			err = buf__append(&strings, k->module,
+					  strlen(k->module) + 1);
+		}
+		cs.module = *k->module ? last_module_at : 0;
+		err = err ?: buf__append(&out, &cs, sizeof(cs));
+	}
+	if (!err) {
+		((struct cache_head *)out.data)->strings_size = strings.len;
+		err = buf__append(&out, strings.data, strings.len);
+	}
+	for (done = 0; !err && done < out.len;) {
+		ssize_t n = write(fd, out.data + done, out.len - done);
+
+		if (n < 0)
+			err = -errno;
+		else
+			done += n;
+	}
+	buf__free(&out);
+	buf__free(&strings);
+	return err;
+}
+
+int kallsyms__to_cache(const struct kallsyms *ks, const char *dir,
+		       const void *payload, size_t size)
+{
+	struct cache_src c = { ks, payload, size };
+	char key[40];
+	int err;
+
+	cache_key(key, sizeof(key), payload, size);
+	err = buildcache__add_keyed(dir, BUILDCACHE_KALLSYMS, key,
+				    cache_write, &c);
+	if (!err)
+		buildcache__trim_keyed(dir, BUILDCACHE_KALLSYMS,
+				       KALLSYMS_CACHE_KEEP);
+	return err;
 }
 
 bool kallsyms__lookup(const struct kallsyms *ks, __u64 addr,

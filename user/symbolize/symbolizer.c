@@ -210,18 +210,34 @@ static int set_symbol(struct symbolizer *sym, struct symbol *out,
 
 static void load_kallsyms(struct symbolizer *sym)
 {
+	const void *payload = NULL, *parsed = NULL;
+	size_t len, payload_size;
 	char *text;
-	size_t len;
 
 	sym->ksyms_loaded = true;
 	if (session__kallsyms(sym->session) == SESSION_KALLSYMS_RESTRICTED)
 		pr_warn("%s: kernel addresses were hidden when it was recorded (kptr_restrict): kernel frames show as %s",
 			session__path(sym->session), SYMBOL_KERNEL);
-	if (session__kallsyms_text(sym->session, &text, &len))
+	/* The table parsed from the same payload by an earlier run. */
+	if (sym->cache_dir &&
+	    !session__kallsyms_payload(sym->session, &payload, &payload_size) &&
+	    !kallsyms__from_cache(&sym->ksyms, sym->cache_dir, payload,
+				  payload_size))
+		return;
+	if (session__kallsyms_text(sym->session, &text, &len, &parsed))
 		return;
 	/* Unparseable text is a recording without kernel symbols. */
-	if (kallsyms__parse_owned(&sym->ksyms, text, len))
+	if (kallsyms__parse_owned(&sym->ksyms, text, len)) {
 		sym->ksyms = NULL;
+		return;
+	}
+	/*
+	 * Kept for the next run, when it came from that payload (the last
+	 * section, not a bad one's predecessor).  No cache is no error.
+	 */
+	if (payload && parsed == payload)
+		kallsyms__to_cache(sym->ksyms, sym->cache_dir, payload,
+				   payload_size);
 }
 
 static int resolve_kernel(struct symbolizer *sym, __u64 addr,
