@@ -123,6 +123,7 @@ bench:
 	scripts/bench --symbolize
 	scripts/bench --growth
 	scripts/bench --postproc
+	scripts/bench --unwind
 
 clean:
 	$(MAKE) -C user clean || true

@@ -17,6 +17,14 @@
 #   collapse   sonde export -f folded against perf script report
 #              stackcollapse, perf's own folded output (its Python
 #              script)
+#   cold       report again, sonde with an empty build cache every time
+#              (what the first report of a boot's recordings costs: the
+#              kernel's symbol table and compressed DWARF are parsed and
+#              inflated, then kept; docs/cli.md, "The archive")
+#
+# The other pairs run sonde with the cache those runs leave: its own,
+# DIR/archive, filled by one untimed report per mode first.  perf keeps
+# no parsed state between runs (the recordings add nothing to ~/.debug).
 #
 # Both tools resolve inline frames (sonde by default).  perf reads the
 # kernel's symbols from the kernel the recording names when it finds it
@@ -43,12 +51,16 @@ run() {
 	local mode=$1 pair=$2 tool=$3 round=$4
 	if [ "$tool" = sonde ]; then
 		case $pair in
-		report) set -- "$sonde" report -g -i "$dir/$mode.data" ;;
+		report | cold) set -- "$sonde" report -g -i "$dir/$mode.data" ;;
 		*) set -- "$sonde" export -f folded -i "$dir/$mode.data" ;;
 		esac
+		if [ "$pair" = cold ]; then
+			rm -rf "$dir/cold"
+			set -- env SONDE_ARCHIVE_DIR="$dir/cold" "$@"
+		fi
 	else
 		case $pair in
-		report) set -- perf report --stdio --inline ;;
+		report | cold) set -- perf report --stdio --inline ;;
 		script) set -- perf script --inline ;;
 		collapse) set -- perf script report stackcollapse ;;
 		esac
@@ -60,8 +72,11 @@ run() {
 			{ printf "postproc %s %s %s %d %d %d\n", m, p, t, r, $1 + $2, $3 }'
 }
 
+export SONDE_ARCHIVE_DIR=$dir/archive
+rm -rf "$SONDE_ARCHIVE_DIR"
 for mode in fp dwarf; do
-	"$sonde" report -n 1 -i "$dir/$mode.data" |
+	"$sonde" report -g -i "$dir/$mode.data" >/dev/null 2>&1
+	"$sonde" report -n 1 -i "$dir/$mode.data" 2>/dev/null |
 		awk -v m=$mode '$2 == "samples:" { print "samples " m " sonde " $3 }'
 	perf script -F period -i "$dir/$mode.perf" 2>/dev/null |
 		awk -v m=$mode 'END { print "samples " m " perf " NR }'
@@ -69,7 +84,7 @@ done
 
 for r in $(seq 1 "$rounds"); do
 	for mode in fp dwarf; do
-		for pair in report script collapse; do
+		for pair in report script collapse cold; do
 			if [ $((r % 2)) = 1 ]; then
 				run $mode $pair sonde "$r"
 				run $mode $pair perf "$r"
