@@ -192,9 +192,11 @@ TEST(random_tables_against_a_linear_scan)
 		if (round % 2) {
 			struct kallsyms *parsed = ks;
 
-			ASSERT_EQ(0, kallsyms__to_cache(parsed, dir, text, len));
+			ASSERT_EQ(0, kallsyms__to_cache(parsed, dir, 1, text,
+							len));
 			kallsyms__free(parsed);
-			ASSERT_EQ(0, kallsyms__from_cache(&ks, dir, text, len));
+			ASSERT_EQ(0, kallsyms__from_cache(&ks, dir, 1, text,
+							  len));
 		}
 		for (i = 0; i < 20000; i++) {
 			__u64 a = base - 0x100 + (__u64)rand_r(&seed) %
@@ -219,7 +221,7 @@ TEST(random_tables_against_a_linear_scan)
 static void entry_path(char *out, size_t size, const char *dir,
 		       const void *payload, size_t len)
 {
-	snprintf(out, size, "%s/kallsyms/%08lx-%zx", dir,
+	snprintf(out, size, "%s/kallsyms/%08lx-%zx-1", dir,
 		 crc32_z(0, payload, len), len);
 }
 
@@ -235,10 +237,11 @@ static int write_file(const char *path, const void *data, size_t len)
 }
 
 /*
- * A cache entry is used only for the payload it holds, and only when it
- * is sound: another payload's entry under this one's key, and entries
- * cut short or with bytes changed, are refused or give a table whose
- * every name is inside the entry (the sanitizer build checks the reads).
+ * A cache entry is used only for the section it was made from, and only
+ * when it is sound: another payload's or another flags' entry under this
+ * one's key, and entries cut short or with bytes changed, are refused
+ * (and removed, so that they are made again) or give a table whose every
+ * name is inside the entry (the sanitizer build checks the reads).
  */
 TEST(cache_entries_are_checked)
 {
@@ -258,11 +261,11 @@ TEST(cache_entries_are_checked)
 	int fd;
 
 	ASSERT_NE(NULL, dir);
-	ASSERT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, text, len));
+	ASSERT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, 1, text, len));
 	ASSERT_EQ(0, kallsyms__parse(&ks, text, len));
-	ASSERT_EQ(0, kallsyms__to_cache(ks, dir, text, len));
-	EXPECT_EQ(-EEXIST, kallsyms__to_cache(ks, dir, text, len));
-	ASSERT_EQ(0, kallsyms__from_cache(&got, dir, text, len));
+	ASSERT_EQ(0, kallsyms__to_cache(ks, dir, 1, text, len));
+	EXPECT_EQ(-EEXIST, kallsyms__to_cache(ks, dir, 1, text, len));
+	ASSERT_EQ(0, kallsyms__from_cache(&got, dir, 1, text, len));
 	ASSERT_TRUE(kallsyms__lookup(got, 0xffffffffc0000150ULL, &name, &start,
 				     &module));
 	EXPECT_STREQ("mod_x", name);
@@ -280,9 +283,15 @@ TEST(cache_entries_are_checked)
 	entry_path(path, sizeof(path), dir, text, len);
 	entry_path(other_path, sizeof(other_path), dir, other, len);
 	ASSERT_EQ(0, link(path, other_path));
-	EXPECT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, other, len));
-	unlink(other_path);
+	EXPECT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, 1, other, len));
+	EXPECT_NE(0, access(other_path, F_OK));
 	free(other);
+	/* The same payload stored with other flags: refused. */
+	snprintf(other_path, sizeof(other_path), "%.*s0", (int)strlen(path) - 1,
+		 path);
+	ASSERT_EQ(0, link(path, other_path));
+	EXPECT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, 0, text, len));
+	EXPECT_NE(0, access(other_path, F_OK));
 
 	fd = open(path, O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -291,9 +300,12 @@ TEST(cache_entries_are_checked)
 	/* Cut short anywhere: refused. */
 	for (i = 0; i < entry.len; i++) {
 		ASSERT_EQ(0, write_file(path, entry.data, i));
-		ASSERT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, text, len))
+		ASSERT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, 1, text, len))
 			TH_LOG("cut to %u of %zu bytes", i, entry.len);
+		ASSERT_NE(0, access(path, F_OK));
 	}
+	/* Removed, so made again. */
+	EXPECT_EQ(0, kallsyms__to_cache(ks, dir, 1, text, len));
 	/* A byte changed anywhere: refused, or names inside the entry. */
 	for (i = 0; i < 4000; i++) {
 		size_t at = rand_r(&seed) % entry.len;
@@ -303,7 +315,7 @@ TEST(cache_entries_are_checked)
 		entry.data[at] ^= 1 << (rand_r(&seed) % 8);
 		ASSERT_EQ(0, write_file(path, entry.data, entry.len));
 		entry.data[at] = saved;
-		if (kallsyms__from_cache(&got, dir, text, len))
+		if (kallsyms__from_cache(&got, dir, 1, text, len))
 			continue;
 		for (a = 0xffffffff80ffff00ULL; a < 0xffffffff81000500ULL;
 		     a += 0x40)
@@ -339,11 +351,11 @@ TEST(cache_keeps_the_entries_used_last)
 		if (i == 11) {
 			struct kallsyms *used;
 
-			ASSERT_EQ(0, kallsyms__from_cache(&used, dir, text[3],
-							  len[3]));
+			ASSERT_EQ(0, kallsyms__from_cache(&used, dir, 1,
+							  text[3], len[3]));
 			kallsyms__free(used);
 		}
-		ASSERT_EQ(0, kallsyms__to_cache(ks, dir, text[i], len[i]));
+		ASSERT_EQ(0, kallsyms__to_cache(ks, dir, 1, text[i], len[i]));
 		kallsyms__free(ks);
 		entry_path(path, sizeof(path), dir, text[i], len[i]);
 		/* An hour ago, one second apart. */
@@ -352,7 +364,8 @@ TEST(cache_keeps_the_entries_used_last)
 			ASSERT_EQ(0, utimensat(AT_FDCWD, path, times, 0));
 	}
 	for (i = 0; i < 12; i++) {
-		bool kept = !kallsyms__from_cache(&ks, dir, text[i], len[i]);
+		bool kept = !kallsyms__from_cache(&ks, dir, 1, text[i],
+						   len[i]);
 
 		if (kept)
 			kallsyms__free(ks);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -221,11 +222,21 @@ int buildcache__open_keyed(const char *dir, const char *kind,
 	if (keyed_path(dir, kind, key, path, sizeof(path)))
 		return -ENOENT;
 	fd = open_regular(path);
-	/* Used now: the last to go when buildcache__trim_keyed() trims. */
-	if (fd >= 0)
-		futimens(fd, NULL);
 	return fd;
 }
+
+int buildcache__remove_keyed(const char *dir, const char *kind,
+			     const char *key)
+{
+	char path[PATH_MAX];
+
+	if (keyed_path(dir, kind, key, path, sizeof(path)))
+		return -ENOENT;
+	return unlink(path) ? -errno : 0;
+}
+
+/* Age of a temporary file whose writer is surely gone. */
+#define STALE_TMP_SECONDS	(24 * 3600)
 
 struct entry_age {
 	struct timespec mtime;
@@ -261,11 +272,19 @@ int buildcache__trim_keyed(const char *dir, const char *kind,
 	while ((de = readdir(d))) {
 		struct stat st;
 
-		/* Entries only: dot files and others' temporary files stay. */
-		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp-") ||
+		if (de->d_name[0] == '.' ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode))
 			continue;
+		/*
+		 * Another writer's file, unless a day old: the writer was
+		 * killed before it could rename or remove it.
+		 */
+		if (strstr(de->d_name, ".tmp-")) {
+			if (st.st_mtim.tv_sec < time(NULL) - STALE_TMP_SECONDS)
+				unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		if (nr == cap) {
 			struct entry_age *p;
 

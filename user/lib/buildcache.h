@@ -94,17 +94,23 @@ int buildcache__add_keyed(const char *dir, const char *kind,
 
 /*
  * buildcache__open_keyed - open KIND/KEY under @dir for reading (a regular
- * file only), and mark it used (its mtime, for buildcache__trim_keyed()).
- * Returns a descriptor, or -ENOENT.
+ * file only).  Returns a descriptor, or -ENOENT.  A reader that finds the
+ * entry is its content's marks it used with futimens() (its mtime is
+ * what buildcache__trim_keyed() goes by), and removes one that is not
+ * sound (buildcache__remove_keyed()), so that it can be written again.
  */
 int buildcache__open_keyed(const char *dir, const char *kind,
 			   const char *key);
 
+/* buildcache__remove_keyed - remove KIND/KEY under @dir; 0 or -errno. */
+int buildcache__remove_keyed(const char *dir, const char *kind,
+			     const char *key);
+
 /*
  * buildcache__trim_keyed - keep the @keep entries of KIND under @dir used
  * (or added) last, and remove the others: keyed entries are per content
- * (per boot, for kallsyms), and would otherwise pile up.  Returns 0 or
- * -errno.
+ * (per boot, for kallsyms), and would otherwise pile up.  Temporary files
+ * a day old (their writer was killed) go too.  Returns 0 or -errno.
  */
 int buildcache__trim_keyed(const char *dir, const char *kind,
 			   unsigned int keep);

@@ -512,14 +512,15 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len,
 	return err;
 }
 
-int session__kallsyms_payload(const struct session *s, const void **data,
-			      size_t *size)
+int session__kallsyms_payload(const struct session *s, __u32 *flags,
+			      const void **data, size_t *size)
 {
 	const struct rec_section *sec;
 
 	if (!s->nr_kallsyms)
 		return -ENOENT;
 	sec = &s->kallsyms[s->nr_kallsyms - 1];
+	*flags = sec->flags;
 	*data = sec->data;
 	*size = sec->size;
 	return 0;

@@ -174,13 +174,14 @@ const char *session__thread_comm(const struct session *s, __u32 tid,
 int session__kallsyms_text(struct session *s, char **text, size_t *len,
 			   const void **payload);
 /*
- * session__kallsyms_payload - the payload of the last KALLSYMS section as
- * stored (compressed or not), into *@data and *@size, valid while @s is:
+ * session__kallsyms_payload - the flags (SREC_SF_*) and payload of the
+ * last KALLSYMS section as stored (compressed or not), into *@flags,
+ * *@data and *@size, valid while @s is:
  * the section session__kallsyms_text() tries first.  Returns 0 or
  * -ENOENT.
  */
-int session__kallsyms_payload(const struct session *s, const void **data,
-			      size_t *size);
+int session__kallsyms_payload(const struct session *s, __u32 *flags,
+			      const void **data, size_t *size);
 enum session_kallsyms session__kallsyms(const struct session *s);
 /*
  * struct session_perfmap - a JIT's perf map as recorded (SREC_SEC_PERFMAP):

@@ -11,7 +11,7 @@
  * Inflating and parsing the section is most of a small report's time
  * (a few MB of text per boot), and every report of the same boot's
  * recordings would repeat it; so the sorted table is kept in the build
- * cache, keyed by the section's CRC-32 and size.  An entry holds:
+ * cache, keyed by the section's CRC-32, size and flags.  An entry holds:
  *
  *	struct cache_head
  *	the section's payload, as recorded (compressed)
@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -53,16 +52,20 @@ struct kallsyms {
 	struct ksym *syms;
 	size_t nr;
 	char *text;		/* parsed: names point into it */
-	void *map;		/* from the cache: names point into it */
-	size_t map_size;
+	char *entry;		/* from the cache: names point into it */
+	size_t entry_size;
 };
 
 #define CACHE_MAGIC	"sondeKS1"
 /* Entries kept: the boots whose recordings were reported last. */
 #define KALLSYMS_CACHE_KEEP	8
+/* Larger entries are not read: a section inflates to 1 GiB at most. */
+#define MAX_ENTRY_SIZE		(1ULL << 30)
 
 struct cache_head {
 	char magic[8];
+	__u32 flags;		/* the section's SREC_SF_* */
+	__u32 reserved;		/* 0 */
 	__u64 payload_size;
 	__u64 nr;
 	__u64 strings_size;
@@ -233,15 +236,16 @@ void kallsyms__free(struct kallsyms *ks)
 		return;
 	free(ks->syms);
 	free(ks->text);
-	if (ks->map)
-		munmap(ks->map, ks->map_size);
+	free(ks->entry);
 	free(ks);
 }
 
-/* The cache key of @payload: its CRC-32 and size. */
-static void cache_key(char *key, size_t n, const void *payload, size_t size)
+/* The cache key of a section: its payload's CRC-32 and size, its flags. */
+static void cache_key(char *key, size_t n, __u32 flags, const void *payload,
+		      size_t size)
 {
-	snprintf(key, n, "%08lx-%zx", crc32_z(0, payload, size), size);
+	snprintf(key, n, "%08lx-%zx-%x", crc32_z(0, payload, size), size,
+		 flags);
 }
 
 /* Whether @off starts a string of @strings (@size bytes, NUL-ended). */
@@ -250,32 +254,36 @@ static bool in_strings(__u32 off, __u64 size)
 	return off < size;
 }
 
-/* The table of a cache entry of @size bytes at @map, if it is sound. */
-static int cache_read(struct kallsyms *ks, const void *payload,
+/*
+ * The table of the cache entry read into ks->entry, if it is sound and
+ * made from this section.  Returns 0, -ENOENT or -ENOMEM.
+ */
+static int cache_read(struct kallsyms *ks, __u32 flags, const void *payload,
 		      size_t payload_size)
 {
-	const struct cache_head *h = ks->map;
+	const struct cache_head *h = (const void *)ks->entry;
 	const struct cache_sym *cs;
 	const char *strings;
 	__u64 syms_at, strings_at;
 	size_t i;
 
-	if (ks->map_size < sizeof(*h) ||
+	if (ks->entry_size < sizeof(*h) ||
 	    memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) ||
+	    h->flags != flags || h->reserved ||
 	    h->payload_size != payload_size)
 		return -ENOENT;
 	syms_at = sizeof(*h) + ((payload_size + 7) & ~7ULL);
-	if (syms_at > ks->map_size ||
-	    h->nr > (ks->map_size - syms_at) / sizeof(*cs))
+	if (syms_at > ks->entry_size ||
+	    h->nr > (ks->entry_size - syms_at) / sizeof(*cs))
 		return -ENOENT;
 	strings_at = syms_at + h->nr * sizeof(*cs);
-	if (h->strings_size != ks->map_size - strings_at || !h->strings_size)
+	if (h->strings_size != ks->entry_size - strings_at || !h->strings_size)
 		return -ENOENT;
-	strings = (const char *)ks->map + strings_at;
+	strings = ks->entry + strings_at;
 	if (strings[h->strings_size - 1] ||
-	    memcmp((const char *)ks->map + sizeof(*h), payload, payload_size))
+	    memcmp(ks->entry + sizeof(*h), payload, payload_size))
 		return -ENOENT;
-	cs = (const void *)((const char *)ks->map + syms_at);
+	cs = (const void *)(ks->entry + syms_at);
 	ks->syms = calloc(h->nr ?: 1, sizeof(*ks->syms));
 	if (!ks->syms)
 		return -ENOMEM;
@@ -293,33 +301,39 @@ static int cache_read(struct kallsyms *ks, const void *payload,
 }
 
 int kallsyms__from_cache(struct kallsyms **ksp, const char *dir,
-			 const void *payload, size_t size)
+			 __u32 flags, const void *payload, size_t size)
 {
+	struct buf entry = { 0 };
 	struct kallsyms *ks;
-	struct stat st;
-	char key[40];
+	bool cut = false;
+	char key[48];
 	int fd, err;
 
-	cache_key(key, sizeof(key), payload, size);
+	cache_key(key, sizeof(key), flags, payload, size);
 	fd = buildcache__open_keyed(dir, BUILDCACHE_KALLSYMS, key);
 	if (fd < 0)
 		return -ENOENT;
 	ks = calloc(1, sizeof(*ks));
-	if (!ks || fstat(fd, &st) || !st.st_size) {
-		close(fd);
-		free(ks);
-		return ks ? -ENOENT : -ENOMEM;
-	}
-	ks->map_size = st.st_size;
-	ks->map = mmap(NULL, ks->map_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-		       fd, 0);
-	close(fd);
-	if (ks->map == MAP_FAILED) {
-		ks->map = NULL;
+	/*
+	 * Read, not mapped: the file could change under a mapping after
+	 * it was checked (another writer, a copy over it).
+	 */
+	err = ks ? buf__append_fd(&entry, fd, MAX_ENTRY_SIZE, &cut) : -ENOMEM;
+	if (!err && cut)
 		err = -ENOENT;
+	if (!err) {
+		ks->entry = entry.data;
+		ks->entry_size = entry.len;
+		err = cache_read(ks, flags, payload, size);
 	} else {
-		err = cache_read(ks, payload, size);
+		buf__free(&entry);
 	}
+	if (!err)
+		futimens(fd, NULL);	/* used: trimmed last */
+	close(fd);
+	/* Another section's, or not sound: gone, so that it is made again. */
+	if (err == -ENOENT)
+		buildcache__remove_keyed(dir, BUILDCACHE_KALLSYMS, key);
 	if (err) {
 		kallsyms__free(ks);
 		return err;
@@ -330,6 +344,7 @@ int kallsyms__from_cache(struct kallsyms **ksp, const char *dir,
 
 struct cache_src {
 	const struct kallsyms *ks;
+	__u32 flags;
 	const void *payload;
 	size_t size;
 };
@@ -339,7 +354,11 @@ static int cache_write(int fd, void *arg)
 {
 	const struct cache_src *c = arg;
 	const struct kallsyms *ks = c->ks;
-	struct cache_head head = { .payload_size = c->size, .nr = ks->nr };
+	struct cache_head head = {
+		.flags = c->flags,
+		.payload_size = c->size,
+		.nr = ks->nr,
+	};
 	struct buf out = { 0 }, strings = { 0 };
 	const char *last_module = "";
 	__u32 last_module_at = 0;
@@ -387,13 +406,13 @@ static int cache_write(int fd, void *arg)
 }
 
 int kallsyms__to_cache(const struct kallsyms *ks, const char *dir,
-		       const void *payload, size_t size)
+		       __u32 flags, const void *payload, size_t size)
 {
-	struct cache_src c = { ks, payload, size };
-	char key[40];
+	struct cache_src c = { ks, flags, payload, size };
+	char key[48];
 	int err;
 
-	cache_key(key, sizeof(key), payload, size);
+	cache_key(key, sizeof(key), flags, payload, size);
 	err = buildcache__add_keyed(dir, BUILDCACHE_KALLSYMS, key,
 				    cache_write, &c);
 	if (!err)

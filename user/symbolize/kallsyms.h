@@ -28,23 +28,24 @@ int kallsyms__parse_owned(struct kallsyms **ks, char *text, size_t len);
 void kallsyms__free(struct kallsyms *ks);
 
 /*
- * kallsyms__from_cache - the symbols parsed from a KALLSYMS section whose
- * payload, as recorded (compressed), is the @size bytes at @payload, read
- * from the build cache under @dir (lib/buildcache.h) into *@ks when an
- * entry there was made from that same payload.  Returns 0, -ENOENT (no
- * entry, another payload's, or one not sound) or -ENOMEM.
+ * kallsyms__from_cache - the symbols parsed from a KALLSYMS section with
+ * @flags (SREC_SF_*) whose payload, as recorded (compressed or not), is
+ * the @size bytes at @payload, read from the build cache under @dir
+ * (lib/buildcache.h) into *@ks when an entry there was made from that
+ * same section.  An entry that is another section's, or not sound, is
+ * removed.  Returns 0, -ENOENT (none, or that one) or -ENOMEM.
  */
 int kallsyms__from_cache(struct kallsyms **ks, const char *dir,
-			 const void *payload, size_t size);
+			 __u32 flags, const void *payload, size_t size);
 
 /*
- * kallsyms__to_cache - keep @ks, parsed from the KALLSYMS payload
- * @payload (@size bytes), in the build cache under @dir for
- * kallsyms__from_cache().  Returns 0, -EEXIST (there already), or the
- * -errno of writing it.
+ * kallsyms__to_cache - keep @ks, parsed from the KALLSYMS section with
+ * @flags and payload @payload (@size bytes), in the build cache under
+ * @dir for kallsyms__from_cache().  Returns 0, -EEXIST (there already),
+ * or the -errno of writing it.
  */
 int kallsyms__to_cache(const struct kallsyms *ks, const char *dir,
-		       const void *payload, size_t size);
+		       __u32 flags, const void *payload, size_t size);
 
 /*
  * kallsyms__lookup - the symbol containing @addr: its name, start and

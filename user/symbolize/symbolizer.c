@@ -212,6 +212,7 @@ static void load_kallsyms(struct symbolizer *sym)
 {
 	const void *payload = NULL, *parsed = NULL;
 	size_t len, payload_size;
+	__u32 flags;
 	char *text;
 
 	sym->ksyms_loaded = true;
@@ -220,8 +221,9 @@ static void load_kallsyms(struct symbolizer *sym)
 			session__path(sym->session), SYMBOL_KERNEL);
 	/* The table parsed from the same payload by an earlier run. */
 	if (sym->cache_dir &&
-	    !session__kallsyms_payload(sym->session, &payload, &payload_size) &&
-	    !kallsyms__from_cache(&sym->ksyms, sym->cache_dir, payload,
+	    !session__kallsyms_payload(sym->session, &flags, &payload,
+				       &payload_size) &&
+	    !kallsyms__from_cache(&sym->ksyms, sym->cache_dir, flags, payload,
 				  payload_size))
 		return;
 	if (session__kallsyms_text(sym->session, &text, &len, &parsed))
@@ -236,7 +238,7 @@ static void load_kallsyms(struct symbolizer *sym)
 	 * section, not a bad one's predecessor).  No cache is no error.
 	 */
 	if (payload && parsed == payload)
-		kallsyms__to_cache(sym->ksyms, sym->cache_dir, payload,
+		kallsyms__to_cache(sym->ksyms, sym->cache_dir, flags, payload,
 				   payload_size);
 }
 

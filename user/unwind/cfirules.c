@@ -32,6 +32,13 @@
 
 #include "unwind/cfirules.h"
 
+/*
+ * Farthest a cached rule reads from its CFA.  Offsets come from the
+ * files, anything up to 2^63: with them bounded, the lowest and highest
+ * read both in the stack copy put every read between them in it.
+ * Compiled code saves registers within a few hundred bytes.
+ */
+#define MAX_READ_OFFSET	(1LL << 20)
 /* Slots of the cache: 1.25 MiB. */
 #define RULES_BITS	14
 #define NR_RULES	(1U << RULES_BITS)
@@ -144,6 +151,8 @@ static bool rule_read(struct rule *r, Dwarf_Frame *frame)
 		if (kind == RULE_OTHER)
 			return false;
 		if (kind == RULE_OFFSET) {
+			if (off < -MAX_READ_OFFSET || off > MAX_READ_OFFSET)
+				return false;
 			if (!r->reads || off < r->min_read)
 				r->min_read = off;
 			if (!r->reads || off > r->max_read)
@@ -285,6 +294,11 @@ int cfi_rules__walk(struct cfi_rules *c, const struct unwind_module *mods,
 			*stop = UNWIND_STOP_END;
 			return n;
 		}
+		/* Implied by the bounds above; checked where it is read. */
+		if (!in_copy(regs->sp, size, cfa + r->ra_off) ||
+		    (r->bp == RULE_OFFSET &&
+		     !in_copy(regs->sp, size, cfa + r->bp_off)))
+			break;
 		pc = word_at(stack, regs->sp, cfa + r->ra_off);
 		if (!pc) {
 			*stop = UNWIND_STOP_END;
