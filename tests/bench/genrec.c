@@ -29,8 +29,17 @@
  *                                       TFRAMES": FRAMES the sum of
  *                                       their depths, TFRAMES that of
  *                                       every (stack, thread) sampled
+ *   genrec libs NLIBS NSAMPLES OUT      one process mapping NLIBS
+ *                                       libraries (the first NLIBS of
+ *                                       LIBS, a colon-separated list,
+ *                                       that have at least 16 functions),
+ *                                       NSAMPLES samples on 1,000
+ *                                       distinct stacks 10 to 20 frames
+ *                                       deep, each frame in a library
+ *                                       drawn at random, some stacks
+ *                                       much hotter than others
  *
- * LIB=path picks the library.  Deterministic: the same arguments give the
+ * LIB=path picks the library of the other shapes.  Deterministic: the same arguments give the
  * same bytes.
  */
 #include <errno.h>
@@ -275,6 +284,94 @@ again:
 	return err;
 }
 
+/* Where library @i of the libs shape is mapped: 256 MiB apart. */
+#define LIB_BASE(i)	(BASE + (__u64)(i) * 0x10000000ULL)
+
+/*
+ * The libs shape: libraries from @list (colon-separated), each a
+ * mapping of one snapshot; stacks drawn as in the mix shape, but every
+ * frame in a random one of the libraries.
+ */
+static int gen_libs(struct rec_writer *w, char *list, unsigned long nlibs,
+		    unsigned long n)
+{
+	enum { NSTACKS = 1000, MIN_DEPTH = 10, SPAN = 11 };
+	struct srec_process ph = { .pid = 1000, .time_ns = 1000 + n * 1000000ULL };
+	__u64 seed = 88172645463325252ULL, *frames = NULL;
+	struct lib **libs = calloc(nlibs, sizeof(*libs));
+	unsigned long nr = 0, i, j, k;
+	struct buf b = { 0 };
+	char *path, *save;
+	int err = 0;
+
+	if (!libs || !nlibs)
+		return -EINVAL;
+	for (path = strtok_r(list, ":", &save); path && nr < nlibs;
+	     path = strtok_r(NULL, ":", &save)) {
+		struct lib *l = calloc(1, sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		l->path = path;
+		if (load_lib(l) || l->nr_funcs < 16 || l->size >= 0x10000000ULL) {
+			free(l);
+			continue;
+		}
+		libs[nr++] = l;
+	}
+	if (nr < nlibs) {
+		fprintf(stderr, "genrec: %lu usable libraries in LIBS, not %lu\n",
+			nr, nlibs);
+		err = -ENOENT;
+		goto out;
+	}
+	frames = calloc(NSTACKS * MAX_DEPTH, sizeof(*frames));
+	if (!frames) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < NSTACKS; k++)
+		for (j = 0; j < MIN_DEPTH + k % SPAN; j++) {
+			unsigned long li = rng(&seed) % nlibs;
+			const struct lib *l = libs[li];
+
+			frames[k * MAX_DEPTH + j] =
+				l->funcs[rng(&seed) % l->nr_funcs] - BASE +
+				LIB_BASE(li);
+		}
+	for (i = 0; !err && i < n; i++) {
+		__u64 r = rng(&seed) % NSTACKS;
+
+		k = i < NSTACKS ? i : r * r / NSTACKS;
+		err = add_sample(w, 1000 + i * 1000000ULL, 1000,
+				 &frames[k * MAX_DEPTH], MIN_DEPTH + k % SPAN);
+	}
+	snprintf(ph.comm, sizeof(ph.comm), "libs");
+	ph.nr_maps = nlibs;
+	err = err ?: buf__append(&b, &ph, sizeof(ph));
+	for (i = 0; !err && i < nlibs; i++) {
+		struct srec_map m = {
+			.start = LIB_BASE(i),
+			.end = LIB_BASE(i) + libs[i]->size,
+			.path_len = strlen(libs[i]->path),
+		};
+
+		err = buf__append(&b, &m, sizeof(m)) ?:
+		      buf__append(&b, libs[i]->path, m.path_len + 1) ?:
+		      buf__pad8(&b);
+	}
+	if (!err)
+		err = rec_writer__add_section(w, SREC_SEC_PROCESS, 0, b.data,
+					      b.len);
+out:
+	buf__free(&b);
+	free(frames);
+	for (i = 0; i < nr; i++)
+		free(libs[i]);
+	free(libs);
+	return err;
+}
+
 static unsigned long arg(const char *s)
 {
 	return strtoul(s, NULL, 10);
@@ -294,11 +391,12 @@ int main(int argc, char **argv)
 		  "/lib/x86_64-linux-gnu/libc.so.6";
 	if (argc < 4 || (!strcmp(shape, "samelib") && argc != 5) ||
 	    (!strcmp(shape, "unmapped") && argc != 5) ||
-	    (!strcmp(shape, "mix") && argc != 7)) {
+	    (!strcmp(shape, "mix") && argc != 7) ||
+	    (!strcmp(shape, "libs") && (argc != 5 || !getenv("LIBS")))) {
 		fprintf(stderr, "usage: see the top of genrec.c\n");
 		return 2;
 	}
-	err = load_lib(l);
+	err = strcmp(shape, "libs") ? load_lib(l) : 0;
 	if (err) {
 		fprintf(stderr, "genrec: %s: %s\n", l->path, strerror(-err));
 		return 1;
@@ -349,6 +447,12 @@ int main(int argc, char **argv)
 		for (i = n; !err && i-- > 0;)
 			err = add_snapshot(w, l, 1000, i % 2 ? "odd" : "even",
 					   1000 * i + 1000, 0);
+	} else if (!strcmp(shape, "libs")) {
+		n = arg(argv[3]);
+		char *list = strdup(getenv("LIBS"));
+
+		err = list ? gen_libs(w, list, arg(argv[2]), n) : -ENOMEM;
+		free(list);
 	} else if (!strcmp(shape, "mix")) {
 		err = gen_mix(w, l, arg(argv[2]), arg(argv[3]), arg(argv[4]),
 			      arg(argv[5]));
