@@ -244,10 +244,11 @@ static unsigned int count_of(const char *text, const char *what)
 
 /*
  * The same range mapped again and again, by one file then the other:
- * about as many snapshots as the profile builder's cache of frame
- * locations has slots (and fewer than events.c's MAX_SPLIT_RECORDS), so
- * snapshots share slots, and a sample in each must still get the file
- * mapped at its time, not the one an earlier snapshot left in its slot.
+ * 4,000 snapshots (fewer than events.c's MAX_SPLIT_RECORDS), so that
+ * some share a slot of the profile builder's cache of frame locations
+ * (65,536 slots: about 120 pairs do), and a sample in each must still
+ * get the file mapped at its time, not the one an earlier snapshot left
+ * in its slot.
  */
 TEST_F(ev, many_epochs_of_one_range)
 {

@@ -83,6 +83,8 @@ struct builder {
 	 * snapshot, address, kernel, return (kernel frames under process
 	 * NULL), direct-mapped.  Frames that asked for JIT code, whose
 	 * location also depends on when, are not kept.  .id is the id + 1.
+	 * 2 MiB: a system-wide profile's processes each look up the
+	 * same libraries' addresses.
 	 */
 	struct frame_slot {
 		const struct proc *proc;
@@ -91,7 +93,7 @@ struct builder {
 		__u16 kernel;
 		__u16 is_return;
 		__u32 id;
-	} frame_cache[4096];
+	} frame_cache[65536];
 	/* Process names by stable pointer, direct-mapped. */
 	struct {
 		const char *comm;
