@@ -236,6 +236,22 @@ static int write_file(const char *path, const void *data, size_t len)
 	return fclose(f) || n != len ? -1 : 0;
 }
 
+/* Set @path's times to an hour ago. */
+static void times_old(const char *path)
+{
+	struct timespec t[2] = { { time(NULL) - 3600, 0 },
+				 { time(NULL) - 3600, 0 } };
+
+	utimensat(AT_FDCWD, path, t, 0);
+}
+
+static bool is_old(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_mtime < time(NULL) - 1800;
+}
+
 /*
  * A cache entry is used only for the section it was made from, and only
  * when it is sound: another payload's or another flags' entry under this
@@ -251,7 +267,7 @@ TEST(cache_entries_are_checked)
 		"ffffffff81000400 T core_end\n"
 		"ffffffffc0000100 t mod_x\t[ext4]\n"
 		"ffffffffc0000200 T mod_end\t[ext4]\n";
-	char *dir = make_tmpdir(), path[512], other_path[512], *other;
+	char *dir = make_tmpdir(), path[512], other_path[600], *other;
 	unsigned int seed = 77, i;
 	struct kallsyms *ks, *got;
 	const char *name, *module;
@@ -286,6 +302,17 @@ TEST(cache_entries_are_checked)
 	EXPECT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, 1, other, len));
 	EXPECT_NE(0, access(other_path, F_OK));
 	free(other);
+	/* A symlink to a sound entry: not followed (nor its mtime set). */
+	snprintf(other_path, sizeof(other_path), "%s.elsewhere", path);
+	ASSERT_EQ(0, rename(path, other_path));
+	ASSERT_EQ(0, symlink(other_path, path));
+	times_old(other_path);
+	EXPECT_EQ(-ENOENT, kallsyms__from_cache(&got, dir, 1, text, len));
+	EXPECT_TRUE(is_old(other_path));
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, rename(other_path, path));
+	ASSERT_EQ(0, kallsyms__from_cache(&got, dir, 1, text, len));
+	kallsyms__free(got);
 	/* The same payload stored with other flags: refused. */
 	snprintf(other_path, sizeof(other_path), "%.*s0", (int)strlen(path) - 1,
 		 path);

@@ -94,7 +94,7 @@ int buildcache__add_keyed(const char *dir, const char *kind,
 
 /*
  * buildcache__open_keyed - open KIND/KEY under @dir for reading (a regular
- * file only).  Returns a descriptor, or -ENOENT.  A reader that finds the
+ * file, not a symlink).  Returns a descriptor, or -ENOENT.  A reader that finds the
  * entry is its content's marks it used with futimens() (its mtime is
  * what buildcache__trim_keyed() goes by), and removes one that is not
  * sound (buildcache__remove_keyed()), so that it can be written again.
