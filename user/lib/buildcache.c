@@ -217,7 +217,6 @@ int buildcache__open_keyed(const char *dir, const char *kind,
 			   const char *key)
 {
 	char path[PATH_MAX];
-	struct stat st;
 	int fd;
 
 	if (keyed_path(dir, kind, key, path, sizeof(path)))
@@ -226,14 +225,8 @@ int buildcache__open_keyed(const char *dir, const char *kind,
 	 * Not through a symlink: the reader marks what it opened as used
 	 * (futimens()), which must not reach a file outside the cache.
 	 */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -ENOENT;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -ENOENT;
-	}
-	return fd;
+	fd = open_regular_nofollow(path);
+	return fd < 0 ? -ENOENT : fd;
 }
 
 int buildcache__remove_keyed(const char *dir, const char *kind,

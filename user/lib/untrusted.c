@@ -16,12 +16,12 @@
 
 #include "lib/untrusted.h"
 
-int open_regular(const char *path)
+static int open_regular_flags(const char *path, int extra)
 {
 	struct stat st;
 	int fd, fl;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -38,6 +38,16 @@ int open_regular(const char *path)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
+}
+
+int open_regular(const char *path)
+{
+	return open_regular_flags(path, 0);
+}
+
+int open_regular_nofollow(const char *path)
+{
+	return open_regular_flags(path, O_NOFOLLOW);
 }
 
 const char *sonde_strerror(int err)

@@ -26,6 +26,13 @@
  */
 int open_regular(const char *path);
 
+/*
+ * open_regular_nofollow - open_regular(), except that a symbolic link as
+ * @path's last component is refused (-ELOOP), for a caller that changes
+ * what it opened (its times) and must not reach a file elsewhere.
+ */
+int open_regular_nofollow(const char *path);
+
 /* strerror() for -@err, including sonde's own SONDE_E* values. */
 const char *sonde_strerror(int err);
 

@@ -77,23 +77,21 @@ struct rule {
 
 struct cfi_rules {
 	struct rule rules[NR_RULES];
-	struct cfi_rules_stats stats;
+	struct dwarf_unwinder_stats *stats;
 };
 
-int cfi_rules__new(struct cfi_rules **c)
+int cfi_rules__new(struct cfi_rules **c, struct dwarf_unwinder_stats *stats)
 {
 	*c = calloc(1, sizeof(**c));
-	return *c ? 0 : -ENOMEM;
+	if (!*c)
+		return -ENOMEM;
+	(*c)->stats = stats;
+	return 0;
 }
 
 void cfi_rules__free(struct cfi_rules *c)
 {
 	free(c);
-}
-
-const struct cfi_rules_stats *cfi_rules__stats(const struct cfi_rules *c)
-{
-	return &c->stats;
 }
 
 /*
@@ -211,9 +209,9 @@ static const struct rule *rule_get(struct cfi_rules *c,
 	__u64 h = (rel ^ ((__u64)m->file_id << 40)) * 0x9e3779b97f4a7c15ULL;
 	struct rule *r = &c->rules[h >> (64 - RULES_BITS)];
 
-	c->stats.lookups++;
+	c->stats->rule_lookups++;
 	if (r->file_id != m->file_id || r->rel != rel) {
-		c->stats.misses++;
+		c->stats->rule_misses++;
 		rule_fill(r, m, rel);
 	}
 	return r;
@@ -320,6 +318,5 @@ int cfi_rules__walk(struct cfi_rules *c, const struct unwind_module *mods,
 		sp = cfa + r->sp_off;
 		activation = r->signal;
 	}
-	c->stats.gave_up++;
 	return -EAGAIN;
 }

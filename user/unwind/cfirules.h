@@ -57,8 +57,12 @@ struct unwind_module {
 	struct Dwfl_Module *mod;
 };
 
-/* cfi_rules__new - an empty cache in *@c.  Returns 0 or -ENOMEM. */
-int cfi_rules__new(struct cfi_rules **c);
+/*
+ * cfi_rules__new - an empty cache in *@c, counting its probes into
+ * @stats->rule_lookups and ->rule_misses (its owner's statistics, which
+ * must outlive it).  Returns 0 or -ENOMEM.
+ */
+int cfi_rules__new(struct cfi_rules **c, struct dwarf_unwinder_stats *stats);
 void cfi_rules__free(struct cfi_rules *c);
 
 /*
@@ -74,20 +78,5 @@ int cfi_rules__walk(struct cfi_rules *c, const struct unwind_module *mods,
 		    unsigned int nr_mods, const struct unwind_regs *regs,
 		    const unsigned char *stack, __u64 size, __u64 *pcs,
 		    unsigned int max, enum unwind_stop *stop);
-
-/*
- * struct cfi_rules_stats - what a cache did
- * @lookups: frames that probed it
- * @misses: of those, the ones that asked libdw (a new pc, or one whose
- *	slot another pc had taken)
- * @gave_up: walks that returned -EAGAIN
- */
-struct cfi_rules_stats {
-	__u64 lookups;
-	__u64 misses;
-	__u64 gave_up;
-};
-
-const struct cfi_rules_stats *cfi_rules__stats(const struct cfi_rules *c);
 
 #endif /* SONDE_UNWIND_CFIRULES_H */

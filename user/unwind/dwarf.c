@@ -756,7 +756,7 @@ int dwarf_unwinder__new(struct dwarf_unwinder **up,
 	if (!u)
 		return -ENOMEM;
 	u->ops = *ops;
-	if (cfi_rules__new(&u->rules)) {
+	if (cfi_rules__new(&u->rules, &u->stats)) {
 		free(u);
 		return -ENOMEM;
 	}
@@ -806,13 +806,7 @@ void dwarf_unwinder__libdwfl_only(struct dwarf_unwinder *u)
 }
 
 const struct dwarf_unwinder_stats *
-dwarf_unwinder__stats(struct dwarf_unwinder *u)
+dwarf_unwinder__stats(const struct dwarf_unwinder *u)
 {
-	if (u->rules) {
-		const struct cfi_rules_stats *rs = cfi_rules__stats(u->rules);
-
-		u->stats.rule_lookups = rs->lookups;
-		u->stats.rule_misses = rs->misses;
-	}
 	return &u->stats;
 }

@@ -136,7 +136,7 @@ struct dwarf_unwinder_stats {
 };
 
 const struct dwarf_unwinder_stats *
-dwarf_unwinder__stats(struct dwarf_unwinder *u);
+dwarf_unwinder__stats(const struct dwarf_unwinder *u);
 
 /*
  * dwarf_unwinder__libdwfl_only - from now on, unwind every sample with
