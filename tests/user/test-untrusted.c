@@ -317,7 +317,8 @@ TEST_F(hostile, item14_no_samples)
  * only per section: rec_section__payload() takes from a budget the
  * session sets (1 GiB); here a budget of 3 MiB and five sections of
  * 1 MiB.  A raw size deflate cannot reach from the bytes present is
- * refused before any allocation.
+ * refused before any allocation.  rec_section__charge(), for a kallsyms
+ * table a cache gave, takes from the budget what inflating would.
  */
 TEST(item15_inflation_bounded_per_file)
 {
@@ -350,10 +351,29 @@ TEST(item15_inflation_bounded_per_file)
 		}
 	}
 	EXPECT_EQ(0, budget);
+	/*
+	 * Charging (a cache had the text) takes the same and refuses the
+	 * same, taking nothing then; a plain section costs nothing.
+	 */
+	budget = 3 << 20;
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(i < 3 ? 0 : -EFBIG, rec_section__charge(&sec, &budget));
+	EXPECT_EQ(0, budget);
+	budget = (1 << 20) + (1 << 19);
+	EXPECT_EQ(0, rec_section__charge(&sec, &budget));
+	EXPECT_EQ(-EFBIG, rec_section__charge(&sec, &budget));
+	EXPECT_EQ(-EFBIG, rec_section__payload(&sec, &out, &len, &budget));
+	EXPECT_EQ(1 << 19, budget);
+	sec.flags = 0;
+	EXPECT_EQ(0, rec_section__charge(&sec, &budget));
+	EXPECT_EQ(1 << 19, budget);
+	sec.flags = SREC_SF_ZLIB;
 	*(__u64 *)z = 1ULL << 29;
 	sec.size = 64;
 	budget = 1ULL << 30;
 	EXPECT_EQ(-EBADMSG, rec_section__payload(&sec, &out, &len, &budget));
+	EXPECT_EQ(-EBADMSG, rec_section__charge(&sec, &budget));
+	EXPECT_EQ(1ULL << 30, budget);
 	free(z);
 }
 

@@ -224,8 +224,13 @@ int buildcache__open_keyed(const char *dir, const char *kind,
 	/*
 	 * Not through a symlink: the reader marks what it opened as used
 	 * (futimens()), which must not reach a file outside the cache.
+	 * Such an entry (or a FIFO, a device) is removed, the link and not
+	 * what it names, so that buildcache__add_keyed() can write a real
+	 * one in its place.
 	 */
 	fd = open_regular_nofollow(path);
+	if (fd == -ELOOP || fd == -SONDE_ENOTREG)
+		unlink(path);
 	return fd < 0 ? -ENOENT : fd;
 }
 

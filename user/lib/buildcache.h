@@ -94,10 +94,12 @@ int buildcache__add_keyed(const char *dir, const char *kind,
 
 /*
  * buildcache__open_keyed - open KIND/KEY under @dir for reading (a regular
- * file, not a symlink).  Returns a descriptor, or -ENOENT.  A reader that finds the
- * entry is its content's marks it used with futimens() (its mtime is
- * what buildcache__trim_keyed() goes by), and removes one that is not
- * sound (buildcache__remove_keyed()), so that it can be written again.
+ * file, not a symlink; an entry that is a symlink, a FIFO or a device is
+ * removed, never what it names, so that it can be written again).
+ * Returns a descriptor, or -ENOENT.  A reader that finds the entry is its
+ * content's marks it used with futimens() (its mtime is what
+ * buildcache__trim_keyed() goes by), and removes one that is not sound
+ * (buildcache__remove_keyed()), so that it can be written again.
  */
 int buildcache__open_keyed(const char *dir, const char *kind,
 			   const char *key);

@@ -501,6 +501,24 @@ const char *rec_reader__path(const struct rec_reader *r)
 #define MAX_INFLATED	(1ULL << 30)
 #define MAX_RATIO	1032
 
+/*
+ * The raw size a SREC_SF_ZLIB section claims, once it is checked against
+ * the bounds above (-EBADMSG) and what is left of @budget (-EFBIG).
+ */
+static int zlib_raw_size(const struct rec_section *s, const __u64 *budget,
+			 __u64 *raw)
+{
+	if (s->size < sizeof(*raw))
+		return -EBADMSG;
+	memcpy(raw, s->data, sizeof(*raw));
+	if (*raw > MAX_INFLATED ||
+	    *raw / MAX_RATIO > s->size - sizeof(*raw) + 1)
+		return -EBADMSG;
+	if (budget && *raw > *budget)
+		return -EFBIG;
+	return 0;
+}
+
 int rec_section__payload(const struct rec_section *s, char **out,
 			 size_t *len, __u64 *budget)
 {
@@ -508,6 +526,7 @@ int rec_section__payload(const struct rec_section *s, char **out,
 	uLongf dlen;
 	__u64 raw;
 	char *dst;
+	int err;
 
 	if (!(s->flags & SREC_SF_ZLIB)) {
 		dst = malloc(s->size + 1);
@@ -519,14 +538,9 @@ int rec_section__payload(const struct rec_section *s, char **out,
 		*len = s->size;
 		return 0;
 	}
-	if (s->size < sizeof(raw))
-		return -EBADMSG;
-	memcpy(&raw, src, sizeof(raw));
-	if (raw > MAX_INFLATED ||
-	    raw / MAX_RATIO > s->size - sizeof(raw) + 1)
-		return -EBADMSG;
-	if (budget && raw > *budget)
-		return -EFBIG;
+	err = zlib_raw_size(s, budget, &raw);
+	if (err)
+		return err;
 	dst = malloc(raw + 1);
 	if (!dst)
 		return -ENOMEM;
@@ -542,6 +556,19 @@ int rec_section__payload(const struct rec_section *s, char **out,
 	*out = dst;
 	*len = raw;
 	return 0;
+}
+
+int rec_section__charge(const struct rec_section *s, __u64 *budget)
+{
+	__u64 raw;
+	int err;
+
+	if (!(s->flags & SREC_SF_ZLIB))
+		return 0;
+	err = zlib_raw_size(s, budget, &raw);
+	if (!err)
+		*budget -= raw;
+	return err;
 }
 
 long sonde_record__check(const void *p, __u64 avail, bool *bad)

@@ -407,6 +407,17 @@ int rec_section__payload(const struct rec_section *s, char **out,
 			 size_t *len, __u64 *budget);
 
 /*
+ * rec_section__charge - take from @budget (bytes, not NULL) what
+ * rec_section__payload() would take to inflate @s, without inflating it:
+ * for a caller that has what the payload holds from elsewhere (a cache
+ * keyed by the payload's bytes), so that a file's sections are bounded
+ * the same whether or not a cache answered.  Returns 0, -EBADMSG or
+ * -EFBIG as rec_section__payload() would before inflating (a zlib stream
+ * that does not inflate to its raw size is not found here).
+ */
+int rec_section__charge(const struct rec_section *s, __u64 *budget);
+
+/*
  * struct rec_record_stats - what a walk over ring records found.
  * @bad: records skipped because their content was inconsistent
  * @stopped_at: offset inside the payload where a record header was unusable

@@ -526,6 +526,14 @@ int session__kallsyms_payload(const struct session *s, __u32 *flags,
 	return 0;
 }
 
+int session__kallsyms_charge(struct session *s)
+{
+	if (!s->nr_kallsyms)
+		return -ENOENT;
+	return rec_section__charge(&s->kallsyms[s->nr_kallsyms - 1],
+				   &s->inflate_budget);
+}
+
 const struct srec_file *session__file_identity(const struct session *s,
 					       const char *path)
 {

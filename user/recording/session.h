@@ -182,6 +182,15 @@ int session__kallsyms_text(struct session *s, char **text, size_t *len,
  */
 int session__kallsyms_payload(const struct session *s, __u32 *flags,
 			      const void **data, size_t *size);
+/*
+ * session__kallsyms_charge - take from the recording's inflate budget
+ * what session__kallsyms_text() would to inflate the last KALLSYMS
+ * section, for a caller that has its table from a cache: the sections
+ * inflated after it then meet the same budget as without the cache.
+ * Returns 0, or -ENOENT, -EBADMSG or -EFBIG as rec_section__charge()
+ * (then nothing is taken, and session__kallsyms_text() says why).
+ */
+int session__kallsyms_charge(struct session *s);
 enum session_kallsyms session__kallsyms(const struct session *s);
 /*
  * struct session_perfmap - a JIT's perf map as recorded (SREC_SEC_PERFMAP):

@@ -219,13 +219,21 @@ static void load_kallsyms(struct symbolizer *sym)
 	if (session__kallsyms(sym->session) == SESSION_KALLSYMS_RESTRICTED)
 		pr_warn("%s: kernel addresses were hidden when it was recorded (kptr_restrict): kernel frames show as %s",
 			session__path(sym->session), SYMBOL_KERNEL);
-	/* The table parsed from the same payload by an earlier run. */
+	/*
+	 * The table parsed from the same payload by an earlier run.  It
+	 * pays the inflate budget as the text would, so that a warm cache
+	 * cannot let a recording pass that a cold one refuses.
+	 */
 	if (sym->cache_dir &&
 	    !session__kallsyms_payload(sym->session, &flags, &payload,
 				       &payload_size) &&
 	    !kallsyms__from_cache(&sym->ksyms, sym->cache_dir, flags, payload,
-				  payload_size))
-		return;
+				  payload_size)) {
+		if (!session__kallsyms_charge(sym->session))
+			return;
+		kallsyms__free(sym->ksyms);
+		sym->ksyms = NULL;
+	}
 	if (session__kallsyms_text(sym->session, &text, &len, &parsed))
 		return;
 	/* Unparseable text is a recording without kernel symbols. */
