@@ -124,6 +124,7 @@ bench:
 	scripts/bench --growth
 	scripts/bench --postproc
 	scripts/bench --unwind
+	scripts/bench --goals
 
 clean:
 	$(MAKE) -C user clean || true
