@@ -21,6 +21,7 @@
 # and BUILD/bench/goals.json, and prints the Markdown table.
 set -euo pipefail
 
+here=$(dirname "$0")
 build=${1:-tests/build}
 guest=$build/bench/guest
 postproc=$build/bench/postproc/postproc.txt
@@ -58,7 +59,7 @@ rows() {
 		# Per mode: the lowest rate at which perf lost or was throttled in
 		# any round, and what sonde lost at twice that rate.
 		awk -F'\t' '
-			{ key = $3 SUBSEP $4; rate[$3, $4] = 1; modes[$3] = 1 }
+			{ modes[$3] = 1 }
 			$2 == "perf" && ($6 > 0 || $7 > 0) { if (!(($3) in plose) || $4 < plose[$3]) plose[$3] = $4 }
 			$2 == "sonde" { sr[$3, $4]++; if ($5 == "refused") sref[$3, $4] = 1; else slost[$3, $4] += $6 }
 			END {
@@ -88,12 +89,7 @@ rows() {
 			}' "$guest/ramp.tsv" | sort
 	fi
 	if [ -s "$postproc" ]; then
-		awk '
-			function sortn(a, k,   i, j, t) {
-				for (i = 1; i <= k; i++)
-					for (j = i + 1; j <= k; j++)
-						if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-			}
+		awk "$(cat "$here/median.awk")"'
 			$1 == "postproc" { cpu[$2, $3, $4, $5] = $6; if ($6 > 0 && $5 > nr) nr = $5; seen[$2, $3] = 1 }
 			END {
 				split("fp dwarf", modes, " ")
@@ -111,7 +107,7 @@ rows() {
 						if (!k) continue
 						sortn(a, k)
 						printf "%s, %s\t>= %d\t%.2f\t%.2f\t%.2f\t%d\n", name[c], m, m == "dwarf" ? 30 : 20,
-							k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2, a[1], a[k], k
+							med(a, k), a[1], a[k], k
 						delete a
 					}
 			}' "$postproc"
