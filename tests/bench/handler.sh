@@ -65,6 +65,9 @@ modes=${5:-ip fp5 fp30 fp120 dwarf}
 first=${6:-1}
 tmp=${TMPDIR:-/tmp}
 wl=tests/build/workloads/deep
+# The workload runs in the background, where a missing one would go
+# unnoticed and every figure would be of an idle CPU.
+[ -x "$wl" ] || { echo "$0: $wl is not built (make -C tests/workloads)" >&2; exit 1; }
 T=/sys/kernel/tracing
 mkdir -p "$out"
 

@@ -38,6 +38,9 @@ secs=${2:-0.3}
 period=${3:-250000}
 modes=${4:-ip dwarf}
 wl=tests/build/workloads/deep
+# The workload runs in the background, where a missing one would go
+# unnoticed and every figure would be of an idle CPU.
+[ -x "$wl" ] || { echo "$0: $wl is not built (make -C tests/workloads)" >&2; exit 1; }
 T=/sys/kernel/tracing
 tmp=${TMPDIR:-/tmp}
 

@@ -62,6 +62,9 @@ ramp_modes=${9:-fp dwarf}
 wl=tests/build/workloads/deep
 cputime=tests/build/bench-host/cputime
 tmp=${TMPDIR:-/tmp}
+# The workload runs in the background, where a missing one would go
+# unnoticed and every figure would be of an idle CPU.
+[ -x "$wl" ] || { echo "$0: $wl is not built (make -C tests/workloads)" >&2; exit 1; }
 mkdir -p "$out"
 
 "$wl" 30 3600 &

@@ -24,6 +24,9 @@ depth=${2:-30}
 secs=${3:-2}
 rounds=${4:-2}
 wl=tests/build/workloads/deep
+# The workload runs in the background, where a missing one would go
+# unnoticed and every figure would be of an idle CPU.
+[ -x "$wl" ] || { echo "$0: $wl is not built (make -C tests/workloads)" >&2; exit 1; }
 T=/sys/kernel/tracing
 mkdir -p "$out"
 

@@ -48,7 +48,13 @@ static int count_section(const struct rec_section *sec, void *ctx)
 }
 
 /* Writes N samples over 2 CPUs plus every other section type. */
-static int write_full(struct rec_writer *w, unsigned int n)
+/*
+ * A recording of @n samples and one of every other section; with
+ * @prefault_every, rec_writer__prefault() after every that many samples
+ * (chunks in flight, one filling).
+ */
+static int write_full(struct rec_writer *w, unsigned int n,
+		      unsigned int prefault_every)
 {
 	__u64 k[3] = { 0xffffffff81000010, 0xffffffff81000120, 0 };
 	__u64 u[2] = { 0x400100, 0x400200 };
@@ -64,6 +70,8 @@ static int write_full(struct rec_writer *w, unsigned int n)
 					 i % 3, u, 2);
 
 		err = rec_writer__append_records(w, i % 2, rec, len);
+		if (prefault_every && i % prefault_every == 0)
+			rec_writer__prefault(w);
 	}
 	if (!err)
 		err = rec_writer__append_records(w, 1, rec,
@@ -99,7 +107,7 @@ TEST(round_trip)
 
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, rec_writer__new_fd(&w, fd));
-	ASSERT_EQ(0, write_full(w, 100));
+	ASSERT_EQ(0, write_full(w, 100, 0));
 	ASSERT_EQ(0, rec_writer__finish(w));
 	rec_writer__free(w);
 	close(fd);
@@ -220,7 +228,14 @@ static int lazy_wait(void *ctx)
 	return 0;
 }
 
-TEST(chunked_async_writer)
+/*
+ * The chunked writer against a sink that completes late and out of
+ * order; with @prefault_every, rec_writer__prefault() on the way (it
+ * must leave the file header, in-flight chunks and the filling one's
+ * bytes alone).
+ */
+static void write_chunked_async(struct __test_metadata *_metadata,
+				unsigned int prefault_every)
 {
 	struct lazy_sink ls = { .image = calloc(1, 8 << 20) };
 	struct rec_sink sink = { lazy_submit, lazy_wait, &ls };
@@ -231,7 +246,9 @@ TEST(chunked_async_writer)
 
 	ASSERT_NE(NULL, ls.image);
 	ASSERT_EQ(0, rec_writer__new(&ls.w, &sink, 4096, 3));
-	ASSERT_EQ(0, write_full(ls.w, 2000));
+	if (prefault_every)
+		rec_writer__prefault(ls.w);
+	ASSERT_EQ(0, write_full(ls.w, 2000, prefault_every));
 	ASSERT_EQ(0, rec_writer__finish(ls.w));
 	EXPECT_EQ(0, ls.nr);
 	EXPECT_EQ(ls.size, rec_writer__bytes(ls.w));
@@ -250,6 +267,16 @@ TEST(chunked_async_writer)
 	rec_reader__close(r);
 	unlink(path);
 	free(ls.image);
+}
+
+TEST(chunked_async_writer)
+{
+	write_chunked_async(_metadata, 0);
+}
+
+TEST(chunked_async_writer_prefaulted)
+{
+	write_chunked_async(_metadata, 7);
 }
 
 /* Where every record of a file ends, in file order. */
@@ -300,7 +327,7 @@ TEST(truncated_at_every_byte)
 	fd = mkstemp(path);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, rec_writer__new_fd(&w, fd));
-	ASSERT_EQ(0, write_full(w, 24));
+	ASSERT_EQ(0, write_full(w, 24, 0));
 	ASSERT_EQ(0, rec_writer__finish(w));
 	rec_writer__free(w);
 	close(fd);

@@ -7,8 +7,10 @@
  * asks for another, one inside does not (whichever range it is in, with
  * other processes' samples between); hmap__remove() keeps every other
  * key findable (checked against a plain array over random inserts and
- * removals).
+ * removals); a pid queued while a flush runs (the recorder drains
+ * between snapshots) is snapshotted by the next flush.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -119,6 +121,47 @@ TEST(exited_processes_are_forgotten)
 	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
 	EXPECT_EQ(20000, queued);
 	EXPECT_EQ(1, s.seen.nr);
+	seen_pids__free(&s);
+}
+
+/* Like the recorder's snapshot_seen(): drains more samples as it goes. */
+struct drain_during {
+	struct seen_pids *s;
+	__u32 calls[8];
+	unsigned int nr;
+};
+
+static int note_while_flushing(__u32 pid, void *ctx)
+{
+	struct drain_during *d = ctx;
+	struct sonde_sample smp = { .pid = pid + 100, .tid = pid + 100,
+				    .context = SONDE_CTX_USER, .ip = 0x1000 };
+
+	if (d->nr == 8)
+		return -E2BIG;
+	d->calls[d->nr++] = pid;
+	return pid < 100 ? seen_pids__note_sample(d->s, &smp) : 0;
+}
+
+TEST(pids_queued_during_a_flush_wait_for_the_next)
+{
+	struct seen_pids s;
+	struct drain_during d = { .s = &s };
+
+	seen_pids__init(&s);
+	sample(_metadata, &s, 1);
+	sample(_metadata, &s, 2);
+	ASSERT_EQ(0, seen_pids__flush(&s, note_while_flushing, &d));
+	ASSERT_EQ(2, d.nr);
+	EXPECT_EQ(1, d.calls[0]);
+	EXPECT_EQ(2, d.calls[1]);
+	/* 101 and 102 were queued inside; none is dropped or run twice. */
+	ASSERT_EQ(0, seen_pids__flush(&s, note_while_flushing, &d));
+	ASSERT_EQ(4, d.nr);
+	EXPECT_EQ(101, d.calls[2]);
+	EXPECT_EQ(102, d.calls[3]);
+	ASSERT_EQ(0, seen_pids__flush(&s, note_while_flushing, &d));
+	EXPECT_EQ(4, d.nr);
 	seen_pids__free(&s);
 }
 

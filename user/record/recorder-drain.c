@@ -11,7 +11,8 @@
  * sample's MMAP record comes after it.  MMAP records are shown to the
  * archive and to the JIT maps as they are drained, and a JIT's perf map
  * is read when its main thread's EXIT record is.  The snapshots the
- * samples ask for (seen.h) are taken only once every ring is drained.
+ * samples ask for (seen.h) are taken once every ring is drained, and
+ * every ring is drained again after each.
  *
  * With the perf fallback (record/perfsource.h) the perf rings are read
  * instead, their records converted into the module's as they are read:
@@ -161,12 +162,7 @@ int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags)
 				       r->scratch.data, r->scratch.len);
 }
 
-static int snapshot_seen(__u32 pid, void *ctx)
-{
-	return recorder__snapshot(ctx, pid, 0);
-}
-
-int recorder__drain(struct recorder *r)
+static int drain_rings(struct recorder *r)
 {
 	unsigned int i;
 
@@ -192,5 +188,23 @@ int recorder__drain(struct recorder *r)
 		if (n)
 			return n;
 	}
-	return seen_pids__flush(&r->seen, snapshot_seen, r);
+	return 0;
+}
+
+/*
+ * A snapshot reads /proc and opens the mapped files for their build-ids
+ * (over a network file system, a cold disk) while the rings go on
+ * filling: the first drain of a busy host has one for every process
+ * running.  Draining between them bounds a ring's wait to one snapshot.
+ */
+static int snapshot_seen(__u32 pid, void *ctx)
+{
+	struct recorder *r = ctx;
+
+	return recorder__snapshot(r, pid, 0) ?: drain_rings(r);
+}
+
+int recorder__drain(struct recorder *r)
+{
+	return drain_rings(r) ?: seen_pids__flush(&r->seen, snapshot_seen, r);
 }

@@ -702,6 +702,8 @@ static int record(struct recorder *r)
 	if (err)
 		return err;
 	loop__set_writer(r->loop, r->writer);
+	/* Fault the chunks in now, not in the first drains while rings fill. */
+	rec_writer__prefault(r->writer);
 	err = write_session(r);
 	if (!err)
 		err = write_vdso(r);

@@ -235,10 +235,11 @@ static void forget_gone(struct seen_pids *s)
 
 int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 {
-	unsigned int i;
+	unsigned int i, n = s->nr_pending;
 	int err;
 
-	for (i = 0; i < s->nr_pending; i++) {
+	/* @fn may queue more (it drains): those wait for the next flush. */
+	for (i = 0; i < n; i++) {
 		struct seen_pid *sp = find_seen(s, s->pending[i]);
 
 		if (sp)
@@ -247,7 +248,8 @@ int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 		if (err)
 			return err;
 	}
-	s->nr_pending = 0;
+	s->nr_pending -= n;
+	memmove(s->pending, s->pending + n, s->nr_pending * sizeof(*s->pending));
 	s->flushes++;
 	forget_gone(s);
 	return 0;

@@ -69,8 +69,9 @@ int seen_pids__note_exit(struct seen_pids *s, __u32 pid);
 
 /*
  * seen_pids__flush - call @fn for each pid queued since the last flush,
- * in queue order, then empty the queue and forget the exited pids due.
- * Stops at the first error.
+ * in queue order, then take them off the queue and forget the exited
+ * pids due.  @fn may note more samples (drain rings): pids they queue
+ * stay queued for the next flush.  Stops at the first error.
  */
 int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx);
 

@@ -283,6 +283,14 @@ struct rec_writer;
 
 int rec_writer__new(struct rec_writer **w, const struct rec_sink *sink,
 		    size_t chunk_size, unsigned int nr_chunks);
+/*
+ * rec_writer__prefault - touch every page of the writer's chunks now
+ * (they are malloc()ed, so untouched until first written).  sonde record
+ * calls it before START: otherwise the first drains, while the rings
+ * fill, pay a page fault (and the page's clearing) for every 4 KiB they
+ * copy.
+ */
+void rec_writer__prefault(struct rec_writer *w);
 /* The uname() of this host into @ss (left as it is if uname() fails). */
 void srec_session__set_host(struct srec_session *ss);
 /* A writer that pwrite()s synchronously to @fd from offset 0. */

@@ -231,6 +231,22 @@ err_nomem:
 	return -ENOMEM;
 }
 
+void rec_writer__prefault(struct rec_writer *w)
+{
+	unsigned int i;
+
+	/*
+	 * In flight, a chunk is the sink's; filling, its first @len bytes
+	 * are the recording's (the file header, at first).
+	 */
+	for (i = 0; i < w->nr_chunks; i++) {
+		struct chunk *c = &w->chunks[i];
+
+		if (c->state != CHUNK_INFLIGHT)
+			memset(c->data + c->len, 0, c->cap - c->len);
+	}
+}
+
 int rec_writer__new_fd(struct rec_writer **wp, int fd)
 {
 	struct rec_sink sink = { fd_submit, fd_wait, NULL };
