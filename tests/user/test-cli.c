@@ -460,10 +460,10 @@ TEST(item19_pid_checked)
 }
 
 /*
- * -m's default: 64 pages, and 256 once a sample copies more than the
- * leaf-repair 512 bytes of stack (dwarf mode), where 64 pages lost 3 to
- * 13% of samples at 10 and 20 kHz in the benchmark's ramp; always within
- * the module's limits.
+ * -m's default: 128 pages (perf's 512 KiB), and 256 once a sample copies
+ * more than the leaf-repair 512 bytes of stack (dwarf mode), where 64
+ * pages lost 3 to 13% of samples at 10 and 20 kHz in the benchmark's
+ * ramp; always within the module's limits.
  */
 TEST(default_ring_pages)
 {
@@ -471,7 +471,8 @@ TEST(default_ring_pages)
 
 	EXPECT_EQ(RECORDER_DEFAULT_PAGES, recorder__default_pages(&o, 1, 4096));
 	o.stack_bytes = RECORDER_LEAF_STACK;
-	EXPECT_EQ(64, recorder__default_pages(&o, 1, 4096));
+	EXPECT_EQ(128, recorder__default_pages(&o, 1, 4096));
+	EXPECT_EQ(64, recorder__default_pages(&o, 1, 64));
 	o.stack_bytes = RECORDER_DWARF_STACK;
 	EXPECT_EQ(256, recorder__default_pages(&o, 1, 4096));
 	o.stack_bytes = 4096;

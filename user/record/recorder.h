@@ -21,13 +21,19 @@ struct evspec;
 /* Bytes of user stack: a dwarf-mode copy, and a leaf-repair copy. */
 #define RECORDER_DWARF_STACK	8192
 #define RECORDER_LEAF_STACK	512
-#define RECORDER_DEFAULT_PAGES	64	/* ring data pages, per CPU */
+/*
+ * Ring data pages per CPU: 512 KiB, perf record's own default.  With
+ * 64, an fp recording of 30 frames at 20 kHz per CPU lost samples in 2
+ * of 12 runs in a one-CPU -icount guest (the ring held 33 ms), with 128
+ * in none (BENCHMARKS.md, the ramp notes).
+ */
+#define RECORDER_DEFAULT_PAGES	128
 /*
  * With a dwarf-mode stack copy: each reservation is the largest record
  * (about 10 KiB at 8 KiB of stack), and records arrive several times
  * faster in bytes.  In a one-CPU -icount guest (BENCHMARKS.md, the
  * ramp) 64 pages lost 3 to 13% of samples at 10 and 20 kHz, 256 none
- * at 10 kHz and at most 0.2% at 20 kHz.
+ * at 10 kHz and at most 0.2% at 20 kHz (none since 00818c6).
  */
 #define RECORDER_DWARF_PAGES	256
 
