@@ -248,8 +248,11 @@ int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 		if (err)
 			return err;
 	}
-	s->nr_pending -= n;
-	memmove(s->pending, s->pending + n, s->nr_pending * sizeof(*s->pending));
+	if (n) {	/* else @pending may be NULL, for memmove() too */
+		s->nr_pending -= n;
+		memmove(s->pending, s->pending + n,
+			s->nr_pending * sizeof(*s->pending));
+	}
 	s->flushes++;
 	forget_gone(s);
 	return 0;
