@@ -11,6 +11,9 @@
 # reader.sh, to compare a change to the recorder against the commit
 # before it (build the old one in a git worktree).
 #
+# With PROCS=N in the environment, N copies of the workload run (a host
+# with many busy processes: the recorder's first drain sees them all).
+#
 # Prints "lossab ROUND A|B MODE SAMPLES LOST" per run and, last,
 # "lossab-total A|B MODE RUNS RUNS_THAT_LOST LOST".  With KEEPDIR, a run
 # that lost keeps its recording there as lossab-ROUND-A|B-MODE.data (its
@@ -34,9 +37,15 @@ for rec in "$rec_a" "$rec_b"; do
 	[ -x "${rec%%:*}" ] || { echo "$0: ${rec%%:*} is not an executable" >&2; exit 1; }
 done
 
-"$wl" 30 3600 &
-wl_pid=$!
-trap 'kill $wl_pid 2>/dev/null' EXIT
+# PROCS copies, all running before each record starts: the first drain
+# asks for a snapshot of each.
+wl_pids=
+for _ in $(seq "${PROCS:-1}"); do
+	"$wl" 30 3600 &
+	wl_pids="$wl_pids $!"
+done
+# shellcheck disable=SC2086
+trap 'kill $wl_pids 2>/dev/null' EXIT
 sleep 0.2
 
 # ROUND A|B MODE

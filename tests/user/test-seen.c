@@ -7,8 +7,9 @@
  * asks for another, one inside does not (whichever range it is in, with
  * other processes' samples between); hmap__remove() keeps every other
  * key findable (checked against a plain array over random inserts and
- * removals); a pid queued while a flush runs (the recorder drains
- * between snapshots) is snapshotted by the next flush.
+ * removals); a pid queued while a flush runs is snapshotted by the next
+ * flush; a pid handed to the snapshot worker asks for no other snapshot
+ * until the answer is noted, taken or not.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -221,6 +222,50 @@ TEST(samples_outside_the_snapshot_ask_for_another)
 	sample_at(_metadata, &s, 7, 0x6000, later);
 	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
 	EXPECT_EQ(15, queued);
+	seen_pids__free(&s);
+}
+
+/*
+ * The recorder's flush only asks the snapshot worker: until the answer
+ * is noted, samples outside every range (none are known yet) ask for
+ * nothing more.  A process gone before its snapshot asks again only
+ * after the backoff.
+ */
+TEST(asked_pids_wait_for_the_answer)
+{
+	const __u64 second = 1000000000ULL;
+	struct seen_pids s;
+	__u32 queued = 0;
+
+	seen_pids__init(&s);
+	sample_at(_metadata, &s, 7, 0x1800, 1);
+	sample_at(_metadata, &s, 9, 0x1800, 1);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(16, queued);
+	/* In flight: no ranges yet, but no second request either. */
+	queued = 0;
+	sample_at(_metadata, &s, 7, 0x9000, 5 * second);
+	sample_at(_metadata, &s, 9, 0x9000, 5 * second);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(0, queued);
+
+	/* 7's snapshot came; 9 was gone when the worker looked. */
+	snapshot_two_ranges(_metadata, &s, 7);
+	ASSERT_EQ(0, seen_pids__note_no_snapshot(&s, 9, 5 * second));
+	sample_at(_metadata, &s, 7, 0x9000, 5 * second);
+	sample_at(_metadata, &s, 9, 0x9000, 5 * second);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(7, queued);
+	/* After 9's backoff (100 ms), its samples ask again. */
+	queued = 0;
+	sample_at(_metadata, &s, 9, 0x9000, 5 * second + second / 20);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(0, queued);
+	sample_at(_metadata, &s, 9, 0x9000, 6 * second);
+	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
+	EXPECT_EQ(9, queued);
+	/* A pid not seen is ignored. */
+	EXPECT_EQ(0, seen_pids__note_no_snapshot(&s, 12345, 0));
 	seen_pids__free(&s);
 }
 

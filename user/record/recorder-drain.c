@@ -11,8 +11,9 @@
  * sample's MMAP record comes after it.  MMAP records are shown to the
  * archive and to the JIT maps as they are drained, and a JIT's perf map
  * is read when its main thread's EXIT record is.  The snapshots the
- * samples ask for (seen.h) are taken once every ring is drained, and
- * every ring is drained again after each.
+ * samples ask for (seen.h) are asked of the snapshot worker
+ * (snapworker.h) once every ring is drained, and written as PROCESS
+ * sections by a later drain, once taken: the drain never waits on them.
  *
  * With the perf fallback (record/perfsource.h) the perf rings are read
  * instead, their records converted into the module's as they are read:
@@ -20,7 +21,8 @@
  * take the same way as the module's.
  *
  * Runs on recorder__run()'s thread: from the loop on each wakeup and
- * tick, and once more after STOP (recorder.c).  Nothing here is global.
+ * tick, and once more after STOP (recorder.c); take_snapshot() alone
+ * runs on the snapshot worker's.  Nothing here is global.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -35,6 +37,7 @@
 #include "record/recorder-internal.h"
 #include "record/ring.h"
 #include "record/seen.h"
+#include "record/snapworker.h"
 
 struct drain_ctx {
 	struct recorder *r;
@@ -192,19 +195,65 @@ static int drain_rings(struct recorder *r)
 }
 
 /*
+ * The snapshot worker's take function: its own procmap, which nothing on
+ * the recorder's thread touches (recorder__start_snapshots()).  Its
+ * build-id reads open their own libelf descriptors, and elfutils keeps
+ * libelf's error state per thread (libelf/elf_error.c), so the
+ * recorder's thread may read ELF files meanwhile.
+ */
+static int take_snapshot(__u32 pid, __u32 flags, __u64 time_ns,
+			 struct buf *out, void *ctx)
+{
+	return procmap__snapshot(ctx, pid, flags, time_ns, out);
+}
+
+int recorder__start_snapshots(struct recorder *r)
+{
+	int err = procmap__new(&r->snap_procmap, "/proc");
+
+	return err ?: snap_worker__new(&r->snapper, take_snapshot,
+					r->snap_procmap);
+}
+
+/*
  * A snapshot reads /proc and opens the mapped files for their build-ids
  * (over a network file system, a cold disk) while the rings go on
- * filling: the first drain of a busy host has one for every process
- * running.  Draining between them bounds a ring's wait to one snapshot.
+ * filling: the first drain of a busy host asks for one of every process
+ * running.  So the drain only asks, and the worker takes them.
  */
-static int snapshot_seen(__u32 pid, void *ctx)
+static int request_snapshot(__u32 pid, void *ctx)
 {
 	struct recorder *r = ctx;
 
-	return recorder__snapshot(r, pid, 0) ?: drain_rings(r);
+	return snap_worker__request(r->snapper, pid, 0);
+}
+
+static int write_snapshot(const struct snap_result *res, void *ctx)
+{
+	struct recorder *r = ctx;
+	int err;
+
+	if (res->err == -ESRCH)	/* gone before it was looked at */
+		return seen_pids__note_no_snapshot(&r->seen, res->pid,
+						   res->time_ns);
+	if (res->err)
+		return res->err;
+	err = seen_pids__note_snapshot(&r->seen, res->pid, res->payload.data,
+				       res->payload.len, res->time_ns);
+	return err ?: rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
+					      res->payload.data,
+					      res->payload.len);
 }
 
 int recorder__drain(struct recorder *r)
 {
-	return drain_rings(r) ?: seen_pids__flush(&r->seen, snapshot_seen, r);
+	return drain_rings(r) ?:
+	       seen_pids__flush(&r->seen, request_snapshot, r) ?:
+	       snap_worker__collect(r->snapper, write_snapshot, r);
+}
+
+int recorder__finish_snapshots(struct recorder *r)
+{
+	snap_worker__wait(r->snapper);
+	return snap_worker__collect(r->snapper, write_snapshot, r);
 }

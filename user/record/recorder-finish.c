@@ -64,7 +64,8 @@ int recorder__write_final(struct recorder *r)
 	int err;
 
 	/* Processes still alive: their maps may have grown (dlopen). */
-	err = seen_pids__for_each(&r->seen, snapshot_final, r);
+	err = recorder__finish_snapshots(r) ?:
+	      seen_pids__for_each(&r->seen, snapshot_final, r);
 	archive__finish(r->archive);
 	if (!err)
 		err = archive__write_files(r->archive, r->writer);

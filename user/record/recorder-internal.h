@@ -7,8 +7,10 @@
  * recording; recorder-finish.c writes the sections that end it.  Nothing
  * else includes this.
  *
- * Single-threaded: all of it runs on recorder__run()'s thread.  Nothing
- * here is global: each function works on the struct recorder it is given.
+ * Runs on recorder__run()'s thread, but for the snapshot worker's
+ * take function (recorder-drain.c), which uses ->snap_procmap alone.
+ * Nothing here is global: each function works on the struct recorder it
+ * is given.
  */
 #ifndef SONDE_RECORDER_INTERNAL_H
 #define SONDE_RECORDER_INTERNAL_H
@@ -30,6 +32,7 @@ struct perfsource;
 struct procmap;
 struct sonde_loop;
 struct sonde_ring;
+struct snap_worker;
 
 /* struct recorder - one recording in progress, on recorder__run()'s stack. */
 struct recorder {
@@ -48,6 +51,9 @@ struct recorder {
 	struct sonde_loop *loop;
 	struct rec_writer *writer;
 	struct procmap *procmap;
+	/* /proc snapshots off the drain's thread, with a procmap of its own */
+	struct snap_worker *snapper;
+	struct procmap *snap_procmap;
 	struct seen_pids seen;
 	struct archive *archive;
 	struct jitmaps *jitmaps;
@@ -88,11 +94,21 @@ int recorder__perf_info(struct recorder *r);
 int recorder__perf_configure(struct recorder *r);
 
 /*
- * recorder__drain - consume every ring into the recording, then take the
- * snapshots its samples asked for (recorder-drain.c).  Returns 0 or a
- * negative errno.
+ * recorder__drain - consume every ring into the recording, ask the
+ * snapshot worker for the snapshots its samples asked for, and write
+ * those it has finished (recorder-drain.c).  Returns 0 or a negative
+ * errno.
  */
 int recorder__drain(struct recorder *r);
+
+/*
+ * recorder__start_snapshots - start the snapshot worker (after the
+ * command is forked: a child of a threaded process may only exec).
+ * recorder__finish_snapshots - wait for the snapshots asked for and
+ * write them; after the last drain.  Both return 0 or a negative errno.
+ */
+int recorder__start_snapshots(struct recorder *r);
+int recorder__finish_snapshots(struct recorder *r);
 
 /*
  * recorder__snapshot - write a PROCESS section: @pid's comm and maps as

@@ -51,6 +51,7 @@
 #include "record/recorder.h"
 #include "record/ring.h"
 #include "record/seen.h"
+#include "record/snapworker.h"
 #include "record/target.h"
 
 #define TICK_MS			250	/* drain and status line period */
@@ -704,6 +705,9 @@ static int record(struct recorder *r)
 	loop__set_writer(r->loop, r->writer);
 	/* Fault the chunks in now, not in the first drains while rings fill. */
 	rec_writer__prefault(r->writer);
+	err = recorder__start_snapshots(r);
+	if (err)
+		return err;
 	err = write_session(r);
 	if (!err)
 		err = write_vdso(r);
@@ -790,6 +794,8 @@ static void cleanup(struct recorder *r)
 		close(r->sig_fd);
 	if (r->exec_fd >= 0)
 		close(r->exec_fd);
+	snap_worker__free(r->snapper);
+	procmap__free(r->snap_procmap);
 	procmap__free(r->procmap);
 	archive__free(r->archive);
 	jitmaps__free(r->jitmaps);

@@ -31,7 +31,11 @@ struct seen_pid {
 	__u64 *ranges;		/* start, end pairs of the last snapshot */
 	unsigned int nr_ranges;
 	unsigned int last_range;	/* where in_ranges() last found one */
-	bool pending;		/* queued for a snapshot after this drain */
+	/*
+	 * Queued for a snapshot, or one is being taken: no other is asked
+	 * for until its answer is noted (note_snapshot, note_no_snapshot).
+	 */
+	bool pending;
 	__u64 next_ns;		/* no re-snapshot for samples before this */
 	__u64 backoff_ns;
 	bool exited;		/* its main thread's EXIT was drained */
@@ -156,6 +160,16 @@ int seen_pids__note_sample(struct seen_pids *s,
 	return queue_pid(s, smp->pid);
 }
 
+/* An answer to a snapshot: the next one waits a while, twice as long. */
+static void start_backoff(struct seen_pid *sp, __u64 time_ns)
+{
+	sp->pending = false;
+	sp->backoff_ns = sp->backoff_ns ?
+			 min_t(__u64, 2 * sp->backoff_ns, RESNAP_MAX_NS) :
+			 RESNAP_MIN_NS;
+	sp->next_ns = time_ns + sp->backoff_ns;
+}
+
 /* Remember the ranges of the snapshot @snap for @pid. */
 int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
 			     const void *snap, size_t len, __u64 time_ns)
@@ -183,10 +197,17 @@ int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
 		sp->nr_ranges++;
 		p += ALIGN8(sizeof(*m) + m->path_len + 1);
 	}
-	sp->backoff_ns = sp->backoff_ns ?
-			 min_t(__u64, 2 * sp->backoff_ns, RESNAP_MAX_NS) :
-			 RESNAP_MIN_NS;
-	sp->next_ns = time_ns + sp->backoff_ns;
+	start_backoff(sp, time_ns);
+	return 0;
+}
+
+int seen_pids__note_no_snapshot(struct seen_pids *s, __u32 pid,
+				__u64 time_ns)
+{
+	struct seen_pid *sp = find_seen(s, pid);
+
+	if (sp)
+		start_backoff(sp, time_ns);
 	return 0;
 }
 
@@ -240,10 +261,6 @@ int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 
 	/* @fn may queue more (it drains): those wait for the next flush. */
 	for (i = 0; i < n; i++) {
-		struct seen_pid *sp = find_seen(s, s->pending[i]);
-
-		if (sp)
-			sp->pending = false;
 		err = fn(s->pending[i], ctx);
 		if (err)
 			return err;

@@ -4,7 +4,9 @@
  * when each needs a snapshot of its maps (first seen, or a sample outside
  * its last snapshot).  Used by the recorder only (recorder-internal.h).
  *
- * Single-threaded; nothing here is global.
+ * Single-threaded: the recorder's thread only (the snapshot worker,
+ * snapworker.h, takes snapshots but notes nothing here); nothing here is
+ * global.
  */
 #ifndef SONDE_SEEN_H
 #define SONDE_SEEN_H
@@ -25,7 +27,7 @@ struct seen_pids {
 	 */
 	__u32 last_pid;
 	struct seen_pid *last;	/* NULL: none */
-	__u32 *pending;		/* pids to snapshot after this drain */
+	__u32 *pending;		/* pids to ask a snapshot of, oldest first */
 	unsigned int nr_pending, cap_pending;
 	__u32 *gone;		/* exited pids, oldest first, from @first_gone */
 	unsigned int first_gone, nr_gone, cap_gone;
@@ -51,11 +53,21 @@ int seen_pids__note_sample(struct seen_pids *s,
 /*
  * seen_pids__note_snapshot - remember the ranges of @snap (@len bytes, a
  * SREC_SEC_PROCESS payload) taken of @pid at @time_ns (CLOCK_MONOTONIC),
- * and start the next backoff period.  A pid not seen is ignored.  Returns
- * 0 or -ENOMEM.
+ * and start the next backoff period: the answer to the snapshot its
+ * samples asked for, after which they may ask again.  A pid not seen is
+ * ignored.  Returns 0 or -ENOMEM.
  */
 int seen_pids__note_snapshot(struct seen_pids *s, __u32 pid,
 			     const void *snap, size_t len, __u64 time_ns);
+
+/*
+ * seen_pids__note_no_snapshot - the snapshot asked for @pid could not be
+ * taken at @time_ns (the process was gone): its samples may ask again
+ * after the next backoff period, its ranges stay as they were.  Returns
+ * 0.
+ */
+int seen_pids__note_no_snapshot(struct seen_pids *s, __u32 pid,
+				__u64 time_ns);
 
 /*
  * seen_pids__note_exit - @pid's main thread exited (its EXIT record was
@@ -70,8 +82,11 @@ int seen_pids__note_exit(struct seen_pids *s, __u32 pid);
 /*
  * seen_pids__flush - call @fn for each pid queued since the last flush,
  * in queue order, then take them off the queue and forget the exited
- * pids due.  @fn may note more samples (drain rings): pids they queue
- * stay queued for the next flush.  Stops at the first error.
+ * pids due.  @fn asks for the snapshot (it may take it later, on another
+ * thread): until seen_pids__note_snapshot() or _note_no_snapshot() answer
+ * it, that pid's samples ask for no other.  @fn may note more samples:
+ * pids they queue stay queued for the next flush.  Stops at the first
+ * error.
  */
 int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx);
 
