@@ -12,7 +12,9 @@
 # before it (build the old one in a git worktree).
 #
 # With PROCS=N in the environment, N copies of the workload run (a host
-# with many busy processes: the recorder's first drain sees them all).
+# with many busy processes: the recorder's first drain sees them all);
+# with PRELOAD, they run with it as LD_PRELOAD (many mapped files: a
+# snapshot opens each for its build-id, over 9p in the guest).
 #
 # Prints "lossab ROUND A|B MODE SAMPLES LOST" per run and, last,
 # "lossab-total A|B MODE RUNS RUNS_THAT_LOST LOST".  With KEEPDIR, a run
@@ -41,7 +43,7 @@ done
 # asks for a snapshot of each.
 wl_pids=
 for _ in $(seq "${PROCS:-1}"); do
-	"$wl" 30 3600 &
+	LD_PRELOAD=${PRELOAD:-} "$wl" 30 3600 &
 	wl_pids="$wl_pids $!"
 done
 # shellcheck disable=SC2086

@@ -16,8 +16,11 @@
  * build-id cannot be archived (nothing tells its copies apart); its
  * identity is kept instead, for reports to check the file against.
  *
- * Runs in the recorder's drain loop: a copy delays the drain, which is
- * why only files at risk are copied by default.
+ * Single-threaded: while sampling runs, on the recorder's file system
+ * worker (record/fsworker.h), so that its stat()s, watches and copies
+ * never delay a drain; at the end, on the recorder's thread once the
+ * worker is idle.  Only files at risk are copied by default: a copy
+ * still delays the snapshots queued behind it.
  */
 #ifndef SONDE_RECORD_ARCHIVE_H
 #define SONDE_RECORD_ARCHIVE_H

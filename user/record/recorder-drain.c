@@ -11,9 +11,10 @@
  * sample's MMAP record comes after it.  MMAP records are shown to the
  * archive and to the JIT maps as they are drained, and a JIT's perf map
  * is read when its main thread's EXIT record is.  The snapshots the
- * samples ask for (seen.h) are asked of the snapshot worker
- * (snapworker.h) once every ring is drained, and written as PROCESS
+ * samples ask for (seen.h) are asked of the file system worker
+ * (fsworker.h) once every ring is drained, and written as PROCESS
  * sections by a later drain, once taken: the drain never waits on them.
+ * MMAP records go to the archive through the worker too.
  *
  * With the perf fallback (record/perfsource.h) the perf rings are read
  * instead, their records converted into the module's as they are read:
@@ -21,8 +22,8 @@
  * take the same way as the module's.
  *
  * Runs on recorder__run()'s thread: from the loop on each wakeup and
- * tick, and once more after STOP (recorder.c); take_snapshot() alone
- * runs on the snapshot worker's.  Nothing here is global.
+ * tick, and once more after STOP (recorder.c); run_job() alone runs on
+ * the file system worker's.  Nothing here is global.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -31,13 +32,20 @@
 #include "lib/util.h"
 #include "recording/recording.h"
 #include "record/archive.h"
+#include "record/fsworker.h"
 #include "record/jitmaps.h"
 #include "record/perfsource.h"
 #include "record/procmap.h"
 #include "record/recorder-internal.h"
 #include "record/ring.h"
 #include "record/seen.h"
-#include "record/snapworker.h"
+
+/* What the recorder asks of its file system worker. */
+enum recorder_job {
+	JOB_SNAPSHOT,		/* @pid's PROCESS section, in the payload */
+	JOB_ARCHIVE_MMAP,	/* archive__note_mmap() of the MMAP record */
+	JOB_ARCHIVE_RECHECK,	/* archive__recheck(), the tick's */
+};
 
 struct drain_ctx {
 	struct recorder *r;
@@ -107,8 +115,9 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 		     SONDE_TASK_NOT_FOLLOWED))
 			r->not_followed++;
 		if (h->type == SONDE_RECORD_MMAP) {
-			err = archive__note_mmap(r->archive, (const void *)h,
-						 h->size);
+			/* The archive stat()s and watches: the worker's. */
+			err = fs_worker__submit(r->fsw, JOB_ARCHIVE_MMAP, 0, 0,
+						h, h->size);
 			if (err)
 				return err;
 		}
@@ -195,24 +204,36 @@ static int drain_rings(struct recorder *r)
 }
 
 /*
- * The snapshot worker's take function: its own procmap, which nothing on
- * the recorder's thread touches (recorder__start_snapshots()).  Its
- * build-id reads open their own libelf descriptors, and elfutils keeps
- * libelf's error state per thread (libelf/elf_error.c), so the
- * recorder's thread may read ELF files meanwhile.
+ * Runs on the worker's thread, and touches only ->fs_procmap and
+ * ->archive, which nothing on the recorder's thread uses until
+ * recorder__finish_jobs() has waited for the worker.  Build-id reads
+ * open their own libelf descriptors, and elfutils keeps libelf's error
+ * state per thread (libelf/elf_error.c), so the recorder's thread may
+ * read ELF files meanwhile.
  */
-static int take_snapshot(__u32 pid, __u32 flags, __u64 time_ns,
-			 struct buf *out, void *ctx)
+static int run_job(const struct fs_job *job, __u64 time_ns, struct buf *out,
+		   void *ctx)
 {
-	return procmap__snapshot(ctx, pid, flags, time_ns, out);
+	struct recorder *r = ctx;
+
+	switch (job->kind) {
+	case JOB_SNAPSHOT:
+		return procmap__snapshot(r->fs_procmap, job->pid, job->flags,
+					 time_ns, out);
+	case JOB_ARCHIVE_MMAP:
+		return archive__note_mmap(r->archive, job->data, job->len);
+	case JOB_ARCHIVE_RECHECK:
+		archive__recheck(r->archive, time_ns);
+		return 0;
+	}
+	return -EINVAL;
 }
 
-int recorder__start_snapshots(struct recorder *r)
+int recorder__start_jobs(struct recorder *r)
 {
-	int err = procmap__new(&r->snap_procmap, "/proc");
+	int err = procmap__new(&r->fs_procmap, "/proc");
 
-	return err ?: snap_worker__new(&r->snapper, take_snapshot,
-					r->snap_procmap);
+	return err ?: fs_worker__new(&r->fsw, run_job, r);
 }
 
 /*
@@ -225,12 +246,11 @@ static int request_snapshot(__u32 pid, void *ctx)
 {
 	struct recorder *r = ctx;
 
-	return snap_worker__request(r->snapper, pid, 0);
+	return fs_worker__submit(r->fsw, JOB_SNAPSHOT, pid, 0, NULL, 0);
 }
 
-static int write_snapshot(const struct snap_result *res, void *ctx)
+static int write_snapshot(struct recorder *r, const struct fs_result *res)
 {
-	struct recorder *r = ctx;
 	int err;
 
 	if (res->err == -ESRCH)	/* gone before it was looked at */
@@ -245,15 +265,39 @@ static int write_snapshot(const struct snap_result *res, void *ctx)
 					      res->payload.len);
 }
 
+static int job_done(const struct fs_result *res, void *ctx)
+{
+	struct recorder *r = ctx;
+
+	if (res->kind == JOB_SNAPSHOT)
+		return write_snapshot(r, res);
+	if (res->kind == JOB_ARCHIVE_RECHECK)
+		r->recheck_asked = false;
+	return res->err;
+}
+
 int recorder__drain(struct recorder *r)
 {
 	return drain_rings(r) ?:
 	       seen_pids__flush(&r->seen, request_snapshot, r) ?:
-	       snap_worker__collect(r->snapper, write_snapshot, r);
+	       fs_worker__collect(r->fsw, job_done, r);
 }
 
-int recorder__finish_snapshots(struct recorder *r)
+int recorder__archive_recheck(struct recorder *r)
 {
-	snap_worker__wait(r->snapper);
-	return snap_worker__collect(r->snapper, write_snapshot, r);
+	int err = 0;
+
+	/* One at a time: a slow file system must not pile them up. */
+	if (!r->recheck_asked)
+		err = fs_worker__submit(r->fsw, JOB_ARCHIVE_RECHECK, 0, 0,
+					NULL, 0);
+	if (!err)
+		r->recheck_asked = true;
+	return err;
+}
+
+int recorder__finish_jobs(struct recorder *r)
+{
+	fs_worker__wait(r->fsw);
+	return fs_worker__collect(r->fsw, job_done, r);
 }

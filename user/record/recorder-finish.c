@@ -64,7 +64,7 @@ int recorder__write_final(struct recorder *r)
 	int err;
 
 	/* Processes still alive: their maps may have grown (dlopen). */
-	err = recorder__finish_snapshots(r) ?:
+	err = recorder__finish_jobs(r) ?:
 	      seen_pids__for_each(&r->seen, snapshot_final, r);
 	archive__finish(r->archive);
 	if (!err)

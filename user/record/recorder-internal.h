@@ -7,8 +7,8 @@
  * recording; recorder-finish.c writes the sections that end it.  Nothing
  * else includes this.
  *
- * Runs on recorder__run()'s thread, but for the snapshot worker's
- * take function (recorder-drain.c), which uses ->snap_procmap alone.
+ * Runs on recorder__run()'s thread, but for the file system worker's
+ * jobs (recorder-drain.c), which use ->fs_procmap and ->archive alone.
  * Nothing here is global: each function works on the struct recorder it
  * is given.
  */
@@ -32,7 +32,7 @@ struct perfsource;
 struct procmap;
 struct sonde_loop;
 struct sonde_ring;
-struct snap_worker;
+struct fs_worker;
 
 /* struct recorder - one recording in progress, on recorder__run()'s stack. */
 struct recorder {
@@ -51,9 +51,13 @@ struct recorder {
 	struct sonde_loop *loop;
 	struct rec_writer *writer;
 	struct procmap *procmap;
-	/* /proc snapshots off the drain's thread, with a procmap of its own */
-	struct snap_worker *snapper;
-	struct procmap *snap_procmap;
+	/*
+	 * The file system work off the drain's thread: snapshots with a
+	 * procmap of its own, and the archive (recorder-drain.c).
+	 */
+	struct fs_worker *fsw;
+	struct procmap *fs_procmap;
+	bool recheck_asked;	/* an archive recheck is queued or running */
 	struct seen_pids seen;
 	struct archive *archive;
 	struct jitmaps *jitmaps;
@@ -94,21 +98,25 @@ int recorder__perf_info(struct recorder *r);
 int recorder__perf_configure(struct recorder *r);
 
 /*
- * recorder__drain - consume every ring into the recording, ask the
- * snapshot worker for the snapshots its samples asked for, and write
- * those it has finished (recorder-drain.c).  Returns 0 or a negative
- * errno.
+ * recorder__drain - consume every ring into the recording, ask the file
+ * system worker for the snapshots its samples asked for and the
+ * archive's look at its MMAP records, and write the snapshots it has
+ * finished (recorder-drain.c).  Returns 0 or a negative errno.
  */
 int recorder__drain(struct recorder *r);
 
 /*
- * recorder__start_snapshots - start the snapshot worker (after the
+ * recorder__start_jobs - start the file system worker (after the
  * command is forked: a child of a threaded process may only exec).
- * recorder__finish_snapshots - wait for the snapshots asked for and
- * write them; after the last drain.  Both return 0 or a negative errno.
+ * recorder__archive_recheck - ask the worker for the archive's recheck,
+ * unless one is queued already; on the tick.
+ * recorder__finish_jobs - wait for every job asked for and write the
+ * snapshots; after the last drain.  From then on the archive is the
+ * recorder thread's again.  All return 0 or a negative errno.
  */
-int recorder__start_snapshots(struct recorder *r);
-int recorder__finish_snapshots(struct recorder *r);
+int recorder__start_jobs(struct recorder *r);
+int recorder__archive_recheck(struct recorder *r);
+int recorder__finish_jobs(struct recorder *r);
 
 /*
  * recorder__snapshot - write a PROCESS section: @pid's comm and maps as

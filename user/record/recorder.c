@@ -42,6 +42,7 @@
 #include "recording/recording.h"
 #include "record/archive.h"
 #include "record/dev.h"
+#include "record/fsworker.h"
 #include "record/jitmaps.h"
 #include "record/loop.h"
 #include "record/modload.h"
@@ -51,7 +52,6 @@
 #include "record/recorder.h"
 #include "record/ring.h"
 #include "record/seen.h"
-#include "record/snapworker.h"
 #include "record/target.h"
 
 #define TICK_MS			250	/* drain and status line period */
@@ -603,7 +603,9 @@ static int run_loop(struct recorder *r)
 		if (deadline && now >= deadline)
 			return 0;
 		if (ev & LOOP_EV_TICK) {
-			archive__recheck(r->archive, now);
+			err = recorder__archive_recheck(r);
+			if (err)
+				return err;
 			if (r->o->nr_pids &&
 			    !target__any_alive(r->o->pids, r->pidfds,
 					       r->o->nr_pids))
@@ -705,7 +707,7 @@ static int record(struct recorder *r)
 	loop__set_writer(r->loop, r->writer);
 	/* Fault the chunks in now, not in the first drains while rings fill. */
 	rec_writer__prefault(r->writer);
-	err = recorder__start_snapshots(r);
+	err = recorder__start_jobs(r);
 	if (err)
 		return err;
 	err = write_session(r);
@@ -794,8 +796,9 @@ static void cleanup(struct recorder *r)
 		close(r->sig_fd);
 	if (r->exec_fd >= 0)
 		close(r->exec_fd);
-	snap_worker__free(r->snapper);
-	procmap__free(r->snap_procmap);
+	/* Before what its jobs use: it may be running one. */
+	fs_worker__free(r->fsw);
+	procmap__free(r->fs_procmap);
 	procmap__free(r->procmap);
 	archive__free(r->archive);
 	jitmaps__free(r->jitmaps);

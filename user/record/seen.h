@@ -4,9 +4,9 @@
  * when each needs a snapshot of its maps (first seen, or a sample outside
  * its last snapshot).  Used by the recorder only (recorder-internal.h).
  *
- * Single-threaded: the recorder's thread only (the snapshot worker,
- * snapworker.h, takes snapshots but notes nothing here); nothing here is
- * global.
+ * Single-threaded: the recorder's thread only (its file system worker,
+ * fsworker.h, takes the snapshots but notes nothing here); nothing here
+ * is global.
  */
 #ifndef SONDE_SEEN_H
 #define SONDE_SEEN_H

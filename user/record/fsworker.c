@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Record layer: the snapshot worker (snapworker.h).
+ * Record layer: the recorder's file system worker (fsworker.h).
  *
- * Requests are an array consumed from @head; results another, appended by
- * the worker and emptied by snap_worker__collect().  Both live under
- * @lock.  The worker takes one request out, drops the lock for the take
- * function (the part that does file I/O), and takes it again to append
- * the result; @running says one is out, so that snap_worker__wait() does
- * not return between the two.  @work wakes the worker (a request, or
- * @stop); @idle wakes waiters once nothing is queued or running.
+ * Jobs are an array consumed from @head; results another, appended by
+ * the worker and emptied by fs_worker__collect().  Both live under
+ * @lock.  The worker takes one job out, drops the lock to run it (the
+ * part that does file I/O), and takes it again to append the result;
+ * @running says one is out, so that fs_worker__wait() does not return
+ * between the two.  @work wakes the worker (a job, or @stop); @idle
+ * wakes waiters once nothing is queued or running.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,41 +19,36 @@
 #include <time.h>
 
 #include "lib/util.h"
-#include "record/snapworker.h"
+#include "record/fsworker.h"
 
-struct snap_request {
-	__u32 pid;
-	__u32 flags;
-};
-
-struct snap_worker {
+struct fs_worker {
 	pthread_t thread;
-	snap_take_fn take;
+	fs_run_fn run;
 	void *ctx;
 
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* worker: a request came, or @stop */
+	pthread_cond_t work;	/* worker: a job came, or @stop */
 	pthread_cond_t idle;	/* waiters: nothing queued or running */
-	struct snap_request *reqs;	/* [head, nr_reqs) to do */
-	unsigned int head, nr_reqs, cap_reqs;
-	struct snap_result *results;	/* finished, not yet collected */
+	struct fs_job *jobs;	/* [head, nr_jobs) to run */
+	unsigned int head, nr_jobs, cap_jobs;
+	struct fs_result *results;	/* finished, not yet collected */
 	unsigned int nr_results, cap_results;
-	bool running;		/* the worker has a request out */
+	bool running;		/* the worker has a job out */
 	bool stop;
 	int err;		/* a result the worker could not keep */
 };
 
-static bool snap_worker__busy(const struct snap_worker *w)
+static bool fs_worker__busy(const struct fs_worker *w)
 {
-	return w->running || w->head < w->nr_reqs;
+	return w->running || w->head < w->nr_jobs;
 }
 
 /* Keep @res; on -ENOMEM it is freed and the error kept for collect(). */
-static void snap_worker__keep(struct snap_worker *w, struct snap_result *res)
+static void fs_worker__keep(struct fs_worker *w, struct fs_result *res)
 {
 	if (w->nr_results == w->cap_results) {
 		unsigned int cap = w->cap_results ? 2 * w->cap_results : 16;
-		struct snap_result *p;
+		struct fs_result *p;
 
 		p = reallocarray(w->results, cap, sizeof(*p));
 		if (!p) {
@@ -67,34 +62,36 @@ static void snap_worker__keep(struct snap_worker *w, struct snap_result *res)
 	w->results[w->nr_results++] = *res;
 }
 
-static void *snap_worker__main(void *arg)
+static void *fs_worker__main(void *arg)
 {
-	struct snap_worker *w = arg;
+	struct fs_worker *w = arg;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		struct snap_result res = { 0 };
+		struct fs_result res = { 0 };
+		struct fs_job job;
 
-		while (!w->stop && w->head == w->nr_reqs)
+		while (!w->stop && w->head == w->nr_jobs)
 			pthread_cond_wait(&w->work, &w->lock);
 		if (w->stop)
 			break;
-		res.pid = w->reqs[w->head].pid;
-		res.flags = w->reqs[w->head].flags;
-		w->head++;
+		job = w->jobs[w->head++];
 		w->running = true;
 		pthread_mutex_unlock(&w->lock);
 
+		res.kind = job.kind;
+		res.pid = job.pid;
+		res.flags = job.flags;
 		res.time_ns = now_ns(CLOCK_MONOTONIC);
-		res.err = w->take(res.pid, res.flags, res.time_ns,
-				  &res.payload, w->ctx);
+		res.err = w->run(&job, res.time_ns, &res.payload, w->ctx);
+		free(job.data);
 
 		pthread_mutex_lock(&w->lock);
 		w->running = false;
-		snap_worker__keep(w, &res);
-		if (w->head == w->nr_reqs) {
+		fs_worker__keep(w, &res);
+		if (w->head == w->nr_jobs) {
 			w->head = 0;
-			w->nr_reqs = 0;
+			w->nr_jobs = 0;
 			pthread_cond_broadcast(&w->idle);
 		}
 	}
@@ -102,15 +99,15 @@ static void *snap_worker__main(void *arg)
 	return NULL;
 }
 
-int snap_worker__new(struct snap_worker **wp, snap_take_fn take, void *ctx)
+int fs_worker__new(struct fs_worker **wp, fs_run_fn run, void *ctx)
 {
-	struct snap_worker *w = calloc(1, sizeof(*w));
+	struct fs_worker *w = calloc(1, sizeof(*w));
 	sigset_t all, old;
 	int err;
 
 	if (!w)
 		return -ENOMEM;
-	w->take = take;
+	w->run = run;
 	w->ctx = ctx;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
@@ -118,7 +115,7 @@ int snap_worker__new(struct snap_worker **wp, snap_take_fn take, void *ctx)
 	/* The thread inherits this mask: no signal is ever delivered to it. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&w->thread, NULL, snap_worker__main, w);
+	err = pthread_create(&w->thread, NULL, fs_worker__main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pthread_cond_destroy(&w->idle);
@@ -131,35 +128,45 @@ int snap_worker__new(struct snap_worker **wp, snap_take_fn take, void *ctx)
 	return 0;
 }
 
-int snap_worker__request(struct snap_worker *w, __u32 pid, __u32 flags)
+int fs_worker__submit(struct fs_worker *w, __u32 kind, __u32 pid,
+		      __u32 flags, const void *data, size_t len)
 {
+	struct fs_job job = { kind, pid, flags, len, NULL };
 	int err = 0;
 
+	if (len != job.len)
+		return -EOVERFLOW;
+	if (len) {
+		job.data = malloc(len);
+		if (!job.data)
+			return -ENOMEM;
+		memcpy(job.data, data, len);
+	}
 	pthread_mutex_lock(&w->lock);
-	if (w->nr_reqs == w->cap_reqs) {
-		unsigned int cap = w->cap_reqs ? 2 * w->cap_reqs : 64;
-		struct snap_request *p;
+	if (w->nr_jobs == w->cap_jobs) {
+		unsigned int cap = w->cap_jobs ? 2 * w->cap_jobs : 64;
+		struct fs_job *p;
 
-		p = reallocarray(w->reqs, cap, sizeof(*p));
+		p = reallocarray(w->jobs, cap, sizeof(*p));
 		if (!p) {
 			err = -ENOMEM;
 			goto out_unlock;
 		}
-		w->reqs = p;
-		w->cap_reqs = cap;
+		w->jobs = p;
+		w->cap_jobs = cap;
 	}
-	w->reqs[w->nr_reqs].pid = pid;
-	w->reqs[w->nr_reqs].flags = flags;
-	w->nr_reqs++;
+	w->jobs[w->nr_jobs++] = job;
+	job.data = NULL;
 	pthread_cond_signal(&w->work);
 out_unlock:
 	pthread_mutex_unlock(&w->lock);
+	free(job.data);
 	return err;
 }
 
-int snap_worker__collect(struct snap_worker *w, snap_done_fn done, void *ctx)
+int fs_worker__collect(struct fs_worker *w, fs_done_fn done, void *ctx)
 {
-	struct snap_result *results;
+	struct fs_result *results;
 	unsigned int nr, cap, i;
 	int err;
 
@@ -195,25 +202,25 @@ int snap_worker__collect(struct snap_worker *w, snap_done_fn done, void *ctx)
 	return err;
 }
 
-void snap_worker__wait(struct snap_worker *w)
+void fs_worker__wait(struct fs_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
-	while (snap_worker__busy(w))
+	while (fs_worker__busy(w))
 		pthread_cond_wait(&w->idle, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 }
 
-unsigned int snap_worker__nr_pending(struct snap_worker *w)
+unsigned int fs_worker__nr_pending(struct fs_worker *w)
 {
 	unsigned int n;
 
 	pthread_mutex_lock(&w->lock);
-	n = w->nr_reqs - w->head + w->running;
+	n = w->nr_jobs - w->head + w->running;
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
 
-void snap_worker__free(struct snap_worker *w)
+void fs_worker__free(struct fs_worker *w)
 {
 	unsigned int i;
 
@@ -221,7 +228,10 @@ void snap_worker__free(struct snap_worker *w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
-	w->head = w->nr_reqs;
+	/* The jobs not started are dropped: only the running one is left. */
+	for (i = w->head; i < w->nr_jobs; i++)
+		free(w->jobs[i].data);
+	w->head = w->nr_jobs;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
@@ -229,7 +239,7 @@ void snap_worker__free(struct snap_worker *w)
 	for (i = 0; i < w->nr_results; i++)
 		buf__free(&w->results[i].payload);
 	free(w->results);
-	free(w->reqs);
+	free(w->jobs);
 	pthread_cond_destroy(&w->idle);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->lock);

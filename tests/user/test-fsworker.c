@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The snapshot worker (record/snapworker.c): a snapshot that stalls (a
- * file read over a slow file system, here a read from a pipe nobody
- * writes yet) stalls the worker only: the owner's requests and collects
- * return at once, and the results come in request order once it goes on.
- * Errors reach the owner; freeing drops what was not started; with the
- * recorder's real take function, procmap__snapshot(), the worker
- * snapshots this process and reports a vanished one as -ESRCH.
+ * The recorder's file system worker (record/fsworker.c): a job that
+ * stalls (a file read over a slow file system, here a read from a pipe
+ * nobody writes yet) stalls the worker only: the owner's submissions and
+ * collects return at once, and the results come in submission order, with
+ * the job's kind, pid, flags and bytes, once it goes on.  Errors reach
+ * the owner; freeing drops what was not started; with the recorder's
+ * real snapshot job, procmap__snapshot(), the worker snapshots this
+ * process and reports a vanished one as -ESRCH.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,41 +21,43 @@
 
 #include "helpers.h"
 #include "record/procmap.h"
-#include "record/snapworker.h"
+#include "record/fsworker.h"
 
-/* A take function that waits on @gate for each pid listed in @stall. */
+/* A run function that waits on @gate for pids from @stall_from on. */
 struct gated {
-	int gate[2];		/* a byte written to [1] lets one take go */
+	int gate[2];		/* a byte written to [1] lets one job go */
 	__u32 stall_from;	/* pids >= this wait on the gate */
 	atomic_uint taken;
-	atomic_long tid;	/* the thread the takes ran on */
+	atomic_long tid;	/* the thread the jobs ran on */
 };
 
-static int gated_take(__u32 pid, __u32 flags, __u64 time_ns,
-		      struct buf *out, void *ctx)
+static int gated_run(const struct fs_job *job, __u64 time_ns,
+		     struct buf *out, void *ctx)
 {
 	struct gated *g = ctx;
 	char c;
 
 	atomic_store(&g->tid, syscall(SYS_gettid));
-	if (pid >= g->stall_from && read(g->gate[0], &c, 1) != 1)
+	if (job->pid >= g->stall_from && read(g->gate[0], &c, 1) != 1)
 		return -EIO;
 	atomic_fetch_add(&g->taken, 1);
-	if (pid == 13)
+	if (job->pid == 13)
 		return -ESRCH;
-	return buf__printf(out, "pid %u flags %u", pid, flags);
+	return buf__printf(out, "kind %u pid %u flags %u %.*s", job->kind,
+			   job->pid, job->flags, (int)job->len,
+			   job->data ? (const char *)job->data : "-");
 }
 
 struct seen_results {
 	__u32 pids[16];
 	int errs[16];
 	__u64 times[16];
-	char text[16][32];
+	char text[16][64];
 	unsigned int nr;
 	int fail_at;		/* pid whose result @done refuses, or 0 */
 };
 
-static int note_result(const struct snap_result *res, void *ctx)
+static int note_result(const struct fs_result *res, void *ctx)
 {
 	struct seen_results *s = ctx;
 
@@ -73,30 +76,37 @@ TEST(a_stalled_snapshot_does_not_stall_the_owner)
 {
 	struct gated g = { .stall_from = 1 };
 	struct seen_results s = { 0 };
-	struct snap_worker *w;
+	struct fs_worker *w;
 	__u64 before = now_ns(CLOCK_MONOTONIC);
 	unsigned int i;
 
 	ASSERT_EQ(0, pipe(g.gate));
-	ASSERT_EQ(0, snap_worker__new(&w, gated_take, &g));
-	for (i = 1; i <= 3; i++)
-		ASSERT_EQ(0, snap_worker__request(w, i, i * 2));
-	/* The worker waits on the gate in pid 1's take: nothing finished. */
-	ASSERT_EQ(0, snap_worker__collect(w, note_result, &s));
+	ASSERT_EQ(0, fs_worker__new(&w, gated_run, &g));
+	for (i = 1; i <= 3; i++) {
+		char word[8];
+
+		/* A stack buffer: the worker must run on its own copy. */
+		snprintf(word, sizeof(word), "w%u", i);
+		ASSERT_EQ(0, fs_worker__submit(w, 7 + i, i, i * 2, word,
+					       strlen(word)));
+		memset(word, 'x', sizeof(word));
+	}
+	/* The worker waits on the gate in pid 1's job: nothing finished. */
+	ASSERT_EQ(0, fs_worker__collect(w, note_result, &s));
 	EXPECT_EQ(0, s.nr);
-	EXPECT_EQ(3, snap_worker__nr_pending(w));
+	EXPECT_EQ(3, fs_worker__nr_pending(w));
 	EXPECT_EQ(0, atomic_load(&g.taken));
 
 	ASSERT_EQ(3, write(g.gate[1], "abc", 3));
-	snap_worker__wait(w);
-	EXPECT_EQ(0, snap_worker__nr_pending(w));
-	ASSERT_EQ(0, snap_worker__collect(w, note_result, &s));
+	fs_worker__wait(w);
+	EXPECT_EQ(0, fs_worker__nr_pending(w));
+	ASSERT_EQ(0, fs_worker__collect(w, note_result, &s));
 	ASSERT_EQ(3, s.nr);
 	for (i = 0; i < 3; i++) {
-		char want[32];
+		char want[64];
 
-		snprintf(want, sizeof(want), "pid %u flags %u", i + 1,
-			 (i + 1) * 2);
+		snprintf(want, sizeof(want), "kind %u pid %u flags %u w%u",
+			 8 + i, i + 1, (i + 1) * 2, i + 1);
 		EXPECT_EQ(i + 1, s.pids[i]);
 		EXPECT_EQ(0, s.errs[i]);
 		EXPECT_STREQ(want, s.text[i]);
@@ -107,17 +117,17 @@ TEST(a_stalled_snapshot_does_not_stall_the_owner)
 	/* Taken on the worker's thread, not this one. */
 	EXPECT_NE(syscall(SYS_gettid), atomic_load(&g.tid));
 	/* Collected once: a second collect hands nothing again. */
-	ASSERT_EQ(0, snap_worker__collect(w, note_result, &s));
+	ASSERT_EQ(0, fs_worker__collect(w, note_result, &s));
 	EXPECT_EQ(3, s.nr);
 
 	/* Idle, then more work: it wakes for it. */
-	ASSERT_EQ(0, snap_worker__request(w, 4, 0));
+	ASSERT_EQ(0, fs_worker__submit(w, 0, 4, 0, NULL, 0));
 	ASSERT_EQ(1, write(g.gate[1], "d", 1));
-	snap_worker__wait(w);
-	ASSERT_EQ(0, snap_worker__collect(w, note_result, &s));
+	fs_worker__wait(w);
+	ASSERT_EQ(0, fs_worker__collect(w, note_result, &s));
 	ASSERT_EQ(4, s.nr);
 	EXPECT_EQ(4, s.pids[3]);
-	snap_worker__free(w);
+	fs_worker__free(w);
 	close(g.gate[0]);
 	close(g.gate[1]);
 }
@@ -126,41 +136,41 @@ TEST(errors_reach_the_owner)
 {
 	struct gated g = { .stall_from = 1000 };
 	struct seen_results s = { .fail_at = 14 };
-	struct snap_worker *w;
+	struct fs_worker *w;
 	__u32 pid;
 
 	ASSERT_EQ(0, pipe(g.gate));
-	ASSERT_EQ(0, snap_worker__new(&w, gated_take, &g));
+	ASSERT_EQ(0, fs_worker__new(&w, gated_run, &g));
 	for (pid = 12; pid <= 15; pid++)
-		ASSERT_EQ(0, snap_worker__request(w, pid, 0));
-	snap_worker__wait(w);
+		ASSERT_EQ(0, fs_worker__submit(w, 0, pid, 0, NULL, 0));
+	fs_worker__wait(w);
 	/* 13 is gone; the owner refuses 14, and 15 is freed unseen. */
-	EXPECT_EQ(-EPIPE, snap_worker__collect(w, note_result, &s));
+	EXPECT_EQ(-EPIPE, fs_worker__collect(w, note_result, &s));
 	ASSERT_EQ(3, s.nr);
 	EXPECT_EQ(0, s.errs[0]);
 	EXPECT_EQ(13, s.pids[1]);
 	EXPECT_EQ(-ESRCH, s.errs[1]);
 	EXPECT_STREQ("", s.text[1]);
 	EXPECT_EQ(14, s.pids[2]);
-	EXPECT_EQ(0, snap_worker__collect(w, note_result, &s));
+	EXPECT_EQ(0, fs_worker__collect(w, note_result, &s));
 	EXPECT_EQ(3, s.nr);
-	snap_worker__free(w);
+	fs_worker__free(w);
 	close(g.gate[0]);
 	close(g.gate[1]);
 }
 
 struct freeing {
-	struct snap_worker *w;
+	struct fs_worker *w;
 };
 
 static void *free_worker(void *arg)
 {
-	snap_worker__free(((struct freeing *)arg)->w);
+	fs_worker__free(((struct freeing *)arg)->w);
 	return NULL;
 }
 
 /*
- * Freed while a take is stalled: the requests not started are dropped,
+ * Freed while a job is stalled: the jobs not started are dropped,
  * the running one finishes, and free returns once it has.
  */
 TEST(free_drops_what_was_not_started)
@@ -171,15 +181,16 @@ TEST(free_drops_what_was_not_started)
 	__u32 pid;
 
 	ASSERT_EQ(0, pipe(g.gate));
-	ASSERT_EQ(0, snap_worker__new(&f.w, gated_take, &g));
+	ASSERT_EQ(0, fs_worker__new(&f.w, gated_run, &g));
 	for (pid = 1; pid <= 100; pid++)
-		ASSERT_EQ(0, snap_worker__request(f.w, pid, 0));
-	/* The worker is in pid 1's take before free is called. */
+		ASSERT_EQ(0, fs_worker__submit(f.w, 0, pid, 0, &pid,
+					       sizeof(pid)));
+	/* The worker is in pid 1's job before free is called. */
 	while (!atomic_load(&g.tid))
 		usleep(1000);
 	ASSERT_EQ(0, pthread_create(&t, NULL, free_worker, &f));
 	/* Free has dropped the 99 queued once only the running one is left. */
-	while (snap_worker__nr_pending(f.w) != 1)
+	while (fs_worker__nr_pending(f.w) != 1)
 		usleep(1000);
 	ASSERT_EQ(1, write(g.gate[1], "a", 1));
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -188,10 +199,10 @@ TEST(free_drops_what_was_not_started)
 	close(g.gate[1]);
 }
 
-static int procmap_take(__u32 pid, __u32 flags, __u64 time_ns,
-			struct buf *out, void *ctx)
+static int procmap_run(const struct fs_job *job, __u64 time_ns,
+		       struct buf *out, void *ctx)
 {
-	return procmap__snapshot(ctx, pid, flags, time_ns, out);
+	return procmap__snapshot(ctx, job->pid, job->flags, time_ns, out);
 }
 
 struct proc_result {
@@ -201,7 +212,7 @@ struct proc_result {
 	__u64 time_ns;
 };
 
-static int note_proc(const struct snap_result *res, void *ctx)
+static int note_proc(const struct fs_result *res, void *ctx)
 {
 	struct proc_result *p = ctx;
 
@@ -216,7 +227,7 @@ static int note_proc(const struct snap_result *res, void *ctx)
 TEST(snapshots_with_procmap)
 {
 	struct proc_result p = { 0 };
-	struct snap_worker *w;
+	struct fs_worker *w;
 	struct procmap *pm;
 	pid_t gone = fork();
 
@@ -226,10 +237,11 @@ TEST(snapshots_with_procmap)
 	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
 
 	ASSERT_EQ(0, procmap__new(&pm, "/proc"));
-	ASSERT_EQ(0, snap_worker__new(&w, procmap_take, pm));
-	ASSERT_EQ(0, snap_worker__request(w, getpid(), SREC_PROC_FINAL));
-	snap_worker__wait(w);
-	ASSERT_EQ(0, snap_worker__collect(w, note_proc, &p));
+	ASSERT_EQ(0, fs_worker__new(&w, procmap_run, pm));
+	ASSERT_EQ(0, fs_worker__submit(w, 0, getpid(), SREC_PROC_FINAL, NULL,
+				       0));
+	fs_worker__wait(w);
+	ASSERT_EQ(0, fs_worker__collect(w, note_proc, &p));
 	EXPECT_EQ(0, p.err);
 	EXPECT_EQ((__u32)getpid(), p.ph.pid);
 	EXPECT_EQ(SREC_PROC_FINAL, p.ph.flags);
@@ -238,12 +250,12 @@ TEST(snapshots_with_procmap)
 	EXPECT_LE(3, p.ph.nr_maps);
 
 	/* Reaped: /proc has no such process any more. */
-	ASSERT_EQ(0, snap_worker__request(w, gone, 0));
-	snap_worker__wait(w);
-	ASSERT_EQ(0, snap_worker__collect(w, note_proc, &p));
+	ASSERT_EQ(0, fs_worker__submit(w, 0, gone, 0, NULL, 0));
+	fs_worker__wait(w);
+	ASSERT_EQ(0, fs_worker__collect(w, note_proc, &p));
 	EXPECT_EQ((__u32)gone, p.pid);
 	EXPECT_EQ(-ESRCH, p.err);
-	snap_worker__free(w);
+	fs_worker__free(w);
 	procmap__free(pm);
 }
 
