@@ -16,7 +16,8 @@
 # with PRELOAD, they run with it as LD_PRELOAD (many mapped files: a
 # snapshot opens each for its build-id, over 9p in the guest).
 #
-# Prints "lossab ROUND A|B MODE SAMPLES LOST" per run and, last,
+# Prints "lossab ROUND A|B MODE SAMPLES LOST RING_FULL NESTED" per run
+# (the last two: LOST by the module's reason) and, last,
 # "lossab-total A|B MODE RUNS RUNS_THAT_LOST LOST".  With KEEPDIR, a run
 # that lost keeps its recording there as lossab-ROUND-A|B-MODE.data (its
 # own samples, -a, show where the recorder was).
@@ -68,7 +69,9 @@ one() {
 		echo "$0: $which's record failed: $(head -n1 "$tmp/lossab.txt")" >&2
 		exit 1
 	fi
-	echo "lossab $r $which $mode $line"
+	# "... M lost (R ring full, N nested...)" when M > 0: the reasons
+	why=$(sed -n 's/^sonde: .* lost (\([0-9]*\) ring full, \([0-9]*\) nested.*/\1 \2/p' "$tmp/lossab.txt")
+	echo "lossab $r $which $mode $line ${why:-0 0}"
 	if [ -n "$keep" ] && [ "${line#* }" != 0 ]; then
 		mkdir -p "$keep"
 		cp "$tmp/lossab.data" "$keep/lossab-$r-$which-$mode.data"

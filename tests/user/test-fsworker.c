@@ -27,6 +27,7 @@
 struct gated {
 	int gate[2];		/* a byte written to [1] lets one job go */
 	__u32 stall_from;	/* pids >= this wait on the gate */
+	__u32 gone;		/* this pid's job fails with -ESRCH */
 	atomic_uint taken;
 	atomic_long tid;	/* the thread the jobs ran on */
 };
@@ -41,11 +42,11 @@ static int gated_run(const struct fs_job *job, __u64 time_ns,
 	if (job->pid >= g->stall_from && read(g->gate[0], &c, 1) != 1)
 		return -EIO;
 	atomic_fetch_add(&g->taken, 1);
-	if (job->pid == 13)
+	if (g->gone && job->pid == g->gone)
 		return -ESRCH;
 	return buf__printf(out, "kind %u pid %u flags %u %.*s", job->kind,
 			   job->pid, job->flags, (int)job->len,
-			   job->data ? (const char *)job->data : "-");
+			   job->data ? (const char *)job->data : "");
 }
 
 struct seen_results {
@@ -134,7 +135,7 @@ TEST(a_stalled_snapshot_does_not_stall_the_owner)
 
 TEST(errors_reach_the_owner)
 {
-	struct gated g = { .stall_from = 1000 };
+	struct gated g = { .stall_from = 1000, .gone = 13 };
 	struct seen_results s = { .fail_at = 14 };
 	struct fs_worker *w;
 	__u32 pid;
@@ -154,6 +155,105 @@ TEST(errors_reach_the_owner)
 	EXPECT_EQ(14, s.pids[2]);
 	EXPECT_EQ(0, fs_worker__collect(w, note_result, &s));
 	EXPECT_EQ(3, s.nr);
+	fs_worker__free(w);
+	close(g.gate[0]);
+	close(g.gate[1]);
+}
+
+/* Waits (polling) until @n jobs have passed the gate. */
+static void wait_taken(struct gated *g, unsigned int n)
+{
+	while (atomic_load(&g->taken) < n)
+		usleep(1000);
+}
+
+/*
+ * Urgent jobs go before the others queued, and the others keep their
+ * order; a kind dropped while queued never runs.
+ */
+TEST(urgent_jobs_first_and_dropped_ones_never)
+{
+	static const __u32 order[] = { 1, 4, 6, 2, 5 };
+	struct gated g = { .stall_from = 1 };
+	struct seen_results s = { 0 };
+	struct fs_worker *w;
+	unsigned int i;
+
+	ASSERT_EQ(0, pipe(g.gate));
+	ASSERT_EQ(0, fs_worker__new(&w, gated_run, &g));
+	ASSERT_EQ(0, fs_worker__submit(w, 1, 1, 0, NULL, 0));
+	/* The worker holds pid 1 at the gate: the rest stays queued. */
+	while (!atomic_load(&g.tid))
+		usleep(1000);
+	ASSERT_EQ(0, fs_worker__submit(w, 1, 2, 0, NULL, 0));
+	ASSERT_EQ(0, fs_worker__submit(w, 2, 3, 0, NULL, 0));
+	ASSERT_EQ(0, fs_worker__submit(w, 1, 4, FS_URGENT, NULL, 0));
+	ASSERT_EQ(0, fs_worker__submit(w, 1, 5, 0, NULL, 0));
+	ASSERT_EQ(0, fs_worker__submit(w, 2, 7, FS_URGENT, NULL, 0));
+	ASSERT_EQ(0, fs_worker__submit(w, 1, 6, FS_URGENT | 3, NULL, 0));
+	EXPECT_EQ(2, fs_worker__drop(w, 2));
+	EXPECT_EQ(0, fs_worker__drop(w, 2));
+	EXPECT_EQ(5, fs_worker__nr_pending(w));
+	ASSERT_EQ(5, write(g.gate[1], "abcde", 5));
+	fs_worker__wait(w);
+	ASSERT_EQ(0, fs_worker__collect(w, note_result, &s));
+	ASSERT_EQ(5, s.nr);
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(order[i], s.pids[i]);
+	/* FS_URGENT is the worker's: the job sees its own flags only. */
+	EXPECT_STREQ("kind 1 pid 6 flags 3 ", s.text[2]);
+	fs_worker__free(w);
+	close(g.gate[0]);
+	close(g.gate[1]);
+}
+
+/* Results must come with consecutive pids from @next on. */
+struct in_order {
+	__u32 next;
+	unsigned int n;
+};
+
+static int check_order(const struct fs_result *res, void *ctx)
+{
+	struct in_order *o = ctx;
+
+	if (res->pid != o->next || res->err)
+		return -EBADMSG;
+	o->next++;
+	o->n++;
+	return 0;
+}
+
+/*
+ * The slots of jobs already run are reused when the queue is full: the
+ * order of those still queued survives it.
+ */
+TEST(a_full_queue_reuses_the_slots_of_jobs_run)
+{
+	struct gated g = { .stall_from = 1 };
+	struct fs_worker *w;
+	__u32 next = 1, i;
+	unsigned int round;
+
+	ASSERT_EQ(0, pipe(g.gate));
+	ASSERT_EQ(0, fs_worker__new(&w, gated_run, &g));
+	for (round = 0; round < 3; round++) {
+		struct in_order o = { .next = next };
+
+		/* 64 fill the array; 10 run; 6 more fit where those were. */
+		for (i = 0; i < 64; i++)
+			ASSERT_EQ(0, fs_worker__submit(w, 0, next++, 0, NULL, 0));
+		ASSERT_EQ(10, write(g.gate[1], "0123456789", 10));
+		wait_taken(&g, round * 70 + 10);
+		for (i = 0; i < 6; i++)
+			ASSERT_EQ(0, fs_worker__submit(w, 0, next++, 0, NULL, 0));
+		for (i = 0; i < 60; i++)
+			ASSERT_EQ(1, write(g.gate[1], "x", 1));
+		fs_worker__wait(w);
+		ASSERT_EQ(0, fs_worker__collect(w, check_order, &o));
+		EXPECT_EQ(next, o.next);
+		EXPECT_EQ(70, o.n);
+	}
 	fs_worker__free(w);
 	close(g.gate[0]);
 	close(g.gate[1]);

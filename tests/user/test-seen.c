@@ -125,7 +125,7 @@ TEST(exited_processes_are_forgotten)
 	seen_pids__free(&s);
 }
 
-/* Like the recorder's snapshot_seen(): drains more samples as it goes. */
+/* A flush callback that drains more samples as it goes. */
 struct drain_during {
 	struct seen_pids *s;
 	__u32 calls[8];
@@ -264,8 +264,10 @@ TEST(asked_pids_wait_for_the_answer)
 	sample_at(_metadata, &s, 9, 0x9000, 6 * second);
 	ASSERT_EQ(0, seen_pids__flush(&s, collect, &queued));
 	EXPECT_EQ(9, queued);
-	/* A pid not seen is ignored. */
+	/* A pid not seen is ignored: no entry is made for it. */
+	queued = s.seen.nr;
 	EXPECT_EQ(0, seen_pids__note_no_snapshot(&s, 12345, 0));
+	EXPECT_EQ(queued, s.seen.nr);
 	seen_pids__free(&s);
 }
 

@@ -4,6 +4,7 @@
  * headers or, for stripped images such as the vDSO, its PT_NOTE segments.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,12 +61,22 @@ int buildid__from_elf(Elf *elf, unsigned char *out, size_t max)
 	return 0;
 }
 
+static void buildid__elf_init(void)
+{
+	elf_version(EV_CURRENT);
+}
+
 int buildid__from_fd(int fd, unsigned char *out, size_t max)
 {
+	/*
+	 * Once: elf_version() writes libelf's global state, and the
+	 * recorder reads build-ids on two threads (record/fsworker.h).
+	 */
+	static pthread_once_t elf_init = PTHREAD_ONCE_INIT;
 	Elf *elf;
 	int n;
 
-	elf_version(EV_CURRENT);
+	pthread_once(&elf_init, buildid__elf_init);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)
 		return -ENOEXEC;

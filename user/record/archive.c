@@ -347,19 +347,26 @@ static int note_identity(struct archive *a, const struct sonde_mmap_event *ev,
 		free(key);
 		return 0;
 	}
-	if (hmap__insert(&a->seen_files, hash_str(key), key, key)) {
-		free(key);
-		return -ENOMEM;
-	}
+	/*
+	 * The mapped file itself, else its path as the process sees it, else
+	 * its path here (the process may be gone by the time the file
+	 * system worker looks); only the mapped inode counts.  A file not
+	 * found is not marked seen: another process's MMAP of it may find it.
+	 */
 	snprintf(where, sizeof(where), "/proc/%u/map_files/%llx-%llx",
 		 ev->pid, (unsigned long long)ev->start,
 		 (unsigned long long)ev->end);
 	if (stat(where, &st) &&
 	    (snprintf(where, sizeof(where), "/proc/%u/root%s", ev->pid,
-		      path) >= (int)sizeof(where) || stat(where, &st)))
-		return 0;
+		      path) >= (int)sizeof(where) || stat(where, &st)) &&
+	    stat(path, &st))
+		goto out_free_key;
 	if (st.st_ino != ev->ino || (__u32)st.st_dev != ev->dev)
-		return 0;	/* not the mapped file any more */
+		goto out_free_key;	/* not the mapped file any more */
+	if (hmap__insert(&a->seen_files, hash_str(key), key, key)) {
+		free(key);
+		return -ENOMEM;
+	}
 	f.ino = st.st_ino;
 	f.dev = ev->dev;
 	f.size = st.st_size;
@@ -372,6 +379,10 @@ static int note_identity(struct archive *a, const struct sonde_mmap_event *ev,
 	if (!err)
 		a->nr_files++;
 	return err;
+
+out_free_key:
+	free(key);
+	return 0;
 }
 
 int archive__write_files(struct archive *a, struct rec_writer *w)
@@ -451,7 +462,7 @@ int archive__note_mmap(struct archive *a, const struct sonde_mmap_event *ev,
 	/*
 	 * Watched before it is looked at, so that a change after the look
 	 * is seen.  The rest of --archive waits for the end: copies stall
-	 * drains.
+	 * the file system worker, and the snapshots behind them.
 	 */
 	watch_file(a, w);
 	if (at_risk(path, len, ev->ino, ev->dev)) {

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Record layer: a thread for the recorder's file system work, so that
- * the thread draining the rings never waits on file I/O.
+ * the thread draining the rings does not wait on the file I/O of its
+ * snapshots and its archive.  (The perf fallback's build-ids for perf's
+ * MMAP2 records, and JIT perf maps, are still read on the drain's
+ * thread: perfsource-side-records.c, jitmaps.c.)
  *
  * The recorder's /proc snapshots read /proc/PID/maps and open every
  * mapped file for its build-id; its archive stat()s and watches each
@@ -12,18 +15,21 @@
  *
  * The owner submits jobs (fs_worker__submit()): a kind of its own
  * numbering, a pid, flags and bytes, copied.  The worker runs them one
- * at a time, in order, through the run function given at creation; the
- * owner takes the results later with fs_worker__collect() and does what
- * needs its own state (writing the recording) itself.
+ * at a time through the run function given at creation, the urgent ones
+ * (FS_URGENT) first, each queue in submission order; the owner takes the
+ * results later with fs_worker__collect() and does what needs its own
+ * state (writing the recording) itself.
  *
- * Threads: every function is called from one thread, the owner's; the
+ * Threads: every function is called from the owner's thread (the tests
+ * call fs_worker__nr_pending() from another, which the lock allows); the
  * worker thread runs the run function only, which must touch nothing
  * the owner uses meanwhile.  What the run function leaves behind (an
  * archive it updated) is the owner's to read again once fs_worker__wait()
  * returns: the mutex orders the two.  The queue and the results are
  * shared under that one mutex; the worker waits on a condition for work,
- * fs_worker__wait() on another for the queue to empty.  The worker
- * blocks every signal: the recorder reads its signals from a signalfd.
+ * fs_worker__wait() on another for the queues to empty.  The worker
+ * blocks every signal but those of its own faults: the recorder reads
+ * its signals from a signalfd.
  */
 #ifndef SONDE_FSWORKER_H
 #define SONDE_FSWORKER_H
@@ -64,7 +70,7 @@ struct fs_result {
 };
 
 /*
- * fs_done_fn - one result, on the owner's thread, in submission order.
+ * fs_done_fn - one result, on the owner's thread, in the order they ran.
  * Nonzero stops fs_worker__collect(), which returns it.
  */
 typedef int (*fs_done_fn)(const struct fs_result *res, void *ctx);
@@ -77,6 +83,13 @@ typedef int (*fs_done_fn)(const struct fs_result *res, void *ctx);
 int fs_worker__new(struct fs_worker **wp, fs_run_fn run, void *ctx);
 
 /*
+ * FS_URGENT in fs_worker__submit()'s @flags: run before every job
+ * submitted without it (one about a process that may soon be gone).  The
+ * job's own flags are the rest.
+ */
+#define FS_URGENT	(1U << 31)
+
+/*
  * fs_worker__submit - queue a job: @kind, @pid, @flags and a copy of the
  * @len bytes at @data.  Returns at once: 0, or -ENOMEM (nothing queued).
  */
@@ -84,8 +97,14 @@ int fs_worker__submit(struct fs_worker *w, __u32 kind, __u32 pid,
 		      __u32 flags, const void *data, size_t len);
 
 /*
+ * fs_worker__drop - take the jobs of @kind not started yet off the
+ * queues, unrun; returns how many.
+ */
+unsigned int fs_worker__drop(struct fs_worker *w, __u32 kind);
+
+/*
  * fs_worker__collect - hand every result finished so far to @done, in
- * submission order, without waiting for the jobs still queued or
+ * the order they ran, without waiting for the jobs still queued or
  * running.  Each result is freed after @done returns, whatever it
  * returns.  Returns 0, the first nonzero return of @done (the results
  * after it are freed unseen), or -ENOMEM when the worker could not keep

@@ -5,7 +5,8 @@
  * The same lookups serve the perf fallback's task and MMAP records
  * (perfsource.h), which name a thread or a file but not what /proc knows.
  *
- * Single-threaded: a procmap belongs to the recorder's thread; it caches
+ * Single-threaded: a procmap belongs to one thread (the recorder has
+ * one for its own thread and one for its file system worker); it caches
  * build-ids by file, nothing else.
  */
 #ifndef SONDE_PROCMAP_H

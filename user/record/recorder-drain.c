@@ -115,9 +115,12 @@ static int drain_record(const struct sonde_record_header *h, void *ctx)
 		     SONDE_TASK_NOT_FOLLOWED))
 			r->not_followed++;
 		if (h->type == SONDE_RECORD_MMAP) {
-			/* The archive stat()s and watches: the worker's. */
-			err = fs_worker__submit(r->fsw, JOB_ARCHIVE_MMAP, 0, 0,
-						h, h->size);
+			/*
+			 * The archive stat()s and watches: the worker's, before
+			 * its snapshots, while the process is likely alive.
+			 */
+			err = fs_worker__submit(r->fsw, JOB_ARCHIVE_MMAP, 0,
+						FS_URGENT, h, h->size);
 			if (err)
 				return err;
 		}
@@ -287,17 +290,46 @@ int recorder__archive_recheck(struct recorder *r)
 {
 	int err = 0;
 
-	/* One at a time: a slow file system must not pile them up. */
+	/*
+	 * One at a time: a slow file system must not pile them up.  Urgent:
+	 * a file at risk is copied through a process that still maps it.
+	 */
 	if (!r->recheck_asked)
-		err = fs_worker__submit(r->fsw, JOB_ARCHIVE_RECHECK, 0, 0,
-					NULL, 0);
+		err = fs_worker__submit(r->fsw, JOB_ARCHIVE_RECHECK, 0,
+					FS_URGENT, NULL, 0);
 	if (!err)
 		r->recheck_asked = true;
 	return err;
 }
 
+static int request_final(__u32 pid, void *ctx)
+{
+	struct recorder *r = ctx;
+
+	return fs_worker__submit(r->fsw, JOB_SNAPSHOT, pid, SREC_PROC_FINAL,
+				 NULL, 0);
+}
+
 int recorder__finish_jobs(struct recorder *r)
 {
+	int err;
+
+	/*
+	 * The snapshots still queued would only delay the end: every process
+	 * alive gets its final one below, and one gone has nothing to show.
+	 */
+	fs_worker__drop(r->fsw, JOB_SNAPSHOT);
+	fs_worker__wait(r->fsw);
+	err = fs_worker__collect(r->fsw, job_done, r);
+	/*
+	 * The processes still alive, once more: their maps may have grown
+	 * (dlopen).  On the worker, whose build-id cache the snapshots
+	 * before have filled.
+	 */
+	if (!err)
+		err = seen_pids__for_each(&r->seen, request_final, r);
+	if (err)
+		return err;
 	fs_worker__wait(r->fsw);
 	return fs_worker__collect(r->fsw, job_done, r);
 }

@@ -48,11 +48,6 @@ static void sum_stats(struct sonde_cpu_stats *sum,
 	sum->throttled_ns += st->throttled_ns;
 }
 
-static int snapshot_final(__u32 pid, void *ctx)
-{
-	return recorder__snapshot(ctx, pid, SREC_PROC_FINAL);
-}
-
 int recorder__write_final(struct recorder *r)
 {
 	struct srec_end end = { 0 };
@@ -63,9 +58,8 @@ int recorder__write_final(struct recorder *r)
 	unsigned int i;
 	int err;
 
-	/* Processes still alive: their maps may have grown (dlopen). */
-	err = recorder__finish_jobs(r) ?:
-	      seen_pids__for_each(&r->seen, snapshot_final, r);
+	/* The snapshots asked for, then the final ones. */
+	err = recorder__finish_jobs(r);
 	archive__finish(r->archive);
 	if (!err)
 		err = archive__write_files(r->archive, r->writer);

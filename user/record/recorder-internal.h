@@ -110,9 +110,11 @@ int recorder__drain(struct recorder *r);
  * command is forked: a child of a threaded process may only exec).
  * recorder__archive_recheck - ask the worker for the archive's recheck,
  * unless one is queued already; on the tick.
- * recorder__finish_jobs - wait for every job asked for and write the
- * snapshots; after the last drain.  From then on the archive is the
- * recorder thread's again.  All return 0 or a negative errno.
+ * recorder__finish_jobs - after the last drain: drop the snapshots
+ * still queued, wait for the jobs running, then take a final snapshot
+ * (SREC_PROC_FINAL) of every process seen and alive, and write them.
+ * From then on the archive is the recorder thread's again.  All return
+ * 0 or a negative errno.
  */
 int recorder__start_jobs(struct recorder *r);
 int recorder__archive_recheck(struct recorder *r);

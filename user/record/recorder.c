@@ -19,8 +19,10 @@
  * Draining is recorder-drain.c, the final sections recorder-finish.c;
  * they share struct recorder (recorder-internal.h).
  *
- * Single-threaded: everything runs on the caller's thread, in
- * recorder__run(); a -- COMMAND is a forked child.  Nothing here is global.
+ * Runs on the caller's thread, in recorder__run(), but for the file
+ * system worker's jobs (recorder-drain.c, record/fsworker.h): snapshots
+ * and the archive.  A -- COMMAND is a forked child, forked before that
+ * thread starts.  Nothing here is global.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -708,8 +710,11 @@ static int record(struct recorder *r)
 	/* Fault the chunks in now, not in the first drains while rings fill. */
 	rec_writer__prefault(r->writer);
 	err = recorder__start_jobs(r);
-	if (err)
+	if (err) {
+		pr_err("record: cannot start the thread for file work: %s",
+		       strerror(-err));
 		return err;
+	}
 	err = write_session(r);
 	if (!err)
 		err = write_vdso(r);

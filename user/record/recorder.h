@@ -5,9 +5,11 @@
  * what report needs to symbolize the samples later, here or on another
  * machine.
  *
- * Single-threaded: recorder__run() blocks the calling thread until the
- * recording ends, and blocks SIGINT, SIGTERM and SIGCHLD in it (they are
- * read through a signalfd).  Nothing here is global.
+ * recorder__run() blocks the calling thread until the recording ends,
+ * and blocks SIGINT, SIGTERM and SIGCHLD in it (they are read through a
+ * signalfd); it runs one thread of its own meanwhile, for file work
+ * (record/fsworker.h), with every signal blocked but those of faults.
+ * Nothing here is global.
  */
 #ifndef SONDE_RECORDER_H
 #define SONDE_RECORDER_H

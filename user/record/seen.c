@@ -259,7 +259,7 @@ int seen_pids__flush(struct seen_pids *s, seen_pid_fn fn, void *ctx)
 	unsigned int i, n = s->nr_pending;
 	int err;
 
-	/* @fn may queue more (it drains): those wait for the next flush. */
+	/* @fn may queue more (if it drains): those wait for the next flush. */
 	for (i = 0; i < n; i++) {
 		err = fn(s->pending[i], ctx);
 		if (err)
