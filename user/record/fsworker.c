@@ -4,10 +4,11 @@
  *
  * Jobs wait in two queues, the urgent one taken first, each an array
  * consumed from its head; results in another array, appended by the
- * worker and emptied by fs_worker__collect().  All live under @lock.  The worker takes one job out, drops the lock to run it (the
- * part that does file I/O), and takes it again to append the result;
- * @running says one is out, so that fs_worker__wait() does not return
- * between the two.  @work wakes the worker (a job, or @stop); @idle
+ * worker and emptied by fs_worker__collect().  All live under @lock.
+ * The worker takes one job out, drops the lock to run it (the part that
+ * does file I/O), and takes it again to append the result; @running
+ * says one is out, so that fs_worker__wait() does not return between
+ * the two.  @work wakes the worker (a job, or @stop); @idle
  * wakes waiters once nothing is queued or running.
  */
 #include <errno.h>

@@ -159,6 +159,15 @@ static int flush_events(struct recorder *r)
 	return err;
 }
 
+/* A snapshot taken of @pid at @time_ns: noted, then written. */
+static int write_process(struct recorder *r, __u32 pid, const void *snap,
+			 size_t len, __u64 time_ns)
+{
+	return seen_pids__note_snapshot(&r->seen, pid, snap, len, time_ns) ?:
+	       rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0, snap,
+				       len);
+}
+
 int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags)
 {
 	__u64 t = now_ns(CLOCK_MONOTONIC);
@@ -168,13 +177,8 @@ int recorder__snapshot(struct recorder *r, __u32 pid, __u32 flags)
 	err = procmap__snapshot(r->procmap, pid, flags, t, &r->scratch);
 	if (err == -ESRCH)
 		return 0;	/* gone before we looked: nothing to add */
-	if (!err)
-		err = seen_pids__note_snapshot(&r->seen, pid, r->scratch.data,
-					       r->scratch.len, t);
-	if (err)
-		return err;
-	return rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
-				       r->scratch.data, r->scratch.len);
+	return err ?: write_process(r, pid, r->scratch.data, r->scratch.len,
+				    t);
 }
 
 static int drain_rings(struct recorder *r)
@@ -254,18 +258,11 @@ static int request_snapshot(__u32 pid, void *ctx)
 
 static int write_snapshot(struct recorder *r, const struct fs_result *res)
 {
-	int err;
-
 	if (res->err == -ESRCH)	/* gone before it was looked at */
 		return seen_pids__note_no_snapshot(&r->seen, res->pid,
 						   res->time_ns);
-	if (res->err)
-		return res->err;
-	err = seen_pids__note_snapshot(&r->seen, res->pid, res->payload.data,
-				       res->payload.len, res->time_ns);
-	return err ?: rec_writer__add_section(r->writer, SREC_SEC_PROCESS, 0,
-					      res->payload.data,
-					      res->payload.len);
+	return res->err ?: write_process(r, res->pid, res->payload.data,
+					 res->payload.len, res->time_ns);
 }
 
 static int job_done(const struct fs_result *res, void *ctx)
